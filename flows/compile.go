@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/expr-lang/expr"
+	"gopkg.in/yaml.v3"
 )
 
 // ExprType is what an expression must produce.
@@ -76,4 +77,16 @@ func MustTemplate(src string) *Template {
 		panic(err)
 	}
 	return t
+}
+
+// CompileExprAt compiles the expression held by a YAML scalar node of file, so that error
+// positions point inside the file whatever the scalar's quoting or block style.
+// TODO(expr helper): map offsets through quoting and block scalars.
+func CompileExprAt(file string, node *yaml.Node, want ExprType) (*Expr, error) {
+	return CompileExpr(node.Value, Pos{File: file, Line: node.Line, Col: node.Column}, want)
+}
+
+// CompileTemplateAt compiles the {{ }} template held by a YAML scalar node of file.
+func CompileTemplateAt(file string, node *yaml.Node) (*Template, error) {
+	return CompileTemplate(node.Value, Pos{File: file, Line: node.Line, Col: node.Column})
 }
