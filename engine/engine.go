@@ -3,10 +3,14 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"net/http"
 	"sync/atomic"
+	"time"
 
 	"github.com/wasla/wasla/chat"
+	"github.com/wasla/wasla/clock"
 	"github.com/wasla/wasla/flows"
 )
 
@@ -16,42 +20,118 @@ type Options struct {
 	HTTP   HTTPDoer // default: an http.Client (each step sets its own timeout)
 	Logger *slog.Logger
 	// OnStep, when set, is called for every step the engine runs; the conversation test
-	// runner uses it for coverage.
+	// runner uses it for coverage. It must be safe for concurrent use.
 	OnStep func(contact chat.ContactID, flow, step string)
+	// CommitAttempts bounds how often a message is re-run when another writer changed the
+	// contact's state first (default 5).
+	CommitAttempts int
+	// DueBatch is how many contacts RunDue takes from the store at a time (default 256).
+	DueBatch int
+}
+
+// ErrStepLimit is recorded when a flow runs more steps without waiting for input than the
+// settings allow: almost always a goto loop.
+var ErrStepLimit = errors.New("too many steps without waiting for input")
+
+// loaded is a flow set with what the engine derives from it once.
+type loaded struct {
+	set   *flows.Set
+	hours *flows.Hours // nil: no business hours configured
+	tz    *time.Location
 }
 
 // Engine runs a flow set for many contacts. It is safe for concurrent use; messages of one
 // contact are handled one at a time, in arrival order.
 type Engine struct {
-	set   atomic.Pointer[flows.Set]
+	cur   atomic.Pointer[loaded]
 	store Store
 	send  Sender
 	opts  Options
+	log   *slog.Logger
+	locks *contactLocks
 }
 
 // New returns an engine running set over store, replying through send.
 func New(set *flows.Set, store Store, send Sender, opts Options) *Engine {
-	e := &Engine{store: store, send: send, opts: opts}
-	e.set.Store(set)
+	if opts.Clock == nil {
+		opts.Clock = clock.Real{}
+	}
+	if opts.HTTP == nil {
+		opts.HTTP = &http.Client{}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.CommitAttempts <= 0 {
+		opts.CommitAttempts = 5
+	}
+	if opts.DueBatch <= 0 {
+		opts.DueBatch = 256
+	}
+	e := &Engine{store: store, send: send, opts: opts, log: opts.Logger, locks: newContactLocks()}
+	e.SetFlows(set)
 	return e
 }
 
-// SetFlows swaps in a new flow set; conversations in progress continue on it.
-func (e *Engine) SetFlows(set *flows.Set) { e.set.Store(set) }
+// SetFlows swaps in a new flow set; conversations in progress continue on it. A session
+// whose flow or step no longer exists ends quietly at its next message.
+func (e *Engine) SetFlows(set *flows.Set) {
+	l := &loaded{set: set, tz: set.Settings.Timezone}
+	if l.tz == nil {
+		l.tz = time.UTC
+	}
+	if set.Settings.BusinessHours != "" {
+		// The loader has validated the spec; a failure here means no hours.
+		if h, err := flows.ParseHours(set.Settings.BusinessHours); err == nil {
+			l.hours = h
+		}
+	}
+	e.cur.Store(l)
+}
 
 // Flows returns the running flow set.
-func (e *Engine) Flows() *flows.Set { return e.set.Load() }
+func (e *Engine) Flows() *flows.Set { return e.cur.Load().set }
 
 // Receive handles one inbound message: it records it, and answers it now or, inside a
 // burst window, when the burst's timer fires (see RunDue).
 func (e *Engine) Receive(ctx context.Context, in chat.Inbound) error {
-	return errors.New("engine: not implemented yet")
+	if in.Contact == "" {
+		return errors.New("receiving message: no contact id")
+	}
+	return e.update(ctx, in.Contact, func(r *run) error { return r.receive(in) })
 }
 
 // RunDue fires every timer that is due by the clock: burst answers, ask timeouts, waits
 // and hand-off returns. It returns how many contacts it acted for.
 func (e *Engine) RunDue(ctx context.Context) (int, error) {
-	return 0, errors.New("engine: not implemented yet")
+	n := 0
+	seen := map[chat.ContactID]bool{}
+	for {
+		ids, err := e.store.Due(ctx, e.opts.Clock.Now(), e.opts.DueBatch)
+		if err != nil {
+			return n, fmt.Errorf("finding due timers: %w", err)
+		}
+		fresh := 0
+		var errs []error
+		for _, id := range ids {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			fresh++
+			if err := e.update(ctx, id, func(r *run) error { return r.fireDue() }); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			n++
+		}
+		if err := errors.Join(errs...); err != nil {
+			return n, err
+		}
+		if fresh == 0 || len(ids) < e.opts.DueBatch {
+			return n, nil
+		}
+	}
 }
 
 // State returns the stored state of a contact (for the simulator, tests and the inbox).
@@ -61,5 +141,52 @@ func (e *Engine) State(ctx context.Context, id chat.ContactID) (*State, error) {
 
 // Reset clears the contact's session (not the profile or history).
 func (e *Engine) Reset(ctx context.Context, id chat.ContactID) error {
-	return errors.New("engine: not implemented yet")
+	return e.update(ctx, id, func(r *run) error {
+		r.st.Session = Session{}
+		return nil
+	})
+}
+
+// ReturnToBot ends a hand-off: the contact's next message is handled by the flows again.
+func (e *Engine) ReturnToBot(ctx context.Context, id chat.ContactID) error {
+	return e.update(ctx, id, func(r *run) error {
+		r.returnToBot("agent")
+		return nil
+	})
+}
+
+// update runs fn over the contact's state under the contact's lock and commits the result,
+// re-running fn from a fresh load when another writer committed first. Replies are sent
+// only after the commit succeeded, so a re-run never sends twice.
+func (e *Engine) update(ctx context.Context, id chat.ContactID, fn func(*run) error) error {
+	unlock := e.locks.lock(id)
+	defer unlock()
+	for attempt := 1; ; attempt++ {
+		st, err := e.store.Load(ctx, id)
+		if err != nil {
+			return fmt.Errorf("loading contact state: %w", err)
+		}
+		r := e.newRun(ctx, st)
+		if err := fn(r); err != nil {
+			return err
+		}
+		err = e.store.Commit(ctx, st, r.events)
+		if errors.Is(err, ErrConflict) && attempt < e.opts.CommitAttempts {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("committing contact state: %w", err)
+		}
+		return e.deliver(ctx, r.outs)
+	}
+}
+
+func (e *Engine) deliver(ctx context.Context, outs []chat.Outbound) error {
+	var errs []error
+	for _, m := range outs {
+		if err := e.send.Send(ctx, m); err != nil {
+			errs = append(errs, fmt.Errorf("sending %s message: %w", m.Kind, err))
+		}
+	}
+	return errors.Join(errs...)
 }

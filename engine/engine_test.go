@@ -1,0 +1,426 @@
+package engine_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wasla/wasla/chat"
+	"github.com/wasla/wasla/clock"
+	"github.com/wasla/wasla/engine"
+	"github.com/wasla/wasla/flows"
+)
+
+var start = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+
+type harness struct {
+	t     *testing.T
+	eng   *engine.Engine
+	store *memStore
+	rec   *recorder
+	clk   *clock.Manual
+	seq   int
+}
+
+// newHarness loads the flow files (name → YAML) and starts an engine over a memory store.
+func newHarness(t *testing.T, files map[string]string, opts engine.Options) *harness {
+	t.Helper()
+	dir := t.TempDir()
+	for name, src := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set, diags := flows.Load(dir)
+	if diags.HasErrors() {
+		t.Fatalf("flows do not load:\n%v", diags)
+	}
+	h := &harness{t: t, store: newMemStore(), rec: &recorder{}, clk: clock.NewManual(start)}
+	opts.Clock = h.clk
+	h.eng = engine.New(set, h.store, h.rec, opts)
+	return h
+}
+
+func (h *harness) send(in chat.Inbound) {
+	h.t.Helper()
+	h.seq++
+	if in.ID == "" {
+		in.ID = fmt.Sprintf("wamid.%d", h.seq)
+	}
+	if in.Contact == "" {
+		in.Contact = "966500000001"
+	}
+	if in.Number == "" {
+		in.Number = "inbox"
+	}
+	if in.Kind == "" {
+		in.Kind = chat.KindText
+	}
+	if err := h.eng.Receive(context.Background(), in); err != nil {
+		h.t.Fatalf("Receive(%q): %v", in.Text, err)
+	}
+}
+
+// say sends a text and returns the texts the bot answered.
+func (h *harness) say(text string) []string {
+	h.t.Helper()
+	h.send(chat.Inbound{Text: text})
+	return texts(h.rec.take())
+}
+
+func (h *harness) advance(d time.Duration) []string {
+	h.t.Helper()
+	h.clk.Advance(d)
+	if _, err := h.eng.RunDue(context.Background()); err != nil {
+		h.t.Fatalf("RunDue: %v", err)
+	}
+	return texts(h.rec.take())
+}
+
+func (h *harness) state() *engine.State {
+	h.t.Helper()
+	st, err := h.eng.State(context.Background(), "966500000001")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return st
+}
+
+func texts(out []chat.Outbound) []string {
+	var s []string
+	for _, m := range out {
+		switch m.Kind {
+		case chat.KindButtons:
+			titles := make([]string, len(m.Buttons))
+			for i, b := range m.Buttons {
+				titles[i] = b.Title
+			}
+			s = append(s, m.Text+" ["+strings.Join(titles, "|")+"]")
+		case chat.KindTemplate:
+			s = append(s, "template:"+m.Template.Name+"("+strings.Join(m.Template.Params, ",")+")")
+		default:
+			s = append(s, m.Text)
+		}
+	}
+	return s
+}
+
+func expect(t *testing.T, what string, got []string, want ...string) {
+	t.Helper()
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("%s:\n got: %q\nwant: %q", what, got, want)
+	}
+}
+
+const orderFlow = `flow: order
+triggers:
+  - keywords: [order, طلبي]
+steps:
+  - id: ask_no
+    ask: "رقم الطلب؟"
+    save: order_no
+    validate: 'answer matches "^[0-9]{6}$"'
+    retry: "ستة أرقام من فضلك"
+    max_retries: 1
+    on_fail: sorry
+    timeout: 30m
+    on_timeout: bye
+  - say: "طلبك {{ vars.order_no }}"
+  - end: true
+  - id: sorry
+    say: "سنحوّلك إلى موظف"
+  - end: true
+  - id: bye
+    say: "انتهت المهلة"
+`
+
+func TestAskValidatesRetriesAndSavesASCIIDigits(t *testing.T) {
+	h := newHarness(t, map[string]string{"order.yaml": orderFlow}, engine.Options{})
+	expect(t, "trigger with diacritics", h.say("طَلَبِي"), "رقم الطلب؟")
+	expect(t, "invalid answer", h.say("12"), "ستة أرقام من فضلك")
+	expect(t, "valid Arabic-Indic answer", h.say("١٢٣٤٥٦"), "طلبك 123456")
+	if got := h.state().Session.Vars["order_no"]; got != "123456" {
+		t.Errorf("order_no = %#v, want \"123456\"", got)
+	}
+	if h.state().Session.Flow != "" {
+		t.Errorf("session still in flow %q after end", h.state().Session.Flow)
+	}
+}
+
+func TestAskFailsAfterMaxRetries(t *testing.T) {
+	h := newHarness(t, map[string]string{"order.yaml": orderFlow}, engine.Options{})
+	h.say("ORDER")
+	expect(t, "first invalid", h.say("x"), "ستة أرقام من فضلك")
+	expect(t, "second invalid goes to on_fail", h.say("y"), "سنحوّلك إلى موظف")
+}
+
+func TestAskTimeoutTakesItsBranchOnce(t *testing.T) {
+	h := newHarness(t, map[string]string{"order.yaml": orderFlow}, engine.Options{})
+	h.say("order")
+	expect(t, "before the timeout", h.advance(29*time.Minute))
+	expect(t, "at the timeout", h.advance(time.Minute), "انتهت المهلة")
+	expect(t, "after the timeout", h.advance(time.Hour))
+	if h.state().Session.Await != nil {
+		t.Error("session still awaits input after the timeout")
+	}
+}
+
+func TestAnswerCancelsTimeout(t *testing.T) {
+	h := newHarness(t, map[string]string{"order.yaml": orderFlow}, engine.Options{})
+	h.say("order")
+	h.say("123456")
+	expect(t, "timer after the answer", h.advance(2*time.Hour))
+}
+
+func TestWaitResumesOnTheClock(t *testing.T) {
+	h := newHarness(t, map[string]string{"remind.yaml": `flow: remind
+triggers: [{keywords: [book]}]
+steps:
+  - say: booked
+  - wait: 1d
+  - template: {name: reminder, language: ar, params: ["{{ contact.id }}"]}
+`}, engine.Options{})
+	expect(t, "book", h.say("book"), "booked")
+	expect(t, "after 23h", h.advance(23*time.Hour))
+	expect(t, "after 24h", h.advance(time.Hour), "template:reminder(966500000001)")
+}
+
+func TestBurstIsAnsweredOnce(t *testing.T) {
+	h := newHarness(t, map[string]string{
+		"settings.yaml": "settings:\n  burst_window: 3s\n",
+		"hello.yaml": `flow: hello
+triggers: [{fallback: true}]
+steps:
+  - say: "got: {{ message.text }}"
+`}, engine.Options{})
+	expect(t, "first of burst", h.say("hi"))
+	h.clk.Advance(time.Second)
+	expect(t, "second of burst", h.say("I want"))
+	h.clk.Advance(time.Second)
+	expect(t, "third of burst", h.say("to order"))
+	expect(t, "burst answered", h.advance(3*time.Second), "got: hi\nI want\nto order")
+	expect(t, "nothing more", h.advance(time.Hour))
+}
+
+func TestStepLoopStopsWithError(t *testing.T) {
+	h := newHarness(t, map[string]string{"loop.yaml": `flow: loop
+triggers: [{keywords: [loop]}]
+steps:
+  - id: a
+    set: {n: '(vars.n ?? 0) + 1'}
+  - goto: a
+`}, engine.Options{})
+	expect(t, "loop", h.say("loop"))
+	var found bool
+	for _, ev := range h.store.History("966500000001") {
+		if ev.Kind == chat.EventError && strings.Contains(ev.Detail, "too many steps") {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("no step-limit error in the history")
+	}
+	if h.state().Session.Flow != "" {
+		t.Error("session still in the loop flow")
+	}
+}
+
+type doerFunc func(*http.Request) (*http.Response, error)
+
+func (f doerFunc) Do(r *http.Request) (*http.Response, error) { return f(r) }
+
+const lookupFlow = `flow: lookup
+triggers: [{keywords: [status]}]
+steps:
+  - http: {get: "https://shop.example/api/orders/{{ vars.no ?? 1 }}", timeout: 2s}
+    save: order
+    on_error: failed
+  - say: "status: {{ vars.order.status }}"
+  - end: true
+  - id: failed
+    say: "lookup failed"
+`
+
+func TestHTTPStepSavesJSONAndTakesErrorBranch(t *testing.T) {
+	cases := []struct {
+		name string
+		do   doerFunc
+		want string
+	}{
+		{"ok", func(r *http.Request) (*http.Response, error) {
+			if r.URL.String() != "https://shop.example/api/orders/1" {
+				return nil, fmt.Errorf("unexpected url %s", r.URL)
+			}
+			return &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader(`{"status":"shipped"}`))}, nil
+		}, "status: shipped"},
+		{"server error", func(*http.Request) (*http.Response, error) {
+			return &http.Response{StatusCode: 502, Body: io.NopCloser(strings.NewReader(`bad`))}, nil
+		}, "lookup failed"},
+		{"transport error", func(*http.Request) (*http.Response, error) {
+			return nil, errors.New("connection refused")
+		}, "lookup failed"},
+		{"timeout", func(r *http.Request) (*http.Response, error) {
+			// The step's 2s timeout must be on the request; answer as the deadline would,
+			// without waiting for it.
+			dl, ok := r.Context().Deadline()
+			if left := time.Until(dl); !ok || left > 2*time.Second || left < time.Second {
+				return nil, fmt.Errorf("request deadline %v (set=%v), want about 2s", dl, ok)
+			}
+			return nil, fmt.Errorf("waiting for answer: %w", context.DeadlineExceeded)
+		}, "lookup failed"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			h := newHarness(t, map[string]string{"lookup.yaml": lookupFlow}, engine.Options{HTTP: c.do})
+			expect(t, "reply", h.say("status"), c.want)
+		})
+	}
+}
+
+const shopFlows = `flow: menu
+triggers: [{fallback: true}]
+steps:
+  - buttons: "اختر"
+    options:
+      - {id: PRICES, title: "الأسعار", goto: prices}
+      - {id: HOURS, title: "Hours", goto: hours}
+    retry: "اختر زراً"
+  - id: prices
+    say: "prices"
+  - end: true
+  - id: hours
+    call: hours_flow
+  - say: "back in menu"
+`
+
+const hoursFlow = `flow: hours_flow
+steps:
+  - say: "9 to 5"
+`
+
+func TestButtonsChoiceByIDTitleOrNumberAndSubflowReturn(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		in   chat.Inbound
+		want []string
+	}{
+		{"by id", chat.Inbound{Kind: chat.KindButtonReply, ReplyID: "PRICES", Text: "الأسعار"}, []string{"prices"}},
+		{"by folded title", chat.Inbound{Text: "الاسعار"}, []string{"prices"}},
+		{"by number", chat.Inbound{Text: "٢"}, []string{"9 to 5", "back in menu"}},
+		{"no match", chat.Inbound{Text: "what?"}, []string{"اختر زراً"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h := newHarness(t, map[string]string{"menu.yaml": shopFlows, "hours.yaml": hoursFlow}, engine.Options{})
+			expect(t, "menu", h.say("hello"), "اختر [الأسعار|Hours]")
+			h.send(c.in)
+			expect(t, "after choice", texts(h.rec.take()), c.want...)
+		})
+	}
+}
+
+func TestOptOutConfirmsOnceAndSilencesTheBot(t *testing.T) {
+	h := newHarness(t, map[string]string{
+		"settings.yaml": "settings:\n  opt_out_reply: \"تم إلغاء اشتراكك\"\n",
+		"menu.yaml":     shopFlows, "hours.yaml": hoursFlow,
+	}, engine.Options{})
+	h.say("hi")
+	expect(t, "opt out", h.say("إلغاء"), "تم إلغاء اشتراكك")
+	expect(t, "opt out again", h.say("STOP"))
+	expect(t, "later message", h.say("hello"))
+	if !h.state().Contact.OptedOut {
+		t.Error("contact not marked opted out")
+	}
+}
+
+func TestRestartWordRestartsFromAwaitedInput(t *testing.T) {
+	h := newHarness(t, map[string]string{"order.yaml": orderFlow, "menu.yaml": shopFlows, "hours.yaml": hoursFlow}, engine.Options{})
+	h.say("order")
+	expect(t, "restart word while asked", h.say("القائمه"), "اختر [الأسعار|Hours]")
+}
+
+func TestHandoffSilencesBotUntilReturn(t *testing.T) {
+	h := newHarness(t, map[string]string{"help.yaml": `flow: help
+triggers: [{keywords: [agent, موظف]}, {fallback: true}]
+steps:
+  - if: 'message.folded == "agent" || message.folded == "موظف"'
+    then: human
+  - say: "bot here"
+  - end: true
+  - id: human
+    handoff: {queue: sales, say: "transferring", return_after: 2h}
+`}, engine.Options{})
+	expect(t, "handoff", h.say("agent"), "transferring")
+	st := h.state()
+	if st.Session.Mode != engine.ModeHuman || st.Session.Queue != "sales" {
+		t.Fatalf("mode=%q queue=%q, want human/sales", st.Session.Mode, st.Session.Queue)
+	}
+	expect(t, "while human", h.say("hello?"))
+	expect(t, "return timer", h.advance(2*time.Hour))
+	expect(t, "after return", h.say("hello"), "bot here")
+}
+
+func TestConcurrentMessagesOfOneContactLoseNothing(t *testing.T) {
+	h := newHarness(t, map[string]string{"count.yaml": `flow: count
+triggers: [{fallback: true}]
+steps:
+  - set: {n: '(vars.n ?? 0) + 1'}
+`}, engine.Options{})
+	const contacts, perContact = 8, 25
+	var wg sync.WaitGroup
+	for c := range contacts {
+		for i := range perContact {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				in := chat.Inbound{ID: fmt.Sprintf("m%d-%d", c, i), Contact: chat.ContactID(fmt.Sprint("c", c)), Number: "inbox", Kind: chat.KindText, Text: "x"}
+				if err := h.eng.Receive(context.Background(), in); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	for c := range contacts {
+		st, err := h.eng.State(context.Background(), chat.ContactID(fmt.Sprint("c", c)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := st.Session.Vars["n"]; n != float64(perContact) {
+			t.Errorf("contact c%d: n = %v, want %d", c, n, perContact)
+		}
+	}
+}
+
+// conflictStore makes the first commit of every contact fail as if another replica had
+// written first, to prove the engine re-runs the message and sends its replies once.
+type conflictStore struct {
+	*memStore
+	mu    sync.Mutex
+	tried map[chat.ContactID]bool
+}
+
+func (c *conflictStore) Commit(ctx context.Context, st *engine.State, h []chat.Event) error {
+	c.mu.Lock()
+	first := !c.tried[st.Contact.ID]
+	c.tried[st.Contact.ID] = true
+	c.mu.Unlock()
+	if first {
+		return fmt.Errorf("commit: %w", engine.ErrConflict)
+	}
+	return c.memStore.Commit(ctx, st, h)
+}
+
+func TestConflictReRunsAndRepliesOnce(t *testing.T) {
+	h := newHarness(t, map[string]string{"order.yaml": orderFlow}, engine.Options{})
+	cs := &conflictStore{memStore: h.store, tried: map[chat.ContactID]bool{}}
+	h.eng = engine.New(h.eng.Flows(), cs, h.rec, engine.Options{Clock: h.clk})
+	expect(t, "one reply", h.say("order"), "رقم الطلب؟")
+}

@@ -1,0 +1,103 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/wasla/wasla/chat"
+	"github.com/wasla/wasla/flows"
+)
+
+// maxHTTPBody bounds what an http step reads from an answer, so a misbehaving endpoint
+// cannot fill the session.
+const maxHTTPBody = 1 << 20
+
+// callHTTP runs an http step. It reports whether the call succeeded; on failure
+// vars["<save>_error"] says why and the failure is recorded in the history.
+func (r *run) callHTTP(h *flows.HTTP) bool {
+	s := r.sess()
+	errVar := h.Save + "_error"
+	if h.Save == "" {
+		errVar = "http_error"
+	}
+	delete(s.Vars, errVar)
+	val, err := r.doHTTP(h)
+	if err != nil {
+		s.Vars[errVar] = err.Error()
+		r.record(chat.Event{Kind: chat.EventError, Flow: s.Flow, Step: s.Step, Detail: err.Error()})
+		r.e.log.Warn("http step failed", slog.String("flow", s.Flow), slog.String("step", s.Step), slog.Any("error", err))
+		return false
+	}
+	if h.Save != "" {
+		s.Vars[h.Save] = val
+	}
+	return true
+}
+
+func (r *run) doHTTP(h *flows.HTTP) (any, error) {
+	url, err := r.render(h.URL)
+	if err != nil {
+		return nil, err
+	}
+	var body io.Reader
+	var isJSON bool
+	if h.Body != nil {
+		b, err := r.render(h.Body)
+		if err != nil {
+			return nil, err
+		}
+		isJSON = json.Valid([]byte(b))
+		body = bytes.NewReader([]byte(b))
+	}
+	timeout := h.Timeout
+	if timeout <= 0 {
+		timeout = r.l.set.Settings.HTTPTimeout
+	}
+	if timeout <= 0 {
+		timeout = 5 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(r.ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, h.Method, url, body)
+	if err != nil {
+		return nil, fmt.Errorf("building request: %w", err)
+	}
+	if isJSON {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json")
+	for k, t := range h.Headers {
+		v, err := r.render(t)
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set(k, v)
+	}
+	resp, err := r.e.opts.HTTP.Do(req)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, fmt.Errorf("%s %s: timed out after %s", h.Method, req.URL.Redacted(), timeout)
+		}
+		return nil, fmt.Errorf("%s %s: %w", h.Method, req.URL.Redacted(), err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxHTTPBody))
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: reading answer: %w", h.Method, req.URL.Redacted(), err)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, fmt.Errorf("%s %s: status %d", h.Method, req.URL.Redacted(), resp.StatusCode)
+	}
+	var v any
+	if err := json.Unmarshal(data, &v); err != nil {
+		return string(data), nil
+	}
+	return v, nil
+}

@@ -1,0 +1,265 @@
+package engine
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/wasla/wasla/chat"
+	"github.com/wasla/wasla/flows"
+	"github.com/wasla/wasla/normalize"
+)
+
+// run is the handling of one message or one timer for one contact: it changes st in
+// memory and collects replies and history; Engine.update commits and delivers them.
+type run struct {
+	e      *Engine
+	ctx    context.Context
+	l      *loaded
+	st     *State
+	now    time.Time
+	msg    *chat.Inbound // the message being handled; nil when a timer fired
+	outs   []chat.Outbound
+	events []chat.Event
+	steps  int // steps run since the last input
+}
+
+func (e *Engine) newRun(ctx context.Context, st *State) *run {
+	l := e.cur.Load()
+	if st.Session.Vars == nil {
+		st.Session.Vars = map[string]any{}
+	}
+	return &run{e: e, ctx: ctx, l: l, st: st, now: e.opts.Clock.Now().In(l.tz)}
+}
+
+func (r *run) sess() *Session { return &r.st.Session }
+
+func (r *run) record(ev chat.Event) {
+	ev.Contact = r.st.Contact.ID
+	if ev.At.IsZero() {
+		ev.At = r.now
+	}
+	if ev.Number == "" {
+		ev.Number = r.st.Contact.LastNumber
+	}
+	r.events = append(r.events, ev)
+}
+
+// reply queues an outbound message to the contact from the number it last wrote to.
+func (r *run) reply(m chat.Outbound) {
+	m.To = r.st.Contact.ID
+	if m.From == "" {
+		m.From = r.st.Contact.LastNumber
+	}
+	if r.st.Contact.OptedOut {
+		r.record(chat.Event{Kind: chat.EventRefused, Outbound: &m, Detail: "contact opted out"})
+		return
+	}
+	r.outs = append(r.outs, m)
+	r.record(chat.Event{Kind: chat.EventOutbound, Outbound: &m, Flow: r.sess().Flow, Step: r.sess().Step})
+}
+
+func (r *run) say(text string) {
+	if text == "" {
+		return
+	}
+	r.reply(chat.Outbound{Kind: chat.KindText, Text: text})
+}
+
+// receive records an inbound message and answers it, or adds it to a burst.
+func (r *run) receive(in chat.Inbound) error {
+	if in.At.IsZero() {
+		in.At = r.now
+	}
+	c := &r.st.Contact
+	if c.ID == "" {
+		c.ID = in.Contact
+	}
+	if in.UserID != "" {
+		c.UserID = in.UserID
+	}
+	if in.ProfileName != "" {
+		c.Name = in.ProfileName
+	}
+	if in.Number != "" && in.Number != c.LastNumber {
+		if c.LastNumber != "" {
+			r.record(chat.Event{Kind: chat.EventNumber, Number: in.Number, Detail: string(c.LastNumber) + " -> " + string(in.Number)})
+		}
+		c.LastNumber = in.Number
+	}
+	s := r.sess()
+	s.LastInbound = r.now
+	r.record(chat.Event{Kind: chat.EventInbound, Number: in.Number, At: in.At, Inbound: &in})
+
+	if r.optWords(in) {
+		return nil
+	}
+	if c.OptedOut || s.Mode == ModeHuman {
+		return nil // recorded; nobody from the bot answers
+	}
+	if w := r.l.set.Settings.BurstWindow; w > 0 && in.Kind == chat.KindText {
+		s.Pending = append(s.Pending, in)
+		first := s.Pending[0].At
+		due := r.now.Add(w)
+		if limit := first.Add(3 * w); due.After(limit) && limit.After(r.now) {
+			due = limit // a contact who never pauses still gets an answer
+		}
+		r.setTimer(Timer{Kind: TimerBurst, Due: due})
+		return nil
+	}
+	r.flushBurst()
+	return r.handle(in)
+}
+
+// flushBurst answers a collected burst as one message.
+func (r *run) flushBurst() {
+	s := r.sess()
+	if len(s.Pending) == 0 {
+		return
+	}
+	pending := s.Pending
+	s.Pending = nil
+	r.clearTimers(TimerBurst)
+	msg := pending[len(pending)-1]
+	if len(pending) > 1 {
+		texts := make([]string, len(pending))
+		for i, p := range pending {
+			texts[i] = p.Text
+		}
+		msg.Text = strings.Join(texts, "\n")
+	}
+	_ = r.handle(msg)
+}
+
+// optWords honours opt-out and opt-in words; it reports whether the message was one.
+func (r *run) optWords(in chat.Inbound) bool {
+	if in.Kind != chat.KindText {
+		return false
+	}
+	st := r.l.set.Settings
+	folded := normalize.Text(in.Text)
+	c := &r.st.Contact
+	switch {
+	case slices.Contains(st.OptOutWords, folded):
+		if c.OptedOut {
+			return true // confirmed once already
+		}
+		r.say(st.OptOutReply)
+		c.OptedOut, c.OptedOutAt = true, r.now
+		r.record(chat.Event{Kind: chat.EventOptOut, Detail: in.Text})
+		r.endSession()
+		r.sess().Pending = nil
+		r.clearTimers(TimerBurst)
+		return true
+	case c.OptedOut && slices.Contains(st.OptInWords, folded):
+		c.OptedOut, c.OptedOutAt = false, time.Time{}
+		r.record(chat.Event{Kind: chat.EventOptIn, Detail: in.Text})
+		r.say(st.OptInReply)
+		return true
+	}
+	return false
+}
+
+// handle answers one message in bot mode.
+func (r *run) handle(in chat.Inbound) error {
+	r.msg = &in
+	r.steps = 0
+	set := r.l.set
+	folded := normalize.Text(in.Text)
+	s := r.sess()
+	if in.Kind == chat.KindText && slices.Contains(set.Settings.RestartWords, folded) {
+		r.endSession()
+		if set.Settings.RestartFlow != "" {
+			r.startFlow(set.Settings.RestartFlow)
+			return r.jump(flows.Target{Flow: set.Settings.RestartFlow})
+		}
+	}
+	if s.Await != nil {
+		return r.answer(in)
+	}
+	if t := r.matchTrigger(in, folded); t != nil {
+		r.startFlow(t.Flow)
+		return r.jump(flows.Target{Flow: t.Flow})
+	}
+	return nil
+}
+
+func (r *run) startFlow(name string) {
+	s := r.sess()
+	s.Flow, s.Step, s.Await, s.Stack = name, "", nil, nil
+	s.Started = r.now
+	r.clearTimers(TimerTimeout, TimerWait)
+	if s.Vars == nil {
+		s.Vars = map[string]any{}
+	}
+}
+
+// endSession stops whatever flow runs; variables stay for the next flow.
+func (r *run) endSession() {
+	s := r.sess()
+	s.Flow, s.Step, s.Await, s.Stack = "", "", nil, nil
+	r.clearTimers(TimerTimeout, TimerWait)
+}
+
+func (r *run) setTimer(t Timer) {
+	s := r.sess()
+	s.Timers = slices.DeleteFunc(s.Timers, func(x Timer) bool { return x.Kind == t.Kind })
+	s.Timers = append(s.Timers, t)
+}
+
+func (r *run) clearTimers(kinds ...TimerKind) {
+	s := r.sess()
+	s.Timers = slices.DeleteFunc(s.Timers, func(x Timer) bool { return slices.Contains(kinds, x.Kind) })
+	if len(s.Timers) == 0 {
+		s.Timers = nil
+	}
+}
+
+func (r *run) returnToBot(why string) {
+	s := r.sess()
+	if s.Mode != ModeHuman {
+		return
+	}
+	r.record(chat.Event{Kind: chat.EventReturn, Detail: why + ": " + s.Queue})
+	s.Mode, s.Queue = ModeBot, ""
+	r.clearTimers(TimerReturn)
+}
+
+// fireDue acts on every timer of this contact that is due.
+func (r *run) fireDue() error {
+	s := r.sess()
+	var due []Timer
+	for _, t := range s.Timers {
+		if !t.Due.After(r.now) {
+			due = append(due, t)
+		}
+	}
+	slices.SortStableFunc(due, func(a, b Timer) int { return a.Due.Compare(b.Due) })
+	for _, t := range due {
+		r.clearTimers(t.Kind)
+		switch t.Kind {
+		case TimerBurst:
+			r.flushBurst()
+		case TimerReturn:
+			r.returnToBot("timer")
+		case TimerTimeout:
+			if s.Await == nil || s.Await.Flow != t.Flow || s.Await.Step != t.Step {
+				continue
+			}
+			r.msg, r.steps = nil, 0
+			if err := r.timeout(); err != nil {
+				return err
+			}
+		case TimerWait:
+			if s.Flow != t.Flow || s.Step != t.Step || s.Await != nil {
+				continue
+			}
+			r.msg, r.steps = nil, 0
+			if err := r.continueAfter(t.Flow, t.Step); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
