@@ -1,0 +1,67 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/wasla/wasla/chat"
+)
+
+// historyPage is how many entries History reads per round trip; memory stays flat whatever
+// the size of the history.
+const historyPage = 500
+
+// History calls fn with the contact's history entries whose time is in [from, to), oldest
+// first, reading the stream in pages. A zero from means from the beginning, a zero to means
+// up to the end. fn's error stops the walk and is returned.
+//
+// Entry ids follow the event times and never decrease, so the walk starts at from's
+// millisecond and skips nothing at or after it. An event older than its predecessor carries
+// the predecessor's id time, so the walk reads to the end of the stream and filters on the
+// event's own time.
+func (r *Redis) History(ctx context.Context, id chat.ContactID, from, to time.Time, fn func(chat.Event) error) error {
+	key := r.keysOf(id).history
+	start := "-"
+	if !from.IsZero() {
+		start = strconv.FormatInt(max(from.UnixMilli(), 0), 10)
+	}
+	for {
+		msgs, err := r.client.XRangeN(ctx, key, start, "+", historyPage).Result()
+		if err != nil {
+			return fmt.Errorf("store: reading history: %w", err)
+		}
+		for _, m := range msgs {
+			ev, err := decodeEntry(m)
+			if err != nil {
+				return err
+			}
+			if (!from.IsZero() && ev.At.Before(from)) || (!to.IsZero() && !ev.At.Before(to)) {
+				continue
+			}
+			if err := fn(ev); err != nil {
+				return err
+			}
+		}
+		if len(msgs) < historyPage {
+			return nil
+		}
+		start = "(" + msgs[len(msgs)-1].ID // exclusive start, Redis 6.2 and later
+	}
+}
+
+func decodeEntry(m redis.XMessage) (chat.Event, error) {
+	var ev chat.Event
+	raw, ok := m.Values["e"].(string)
+	if !ok {
+		return ev, fmt.Errorf("store: history entry %s has no event", m.ID)
+	}
+	if err := json.Unmarshal([]byte(raw), &ev); err != nil {
+		return ev, fmt.Errorf("store: history entry %s: %w", m.ID, err)
+	}
+	return ev, nil
+}
