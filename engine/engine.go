@@ -22,6 +22,8 @@ type Options struct {
 	// OnStep, when set, is called for every step the engine runs; the conversation test
 	// runner uses it for coverage. It must be safe for concurrent use.
 	OnStep func(contact chat.ContactID, flow, step string)
+	// Router picks the sending number of every reply; nil: the number the contact wrote to.
+	Router Router
 	// CommitAttempts bounds how often a message is re-run when another writer changed the
 	// contact's state first (default 5).
 	CommitAttempts int
@@ -174,6 +176,10 @@ func (e *Engine) update(ctx context.Context, id chat.ContactID, fn func(*run) er
 		if errors.Is(err, ErrConflict) && attempt < e.opts.CommitAttempts {
 			continue
 		}
+		if errors.Is(err, ErrDuplicate) {
+			e.log.Debug("duplicate delivery dropped", slog.String("contact", redact(id)))
+			return nil
+		}
 		if err != nil {
 			return fmt.Errorf("committing contact state: %w", err)
 		}
@@ -189,4 +195,14 @@ func (e *Engine) deliver(ctx context.Context, outs []chat.Outbound) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// redact keeps the last four characters of a contact id, so logs at Info and above never
+// carry a full phone number.
+func redact(id chat.ContactID) string {
+	s := string(id)
+	if len(s) <= 4 {
+		return "…" + s
+	}
+	return "…" + s[len(s)-4:]
 }

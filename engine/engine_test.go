@@ -424,3 +424,14 @@ func TestConflictReRunsAndRepliesOnce(t *testing.T) {
 	h.eng = engine.New(h.eng.Flows(), cs, h.rec, engine.Options{Clock: h.clk})
 	expect(t, "one reply", h.say("order"), "رقم الطلب؟")
 }
+
+func TestDuplicateDeliveryIsAnsweredOnce(t *testing.T) {
+	h := newHarness(t, map[string]string{"order.yaml": orderFlow}, engine.Options{})
+	in := chat.Inbound{ID: "wamid.same", Text: "order"}
+	h.send(in)
+	h.send(in)
+	expect(t, "replies to two deliveries", texts(h.rec.take()), "رقم الطلب؟")
+	if n := len(h.store.History("966500000001")); n != 2 {
+		t.Errorf("history has %d entries, want 2 (one inbound, one outbound)", n)
+	}
+}

@@ -19,6 +19,7 @@ type memStore struct {
 	version map[chat.ContactID]int64
 	history map[chat.ContactID][]chat.Event
 	due     map[chat.ContactID]time.Time
+	seen    map[string]bool
 	commits int
 }
 
@@ -28,6 +29,7 @@ func newMemStore() *memStore {
 		version: map[chat.ContactID]int64{},
 		history: map[chat.ContactID][]chat.Event{},
 		due:     map[chat.ContactID]time.Time{},
+		seen:    map[string]bool{},
 	}
 }
 
@@ -50,6 +52,16 @@ func (m *memStore) Commit(_ context.Context, st *engine.State, history []chat.Ev
 	id := st.Contact.ID
 	if m.version[id] != st.Version {
 		return engine.ErrConflict
+	}
+	for _, ev := range history {
+		if ev.Inbound != nil && m.seen[ev.Inbound.ID] {
+			return engine.ErrDuplicate
+		}
+	}
+	for _, ev := range history {
+		if ev.Inbound != nil {
+			m.seen[ev.Inbound.ID] = true
+		}
 	}
 	b, err := json.Marshal(st)
 	if err != nil {

@@ -12,13 +12,20 @@ import (
 // ErrConflict is returned by Store.Commit when the state changed since it was loaded.
 var ErrConflict = errors.New("state changed since it was loaded")
 
+// ErrDuplicate is returned by Store.Commit when an inbound message in the history was
+// already committed once (WhatsApp delivers webhooks at least once). The engine then drops
+// its run: the first delivery was answered.
+var ErrDuplicate = errors.New("message already handled")
+
 // Store keeps contact state. Implementations must be safe for concurrent use.
 type Store interface {
 	// Load returns the contact's state, or a fresh one with Version 0 when none is stored.
 	Load(ctx context.Context, id chat.ContactID) (*State, error)
 	// Commit stores st, appends history to the contact's history and indexes the
 	// session's earliest timer, all at once. It refuses with ErrConflict when the stored
-	// version is not st.Version, and on success increments st.Version.
+	// version is not st.Version, and on success increments st.Version. A store that
+	// deduplicates refuses with ErrDuplicate a commit whose history holds an inbound message
+	// id it has seen within its deduplication period.
 	Commit(ctx context.Context, st *State, history []chat.Event) error
 	// Due returns up to limit contacts whose earliest timer is at or before now.
 	Due(ctx context.Context, now time.Time, limit int) ([]chat.ContactID, error)
@@ -38,4 +45,15 @@ type Clock interface {
 // HTTPDoer performs the requests of http steps; tests replace it with mocks.
 type HTTPDoer interface {
 	Do(req *http.Request) (*http.Response, error)
+}
+
+// Router chooses the business number each reply leaves from. It runs inside the contact's
+// update, before the commit, so what it decides and any change it makes to st (the
+// conversation moved to the inbox number, a refusal recorded) is stored atomically with
+// the rest. It must not do I/O. A nil Router sends from the number the contact last wrote to.
+type Router interface {
+	// Route may set msg.From, rewrite msg (a template instead of text outside the 24-hour
+	// window, say) or refuse it. It returns false with a reason to refuse; the engine then
+	// records a refused event instead of sending.
+	Route(now time.Time, st *State, msg *chat.Outbound) (ok bool, reason string)
 }

@@ -49,12 +49,21 @@ func (r *run) record(ev chat.Event) {
 // reply queues an outbound message to the contact from the number it last wrote to.
 func (r *run) reply(m chat.Outbound) {
 	m.To = r.st.Contact.ID
+	if r.msg != nil && m.ReplyTo == "" {
+		m.ReplyTo = r.msg.ID
+	}
 	if m.From == "" {
 		m.From = r.st.Contact.LastNumber
 	}
 	if r.st.Contact.OptedOut {
 		r.record(chat.Event{Kind: chat.EventRefused, Outbound: &m, Detail: "contact opted out"})
 		return
+	}
+	if r.e.opts.Router != nil {
+		if ok, why := r.e.opts.Router.Route(r.now, r.st, &m); !ok {
+			r.record(chat.Event{Kind: chat.EventRefused, Outbound: &m, Detail: why})
+			return
+		}
 	}
 	r.outs = append(r.outs, m)
 	r.record(chat.Event{Kind: chat.EventOutbound, Outbound: &m, Flow: r.sess().Flow, Step: r.sess().Step})
@@ -87,6 +96,12 @@ func (r *run) receive(in chat.Inbound) error {
 			r.record(chat.Event{Kind: chat.EventNumber, Number: in.Number, Detail: string(c.LastNumber) + " -> " + string(in.Number)})
 		}
 		c.LastNumber = in.Number
+	}
+	if in.Number != "" {
+		if c.Windows == nil {
+			c.Windows = map[chat.NumberID]time.Time{}
+		}
+		c.Windows[in.Number] = in.At
 	}
 	s := r.sess()
 	s.LastInbound = r.now

@@ -37,6 +37,9 @@ type Contact struct {
 	OptedOut   bool              `json:"opted_out,omitempty"`
 	OptedOutAt time.Time         `json:"opted_out_at,omitzero"`
 	LastNumber chat.NumberID     `json:"last_number,omitempty"` // the number the contact last wrote to
+	// Windows holds, per business number, when the contact last wrote to it: the 24-hour
+	// customer service window of that number runs from there.
+	Windows map[chat.NumberID]time.Time `json:"windows,omitempty"`
 }
 
 // HasTag reports whether the contact carries tag.
