@@ -532,15 +532,9 @@ func (r *run) answerAsk(f *flows.Flow, st *flows.Step, in chat.Inbound) error {
 		r.clearTimers(TimerTimeout)
 		return r.continueAfter(f.Name, st.ID)
 	}
-	return r.retry(f, st, maxRetries(ask.MaxRetries), ask.OnFail, ask.Retry, ask.Prompt, ask.Timeout)
+	return r.retry(f, st, ask.MaxRetries, ask.OnFail, ask.Retry, ask.Prompt, ask.Timeout)
 }
 
-func maxRetries(n int) int {
-	if n <= 0 {
-		return 2
-	}
-	return n
-}
 
 // retry answers an invalid answer: the retry text and another wait, or, when the retries
 // are used up, the failure branch.
@@ -622,9 +616,9 @@ func (r *run) answerChoice(f *flows.Flow, st *flows.Step, in chat.Inbound) error
 	s := r.sess()
 	if picked < 0 {
 		if b != nil {
-			return r.retry(f, st, maxRetries(b.MaxRetries), b.OnFail, b.Retry, nil, b.Timeout)
+			return r.retry(f, st, b.MaxRetries, b.OnFail, b.Retry, nil, b.Timeout)
 		}
-		return r.retry(f, st, maxRetries(l.MaxRetries), l.OnFail, l.Retry, nil, l.Timeout)
+		return r.retry(f, st, l.MaxRetries, l.OnFail, l.Retry, nil, l.Timeout)
 	}
 	c := choices[picked]
 	if save != "" {

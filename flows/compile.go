@@ -1,10 +1,14 @@
 package flows
 
 import (
+	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/expr-lang/expr"
+	exprfile "github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/vm"
 	"gopkg.in/yaml.v3"
 )
 
@@ -20,73 +24,306 @@ const (
 // ExprError is an expression that does not compile or type-check, positioned in the file.
 type ExprError struct {
 	Pos     Pos    // where the error is, inside the YAML file
-	Msg     string // one sentence
-	Snippet string // the source line with a caret under the column
+	Msg     string // one sentence, for the person who wrote the flow
+	Snippet string // the source line and a caret line under Pos.Col (see Caret); "" when the source lines were not given
 }
 
 func (e *ExprError) Error() string {
 	return fmt.Sprintf("%s:%d:%d: %s", e.Pos.File, e.Pos.Line, e.Pos.Col, e.Msg)
 }
 
-// CompileExpr compiles src, which starts at pos in its file, against Env.
-// TODO(expr helper): helper functions, error positions, caret snippets.
-func CompileExpr(src string, pos Pos, want ExprType) (*Expr, error) {
-	opts := []expr.Option{expr.Env(Env{}), expr.DisableBuiltin("now")}
-	if want == BoolType {
-		opts = append(opts, expr.AsBool())
+// Source is a flow file being compiled: its name and its text split into lines. With the
+// lines, expression errors are positioned exactly inside any YAML scalar style (quotes,
+// escapes, folded and literal blocks) and carry a caret Snippet; without them (Lines nil)
+// positions are exact only for one-line scalars and fall back to the scalar's start
+// otherwise. A Source is read-only once built.
+type Source struct {
+	File  string
+	Lines []string // without line terminators; Lines[0] is line 1
+}
+
+// NewSource splits data, the text of file, into lines where YAML sees line breaks: "\n",
+// "\r\n", "\r", and the Unicode breaks U+0085, U+2028 and U+2029, so that line numbers agree
+// with those of yaml.v3 nodes.
+func NewSource(file string, data []byte) *Source {
+	text := string(data)
+	var lines []string
+	start := 0
+	for i := 0; i < len(text); {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		switch r {
+		case '\r':
+			lines = append(lines, text[start:i])
+			if i+1 < len(text) && text[i+1] == '\n' {
+				size++
+			}
+			start = i + size
+		case '\n', '\u0085', '\u2028', '\u2029':
+			lines = append(lines, text[start:i])
+			start = i + size
+		}
+		i += size
 	}
-	prog, err := expr.Compile(src, opts...)
-	if err != nil {
-		return nil, &ExprError{Pos: pos, Msg: err.Error()}
+	lines = append(lines, text[start:])
+	return &Source{File: file, Lines: lines}
+}
+
+// CompileExpr compiles the expression held by the YAML scalar node, so that an error points
+// inside the file at the offending character.
+func (s *Source) CompileExpr(node *yaml.Node, want ExprType) (*Expr, error) {
+	loc := s.scalarLocator(node)
+	start := loc(0)
+	if node.Kind != yaml.ScalarNode {
+		return nil, s.errorAt(Pos{File: s.File, Line: node.Line, Col: node.Column}, "an expression must be text, not a list or a mapping")
+	}
+	prog, f := compileProgram(node.Value, want)
+	if f != nil {
+		return nil, s.errorAt(loc(f.off), f.msg)
+	}
+	return &Expr{Source: node.Value, Pos: start, program: prog}, nil
+}
+
+// CompileTemplate compiles the {{ }} template held by the YAML scalar node, positioning
+// errors inside the file like CompileExpr.
+func (s *Source) CompileTemplate(node *yaml.Node) (*Template, error) {
+	if node.Kind != yaml.ScalarNode {
+		return nil, s.errorAt(Pos{File: s.File, Line: node.Line, Col: node.Column}, "a text must be a string, not a list or a mapping")
+	}
+	loc := s.scalarLocator(node)
+	t, f := compileTemplate(node.Value)
+	if f != nil {
+		return nil, s.errorAt(loc(f.off), f.msg)
+	}
+	t.place(loc)
+	return t, nil
+}
+
+func (s *Source) errorAt(pos Pos, msg string) *ExprError {
+	e := &ExprError{Pos: pos, Msg: msg}
+	if pos.Line >= 1 && pos.Line <= len(s.Lines) {
+		e.Snippet = Caret(s.Lines[pos.Line-1], pos.Col)
+	}
+	return e
+}
+
+// CompileExprAt compiles the expression held by a YAML scalar node of file. Without the
+// file's lines, positions are exact for one-line scalars only (see Source); the loader
+// prefers Source.CompileExpr and fills nothing else. The ExprError's Snippet is empty:
+// the caller can fill it with Caret.
+func CompileExprAt(file string, node *yaml.Node, want ExprType) (*Expr, error) {
+	return (&Source{File: file}).CompileExpr(node, want)
+}
+
+// CompileTemplateAt compiles the {{ }} template held by a YAML scalar node of file, like
+// CompileExprAt.
+func CompileTemplateAt(file string, node *yaml.Node) (*Template, error) {
+	return (&Source{File: file}).CompileTemplate(node)
+}
+
+// Caret returns line followed by a second line with a caret under the col-th character
+// (1-based, counted in characters as YAML positions are). Tabs before the column are
+// repeated so the caret lines up in a terminal.
+//
+//	when: 'vras.x == 1'
+//	       ^
+func Caret(line string, col int) string {
+	var b strings.Builder
+	b.Grow(2*len(line) + 2)
+	b.WriteString(line)
+	b.WriteByte('\n')
+	n := 1
+	for _, r := range line {
+		if n >= col {
+			break
+		}
+		if r == '\t' {
+			b.WriteByte('\t')
+		} else {
+			b.WriteByte(' ')
+		}
+		n++
+	}
+	for ; n < col; n++ {
+		b.WriteByte(' ')
+	}
+	b.WriteByte('^')
+	return b.String()
+}
+
+// CompileExpr compiles src, which starts at pos in its file, against Env. src is taken to
+// be written as is at pos: an error on its second line is reported on pos.Line+1, column 1
+// onwards. For expressions held by YAML scalars use Source.CompileExpr, which knows about
+// quoting and block indentation.
+func CompileExpr(src string, pos Pos, want ExprType) (*Expr, error) {
+	prog, f := compileProgram(src, want)
+	if f != nil {
+		return nil, &ExprError{Pos: textLocator(src, pos)(f.off), Msg: f.msg}
 	}
 	return &Expr{Source: src, Pos: pos, program: prog}, nil
 }
 
-// CompileTemplate compiles text with {{ expression }} parts.
+// CompileTemplate compiles text with {{ expression }} parts; src starts at pos, as for
+// CompileExpr.
 func CompileTemplate(src string, pos Pos) (*Template, error) {
-	t := &Template{Source: src, Pos: pos}
-	rest := src
-	for {
-		i := strings.Index(rest, "{{")
-		if i < 0 {
-			if rest != "" {
-				t.parts = append(t.parts, templatePart{text: rest})
-			}
-			return t, nil
-		}
-		j := strings.Index(rest[i:], "}}")
-		if j < 0 {
-			return nil, &ExprError{Pos: pos, Msg: "a {{ has no closing }}"}
-		}
-		if i > 0 {
-			t.parts = append(t.parts, templatePart{text: rest[:i]})
-		}
-		e, err := CompileExpr(strings.TrimSpace(rest[i+2:i+j]), pos, AnyType)
-		if err != nil {
-			return nil, err
-		}
-		t.parts = append(t.parts, templatePart{expr: e})
-		rest = rest[i+j+2:]
+	t, f := compileTemplate(src)
+	if f != nil {
+		return nil, &ExprError{Pos: textLocator(src, pos)(f.off), Msg: f.msg}
 	}
+	t.place(textLocator(src, pos))
+	return t, nil
 }
 
 // MustTemplate compiles a template or panics; for tests and built-in texts.
 func MustTemplate(src string) *Template {
-	t, err := CompileTemplate(src, Pos{File: "<builtin>"})
+	t, err := CompileTemplate(src, Pos{File: "<builtin>", Line: 1, Col: 1})
 	if err != nil {
 		panic(err)
 	}
 	return t
 }
 
-// CompileExprAt compiles the expression held by a YAML scalar node of file, so that error
-// positions point inside the file whatever the scalar's quoting or block style.
-// TODO(expr helper): map offsets through quoting and block scalars.
-func CompileExprAt(file string, node *yaml.Node, want ExprType) (*Expr, error) {
-	return CompileExpr(node.Value, Pos{File: file, Line: node.Line, Col: node.Column}, want)
+// failure is a compile error at a character (rune) offset of the compiled text.
+type failure struct {
+	off int
+	msg string
 }
 
-// CompileTemplateAt compiles the {{ }} template held by a YAML scalar node of file.
-func CompileTemplateAt(file string, node *yaml.Node) (*Template, error) {
-	return CompileTemplate(node.Value, Pos{File: file, Line: node.Line, Col: node.Column})
+// compileProgram compiles src against Env with the helper functions. It is the only place
+// where expr options are chosen, so every expression in every flow sees the same language.
+func compileProgram(src string, want ExprType) (*vm.Program, *failure) {
+	if strings.TrimSpace(src) == "" {
+		return nil, &failure{off: 0, msg: "the expression is empty"}
+	}
+	opts := []expr.Option{expr.Env(Env{}), expr.DisableBuiltin("now")}
+	opts = append(opts, helperOptions()...)
+	if want == BoolType {
+		opts = append(opts, expr.AsBool())
+	}
+	prog, err := expr.Compile(src, opts...)
+	if err != nil {
+		var fe *exprfile.Error
+		if errors.As(err, &fe) {
+			off := min(max(fe.From, 0), utf8.RuneCountInString(src))
+			if fe.Message == "literal not terminated" {
+				off = unclosedQuote(src, off) // point at the quote to close, not at the end
+			}
+			return nil, &failure{off: off, msg: explain(fe.Message, src, off)}
+		}
+		// Errors without a location (the result type) are about the whole expression.
+		return nil, &failure{off: firstNonSpace(src), msg: explain(err.Error(), src, 0)}
+	}
+	if f := checkConstantArgs(prog, src); f != nil {
+		return nil, f
+	}
+	return prog, nil
+}
+
+// firstNonSpace returns the rune offset of the first non-space character of s.
+func firstNonSpace(s string) int {
+	n := 0
+	for _, r := range s {
+		if r != ' ' && r != '\t' && r != '\n' && r != '\r' {
+			return n
+		}
+		n++
+	}
+	return 0
+}
+
+// compileTemplate splits src into text and {{ expression }} parts and compiles each
+// expression. A literal "{{" is written {{"{{"}}. The closing "}}" is the first one outside
+// quoted strings and outside braces opened inside the expression, so {{ {"a": 1}["a"] }} and
+// {{ "}}" }} work.
+func compileTemplate(src string) (*Template, *failure) {
+	t := &Template{Source: src}
+	rest := 0 // byte offset of the unprocessed text
+	for {
+		i := strings.Index(src[rest:], "{{")
+		if i < 0 {
+			if rest < len(src) {
+				t.parts = append(t.parts, templatePart{text: src[rest:]})
+			}
+			return t, nil
+		}
+		open := rest + i
+		inner := open + 2
+		end := closingBraces(src, inner)
+		if end < 0 {
+			return nil, &failure{off: utf8.RuneCountInString(src[:open]), msg: "this {{ is not closed by }}"}
+		}
+		if open > rest {
+			t.parts = append(t.parts, templatePart{text: src[rest:open]})
+		}
+		code := src[inner:end]
+		if strings.TrimSpace(code) == "" {
+			return nil, &failure{off: utf8.RuneCountInString(src[:open]), msg: "this {{ }} is empty: write an expression between the braces"}
+		}
+		prog, f := compileProgram(code, AnyType)
+		if f != nil {
+			f.off += utf8.RuneCountInString(src[:inner])
+			return nil, f
+		}
+		t.parts = append(t.parts, templatePart{
+			expr:   &Expr{Source: strings.TrimSpace(code), program: prog},
+			offset: utf8.RuneCountInString(src[:inner]) + firstNonSpace(code),
+		})
+		rest = end + 2
+	}
+}
+
+// closingBraces returns the byte offset of the "}}" that closes an expression starting at
+// from, or -1.
+func closingBraces(src string, from int) int {
+	depth := 0
+	for i := from; i < len(src); i++ {
+		switch c := src[i]; c {
+		case '"', '\'', '`':
+			i = skipString(src, i)
+			if i < 0 {
+				return -1
+			}
+		case '{':
+			depth++
+		case '}':
+			if depth == 0 && i+1 < len(src) && src[i+1] == '}' {
+				return i
+			}
+			if depth > 0 {
+				depth--
+			}
+		}
+	}
+	return -1
+}
+
+// unclosedQuote returns the rune offset of the quote that opens a string literal never
+// closed in src, or def.
+func unclosedQuote(src string, def int) int {
+	for i := 0; i < len(src); i++ {
+		if c := src[i]; c == '"' || c == '\'' || c == '`' {
+			j := skipString(src, i)
+			if j < 0 {
+				return utf8.RuneCountInString(src[:i])
+			}
+			i = j
+		}
+	}
+	return def
+}
+
+// skipString returns the offset of the quote closing the string literal opened at src[i],
+// or -1. Backquoted strings have no escapes.
+func skipString(src string, i int) int {
+	q := src[i]
+	for j := i + 1; j < len(src); j++ {
+		switch src[j] {
+		case '\\':
+			if q != '`' {
+				j++
+			}
+		case q:
+			return j
+		}
+	}
+	return -1
 }

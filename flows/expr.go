@@ -1,27 +1,53 @@
 package flows
 
 import (
+	"errors"
 	"fmt"
+	"strconv"
+	"time"
 
-	"github.com/expr-lang/expr"
+	exprfile "github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/vm"
 )
 
-// Expr is a compiled expression. It is immutable and safe for concurrent use.
+// Expr is a compiled expression. It is immutable and safe for concurrent use: flows compile
+// every expression once when they load, and the engine evaluates the same Expr for every
+// message.
 type Expr struct {
 	Source  string
-	Pos     Pos
+	Pos     Pos // where the expression starts in its file
 	program *vm.Program
 }
 
-// Eval runs the expression against env.
+// Eval runs the expression against env. Run-time failures (a helper given a value it cannot
+// read, an index out of range) name the expression's position.
 func (e *Expr) Eval(env *Env) (any, error) {
-	out, err := expr.Run(e.program, env)
+	var m vm.VM
+	out, err := m.Run(e.program, env)
 	if err != nil {
-		return nil, fmt.Errorf("%s:%d:%d: evaluating %q: %w", e.Pos.File, e.Pos.Line, e.Pos.Col, e.Source, err)
+		return nil, &EvalError{Pos: e.Pos, Source: e.Source, Err: err}
 	}
 	return out, nil
 }
+
+// EvalError is an expression that failed while running: a helper given a value it cannot
+// read, a missing map key used as a number, an index out of range. Err is expr's error.
+type EvalError struct {
+	Pos    Pos    // where the expression starts in its file
+	Source string // the expression
+	Err    error
+}
+
+func (e *EvalError) Error() string {
+	msg := e.Err.Error()
+	var fe *exprfile.Error
+	if errors.As(e.Err, &fe) {
+		msg = fe.Message // without expr's own snippet: Pos and Source already say where
+	}
+	return fmt.Sprintf("%s:%d:%d: evaluating %q: %s", e.Pos.File, e.Pos.Line, e.Pos.Col, e.Source, msg)
+}
+
+func (e *EvalError) Unwrap() error { return e.Err }
 
 // EvalBool runs an expression that was compiled as a bool.
 func (e *Expr) EvalBool(env *Env) (bool, error) {
@@ -36,7 +62,8 @@ func (e *Expr) EvalBool(env *Env) (bool, error) {
 	return b, nil
 }
 
-// Template is text with {{ expression }} parts, compiled once.
+// Template is text with {{ expression }} parts, compiled once. It is immutable and safe
+// for concurrent use.
 type Template struct {
 	Source string
 	Pos    Pos
@@ -44,14 +71,29 @@ type Template struct {
 }
 
 type templatePart struct {
-	text string
-	expr *Expr
+	text   string
+	expr   *Expr
+	offset int // of the expression in Source, in characters; for its Pos
 }
 
-// Render fills the template's expressions from env.
+// place sets the positions of the template and of its expressions in the file.
+func (t *Template) place(loc locator) {
+	t.Pos = loc(0)
+	for i := range t.parts {
+		if e := t.parts[i].expr; e != nil {
+			e.Pos = loc(t.parts[i].offset)
+		}
+	}
+}
+
+// Render fills the template's expressions from env. Values print as a person would write
+// them: whole numbers without decimals, times as 2006-01-02 15:04, nil as nothing.
 func (t *Template) Render(env *Env) (string, error) {
 	if t == nil {
 		return "", nil
+	}
+	if len(t.parts) == 1 && t.parts[0].expr == nil {
+		return t.parts[0].text, nil
 	}
 	var b []byte
 	for _, p := range t.parts {
@@ -63,7 +105,7 @@ func (t *Template) Render(env *Env) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		b = append(b, formatValue(v)...)
+		b = appendValue(b, v)
 	}
 	return string(b), nil
 }
@@ -78,18 +120,30 @@ func (t *Template) IsStatic() bool {
 	return true
 }
 
-func formatValue(v any) string {
+// appendValue appends v as text.
+func appendValue(b []byte, v any) []byte {
 	switch x := v.(type) {
 	case nil:
-		return ""
+		return b
 	case string:
-		return x
+		return append(b, x...)
+	case int:
+		return strconv.AppendInt(b, int64(x), 10)
 	case float64:
-		if x == float64(int64(x)) {
-			return fmt.Sprint(int64(x))
-		}
-		return fmt.Sprint(x)
+		return strconv.AppendFloat(b, x, 'f', -1, 64)
+	case bool:
+		return strconv.AppendBool(b, x)
+	case time.Time:
+		return x.AppendFormat(b, "2006-01-02 15:04")
 	default:
-		return fmt.Sprint(x)
+		return fmt.Append(b, x)
 	}
+}
+
+// formatValue returns v as Render prints it.
+func formatValue(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return string(appendValue(nil, v))
 }

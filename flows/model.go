@@ -232,7 +232,7 @@ type Ask struct {
 	Value      *Expr  // optional transform of the answer before it is saved
 	Validate   *Expr  // bool; sees `answer`
 	Retry      *Template
-	MaxRetries int    // retries after the first answer; 0 means the default (2)
+	MaxRetries int    // retries after the first answer (the loader fills the default, 2)
 	OnFail     Target // after MaxRetries invalid answers; zero: the step's continuation
 	Timeout    time.Duration
 	OnTimeout  Target

@@ -1,0 +1,45 @@
+package flows
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// maxDays bounds the days part of a duration so that it cannot overflow time.Duration.
+const maxDays = 36500
+
+// ParseDuration reads a duration in Go syntax with an optional leading whole number of days:
+// "30s", "15m", "2h", "1d", "1d12h". Flows write timeouts and waits this way, and so do
+// conversation tests (`time: +25h`, with the sign read by the caller).
+func ParseDuration(s string) (time.Duration, error) {
+	if s == "" {
+		return 0, errors.New("empty duration")
+	}
+	rest := s
+	var d time.Duration
+	if i := strings.IndexByte(rest, 'd'); i >= 0 {
+		n, err := strconv.Atoi(rest[:i])
+		if err != nil || n < 0 || rest[:i] == "" || rest[0] == '+' || rest[0] == '-' {
+			return 0, fmt.Errorf("invalid duration %q: want a whole number of days before d, like 1d12h", s)
+		}
+		if n > maxDays {
+			return 0, fmt.Errorf("invalid duration %q: more than %d days", s, maxDays)
+		}
+		d = time.Duration(n) * 24 * time.Hour
+		rest = rest[i+1:]
+		if rest == "" {
+			return d, nil
+		}
+	}
+	if rest[0] == '+' || rest[0] == '-' {
+		return 0, fmt.Errorf("invalid duration %q: want no sign", s)
+	}
+	x, err := time.ParseDuration(rest)
+	if err != nil {
+		return 0, fmt.Errorf("invalid duration %q: want a number and a unit (ms, s, m, h, d), like 30s or 1d12h", s)
+	}
+	return d + x, nil
+}
