@@ -1,0 +1,450 @@
+package flowtest
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+
+	"github.com/wasla/wasla/channels/terminal"
+	"github.com/wasla/wasla/chat"
+	"github.com/wasla/wasla/clock"
+	"github.com/wasla/wasla/engine"
+	"github.com/wasla/wasla/flows"
+)
+
+// RunOptions configure one run of a test.
+type RunOptions struct {
+	// NewStore returns the store for one test, measuring time (session expiry, history
+	// retention) by the test's clock. It must be fresh: each test starts from nothing but
+	// what it declares.
+	NewStore func(clk engine.Clock) (engine.Store, error)
+	// Logger receives the engine's logs; nil discards them.
+	Logger *slog.Logger
+	// OnStep, when set, is told of every step the engine runs (see Coverage.Track).
+	OnStep func(flow, step string)
+}
+
+// Result is the outcome of one test.
+type Result struct {
+	Test *Test
+	// Failure is nil when the test passed.
+	Failure *Failure
+	// Transcript is the conversation as the terminal would show it: user turns as "> ...",
+	// bot messages as "bot: ...", clock moves as "(time +25h)".
+	Transcript []string
+}
+
+// Passed reports whether the test passed.
+func (r *Result) Passed() bool { return r.Failure == nil }
+
+// Failure is why a test failed: the step and what differed. A test stops at its first
+// failure; what follows would only repeat it.
+type Failure struct {
+	Pos flows.Pos
+	Msg string // one line, or a first line followed by indented want/got lines
+}
+
+func (f *Failure) String() string {
+	return fmt.Sprintf("%s:%d: %s", f.Pos.File, f.Pos.Line, f.Msg)
+}
+
+// Run plays t against set on a store from opts.NewStore and reports the first expectation
+// that fails. Errors around the test (a broken store, say) are failures too: the caller
+// always gets a Result.
+func Run(ctx context.Context, set *flows.Set, t *Test, opts RunOptions) *Result {
+	r := &runner{test: t, res: &Result{Test: t}, mocks: newMockDoer(t.Mocks)}
+	r.rec = &recorder{contact: t.Contact.ID, log: r.log}
+	clk := clock.NewManual(t.Start)
+	if opts.NewStore == nil {
+		r.fail(t.Pos, "no store to run on")
+		return r.res
+	}
+	store, err := opts.NewStore(clk)
+	if err != nil {
+		r.fail(t.Pos, "opening the store: %v", err)
+		return r.res
+	}
+	if err := seed(ctx, store, t); err != nil {
+		r.fail(t.Pos, "setting up the contact: %v", err)
+		return r.res
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	var onStep func(chat.ContactID, string, string)
+	if opts.OnStep != nil {
+		onStep = func(_ chat.ContactID, flow, step string) { opts.OnStep(flow, step) }
+	}
+	eng := engine.New(set, store, r.rec, engine.Options{Clock: clk, HTTP: r.mocks, Logger: logger, OnStep: onStep})
+	r.eng = eng
+	r.drv = NewDriver(eng, clk)
+	r.drv.Track(t.Contact.ID)
+	for _, st := range t.Steps {
+		if !r.step(ctx, st) {
+			return r.res
+		}
+	}
+	if err := r.drv.Settle(ctx); err != nil {
+		r.fail(t.Pos, "engine: %v", err)
+		return r.res
+	}
+	r.checkMocks(t.Pos)
+	return r.res
+}
+
+// seed stores what the test says about the contact before the conversation starts.
+func seed(ctx context.Context, store engine.Store, t *Test) error {
+	c := t.Contact
+	if c.Name == "" && c.Language == "" && len(c.Tags) == 0 && len(t.Vars) == 0 {
+		return nil
+	}
+	st, err := store.Load(ctx, c.ID)
+	if err != nil {
+		return fmt.Errorf("loading contact %s: %w", c.ID, err)
+	}
+	st.Contact.ID = c.ID
+	st.Contact.Name = c.Name
+	st.Contact.Language = c.Language
+	st.Contact.Tags = append([]string(nil), c.Tags...)
+	if len(t.Vars) > 0 {
+		st.Session.Vars = map[string]any{}
+		for k, v := range t.Vars {
+			st.Session.Vars[k] = v
+		}
+	}
+	if err := store.Commit(ctx, st, nil); err != nil {
+		return fmt.Errorf("storing contact %s: %w", c.ID, err)
+	}
+	return nil
+}
+
+type runner struct {
+	test  *Test
+	res   *Result
+	eng   *engine.Engine
+	drv   *Driver
+	rec   *recorder
+	mocks *mockDoer
+	media int
+}
+
+func (r *runner) log(line string) { r.res.Transcript = append(r.res.Transcript, line) }
+
+func (r *runner) fail(pos flows.Pos, format string, args ...any) {
+	r.res.Failure = &Failure{Pos: pos, Msg: fmt.Sprintf(format, args...)}
+}
+
+// step runs one test step; it returns false when the test failed.
+func (r *runner) step(ctx context.Context, st *Step) bool {
+	switch {
+	case st.Kind.IsTurn():
+		in, ok := r.inbound(st)
+		if !ok {
+			return false
+		}
+		r.rec.skip()
+		r.log("> " + describeTurn(st, in))
+		if err := r.drv.Send(ctx, in); err != nil {
+			r.fail(st.Pos, "engine: %v", err)
+			return false
+		}
+		return r.checkMocks(st.Pos)
+	case st.Kind == StepTime:
+		r.rec.skip()
+		r.log(fmt.Sprintf("(time +%s)", strings.TrimPrefix(st.Text, "+")))
+		if err := r.drv.Advance(ctx, st.Advance); err != nil {
+			r.fail(st.Pos, "engine: %v", err)
+			return false
+		}
+		return r.checkMocks(st.Pos)
+	}
+	if err := r.drv.Settle(ctx); err != nil {
+		r.fail(st.Pos, "engine: %v", err)
+		return false
+	}
+	if !r.checkMocks(st.Pos) {
+		return false
+	}
+	if st.Kind == StepBot {
+		return r.expectBot(st)
+	}
+	if st.Kind == StepNoReply {
+		if left := r.rec.rest(); len(left) > 0 {
+			r.fail(st.Pos, "want no more bot messages, got %d:%s", len(left), renderMessages(left))
+			return false
+		}
+		return true
+	}
+	state, err := r.eng.State(ctx, r.test.Contact.ID)
+	if err != nil {
+		r.fail(st.Pos, "loading the contact's state: %v", err)
+		return false
+	}
+	return r.expectState(st, state)
+}
+
+// inbound builds the message of a user turn.
+func (r *runner) inbound(st *Step) (chat.Inbound, bool) {
+	in := chat.Inbound{
+		Contact:     r.test.Contact.ID,
+		ProfileName: r.test.Contact.Name,
+		Number:      r.test.Number,
+		Campaign:    r.test.Campaign,
+	}
+	switch st.Kind {
+	case StepUser:
+		in.Kind, in.Text = chat.KindText, st.Text
+	case StepPress, StepChoose:
+		kind, msgKind, what := chat.KindButtonReply, chat.KindButtons, "button"
+		if st.Kind == StepChoose {
+			kind, msgKind, what = chat.KindListReply, chat.KindList, "list row"
+		}
+		c, found, offered := r.rec.findChoice(msgKind, st.Text)
+		switch {
+		case found:
+			in.Kind, in.ReplyID, in.Text = kind, c.ID, c.Title
+		case offered != nil:
+			r.fail(st.Pos, "%s %q: the bot offered no %s with that id or title; the last one offered %s",
+				st.Kind, st.Text, what, describeChoices(offered))
+			return in, false
+		default:
+			// No such message was sent in this test: the reply answers an older one, as a
+			// press on a campaign template's quick reply does.
+			in.Kind, in.ReplyID, in.Text = kind, st.Text, st.Text
+		}
+	case StepMedia:
+		r.media++
+		in.Kind = st.MediaKind
+		in.Text = st.Text
+		in.Media = &chat.Media{ID: fmt.Sprintf("media-%d", r.media), MimeType: mimeTypes[st.MediaKind], Caption: st.Text}
+	case StepLocation:
+		loc := st.Location
+		in.Kind, in.Location = chat.KindLocation, &loc
+	}
+	return in, true
+}
+
+var mimeTypes = map[chat.Kind]string{
+	chat.KindImage:    "image/jpeg",
+	chat.KindAudio:    "audio/ogg",
+	chat.KindVideo:    "video/mp4",
+	chat.KindDocument: "application/pdf",
+	chat.KindSticker:  "image/webp",
+}
+
+func describeTurn(st *Step, in chat.Inbound) string {
+	switch st.Kind {
+	case StepPress, StepChoose:
+		return fmt.Sprintf("[%s]", in.Text)
+	case StepMedia:
+		if in.Text != "" {
+			return fmt.Sprintf("[%s] %s", in.Kind, in.Text)
+		}
+		return fmt.Sprintf("[%s]", in.Kind)
+	case StepLocation:
+		return fmt.Sprintf("[location %g,%g]", in.Location.Latitude, in.Location.Longitude)
+	}
+	return in.Text
+}
+
+func describeChoices(cs []terminal.Choice) string {
+	parts := make([]string, len(cs))
+	for i, c := range cs {
+		parts[i] = fmt.Sprintf("%q (id %s)", c.Title, c.ID)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (r *runner) expectBot(st *Step) bool {
+	want := renderExpect(st.Bot)
+	msg, ok := r.rec.next()
+	if !ok {
+		r.fail(st.Pos, "want a bot message, got none\n%s\n    got:  no message", terminal.Prefix("    want: ", want))
+		return false
+	}
+	if reason := checkBot(st.Bot, msg); reason != "" {
+		got, _ := terminal.Format(msg)
+		r.fail(st.Pos, "bot message differs: %s\n%s\n%s", reason, terminal.Prefix("    want: ", want), terminal.Prefix("    got:  ", got))
+		return false
+	}
+	return true
+}
+
+func (r *runner) expectState(st *Step, state *engine.State) bool {
+	switch st.Kind {
+	case StepVars:
+		for _, v := range st.Vars {
+			got, ok := state.Session.Vars[v.Name]
+			if !ok {
+				r.fail(v.Pos, "variable %s is not set\n    want: %s\n    got:  not set%s", v.Name, showValue(v.Value), setVars(state))
+				return false
+			}
+			if !sameValue(v.Value, got) {
+				r.fail(v.Pos, "variable %s differs\n    want: %s\n    got:  %s", v.Name, showValue(v.Value), showValue(got))
+				return false
+			}
+		}
+	case StepTags:
+		for _, tag := range st.Tags {
+			if !state.Contact.HasTag(tag) {
+				r.fail(st.Pos, "the contact has no tag %q\n    want: %s\n    got:  %s", tag, showValue(st.Tags), showValue(tagsOf(state)))
+				return false
+			}
+		}
+	case StepNoTags:
+		for _, tag := range st.Tags {
+			if state.Contact.HasTag(tag) {
+				r.fail(st.Pos, "the contact has tag %q\n    want none of: %s\n    got:  %s", tag, showValue(st.Tags), showValue(tagsOf(state)))
+				return false
+			}
+		}
+	case StepHandoff:
+		s := state.Session
+		human := s.Mode == engine.ModeHuman
+		switch {
+		case st.Human && !human:
+			r.fail(st.Pos, "the conversation was not handed off\n    want: human mode%s\n    got:  bot mode, flow %q step %q", onQueue(st.Queue), s.Flow, s.Step)
+			return false
+		case st.Human && st.Queue != "" && s.Queue != st.Queue:
+			r.fail(st.Pos, "the conversation was handed off to another queue\n    want: %s\n    got:  %s", st.Queue, s.Queue)
+			return false
+		case !st.Human && human:
+			r.fail(st.Pos, "the conversation is with a human\n    want: bot mode\n    got:  human mode%s", onQueue(s.Queue))
+			return false
+		}
+	case StepOptedOut:
+		if state.Contact.OptedOut != st.OptedOut {
+			r.fail(st.Pos, "opted_out differs\n    want: %t\n    got:  %t", st.OptedOut, state.Contact.OptedOut)
+			return false
+		}
+	}
+	return true
+}
+
+func onQueue(q string) string {
+	if q == "" {
+		return ""
+	}
+	return " on queue " + q
+}
+
+func tagsOf(st *engine.State) []string {
+	if st.Contact.Tags == nil {
+		return []string{}
+	}
+	return st.Contact.Tags
+}
+
+func setVars(st *engine.State) string {
+	if len(st.Session.Vars) == 0 {
+		return " (no variables are set)"
+	}
+	return " (set: " + strings.Join(sortedKeys(st.Session.Vars), ", ") + ")"
+}
+
+// checkMocks fails the test when an http step asked for something the test did not mock.
+func (r *runner) checkMocks(pos flows.Pos) bool {
+	missed := r.mocks.takeUnmatched()
+	if len(missed) == 0 {
+		return true
+	}
+	r.fail(pos, "an http step made a request that has no mock: %s\n    add it under mocks:, such as\n      %q: { ok: true }\n    (%s)",
+		strings.Join(missed, ", "), missed[0], r.mocks.describe())
+	return false
+}
+
+func renderMessages(msgs []chat.Outbound) string {
+	var b strings.Builder
+	for _, m := range msgs {
+		text, _ := terminal.Format(m)
+		b.WriteString("\n" + terminal.Prefix("    bot: ", text))
+	}
+	return b.String()
+}
+
+// recorder is the test's Sender: it keeps the bot's messages, and which of them `bot:`
+// steps have consumed.
+type recorder struct {
+	contact chat.ContactID
+	log     func(string)
+
+	mu   sync.Mutex
+	msgs []chat.Outbound
+	read int // messages before this index are consumed or skipped
+}
+
+func (rc *recorder) Send(_ context.Context, msg chat.Outbound) error {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	rc.msgs = append(rc.msgs, msg)
+	text, _ := terminal.Format(msg)
+	prefix := "bot: "
+	if msg.To != rc.contact {
+		prefix = fmt.Sprintf("bot → %s: ", msg.To)
+	}
+	rc.log(terminal.Prefix(prefix, text))
+	return nil
+}
+
+// next consumes the next message.
+func (rc *recorder) next() (chat.Outbound, bool) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if rc.read >= len(rc.msgs) {
+		return chat.Outbound{}, false
+	}
+	rc.read++
+	return rc.msgs[rc.read-1], true
+}
+
+// rest returns the messages no step consumed.
+func (rc *recorder) rest() []chat.Outbound {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return append([]chat.Outbound(nil), rc.msgs[rc.read:]...)
+}
+
+// skip lets the messages nobody checked go: a new user turn or clock move starts a new
+// exchange, and only `no_reply` insists on silence.
+func (rc *recorder) skip() {
+	rc.mu.Lock()
+	rc.read = len(rc.msgs)
+	rc.mu.Unlock()
+}
+
+// findChoice finds the button (or list row) named by id or title, newest message first.
+// When none matches, offered is the newest message's choices (nil if no such message was
+// sent, or a template came after it).
+func (rc *recorder) findChoice(kind chat.Kind, name string) (c terminal.Choice, found bool, offered []terminal.Choice) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	for i := len(rc.msgs) - 1; i >= 0; i-- {
+		m := rc.msgs[i]
+		if m.Kind == chat.KindTemplate && offered == nil {
+			// A template's quick-reply buttons are not part of the message we see; a press
+			// after one answers it, whatever its id.
+			return terminal.Choice{}, false, nil
+		}
+		if m.Kind != kind {
+			continue
+		}
+		choices := terminal.Choices(m)
+		if offered == nil {
+			offered = choices
+		}
+		for _, ch := range choices {
+			if ch.ID == name {
+				return ch, true, nil
+			}
+		}
+		for _, ch := range choices {
+			if strings.EqualFold(strings.TrimSpace(ch.Title), strings.TrimSpace(name)) {
+				return ch, true, nil
+			}
+		}
+	}
+	return terminal.Choice{}, false, offered
+}

@@ -1,0 +1,107 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitFail  = 1 // the command ran and found a problem: invalid flows, a failing test
+	exitUsage = 2 // the command line is wrong
+)
+
+// Streams are a command's standard input, output and error.
+type Streams struct {
+	In  io.Reader
+	Out io.Writer
+	Err io.Writer
+}
+
+const usage = `wasla runs WhatsApp conversations written as YAML flows.
+
+Usage:
+  wasla validate PATH...                  check flow files and conversation tests; report every problem
+  wasla simulate [flags] PATH...          chat with the flows in this terminal
+  wasla test [-run REGEXP] [-v] PATH...   run the conversation tests (*.test.yaml) beside the flows
+
+Run "wasla COMMAND -h" for a command's flags.
+`
+
+// Run runs the wasla command line args (without the program name) and returns the exit
+// code. Cancelling ctx (an interrupt) stops a running command.
+func Run(ctx context.Context, args []string, in io.Reader, out, errOut io.Writer) int {
+	s := Streams{In: in, Out: out, Err: errOut}
+	if len(args) == 0 {
+		fmt.Fprint(errOut, usage)
+		return exitUsage
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "validate":
+		return runValidate(ctx, rest, s)
+	case "simulate", "sim":
+		return runSimulate(ctx, rest, s)
+	case "test":
+		return runTest(ctx, rest, s)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(out, usage)
+		return exitOK
+	}
+	fmt.Fprintf(errOut, "wasla: unknown command %q\n\n%s", cmd, usage)
+	return exitUsage
+}
+
+// newFlagSet returns a flag set for a subcommand that reports to s.Err.
+func newFlagSet(name, synopsis, about string, s Streams) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(s.Err)
+	fs.Usage = func() {
+		fmt.Fprintf(s.Err, "Usage: wasla %s %s\n\n%s\n", name, synopsis, strings.TrimSpace(about))
+		if hasFlags(fs) {
+			fmt.Fprintln(s.Err, "\nFlags:")
+			fs.PrintDefaults()
+		}
+	}
+	return fs
+}
+
+func hasFlags(fs *flag.FlagSet) bool {
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	return n > 0
+}
+
+// parseArgs parses flags wherever they stand among the arguments, so that
+// `wasla simulate examples/shop --contact 9665...` works as a user expects, and returns the
+// other arguments in order. It returns the exit code to use when parsing ends the command.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, int, bool) {
+	var rest []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, exitOK, false
+			}
+			return nil, exitUsage, false
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return rest, 0, true
+		}
+		rest = append(rest, args[0])
+		args = args[1:]
+	}
+}
+
+// plural writes n and the noun, with an s when n is not one.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

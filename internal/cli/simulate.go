@@ -1,0 +1,423 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wasla/wasla/channels/terminal"
+	"github.com/wasla/wasla/chat"
+	"github.com/wasla/wasla/clock"
+	"github.com/wasla/wasla/engine"
+	"github.com/wasla/wasla/flows"
+	"github.com/wasla/wasla/flowtest"
+)
+
+const simulateAbout = `
+Chats with the flows under PATH in this terminal, as a WhatsApp contact would. Bot messages
+are printed as they are sent; buttons and list rows are numbered, and you answer with the
+number or the title. Lines that start with / are commands (/help lists them).
+
+The clock is the simulator's own: it starts at --start and moves only with the burst window
+and /time, which fires the timers (ask timeouts, waits, reminders) that fall due.
+
+With standard input from a file or a pipe, the lines are a script: each is echoed after
+"> ", and the simulator exits at the end of the input.`
+
+const simulateHelp = `Commands:
+  /reset              forget this contact's conversation (not the profile)
+  /vars               show the session: mode, flow, step, tags and variables
+  /contact ID         chat as another contact
+  /time +DURATION     move the clock (30m, 25h, 2d) and fire the timers that fall due
+  /image [CAPTION]    send an image (also /video, /audio, /document, /sticker)
+  /location LAT LON   send a location
+  /reload             load the flows again (the conversation goes on)
+  /help               this list
+  /quit               leave
+Anything else is a message; a number or a title answers the buttons or list shown last.`
+
+func runSimulate(ctx context.Context, args []string, s Streams) int {
+	fs := newFlagSet("simulate", "[flags] PATH...", simulateAbout, s)
+	contact := fs.String("contact", string(flowtest.DefaultContact), "the contact `id` (wa_id) you chat as")
+	name := fs.String("name", "", "the contact's WhatsApp profile `name`")
+	number := fs.String("number", string(flowtest.DefaultNumber), "the business number `id` that receives your messages")
+	redisURL := fs.String("redis", "", "Redis `URL` for state (default: an embedded in-memory store)")
+	start := fs.String("start", "", "start the clock at this `time` (RFC 3339, such as 2026-01-05T09:00:00+03:00; default: now)")
+	trace := fs.Bool("trace", false, "print every step the engine runs")
+	paths, code, ok := parseArgs(fs, args)
+	if !ok {
+		return code
+	}
+	if len(paths) == 0 {
+		fs.Usage()
+		return exitUsage
+	}
+	now := time.Now().Truncate(time.Minute)
+	if *start != "" {
+		t, err := time.Parse(time.RFC3339, *start)
+		if err != nil {
+			fmt.Fprintf(s.Err, "wasla simulate: --start %q is not a time like 2026-01-05T09:00:00+03:00\n", *start)
+			return exitUsage
+		}
+		now = t
+	}
+
+	set, diags := flows.Load(paths...)
+	if len(diags) > 0 {
+		_ = diags.Print(s.Err)
+	}
+	if diags.HasErrors() || set == nil {
+		errs, _ := diags.Count()
+		fmt.Fprintf(s.Err, "wasla simulate: the flows have %s; fix them and try again\n", plural(errs, "error"))
+		return exitFail
+	}
+
+	clk := clock.NewManual(now)
+	st, closeStore, err := openStore(ctx, *redisURL, clk, s.Err)
+	if err != nil {
+		fmt.Fprintf(s.Err, "wasla simulate: %v\n", err)
+		return exitFail
+	}
+	defer closeStore()
+
+	sim := &simulator{
+		out:     s.Out,
+		errOut:  s.Err,
+		paths:   paths,
+		contact: chat.ContactID(*contact),
+		name:    *name,
+		number:  chat.NumberID(*number),
+		clock:   clk,
+		choices: map[chat.ContactID][]terminal.Choice{},
+	}
+	opts := engine.Options{
+		Clock:  clk,
+		Logger: slog.New(slog.NewTextHandler(s.Err, &slog.HandlerOptions{Level: slog.LevelWarn})),
+	}
+	if *trace {
+		opts.OnStep = sim.traceStep
+	}
+	sim.eng = engine.New(set, st, sim, opts)
+	sim.drv = flowtest.NewDriver(sim.eng, clk)
+	sim.drv.Track(sim.contact)
+	sim.script = !isTerminal(s.In)
+	return sim.run(ctx, s.In)
+}
+
+// isTerminal reports whether r is a terminal a person types into, rather than a file or
+// a pipe holding a script.
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}
+
+// simulator is one terminal chat. It is the engine's Sender: replies are printed as the
+// engine sends them.
+type simulator struct {
+	out, errOut io.Writer
+	paths       []string
+	eng         *engine.Engine
+	drv         *flowtest.Driver
+	clock       *clock.Manual
+	script      bool
+
+	contact chat.ContactID
+	name    string
+	number  chat.NumberID
+	media   int
+
+	mu      sync.Mutex
+	choices map[chat.ContactID][]terminal.Choice // of the last buttons or list message to each contact
+}
+
+// Send prints a bot message and remembers its buttons or rows for the next answer.
+func (sim *simulator) Send(_ context.Context, msg chat.Outbound) error {
+	sim.mu.Lock()
+	defer sim.mu.Unlock()
+	text, choices := terminal.Format(msg)
+	if len(choices) > 0 {
+		sim.choices[msg.To] = choices
+	}
+	prefix := "bot: "
+	if msg.To != sim.contact {
+		prefix = fmt.Sprintf("bot → %s: ", msg.To)
+	}
+	fmt.Fprintln(sim.out, terminal.Prefix(prefix, text))
+	return nil
+}
+
+func (sim *simulator) traceStep(contact chat.ContactID, flow, step string) {
+	sim.mu.Lock()
+	defer sim.mu.Unlock()
+	who := ""
+	if contact != sim.contact {
+		who = " (" + string(contact) + ")"
+	}
+	fmt.Fprintf(sim.out, "  · %s.%s%s\n", flow, step, who)
+}
+
+func (sim *simulator) run(ctx context.Context, in io.Reader) int {
+	if !sim.script {
+		fmt.Fprintf(sim.out, "wasla simulator: %s, as contact %s. /help lists the commands, /quit leaves.\n",
+			strings.Join(sim.paths, " "), sim.contact)
+	}
+	lines := readLines(in)
+	for {
+		if !sim.script {
+			fmt.Fprint(sim.out, "> ")
+		}
+		var line string
+		var more bool
+		select {
+		case <-ctx.Done():
+			fmt.Fprintln(sim.out)
+			return exitOK
+		case line, more = <-lines:
+		}
+		if !more {
+			if !sim.script {
+				fmt.Fprintln(sim.out)
+			}
+			return exitOK
+		}
+		line = strings.TrimRight(line, "\r")
+		if sim.script {
+			fmt.Fprintln(sim.out, strings.TrimRight("> "+line, " "))
+		}
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		if quit := sim.handle(ctx, line); quit {
+			return exitOK
+		}
+	}
+}
+
+// readLines reads in line by line on its own goroutine, so that an interrupt is noticed
+// while waiting for a person to type. The goroutine ends at the end of input (a person
+// typing Ctrl-D, a script's end) or with the process.
+func readLines(in io.Reader) <-chan string {
+	ch := make(chan string)
+	go func() {
+		defer close(ch)
+		sc := bufio.NewScanner(in)
+		sc.Buffer(make([]byte, 64*1024), 1024*1024)
+		for sc.Scan() {
+			ch <- sc.Text()
+		}
+	}()
+	return ch
+}
+
+// handle acts on one line; it returns true when the user asked to quit.
+func (sim *simulator) handle(ctx context.Context, line string) bool {
+	if !strings.HasPrefix(line, "/") {
+		sim.say(ctx, line)
+		return false
+	}
+	cmd, arg, _ := strings.Cut(strings.TrimSpace(line), " ")
+	arg = strings.TrimSpace(arg)
+	switch cmd {
+	case "/quit", "/exit", "/q":
+		return true
+	case "/help", "/?":
+		fmt.Fprintln(sim.out, simulateHelp)
+	case "/reset":
+		if err := sim.eng.Reset(ctx, sim.contact); err != nil {
+			sim.errorf("resetting the conversation: %v", err)
+			break
+		}
+		sim.setChoices(sim.contact, nil)
+		sim.note("conversation reset")
+	case "/vars":
+		sim.showVars(ctx)
+	case "/contact":
+		if arg == "" {
+			sim.note("chatting as " + string(sim.contact) + "; /contact ID switches")
+			break
+		}
+		sim.contact = chat.ContactID(arg)
+		sim.drv.Track(sim.contact)
+		sim.note("now chatting as " + arg)
+	case "/time":
+		d, err := flowtest.ParseDuration(arg)
+		if err != nil {
+			sim.errorf("/time: %v", err)
+			break
+		}
+		if err := sim.drv.Advance(ctx, d); err != nil {
+			sim.errorf("moving the clock: %v", err)
+		}
+		sim.note("clock: " + sim.timeText(sim.clock.Now()))
+	case "/image", "/video", "/audio", "/document", "/sticker":
+		sim.sendMedia(ctx, chat.Kind(strings.TrimPrefix(cmd, "/")), arg)
+	case "/location":
+		sim.sendLocation(ctx, arg)
+	case "/reload":
+		sim.reload()
+	default:
+		sim.errorf("unknown command %s; /help lists the commands", cmd)
+	}
+	return false
+}
+
+func (sim *simulator) note(msg string) { fmt.Fprintf(sim.out, "(%s)\n", msg) }
+
+func (sim *simulator) errorf(format string, args ...any) {
+	fmt.Fprintf(sim.out, "(error: %s)\n", fmt.Sprintf(format, args...))
+}
+
+func (sim *simulator) setChoices(id chat.ContactID, cs []terminal.Choice) {
+	sim.mu.Lock()
+	sim.choices[id] = cs
+	sim.mu.Unlock()
+}
+
+// say sends a typed line: a button or list reply when it names one of the choices last
+// offered, text otherwise. While an ask step waits for its answer, a number is the
+// answer, not a choice.
+func (sim *simulator) say(ctx context.Context, line string) {
+	sim.mu.Lock()
+	choices := sim.choices[sim.contact]
+	sim.mu.Unlock()
+	if st, err := sim.eng.State(ctx, sim.contact); err == nil && st.Session.Await != nil && st.Session.Await.Kind == engine.AwaitAnswer {
+		choices = nil
+	}
+	sim.send(ctx, terminal.Inbound(line, choices))
+}
+
+func (sim *simulator) send(ctx context.Context, in chat.Inbound) {
+	in.Contact, in.ProfileName, in.Number = sim.contact, sim.name, sim.number
+	if err := sim.drv.Send(ctx, in); err != nil {
+		sim.errorf("%v", err)
+		return
+	}
+	if err := sim.drv.Settle(ctx); err != nil {
+		sim.errorf("%v", err)
+	}
+}
+
+var mimeTypes = map[chat.Kind]string{
+	chat.KindImage:    "image/jpeg",
+	chat.KindAudio:    "audio/ogg",
+	chat.KindVideo:    "video/mp4",
+	chat.KindDocument: "application/pdf",
+	chat.KindSticker:  "image/webp",
+}
+
+func (sim *simulator) sendMedia(ctx context.Context, kind chat.Kind, caption string) {
+	sim.media++
+	sim.send(ctx, chat.Inbound{
+		Kind:  kind,
+		Text:  caption,
+		Media: &chat.Media{ID: fmt.Sprintf("sim-media-%d", sim.media), MimeType: mimeTypes[kind], Caption: caption},
+	})
+}
+
+func (sim *simulator) sendLocation(ctx context.Context, arg string) {
+	parts := strings.FieldsFunc(arg, func(r rune) bool { return r == ' ' || r == ',' })
+	if len(parts) != 2 {
+		sim.errorf("/location takes a latitude and a longitude, such as /location 24.7 46.7")
+		return
+	}
+	lat, err1 := strconv.ParseFloat(parts[0], 64)
+	lon, err2 := strconv.ParseFloat(parts[1], 64)
+	if err1 != nil || err2 != nil || lat < -90 || lat > 90 || lon < -180 || lon > 180 {
+		sim.errorf("/location takes a latitude (±90) and a longitude (±180), such as /location 24.7 46.7")
+		return
+	}
+	sim.send(ctx, chat.Inbound{Kind: chat.KindLocation, Location: &chat.Location{Latitude: lat, Longitude: lon}})
+}
+
+func (sim *simulator) reload() {
+	set, diags := flows.Load(sim.paths...)
+	if len(diags) > 0 {
+		_ = diags.Print(sim.out)
+	}
+	if diags.HasErrors() || set == nil {
+		sim.note("flows not reloaded: fix the errors above; the old flows keep running")
+		return
+	}
+	sim.eng.SetFlows(set)
+	sim.note(fmt.Sprintf("flows reloaded: %s", plural(len(set.Flows), "flow")))
+}
+
+// timeText shows t in the flows' time zone, as their expressions see it.
+func (sim *simulator) timeText(t time.Time) string {
+	tz := sim.eng.Flows().Settings.Timezone
+	if tz == nil {
+		tz = time.UTC
+	}
+	return t.In(tz).Format("Mon 2006-01-02 15:04 MST")
+}
+
+// showVars prints the contact's session: mode, flow and step, what it waits for, tags,
+// timers, then the variables sorted by name with JSON values (so "3" and 3 differ).
+func (sim *simulator) showVars(ctx context.Context) {
+	st, err := sim.eng.State(ctx, sim.contact)
+	if err != nil {
+		sim.errorf("loading the session: %v", err)
+		return
+	}
+	ss := st.Session
+	mode := string(ss.Mode)
+	if mode == "" {
+		mode = string(engine.ModeBot)
+	}
+	if ss.Mode == engine.ModeHuman && ss.Queue != "" {
+		mode += " (queue " + ss.Queue + ")"
+	}
+	flow, step := ss.Flow, ss.Step
+	if flow == "" {
+		flow, step = "-", "-"
+	}
+	fmt.Fprintf(sim.out, "contact: %s", st.Contact.ID)
+	if st.Contact.Name != "" {
+		fmt.Fprintf(sim.out, " (%s)", st.Contact.Name)
+	}
+	if st.Contact.OptedOut {
+		fmt.Fprint(sim.out, ", opted out")
+	}
+	fmt.Fprintf(sim.out, "\nmode: %s  flow: %s  step: %s\n", mode, flow, step)
+	if ss.Await != nil {
+		fmt.Fprintf(sim.out, "waiting for: %s at %s.%s\n", ss.Await.Kind, ss.Await.Flow, ss.Await.Step)
+	}
+	tags := "-"
+	if len(st.Contact.Tags) > 0 {
+		tags = strings.Join(st.Contact.Tags, ", ")
+	}
+	fmt.Fprintf(sim.out, "tags: %s\n", tags)
+	for _, t := range ss.Timers {
+		fmt.Fprintf(sim.out, "timer: %s at %s\n", t.Kind, sim.timeText(t.Due))
+	}
+	if len(ss.Vars) == 0 {
+		fmt.Fprintln(sim.out, "vars: -")
+		return
+	}
+	fmt.Fprintln(sim.out, "vars:")
+	names := make([]string, 0, len(ss.Vars))
+	for k := range ss.Vars {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		v, err := json.Marshal(ss.Vars[k])
+		if err != nil {
+			v = []byte(fmt.Sprint(ss.Vars[k]))
+		}
+		fmt.Fprintf(sim.out, "  %s = %s\n", k, v)
+	}
+}

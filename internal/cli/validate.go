@@ -1,0 +1,130 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/wasla/wasla/flows"
+	"github.com/wasla/wasla/flowtest"
+)
+
+const validateAbout = `
+Loads the flow files under the PATHs (files, or folders searched recursively) as one flow
+set, and parses the conversation tests (*.test.yaml) beside them. A PATH ending in /...
+(examples/...) stands for every flow set below it, each checked on its own. Every problem
+is printed as file:line:col: message, followed by the line with a caret under the place.
+Exits 1 when there is an error; warnings alone (such as unreachable steps) exit 0.`
+
+func runValidate(_ context.Context, args []string, s Streams) int {
+	fs := newFlagSet("validate", "PATH...", validateAbout, s)
+	paths, code, ok := parseArgs(fs, args)
+	if !ok {
+		return code
+	}
+	if len(paths) == 0 {
+		fs.Usage()
+		return exitUsage
+	}
+	// Plain paths make one flow set; a path ending in /... stands for every flow set below
+	// it, each loaded on its own.
+	var sets [][]string
+	var plain, testPaths []string
+	for _, p := range paths {
+		switch {
+		case isTestFile(p):
+			testPaths = append(testPaths, p)
+		case isEllipsis(p):
+			folders, err := flowFolders(trimEllipsis(p))
+			if err != nil {
+				fmt.Fprintf(s.Err, "wasla validate: %v\n", err)
+				return exitFail
+			}
+			if len(folders) == 0 {
+				fmt.Fprintf(s.Err, "wasla validate: no flow files under %s\n", p)
+				return exitFail
+			}
+			for _, f := range folders {
+				sets = append(sets, []string{f})
+			}
+			testPaths = append(testPaths, trimEllipsis(p))
+		default:
+			plain = append(plain, p)
+			// Folders also hold the conversation tests; a missing path is reported by Load.
+			if info, err := os.Stat(p); err == nil && info.IsDir() {
+				testPaths = append(testPaths, p)
+			}
+		}
+	}
+	if len(plain) > 0 {
+		sets = append([][]string{plain}, sets...)
+	}
+	var diags flows.Diagnostics
+	var loaded []*flows.Set
+	for _, paths := range sets {
+		set, d := flows.Load(paths...)
+		diags = append(diags, d...)
+		if set != nil {
+			loaded = append(loaded, set)
+		}
+	}
+	testFiles, err := findTestFiles(testPaths)
+	if err != nil {
+		fmt.Fprintf(s.Err, "wasla validate: %v\n", err)
+		return exitFail
+	}
+	for _, f := range testFiles {
+		_, tdiags := flowtest.ReadFile(f)
+		diags = append(diags, tdiags...)
+	}
+	if err := diags.Print(s.Out); err != nil {
+		fmt.Fprintf(s.Err, "wasla validate: %v\n", err)
+		return exitFail
+	}
+	fmt.Fprintln(s.Out, validateSummary(loaded, len(testFiles), diags))
+	if diags.HasErrors() {
+		return exitFail
+	}
+	return exitOK
+}
+
+// validateSummary is the closing line: "ok: 4 flows, 31 steps", with the warnings when
+// there are some, or "2 errors, 1 warning in 3 files".
+func validateSummary(sets []*flows.Set, tests int, diags flows.Diagnostics) string {
+	errs, warns := diags.Count()
+	files := map[string]bool{}
+	for _, d := range diags {
+		files[d.Pos.File] = true
+	}
+	var counts []string
+	if errs > 0 {
+		counts = append(counts, plural(errs, "error"))
+	}
+	if warns > 0 {
+		counts = append(counts, plural(warns, "warning"))
+	}
+	problems := strings.Join(counts, ", ") + " in " + plural(len(files), "file")
+	if errs > 0 {
+		return problems
+	}
+	var parts []string
+	if len(sets) > 0 {
+		nflows, nsteps := 0, 0
+		for _, set := range sets {
+			nflows += len(set.Flows)
+			for _, f := range set.Flows {
+				nsteps += len(f.Steps)
+			}
+		}
+		parts = append(parts, plural(nflows, "flow"), plural(nsteps, "step"))
+	}
+	if tests > 0 {
+		parts = append(parts, plural(tests, "test file"))
+	}
+	ok := "ok: " + strings.Join(parts, ", ")
+	if warns > 0 {
+		ok += "; " + problems
+	}
+	return ok
+}
