@@ -110,6 +110,8 @@ type Outbound struct {
 	From       NumberID  `json:"from,omitempty"` // empty: the routing layer chooses
 	Kind       Kind      `json:"kind"`
 	Text       string    `json:"text,omitempty"`        // body of text, buttons and list messages
+	Header     string    `json:"header,omitempty"`      // text header of buttons and list messages
+	Footer     string    `json:"footer,omitempty"`      // footer of buttons and list messages
 	Buttons    []Button  `json:"buttons,omitempty"`     // KindButtons
 	ListButton string    `json:"list_button,omitempty"` // label of the button that opens a list
 	Sections   []Section `json:"sections,omitempty"`    // KindList

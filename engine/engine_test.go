@@ -435,3 +435,70 @@ func TestDuplicateDeliveryIsAnsweredOnce(t *testing.T) {
 		t.Errorf("history has %d entries, want 2 (one inbound, one outbound)", n)
 	}
 }
+
+func TestWaitOutlivesOtherFlowsAndYieldsToQuestions(t *testing.T) {
+	h := newHarness(t, map[string]string{
+		"remind.yaml": `flow: remind
+triggers: [{keywords: [book]}]
+steps:
+  - wait: 2h
+  - say: reminder
+`,
+		"ask.yaml": `flow: quiz
+triggers: [{keywords: [quiz]}]
+steps:
+  - ask: "name?"
+    save: name
+  - say: "thanks {{ vars.name }}"
+`,
+		"hi.yaml": "flow: hi\ntriggers: [{fallback: true}]\nsteps:\n  - say: hello\n",
+	}, engine.Options{})
+	h.say("book")
+	expect(t, "another flow meanwhile", h.say("hey"), "hello")
+	expect(t, "a question meanwhile", h.say("quiz"), "name?")
+	expect(t, "due while a question waits", h.advance(2*time.Hour))
+	expect(t, "answer", h.say("Sara"), "thanks Sara")
+	expect(t, "the wait resumes later", h.advance(10*time.Minute), "reminder")
+	expect(t, "once", h.advance(24*time.Hour))
+}
+
+func TestReplyIDTriggersBeatKeywordsOfTheTitle(t *testing.T) {
+	h := newHarness(t, map[string]string{
+		"order.yaml": "flow: order\ntriggers: [{keywords: [order]}]\nsteps:\n  - say: order flow\n",
+		"sales.yaml": "flow: sales\ntriggers: [{button: BUY}]\nsteps:\n  - say: sales flow\n",
+	}, engine.Options{})
+	h.send(chat.Inbound{Kind: chat.KindButtonReply, ReplyID: "BUY", Text: "Order now"})
+	expect(t, "button titled with a keyword", texts(h.rec.take()), "sales flow")
+}
+
+func TestSetWritesContactFieldsAndHeadersAreSent(t *testing.T) {
+	h := newHarness(t, map[string]string{"lang.yaml": `flow: lang
+triggers: [{fallback: true}]
+steps:
+  - set: {contact.language: '"en"', contact.attrs.city: '"Jeddah"', contact.name: '"Sara"', n: 1}
+  - buttons: "Hi {{ contact.name }} from {{ contact.attrs.city }}"
+    header: "Welcome"
+    footer: "{{ contact.language }}"
+    options: [{id: A, title: A}]
+`}, engine.Options{})
+	h.send(chat.Inbound{Text: "x"})
+	out := h.rec.take()
+	if len(out) != 1 || out[0].Header != "Welcome" || out[0].Footer != "en" || out[0].Text != "Hi Sara from Jeddah" {
+		t.Fatalf("sent %+v", out)
+	}
+	c := h.state().Contact
+	if c.Language != "en" || c.Attrs["city"] != "Jeddah" || c.Name != "Sara" {
+		t.Errorf("contact = %+v", c)
+	}
+}
+
+func TestHTTPStatusIsSaved(t *testing.T) {
+	h := newHarness(t, map[string]string{"lookup.yaml": lookupFlow}, engine.Options{HTTP: doerFunc(func(*http.Request) (*http.Response, error) {
+		return &http.Response{StatusCode: 404, Body: io.NopCloser(strings.NewReader(`{}`))}, nil
+	})})
+	expect(t, "reply", h.say("status"), "lookup failed")
+	vars := h.state().Session.Vars
+	if vars["order_status"] != float64(404) || !strings.HasSuffix(fmt.Sprint(vars["order_error"]), "status 404") {
+		t.Errorf("vars = %v", vars)
+	}
+}

@@ -19,8 +19,9 @@ import (
 // cannot fill the session.
 const maxHTTPBody = 1 << 20
 
-// callHTTP runs an http step. It reports whether the call succeeded; on failure
-// vars["<save>_error"] says why and the failure is recorded in the history.
+// callHTTP runs an http step. It reports whether the call succeeded. vars["<save>_status"]
+// holds the answer's HTTP status when one came; on failure vars["<save>_error"] says why
+// and the failure is recorded in the history.
 func (r *run) callHTTP(h *flows.HTTP) bool {
 	s := r.sess()
 	errVar := h.Save + "_error"
@@ -28,7 +29,14 @@ func (r *run) callHTTP(h *flows.HTTP) bool {
 		errVar = "http_error"
 	}
 	delete(s.Vars, errVar)
-	val, err := r.doHTTP(h)
+	val, status, err := r.doHTTP(h)
+	if h.Save != "" {
+		if status > 0 {
+			s.Vars[h.Save+"_status"] = status
+		} else {
+			delete(s.Vars, h.Save+"_status")
+		}
+	}
 	if err != nil {
 		s.Vars[errVar] = err.Error()
 		r.record(chat.Event{Kind: chat.EventError, Flow: s.Flow, Step: s.Step, Detail: err.Error()})
@@ -41,17 +49,17 @@ func (r *run) callHTTP(h *flows.HTTP) bool {
 	return true
 }
 
-func (r *run) doHTTP(h *flows.HTTP) (any, error) {
+func (r *run) doHTTP(h *flows.HTTP) (any, int, error) {
 	url, err := r.render(h.URL)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	var body io.Reader
 	var isJSON bool
 	if h.Body != nil {
 		b, err := r.render(h.Body)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		isJSON = json.Valid([]byte(b))
 		body = bytes.NewReader([]byte(b))
@@ -67,7 +75,7 @@ func (r *run) doHTTP(h *flows.HTTP) (any, error) {
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, h.Method, url, body)
 	if err != nil {
-		return nil, fmt.Errorf("building request: %w", err)
+		return nil, 0, fmt.Errorf("building request: %w", err)
 	}
 	if isJSON {
 		req.Header.Set("Content-Type", "application/json")
@@ -76,28 +84,30 @@ func (r *run) doHTTP(h *flows.HTTP) (any, error) {
 	for k, t := range h.Headers {
 		v, err := r.render(t)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		req.Header.Set(k, v)
 	}
 	resp, err := r.e.opts.HTTP.Do(req)
 	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return nil, fmt.Errorf("%s %s: timed out after %s", h.Method, req.URL.Redacted(), timeout)
+		var te interface{ Timeout() bool }
+		if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) ||
+			(errors.As(err, &te) && te.Timeout()) {
+			return nil, 0, fmt.Errorf("%s %s: timed out after %s", h.Method, req.URL.Redacted(), timeout)
 		}
-		return nil, fmt.Errorf("%s %s: %w", h.Method, req.URL.Redacted(), err)
+		return nil, 0, fmt.Errorf("%s %s: %w", h.Method, req.URL.Redacted(), err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxHTTPBody))
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: reading answer: %w", h.Method, req.URL.Redacted(), err)
+		return nil, resp.StatusCode, fmt.Errorf("%s %s: reading answer: %w", h.Method, req.URL.Redacted(), err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, fmt.Errorf("%s %s: status %d", h.Method, req.URL.Redacted(), resp.StatusCode)
+		return nil, resp.StatusCode, fmt.Errorf("%s %s: status %d", h.Method, req.URL.Redacted(), resp.StatusCode)
 	}
 	var v any
 	if err := json.Unmarshal(data, &v); err != nil {
-		return string(data), nil
+		return string(data), resp.StatusCode, nil
 	}
-	return v, nil
+	return v, resp.StatusCode, nil
 }

@@ -164,6 +164,7 @@ func (r *run) optWords(in chat.Inbound) bool {
 		c.OptedOut, c.OptedOutAt = true, r.now
 		r.record(chat.Event{Kind: chat.EventOptOut, Detail: in.Text})
 		r.endSession()
+		r.clearTimers(TimerWait, TimerReturn)
 		r.sess().Pending = nil
 		r.clearTimers(TimerBurst)
 		return true
@@ -204,23 +205,30 @@ func (r *run) startFlow(name string) {
 	s := r.sess()
 	s.Flow, s.Step, s.Await, s.Stack = name, "", nil, nil
 	s.Started = r.now
-	r.clearTimers(TimerTimeout, TimerWait)
+	r.clearTimers(TimerTimeout)
 	if s.Vars == nil {
 		s.Vars = map[string]any{}
 	}
 }
 
-// endSession stops whatever flow runs; variables stay for the next flow.
+// endSession stops whatever flow runs; variables stay for the next flow. Pending waits
+// stay too: a reminder set by a wait step fires even when the contact chatted meanwhile.
 func (r *run) endSession() {
 	s := r.sess()
 	s.Flow, s.Step, s.Await, s.Stack = "", "", nil, nil
-	r.clearTimers(TimerTimeout, TimerWait)
+	r.clearTimers(TimerTimeout)
 }
 
+// setTimer sets a timer, replacing the one of the same kind (for waits: of the same flow,
+// so waits of different flows can be pending together).
 func (r *run) setTimer(t Timer) {
 	s := r.sess()
-	s.Timers = slices.DeleteFunc(s.Timers, func(x Timer) bool { return x.Kind == t.Kind })
+	s.Timers = slices.DeleteFunc(s.Timers, func(x Timer) bool { return sameTimer(x, t) })
 	s.Timers = append(s.Timers, t)
+}
+
+func sameTimer(a, b Timer) bool {
+	return a.Kind == b.Kind && (a.Kind != TimerWait || a.Flow == b.Flow)
 }
 
 func (r *run) clearTimers(kinds ...TimerKind) {
@@ -241,6 +249,9 @@ func (r *run) returnToBot(why string) {
 	r.clearTimers(TimerReturn)
 }
 
+// waitRetry is how long a wait that fell due while the contact was busy is put off.
+const waitRetry = 10 * time.Minute
+
 // fireDue acts on every timer of this contact that is due.
 func (r *run) fireDue() error {
 	s := r.sess()
@@ -252,7 +263,7 @@ func (r *run) fireDue() error {
 	}
 	slices.SortStableFunc(due, func(a, b Timer) int { return a.Due.Compare(b.Due) })
 	for _, t := range due {
-		r.clearTimers(t.Kind)
+		s.Timers = slices.DeleteFunc(s.Timers, func(x Timer) bool { return sameTimer(x, t) })
 		switch t.Kind {
 		case TimerBurst:
 			r.flushBurst()
@@ -267,7 +278,11 @@ func (r *run) fireDue() error {
 				return err
 			}
 		case TimerWait:
-			if s.Flow != t.Flow || s.Step != t.Step || s.Await != nil {
+			if s.Await != nil || s.Mode == ModeHuman {
+				// The contact is in the middle of something (answering a question,
+				// talking to an agent): the flow resumes a little later.
+				t.Due = r.now.Add(waitRetry)
+				r.setTimer(t)
 				continue
 			}
 			r.msg, r.steps = nil, 0

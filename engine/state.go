@@ -40,6 +40,29 @@ type Contact struct {
 	// Windows holds, per business number, when the contact last wrote to it: the 24-hour
 	// customer service window of that number runs from there.
 	Windows map[chat.NumberID]time.Time `json:"windows,omitempty"`
+	// Routing is the routing layer's memory of the conversation across business numbers.
+	// The engine stores it with the rest of the state but never reads it.
+	Routing *Routing `json:"routing,omitempty"`
+}
+
+// Routing is what the inbox router remembers about a contact between messages: where the
+// last reply left from, and the one message it sent to bring the contact to the inbox
+// number, so that it is sent once and not with every reply.
+type Routing struct {
+	// Number is the business number the last routed reply left from.
+	Number chat.NumberID `json:"number,omitempty"`
+	// Invite is the standing invitation, if any.
+	Invite *Invite `json:"invite,omitempty"`
+}
+
+// Invite is one message sent instead of a reply to move the conversation on: a link to the
+// inbox number, a template the inbox number opened the conversation with, or a fallback
+// template sent because a window was closed. While it stands, later free-form replies wait.
+type Invite struct {
+	Kind string        `json:"kind"`          // "link", "bridge" or "fallback"
+	From chat.NumberID `json:"from"`          // the number the invitation left from
+	Via  chat.NumberID `json:"via,omitempty"` // the campaign number the contact had written to
+	At   time.Time     `json:"at"`
 }
 
 // HasTag reports whether the contact carries tag.

@@ -247,7 +247,7 @@ func (r *run) exec(f *flows.Flow, st *flows.Step) (action, flows.Target, error) 
 			if err != nil {
 				return 0, flows.Target{}, err
 			}
-			s.Vars[a.Name] = v
+			r.assign(a.Name, v)
 		}
 	case flows.StepIf:
 		ok, err := st.If.Cond.EvalBool(r.env())
@@ -345,6 +345,12 @@ func (r *run) sendButtons(b *flows.Buttons) error {
 		return err
 	}
 	m := chat.Outbound{Kind: chat.KindButtons, Text: text}
+	if m.Header, err = r.render(b.Header); err != nil {
+		return err
+	}
+	if m.Footer, err = r.render(b.Footer); err != nil {
+		return err
+	}
 	for _, c := range b.Choices {
 		title, err := r.render(c.Title)
 		if err != nil {
@@ -366,6 +372,12 @@ func (r *run) sendList(l *flows.List) error {
 		return err
 	}
 	m := chat.Outbound{Kind: chat.KindList, Text: text, ListButton: label}
+	if m.Header, err = r.render(l.Header); err != nil {
+		return err
+	}
+	if m.Footer, err = r.render(l.Footer); err != nil {
+		return err
+	}
 	for _, sec := range l.Sections {
 		title, err := r.render(sec.Title)
 		if err != nil {
@@ -392,6 +404,15 @@ func (r *run) sendList(l *flows.List) error {
 // matchTrigger finds the flow a message starts: the first matching trigger in priority
 // order, or the fallback when none matches.
 func (r *run) matchTrigger(in chat.Inbound, folded string) *flows.Trigger {
+	// A pressed button or chosen row names its flow by id; its title must not be taken
+	// for a keyword of another flow.
+	if in.ReplyID != "" {
+		for _, t := range r.l.set.Triggers {
+			if t.Kind == flows.TriggerReply && slices.Contains(t.ReplyIDs, in.ReplyID) {
+				return t
+			}
+		}
+	}
 	var fallback *flows.Trigger
 	var env *flows.Env
 	for _, t := range r.l.set.Triggers {
@@ -535,7 +556,6 @@ func (r *run) answerAsk(f *flows.Flow, st *flows.Step, in chat.Inbound) error {
 	return r.retry(f, st, ask.MaxRetries, ask.OnFail, ask.Retry, ask.Prompt, ask.Timeout)
 }
 
-
 // retry answers an invalid answer: the retry text and another wait, or, when the retries
 // are used up, the failure branch.
 func (r *run) retry(f *flows.Flow, st *flows.Step, max int, onFail flows.Target, retry, prompt *flows.Template, timeout time.Duration) error {
@@ -656,4 +676,24 @@ func (r *run) timeout() error {
 		return nil
 	}
 	return r.jump(target)
+}
+
+// assign writes a set step's value: a session variable, or a contact field that outlives
+// the conversation (the loader allows only contact.name, contact.language and
+// contact.attrs.<key>).
+func (r *run) assign(name string, v any) {
+	c := &r.st.Contact
+	switch {
+	case name == "contact.name":
+		c.Name = flows.FormatValue(v)
+	case name == "contact.language":
+		c.Language = flows.FormatValue(v)
+	case strings.HasPrefix(name, "contact.attrs."):
+		if c.Attrs == nil {
+			c.Attrs = map[string]string{}
+		}
+		c.Attrs[strings.TrimPrefix(name, "contact.attrs.")] = flows.FormatValue(v)
+	default:
+		r.sess().Vars[name] = v
+	}
 }

@@ -128,13 +128,17 @@ func FuzzScalarPositions(f *testing.F) {
 		lines := NewSource("f.yaml", []byte(text)).Lines
 		vr := []rune(node.Value)
 		seen := 0
+		var src []rune // of line runesOf
+		runesOf := 0
 		_, _, ok := walkScalar(lines, node, func(i, line, col int) bool {
 			seen = i + 1
 			r := vr[i]
 			if r == ' ' || r == '\n' || r == '\t' || r == '\u2028' || r == '\u2029' {
 				return true
 			}
-			src := []rune(lines[line-1])
+			if line != runesOf {
+				src, runesOf = []rune(lines[line-1]), line
+			}
 			if col < 1 || col > len(src) {
 				t.Fatalf("rune %d of %q at %d:%d, outside the line %q", i, node.Value, line, col, lines[line-1])
 			}

@@ -140,8 +140,9 @@ func appendValue(b []byte, v any) []byte {
 	}
 }
 
-// formatValue returns v as Render prints it.
-func formatValue(v any) string {
+// FormatValue writes a value as templates show it: whole numbers without decimals, times
+// as 2006-01-02 15:04, nil as nothing.
+func FormatValue(v any) string {
 	if s, ok := v.(string); ok {
 		return s
 	}

@@ -11,23 +11,24 @@ type ShapeKind int
 // Shape kinds. The scalar kinds differ in how the loader reads them; the schema maps each
 // to a JSON type with a pattern where one exists.
 const (
-	ShapeString   ShapeKind = iota // plain text, taken as written (numbers read as their text)
-	ShapeText                      // text with {{ expression }} parts
-	ShapeExpr                      // an expression of any type
-	ShapeBoolExpr                  // an expression that must give a bool
-	ShapeTarget                    // a step id, a flow name or flow.step
-	ShapeFlowName                  // a flow name
-	ShapeStepID                    // a step id
-	ShapeIdent                     // a variable name
-	ShapeDuration                  // Go duration syntax plus days: 30s, 15m, 2h, 1d12h
-	ShapeRegex                     // a Go regular expression
-	ShapeInt                       // a whole number
-	ShapeBool                      // true or false
-	ShapeObject                    // a mapping with the keys in Fields
-	ShapeList                      // a sequence of Elem
-	ShapeMap                       // a mapping with free keys (KeyShape) and Elem values
-	ShapeAny                       // any YAML value (an http body mapping)
-	ShapeOneOf                     // one of Alts, chosen by the YAML node's kind
+	ShapeString    ShapeKind = iota // plain text, taken as written (numbers read as their text)
+	ShapeText                       // text with {{ expression }} parts
+	ShapeExpr                       // an expression of any type
+	ShapeBoolExpr                   // an expression that must give a bool
+	ShapeTarget                     // a step id, a flow name or flow.step
+	ShapeFlowName                   // a flow name
+	ShapeStepID                     // a step id
+	ShapeIdent                      // a variable name
+	ShapeSetTarget                  // what a set step may write: a variable or a contact field
+	ShapeDuration                   // Go duration syntax plus days: 30s, 15m, 2h, 1d12h
+	ShapeRegex                      // a Go regular expression
+	ShapeInt                        // a whole number
+	ShapeBool                       // true or false
+	ShapeObject                     // a mapping with the keys in Fields
+	ShapeList                       // a sequence of Elem
+	ShapeMap                        // a mapping with free keys (KeyShape) and Elem values
+	ShapeAny                        // any YAML value (an http body mapping)
+	ShapeOneOf                      // one of Alts, chosen by the YAML node's kind
 )
 
 // Shape describes the value a key accepts: its kind, what it contains and its limits. The
@@ -120,6 +121,8 @@ func buildDefinitions() *Definitions {
 		Doc: "A step id: letters, digits, _ and -; unique in the flow."}
 	ident := &Shape{Kind: ShapeIdent, Def: "variable",
 		Doc: "A variable name (letters, digits and _, not starting with a digit); read back as vars.<name>."}
+	setTarget := &Shape{Kind: ShapeSetTarget, Def: "set_target",
+		Doc: "A variable name (read back as vars.<name>), or contact.name, contact.language or contact.attrs.<key>, which stay with the contact across conversations."}
 	duration := &Shape{Kind: ShapeDuration, Def: "duration",
 		Doc: "A duration: Go syntax plus days, e.g. 30s, 15m, 2h, 1d, 1d12h."}
 	expr := &Shape{Kind: ShapeExpr, Def: "expression",
@@ -147,7 +150,7 @@ func buildDefinitions() *Definitions {
 			{Name: "max_retries", Shape: &Shape{Kind: ShapeInt, Min: intp(0), Max: intp(100)}, Doc: "Wrong answers allowed before on_fail (default 2)."},
 			{Name: "on_fail", Shape: target, Doc: "Where to go after max_retries wrong answers; default: the step's continuation."},
 			{Name: "timeout", Shape: duration, Doc: "How long to wait for an answer."},
-			{Name: "on_timeout", Shape: target, Doc: "Where to go when the timeout passes; default: the step's continuation."},
+			{Name: "on_timeout", Shape: target, Doc: "Where to go when the timeout passes; default: the conversation ends quietly."},
 		}
 	}
 
@@ -237,10 +240,10 @@ func buildDefinitions() *Definitions {
 			&Field{Name: "max_retries", Shape: &Shape{Kind: ShapeInt, Min: intp(0), Max: intp(100)}, Doc: "Invalid answers allowed after the first before on_fail (default 2)."},
 			&Field{Name: "on_fail", Shape: target, Doc: "Where to go after max_retries invalid answers; default: the step's continuation."},
 			&Field{Name: "timeout", Shape: duration, Doc: "How long to wait for an answer."},
-			&Field{Name: "on_timeout", Shape: target, Doc: "Where to go when the timeout passes; default: the step's continuation."},
+			&Field{Name: "on_timeout", Shape: target, Doc: "Where to go when the timeout passes; default: the conversation ends quietly."},
 			&Field{Name: "media", Shape: &Shape{Kind: ShapeBool}, Doc: "Accept a media message as the answer (its media id is saved)."},
 		),
-		step("set", &Shape{Kind: ShapeMap, Key: ident, Elem: expr, MinItems: 1}, "Evaluate each expression, in order, into vars."),
+		step("set", &Shape{Kind: ShapeMap, Key: setTarget, Elem: expr, MinItems: 1}, "Evaluate each expression, in order, into vars or contact fields."),
 		step("if", boolExpr, "Branch on a bool expression.",
 			&Field{Name: "then", Shape: target, Doc: "Where to go when the condition is true; default: the step's continuation."},
 			&Field{Name: "else", Shape: target, Doc: "Where to go when the condition is false; default: the step's continuation."},

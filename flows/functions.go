@@ -85,7 +85,7 @@ func stringArg(fn string, args []any, i int) (string, error) {
 	case nil:
 		return "", nil
 	case int, int64, float64:
-		return formatValue(v), nil
+		return FormatValue(v), nil
 	default:
 		return "", fmt.Errorf("%s: argument %d must be text, not %T", fn, i+1, v)
 	}

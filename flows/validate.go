@@ -18,11 +18,22 @@ import (
 // never stop at the first. The builders that follow read the same nodes tolerantly and
 // only add what needs the model (compiled expressions, resolved targets).
 
+// The patterns of names, shared with the JSON Schema so editors and the validator agree.
+const (
+	PatternFlowName  = `^[a-z0-9_-]+$`
+	PatternStepID    = `^[A-Za-z0-9_-]+$`
+	PatternIdent     = `^[A-Za-z_][A-Za-z0-9_]*$`
+	PatternTarget    = `^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)?$`
+	PatternSetTarget = `^([A-Za-z_][A-Za-z0-9_]*|contact\.(name|language)|contact\.attrs\.[A-Za-z0-9_]+)$`
+	PatternDuration  = `^([0-9]+d)?([0-9]*\.?[0-9]+(ns|us|µs|ms|s|m|h))*$`
+)
+
 var (
-	flowNameRE = regexp.MustCompile(`^[a-z0-9_-]+$`)
-	stepIDRE   = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
-	identRE    = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	targetRE   = regexp.MustCompile(`^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)?$`)
+	flowNameRE  = regexp.MustCompile(PatternFlowName)
+	stepIDRE    = regexp.MustCompile(PatternStepID)
+	identRE     = regexp.MustCompile(PatternIdent)
+	targetRE    = regexp.MustCompile(PatternTarget)
+	setTargetRE = regexp.MustCompile(PatternSetTarget)
 )
 
 // check reports every way node differs from sh. what names the value in messages
@@ -293,6 +304,10 @@ func (f *file) checkScalar(node *yaml.Node, sh *Shape, what string) bool {
 		if !identRE.MatchString(v) {
 			f.errorAt(node, "`%s` is not a valid variable name; use letters, digits and _, not starting with a digit", v)
 		}
+	case ShapeSetTarget:
+		if !setTargetRE.MatchString(v) {
+			f.errorAt(node, "`%s` cannot be set; write a variable name (letters, digits and _), contact.name, contact.language or contact.attrs.<key>", v)
+		}
 	case ShapeTarget:
 		if !targetRE.MatchString(v) {
 			f.errorAt(node, "`%s` is not a valid target; write a step id, a flow name or flow.step", v)
@@ -463,6 +478,8 @@ func describeShape(sh *Shape) string {
 		return "a step id"
 	case ShapeIdent:
 		return "a variable name"
+	case ShapeSetTarget:
+		return "a variable name or contact field"
 	case ShapeDuration:
 		return "a duration like 30s or 1d12h"
 	case ShapeRegex:

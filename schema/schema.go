@@ -64,14 +64,6 @@ func (g *generator) shape(sh *flows.Shape) any {
 	return ref
 }
 
-const (
-	flowNamePattern = `^[a-z0-9_-]+$`
-	stepIDPattern   = `^[A-Za-z0-9_-]+$`
-	identPattern    = `^[A-Za-z_][A-Za-z0-9_]*$`
-	targetPattern   = `^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)?$`
-	durationPattern = `^([0-9]+d)?([0-9]*\.?[0-9]+(ns|us|µs|ms|s|m|h))*$`
-)
-
 func (g *generator) inline(sh *flows.Shape) obj {
 	o := obj{}
 	if sh.Doc != "" {
@@ -105,19 +97,22 @@ func (g *generator) inline(sh *flows.Shape) obj {
 		o.set("type", []string{"string", "number", "boolean"})
 	case flows.ShapeTarget:
 		o.set("type", "string")
-		o.set("pattern", targetPattern)
+		o.set("pattern", flows.PatternTarget)
 	case flows.ShapeFlowName:
 		o.set("type", "string")
-		o.set("pattern", flowNamePattern)
+		o.set("pattern", flows.PatternFlowName)
 	case flows.ShapeStepID:
 		o.set("type", "string")
-		o.set("pattern", stepIDPattern)
+		o.set("pattern", flows.PatternStepID)
 	case flows.ShapeIdent:
 		o.set("type", "string")
-		o.set("pattern", identPattern)
+		o.set("pattern", flows.PatternIdent)
+	case flows.ShapeSetTarget:
+		o.set("type", "string")
+		o.set("pattern", flows.PatternSetTarget)
 	case flows.ShapeDuration:
 		o.set("type", "string")
-		o.set("pattern", durationPattern)
+		o.set("pattern", flows.PatternDuration)
 		o.set("minLength", 2)
 	case flows.ShapeRegex:
 		o.set("type", "string")

@@ -30,15 +30,27 @@ func Format(msg chat.Outbound) (string, []Choice) {
 	case chat.KindText:
 		line("%s", msg.Text)
 	case chat.KindButtons:
+		if msg.Header != "" {
+			line("*%s*", msg.Header)
+		}
 		if msg.Text != "" {
 			line("%s", msg.Text)
+		}
+		if msg.Footer != "" {
+			line("_%s_", msg.Footer)
 		}
 		for i, c := range choices {
 			line("[%d] %s", i+1, c.Title)
 		}
 	case chat.KindList:
+		if msg.Header != "" {
+			line("*%s*", msg.Header)
+		}
 		if msg.Text != "" {
 			line("%s", msg.Text)
+		}
+		if msg.Footer != "" {
+			line("_%s_", msg.Footer)
 		}
 		if msg.ListButton != "" {
 			line("(%s)", msg.ListButton)

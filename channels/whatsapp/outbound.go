@@ -69,9 +69,37 @@ type TextBody struct {
 
 // Interactive is a reply-buttons ("button") or list ("list") message.
 type Interactive struct {
-	Type   string            `json:"type"`
-	Body   InteractiveText   `json:"body"`
-	Action InteractiveAction `json:"action"`
+	Type   string             `json:"type"`
+	Header *InteractiveHeader `json:"header,omitempty"`
+	Body   InteractiveText    `json:"body"`
+	Footer *InteractiveText   `json:"footer,omitempty"`
+	Action InteractiveAction  `json:"action"`
+}
+
+// InteractiveHeader is the text header of an interactive message.
+type InteractiveHeader struct {
+	Type string `json:"type"` // always "text" here
+	Text string `json:"text"`
+}
+
+// maxHeaderFooter is WhatsApp's limit on an interactive header or footer text.
+const maxHeaderFooter = 60
+
+// headerFooter fills the optional header and footer of an interactive message.
+func headerFooter(in *Interactive, msg chat.Outbound) error {
+	if err := checkOptional("header", msg.Header, maxHeaderFooter); err != nil {
+		return err
+	}
+	if err := checkOptional("footer", msg.Footer, maxHeaderFooter); err != nil {
+		return err
+	}
+	if msg.Header != "" {
+		in.Header = &InteractiveHeader{Type: "text", Text: msg.Header}
+	}
+	if msg.Footer != "" {
+		in.Footer = &InteractiveText{Text: msg.Footer}
+	}
+	return nil
 }
 
 // InteractiveText is the body of an interactive message.
@@ -364,6 +392,9 @@ func buttonsMessage(msg chat.Outbound) (*Interactive, error) {
 		return nil, fmt.Errorf("%w: buttons message has %d buttons, WhatsApp allows 1 to %d", ErrInvalidMessage, n, maxButtons)
 	}
 	in := &Interactive{Type: "button", Body: InteractiveText{Text: msg.Text}}
+	if err := headerFooter(in, msg); err != nil {
+		return nil, err
+	}
 	ids, titles := map[string]bool{}, map[string]bool{}
 	for i, b := range msg.Buttons {
 		if err := checkText(fmt.Sprintf("button %d id", i+1), b.ID, maxButtonID); err != nil {
@@ -395,6 +426,9 @@ func listMessage(msg chat.Outbound) (*Interactive, error) {
 		return nil, fmt.Errorf("%w: list has %d sections, WhatsApp allows 1 to %d", ErrInvalidMessage, n, maxListSections)
 	}
 	in := &Interactive{Type: "list", Body: InteractiveText{Text: msg.Text}}
+	if err := headerFooter(in, msg); err != nil {
+		return nil, err
+	}
 	in.Action.Button = msg.ListButton
 	rows, ids := 0, map[string]bool{}
 	for i, s := range msg.Sections {
