@@ -71,21 +71,31 @@ func NewSource(file string, data []byte) *Source {
 // CompileExpr compiles the expression held by the YAML scalar node, so that an error points
 // inside the file at the offending character.
 func (s *Source) CompileExpr(node *yaml.Node, want ExprType) (*Expr, error) {
-	loc := s.scalarLocator(node)
-	start := loc(0)
+	node = resolveAlias(node)
 	if node.Kind != yaml.ScalarNode {
 		return nil, s.errorAt(Pos{File: s.File, Line: node.Line, Col: node.Column}, "an expression must be text, not a list or a mapping")
 	}
+	loc := s.scalarLocator(node)
 	prog, f := compileProgram(node.Value, want)
 	if f != nil {
 		return nil, s.errorAt(loc(f.off), f.msg)
 	}
-	return &Expr{Source: node.Value, Pos: start, program: prog}, nil
+	return &Expr{Source: node.Value, Pos: loc(0), program: prog}, nil
+}
+
+// resolveAlias returns the node a YAML alias (*name) stands for: errors then point at the
+// anchored text, which is what needs fixing.
+func resolveAlias(node *yaml.Node) *yaml.Node {
+	for i := 0; node.Kind == yaml.AliasNode && node.Alias != nil && i < 100; i++ {
+		node = node.Alias
+	}
+	return node
 }
 
 // CompileTemplate compiles the {{ }} template held by the YAML scalar node, positioning
 // errors inside the file like CompileExpr.
 func (s *Source) CompileTemplate(node *yaml.Node) (*Template, error) {
+	node = resolveAlias(node)
 	if node.Kind != yaml.ScalarNode {
 		return nil, s.errorAt(Pos{File: s.File, Line: node.Line, Col: node.Column}, "a text must be a string, not a list or a mapping")
 	}
@@ -106,10 +116,10 @@ func (s *Source) errorAt(pos Pos, msg string) *ExprError {
 	return e
 }
 
-// CompileExprAt compiles the expression held by a YAML scalar node of file. Without the
-// file's lines, positions are exact for one-line scalars only (see Source); the loader
-// prefers Source.CompileExpr and fills nothing else. The ExprError's Snippet is empty:
-// the caller can fill it with Caret.
+// CompileExprAt compiles the expression held by a YAML scalar node of file. It does not
+// have the file's lines, so error positions are exact for one-line scalars only and the
+// ExprError's Snippet is empty (the caller can fill it with Caret); a caller that has the
+// lines should use Source.CompileExpr instead.
 func CompileExprAt(file string, node *yaml.Node, want ExprType) (*Expr, error) {
 	return (&Source{File: file}).CompileExpr(node, want)
 }

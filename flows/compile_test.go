@@ -255,3 +255,35 @@ func TestCaret(t *testing.T) {
 		})
 	}
 }
+
+// Source lines must agree with yaml.v3's line numbers, whatever the line breaks.
+func TestNewSourceLines(t *testing.T) {
+	tests := []struct {
+		name string
+		text string
+		want []string
+	}{
+		{"empty", "", []string{""}},
+		{"unix", "a\nb\n", []string{"a", "b", ""}},
+		{"windows", "a\r\nb", []string{"a", "b"}},
+		{"old mac", "a\rb", []string{"a", "b"}},
+		{"unicode separators", "a\u2028b\u2029c\u0085d", []string{"a", "b", "c", "d"}},
+		{"arabic", "say: مرحبا\nend: true", []string{"say: مرحبا", "end: true"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := NewSource("f.yaml", []byte(tt.text)).Lines
+			if fmt.Sprintf("%q", got) != fmt.Sprintf("%q", tt.want) {
+				t.Errorf("Lines = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCompileExprAlias(t *testing.T) {
+	doc := "a: &cond answer == 'x' && vras\ne: *cond\n"
+	_, err := NewSource("f.yaml", []byte(doc)).CompileExpr(scalarAt(t, doc, "e"), BoolType)
+	if ee := exprError(t, err); ee.Pos.Line != 1 || ee.Pos.Col != 27 {
+		t.Errorf("got %v, want the anchored text at f.yaml:1:27", ee)
+	}
+}

@@ -24,8 +24,28 @@ type helper struct {
 	usage string // shown in "not enough arguments" messages
 }
 
-// helpers returns every helper function. They are pure: no clock, no I/O, no state shared
-// between calls, so compiled programs stay safe to share between goroutines.
+// helpers returns every helper function expressions can call. They are pure: no clock, no
+// I/O, no state shared between calls, so compiled programs stay safe to share between
+// goroutines. Each is registered with its signature, so normalize(1) or
+// days_between(answer, now) is an error when flows load. Text arguments of unknown type
+// (vars.x, HTTP results) are checked when they run: nil reads as "", numbers as they print.
+//
+//   - normalize(s) string: s folded for matching, as keyword triggers do (normalize.Text):
+//     lower case, no Arabic diacritics or tatweel, alef/ya/ta marbuta variants unified,
+//     Arabic-Indic and Persian digits as 0-9, punctuation as spaces.
+//   - digits(s) string: the digits of s, Arabic-Indic and Persian ones as 0-9, everything
+//     else dropped (normalize.OnlyDigits): digits("رقم ١٢٣-٤") == "1234".
+//   - phone(s) string: s as E.164 digits without "+", or "" when it is not an international
+//     number (see Phone).
+//   - is_phone(s) bool: phone(s) != "".
+//   - is_date(s) bool: s is a date parse_date accepts.
+//   - parse_date(s) time: the date typed in s, at midnight UTC (see ParseDate); a run-time
+//     error when s is not a date, so check with is_date first (ask's validate does).
+//   - within_hours(t, spec) bool: t falls inside the opening hours spec, written like
+//     settings.business_hours (see ParseHours); a quoted spec is checked when flows load.
+//   - days_between(a, b) number: calendar days from a to b (see DaysBetween).
+//   - format_date(t, layout) string: t written with a layout such as "DD/MM/YYYY HH:mm"
+//     (see FormatDate).
 func helpers() []helper {
 	return []helper{
 		{"normalize", stringFunc("normalize", normalize.Text), new(func(string) string), "normalize(text)"},

@@ -145,6 +145,7 @@ type file struct {
 	l     *loader
 	name  string
 	lines []string
+	src   *Source // the same lines, for positioning errors inside expressions
 }
 
 func (f *file) pos(n *yaml.Node) Pos {

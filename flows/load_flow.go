@@ -100,7 +100,8 @@ func build(srcs []source, diags Diagnostics) (*Set, Diagnostics) {
 
 // loadFile reads one file: a flow or the settings.
 func (l *loader) loadFile(src source) {
-	f := &file{l: l, name: src.name, lines: strings.Split(string(src.data), "\n")}
+	source := NewSource(src.name, src.data)
+	f := &file{l: l, name: src.name, lines: source.Lines, src: source}
 	l.files = append(l.files, f)
 	root := f.parseYAML(src.data)
 	if root == nil {
@@ -184,7 +185,7 @@ func (m *mapping) text(key string) *Template {
 }
 
 func (f *file) template(v *yaml.Node) *Template {
-	t, err := CompileTemplateAt(f.name, v)
+	t, err := f.src.CompileTemplate(v)
 	if err != nil {
 		f.exprError(v, err)
 		return nil
@@ -201,7 +202,7 @@ func (m *mapping) expr(key string, want ExprType) *Expr {
 }
 
 func (f *file) expr(v *yaml.Node, want ExprType) *Expr {
-	e, err := CompileExprAt(f.name, v, want)
+	e, err := f.src.CompileExpr(v, want)
 	if err != nil {
 		f.exprError(v, err)
 		return nil
