@@ -1,0 +1,254 @@
+package routing
+
+import (
+	"time"
+
+	"github.com/wasla/wasla/chat"
+	"github.com/wasla/wasla/engine"
+	"github.com/wasla/wasla/numbers"
+)
+
+// Window is the customer service window: a number may send free-form messages to a
+// contact for this long after the contact last wrote to it.
+const Window = 24 * time.Hour
+
+// Invitation kinds, kept in engine.Invite.Kind.
+const (
+	InviteLink     = "link"     // a click-to-chat link to the inbox, from the campaign number
+	InviteBridge   = "bridge"   // a template from the inbox number
+	InviteFallback = "fallback" // a template sent because the windows were closed
+)
+
+// Reasons a reply is refused; the engine records them in the refused event's Detail.
+const (
+	ReasonWaitingInbox  = "waiting for the contact on the inbox number"
+	ReasonWaitingBridge = "waiting for the contact to answer the inbox number's template"
+	ReasonWindowWaiting = "24-hour window closed; a template was sent, waiting for the contact to write"
+	ReasonWindowClosed  = "24-hour window closed and no fallback template configured"
+	ReasonNoBridge      = "campaign number restricted or banned, inbox window closed, and no bridge or fallback template configured"
+	ReasonNoNumber      = "no usable number: the inbox and the contact's campaign number are restricted or banned"
+)
+
+// Numbers is what the router needs of the number registry; *numbers.Registry has it.
+// Every method must answer from memory: the router runs inside a contact's update.
+type Numbers interface {
+	Inbox() numbers.Number
+	Numbers() []numbers.Number
+	Lookup(id chat.NumberID) (numbers.Number, bool)
+	Usable(id chat.NumberID, now time.Time) bool
+}
+
+// Router is the engine.Router that routes conversations into the central inbox. It is
+// safe for concurrent use; its configuration never changes after New.
+type Router struct {
+	nums         Numbers
+	inbox        chat.NumberID
+	def          resolved
+	perNumber    map[chat.NumberID]resolved
+	conversation time.Duration
+	obs          Observer
+}
+
+var _ engine.Router = (*Router)(nil)
+
+// New returns a router over the registry nums. It reports every configuration problem at
+// once: unknown policy kinds, a link text without {link}, templates without a name or
+// language, and a campaign number whose policy is bridge without a bridge template.
+func New(nums Numbers, opts Options) (*Router, error) {
+	def, per, err := resolve(nums, opts)
+	if err != nil {
+		return nil, err
+	}
+	conv := opts.Conversation
+	if conv <= 0 {
+		conv = DefaultConversation
+	}
+	return &Router{nums: nums, inbox: nums.Inbox().ID, def: def, perNumber: per, conversation: conv, obs: opts.Observer}, nil
+}
+
+// Route chooses the number msg leaves from, rewrites it into an invitation when the
+// policy says so, or refuses it (see the package documentation for the rules). It reads
+// only st and the registry's in-memory snapshot.
+func (r *Router) Route(now time.Time, st *engine.State, msg *chat.Outbound) (bool, string) {
+	c := &st.Contact
+	r.dropStaleInvite(now, c)
+
+	inboxUsable := r.nums.Usable(r.inbox, now)
+	if inboxUsable && windowOpen(c, r.inbox, now) {
+		return r.send(c, msg, r.inbox)
+	}
+	via := r.campaignNumber(c)
+	viaUsable := via != "" && r.nums.Usable(via, now)
+	pol := r.def
+	if via != "" {
+		pol = r.perNumber[via]
+	}
+
+	if msg.Kind == chat.KindTemplate { // templates need no window
+		switch {
+		case inboxUsable:
+			return r.send(c, msg, r.inbox)
+		case viaUsable:
+			return r.send(c, msg, via)
+		}
+		return r.refuse(msg.From, ReasonNoNumber)
+	}
+
+	// A free-form reply, and the inbox cannot send it.
+	if via == "" {
+		if !inboxUsable {
+			return r.refuse(r.inbox, ReasonNoNumber)
+		}
+		return r.windowClosed(now, c, msg, pol, "")
+	}
+	if !viaUsable {
+		return r.bridge(now, c, msg, pol, via, inboxUsable, true)
+	}
+	kind := pol.kind
+	if !inboxUsable {
+		kind = numbers.PolicyHold // nothing to invite the contact to
+	}
+	switch kind {
+	case numbers.PolicyLink:
+		if inv := invite(c); inv != nil && inv.Kind == InviteLink && inv.Via == via {
+			return r.refuse(via, ReasonWaitingInbox)
+		}
+		if !windowOpen(c, via, now) {
+			return r.windowClosed(now, c, msg, pol, via)
+		}
+		*msg = chat.Outbound{To: msg.To, Kind: chat.KindText, Text: pol.linkText, ReplyTo: msg.ReplyTo}
+		return r.invite(now, c, msg, InviteLink, via, via)
+	case numbers.PolicyBridge:
+		return r.bridge(now, c, msg, pol, via, inboxUsable, false)
+	}
+	// hold
+	if windowOpen(c, via, now) {
+		return r.send(c, msg, via)
+	}
+	return r.windowClosed(now, c, msg, pol, via)
+}
+
+// bridge replaces the reply with the inbox number's template, once per conversation.
+// viaDown says the campaign number is out of service, where the fallback template may
+// stand in for a missing bridge template.
+func (r *Router) bridge(now time.Time, c *engine.Contact, msg *chat.Outbound, pol resolved, via chat.NumberID, inboxUsable, viaDown bool) (bool, string) {
+	if !inboxUsable {
+		return r.refuse(via, ReasonNoNumber)
+	}
+	if inv := invite(c); inv != nil && inv.Kind == InviteBridge {
+		return r.refuse(r.inbox, ReasonWaitingBridge)
+	}
+	tpl := pol.bridge
+	if tpl == nil && viaDown {
+		tpl = pol.fallback
+	}
+	if tpl == nil {
+		return r.refuse(r.inbox, ReasonNoBridge)
+	}
+	*msg = templateMessage(msg, tpl)
+	return r.invite(now, c, msg, InviteBridge, r.inbox, via)
+}
+
+// windowClosed handles a free-form reply that no usable number may send: it becomes the
+// fallback template, from the inbox when it can send, once until the contact writes
+// again; otherwise it is refused.
+func (r *Router) windowClosed(now time.Time, c *engine.Contact, msg *chat.Outbound, pol resolved, via chat.NumberID) (bool, string) {
+	from := r.inbox
+	if !r.nums.Usable(from, now) {
+		from = via
+	}
+	if inv := invite(c); inv != nil && inv.Kind == InviteFallback {
+		return r.refuse(from, ReasonWindowWaiting)
+	}
+	if pol.fallback == nil {
+		return r.refuse(from, ReasonWindowClosed)
+	}
+	*msg = templateMessage(msg, pol.fallback)
+	return r.invite(now, c, msg, InviteFallback, from, via)
+}
+
+func templateMessage(msg *chat.Outbound, tpl *chat.Template) chat.Outbound {
+	t := *tpl
+	t.Params = append([]string(nil), tpl.Params...)
+	return chat.Outbound{To: msg.To, Kind: chat.KindTemplate, Template: &t, ReplyTo: msg.ReplyTo}
+}
+
+// send lets msg leave from number. A quoted reply only makes sense in the thread the
+// quoted message arrived in, the contact's last number, so it is dropped elsewhere.
+func (r *Router) send(c *engine.Contact, msg *chat.Outbound, number chat.NumberID) (bool, string) {
+	if number != c.LastNumber {
+		msg.ReplyTo = ""
+	}
+	msg.From = number
+	routing(c).Number = number
+	return true, ""
+}
+
+func (r *Router) invite(now time.Time, c *engine.Contact, msg *chat.Outbound, kind string, from, via chat.NumberID) (bool, string) {
+	r.send(c, msg, from)
+	routing(c).Invite = &engine.Invite{Kind: kind, From: from, Via: via, At: now}
+	if r.obs != nil {
+		r.obs.Invited(from, kind)
+	}
+	return true, ""
+}
+
+func (r *Router) refuse(number chat.NumberID, reason string) (bool, string) {
+	if r.obs != nil {
+		r.obs.Refused(number, reason)
+	}
+	return false, reason
+}
+
+// campaignNumber returns the campaign number the contact last wrote to, or "" when the
+// contact last wrote to the inbox or to a number not in the registry.
+func (r *Router) campaignNumber(c *engine.Contact) chat.NumberID {
+	n, ok := r.nums.Lookup(c.LastNumber)
+	if !ok || n.Role != numbers.RoleCampaign {
+		return ""
+	}
+	return n.ID
+}
+
+// dropStaleInvite forgets an invitation that was answered or that stood unanswered for a
+// whole conversation. A link or bridge is answered when the contact writes to the inbox
+// number; a fallback template when the contact writes to any number.
+func (r *Router) dropStaleInvite(now time.Time, c *engine.Contact) {
+	inv := invite(c)
+	if inv == nil {
+		return
+	}
+	answered := false
+	switch inv.Kind {
+	case InviteLink, InviteBridge:
+		answered = c.Windows[r.inbox].After(inv.At)
+	default:
+		for _, at := range c.Windows {
+			if at.After(inv.At) {
+				answered = true
+			}
+		}
+	}
+	if answered || !now.Before(inv.At.Add(r.conversation)) {
+		c.Routing.Invite = nil
+	}
+}
+
+func windowOpen(c *engine.Contact, number chat.NumberID, now time.Time) bool {
+	at, ok := c.Windows[number]
+	return ok && now.Before(at.Add(Window))
+}
+
+func invite(c *engine.Contact) *engine.Invite {
+	if c.Routing == nil {
+		return nil
+	}
+	return c.Routing.Invite
+}
+
+func routing(c *engine.Contact) *engine.Routing {
+	if c.Routing == nil {
+		c.Routing = &engine.Routing{}
+	}
+	return c.Routing
+}

@@ -1,0 +1,273 @@
+package sending
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/wasla/wasla/channels/whatsapp"
+	"github.com/wasla/wasla/chat"
+	"github.com/wasla/wasla/engine"
+	"github.com/wasla/wasla/numbers"
+)
+
+// Numbers is what the sender needs of the number registry; *numbers.Registry has it.
+type Numbers interface {
+	Lookup(id chat.NumberID) (numbers.Number, bool)
+	State(id chat.NumberID) numbers.State
+	Throughput(id chat.NumberID) int
+	MarkRestricted(ctx context.Context, id chat.NumberID, reason string) error
+}
+
+// Recorder appends an event to a contact's history; the server wires it to the store.
+// It must be safe for concurrent use.
+type Recorder interface {
+	RecordEvent(ctx context.Context, ev chat.Event) error
+}
+
+// Observer hears of every send's outcome, for metrics. Implementations must be safe for
+// concurrent use and fast.
+type Observer interface {
+	// Sent is called when Meta accepted a message.
+	Sent(number chat.NumberID, kind chat.Kind)
+	// Failed is called when Meta refused a message or could not be reached; code is Meta's
+	// error code, 0 when there is none (a network failure).
+	Failed(number chat.NumberID, code int)
+	// Refused is called when the sender itself did not send: the number is unknown,
+	// restricted or banned, or its throughput is used up.
+	Refused(number chat.NumberID, reason string)
+}
+
+// Clock tells the time.
+type Clock interface {
+	Now() time.Time
+}
+
+type wallClock struct{}
+
+func (wallClock) Now() time.Time { return time.Now() }
+
+// DefaultMaxWait is how long a send waits for a throughput slot when Options.MaxWait is 0.
+const DefaultMaxWait = 10 * time.Second
+
+// Reasons of refusals reported to the Observer.
+const (
+	ReasonUnknownNumber = "unknown number"
+	ReasonUnusable      = "number restricted or banned"
+	ReasonThrottled     = "throughput limit"
+)
+
+// Options configure a Sender.
+type Options struct {
+	// Client talks to the Graph API; required.
+	Client *whatsapp.Client
+	// Numbers gives each number's token, throughput and health; required.
+	Numbers Numbers
+	// Limiter spaces the sends of each number across replicas; nil: no limit of our own
+	// (Meta's 130429 answers are still retried by the client).
+	Limiter Limiter
+	// Recorder records failures in the contact's history; nil: failures are only
+	// returned.
+	Recorder Recorder
+	// Observer hears of every outcome; nil: nobody.
+	Observer Observer
+	// Clock stamps recorded events and decides whether a restriction is over; default the
+	// wall clock.
+	Clock Clock
+	// MaxWait bounds the wait for a throughput slot; default DefaultMaxWait.
+	MaxWait time.Duration
+	// Sleep waits for d or until ctx is done; nil means a timer. Tests record the waits.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Logger receives a Warn record when the limiter is unreachable; nil discards.
+	Logger *slog.Logger
+}
+
+// Sender is the engine.Sender that delivers messages through the WhatsApp Cloud API, from
+// the number the router chose, with that number's token and within its throughput. It is
+// safe for concurrent use.
+type Sender struct {
+	opts Options
+}
+
+var _ engine.Sender = (*Sender)(nil)
+
+// New returns a sender.
+func New(opts Options) (*Sender, error) {
+	if opts.Client == nil {
+		return nil, errors.New("sending: no whatsapp client")
+	}
+	if opts.Numbers == nil {
+		return nil, errors.New("sending: no number registry")
+	}
+	if opts.Clock == nil {
+		opts.Clock = wallClock{}
+	}
+	if opts.MaxWait <= 0 {
+		opts.MaxWait = DefaultMaxWait
+	}
+	if opts.Sleep == nil {
+		opts.Sleep = sleepTimer
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Sender{opts: opts}, nil
+}
+
+// Send delivers msg; it implements engine.Sender.
+func (s *Sender) Send(ctx context.Context, msg chat.Outbound) error {
+	_, err := s.SendMessage(ctx, msg)
+	return err
+}
+
+// SendMessage delivers msg from msg.From and returns the wamid Meta assigned (accepted,
+// not yet delivered: a failed status webhook may follow). On failure it acts by the error's
+// class before returning it:
+//
+//   - restricted (131048, 368, 131031, 130497): the number is marked restricted in the
+//     registry, and the failure recorded;
+//   - unreachable or opted out (131026, 131049, 130472, 131050) and window closed
+//     (131047): recorded as a refused event with the code in Detail;
+//   - template problems (132xxx), back-off errors the client's retries did not overcome,
+//     and any other failure: recorded as an error event.
+//
+// A number that is unknown, restricted or banned, or whose throughput stays used up
+// longer than MaxWait, sends nothing: the refusal is recorded too.
+func (s *Sender) SendMessage(ctx context.Context, msg chat.Outbound) (string, error) {
+	n, err := s.ready(ctx, msg.From)
+	if err != nil {
+		return "", s.fail(ctx, msg, chat.EventRefused, err)
+	}
+	wamid, err := s.opts.Client.Send(ctx, n.ID, string(n.Token), msg)
+	if err == nil {
+		if s.opts.Observer != nil {
+			s.opts.Observer.Sent(n.ID, msg.Kind)
+		}
+		return wamid, nil
+	}
+	err = fmt.Errorf("sending %s from number %s: %w", msg.Kind, n.ID, err)
+	class, code := classify(err)
+	if s.opts.Observer != nil {
+		s.opts.Observer.Failed(n.ID, code)
+	}
+	kind := chat.EventError
+	var errs []error
+	switch class {
+	case whatsapp.ClassRestricted:
+		if merr := s.opts.Numbers.MarkRestricted(ctx, n.ID, restrictReason(err, code)); merr != nil {
+			errs = append(errs, fmt.Errorf("marking number %s restricted: %w", n.ID, merr))
+		}
+	case whatsapp.ClassUnreachable, whatsapp.ClassWindowClosed:
+		kind = chat.EventRefused
+	}
+	return "", errors.Join(append([]error{s.fail(ctx, msg, kind, err)}, errs...)...)
+}
+
+// MarkRead marks an inbound message (and those before it) read on number, showing the
+// typing indicator when typing is set. It takes a throughput slot like a send.
+func (s *Sender) MarkRead(ctx context.Context, number chat.NumberID, messageID string, typing bool) error {
+	n, err := s.ready(ctx, number)
+	if err != nil {
+		return err
+	}
+	if err := s.opts.Client.MarkRead(ctx, n.ID, string(n.Token), messageID, typing); err != nil {
+		return fmt.Errorf("marking message read on number %s: %w", n.ID, err)
+	}
+	return nil
+}
+
+// ready looks the number up, checks that it may send and waits for its throughput slot.
+func (s *Sender) ready(ctx context.Context, id chat.NumberID) (numbers.Number, error) {
+	n, ok := s.opts.Numbers.Lookup(id)
+	if !ok {
+		s.refused(id, ReasonUnknownNumber)
+		return numbers.Number{}, fmt.Errorf("%w: %q", ErrUnknownNumber, id)
+	}
+	st := s.opts.Numbers.State(id)
+	if !st.Usable(s.opts.Clock.Now()) {
+		s.refused(id, ReasonUnusable)
+		return numbers.Number{}, fmt.Errorf("%w: number %s is %s (%s)", ErrNumberUnusable, id, st.Status, st.Reason)
+	}
+	if s.opts.Limiter == nil {
+		return n, nil
+	}
+	wait, err := s.opts.Limiter.Reserve(ctx, id, s.opts.Numbers.Throughput(id), s.opts.MaxWait)
+	switch {
+	case errors.Is(err, ErrThrottled):
+		s.refused(id, ReasonThrottled)
+		return numbers.Number{}, err
+	case err != nil:
+		// Meta enforces the limit anyway (130429, retried by the client): a limiter that
+		// cannot be reached must not stop every reply.
+		s.opts.Logger.WarnContext(ctx, "throughput limiter unavailable; sending without it",
+			slog.String("number", string(id)), slog.Any("err", err))
+		return n, nil
+	}
+	if wait > 0 {
+		if err := s.opts.Sleep(ctx, wait); err != nil {
+			return numbers.Number{}, fmt.Errorf("waiting for a send slot of number %s: %w", id, err)
+		}
+	}
+	return n, nil
+}
+
+func (s *Sender) refused(id chat.NumberID, reason string) {
+	if s.opts.Observer != nil {
+		s.opts.Observer.Refused(id, reason)
+	}
+}
+
+// fail records that msg was not sent and returns err, joined with a recording failure.
+func (s *Sender) fail(ctx context.Context, msg chat.Outbound, kind chat.EventKind, err error) error {
+	if s.opts.Recorder == nil {
+		return err
+	}
+	m := msg
+	ev := chat.Event{Kind: kind, Contact: msg.To, Number: msg.From, At: s.opts.Clock.Now(), Outbound: &m, Detail: detail(err)}
+	if rerr := s.opts.Recorder.RecordEvent(ctx, ev); rerr != nil {
+		return errors.Join(err, fmt.Errorf("recording the failed send: %w", rerr))
+	}
+	return err
+}
+
+// detail describes a failure for the history: Meta's code and class first, so that
+// readers and exports can filter on them.
+func detail(err error) string {
+	class, code := classify(err)
+	if code != 0 {
+		return fmt.Sprintf("whatsapp error %d (%s): %v", code, class, err)
+	}
+	return err.Error()
+}
+
+// classify returns the class and Meta error code of err (ClassOther and 0 for a failure
+// that is not Meta's answer).
+func classify(err error) (whatsapp.Class, int) {
+	var api *whatsapp.APIError
+	if errors.As(err, &api) {
+		return api.Class(), api.Code
+	}
+	return whatsapp.ClassOf(err), 0
+}
+
+// restrictReason says why a number was marked restricted: Meta's code and title.
+func restrictReason(err error, code int) string {
+	var api *whatsapp.APIError
+	if errors.As(err, &api) && api.Message != "" {
+		return fmt.Sprintf("send error %d: %s", code, api.Message)
+	}
+	return fmt.Sprintf("send error %d", code)
+}
+
+func sleepTimer(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
