@@ -60,9 +60,15 @@ func (r *run) reply(m chat.Outbound) {
 		return
 	}
 	if r.e.opts.Router != nil {
+		orig := m
 		if ok, why := r.e.opts.Router.Route(r.now, r.st, &m); !ok {
 			r.record(chat.Event{Kind: chat.EventRefused, Outbound: &m, Detail: why})
 			return
+		}
+		if m.Kind != orig.Kind || m.Text != orig.Text {
+			// The router sent something else in its place (a template outside the
+			// window, an invitation to the inbox): the history keeps what the flow said.
+			r.record(chat.Event{Kind: chat.EventRefused, Outbound: &orig, Detail: "replaced by a " + string(m.Kind) + " message from " + string(m.From)})
 		}
 	}
 	r.outs = append(r.outs, m)
