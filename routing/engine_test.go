@@ -164,7 +164,7 @@ func TestEngineBannedMidConversation(t *testing.T) {
 	}
 	want := []string{
 		"inbound", "outbound:2003:text",
-		"inbound", "outbound:1001:template",
+		"inbound", "refused:2003:text", "outbound:1001:template",
 		"number", "inbound", "outbound:1001:text",
 	}
 	if len(kinds) != len(want) {
