@@ -49,10 +49,6 @@ func Run(ctx context.Context, args []string, in io.Reader, out, errOut io.Writer
 		return runSimulate(ctx, rest, s)
 	case "test":
 		return runTest(ctx, rest, s)
-	case "history":
-		return runHistory(ctx, rest, s)
-	case "serve":
-		return runServe(ctx, rest, s)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(out, usage)
 		return exitOK
