@@ -62,7 +62,7 @@ func (r *run) reply(m chat.Outbound) {
 	if r.e.opts.Router != nil {
 		orig := m
 		if ok, why := r.e.opts.Router.Route(r.now, r.st, &m); !ok {
-			r.record(chat.Event{Kind: chat.EventRefused, Outbound: &m, Detail: why})
+			r.record(chat.Event{Kind: chat.EventRefused, Number: m.From, Outbound: &m, Detail: why})
 			return
 		}
 		if m.Kind != orig.Kind || m.Text != orig.Text {
@@ -72,7 +72,7 @@ func (r *run) reply(m chat.Outbound) {
 		}
 	}
 	r.outs = append(r.outs, m)
-	r.record(chat.Event{Kind: chat.EventOutbound, Outbound: &m, Flow: r.sess().Flow, Step: r.sess().Step})
+	r.record(chat.Event{Kind: chat.EventOutbound, Number: m.From, Outbound: &m, Flow: r.sess().Flow, Step: r.sess().Step})
 }
 
 func (r *run) say(text string) {

@@ -2,6 +2,7 @@ package flowtest
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"time"
 
@@ -40,11 +41,15 @@ type Driver struct {
 	seen     map[chat.ContactID]bool
 	pending  bool
 	ids      int
+	run      string // tells this driver's message ids from those of earlier runs
 }
 
 // NewDriver returns a driver of eng on clk.
 func NewDriver(eng Conversation, clk *clock.Manual) *Driver {
-	return &Driver{eng: eng, clock: clk, seen: map[chat.ContactID]bool{}}
+	// Message ids must be unique across runs: a simulator restarted on a persistent store
+	// would otherwise send ids the store has already seen, and its deduplication would
+	// rightly drop them.
+	return &Driver{eng: eng, clock: clk, seen: map[chat.ContactID]bool{}, run: rand.Text()[:8]}
 }
 
 // Now returns the driver's clock time.
@@ -56,7 +61,7 @@ func (d *Driver) Send(ctx context.Context, in chat.Inbound) error {
 	d.Track(in.Contact)
 	if in.ID == "" {
 		d.ids++
-		in.ID = fmt.Sprintf("wamid.local.%d", d.ids)
+		in.ID = fmt.Sprintf("wamid.local.%s.%d", d.run, d.ids)
 	}
 	in.At = d.clock.Now()
 	d.pending = true

@@ -1,22 +1,54 @@
 -- Commit one contact's state, atomically. See docs/redis.md.
 --
--- KEYS[1] contact  hash    v = version, p = profile JSON, h = id of the last history entry
--- KEYS[2] session  string  session JSON
--- KEYS[3] history  stream  field e = event JSON
--- KEYS[4] due      zset    the bucket's timer index: contact id -> earliest timer (unix ms)
+-- KEYS[1] contact   hash    v = version, p = profile JSON, h = id of the last history entry,
+--                           u = the user id whose mapping to this contact is written
+-- KEYS[2] session   string  session JSON
+-- KEYS[3] history   stream  field e = event JSON
+-- KEYS[4] due       zset    the bucket's timer index: contact id -> earliest timer (unix ms)
+-- KEYS[5] seen      zset    inbound message ids committed, scored by commit time (unix ms)
+-- KEYS[6] lease     string  the intake lease: the fencing token of the worker holding the contact
+-- KEYS[7] contacts  set     the bucket's contact index
 --
--- ARGV[1] version the caller loaded
--- ARGV[2] profile JSON
--- ARGV[3] session JSON, '' deletes the session
--- ARGV[4] session TTL in ms, '0' for none
--- ARGV[5] contact id (member of the timer index)
--- ARGV[6] earliest timer in unix ms, '' removes the contact from the index
--- ARGV[7] trim the history below this stream id, '' keeps it all
--- ARGV[8], ARGV[9], ... pairs of event time (unix ms, >= 0) and event JSON, oldest first
+-- ARGV[1]  version the caller loaded
+-- ARGV[2]  profile JSON
+-- ARGV[3]  session JSON, '' deletes the session
+-- ARGV[4]  session TTL in ms, '0' for none
+-- ARGV[5]  contact id (member of the timer and contact indexes)
+-- ARGV[6]  earliest timer in unix ms, '' removes the contact from the timer index
+-- ARGV[7]  trim the history below this stream id, '' keeps it all
+-- ARGV[8]  now, unix ms (the score of newly seen message ids)
+-- ARGV[9]  dedupe horizon, unix ms: ids seen at or after it are duplicates, older ones are
+--          forgotten; '' turns deduplication off
+-- ARGV[10] dedupe period in ms (the TTL of the seen set)
+-- ARGV[11] fencing token the caller holds, '' when it holds none
+-- ARGV[12] the profile's user id, '' for none
+-- ARGV[13] n, the number of inbound message ids that follow
+-- ARGV[14] .. ARGV[13+n] inbound message ids
+-- then pairs of event time (unix ms, >= 0) and event JSON, oldest first
 --
--- Returns {1, new version} or, when the stored version is not ARGV[1], {0, stored version}
--- having written nothing. Every check comes before the first write: a script that fails
--- half-way keeps the writes it made.
+-- Returns
+--   {1, new version, map}  committed; map is 1 when the user id mapping must be written
+--   {0, stored version}    the stored version is not ARGV[1]
+--   {2, message id}        the message id was committed within the dedupe period
+--   {3}                    ARGV[11] is not the lease's token: another worker holds the contact
+-- Every check comes before the first write: a script that fails half-way keeps the writes it
+-- made, and a refused commit writes nothing.
+
+if ARGV[11] ~= '' and redis.call('GET', KEYS[6]) ~= ARGV[11] then
+  return {3}
+end
+
+local n = tonumber(ARGV[13])
+local dedupe = ARGV[9] ~= ''
+if dedupe then
+  local horizon = tonumber(ARGV[9])
+  for i = 14, 13 + n do
+    local at = redis.call('ZSCORE', KEYS[5], ARGV[i])
+    if at and tonumber(at) >= horizon then
+      return {2, ARGV[i]}
+    end
+  end
+end
 
 local stored = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
 if stored ~= tonumber(ARGV[1]) then
@@ -26,7 +58,8 @@ end
 -- History entry ids follow the event time but never go back: an event older than the last
 -- entry gets the last entry's millisecond and the next sequence number, so the stream keeps
 -- the order of the commits and ids stay usable as a time index for exports.
-if #ARGV > 7 then
+local first = 14 + n
+if #ARGV >= first then
   local last = redis.call('HGET', KEYS[1], 'h')
   local lastMs, lastMsText, seq = 0, '0', 0
   if last then
@@ -36,7 +69,7 @@ if #ARGV > 7 then
     seq = tonumber(string.sub(last, dash + 1))
   end
   local id
-  for i = 8, #ARGV, 2 do
+  for i = first, #ARGV, 2 do
     local ms = tonumber(ARGV[i])
     if ms > lastMs then
       lastMs, lastMsText, seq = ms, ARGV[i], 0
@@ -51,6 +84,7 @@ end
 
 local version = redis.call('HINCRBY', KEYS[1], 'v', 1)
 redis.call('HSET', KEYS[1], 'p', ARGV[2])
+redis.call('SADD', KEYS[7], ARGV[5])
 
 if ARGV[3] == '' then
   redis.call('DEL', KEYS[2])
@@ -70,4 +104,19 @@ if ARGV[7] ~= '' then
   redis.call('XTRIM', KEYS[3], 'MINID', ARGV[7])
 end
 
-return {1, version}
+if dedupe and n > 0 then
+  for i = 14, 13 + n do
+    redis.call('ZADD', KEYS[5], ARGV[8], ARGV[i])
+  end
+  redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', '(' .. ARGV[9])
+  redis.call('PEXPIRE', KEYS[5], ARGV[10])
+end
+
+-- The user id mapping lives in the user id's bucket, another slot on a cluster, so the
+-- store writes it after this script; u records that it did.
+local map = 0
+if ARGV[12] ~= '' and redis.call('HGET', KEYS[1], 'u') ~= ARGV[12] then
+  map = 1
+end
+
+return {1, version, map}

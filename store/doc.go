@@ -3,12 +3,20 @@
 // miniredis serves as the zero-setup default.
 //
 // Every key of one contact carries the same hash tag, the contact's bucket, and the bucket's
-// timer index lives under that tag too. So a Commit — version check, profile, session,
-// history entries and timer index — is one Lua script in one round trip, atomic on a single
-// server and on a cluster alike, and a Load is one MULTI/EXEC round trip. docs/redis.md lists
-// every key, its type, its TTL and who writes it.
+// indexes live under that tag too. So a Commit — fence and duplicate checks, version check,
+// profile, session, history entries, timer and contact indexes — is one Lua script in one
+// round trip, atomic on a single server and on a cluster alike, and a Load is one
+// MULTI/EXEC round trip. A commit whose history holds an inbound message id committed within
+// the dedupe period is refused with engine.ErrDuplicate, in the same script.
+//
+// Intake is the durable per-contact queue in front of the engine: Push stores inbound
+// messages, Run hands them to a handler one contact at a time, in order, across replicas,
+// under a lease whose fencing token Commit checks (WithFence, ErrFenced). ResolveContact
+// keys a message by wa_id or Meta's user id; Contacts and History stream what
+// `wasla history export` writes. docs/redis.md lists every key, its type, its TTL and who
+// writes it.
 //
 // Open turns a redis:// or rediss:// URL into a client (a comma list of nodes or a node of a
 // cluster gives a cluster client); Embedded starts an in-process miniredis. go-redis types
-// appear only in these constructors; the engine sees engine.Store.
+// appear only in these constructors and NewIntake; the engine sees engine.Store.
 package store

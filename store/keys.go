@@ -14,12 +14,21 @@ import (
 // stored contact, so it is a constant and not an option.
 const Buckets = 1024
 
-// keys names the Redis keys of one contact.
+// keys names the Redis keys of one contact, and the keys of its bucket that its commits and
+// its intake touch. All of them carry the bucket's hash tag.
 type keys struct {
-	contact string // hash: v (version), p (profile JSON), h (last history entry id)
+	contact string // hash: v (version), p (profile JSON), h (last history entry id), u (mapped user id)
 	session string // string: session JSON, expires after the idle time
 	history string // stream: one entry per chat.Event, field e (event JSON)
-	due     string // sorted set of the bucket: contact id scored by its earliest timer (unix ms)
+	seen    string // sorted set: inbound message ids committed, scored by commit time (unix ms)
+	lease   string // string: the intake worker's fencing token, expires with the lease
+	inbox   string // list: the contact's queued inbound messages (chat.Inbound JSON), oldest first
+
+	due      string // sorted set of the bucket: contact id scored by its earliest timer (unix ms)
+	contacts string // set of the bucket: every contact ever committed
+	ready    string // sorted set of the bucket: contacts with a non-empty inbox, scored by push time
+	queued   string // string of the bucket: how many messages its inboxes hold
+	dead     string // list of the bucket: dead letters (DeadLetter JSON)
 }
 
 // bucket returns the contact's bucket: FNV-1a of the id, modulo Buckets. It must never change.
@@ -36,15 +45,34 @@ func (r *Redis) keysOf(id chat.ContactID) keys {
 	base := r.prefix + ":" + bucketTag(bucket(id))
 	c := base + ":c:" + string(id)
 	return keys{
-		contact: c + ":contact",
-		session: c + ":session",
-		history: c + ":history",
-		due:     base + ":due",
+		contact:  c + ":contact",
+		session:  c + ":session",
+		history:  c + ":history",
+		seen:     c + ":seen",
+		lease:    c + ":lease",
+		inbox:    c + ":inbox",
+		due:      base + ":due",
+		contacts: base + ":contacts",
+		ready:    base + ":ready",
+		queued:   base + ":queued",
+		dead:     base + ":dead",
 	}
 }
 
+// bucketKey is the key of bucket b named name: "due", "contacts", "ready", "queued", "dead".
+func (r *Redis) bucketKey(b int, name string) string {
+	return r.prefix + ":" + bucketTag(b) + ":" + name
+}
+
 // dueKey is the timer index of bucket b.
-func (r *Redis) dueKey(b int) string { return r.prefix + ":" + bucketTag(b) + ":due" }
+func (r *Redis) dueKey(b int) string { return r.bucketKey(b, "due") }
+
+// userKey is the key mapping Meta's user id to a contact id. It carries the bucket of the
+// user id, not of the contact: a lookup knows only the user id. On a cluster it therefore
+// lives in another slot than the contact's keys, and the commit script cannot write it.
+func (r *Redis) userKey(userID string) string {
+	return r.prefix + ":" + bucketTag(bucket(chat.ContactID(userID))) + ":user:" + userID
+}
 
 // validPrefix rejects prefixes that would break the hash tag: Redis takes the first {...}
 // of a key as its tag, so the prefix must not contain braces.

@@ -39,7 +39,7 @@ func TestKeysOfOneContactShareOneTag(t *testing.T) {
 		if !strings.HasPrefix(tag, "b:") {
 			t.Fatalf("contact key %q has hash tag %q, want the bucket's", k.contact, tag)
 		}
-		for _, key := range []string{k.session, k.history, k.due} {
+		for _, key := range []string{k.session, k.history, k.seen, k.lease, k.inbox, k.due, k.contacts, k.ready, k.queued, k.dead} {
 			if got := hashTag(key); got != tag {
 				t.Errorf("key %q has hash tag %q, want %q like %q", key, got, tag, k.contact)
 			}

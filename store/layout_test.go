@@ -39,17 +39,21 @@ func miniStore(t *testing.T, opts Options) (*Redis, *miniredis.Miniredis, *clock
 // The keys and types written by a commit are the ones docs/redis.md lists.
 func TestCommitWritesTheDocumentedKeys(t *testing.T) {
 	s, m, _ := miniStore(t, Options{})
-	st := &engine.State{Contact: engine.Contact{ID: "15551234567", Name: "Amira"}}
+	st := &engine.State{Contact: engine.Contact{ID: "15551234567", Name: "Amira", UserID: "US.13491208655302741918"}}
 	st.Session.Flow = "main"
 	st.Session.Timers = []engine.Timer{{Kind: engine.TimerWait, Due: t0.Add(time.Minute)}}
-	if err := s.Commit(t.Context(), st, []chat.Event{{Kind: chat.EventInbound, At: t0}}); err != nil {
+	in := &chat.Inbound{ID: "wamid.1", Contact: "15551234567", Kind: chat.KindText, Text: "hi", At: t0}
+	if err := s.Commit(t.Context(), st, []chat.Event{{Kind: chat.EventInbound, At: t0, Inbound: in}}); err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]string{
-		"wasla:{b:0143}:c:15551234567:contact": "hash",
-		"wasla:{b:0143}:c:15551234567:session": "string",
-		"wasla:{b:0143}:c:15551234567:history": "stream",
-		"wasla:{b:0143}:due":                   "zset",
+		"wasla:{b:0143}:c:15551234567:contact":        "hash",
+		"wasla:{b:0143}:c:15551234567:session":        "string",
+		"wasla:{b:0143}:c:15551234567:history":        "stream",
+		"wasla:{b:0143}:c:15551234567:seen":           "zset",
+		"wasla:{b:0143}:due":                          "zset",
+		"wasla:{b:0143}:contacts":                     "set",
+		"wasla:{b:0246}:user:US.13491208655302741918": "string",
 	}
 	got := m.Keys()
 	if len(got) != len(want) {
@@ -65,11 +69,23 @@ func TestCommitWritesTheDocumentedKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	slices.Sort(fields)
-	if !slices.Equal(fields, []string{"h", "p", "v"}) {
-		t.Errorf("contact hash fields %v, want [h p v]", fields)
+	if !slices.Equal(fields, []string{"h", "p", "u", "v"}) {
+		t.Errorf("contact hash fields %v, want [h p u v]", fields)
 	}
 	if score, err := m.ZScore("wasla:{b:0143}:due", "15551234567"); err != nil || score != float64(t0.Add(time.Minute).UnixMilli()) {
 		t.Errorf("due score %v, %v; want the timer in unix ms", score, err)
+	}
+	if score, err := m.ZScore("wasla:{b:0143}:c:15551234567:seen", "wamid.1"); err != nil || score != float64(t0.UnixMilli()) {
+		t.Errorf("seen score %v, %v; want the commit time in unix ms", score, err)
+	}
+	if ttl := m.TTL("wasla:{b:0143}:c:15551234567:seen"); ttl != DefaultDedupePeriod {
+		t.Errorf("seen TTL %v, want the dedupe period", ttl)
+	}
+	if ok, _ := m.SIsMember("wasla:{b:0143}:contacts", "15551234567"); !ok {
+		t.Errorf("the contact is not in its bucket's contact index")
+	}
+	if v, _ := m.Get("wasla:{b:0246}:user:US.13491208655302741918"); v != "15551234567" {
+		t.Errorf("user id maps to %q, want the contact", v)
 	}
 }
 

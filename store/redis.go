@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strconv"
 	"time"
@@ -23,6 +24,9 @@ import (
 const (
 	DefaultPrefix     = "wasla"
 	DefaultSessionTTL = 30 * 24 * time.Hour
+	// DefaultDedupePeriod is how long an inbound message id is remembered: the span over
+	// which Meta retries a webhook delivery.
+	DefaultDedupePeriod = 7 * 24 * time.Hour
 )
 
 // Options configure a Redis store. Zero values get the defaults.
@@ -37,8 +41,32 @@ type Options struct {
 	// Retention is how long history entries are kept (default 0: forever). Commit trims a
 	// contact's entries older than Retention; an entry inside it is never dropped.
 	Retention time.Duration
-	// Clock measures session expiry and history retention (default: the wall clock).
+	// DedupePeriod is how long Commit remembers the id of every inbound message it stored
+	// (default 7 days): a commit whose history holds an id seen within it is refused with
+	// engine.ErrDuplicate. Negative: no deduplication.
+	DedupePeriod time.Duration
+	// Clock measures session expiry, history retention and the dedupe period (default: the
+	// wall clock).
 	Clock engine.Clock
+	// Logger receives what the store and the intake recover from by themselves, and the
+	// dead letters (default: discard).
+	Logger *slog.Logger
+
+	// The intake queue's options (NewIntake); the store ignores them.
+
+	// Lease is how long an intake worker holds a contact without extending it (default 30
+	// seconds): after a replica dies, its contacts wait this long for another worker. The
+	// worker extends it every third of it while it works.
+	Lease time.Duration
+	// Poll is how often the intake scans the ready index for contacts queued by other
+	// replicas or left by a dead one (default 500ms).
+	Poll time.Duration
+	// MaxAttempts is how often a failing message is handled before it becomes a dead letter
+	// (default 5).
+	MaxAttempts int
+	// RetryBackoff is the wait before the second attempt; each further one doubles it, up
+	// to 30 seconds (default 200ms).
+	RetryBackoff time.Duration
 }
 
 // Redis is an engine.Store on Redis. It is safe for concurrent use; it never closes the
@@ -48,7 +76,9 @@ type Redis struct {
 	prefix     string
 	sessionTTL time.Duration
 	retention  time.Duration
+	dedupe     time.Duration // <= 0: off
 	clock      engine.Clock
+	log        *slog.Logger
 }
 
 var _ engine.Store = (*Redis)(nil)
@@ -70,7 +100,12 @@ func New(client redis.UniversalClient, opts Options) (*Redis, error) {
 		prefix:     cmp.Or(opts.Prefix, DefaultPrefix),
 		sessionTTL: cmp.Or(opts.SessionTTL, DefaultSessionTTL),
 		retention:  opts.Retention,
+		dedupe:     cmp.Or(opts.DedupePeriod, DefaultDedupePeriod),
 		clock:      opts.Clock,
+		log:        opts.Logger,
+	}
+	if r.log == nil {
+		r.log = slog.New(slog.DiscardHandler)
 	}
 	if r.clock == nil {
 		r.clock = clock.Real{}
@@ -125,11 +160,19 @@ func (r *Redis) Load(ctx context.Context, id chat.ContactID) (*engine.State, err
 }
 
 // Commit stores st and appends history in one Lua script call (one round trip): it checks
-// the version, appends the events to the history stream, writes profile and session and
-// moves the contact in its bucket's timer index to the session's NextDue, or removes it.
-// On a version mismatch it writes nothing and returns an error wrapping engine.ErrConflict.
-// On success st.Version is the new version. Events without a contact get st's, events
-// without a time get the store clock's; an event of another contact is an error.
+// the fence, the inbound message ids and the version, appends the events to the history
+// stream, writes profile and session, records the contact in its bucket's contact index and
+// the inbound ids in its seen set, and moves the contact in its bucket's timer index to the
+// session's NextDue, or removes it.
+//
+// It writes nothing and returns an error wrapping engine.ErrConflict on a version mismatch,
+// engine.ErrDuplicate when an inbound message of history was committed within the dedupe
+// period, and ErrFenced when ctx carries a Fence of this contact whose lease is gone. On
+// success st.Version is the new version. Events without a contact get st's, events without
+// a time get the store clock's; an event of another contact is an error.
+//
+// When the profile carries Meta's user id and its mapping to the contact is not written
+// yet, Commit writes it after the script (two more round trips, once per contact).
 func (r *Redis) Commit(ctx context.Context, st *engine.State, history []chat.Event) error {
 	if st == nil || st.Contact.ID == "" {
 		return errors.New("store: commit: state without contact id")
@@ -149,7 +192,23 @@ func (r *Redis) Commit(ctx context.Context, st *engine.State, history []chat.Eve
 	now := r.clock.Now()
 	due := st.Session.NextDue()
 
-	args := make([]any, 0, 7+2*len(history))
+	var inbound []string
+	for i := range history {
+		if in := history[i].Inbound; history[i].Kind == chat.EventInbound && in != nil && in.ID != "" {
+			inbound = append(inbound, in.ID)
+		}
+	}
+	horizon, period := "", int64(0)
+	if r.dedupe > 0 {
+		horizon = strconv.FormatInt(now.Add(-r.dedupe).UnixMilli(), 10)
+		period = max(r.dedupe.Milliseconds(), 1)
+	}
+	token := ""
+	if f, ok := FenceFrom(ctx); ok && f.Contact == id {
+		token = f.Token
+	}
+
+	args := make([]any, 0, 13+len(inbound)+2*len(history))
 	args = append(args,
 		st.Version,
 		profile,
@@ -158,7 +217,16 @@ func (r *Redis) Commit(ctx context.Context, st *engine.State, history []chat.Eve
 		string(id),
 		dueScore(due),
 		r.trimBelow(now),
+		now.UnixMilli(),
+		horizon,
+		period,
+		token,
+		st.Contact.UserID,
+		len(inbound),
 	)
+	for _, in := range inbound {
+		args = append(args, in)
+	}
 	for i := range history {
 		ev := history[i]
 		if ev.Contact == "" {
@@ -177,18 +245,71 @@ func (r *Redis) Commit(ctx context.Context, st *engine.State, history []chat.Eve
 	}
 
 	k := r.keysOf(id)
-	res, err := commitScript.Run(ctx, r.client, []string{k.contact, k.session, k.history, k.due}, args...).Int64Slice()
+	res, err := commitScript.Run(ctx, r.client,
+		[]string{k.contact, k.session, k.history, k.due, k.seen, k.lease, k.contacts}, args...).Slice()
 	if err != nil {
 		return fmt.Errorf("store: commit: %w", err)
 	}
-	if len(res) != 2 {
-		return fmt.Errorf("store: commit: script returned %v", res)
+	status, _ := intAt(res, 0)
+	switch status {
+	case 1:
+		version, ok := intAt(res, 1)
+		if !ok {
+			return fmt.Errorf("store: commit: script returned %v", res)
+		}
+		st.Version = version
+		if m, _ := intAt(res, 2); m == 1 {
+			// The commit stands whatever happens here: failing it now would make the
+			// engine drop replies to a message that is stored. The mapping is not marked
+			// written, so the contact's next commit tries again.
+			if err := r.mapUser(ctx, k.contact, st.Contact.UserID, id); err != nil {
+				r.log.Warn("store: user id mapping not written; the next commit retries",
+					slog.String("contact", redact(id)), slog.Any("err", err))
+			}
+		}
+		return nil
+	case 0:
+		stored, _ := intAt(res, 1)
+		return fmt.Errorf("store: commit: %w (loaded version %d, stored %d)", engine.ErrConflict, st.Version, stored)
+	case 2:
+		msg, _ := stringAt(res, 1)
+		return fmt.Errorf("store: commit: %w: message %s", engine.ErrDuplicate, msg)
+	case 3:
+		return fmt.Errorf("store: commit: %w", ErrFenced)
 	}
-	if res[0] == 0 {
-		return fmt.Errorf("store: commit: %w (loaded version %d, stored %d)", engine.ErrConflict, st.Version, res[1])
+	return fmt.Errorf("store: commit: script returned %v", res)
+}
+
+// mapUser writes the user id's mapping to the contact, then records in the contact hash that
+// it did. The order matters: the mapping lives in another slot, so the two writes cannot be
+// one script; a crash between them leaves u unset and the next commit writes the mapping
+// again (it is idempotent), while the reverse order could leave u set and no mapping.
+func (r *Redis) mapUser(ctx context.Context, contactKey, userID string, id chat.ContactID) error {
+	if err := r.client.Set(ctx, r.userKey(userID), string(id), 0).Err(); err != nil {
+		return fmt.Errorf("writing the user id mapping: %w", err)
 	}
-	st.Version = res[1]
+	if err := r.client.HSet(ctx, contactKey, "u", userID).Err(); err != nil {
+		return fmt.Errorf("recording the user id mapping: %w", err)
+	}
 	return nil
+}
+
+// intAt returns element i of a script reply as an integer.
+func intAt(res []any, i int) (int64, bool) {
+	if i >= len(res) {
+		return 0, false
+	}
+	n, ok := res[i].(int64)
+	return n, ok
+}
+
+// stringAt returns element i of a script reply as a string.
+func stringAt(res []any, i int) (string, bool) {
+	if i >= len(res) {
+		return "", false
+	}
+	s, ok := res[i].(string)
+	return s, ok
 }
 
 // sessionTTLAt is the session's lifetime from now: the idle time, plus the time until the
@@ -259,4 +380,14 @@ func (r *Redis) Due(ctx context.Context, now time.Time, limit int) ([]chat.Conta
 		ids = append(ids, chat.ContactID(z.Member.(string)))
 	}
 	return ids, nil
+}
+
+// redact keeps the last four characters of a contact id, so logs never carry a full phone
+// number.
+func redact(id chat.ContactID) string {
+	s := string(id)
+	if len(s) <= 4 {
+		return "…" + s
+	}
+	return "…" + s[len(s)-4:]
 }

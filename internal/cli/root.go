@@ -29,6 +29,8 @@ Usage:
   wasla validate PATH...                  check flow files and conversation tests; report every problem
   wasla simulate [flags] PATH...          chat with the flows in this terminal
   wasla test [-run REGEXP] [-v] PATH...   run the conversation tests (*.test.yaml) beside the flows
+  wasla serve --config FILE               run the WhatsApp webhook server (see docs/config.md)
+  wasla history export [flags]            write contacts' histories as JSONL or CSV, streaming
 
 Run "wasla COMMAND -h" for a command's flags.
 `
@@ -49,6 +51,10 @@ func Run(ctx context.Context, args []string, in io.Reader, out, errOut io.Writer
 		return runSimulate(ctx, rest, s)
 	case "test":
 		return runTest(ctx, rest, s)
+	case "history":
+		return runHistory(ctx, rest, s)
+	case "serve":
+		return runServe(ctx, rest, s)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(out, usage)
 		return exitOK

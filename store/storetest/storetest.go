@@ -41,6 +41,8 @@ func Run(t *testing.T, newStore func(t *testing.T) engine.Store) {
 		{"ConcurrentCommitsOneWins", testConcurrentOneWins},
 		{"ConcurrentIncrementsLoseNothing", testNoLostUpdates},
 		{"ManyContactsInParallel", testManyContacts},
+		{"DuplicateInboundRefused", testDuplicateRefused},
+		{"DuplicateDeliveredTwiceAtOnce", testDuplicateAtOnce},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -635,5 +637,131 @@ func testManyContacts(t *testing.T, s engine.Store) {
 				t.Fatalf("contact %s: %d history entries, want %d", id, len(d), each)
 			}
 		}
+	}
+}
+
+// inboundEvent is the history entry of an inbound message with the given WhatsApp id.
+func inboundEvent(id chat.ContactID, wamid string) chat.Event {
+	in := chat.Inbound{ID: wamid, Contact: id, Number: "111", Kind: chat.KindText, Text: wamid, At: base}
+	return chat.Event{Kind: chat.EventInbound, Contact: id, Number: "111", At: base, Inbound: &in, Detail: wamid}
+}
+
+// A commit whose history holds an inbound message id already committed is refused with
+// ErrDuplicate and writes nothing, whatever its version; other ids and other contacts are
+// not affected.
+func testDuplicateRefused(t *testing.T, s engine.Store) {
+	ctx := t.Context()
+	const id, other = "15550000011", "15550000012"
+	st, err := s.Load(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Commit(ctx, st, []chat.Event{inboundEvent(id, "wamid.A")}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		version int64
+		events  []chat.Event
+	}{
+		{"same id", 1, []chat.Event{inboundEvent(id, "wamid.A")}},
+		{"same id among new ones", 1, []chat.Event{inboundEvent(id, "wamid.B"), inboundEvent(id, "wamid.A")}},
+		{"same id at a stale version", 0, []chat.Event{inboundEvent(id, "wamid.A")}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &engine.State{Contact: engine.Contact{ID: id}, Version: tt.version}
+			c.Session.Vars = map[string]any{"dup": true}
+			err := s.Commit(ctx, c, tt.events)
+			if !errors.Is(err, engine.ErrDuplicate) {
+				t.Fatalf("Commit = %v, want an error wrapping ErrDuplicate", err)
+			}
+			if c.Version != tt.version {
+				t.Errorf("refused Commit changed Version to %d", c.Version)
+			}
+		})
+	}
+	got, err := s.Load(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Version != 1 || got.Session.Vars["dup"] != nil {
+		t.Fatalf("after refused duplicates: version %d, vars %v; want version 1 untouched", got.Version, got.Session.Vars)
+	}
+	if h, ok := s.(HistoryReader); ok {
+		if d := details(t, h, id); !slices.Equal(d, []string{"wamid.A"}) {
+			t.Fatalf("history %v, want only [wamid.A]", d)
+		}
+	}
+	// A new id is accepted, and so is an outbound event naming the old id as ReplyTo.
+	reply := chat.Event{Kind: chat.EventOutbound, Contact: id, At: base, Outbound: &chat.Outbound{To: id, Kind: chat.KindText, ReplyTo: "wamid.A"}}
+	if err := s.Commit(ctx, got, []chat.Event{inboundEvent(id, "wamid.C"), reply}); err != nil {
+		t.Fatalf("commit of a new id: %v", err)
+	}
+	// Another contact is another history: the id is checked per contact.
+	o, err := s.Load(ctx, other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Commit(ctx, o, []chat.Event{inboundEvent(other, "wamid.other")}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The same message handled by many writers at once, each retrying on conflict as the engine
+// does, is committed exactly once; every other writer ends with ErrDuplicate.
+func testDuplicateAtOnce(t *testing.T, s engine.Store) {
+	ctx := t.Context()
+	const id = "15550000013"
+	const writers = 8
+	for round := range 5 {
+		wamid := fmt.Sprintf("wamid.%d", round)
+		var (
+			wg               sync.WaitGroup
+			mu               sync.Mutex
+			committed, dupes int
+			other            []error
+		)
+		start := make(chan struct{})
+		for range writers {
+			wg.Go(func() {
+				<-start
+				var err error
+				for {
+					var st *engine.State
+					if st, err = s.Load(ctx, id); err != nil {
+						break
+					}
+					n, _ := st.Session.Vars["n"].(float64)
+					st.Session.Vars = map[string]any{"n": n + 1}
+					err = s.Commit(ctx, st, []chat.Event{inboundEvent(id, wamid)})
+					if !errors.Is(err, engine.ErrConflict) {
+						break
+					}
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err == nil:
+					committed++
+				case errors.Is(err, engine.ErrDuplicate):
+					dupes++
+				default:
+					other = append(other, err)
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		if len(other) > 0 || committed != 1 || dupes != writers-1 {
+			t.Fatalf("round %d: %d commits, %d duplicates, other errors %v; want 1 and %d", round, committed, dupes, other, writers-1)
+		}
+	}
+	st, err := s.Load(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Session.Vars["n"] != float64(5) {
+		t.Fatalf("n = %v, want 5: one increment per message", st.Session.Vars["n"])
 	}
 }

@@ -1,0 +1,187 @@
+package config
+
+import (
+	"log/slog"
+	"time"
+)
+
+// Defaults of the keys a file may leave out.
+const (
+	DefaultListen          = ":8080"
+	DefaultGraphURL        = "https://graph.facebook.com"
+	DefaultGraphVersion    = "v25.0"
+	DefaultThroughput      = 80 // messages per second, Meta's default per number
+	DefaultPolicy          = PolicyLink
+	DefaultWorkers         = 16
+	DefaultTimerInterval   = time.Second
+	DefaultRefreshInterval = 5 * time.Second
+	DefaultReloadInterval  = 2 * time.Second
+	DefaultShutdownTimeout = 30 * time.Second
+	DefaultLogLevel        = "info"
+	DefaultLogFormat       = "text"
+)
+
+// Role is what a business number is for.
+type Role string
+
+// Number roles.
+const (
+	// RoleInbox is the one protected number that receives replies and serves customers.
+	RoleInbox Role = "inbox"
+	// RoleCampaign is a consumable number that sends campaigns.
+	RoleCampaign Role = "campaign"
+)
+
+// Policy says how a reply that lands on a campaign number reaches the central inbox
+// (PRODUCT.md, "Routing into the central inbox").
+type Policy string
+
+// Routing policies.
+const (
+	// PolicyLink answers once with a link to the inbox number and waits for the contact
+	// there.
+	PolicyLink Policy = "link"
+	// PolicyBridge opens the conversation on the inbox number with an approved template.
+	PolicyBridge Policy = "bridge"
+	// PolicyHold answers from the campaign number while its window is open and moves to
+	// the inbox number at the next chance.
+	PolicyHold Policy = "hold"
+)
+
+// Config is a validated serve configuration with every default filled in.
+type Config struct {
+	// File is the path the configuration was read from.
+	File string
+	// Listen is the HTTP listen address (host:port).
+	Listen string
+	// Redis is the Redis URL; empty means the embedded in-memory store. It is a Secret
+	// because URLs carry passwords.
+	Redis Secret
+	// Flows is the folder (or file) of flow YAML, made absolute against the config file's
+	// folder.
+	Flows string
+	// Log says how the server logs.
+	Log Log
+	// WhatsApp holds the Meta app's credentials and the Graph API location.
+	WhatsApp WhatsApp
+	// Numbers are the business numbers, in file order; exactly one has RoleInbox.
+	Numbers []Number
+	// Routing says how replies to campaign numbers move to the inbox number.
+	Routing Routing
+	// Limits tune the server's workers and loops.
+	Limits Limits
+}
+
+// Log configures the server's log output.
+type Log struct {
+	Level  slog.Level // debug, info, warn, error
+	Format string     // text or json
+}
+
+// WhatsApp is the Meta app and Graph API configuration.
+type WhatsApp struct {
+	// AppSecret keys the HMAC of X-Hub-Signature-256.
+	AppSecret Secret
+	// VerifyToken is the string Meta echoes in the GET verification handshake.
+	VerifyToken Secret
+	// GraphURL and GraphVersion locate the Graph API (overridable for tests and proxies).
+	GraphURL     string
+	GraphVersion string
+	// MarkRead marks each inbound message as read when a worker takes it.
+	MarkRead bool
+}
+
+// Number is one business phone number.
+type Number struct {
+	// ID is Meta's phone number id, the key webhooks and the send API use.
+	ID string
+	// Display is the number as users see it (digits, optionally with + and spaces).
+	Display    string
+	Role       Role
+	WABA       string // WhatsApp Business Account id
+	Portfolio  string // business portfolio id
+	Token      Secret // access token for the Graph API
+	Throughput int    // messages per second
+	// Campaign names the campaign this number sends, so replies to it can be told apart
+	// (campaign numbers only; optional).
+	Campaign string
+	// Policy is the routing policy of replies to this number (campaign numbers only); it
+	// defaults to Routing.DefaultPolicy.
+	Policy Policy
+	// Line is where the number is declared, for messages about it.
+	Line int
+}
+
+// Template names an approved WhatsApp template and its body parameters.
+type Template struct {
+	Name     string
+	Language string
+	Params   []string
+}
+
+// IsSet reports whether a template is configured.
+func (t Template) IsSet() bool { return t.Name != "" }
+
+// Routing configures how conversations move into the central inbox.
+type Routing struct {
+	// DefaultPolicy applies to campaign numbers without their own policy.
+	DefaultPolicy Policy
+	// LinkText is the short answer the link policy sends from a campaign number; {link} in
+	// it becomes the inbox number's wa.me link. Empty: the routing layer's default text.
+	LinkText string
+	// BridgeTemplate is the template the inbox number opens a bridged conversation with;
+	// required when any number uses the bridge policy.
+	BridgeTemplate Template
+	// WindowTemplate replaces a free-form message that falls outside the 24-hour window;
+	// without it such a message is refused and recorded.
+	WindowTemplate Template
+}
+
+// Limits tune the server's loops.
+type Limits struct {
+	// Workers is how many inbound messages are handled at once (of different contacts).
+	Workers int
+	// TimerInterval is how often due timers (burst answers, ask timeouts, waits) are run.
+	TimerInterval time.Duration
+	// RefreshInterval is how often the number registry re-reads every number's quality
+	// and status from Redis, so a ban another replica applied is seen here; 0 disables it.
+	RefreshInterval time.Duration
+	// ReloadInterval is how often the flows folder is checked for changed files; 0
+	// disables the check (SIGHUP still reloads).
+	ReloadInterval time.Duration
+	// ShutdownTimeout bounds a graceful shutdown.
+	ShutdownTimeout time.Duration
+}
+
+// Inbox returns the inbox number.
+func (c *Config) Inbox() Number {
+	for _, n := range c.Numbers {
+		if n.Role == RoleInbox {
+			return n
+		}
+	}
+	return Number{}
+}
+
+// LogValue describes the configuration for a start-up log line without any secret.
+func (c *Config) LogValue() slog.Value {
+	campaign := 0
+	for _, n := range c.Numbers {
+		if n.Role == RoleCampaign {
+			campaign++
+		}
+	}
+	redis := "embedded"
+	if c.Redis.IsSet() {
+		redis = "configured"
+	}
+	return slog.GroupValue(
+		slog.String("file", c.File),
+		slog.String("listen", c.Listen),
+		slog.String("redis", redis),
+		slog.String("flows", c.Flows),
+		slog.String("graph", c.WhatsApp.GraphURL+"/"+c.WhatsApp.GraphVersion),
+		slog.Int("campaign_numbers", campaign),
+		slog.String("default_policy", string(c.Routing.DefaultPolicy)),
+	)
+}

@@ -1,0 +1,606 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Load reads and validates the configuration file at path, expanding ${VAR} from the
+// process environment. Its error is Diagnostics when the file has problems.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading config: %w", err)
+	}
+	return Parse(path, data, os.LookupEnv)
+}
+
+// Parse validates the configuration in data, naming file in diagnostics and resolving the
+// flows folder against file's folder. lookupEnv resolves ${VAR}; nil means no variable is
+// set. It does no other I/O.
+func Parse(file string, data []byte, lookupEnv func(string) (string, bool)) (*Config, error) {
+	if lookupEnv == nil {
+		lookupEnv = func(string) (string, bool) { return "", false }
+	}
+	p := &parser{file: file, env: lookupEnv}
+	cfg := p.parse(data)
+	if len(p.diags) > 0 {
+		p.diags.sort()
+		return nil, p.diags
+	}
+	return cfg, nil
+}
+
+type parser struct {
+	file  string
+	env   func(string) (string, bool)
+	diags Diagnostics
+	// reported marks values that already have a diagnostic (an unset variable), so a
+	// "missing" check does not repeat it.
+	reported map[string]bool
+}
+
+// secret is str for a value whose emptiness is checked later: a value that failed to
+// expand is marked reported.
+func (p *parser) secret(n *yaml.Node, what string) string {
+	before := len(p.diags)
+	s := p.str(n, what)
+	if len(p.diags) > before {
+		if p.reported == nil {
+			p.reported = map[string]bool{}
+		}
+		p.reported[what] = true
+	}
+	return s
+}
+
+func (p *parser) errorf(n *yaml.Node, format string, args ...any) {
+	d := Diagnostic{File: p.file, Message: fmt.Sprintf(format, args...)}
+	if n != nil {
+		d.Line, d.Col = n.Line, n.Column
+	}
+	p.diags = append(p.diags, d)
+}
+
+// mapping walks the mapping n, calling the handler of each known key with the key and
+// value nodes. Unknown and repeated keys are errors. It returns the key nodes seen.
+func (p *parser) mapping(n *yaml.Node, what string, known map[string]func(k, v *yaml.Node)) map[string]*yaml.Node {
+	seen := map[string]*yaml.Node{}
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return seen
+	}
+	if n.Kind != yaml.MappingNode {
+		p.errorf(n, "%s must be a mapping of keys to values, found %s", what, kindName(n))
+		return seen
+	}
+	names := make([]string, 0, len(known))
+	for k := range known {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		handle, ok := known[k.Value]
+		if !ok {
+			p.errorf(k, "unknown key `%s` in %s%s", k.Value, what, didYouMean(k.Value, names))
+			continue
+		}
+		if first, dup := seen[k.Value]; dup {
+			p.errorf(k, "key `%s` appears twice in %s; the first is at line %d", k.Value, what, first.Line)
+			continue
+		}
+		seen[k.Value] = k
+		handle(k, v)
+	}
+	return seen
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.AliasNode:
+		return "an alias"
+	}
+	if n.Tag == "!!null" {
+		return "nothing"
+	}
+	return fmt.Sprintf("%q", n.Value)
+}
+
+var envRef = regexp.MustCompile(`\$\$\{|\$\{([^}]*)\}`)
+
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// expand replaces ${VAR} and ${VAR:-default} with the environment's values; $${ stands for
+// a literal ${. A variable that is not set (and has no default) is an error.
+func (p *parser) expand(n *yaml.Node, s string) string {
+	if !strings.Contains(s, "${") {
+		return s
+	}
+	return envRef.ReplaceAllStringFunc(s, func(m string) string {
+		if m == "$${" {
+			return "${"
+		}
+		ref := m[2 : len(m)-1]
+		name, def, hasDef := strings.Cut(ref, ":-")
+		if !envName.MatchString(name) {
+			p.errorf(n, "`%s` is not a valid environment variable reference; write ${NAME} or ${NAME:-default}", m)
+			return ""
+		}
+		if v, ok := p.env(name); ok && (v != "" || !hasDef) {
+			return v
+		}
+		if hasDef {
+			return def
+		}
+		p.errorf(n, "environment variable %s is not set", name)
+		return ""
+	})
+}
+
+// str returns the scalar value of n, environment references expanded; null is "".
+func (p *parser) str(n *yaml.Node, what string) string {
+	if n.Kind != yaml.ScalarNode {
+		p.errorf(n, "%s must be a single value, found %s", what, kindName(n))
+		return ""
+	}
+	if n.Tag == "!!null" {
+		return ""
+	}
+	return strings.TrimSpace(p.expand(n, n.Value))
+}
+
+func (p *parser) integer(n *yaml.Node, what string, least int) int {
+	s := p.str(n, what)
+	if s == "" {
+		return 0
+	}
+	v, err := strconv.Atoi(s)
+	if err != nil {
+		p.errorf(n, "%s must be a whole number, found %q", what, s)
+		return 0
+	}
+	if v < least {
+		p.errorf(n, "%s must be at least %d, found %d", what, least, v)
+		return 0
+	}
+	return v
+}
+
+func (p *parser) duration(n *yaml.Node, what string, allowZero bool) (time.Duration, bool) {
+	s := p.str(n, what)
+	if s == "" {
+		return 0, false
+	}
+	if s == "0" && allowZero {
+		return 0, true
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		p.errorf(n, "%s must be a duration such as 500ms, 2s or 5m, found %q", what, s)
+		return 0, false
+	}
+	if d < 0 || (d == 0 && !allowZero) {
+		p.errorf(n, "%s must be positive, found %s", what, s)
+		return 0, false
+	}
+	return d, true
+}
+
+func (p *parser) boolean(n *yaml.Node, what string) bool {
+	s := p.str(n, what)
+	switch strings.ToLower(s) {
+	case "true", "yes", "on":
+		return true
+	case "false", "no", "off", "":
+		return false
+	}
+	p.errorf(n, "%s must be true or false, found %q", what, s)
+	return false
+}
+
+func (p *parser) oneOf(n *yaml.Node, what string, allowed ...string) string {
+	s := p.str(n, what)
+	if s == "" || slices.Contains(allowed, s) {
+		return s
+	}
+	p.errorf(n, "%s must be %s, found %q%s", what, orList(allowed), s, didYouMean(s, allowed))
+	return ""
+}
+
+func orList(xs []string) string {
+	q := make([]string, len(xs))
+	for i, x := range xs {
+		q[i] = "`" + x + "`"
+	}
+	if len(q) == 1 {
+		return q[0]
+	}
+	return strings.Join(q[:len(q)-1], ", ") + " or " + q[len(q)-1]
+}
+
+// parse decodes and checks the whole file.
+func (p *parser) parse(data []byte) *Config {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		p.yamlError(err)
+		return nil
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
+		p.errorf(nil, "the configuration is empty; see docs/config.md")
+		return nil
+	}
+	root := doc.Content[0]
+	cfg := &Config{
+		File:   p.file,
+		Listen: DefaultListen,
+		Log:    Log{Level: slog.LevelInfo, Format: DefaultLogFormat},
+		WhatsApp: WhatsApp{
+			GraphURL:     DefaultGraphURL,
+			GraphVersion: DefaultGraphVersion,
+		},
+		Routing: Routing{DefaultPolicy: DefaultPolicy},
+		Limits: Limits{
+			Workers:         DefaultWorkers,
+			TimerInterval:   DefaultTimerInterval,
+			RefreshInterval: DefaultRefreshInterval,
+			ReloadInterval:  DefaultReloadInterval,
+			ShutdownTimeout: DefaultShutdownTimeout,
+		},
+	}
+	var numbersKey, whatsappKey *yaml.Node
+	var policyNodes []policyUse
+	seen := p.mapping(root, "the configuration", map[string]func(k, v *yaml.Node){
+		"listen": func(_, v *yaml.Node) {
+			s := p.str(v, "listen")
+			if _, _, err := net.SplitHostPort(s); err != nil {
+				p.errorf(v, "listen must be host:port or :port, found %q", s)
+				return
+			}
+			cfg.Listen = s
+		},
+		"redis": func(_, v *yaml.Node) {
+			s := p.str(v, "redis")
+			if s != "" && !strings.HasPrefix(s, "redis://") && !strings.HasPrefix(s, "rediss://") {
+				p.errorf(v, "redis must be a redis:// or rediss:// URL, or empty for the embedded store")
+				return
+			}
+			cfg.Redis = Secret(s)
+		},
+		"flows": func(_, v *yaml.Node) {
+			s := p.str(v, "flows")
+			if s == "" && v.Kind == yaml.ScalarNode {
+				p.errorf(v, "flows must name the folder of flow files")
+				return
+			}
+			if !filepath.IsAbs(s) {
+				s = filepath.Join(filepath.Dir(p.file), s)
+			}
+			cfg.Flows = s
+		},
+		"log": func(_, v *yaml.Node) {
+			p.mapping(v, "log", map[string]func(k, v *yaml.Node){
+				"level": func(_, v *yaml.Node) {
+					if s := p.oneOf(v, "log.level", "debug", "info", "warn", "error"); s != "" {
+						_ = cfg.Log.Level.UnmarshalText([]byte(s))
+					}
+				},
+				"format": func(_, v *yaml.Node) {
+					if s := p.oneOf(v, "log.format", "text", "json"); s != "" {
+						cfg.Log.Format = s
+					}
+				},
+			})
+		},
+		"whatsapp": func(k, v *yaml.Node) {
+			whatsappKey = k
+			p.whatsapp(v, &cfg.WhatsApp)
+		},
+		"numbers": func(k, v *yaml.Node) {
+			numbersKey = k
+			policyNodes = p.numbers(v, cfg)
+		},
+		"routing": func(_, v *yaml.Node) {
+			policyNodes = append(policyNodes, p.routing(v, &cfg.Routing)...)
+		},
+		"limits": func(_, v *yaml.Node) {
+			p.limits(v, &cfg.Limits)
+		},
+	})
+	if root.Kind != yaml.MappingNode {
+		return nil
+	}
+	if seen["flows"] == nil {
+		p.errorf(root, "missing key `flows`: the folder of flow files")
+	}
+	if whatsappKey == nil {
+		p.errorf(root, "missing key `whatsapp` with app_secret and verify_token")
+	} else {
+		if !cfg.WhatsApp.AppSecret.IsSet() && !p.reported["whatsapp.app_secret"] {
+			p.errorf(whatsappKey, "whatsapp.app_secret is required: it checks the X-Hub-Signature-256 of every webhook")
+		}
+		if !cfg.WhatsApp.VerifyToken.IsSet() && !p.reported["whatsapp.verify_token"] {
+			p.errorf(whatsappKey, "whatsapp.verify_token is required: Meta sends it in the webhook verification handshake")
+		}
+	}
+	if numbersKey == nil {
+		p.errorf(root, "missing key `numbers`: the business numbers, one of them with role inbox")
+	} else {
+		p.checkInbox(numbersKey, cfg.Numbers)
+	}
+	p.checkBridge(cfg, policyNodes)
+	for i := range cfg.Numbers {
+		if cfg.Numbers[i].Role == RoleCampaign && cfg.Numbers[i].Policy == "" {
+			cfg.Numbers[i].Policy = cfg.Routing.DefaultPolicy
+		}
+	}
+	return cfg
+}
+
+// yamlError turns a YAML syntax error into diagnostics; yaml.v3 puts the line in the text.
+func (p *parser) yamlError(err error) {
+	var te *yaml.TypeError
+	msgs := []string{err.Error()}
+	if errors.As(err, &te) {
+		msgs = te.Errors
+	}
+	lineRE := regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+	for _, m := range msgs {
+		d := Diagnostic{File: p.file, Message: strings.TrimPrefix(m, "yaml: ")}
+		if sub := lineRE.FindStringSubmatch(m); sub != nil {
+			d.Line, _ = strconv.Atoi(sub[1])
+			d.Message = sub[2]
+		}
+		d.Message = "invalid YAML: " + d.Message
+		p.diags = append(p.diags, d)
+	}
+}
+
+func (p *parser) whatsapp(v *yaml.Node, w *WhatsApp) {
+	p.mapping(v, "whatsapp", map[string]func(k, v *yaml.Node){
+		"app_secret":   func(_, v *yaml.Node) { w.AppSecret = Secret(p.secret(v, "whatsapp.app_secret")) },
+		"verify_token": func(_, v *yaml.Node) { w.VerifyToken = Secret(p.secret(v, "whatsapp.verify_token")) },
+		"graph_url": func(_, v *yaml.Node) {
+			s := strings.TrimRight(p.str(v, "whatsapp.graph_url"), "/")
+			u, err := url.Parse(s)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				p.errorf(v, "whatsapp.graph_url must be an http(s) URL such as %s, found %q", DefaultGraphURL, s)
+				return
+			}
+			w.GraphURL = s
+		},
+		"graph_version": func(_, v *yaml.Node) {
+			s := p.str(v, "whatsapp.graph_version")
+			if !regexp.MustCompile(`^v[0-9]+\.[0-9]+$`).MatchString(s) {
+				p.errorf(v, "whatsapp.graph_version must look like %s, found %q", DefaultGraphVersion, s)
+				return
+			}
+			w.GraphVersion = s
+		},
+		"mark_read": func(_, v *yaml.Node) { w.MarkRead = p.boolean(v, "whatsapp.mark_read") },
+	})
+}
+
+// policyUse is a place where a routing policy is chosen, for the bridge template check.
+type policyUse struct {
+	node   *yaml.Node
+	policy Policy
+	// isDefault marks routing.default_policy, which counts only when a campaign number
+	// has no policy of its own.
+	isDefault bool
+}
+
+var digits = regexp.MustCompile(`^[0-9]+$`)
+
+func (p *parser) numbers(v *yaml.Node, cfg *Config) []policyUse {
+	if v.Kind != yaml.SequenceNode {
+		p.errorf(v, "numbers must be a list of business numbers, found %s", kindName(v))
+		return nil
+	}
+	var uses []policyUse
+	ids := map[string]int{}
+	firstInbox := 0
+	for i, item := range v.Content {
+		what := fmt.Sprintf("numbers[%d]", i)
+		n := Number{Line: item.Line}
+		var roleNode, policyNode, campaignNode *yaml.Node
+		seen := p.mapping(item, what, map[string]func(k, v *yaml.Node){
+			"id": func(_, v *yaml.Node) {
+				n.ID = p.str(v, what+".id")
+				if n.ID != "" && !digits.MatchString(n.ID) {
+					p.errorf(v, "%s.id must be Meta's phone number id (digits only), found %q", what, n.ID)
+				}
+				if first, dup := ids[n.ID]; dup && n.ID != "" {
+					p.errorf(v, "number id %s appears twice; the first is at line %d", n.ID, first)
+				} else if n.ID != "" {
+					ids[n.ID] = item.Line
+				}
+			},
+			"display": func(_, v *yaml.Node) {
+				n.Display = p.str(v, what+".display")
+				if d := strings.NewReplacer("+", "", " ", "", "-", "").Replace(n.Display); n.Display != "" && !digits.MatchString(d) {
+					p.errorf(v, "%s.display must be a phone number such as +966 50 123 4567, found %q", what, n.Display)
+				}
+			},
+			"role": func(_, v *yaml.Node) {
+				roleNode = v
+				n.Role = Role(p.oneOf(v, what+".role", string(RoleInbox), string(RoleCampaign)))
+			},
+			"waba": func(_, v *yaml.Node) {
+				n.WABA = p.str(v, what+".waba")
+				if n.WABA != "" && !digits.MatchString(n.WABA) {
+					p.errorf(v, "%s.waba must be the WhatsApp Business Account id (digits only), found %q", what, n.WABA)
+				}
+			},
+			"portfolio":  func(_, v *yaml.Node) { n.Portfolio = p.str(v, what+".portfolio") },
+			"token":      func(_, v *yaml.Node) { n.Token = Secret(p.secret(v, what+".token")) },
+			"throughput": func(_, v *yaml.Node) { n.Throughput = p.integer(v, what+".throughput", 1) },
+			"campaign": func(_, v *yaml.Node) {
+				campaignNode = v
+				n.Campaign = p.str(v, what+".campaign")
+			},
+			"policy": func(_, v *yaml.Node) {
+				policyNode = v
+				n.Policy = Policy(p.oneOf(v, what+".policy", string(PolicyLink), string(PolicyBridge), string(PolicyHold)))
+			},
+		})
+		if item.Kind != yaml.MappingNode {
+			continue
+		}
+		for _, req := range []struct{ key, why string }{
+			{"id", "Meta's phone number id"},
+			{"display", "the number as users see it, such as +966 50 123 4567"},
+			{"role", "inbox or campaign"},
+			{"waba", "the WhatsApp Business Account id"},
+			{"token", "the Graph API access token"},
+		} {
+			if seen[req.key] == nil {
+				p.errorf(item, "%s: missing key `%s` (%s)", what, req.key, req.why)
+			}
+		}
+		if seen["token"] != nil && !n.Token.IsSet() && !p.reported[what+".token"] {
+			p.errorf(seen["token"], "%s.token is empty", what)
+		}
+		if n.Throughput == 0 {
+			n.Throughput = DefaultThroughput
+		}
+		if n.Role == RoleInbox {
+			if firstInbox != 0 {
+				p.errorf(roleNode, "a second number with role inbox; the first is at line %d: exactly one number is the central inbox", firstInbox)
+			} else {
+				firstInbox = item.Line
+			}
+			if policyNode != nil {
+				p.errorf(policyNode, "%s: policy applies to campaign numbers only; the inbox number is where conversations are routed to", what)
+			}
+			if campaignNode != nil {
+				p.errorf(campaignNode, "%s: campaign applies to campaign numbers only", what)
+			}
+		}
+		if n.Role == RoleCampaign && policyNode != nil && n.Policy != "" {
+			uses = append(uses, policyUse{node: policyNode, policy: n.Policy})
+		}
+		cfg.Numbers = append(cfg.Numbers, n)
+	}
+	return uses
+}
+
+// checkInbox requires an inbox number; numbers reports a second one.
+func (p *parser) checkInbox(key *yaml.Node, numbers []Number) {
+	for _, n := range numbers {
+		if n.Role == RoleInbox {
+			return
+		}
+	}
+	p.errorf(key, "numbers: no number has role inbox; exactly one number must be the central inbox")
+}
+
+func (p *parser) routing(v *yaml.Node, r *Routing) []policyUse {
+	var uses []policyUse
+	p.mapping(v, "routing", map[string]func(k, v *yaml.Node){
+		"default_policy": func(_, v *yaml.Node) {
+			if s := p.oneOf(v, "routing.default_policy", string(PolicyLink), string(PolicyBridge), string(PolicyHold)); s != "" {
+				r.DefaultPolicy = Policy(s)
+				uses = append(uses, policyUse{node: v, policy: r.DefaultPolicy, isDefault: true})
+			}
+		},
+		"link_text": func(_, v *yaml.Node) {
+			r.LinkText = p.str(v, "routing.link_text")
+			if r.LinkText != "" && !strings.Contains(r.LinkText, "{link}") {
+				p.errorf(v, "routing.link_text must contain {link}, which becomes the wa.me link to the inbox number")
+			}
+		},
+		"bridge_template": func(_, v *yaml.Node) { r.BridgeTemplate = p.template(v, "routing.bridge_template") },
+		"window_template": func(_, v *yaml.Node) { r.WindowTemplate = p.template(v, "routing.window_template") },
+	})
+	return uses
+}
+
+func (p *parser) template(v *yaml.Node, what string) Template {
+	var t Template
+	seen := p.mapping(v, what, map[string]func(k, v *yaml.Node){
+		"name":     func(_, v *yaml.Node) { t.Name = p.str(v, what+".name") },
+		"language": func(_, v *yaml.Node) { t.Language = p.str(v, what+".language") },
+		"params": func(_, v *yaml.Node) {
+			if v.Kind != yaml.SequenceNode {
+				p.errorf(v, "%s.params must be a list of body parameters, found %s", what, kindName(v))
+				return
+			}
+			for i, x := range v.Content {
+				t.Params = append(t.Params, p.str(x, fmt.Sprintf("%s.params[%d]", what, i)))
+			}
+		},
+	})
+	if v.Kind == yaml.MappingNode {
+		if seen["name"] == nil || t.Name == "" {
+			p.errorf(v, "%s: missing key `name` (the approved template's name)", what)
+		}
+		if seen["language"] == nil || t.Language == "" {
+			p.errorf(v, "%s: missing key `language` (the template's language code, such as ar or en_US)", what)
+		}
+	}
+	return t
+}
+
+// checkBridge requires routing.bridge_template when any campaign number routes by bridge.
+func (p *parser) checkBridge(cfg *Config, uses []policyUse) {
+	if cfg.Routing.BridgeTemplate.IsSet() {
+		return
+	}
+	defaultUsed := false
+	for _, n := range cfg.Numbers {
+		if n.Role == RoleCampaign && n.Policy == "" {
+			defaultUsed = true
+		}
+	}
+	for _, u := range uses {
+		if u.policy == PolicyBridge && (!u.isDefault || defaultUsed) {
+			p.errorf(u.node, "policy bridge needs routing.bridge_template: the approved template the inbox number opens the conversation with")
+		}
+	}
+}
+
+func (p *parser) limits(v *yaml.Node, l *Limits) {
+	p.mapping(v, "limits", map[string]func(k, v *yaml.Node){
+		"workers": func(_, v *yaml.Node) {
+			if n := p.integer(v, "limits.workers", 1); n > 0 {
+				l.Workers = n
+			}
+		},
+		"timer_interval": func(_, v *yaml.Node) {
+			if d, ok := p.duration(v, "limits.timer_interval", false); ok {
+				l.TimerInterval = d
+			}
+		},
+		"refresh_interval": func(_, v *yaml.Node) {
+			if d, ok := p.duration(v, "limits.refresh_interval", true); ok {
+				l.RefreshInterval = d
+			}
+		},
+		"reload_interval": func(_, v *yaml.Node) {
+			if d, ok := p.duration(v, "limits.reload_interval", true); ok {
+				l.ReloadInterval = d
+			}
+		},
+		"shutdown_timeout": func(_, v *yaml.Node) {
+			if d, ok := p.duration(v, "limits.shutdown_timeout", false); ok {
+				l.ShutdownTimeout = d
+			}
+		},
+	})
+}

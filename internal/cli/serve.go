@@ -1,0 +1,106 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+
+	"github.com/wasla/wasla/config"
+	"github.com/wasla/wasla/flows"
+	"github.com/wasla/wasla/server"
+)
+
+const serveAbout = `
+Runs the WhatsApp webhook server described by the configuration file (see docs/config.md
+and wasla.example.yaml): it answers Meta's webhooks at /webhook, runs the flows for every
+inbound message, and serves /healthz, /readyz and /metrics.
+
+A configuration or flow problem stops start-up with file:line:col: message. SIGHUP reloads
+the flows (so does a change to a flow file); a reload with any error keeps the running flows.
+SIGINT or SIGTERM shuts down gracefully: requests and messages in flight are finished.`
+
+func runServe(ctx context.Context, args []string, s Streams) int {
+	fs := newFlagSet("serve", "--config FILE", serveAbout, s)
+	configPath := fs.String("config", "wasla.yaml", "the configuration `file`")
+	rest, code, ok := parseArgs(fs, args)
+	if !ok {
+		return code
+	}
+	if len(rest) > 0 {
+		fmt.Fprintf(s.Err, "wasla serve: unexpected argument %q\n", rest[0])
+		fs.Usage()
+		return exitUsage
+	}
+	cfg, err := config.Load(*configPath)
+	if err != nil {
+		if _, ok := errors.AsType[config.Diagnostics](err); ok {
+			fmt.Fprintf(s.Err, "%v\n", err)
+		} else {
+			fmt.Fprintf(s.Err, "wasla serve: %v\n", err)
+		}
+		return exitFail
+	}
+	log := newLogger(s.Err, cfg.Log)
+	log.Info("starting", slog.Any("config", cfg))
+	// SIGHUP reloads the flows once the server runs; caught from here on, so that one sent
+	// during start-up does not end the process.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+
+	srv, closeFn, err := server.Build(ctx, cfg, server.BuildOptions{Logger: log})
+	if err != nil {
+		var fd flows.Diagnostics
+		var cd config.Diagnostics
+		switch {
+		case errors.As(err, &fd), errors.As(err, &cd):
+			fmt.Fprintf(s.Err, "%v\n", err)
+		default:
+			fmt.Fprintf(s.Err, "wasla serve: %v\n", err)
+		}
+		return exitFail
+	}
+	defer closeFn()
+
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		fmt.Fprintf(s.Err, "wasla serve: %v\n", err)
+		return exitFail
+	}
+
+	runCtx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			select {
+			case <-runCtx.Done():
+				return
+			case <-hup:
+				_ = srv.Reload("SIGHUP") // Reload logs every problem
+			}
+		}
+	})
+	err = srv.Run(runCtx, ln)
+	stop()
+	wg.Wait()
+	if err != nil {
+		log.Error("server stopped with an error", slog.Any("error", err))
+		return exitFail
+	}
+	return exitOK
+}
+
+func newLogger(w io.Writer, c config.Log) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.Level}
+	if c.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

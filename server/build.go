@@ -1,0 +1,295 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/wasla/wasla/channels/whatsapp"
+	"github.com/wasla/wasla/chat"
+	"github.com/wasla/wasla/clock"
+	"github.com/wasla/wasla/config"
+	"github.com/wasla/wasla/engine"
+	"github.com/wasla/wasla/flows"
+	"github.com/wasla/wasla/numbers"
+	"github.com/wasla/wasla/routing"
+	"github.com/wasla/wasla/sending"
+	"github.com/wasla/wasla/store"
+)
+
+// EmbeddedWarning is logged at start-up when no Redis is configured.
+const EmbeddedWarning = "NO REDIS CONFIGURED: running on an embedded in-memory store; every session, history and queued message is LOST when this process exits. Set `redis:` in the config for production."
+
+// BuildOptions adjust Build for tests and embedding. Zero values are the production
+// choices.
+type BuildOptions struct {
+	Logger *slog.Logger
+	// Clock is the engine's and the store's time (default: the wall clock).
+	Clock engine.Clock
+	// HTTP sends Graph API requests (default: a client with a 30-second timeout).
+	HTTP *http.Client
+	// Tick starts the loops' tickers (default: time.NewTicker).
+	Tick Ticker
+	// Retry is the Graph API client's backoff policy (default: whatsapp.DefaultRetry).
+	Retry whatsapp.RetryPolicy
+}
+
+// Build wires a server from a configuration: Redis (or the embedded store, with a loud
+// warning), the flows, the store and its intake, the number registry, the router, the
+// Graph API sender and the engine. It returns the server and a function that releases
+// what Build opened; the caller calls it after Run returned. A configuration problem that
+// only the wiring finds (number list, routing policies, flows) is returned as
+// config.Diagnostics or flows.Diagnostics, positioned in its file.
+func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server, func(), error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	clk := opts.Clock
+	if clk == nil {
+		clk = clock.Real{}
+	}
+
+	set, diags := flows.Load(cfg.Flows)
+	if diags.HasErrors() {
+		return nil, nil, diags
+	}
+	for _, d := range diags {
+		log.Warn(d.String())
+	}
+
+	client, closeRedis, err := openRedis(ctx, cfg, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			closeRedis()
+		}
+	}()
+
+	storeOpts := store.Options{Clock: clk, Logger: log}
+	st, err := store.New(client, storeOpts)
+	if err != nil {
+		return nil, nil, err
+	}
+	intake := store.NewIntake(client, storeOpts)
+
+	reg, err := numbers.New(numberList(cfg), numbers.NewRedisStates(client, store.DefaultPrefix), numbers.WithClock(clk))
+	if err != nil {
+		return nil, nil, numbersDiagnostics(cfg, err)
+	}
+	for _, w := range reg.Warnings() {
+		log.Warn("numbers: " + w.Message)
+	}
+	if err := reg.Refresh(ctx); err != nil {
+		return nil, nil, fmt.Errorf("reading number states: %w", err)
+	}
+
+	metrics := NewMetrics()
+	router, err := routing.New(reg, routingOptions(cfg, routingObserver{metrics}))
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: routing: %w", cfg.File, err)
+	}
+
+	graph := &whatsapp.Client{
+		BaseURL: cfg.WhatsApp.GraphURL,
+		Version: cfg.WhatsApp.GraphVersion,
+		HTTP:    opts.HTTP,
+		Retry:   opts.Retry,
+		Logger:  log,
+	}
+	history := storeHistory{store: st, read: st}
+	sender, err := sending.New(sending.Options{
+		Client:   graph,
+		Numbers:  reg,
+		Limiter:  sending.NewRedisLimiter(client, store.DefaultPrefix, nil),
+		Recorder: history,
+		Observer: sendObserver{metrics},
+		Clock:    clk,
+		Logger:   log,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	// Failed status webhooks go through a sender of their own without an observer: the
+	// server counts status errors itself, apart from send errors.
+	statuses, err := sending.New(sending.Options{Client: graph, Numbers: reg, Clock: clk, Logger: log})
+	if err != nil {
+		return nil, nil, err
+	}
+
+	eng := engine.New(set, st, sender, engine.Options{Clock: clk, Logger: log, Router: router})
+
+	d := Deps{
+		Logger:          log,
+		AppSecret:       cfg.WhatsApp.AppSecret.Reveal(),
+		VerifyToken:     cfg.WhatsApp.VerifyToken.Reveal(),
+		Intake:          intake,
+		Engine:          eng,
+		Redis:           redisPinger{client},
+		Metrics:         metrics,
+		Contacts:        st,
+		History:         history,
+		Statuses:        statuses,
+		Numbers:         registry{reg},
+		LoadFlows:       func() (*flows.Set, flows.Diagnostics) { return flows.Load(cfg.Flows) },
+		FlowsPaths:      []string{cfg.Flows},
+		Workers:         cfg.Limits.Workers,
+		TimerInterval:   cfg.Limits.TimerInterval,
+		RefreshInterval: cfg.Limits.RefreshInterval,
+		ReloadInterval:  cfg.Limits.ReloadInterval,
+		ShutdownTimeout: cfg.Limits.ShutdownTimeout,
+		Tick:            opts.Tick,
+	}
+	if cfg.WhatsApp.MarkRead {
+		d.MarkRead = markReader{sender}
+	}
+	srv, err := New(d)
+	if err != nil {
+		return nil, nil, err
+	}
+	ok = true
+	return srv, closeRedis, nil
+}
+
+func openRedis(ctx context.Context, cfg *config.Config, log *slog.Logger) (redis.UniversalClient, func(), error) {
+	if !cfg.Redis.IsSet() {
+		client, stop, err := store.Embedded(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		log.Warn(EmbeddedWarning)
+		return client, stop, nil
+	}
+	client, err := store.Open(ctx, cfg.Redis.Reveal())
+	if err != nil {
+		return nil, nil, err
+	}
+	return client, func() { _ = client.Close() }, nil
+}
+
+func numberList(cfg *config.Config) []numbers.Number {
+	list := make([]numbers.Number, len(cfg.Numbers))
+	for i, n := range cfg.Numbers {
+		list[i] = numbers.Number{
+			ID:         chat.NumberID(n.ID),
+			Display:    n.Display,
+			Role:       numbers.Role(n.Role),
+			WABA:       n.WABA,
+			Portfolio:  n.Portfolio,
+			Token:      numbers.Secret(n.Token.Reveal()),
+			Throughput: n.Throughput,
+			Campaign:   n.Campaign,
+			Policy:     numbers.Policy(n.Policy),
+		}
+	}
+	return list
+}
+
+// numbersDiagnostics places the registry's problems on the lines of the numbers they
+// concern.
+func numbersDiagnostics(cfg *config.Config, err error) error {
+	var ce *numbers.ConfigError
+	if !errors.As(err, &ce) {
+		return err
+	}
+	var ds config.Diagnostics
+	for _, p := range ce.Problems {
+		d := config.Diagnostic{File: cfg.File, Message: p.String()}
+		if p.Index >= 0 && p.Index < len(cfg.Numbers) {
+			d.Line = cfg.Numbers[p.Index].Line
+		}
+		ds = append(ds, d)
+	}
+	return ds
+}
+
+func template(t config.Template) *chat.Template {
+	if !t.IsSet() {
+		return nil
+	}
+	return &chat.Template{Name: t.Name, Language: t.Language, Params: slices.Clone(t.Params)}
+}
+
+func routingOptions(cfg *config.Config, obs routing.Observer) routing.Options {
+	return routing.Options{
+		Default: routing.Policy{
+			Kind:     numbers.Policy(cfg.Routing.DefaultPolicy),
+			LinkText: cfg.Routing.LinkText,
+			Bridge:   template(cfg.Routing.BridgeTemplate),
+			Fallback: template(cfg.Routing.WindowTemplate),
+		},
+		Observer: obs,
+	}
+}
+
+// redisPinger is the readiness check of a go-redis client.
+type redisPinger struct{ c redis.UniversalClient }
+
+func (p redisPinger) Ping(ctx context.Context) error { return p.c.Ping(ctx).Err() }
+
+// registry adapts *numbers.Registry to Numbers.
+type registry struct{ r *numbers.Registry }
+
+func (g registry) Apply(ctx context.Context, ev whatsapp.Event) error {
+	_, err := g.r.Apply(ctx, ev)
+	return err
+}
+
+func (g registry) Refresh(ctx context.Context) error { return g.r.Refresh(ctx) }
+
+func (g registry) Campaign(id chat.NumberID) string {
+	n, _ := g.r.Lookup(id)
+	return n.Campaign
+}
+
+func (g registry) States(context.Context) ([]NumberState, error) {
+	now := time.Now()
+	states := g.r.States()
+	out := make([]NumberState, 0, len(states))
+	for _, n := range g.r.Numbers() {
+		s := states[n.ID]
+		out = append(out, NumberState{Number: n.ID, Role: string(n.Role), Quality: string(s.Quality), State: string(s.Current(now))})
+	}
+	return out, nil
+}
+
+// markReader marks messages read through the sender, within the number's throughput.
+type markReader struct{ s *sending.Sender }
+
+func (m markReader) MarkRead(ctx context.Context, number chat.NumberID, messageID string) error {
+	return m.s.MarkRead(ctx, number, messageID, false)
+}
+
+// routingObserver counts the router's refusals and invitations.
+type routingObserver struct{ m *Metrics }
+
+func (o routingObserver) Refused(number chat.NumberID, reason string) { o.m.Refused(number, reason) }
+func (o routingObserver) Invited(number chat.NumberID, kind string)   { o.m.Invited(number, kind) }
+
+// sendObserver counts the sender's outcomes.
+type sendObserver struct{ m *Metrics }
+
+func (o sendObserver) Sent(number chat.NumberID, kind chat.Kind)   { o.m.Outbound(number, kind) }
+func (o sendObserver) Failed(number chat.NumberID, code int)       { o.m.SendError(number, code) }
+func (o sendObserver) Refused(number chat.NumberID, reason string) { o.m.SendRefused(number, reason) }
+
+var (
+	_ routing.Observer = routingObserver{}
+	_ sending.Observer = sendObserver{}
+	_ sending.Recorder = storeHistory{}
+	_ Contacts         = (*store.Redis)(nil)
+	_ Intake           = (*store.Intake)(nil)
+	_ Engine           = (*engine.Engine)(nil)
+	_ Numbers          = registry{}
+	_ Statuses         = (*sending.Sender)(nil)
+	_ History          = storeHistory{}
+)

@@ -1,0 +1,208 @@
+package server
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/wasla/wasla/flows"
+)
+
+// MaxWebhookBody is the largest webhook POST accepted: Meta's payloads are at most 3 MB.
+const MaxWebhookBody = 3 << 20
+
+// Defaults of Deps.
+const (
+	DefaultWorkers         = 16
+	DefaultTimerInterval   = time.Second
+	DefaultReloadInterval  = 2 * time.Second
+	DefaultShutdownTimeout = 30 * time.Second
+	// DefaultHandleTimeout bounds one message's run through the flows (http steps and
+	// sends included), so a stuck send cannot hold a contact forever.
+	DefaultHandleTimeout = 2 * time.Minute
+)
+
+// Ticker starts a ticker with period d and returns its channel and its stop function.
+// Tests replace it to fire loops by hand.
+type Ticker func(d time.Duration) (<-chan time.Time, func())
+
+func realTicker(d time.Duration) (<-chan time.Time, func()) {
+	t := time.NewTicker(d)
+	return t.C, t.Stop
+}
+
+// Deps is everything a Server runs with. Build fills it from a configuration; tests fill
+// it with fakes. Nil optional fields switch their feature off.
+type Deps struct {
+	Logger *slog.Logger
+	// AppSecret and VerifyToken check webhooks (required).
+	AppSecret   string
+	VerifyToken string
+
+	Intake  Intake // required
+	Engine  Engine // required
+	Redis   Pinger // required: /readyz pings it
+	Metrics *Metrics
+	// Contacts resolves contact keys; nil keeps the ids the webhook names.
+	Contacts Contacts
+	// History records failed statuses; nil only logs them.
+	History History
+	// Numbers receives quality and account webhooks and refreshes; nil ignores them.
+	Numbers Numbers
+	// Statuses acts on failed statuses (a restricted number is marked); nil ignores them.
+	Statuses Statuses
+	// MarkRead, when set, marks each message read as a worker takes it.
+	MarkRead MarkReader
+
+	// LoadFlows loads the flow set from FlowsPaths; Reload calls it. nil disables reload.
+	LoadFlows  func() (*flows.Set, flows.Diagnostics)
+	FlowsPaths []string
+
+	Workers         int
+	TimerInterval   time.Duration
+	RefreshInterval time.Duration // 0: no periodic refresh
+	ReloadInterval  time.Duration // 0: no polling of the flows folder (SIGHUP still works)
+	ShutdownTimeout time.Duration
+	HandleTimeout   time.Duration
+	Tick            Ticker // default: time.NewTicker
+}
+
+// Server is the webhook HTTP server with its workers and loops. Create it with New, run
+// it once with Run.
+type Server struct {
+	d       Deps
+	log     *slog.Logger
+	metrics *Metrics
+	router  chi.Router
+
+	ready    atomic.Bool // flows loaded and not shutting down
+	stopping atomic.Bool
+	reloadMu sync.Mutex
+	lastScan fingerprint // guarded by reloadMu
+}
+
+// New checks deps and returns a server; it does no I/O.
+func New(d Deps) (*Server, error) {
+	var missing []error
+	if d.AppSecret == "" {
+		missing = append(missing, errors.New("no app secret"))
+	}
+	if d.VerifyToken == "" {
+		missing = append(missing, errors.New("no verify token"))
+	}
+	if d.Intake == nil || d.Engine == nil || d.Redis == nil {
+		missing = append(missing, errors.New("intake, engine and redis are required"))
+	}
+	if err := errors.Join(missing...); err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.Metrics == nil {
+		d.Metrics = NewMetrics()
+	}
+	d.Workers = cmp.Or(d.Workers, DefaultWorkers)
+	d.TimerInterval = cmp.Or(d.TimerInterval, DefaultTimerInterval)
+	d.ShutdownTimeout = cmp.Or(d.ShutdownTimeout, DefaultShutdownTimeout)
+	d.HandleTimeout = cmp.Or(d.HandleTimeout, DefaultHandleTimeout)
+	if d.Tick == nil {
+		d.Tick = realTicker
+	}
+	s := &Server{d: d, log: d.Logger, metrics: d.Metrics}
+	s.metrics.registerGauges(d.Intake, d.Numbers)
+	s.router = s.routes()
+	s.ready.Store(true) // the caller built the engine from a loaded flow set
+	if d.LoadFlows != nil {
+		s.lastScan = scanFlows(d.FlowsPaths)
+	}
+	return s, nil
+}
+
+func (s *Server) routes() chi.Router {
+	r := chi.NewRouter()
+	r.Get("/webhook", s.handshake)
+	r.Post("/webhook", s.webhook)
+	r.Get("/healthz", s.healthz)
+	r.Get("/readyz", s.readyz)
+	r.Method(http.MethodGet, "/metrics", s.metrics.Handler())
+	return r
+}
+
+// Handler returns the HTTP handler: /webhook, /healthz, /readyz and /metrics.
+func (s *Server) Handler() http.Handler { return s.router }
+
+// Run serves HTTP on ln and runs the workers, the timer loop, the number refresh and the
+// flows watcher until ctx is done. Then it shuts down gracefully: it stops accepting
+// requests and waits for those in flight (each one's messages are recorded or refused),
+// then lets each worker finish its current message, all within ShutdownTimeout. It
+// returns nil after a clean shutdown.
+func (s *Server) Run(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           s.router,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	// Workers and loops run under their own context, cancelled only after the HTTP
+	// server stopped, so every message accepted by a last webhook is still taken.
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	var wg sync.WaitGroup
+	workErr := make(chan error, 1)
+	wg.Go(func() {
+		if err := s.d.Intake.Run(workCtx, s.d.Workers, s.handle); err != nil && workCtx.Err() == nil {
+			workErr <- fmt.Errorf("server: intake workers: %w", err)
+		}
+	})
+	wg.Go(func() { s.timerLoop(workCtx) })
+	if s.d.Numbers != nil && s.d.RefreshInterval > 0 {
+		wg.Go(func() { s.refreshLoop(workCtx) })
+	}
+	if s.d.LoadFlows != nil && s.d.ReloadInterval > 0 {
+		wg.Go(func() { s.watchLoop(workCtx) })
+	}
+
+	httpErr := make(chan error, 1)
+	go func() { httpErr <- hs.Serve(ln) }()
+	s.log.Info("serving", slog.String("addr", ln.Addr().String()), slog.Int("workers", s.d.Workers))
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case err := <-httpErr:
+		runErr = fmt.Errorf("server: serving http: %w", err)
+	case err := <-workErr:
+		runErr = err
+	}
+
+	s.stopping.Store(true)
+	s.ready.Store(false)
+	s.log.Info("shutting down: finishing requests and messages in flight")
+	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.d.ShutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(shutCtx); err != nil {
+		runErr = errors.Join(runErr, fmt.Errorf("server: http shutdown: %w", err))
+	}
+	stopWork()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		s.log.Info("stopped")
+	case <-shutCtx.Done():
+		runErr = errors.Join(runErr, errors.New("server: workers did not stop within the shutdown timeout"))
+	}
+	return runErr
+}

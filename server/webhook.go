@@ -1,0 +1,214 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/wasla/wasla/channels/whatsapp"
+	"github.com/wasla/wasla/chat"
+)
+
+// handshake answers Meta's GET verification request with the raw challenge.
+func (s *Server) handshake(w http.ResponseWriter, r *http.Request) {
+	challenge, err := whatsapp.VerifyChallenge(r.URL.Query(), s.d.VerifyToken)
+	if err != nil {
+		s.log.Warn("webhook verification refused", slog.String("remote", r.RemoteAddr), slog.Any("error", err))
+		s.answer(w, r, http.StatusForbidden, "verification refused\n")
+		return
+	}
+	s.log.Info("webhook verified by Meta")
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	s.answer(w, r, http.StatusOK, challenge)
+}
+
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, code int, body string) {
+	if code != http.StatusOK || w.Header().Get("Content-Type") == "" {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	}
+	w.WriteHeader(code)
+	_, _ = io.WriteString(w, body)
+	s.metrics.webhookRequests.WithLabelValues(r.Method, strconv.Itoa(code)).Inc()
+}
+
+// webhook takes a POST: it checks the signature over the raw bytes, parses the events,
+// records every inbound message durably in the intake and applies the other events, and
+// only then answers 200. Anything that could not be recorded is answered 500 so that Meta
+// delivers the POST again; duplicates are dropped later by message id.
+func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	defer func() { s.metrics.webhookLatency.Observe(time.Since(start).Seconds()) }()
+
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxWebhookBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			s.log.Warn("webhook refused: body over 3 MB", slog.String("remote", r.RemoteAddr))
+			s.answer(w, r, http.StatusRequestEntityTooLarge, "body too large\n")
+			return
+		}
+		s.log.Warn("webhook refused: reading body", slog.String("remote", r.RemoteAddr), slog.Any("error", err))
+		s.answer(w, r, http.StatusBadRequest, "cannot read body\n")
+		return
+	}
+	if err := whatsapp.VerifySignature(s.d.AppSecret, body, r.Header.Get(whatsapp.SignatureHeader)); err != nil {
+		s.log.Warn("webhook refused: signature", slog.String("remote", r.RemoteAddr), slog.Int("bytes", len(body)), slog.Any("error", err))
+		s.answer(w, r, http.StatusUnauthorized, "bad signature\n")
+		return
+	}
+	batch, err := whatsapp.ParseWebhook(body)
+	if err != nil {
+		s.log.Warn("webhook refused: malformed payload", slog.String("remote", r.RemoteAddr), slog.Int("bytes", len(body)), slog.Any("error", err))
+		s.answer(w, r, http.StatusBadRequest, "malformed payload\n")
+		return
+	}
+	if err := s.accept(r.Context(), batch); err != nil {
+		s.log.Error("webhook not recorded; Meta will deliver it again", slog.Any("error", err))
+		s.answer(w, r, http.StatusInternalServerError, "not recorded, retry\n")
+		return
+	}
+	s.answer(w, r, http.StatusOK, "")
+}
+
+// accept handles the events of one POST. Inbound messages are pushed in one call, after
+// the other events, so a failure anywhere answers 500 before anything is acknowledged.
+func (s *Server) accept(ctx context.Context, batch *whatsapp.Batch) error {
+	var inbound []chat.Inbound
+	var errs []error
+	for _, ev := range batch.Events {
+		s.metrics.events.WithLabelValues(string(ev.Type())).Inc()
+		switch ev := ev.(type) {
+		case *whatsapp.Message:
+			in, err := s.inbound(ctx, ev)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			if in.ID == "" || in.Contact == "" {
+				s.log.Warn("webhook message without id or sender dropped", slog.String("wire_type", ev.WireType))
+				continue
+			}
+			inbound = append(inbound, in)
+		case *whatsapp.Status:
+			errs = append(errs, s.status(ctx, ev))
+		case *whatsapp.ErrorEvent:
+			for _, e := range ev.Errors {
+				s.metrics.errors.WithLabelValues(string(ev.Number), strconv.Itoa(e.Code), "webhook").Inc()
+				s.log.Warn("whatsapp reported an error", slog.String("number", string(ev.Number)), slog.Int("code", e.Code), slog.String("error", e.Error()))
+			}
+		case *whatsapp.QualityUpdate:
+			s.log.Warn("number quality update", slog.String("display_number", ev.DisplayNumber),
+				slog.String("event", ev.Event), slog.String("limit", ev.CurrentLimit))
+			errs = append(errs, s.applyNumbers(ctx, ev))
+		case *whatsapp.AccountUpdate:
+			s.log.Warn("account update", slog.String("waba", ev.WABA), slog.String("event", ev.Event),
+				slog.String("ban_state", ev.BanState), slog.String("phone_number", ev.PhoneNumber))
+			errs = append(errs, s.applyNumbers(ctx, ev))
+		case *whatsapp.TemplateStatus:
+			s.metrics.templates.WithLabelValues(ev.Event).Inc()
+			s.log.Info("template status update", slog.String("template", ev.Name), slog.String("language", ev.Language),
+				slog.String("event", ev.Event), slog.String("reason", ev.Reason))
+		case *whatsapp.Unknown:
+			s.log.Info("webhook change not handled", slog.String("field", ev.Field), slog.String("object", ev.Object), slog.String("reason", ev.Reason))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	if len(inbound) == 0 {
+		return nil
+	}
+	if err := s.d.Intake.Push(ctx, inbound); err != nil {
+		return fmt.Errorf("recording %d inbound messages: %w", len(inbound), err)
+	}
+	for _, in := range inbound {
+		s.metrics.inbound.WithLabelValues(string(in.Number), string(in.Kind)).Inc()
+	}
+	return nil
+}
+
+// inbound prepares a message for the intake: the contact key resolved (a user who hides
+// their number is still one contact) and the campaign of the receiving number set.
+func (s *Server) inbound(ctx context.Context, ev *whatsapp.Message) (chat.Inbound, error) {
+	in := ev.Inbound
+	if s.d.Contacts != nil && in.Contact != "" {
+		waID := string(in.Contact)
+		if waID == in.UserID {
+			waID = ""
+		}
+		id, err := s.d.Contacts.ResolveContact(ctx, waID, in.UserID)
+		if err != nil {
+			return in, fmt.Errorf("resolving contact: %w", err)
+		}
+		in.Contact = id
+	}
+	if in.Campaign == "" && s.d.Numbers != nil {
+		in.Campaign = s.d.Numbers.Campaign(in.Number)
+	}
+	return in, nil
+}
+
+// status records a delivery status. A failed one is appended to the contact's history
+// with Meta's error: a send that returned a wamid can still fail here.
+func (s *Server) status(ctx context.Context, st *whatsapp.Status) error {
+	s.metrics.statuses.WithLabelValues(string(st.Number), string(st.Status)).Inc()
+	if st.Status != whatsapp.StatusFailed {
+		return nil
+	}
+	detail := "failed"
+	for _, e := range st.Errors {
+		s.metrics.errors.WithLabelValues(string(st.Number), strconv.Itoa(e.Code), "status").Inc()
+		detail += ": " + e.Error()
+	}
+	s.log.Warn("message failed after it was sent", slog.String("number", string(st.Number)),
+		slog.String("message_id", st.MessageID), slog.String("detail", detail))
+	var errs []error
+	if s.d.Statuses != nil {
+		if err := s.d.Statuses.ApplyStatus(ctx, st); err != nil {
+			errs = append(errs, fmt.Errorf("applying a failed status: %w", err))
+		}
+	}
+	contact := st.Recipient
+	if contact == "" {
+		contact = chat.ContactID(st.RecipientUserID)
+	}
+	if s.d.History != nil && contact != "" {
+		if s.d.Contacts != nil {
+			id, err := s.d.Contacts.ResolveContact(ctx, string(st.Recipient), st.RecipientUserID)
+			if err != nil {
+				return fmt.Errorf("resolving contact of a failed status: %w", err)
+			}
+			contact = id
+		}
+		at := st.At
+		if at.IsZero() {
+			at = time.Now()
+		}
+		ev := chat.Event{
+			Kind:    chat.EventStatus,
+			Contact: contact,
+			Number:  st.Number,
+			At:      at,
+			Detail:  st.MessageID + " " + detail,
+		}
+		if err := s.d.History.Append(ctx, ev); err != nil {
+			errs = append(errs, fmt.Errorf("recording failed status: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Server) applyNumbers(ctx context.Context, ev whatsapp.Event) error {
+	if s.d.Numbers == nil {
+		return nil
+	}
+	if err := s.d.Numbers.Apply(ctx, ev); err != nil {
+		return fmt.Errorf("applying %s to the number registry: %w", ev.Type(), err)
+	}
+	return nil
+}

@@ -1,0 +1,72 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/wasla/wasla/chat"
+)
+
+// handle runs one queued message through the flows. It finishes the message even when
+// the workers are being stopped (the context passed by the intake is then cancelled), so
+// a shutdown never cuts a message in half; HandleTimeout bounds it instead.
+func (s *Server) handle(ctx context.Context, in chat.Inbound) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.d.HandleTimeout)
+	defer cancel()
+	if s.d.MarkRead != nil {
+		if err := s.d.MarkRead.MarkRead(ctx, in.Number, in.ID); err != nil {
+			s.log.Debug("mark as read failed", slog.String("number", string(in.Number)), slog.Any("error", err))
+		}
+	}
+	if err := s.d.Engine.Receive(ctx, in); err != nil {
+		s.metrics.handled.WithLabelValues("error").Inc()
+		s.log.Error("handling message", slog.String("number", string(in.Number)), slog.String("message_id", in.ID), slog.Any("error", err))
+		return err
+	}
+	s.metrics.handled.WithLabelValues("ok").Inc()
+	return nil
+}
+
+// timerLoop fires due timers on every tick until ctx is done.
+func (s *Server) timerLoop(ctx context.Context) {
+	ticks, stop := s.d.Tick(s.d.TimerInterval)
+	defer stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticks:
+			// A tick's work finishes even when the loop is being stopped, within bounds.
+			tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.d.HandleTimeout)
+			s.RunTimers(tctx)
+			cancel()
+		}
+	}
+}
+
+// RunTimers runs the engine's due timers once.
+func (s *Server) RunTimers(ctx context.Context) {
+	n, err := s.d.Engine.RunDue(ctx)
+	if n > 0 {
+		s.metrics.timers.Add(float64(n))
+	}
+	if err != nil {
+		s.log.Error("running due timers", slog.Any("error", err))
+	}
+}
+
+// refreshLoop re-reads the numbers from the Graph API on every tick.
+func (s *Server) refreshLoop(ctx context.Context) {
+	ticks, stop := s.d.Tick(s.d.RefreshInterval)
+	defer stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticks:
+			if err := s.d.Numbers.Refresh(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("refreshing numbers from the Graph API", slog.Any("error", err))
+			}
+		}
+	}
+}

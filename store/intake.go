@@ -1,0 +1,668 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/wasla/wasla/chat"
+)
+
+// Defaults of the intake options.
+const (
+	DefaultLease        = 30 * time.Second
+	DefaultPoll         = 500 * time.Millisecond
+	DefaultMaxAttempts  = 5
+	DefaultRetryBackoff = 200 * time.Millisecond
+	maxRetryBackoff     = 30 * time.Second
+	// readyPerBucket bounds how many contacts one scan takes from each bucket's ready index.
+	readyPerBucket = 64
+	// settleTimeout bounds the acknowledgement and release that follow a cancelled Run.
+	settleTimeout = 5 * time.Second
+)
+
+// Intake is the durable queue of inbound messages in front of the engine: Push stores
+// messages in their contact's inbox, and Run hands them to a handler one contact at a time,
+// in push order, across every replica that runs it over the same Redis.
+//
+// Exclusion per contact is a lease: a worker claims a contact with SET NX PX and a random
+// token, drains the contact's inbox in order, extends the lease while it works and releases
+// it when the inbox is empty. A replica that dies leaves its lease to expire (Options.Lease)
+// and another worker takes the contact over. The handler's context carries the lease as a
+// Fence, and Commit refuses a fenced commit whose lease is gone with ErrFenced, so a worker
+// that lost its lease cannot write over the one that took over. A message leaves the inbox
+// only after the handler returned nil; a handler that keeps failing moves it to the
+// bucket's dead-letter list after Options.MaxAttempts attempts, with an Error log.
+//
+// An Intake is safe for concurrent use; Push and Run may run in the same process or in
+// different ones. It never closes its client.
+type Intake struct {
+	r      *Redis
+	err    error // an invalid option, reported by every method
+	client redis.UniversalClient
+
+	lease       time.Duration
+	poll        time.Duration
+	maxAttempts int
+	backoff     time.Duration
+	log         *slog.Logger
+
+	// wake tells this process's Run about contacts pushed here, so that they need not wait
+	// for the next scan of the ready index. It is a hint: when it is full, the scan finds
+	// the contact.
+	wake chan chat.ContactID
+}
+
+// NewIntake returns an intake queue over client with the store's key layout (opts.Prefix
+// must be the store's). It does no I/O; an invalid option is returned by every method.
+func NewIntake(client redis.UniversalClient, opts Options) *Intake {
+	r, err := New(client, opts)
+	q := &Intake{
+		r:           r,
+		err:         err,
+		client:      client,
+		lease:       cmp.Or(opts.Lease, DefaultLease),
+		poll:        cmp.Or(opts.Poll, DefaultPoll),
+		maxAttempts: cmp.Or(opts.MaxAttempts, DefaultMaxAttempts),
+		backoff:     cmp.Or(opts.RetryBackoff, DefaultRetryBackoff),
+		log:         opts.Logger,
+		wake:        make(chan chat.ContactID, 1024),
+	}
+	if q.log == nil {
+		q.log = slog.New(slog.DiscardHandler)
+	}
+	switch {
+	case q.err != nil:
+	case q.lease < 3*time.Millisecond:
+		q.err = fmt.Errorf("store: intake lease %v is too short", q.lease)
+	case q.poll < 0 || q.maxAttempts < 0 || q.backoff < 0:
+		q.err = errors.New("store: negative intake option")
+	}
+	return q
+}
+
+// pushScript appends messages to a contact's inbox, skipping those whose id was committed
+// within the dedupe period, and marks the contact ready.
+//
+// KEYS: inbox, ready (bucket), queued (bucket), seen
+// ARGV: now (ms), dedupe horizon (ms, empty for none), contact id, then pairs of message id
+// and message JSON. Returns how many messages it appended.
+var pushScript = redis.NewScript(`
+local pushed = 0
+for i = 4, #ARGV, 2 do
+  local dup = false
+  if ARGV[2] ~= '' and ARGV[i] ~= '' then
+    local at = redis.call('ZSCORE', KEYS[4], ARGV[i])
+    dup = at and tonumber(at) >= tonumber(ARGV[2])
+  end
+  if not dup then
+    redis.call('RPUSH', KEYS[1], ARGV[i + 1])
+    pushed = pushed + 1
+  end
+end
+if pushed > 0 then
+  redis.call('ZADD', KEYS[2], 'NX', ARGV[1], ARGV[3])
+  redis.call('INCRBY', KEYS[3], pushed)
+end
+return pushed
+`)
+
+// Push stores msgs durably: when it returns nil, every message is in its contact's inbox
+// (or was already committed within the dedupe period, and is skipped). Messages of one
+// contact keep their order. It takes one pipelined round trip (on a cluster, one per
+// master, in parallel) plus one on a server that has not cached the script yet. On an
+// error some messages may be stored and others not; pushing them all again is safe, since
+// Commit refuses the second copy of a message with engine.ErrDuplicate.
+func (q *Intake) Push(ctx context.Context, msgs []chat.Inbound) error {
+	if q.err != nil {
+		return q.err
+	}
+	if len(msgs) == 0 {
+		return nil
+	}
+	now := q.r.clock.Now()
+	horizon := ""
+	if q.r.dedupe > 0 {
+		horizon = strconv.FormatInt(now.Add(-q.r.dedupe).UnixMilli(), 10)
+	}
+	var order []chat.ContactID
+	args := map[chat.ContactID][]any{}
+	for i, m := range msgs {
+		if m.Contact == "" {
+			return fmt.Errorf("store: push: message %d has no contact", i)
+		}
+		b, err := json.Marshal(m)
+		if err != nil {
+			return fmt.Errorf("store: push: encoding message %d: %w", i, err)
+		}
+		a, ok := args[m.Contact]
+		if !ok {
+			order = append(order, m.Contact)
+			a = []any{now.UnixMilli(), horizon, string(m.Contact)}
+		}
+		args[m.Contact] = append(a, m.ID, b)
+	}
+	calls := make([]scriptCall, len(order))
+	for i, id := range order {
+		k := q.r.keysOf(id)
+		calls[i] = scriptCall{keys: []string{k.inbox, k.ready, k.queued, k.seen}, args: args[id]}
+	}
+	if _, err := runPipelined(ctx, q.client, pushScript, calls); err != nil {
+		return fmt.Errorf("store: push: %w", err)
+	}
+	for _, id := range order {
+		select {
+		case q.wake <- id:
+		default: // the scan finds it
+		}
+	}
+	return nil
+}
+
+// scriptCall is one run of a script in a pipeline.
+type scriptCall struct {
+	keys []string
+	args []any
+}
+
+// runPipelined runs calls of s in one pipeline with EVALSHA, then again with EVAL those
+// that the server answered NOSCRIPT (nothing ran for them). It returns the commands and
+// the first error of any.
+func runPipelined(ctx context.Context, c redis.UniversalClient, s *redis.Script, calls []scriptCall) ([]*redis.Cmd, error) {
+	cmds := make([]*redis.Cmd, len(calls))
+	_, _ = c.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, call := range calls {
+			cmds[i] = s.EvalSha(ctx, p, call.keys, call.args...)
+		}
+		return nil
+	})
+	var again []int
+	for i, cmd := range cmds {
+		if isNoScript(cmd.Err()) {
+			again = append(again, i)
+		}
+	}
+	if len(again) > 0 {
+		_, _ = c.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for _, i := range again {
+				cmds[i] = s.Eval(ctx, p, calls[i].keys, calls[i].args...)
+			}
+			return nil
+		})
+	}
+	for _, cmd := range cmds {
+		if err := cmd.Err(); err != nil {
+			return cmds, err
+		}
+	}
+	return cmds, nil
+}
+
+func isNoScript(err error) bool {
+	return err != nil && (errors.Is(err, redis.ErrNoScript) || redis.HasErrorPrefix(err, "NOSCRIPT"))
+}
+
+// Depth returns how many messages wait in the inboxes of all contacts, the one being handled
+// included. It reads one counter per bucket in one pipeline.
+func (q *Intake) Depth(ctx context.Context) (int64, error) {
+	if q.err != nil {
+		return 0, q.err
+	}
+	cmds := make([]*redis.StringCmd, Buckets)
+	_, err := q.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for b := range Buckets {
+			cmds[b] = p.Get(ctx, q.r.bucketKey(b, "queued"))
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return 0, fmt.Errorf("store: reading intake depth: %w", err)
+	}
+	var n int64
+	for _, c := range cmds {
+		v, err := c.Int64()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return 0, fmt.Errorf("store: reading intake depth: %w", err)
+		}
+		n += v
+	}
+	return n, nil
+}
+
+// DeadLetter is a message the handler failed on Options.MaxAttempts times, kept in its
+// bucket's dead-letter list for an operator.
+type DeadLetter struct {
+	Message  chat.Inbound `json:"message"`
+	Raw      string       `json:"raw,omitempty"` // the stored message, when it could not be decoded
+	Error    string       `json:"error"`
+	Attempts int          `json:"attempts"`
+	At       time.Time    `json:"at"`
+}
+
+// DeadLetters calls fn with every dead letter, bucket by bucket, oldest first in each
+// bucket. fn's error stops the walk and is returned.
+func (q *Intake) DeadLetters(ctx context.Context, fn func(DeadLetter) error) error {
+	if q.err != nil {
+		return q.err
+	}
+	for b := range Buckets {
+		key := q.r.bucketKey(b, "dead")
+		for start := int64(0); ; start += historyPage {
+			raw, err := q.client.LRange(ctx, key, start, start+historyPage-1).Result()
+			if err != nil {
+				return fmt.Errorf("store: reading dead letters: %w", err)
+			}
+			for _, s := range raw {
+				var d DeadLetter
+				if err := json.Unmarshal([]byte(s), &d); err != nil {
+					return fmt.Errorf("store: reading dead letters: %w", err)
+				}
+				if err := fn(d); err != nil {
+					return err
+				}
+			}
+			if len(raw) < historyPage {
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// Run hands queued messages to handle until ctx is cancelled, with workers goroutines:
+// messages of one contact one at a time in push order, different contacts in parallel. It
+// finds contacts through the ready index (scanned every Options.Poll, and at once for
+// contacts pushed through this Intake). handle's context carries the contact's Fence; a
+// message is removed when handle returns nil. An error is retried with exponential backoff
+// from Options.RetryBackoff, and after Options.MaxAttempts attempts the message becomes a
+// dead letter; an error wrapping ErrFenced means the lease is lost, and the message is left
+// to its new holder. A panic in handle counts as an error.
+//
+// Run returns nil once ctx is cancelled and every worker has stopped; a message being
+// handled then stays queued unless its handler finished. Redis errors are logged and
+// retried, never returned.
+func (q *Intake) Run(ctx context.Context, workers int, handle func(ctx context.Context, msg chat.Inbound) error) error {
+	if q.err != nil {
+		return q.err
+	}
+	if handle == nil {
+		return errors.New("store: intake: nil handler")
+	}
+	workers = max(workers, 1)
+	b := &busy{m: map[chat.ContactID]bool{}}
+	cand := make(chan chat.ContactID)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for id := range cand {
+				q.work(ctx, id, b, handle)
+			}
+		})
+	}
+	q.dispatch(ctx, cand, b)
+	wg.Wait()
+	return nil
+}
+
+// busy is the set of contacts this process's workers hold. A contact woken while held is
+// marked, and woken again when its worker lets it go: a push that landed just after the
+// worker saw an empty inbox must not wait for the next scan.
+type busy struct {
+	mu sync.Mutex
+	m  map[chat.ContactID]bool // contact -> woken while held
+}
+
+func (b *busy) add(id chat.ContactID) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, held := b.m[id]; held {
+		return false
+	}
+	b.m[id] = false
+	return true
+}
+
+// wakeIfHeld marks a held contact as woken and reports whether it is held.
+func (b *busy) wakeIfHeld(id chat.ContactID) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, held := b.m[id]; held {
+		b.m[id] = true
+		return true
+	}
+	return false
+}
+
+// remove lets go of a contact and reports whether it was woken while held.
+func (b *busy) remove(id chat.ContactID) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	woken := b.m[id]
+	delete(b.m, id)
+	return woken
+}
+
+// dispatch feeds candidate contacts to the workers until ctx is done, then closes cand.
+// Candidates come from the wake channel and from scans of the ready index; each is queued
+// once, and not while a worker of this process holds it.
+func (q *Intake) dispatch(ctx context.Context, cand chan<- chat.ContactID, b *busy) {
+	defer close(cand)
+	tick := time.NewTicker(q.poll)
+	defer tick.Stop()
+	var queue []chat.ContactID
+	queued := map[chat.ContactID]bool{}
+	add := func(id chat.ContactID) {
+		if queued[id] || b.wakeIfHeld(id) {
+			return
+		}
+		queued[id] = true
+		queue = append(queue, id)
+	}
+	scan := true
+	for {
+		if scan {
+			scan = false
+			ids, err := q.readyContacts(ctx)
+			if err != nil && ctx.Err() == nil {
+				q.log.Warn("store: intake: scanning the ready index", slog.Any("err", err))
+			}
+			for _, id := range ids {
+				add(id)
+			}
+		}
+		var out chan<- chat.ContactID
+		var head chat.ContactID
+		if len(queue) > 0 {
+			out, head = cand, queue[0]
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case id := <-q.wake:
+			add(id)
+		case <-tick.C:
+			scan = true
+		case out <- head:
+			queue = queue[1:]
+			delete(queued, head)
+		}
+	}
+}
+
+// readyContacts reads every bucket's ready index in one pipeline and returns the contacts
+// with queued messages, longest waiting first.
+func (q *Intake) readyContacts(ctx context.Context) ([]chat.ContactID, error) {
+	cmds := make([]*redis.ZSliceCmd, Buckets)
+	_, err := q.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for b := range Buckets {
+			cmds[b] = p.ZRangeWithScores(ctx, q.r.bucketKey(b, "ready"), 0, readyPerBucket-1)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var all []redis.Z
+	for _, c := range cmds {
+		all = append(all, c.Val()...)
+	}
+	slices.SortFunc(all, func(a, b redis.Z) int { return cmp.Compare(a.Score, b.Score) })
+	ids := make([]chat.ContactID, len(all))
+	for i, z := range all {
+		ids[i] = chat.ContactID(z.Member.(string))
+	}
+	return ids, nil
+}
+
+// claimScript takes a contact's lease and returns the first queued message; when the inbox
+// is empty it gives the lease back and takes the contact out of the ready index.
+//
+// KEYS: lease, inbox, ready (bucket). ARGV: token, lease ms, contact id.
+// Returns the first message, or nil when the lease is held or the inbox is empty.
+var claimScript = redis.NewScript(`
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return false
+end
+local head = redis.call('LINDEX', KEYS[2], 0)
+if head then
+  return head
+end
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[3], ARGV[3])
+return false
+`)
+
+// doneScript ends the handling of a contact's first message and returns the next: when the
+// lease is still held with the token and the first message is the one handled, it removes
+// it (moving it to the dead-letter list when a record is given); then it extends the lease
+// and returns the next message or, when the inbox is empty, releases the lease and takes the
+// contact out of the ready index — atomically, so a message pushed meanwhile is either seen
+// here or finds the contact free and ready.
+//
+// KEYS: lease, inbox, ready (bucket), queued (bucket), dead (bucket)
+// ARGV: token, lease ms, contact id, the handled message, dead-letter record or empty
+// Returns {0} when the lease is lost, {1, next message} or {2} when released.
+var doneScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+  return {0}
+end
+if redis.call('LINDEX', KEYS[2], 0) == ARGV[4] then
+  redis.call('LPOP', KEYS[2])
+  redis.call('DECR', KEYS[4])
+  if ARGV[5] ~= '' then
+    redis.call('RPUSH', KEYS[5], ARGV[5])
+  end
+end
+local head = redis.call('LINDEX', KEYS[2], 0)
+if head then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return {1, head}
+end
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[3], ARGV[3])
+return {2}
+`)
+
+// extendScript extends a lease that is still held with the token. KEYS: lease.
+// ARGV: token, lease ms. Returns 1, or 0 when the lease is lost.
+var extendScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+  return 0
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+`)
+
+// releaseScript gives a lease back without touching the inbox; the contact stays in the
+// ready index, so another worker takes it. KEYS: lease. ARGV: token.
+var releaseScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+end
+return 0
+`)
+
+// errLeaseLost cancels a handler whose lease could not be extended.
+var errLeaseLost = errors.New("intake lease lost")
+
+// work claims one contact and drains its inbox.
+func (q *Intake) work(ctx context.Context, id chat.ContactID, b *busy, handle func(context.Context, chat.Inbound) error) {
+	if !b.add(id) {
+		return
+	}
+	defer func() {
+		if b.remove(id) {
+			select {
+			case q.wake <- id:
+			default:
+			}
+		}
+	}()
+	k := q.r.keysOf(id)
+	token := newToken()
+	head, err := claimScript.Run(ctx, q.client, []string{k.lease, k.inbox, k.ready}, token, q.lease.Milliseconds(), string(id)).Text()
+	if err != nil {
+		if !errors.Is(err, redis.Nil) && ctx.Err() == nil {
+			q.log.Warn("store: intake: claiming a contact", slog.String("contact", redact(id)), slog.Any("err", err))
+		}
+		return
+	}
+	q.drain(ctx, id, token, head, handle)
+}
+
+// drain handles the contact's messages in order while the lease holds, starting with head.
+func (q *Intake) drain(ctx context.Context, id chat.ContactID, token, head string, handle func(context.Context, chat.Inbound) error) {
+	k := q.r.keysOf(id)
+	hctx, cancel := context.WithCancelCause(ctx)
+	var hb sync.WaitGroup
+	hb.Go(func() { q.heartbeat(hctx, cancel, k.lease, token) })
+	defer func() {
+		cancel(nil)
+		hb.Wait()
+	}()
+	fenced := WithFence(hctx, Fence{Contact: id, Token: token})
+	// settle runs the scripts that end a message's handling: they must reach Redis even
+	// when Run was cancelled during the handler.
+	settle := func() (context.Context, context.CancelFunc) {
+		return context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+	}
+	release := func() {
+		sctx, done := settle()
+		defer done()
+		_ = releaseScript.Run(sctx, q.client, []string{k.lease}, token).Err()
+	}
+	for {
+		dead, ok := q.handleOne(hctx, fenced, id, head, handle)
+		if !ok {
+			if ctx.Err() != nil {
+				release() // shutting down: the next holder need not wait for the lease
+			}
+			return
+		}
+		sctx, done := settle()
+		res, err := doneScript.Run(sctx, q.client, []string{k.lease, k.inbox, k.ready, k.queued, k.dead},
+			token, q.lease.Milliseconds(), string(id), head, dead).Slice()
+		done()
+		if err != nil {
+			// The message stays first in the inbox; the lease runs out and a worker handles it
+			// again, and its commit is refused as a duplicate.
+			q.log.Warn("store: intake: acknowledging a message", slog.String("contact", redact(id)), slog.Any("err", err))
+			return
+		}
+		status, _ := intAt(res, 0)
+		if status != 1 {
+			if status == 0 {
+				q.log.Warn("store: intake: lease lost before the acknowledgement; the message may be handled again",
+					slog.String("contact", redact(id)))
+			}
+			return
+		}
+		next, _ := stringAt(res, 1)
+		if ctx.Err() != nil {
+			release()
+			return
+		}
+		head = next
+	}
+}
+
+// handleOne runs handle on the stored message raw until it succeeds or the attempts are
+// used up. It returns the dead-letter record to store (empty when handled) and false when the
+// work must stop: Run is cancelled, or the lease is lost.
+func (q *Intake) handleOne(hctx, fenced context.Context, id chat.ContactID, raw string, handle func(context.Context, chat.Inbound) error) (string, bool) {
+	var msg chat.Inbound
+	if err := json.Unmarshal([]byte(raw), &msg); err != nil {
+		q.log.Error("store: intake: undecodable message moved to the dead letters",
+			slog.String("contact", redact(id)), slog.Any("err", err))
+		return q.deadRecord(DeadLetter{Raw: raw, Error: err.Error()}), true
+	}
+	for attempt := 1; ; attempt++ {
+		err := callHandler(fenced, handle, msg)
+		if err == nil {
+			return "", true
+		}
+		if hctx.Err() != nil || errors.Is(err, ErrFenced) {
+			return "", false
+		}
+		if attempt >= q.maxAttempts {
+			q.log.Error("store: intake: message moved to the dead letters after repeated failures",
+				slog.String("contact", redact(id)), slog.String("message", msg.ID),
+				slog.Int("attempts", attempt), slog.Any("err", err))
+			return q.deadRecord(DeadLetter{Message: msg, Error: err.Error(), Attempts: attempt}), true
+		}
+		wait := min(q.backoff<<(attempt-1), maxRetryBackoff)
+		q.log.Warn("store: intake: handling a message failed; retrying",
+			slog.String("contact", redact(id)), slog.String("message", msg.ID),
+			slog.Int("attempt", attempt), slog.Duration("retry_in", wait), slog.Any("err", err))
+		t := time.NewTimer(wait)
+		select {
+		case <-hctx.Done():
+			t.Stop()
+			return "", false
+		case <-t.C:
+		}
+	}
+}
+
+func (q *Intake) deadRecord(d DeadLetter) string {
+	d.At = q.r.clock.Now()
+	b, err := json.Marshal(d)
+	if err != nil { // a chat.Inbound always encodes; keep the error text at least
+		b, _ = json.Marshal(DeadLetter{Raw: d.Raw, Error: d.Error, Attempts: d.Attempts, At: d.At})
+	}
+	return string(b)
+}
+
+// callHandler runs handle, turning a panic into an error so that one bad message cannot
+// take the worker down.
+func callHandler(ctx context.Context, handle func(context.Context, chat.Inbound) error, msg chat.Inbound) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("handler panicked: %v", p)
+		}
+	}()
+	return handle(ctx, msg)
+}
+
+// heartbeat extends the lease every third of its length until ctx is done; when the lease
+// turns out lost it cancels the handler.
+func (q *Intake) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, lease, token string) {
+	t := time.NewTicker(q.lease / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		held, err := extendScript.Run(ctx, q.client, []string{lease}, token, q.lease.Milliseconds()).Int64()
+		if err != nil {
+			if ctx.Err() == nil {
+				q.log.Warn("store: intake: extending a lease", slog.Any("err", err))
+			}
+			continue // the lease may still hold; a commit checks it anyway
+		}
+		if held == 0 {
+			cancel(errLeaseLost)
+			return
+		}
+	}
+}
+
+// newToken returns a random fencing token.
+func newToken() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return hex.EncodeToString(b[:])
+}
