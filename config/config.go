@@ -3,6 +3,8 @@ package config
 import (
 	"log/slog"
 	"time"
+
+	"github.com/wasla/wasla/numbers"
 )
 
 // Defaults of the keys a file may leave out.
@@ -10,7 +12,7 @@ const (
 	DefaultListen          = ":8080"
 	DefaultGraphURL        = "https://graph.facebook.com"
 	DefaultGraphVersion    = "v25.0"
-	DefaultThroughput      = 80 // messages per second, Meta's default per number
+	DefaultThroughput      = numbers.DefaultThroughput // messages per second, Meta's default per number
 	DefaultPolicy          = PolicyLink
 	DefaultWorkers         = 16
 	DefaultTimerInterval   = time.Second
@@ -21,31 +23,25 @@ const (
 	DefaultLogFormat       = "text"
 )
 
-// Role is what a business number is for.
-type Role string
+// Role is what a business number is for: the number registry's roles, named once in
+// package numbers so the configuration and the registry cannot drift apart.
+type Role = numbers.Role
 
 // Number roles.
 const (
-	// RoleInbox is the one protected number that receives replies and serves customers.
-	RoleInbox Role = "inbox"
-	// RoleCampaign is a consumable number that sends campaigns.
-	RoleCampaign Role = "campaign"
+	RoleInbox    = numbers.RoleInbox
+	RoleCampaign = numbers.RoleCampaign
 )
 
 // Policy says how a reply that lands on a campaign number reaches the central inbox
-// (PRODUCT.md, "Routing into the central inbox").
-type Policy string
+// (PRODUCT.md, "Routing into the central inbox"); see numbers.Policy.
+type Policy = numbers.Policy
 
 // Routing policies.
 const (
-	// PolicyLink answers once with a link to the inbox number and waits for the contact
-	// there.
-	PolicyLink Policy = "link"
-	// PolicyBridge opens the conversation on the inbox number with an approved template.
-	PolicyBridge Policy = "bridge"
-	// PolicyHold answers from the campaign number while its window is open and moves to
-	// the inbox number at the next chance.
-	PolicyHold Policy = "hold"
+	PolicyLink   = numbers.PolicyLink
+	PolicyBridge = numbers.PolicyBridge
+	PolicyHold   = numbers.PolicyHold
 )
 
 // Config is a validated serve configuration with every default filled in.

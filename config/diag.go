@@ -2,9 +2,10 @@ package config
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/wasla/wasla/flows"
 )
 
 // Diagnostic is one problem of a configuration file.
@@ -16,16 +17,9 @@ type Diagnostic struct {
 }
 
 // String formats the diagnostic as `file:line:col: message`, the form editors and CI
-// annotate.
+// annotate, exactly as a flow diagnostic is formatted.
 func (d Diagnostic) String() string {
-	switch {
-	case d.Line <= 0:
-		return fmt.Sprintf("%s: %s", d.File, d.Message)
-	case d.Col <= 0:
-		return fmt.Sprintf("%s:%d: %s", d.File, d.Line, d.Message)
-	default:
-		return fmt.Sprintf("%s:%d:%d: %s", d.File, d.Line, d.Col, d.Message)
-	}
+	return flows.Diagnostic{Pos: flows.Pos{File: d.File, Line: d.Line, Col: d.Col}, Message: d.Message}.String()
 }
 
 // Diagnostics are every problem Load found, in file order. It is the error Load returns.
@@ -46,47 +40,12 @@ func (ds Diagnostics) sort() {
 	})
 }
 
-// didYouMean returns " (did you mean `x`?)" for the candidate closest to word, or "" when
-// none is close enough to be the likely intent.
+// didYouMean returns "; did you mean `x`?" for the candidate closest to word (flows.Suggest,
+// so a misspelt key gets the same hint in a configuration as in a flow), or "" when none is
+// close enough to be the likely intent.
 func didYouMean(word string, candidates []string) string {
-	best, bestD := "", -1
-	for _, c := range candidates {
-		d := editDistance(strings.ToLower(word), c)
-		if bestD < 0 || d < bestD {
-			best, bestD = c, d
-		}
+	if s := flows.Suggest(word, candidates); s != "" {
+		return "; did you mean `" + s + "`?"
 	}
-	limit := 1
-	switch n := len([]rune(word)); {
-	case n > 8:
-		limit = 3
-	case n > 4:
-		limit = 2
-	}
-	if bestD < 0 || bestD > limit {
-		return ""
-	}
-	return "; did you mean `" + best + "`?"
-}
-
-// editDistance is the Levenshtein distance between a and b in runes.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
+	return ""
 }

@@ -144,6 +144,12 @@ c.yaml:12:1: unknown key ` + "`whatsapp_extra`" + ` in the configuration
 c.yaml:14:3: unknown key ` + "`worker`" + ` in limits; did you mean ` + "`workers`" + `?`,
 		},
 		{
+			// A swap of neighbouring letters is one edit, as in flow diagnostics.
+			name: "swapped letters",
+			src:  minimal + "lgo:\n  level: info\n",
+			want: "c.yaml:11:1: unknown key `lgo` in the configuration; did you mean `log`?",
+		},
+		{
 			name: "missing sections",
 			src:  "listen: \":80\"\n",
 			want: "c.yaml:1:1: missing key `flows`: the folder of flow files\n" +

@@ -12,12 +12,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/wasla/wasla/channels/whatsapp"
+	"github.com/wasla/wasla/internal/syncbuf"
 )
 
 // waslaBin is the binary TestMain built.
@@ -122,26 +122,9 @@ type proc struct {
 	cmd  *exec.Cmd
 	dir  string // config folder; flows live in dir/flows
 	addr string
-	logs *lockedBuffer
+	logs *syncbuf.Buffer
 	done chan struct{}
 	err  error // the exit error, once done is closed
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // writeConfig writes the test configuration and a copy of the test flows into a temp
@@ -175,7 +158,7 @@ func run(t *testing.T, args ...string) *proc {
 // runEnv starts wasla with args and the variables env added to the environment.
 func runEnv(t *testing.T, env []string, args ...string) *proc {
 	t.Helper()
-	p := &proc{t: t, logs: &lockedBuffer{}, done: make(chan struct{})}
+	p := &proc{t: t, logs: &syncbuf.Buffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(waslaBin, args...)
 	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs

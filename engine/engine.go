@@ -149,6 +149,19 @@ func (e *Engine) Reset(ctx context.Context, id chat.ContactID) error {
 	})
 }
 
+// AgentReply sends a human agent's message to the contact, through the same routing,
+// window and opt-out rules as the bot's replies, and records it in the contact's history
+// as an agent event naming the agent. It is how an inbox answers a handed-off conversation.
+func (e *Engine) AgentReply(ctx context.Context, id chat.ContactID, agent string, msg chat.Outbound) error {
+	if msg.Kind == "" {
+		msg.Kind = chat.KindText
+	}
+	return e.update(ctx, id, func(r *run) error {
+		r.deliver(msg, chat.EventAgent, agent)
+		return nil
+	})
+}
+
 // ReturnToBot ends a hand-off: the contact's next message is handled by the flows again.
 func (e *Engine) ReturnToBot(ctx context.Context, id chat.ContactID) error {
 	return e.update(ctx, id, func(r *run) error {

@@ -16,6 +16,7 @@ import (
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/clock"
 	"github.com/wasla/wasla/engine"
+	"github.com/wasla/wasla/engine/enginetest"
 	"github.com/wasla/wasla/flows"
 )
 
@@ -24,8 +25,8 @@ var start = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
 type harness struct {
 	t     *testing.T
 	eng   *engine.Engine
-	store *memStore
-	rec   *recorder
+	store *enginetest.MemStore
+	rec   *enginetest.Recorder
 	clk   *clock.Manual
 	seq   int
 }
@@ -43,7 +44,7 @@ func newHarness(t *testing.T, files map[string]string, opts engine.Options) *har
 	if diags.HasErrors() {
 		t.Fatalf("flows do not load:\n%v", diags)
 	}
-	h := &harness{t: t, store: newMemStore(), rec: &recorder{}, clk: clock.NewManual(start)}
+	h := &harness{t: t, store: &enginetest.MemStore{}, rec: &enginetest.Recorder{}, clk: clock.NewManual(start)}
 	opts.Clock = h.clk
 	h.eng = engine.New(set, h.store, h.rec, opts)
 	return h
@@ -73,7 +74,7 @@ func (h *harness) send(in chat.Inbound) {
 func (h *harness) say(text string) []string {
 	h.t.Helper()
 	h.send(chat.Inbound{Text: text})
-	return texts(h.rec.take())
+	return texts(h.rec.Take())
 }
 
 func (h *harness) advance(d time.Duration) []string {
@@ -82,7 +83,7 @@ func (h *harness) advance(d time.Duration) []string {
 	if _, err := h.eng.RunDue(context.Background()); err != nil {
 		h.t.Fatalf("RunDue: %v", err)
 	}
-	return texts(h.rec.take())
+	return texts(h.rec.Take())
 }
 
 func (h *harness) state() *engine.State {
@@ -321,7 +322,7 @@ func TestButtonsChoiceByIDTitleOrNumberAndSubflowReturn(t *testing.T) {
 			h := newHarness(t, map[string]string{"menu.yaml": shopFlows, "hours.yaml": hoursFlow}, engine.Options{})
 			expect(t, "menu", h.say("hello"), "اختر [الأسعار|Hours]")
 			h.send(c.in)
-			expect(t, "after choice", texts(h.rec.take()), c.want...)
+			expect(t, "after choice", texts(h.rec.Take()), c.want...)
 		})
 	}
 }
@@ -402,7 +403,7 @@ steps:
 // conflictStore makes the first commit of every contact fail as if another replica had
 // written first, to prove the engine re-runs the message and sends its replies once.
 type conflictStore struct {
-	*memStore
+	*enginetest.MemStore
 	mu    sync.Mutex
 	tried map[chat.ContactID]bool
 }
@@ -415,12 +416,12 @@ func (c *conflictStore) Commit(ctx context.Context, st *engine.State, h []chat.E
 	if first {
 		return fmt.Errorf("commit: %w", engine.ErrConflict)
 	}
-	return c.memStore.Commit(ctx, st, h)
+	return c.MemStore.Commit(ctx, st, h)
 }
 
 func TestConflictReRunsAndRepliesOnce(t *testing.T) {
 	h := newHarness(t, map[string]string{"order.yaml": orderFlow}, engine.Options{})
-	cs := &conflictStore{memStore: h.store, tried: map[chat.ContactID]bool{}}
+	cs := &conflictStore{MemStore: h.store, tried: map[chat.ContactID]bool{}}
 	h.eng = engine.New(h.eng.Flows(), cs, h.rec, engine.Options{Clock: h.clk})
 	expect(t, "one reply", h.say("order"), "رقم الطلب؟")
 }
@@ -430,7 +431,7 @@ func TestDuplicateDeliveryIsAnsweredOnce(t *testing.T) {
 	in := chat.Inbound{ID: "wamid.same", Text: "order"}
 	h.send(in)
 	h.send(in)
-	expect(t, "replies to two deliveries", texts(h.rec.take()), "رقم الطلب؟")
+	expect(t, "replies to two deliveries", texts(h.rec.Take()), "رقم الطلب؟")
 	if n := len(h.store.History("966500000001")); n != 2 {
 		t.Errorf("history has %d entries, want 2 (one inbound, one outbound)", n)
 	}
@@ -468,7 +469,7 @@ func TestReplyIDTriggersBeatKeywordsOfTheTitle(t *testing.T) {
 		"sales.yaml": "flow: sales\ntriggers: [{button: BUY}]\nsteps:\n  - say: sales flow\n",
 	}, engine.Options{})
 	h.send(chat.Inbound{Kind: chat.KindButtonReply, ReplyID: "BUY", Text: "Order now"})
-	expect(t, "button titled with a keyword", texts(h.rec.take()), "sales flow")
+	expect(t, "button titled with a keyword", texts(h.rec.Take()), "sales flow")
 }
 
 func TestSetWritesContactFieldsAndHeadersAreSent(t *testing.T) {
@@ -482,7 +483,7 @@ steps:
     options: [{id: A, title: A}]
 `}, engine.Options{})
 	h.send(chat.Inbound{Text: "x"})
-	out := h.rec.take()
+	out := h.rec.Take()
 	if len(out) != 1 || out[0].Header != "Welcome" || out[0].Footer != "en" || out[0].Text != "Hi Sara from Jeddah" {
 		t.Fatalf("sent %+v", out)
 	}
@@ -500,5 +501,25 @@ func TestHTTPStatusIsSaved(t *testing.T) {
 	vars := h.state().Session.Vars
 	if vars["order_status"] != float64(404) || !strings.HasSuffix(fmt.Sprint(vars["order_error"]), "status 404") {
 		t.Errorf("vars = %v", vars)
+	}
+}
+
+func TestAgentReplyIsSentAndRecorded(t *testing.T) {
+	h := newHarness(t, map[string]string{"help.yaml": "flow: help\ntriggers: [{fallback: true}]\nsteps:\n  - handoff: sales\n"}, engine.Options{})
+	h.say("help")
+	if err := h.eng.AgentReply(context.Background(), "966500000001", "agent:huda", chat.Outbound{Text: "أهلاً، كيف أساعدك؟"}); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, "agent reply", texts(h.rec.Take()), "أهلاً، كيف أساعدك؟")
+	hist := h.store.History("966500000001")
+	last := hist[len(hist)-1]
+	if last.Kind != chat.EventAgent || last.Detail != "agent:huda" || last.Number != "inbox" {
+		t.Errorf("last history entry = %+v", last)
+	}
+	if err := h.eng.ReturnToBot(context.Background(), "966500000001"); err != nil {
+		t.Fatal(err)
+	}
+	if h.state().Session.Mode != engine.ModeBot {
+		t.Error("still in human mode after ReturnToBot")
 	}
 }

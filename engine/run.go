@@ -48,6 +48,12 @@ func (r *run) record(ev chat.Event) {
 
 // reply queues an outbound message to the contact from the number it last wrote to.
 func (r *run) reply(m chat.Outbound) {
+	r.deliver(m, chat.EventOutbound, "")
+}
+
+// deliver routes and queues a message, recording it as an event of kind (outbound for
+// the bot, agent for a person) with detail.
+func (r *run) deliver(m chat.Outbound, kind chat.EventKind, detail string) {
 	m.To = r.st.Contact.ID
 	if r.msg != nil && m.ReplyTo == "" {
 		m.ReplyTo = r.msg.ID
@@ -72,7 +78,7 @@ func (r *run) reply(m chat.Outbound) {
 		}
 	}
 	r.outs = append(r.outs, m)
-	r.record(chat.Event{Kind: chat.EventOutbound, Number: m.From, Outbound: &m, Flow: r.sess().Flow, Step: r.sess().Step})
+	r.record(chat.Event{Kind: kind, Number: m.From, Outbound: &m, Flow: r.sess().Flow, Step: r.sess().Step, Detail: detail})
 }
 
 func (r *run) say(text string) {

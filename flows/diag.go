@@ -129,9 +129,12 @@ func (d Diagnostics) sort(fileOrder map[string]int) {
 // column, with … marking what was left out.
 const snippetWidth = 120
 
-// caretSnippet returns the line of a file at pos with a caret under its column. Columns
-// count characters, as yaml.v3 does; tabs before the column are kept so the caret lines up.
-func caretSnippet(lines []string, pos Pos) string {
+// Snippet returns the line of a file at pos with a caret under its column, the snippet of
+// a Diagnostic; "" when pos is not on a line with text. Columns count characters, as
+// yaml.v3 does; tabs before the column are kept so the caret lines up. Lines longer than
+// 120 characters are cut around the column, with … marking what was left out. Packages
+// that report problems in their own YAML files (conversation tests) show them the same way.
+func Snippet(lines []string, pos Pos) string {
 	if pos.Line <= 0 || pos.Line > len(lines) {
 		return ""
 	}
@@ -152,24 +155,19 @@ func caretSnippet(lines []string, pos Pos) string {
 		}
 		line, col = line[start:end], col-start
 	}
-	var caret strings.Builder
+	// The caret goes under the col-th character of the cut line, past the one-character
+	// prefix when there is one.
 	if prefix != "" {
-		caret.WriteByte(' ')
+		col++
 	}
-	for _, r := range line[:col] {
-		if r == '\t' {
-			caret.WriteByte('\t')
-		} else {
-			caret.WriteByte(' ')
-		}
-	}
-	caret.WriteByte('^')
-	return prefix + string(line) + suffix + "\n" + caret.String()
+	return Caret(prefix+string(line)+suffix, col+1)
 }
 
-// suggest returns the candidate closest to word by edit distance, or "" when none is
-// close enough to be the likely intent.
-func suggest(word string, candidates []string) string {
+// Suggest returns the candidate closest to word, or "" when none is close enough to be the
+// likely intent: within one edit for words of up to 4 characters, two up to 8, three
+// beyond. It ignores case, and counts a swap of neighbouring characters as one edit, so
+// "nmae" suggests "name". Every "did you mean" of wasla's loaders comes from here.
+func Suggest(word string, candidates []string) string {
 	lw := strings.ToLower(word)
 	best, bestD := "", -1
 	for _, c := range candidates {
@@ -200,7 +198,7 @@ func suggest(word string, candidates []string) string {
 
 // didYouMean returns "; did you mean `x`?" for the closest candidate, or "".
 func didYouMean(word string, candidates []string) string {
-	if s := suggest(word, candidates); s != "" {
+	if s := Suggest(word, candidates); s != "" {
 		return "; did you mean `" + s + "`?"
 	}
 	return ""

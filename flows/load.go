@@ -161,7 +161,7 @@ func (f *file) warnAt(n *yaml.Node, format string, args ...any) {
 }
 
 func (f *file) report(level Level, pos Pos, msg string) {
-	f.l.diags = append(f.l.diags, Diagnostic{Pos: pos, Level: level, Message: msg, Snippet: caretSnippet(f.lines, pos)})
+	f.l.diags = append(f.l.diags, Diagnostic{Pos: pos, Level: level, Message: msg, Snippet: Snippet(f.lines, pos)})
 }
 
 // exprError turns a compile error into a diagnostic.
@@ -178,7 +178,7 @@ func (f *file) exprError(n *yaml.Node, err error) {
 		pos.Col = max(pos.Col, 1)
 		snippet := ee.Snippet
 		if snippet == "" {
-			snippet = caretSnippet(f.lines, pos)
+			snippet = Snippet(f.lines, pos)
 		}
 		f.l.diags = append(f.l.diags, Diagnostic{Pos: pos, Level: LevelError, Message: ee.Msg, Snippet: snippet})
 		return

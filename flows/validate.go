@@ -123,7 +123,7 @@ func (f *file) checkVariant(node *yaml.Node, sh *Shape, what string) (*Shape, bo
 				f.errorAt(k, "YAML merge keys (<<) are not supported in flow files; write the keys out")
 				return nil, false
 			}
-			if s := suggest(k.Value, names); s != "" && hint == "" && !known[k.Value] {
+			if s := Suggest(k.Value, names); s != "" && hint == "" && !known[k.Value] {
 				hint = fmt.Sprintf("; did you mean `%s` for `%s`?", s, k.Value)
 			}
 		}
@@ -161,7 +161,7 @@ func (f *file) checkObject(node *yaml.Node, sh *Shape, what string, skip map[str
 		}
 		fl := sh.field(k.Value)
 		if fl == nil {
-			guess := suggest(k.Value, names)
+			guess := Suggest(k.Value, names)
 			suggested[guess] = true
 			f.errorAt(k, "unknown key `%s` in %s%s", k.Value, sh.What, f.unknownKeyHint(k.Value, guess, sh))
 			continue

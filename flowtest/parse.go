@@ -109,7 +109,7 @@ func (p *parser) errorf(n *yaml.Node, format string, args ...any) {
 }
 
 func (p *parser) errorAt(pos flows.Pos, format string, args ...any) {
-	p.diags = append(p.diags, flows.Diagnostic{Pos: pos, Level: flows.LevelError, Message: fmt.Sprintf(format, args...), Snippet: caretSnippet(p.lines, pos)})
+	p.diags = append(p.diags, flows.Diagnostic{Pos: pos, Level: flows.LevelError, Message: fmt.Sprintf(format, args...), Snippet: flows.Snippet(p.lines, pos)})
 }
 
 var (

@@ -219,7 +219,7 @@ func (r *runner) inbound(st *Step) (chat.Inbound, bool) {
 		r.media++
 		in.Kind = st.MediaKind
 		in.Text = st.Text
-		in.Media = &chat.Media{ID: fmt.Sprintf("media-%d", r.media), MimeType: mimeTypes[st.MediaKind], Caption: st.Text}
+		in.Media = &chat.Media{ID: fmt.Sprintf("media-%d", r.media), MimeType: MIMEType(st.MediaKind), Caption: st.Text}
 	case StepLocation:
 		loc := st.Location
 		in.Kind, in.Location = chat.KindLocation, &loc
@@ -227,12 +227,23 @@ func (r *runner) inbound(st *Step) (chat.Inbound, bool) {
 	return in, true
 }
 
-var mimeTypes = map[chat.Kind]string{
-	chat.KindImage:    "image/jpeg",
-	chat.KindAudio:    "audio/ogg",
-	chat.KindVideo:    "video/mp4",
-	chat.KindDocument: "application/pdf",
-	chat.KindSticker:  "image/webp",
+// MIMEType is the MIME type of the media of kind a simulated user sends (in a
+// conversation test or the simulator): the common one for the kind, "" for a kind that is
+// not media.
+func MIMEType(kind chat.Kind) string {
+	switch kind {
+	case chat.KindImage:
+		return "image/jpeg"
+	case chat.KindAudio:
+		return "audio/ogg"
+	case chat.KindVideo:
+		return "video/mp4"
+	case chat.KindDocument:
+		return "application/pdf"
+	case chat.KindSticker:
+		return "image/webp"
+	}
+	return ""
 }
 
 func describeTurn(st *Step, in chat.Inbound) string {

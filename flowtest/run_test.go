@@ -8,8 +8,12 @@ import (
 	"testing"
 
 	"github.com/wasla/wasla/engine"
+	"github.com/wasla/wasla/engine/enginetest"
 	"github.com/wasla/wasla/flows"
 )
+
+// newMemStore gives each test its own in-memory store, as RunOptions.NewStore must.
+func newMemStore(engine.Clock) (engine.Store, error) { return &enginetest.MemStore{}, nil }
 
 func loadRunFlows(t *testing.T) *flows.Set {
 	t.Helper()

@@ -2,8 +2,6 @@ package routing
 
 import (
 	"context"
-	"encoding/json"
-	"sync"
 	"testing"
 	"time"
 
@@ -11,72 +9,10 @@ import (
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/clock"
 	"github.com/wasla/wasla/engine"
+	"github.com/wasla/wasla/engine/enginetest"
 	"github.com/wasla/wasla/flows"
 	"github.com/wasla/wasla/numbers"
 )
-
-// memStore is a minimal engine.Store keeping JSON, so nothing passes by sharing pointers.
-type memStore struct {
-	mu      sync.Mutex
-	states  map[chat.ContactID][]byte
-	version map[chat.ContactID]int64
-	history []chat.Event
-}
-
-func (m *memStore) Load(_ context.Context, id chat.ContactID) (*engine.State, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	st := &engine.State{Contact: engine.Contact{ID: id}}
-	if b, ok := m.states[id]; ok {
-		if err := json.Unmarshal(b, st); err != nil {
-			return nil, err
-		}
-	}
-	st.Version = m.version[id]
-	return st, nil
-}
-
-func (m *memStore) Commit(_ context.Context, st *engine.State, history []chat.Event) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.states == nil {
-		m.states, m.version = map[chat.ContactID][]byte{}, map[chat.ContactID]int64{}
-	}
-	if m.version[st.Contact.ID] != st.Version {
-		return engine.ErrConflict
-	}
-	b, err := json.Marshal(st)
-	if err != nil {
-		return err
-	}
-	m.states[st.Contact.ID] = b
-	m.version[st.Contact.ID]++
-	st.Version++
-	m.history = append(m.history, history...)
-	return nil
-}
-
-func (m *memStore) Due(context.Context, time.Time, int) ([]chat.ContactID, error) { return nil, nil }
-
-type sentBox struct {
-	mu   sync.Mutex
-	sent []chat.Outbound
-}
-
-func (s *sentBox) Send(_ context.Context, m chat.Outbound) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.sent = append(s.sent, m)
-	return nil
-}
-
-func (s *sentBox) take() []chat.Outbound {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := s.sent
-	s.sent = nil
-	return out
-}
 
 const orderFlow = `flow: order
 triggers:
@@ -107,7 +43,7 @@ func TestEngineBannedMidConversation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, box := &memStore{}, &sentBox{}
+	store, box := &enginetest.MemStore{}, &enginetest.Recorder{}
 	eng := engine.New(set, store, box, engine.Options{Clock: clk, Router: rt})
 	seq := 0
 	write := func(number chat.NumberID, text string) []chat.Outbound {
@@ -117,7 +53,7 @@ func TestEngineBannedMidConversation(t *testing.T) {
 		if err := eng.Receive(ctx, in); err != nil {
 			t.Fatal(err)
 		}
-		return box.take()
+		return box.Take()
 	}
 	one := func(what string, got []chat.Outbound) chat.Outbound {
 		t.Helper()
@@ -155,7 +91,7 @@ func TestEngineBannedMidConversation(t *testing.T) {
 	}
 	// One history across both numbers, nothing silently dropped.
 	var kinds []string
-	for _, ev := range store.history {
+	for _, ev := range store.History("966500000009") {
 		k := string(ev.Kind)
 		if ev.Outbound != nil {
 			k += ":" + string(ev.Outbound.From) + ":" + string(ev.Outbound.Kind)

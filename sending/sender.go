@@ -9,6 +9,7 @@ import (
 
 	"github.com/wasla/wasla/channels/whatsapp"
 	"github.com/wasla/wasla/chat"
+	"github.com/wasla/wasla/clock"
 	"github.com/wasla/wasla/engine"
 	"github.com/wasla/wasla/numbers"
 )
@@ -108,7 +109,7 @@ func New(opts Options) (*Sender, error) {
 		opts.MaxWait = DefaultMaxWait
 	}
 	if opts.Sleep == nil {
-		opts.Sleep = sleepTimer
+		opts.Sleep = clock.Sleep
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -259,15 +260,4 @@ func restrictReason(err error, code int) string {
 		return fmt.Sprintf("send error %d: %s", code, api.Message)
 	}
 	return fmt.Sprintf("send error %d", code)
-}
-
-func sleepTimer(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

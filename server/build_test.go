@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/wasla/wasla/config"
+	"github.com/wasla/wasla/internal/syncbuf"
 )
 
 func buildConfig(t *testing.T, numbers string) *config.Config {
@@ -48,7 +49,7 @@ func TestBuildWarnsAboutEmbeddedStoreAndSharedAccount(t *testing.T) {
 	cfg := buildConfig(t, `  - {id: "1", display: "+966 50 000 0001", role: inbox, waba: "10", token: t}
   - {id: "2", display: "+966 50 000 0002", role: campaign, waba: "10", token: t}
 `)
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	srv, closeFn, err := Build(context.Background(), cfg, BuildOptions{Logger: testLogger(logs)})
 	if err != nil {
 		t.Fatal(err)

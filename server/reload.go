@@ -49,16 +49,7 @@ func (s *Server) Reload(reason string) error {
 // changed. Polling needs no platform notification API and costs one directory walk per
 // interval.
 func (s *Server) watchLoop(ctx context.Context) {
-	ticks, stop := s.d.Tick(s.d.ReloadInterval)
-	defer stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-ticks:
-			s.CheckFlows()
-		}
-	}
+	s.everyTick(ctx, s.d.ReloadInterval, s.CheckFlows)
 }
 
 // CheckFlows reloads the flows when a flow file changed since the last load or check.

@@ -17,6 +17,7 @@ import (
 	"github.com/wasla/wasla/channels/whatsapp"
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/flows"
+	"github.com/wasla/wasla/internal/syncbuf"
 )
 
 const (
@@ -33,13 +34,13 @@ type rig struct {
 	numbers *fakeNumbers
 	status  *fakeStatuses
 	redis   *fakePinger
-	logs    *syncBuffer
+	logs    *syncbuf.Buffer
 }
 
 func newRig(t *testing.T, change func(*Deps)) *rig {
 	t.Helper()
 	r := &rig{intake: newFakeIntake(), engine: &fakeEngine{}, history: &fakeHistory{},
-		numbers: &fakeNumbers{}, status: &fakeStatuses{}, redis: &fakePinger{}, logs: &syncBuffer{}}
+		numbers: &fakeNumbers{}, status: &fakeStatuses{}, redis: &fakePinger{}, logs: &syncbuf.Buffer{}}
 	d := Deps{
 		Logger: testLogger(r.logs), AppSecret: secret, VerifyToken: verify,
 		Intake: r.intake, Engine: r.engine, Redis: r.redis,

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/wasla/wasla/chat"
 )
@@ -29,19 +30,12 @@ func (s *Server) handle(ctx context.Context, in chat.Inbound) error {
 
 // timerLoop fires due timers on every tick until ctx is done.
 func (s *Server) timerLoop(ctx context.Context) {
-	ticks, stop := s.d.Tick(s.d.TimerInterval)
-	defer stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-ticks:
-			// A tick's work finishes even when the loop is being stopped, within bounds.
-			tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.d.HandleTimeout)
-			s.RunTimers(tctx)
-			cancel()
-		}
-	}
+	s.everyTick(ctx, s.d.TimerInterval, func() {
+		// A tick's work finishes even when the loop is being stopped, within bounds.
+		tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.d.HandleTimeout)
+		s.RunTimers(tctx)
+		cancel()
+	})
 }
 
 // RunTimers runs the engine's due timers once.
@@ -57,16 +51,24 @@ func (s *Server) RunTimers(ctx context.Context) {
 
 // refreshLoop re-reads the numbers from the Graph API on every tick.
 func (s *Server) refreshLoop(ctx context.Context) {
-	ticks, stop := s.d.Tick(s.d.RefreshInterval)
+	s.everyTick(ctx, s.d.RefreshInterval, func() {
+		if err := s.d.Numbers.Refresh(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("refreshing numbers from the Graph API", slog.Any("error", err))
+		}
+	})
+}
+
+// everyTick calls fn on every tick of the server's ticker at interval, one call at a time,
+// until ctx is done. Every background loop of the server is one.
+func (s *Server) everyTick(ctx context.Context, interval time.Duration, fn func()) {
+	ticks, stop := s.d.Tick(interval)
 	defer stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-ticks:
-			if err := s.d.Numbers.Refresh(ctx); err != nil && ctx.Err() == nil {
-				s.log.Warn("refreshing numbers from the Graph API", slog.Any("error", err))
-			}
+			fn()
 		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"reflect"
-	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/clock"
 	"github.com/wasla/wasla/engine"
+	"github.com/wasla/wasla/engine/enginetest"
 	"github.com/wasla/wasla/flows"
 	"github.com/wasla/wasla/internal/redistest"
 	"github.com/wasla/wasla/store"
@@ -21,25 +21,6 @@ import (
 
 // These tests run whole engines over one Redis, as replicas of a deployment would: each
 // replica has its own client, store, engine and intake; they share nothing but Redis.
-
-// outbox is an engine.Sender that records what it sends.
-type outbox struct {
-	mu   sync.Mutex
-	sent []chat.Outbound
-}
-
-func (o *outbox) Send(_ context.Context, m chat.Outbound) error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.sent = append(o.sent, m)
-	return nil
-}
-
-func (o *outbox) all() []chat.Outbound {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return slices.Clone(o.sent)
-}
 
 func loadFlows(t testing.TB, dir string) *flows.Set {
 	t.Helper()
@@ -55,7 +36,7 @@ type replica struct {
 	store  *store.Redis
 	engine *engine.Engine
 	intake *store.Intake
-	out    *outbox
+	out    *enginetest.Recorder
 }
 
 func newReplica(t testing.TB, client redis.UniversalClient, set *flows.Set, opts store.Options, clk engine.Clock) *replica {
@@ -65,7 +46,7 @@ func newReplica(t testing.TB, client redis.UniversalClient, set *flows.Set, opts
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := &outbox{}
+	out := &enginetest.Recorder{}
 	return &replica{
 		store:  s,
 		engine: engine.New(set, s, out, engine.Options{Clock: clk, CommitAttempts: 50}),
@@ -170,7 +151,7 @@ func flood(t *testing.T, newClient func() redis.UniversalClient, contacts, each 
 
 	// Exactly one reply per message, from either replica.
 	replies := map[string]int{}
-	for _, m := range append(a.out.all(), b.out.all()...) {
+	for _, m := range append(a.out.Sent(), b.out.Sent()...) {
 		replies[m.ReplyTo]++
 	}
 	for _, texts := range want {
@@ -180,7 +161,7 @@ func flood(t *testing.T, newClient func() redis.UniversalClient, contacts, each 
 			}
 		}
 	}
-	if total := len(a.out.all()) + len(b.out.all()); total != contacts*each {
+	if total := len(a.out.Sent()) + len(b.out.Sent()); total != contacts*each {
 		t.Errorf("%d replies in all, want %d", total, contacts*each)
 	}
 	for id, w := range want {
@@ -226,13 +207,13 @@ func TestTimersFireOnceAcrossReplicas(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := len(a.out.all()); n != contacts {
+	if n := len(a.out.Sent()); n != contacts {
 		t.Fatalf("%d first answers, want %d", n, contacts)
 	}
 	reminders := func() map[chat.ContactID]int {
 		got := map[chat.ContactID]int{}
 		for _, r := range []*replica{a, b} {
-			for _, m := range r.out.all() {
+			for _, m := range r.out.Sent() {
 				if m.Text == "reminder" {
 					got[m.To]++
 				}
@@ -281,7 +262,7 @@ func TestTimersFireOnceAcrossReplicas(t *testing.T) {
 	if n, err := c.engine.RunDue(ctx); err != nil || n != 1 {
 		t.Fatalf("RunDue after the restart = %d, %v; want 1", n, err)
 	}
-	if sent := c.out.all(); len(sent) != 1 || sent[0].To != "2000" || sent[0].Text != "reminder" {
+	if sent := c.out.Sent(); len(sent) != 1 || sent[0].To != "2000" || sent[0].Text != "reminder" {
 		t.Fatalf("after the restart sent %+v, want the reminder to 2000", sent)
 	}
 	if n, err := c.engine.RunDue(ctx); err != nil || n != 0 {

@@ -25,33 +25,29 @@ func Format(msg chat.Outbound) (string, []Choice) {
 		}
 		fmt.Fprintf(&b, format, args...)
 	}
+	// body is what buttons and lists show above their choices.
+	body := func() {
+		if msg.Header != "" {
+			line("*%s*", msg.Header)
+		}
+		if msg.Text != "" {
+			line("%s", msg.Text)
+		}
+		if msg.Footer != "" {
+			line("_%s_", msg.Footer)
+		}
+	}
 	choices := Choices(msg)
 	switch msg.Kind {
 	case chat.KindText:
 		line("%s", msg.Text)
 	case chat.KindButtons:
-		if msg.Header != "" {
-			line("*%s*", msg.Header)
-		}
-		if msg.Text != "" {
-			line("%s", msg.Text)
-		}
-		if msg.Footer != "" {
-			line("_%s_", msg.Footer)
-		}
+		body()
 		for i, c := range choices {
 			line("[%d] %s", i+1, c.Title)
 		}
 	case chat.KindList:
-		if msg.Header != "" {
-			line("*%s*", msg.Header)
-		}
-		if msg.Text != "" {
-			line("%s", msg.Text)
-		}
-		if msg.Footer != "" {
-			line("_%s_", msg.Footer)
-		}
+		body()
 		if msg.ListButton != "" {
 			line("(%s)", msg.ListButton)
 		}

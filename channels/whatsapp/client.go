@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/wasla/wasla/chat"
+	"github.com/wasla/wasla/clock"
 )
 
 // Defaults of Client.
@@ -97,7 +98,7 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 		d.Jitter = halfJitter
 	}
 	if d.Sleep == nil {
-		d.Sleep = sleepTimer
+		d.Sleep = clock.Sleep
 	}
 	return d
 }
@@ -122,17 +123,6 @@ func halfJitter(d time.Duration) time.Duration {
 	}
 	half := d / 2
 	return half + rand.N(d-half+1)
-}
-
-func sleepTimer(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // Send delivers msg from the business number phoneNumberID and returns the wamid Meta

@@ -9,12 +9,14 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/wasla/wasla/chat"
+	"github.com/wasla/wasla/clock"
 )
 
 const (
@@ -150,7 +152,7 @@ func TestClientRetriesBackOff(t *testing.T) {
 	if wamid == "" || g.requests() != 3 {
 		t.Errorf("wamid %q after %d requests, want 3 requests", wamid, g.requests())
 	}
-	if want := []time.Duration{time.Second, 4 * time.Second}; !equalDurations(sleeps.waits, want) {
+	if want := []time.Duration{time.Second, 4 * time.Second}; !slices.Equal(sleeps.waits, want) {
 		t.Errorf("waits = %v, want %v", sleeps.waits, want)
 	}
 	if !strings.Contains(logs.String(), "backing off") {
@@ -171,7 +173,7 @@ func TestClientGivesUpAfterAttempts(t *testing.T) {
 	if g.requests() != 4 {
 		t.Errorf("%d requests, want 4", g.requests())
 	}
-	if want := []time.Duration{time.Second, 4 * time.Second, 10 * time.Second}; !equalDurations(sleeps.waits, want) {
+	if want := []time.Duration{time.Second, 4 * time.Second, 10 * time.Second}; !slices.Equal(sleeps.waits, want) {
 		t.Errorf("waits = %v, want %v (capped at Max)", sleeps.waits, want)
 	}
 	if !errors.Is(err, ErrBackOff) || !IsBackOff(err) {
@@ -229,7 +231,7 @@ func TestClientContextCancelledWhileWaiting(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	c.Retry.Sleep = func(ctx context.Context, d time.Duration) error {
 		cancel()
-		return sleepTimer(ctx, d) // returns at once: ctx is done
+		return clock.Sleep(ctx, d) // returns at once: ctx is done
 	}
 	_, err := c.Send(ctx, testNumber, testToken, chat.Outbound{To: "16505551234", Kind: chat.KindText, Text: "hi"})
 	if !errors.Is(err, context.Canceled) || !IsBackOff(err) {
@@ -320,7 +322,7 @@ func TestRetryDelayAndJitter(t *testing.T) {
 		got = append(got, p.Delay(retry))
 	}
 	want := []time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second, 3 * time.Second, 3 * time.Second}
-	if !equalDurations(got, want) {
+	if !slices.Equal(got, want) {
 		t.Errorf("delays = %v, want %v", got, want)
 	}
 	for range 1000 {
@@ -328,16 +330,4 @@ func TestRetryDelayAndJitter(t *testing.T) {
 			t.Fatalf("jitter %v outside [2s, 4s]", j)
 		}
 	}
-}
-
-func equalDurations(a, b []time.Duration) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -104,6 +104,17 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, int, bool) {
 	}
 }
 
+// parsePaths is parseArgs for the commands that need at least one PATH: without one it
+// prints the usage and fails with exitUsage.
+func parsePaths(fs *flag.FlagSet, args []string) ([]string, int, bool) {
+	paths, code, ok := parseArgs(fs, args)
+	if ok && len(paths) == 0 {
+		fs.Usage()
+		return nil, exitUsage, false
+	}
+	return paths, code, ok
+}
+
 // plural writes n and the noun, with an s when n is not one.
 func plural(n int, noun string) string {
 	if n == 1 {

@@ -53,13 +53,9 @@ func runSimulate(ctx context.Context, args []string, s Streams) int {
 	redisURL := fs.String("redis", "", "Redis `URL` for state (default: an embedded in-memory store)")
 	start := fs.String("start", "", "start the clock at this `time` (RFC 3339, such as 2026-01-05T09:00:00+03:00; default: now)")
 	trace := fs.Bool("trace", false, "print every step the engine runs")
-	paths, code, ok := parseArgs(fs, args)
+	paths, code, ok := parsePaths(fs, args)
 	if !ok {
 		return code
-	}
-	if len(paths) == 0 {
-		fs.Usage()
-		return exitUsage
 	}
 	now := time.Now().Truncate(time.Minute)
 	if *start != "" {
@@ -310,20 +306,12 @@ func (sim *simulator) send(ctx context.Context, in chat.Inbound) {
 	}
 }
 
-var mimeTypes = map[chat.Kind]string{
-	chat.KindImage:    "image/jpeg",
-	chat.KindAudio:    "audio/ogg",
-	chat.KindVideo:    "video/mp4",
-	chat.KindDocument: "application/pdf",
-	chat.KindSticker:  "image/webp",
-}
-
 func (sim *simulator) sendMedia(ctx context.Context, kind chat.Kind, caption string) {
 	sim.media++
 	sim.send(ctx, chat.Inbound{
 		Kind:  kind,
 		Text:  caption,
-		Media: &chat.Media{ID: fmt.Sprintf("sim-media-%d", sim.media), MimeType: mimeTypes[kind], Caption: caption},
+		Media: &chat.Media{ID: fmt.Sprintf("sim-media-%d", sim.media), MimeType: flowtest.MIMEType(kind), Caption: caption},
 	})
 }
 

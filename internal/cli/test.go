@@ -27,13 +27,9 @@ func runTest(ctx context.Context, args []string, s Streams) int {
 	fs := newFlagSet("test", "[-run REGEXP] [-v] PATH...", testAbout, s)
 	runExpr := fs.String("run", "", "run only the tests whose name matches this `regexp`")
 	verbose := fs.Bool("v", false, "print every test and its conversation, not only failures")
-	paths, code, ok := parseArgs(fs, args)
+	paths, code, ok := parsePaths(fs, args)
 	if !ok {
 		return code
-	}
-	if len(paths) == 0 {
-		fs.Usage()
-		return exitUsage
 	}
 	var filter *regexp.Regexp
 	if *runExpr != "" {

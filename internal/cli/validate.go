@@ -19,13 +19,9 @@ Exits 1 when there is an error; warnings alone (such as unreachable steps) exit 
 
 func runValidate(_ context.Context, args []string, s Streams) int {
 	fs := newFlagSet("validate", "PATH...", validateAbout, s)
-	paths, code, ok := parseArgs(fs, args)
+	paths, code, ok := parsePaths(fs, args)
 	if !ok {
 		return code
-	}
-	if len(paths) == 0 {
-		fs.Usage()
-		return exitUsage
 	}
 	// Plain paths make one flow set; a path ending in /... stands for every flow set below
 	// it, each loaded on its own.

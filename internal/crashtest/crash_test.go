@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/internal/redistest"
+	"github.com/wasla/wasla/internal/syncbuf"
 	"github.com/wasla/wasla/store"
 )
 
@@ -86,26 +88,8 @@ const pollTimeout = 30 * time.Second
 type proc struct {
 	cmd   *exec.Cmd
 	stdin io.WriteCloser
-	out   *syncBuffer
+	out   *syncbuf.Buffer
 	done  chan struct{}
-}
-
-// syncBuffer is a bytes buffer safe for the process's writes and the test's reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func startSimulate(t *testing.T, redisURL string, contact chat.ContactID) *proc {
@@ -115,7 +99,7 @@ func startSimulate(t *testing.T, redisURL string, contact chat.ContactID) *proc 
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &proc{cmd: cmd, stdin: stdin, out: &syncBuffer{}, done: make(chan struct{})}
+	p := &proc{cmd: cmd, stdin: stdin, out: &syncbuf.Buffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.out, p.out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -212,27 +196,15 @@ func TestSimulateSurvivesSIGKILL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := history(t, s, contact); !equal(got, want) {
+	if got := history(t, s, contact); !slices.Equal(got, want) {
 		t.Fatalf("history after the restart\n%q\nwant\n%q", got, want)
 	}
 
 	srv.Kill(t)
 	srv.Restart(t)
-	if got := history(t, s, contact); !equal(got, want) {
+	if got := history(t, s, contact); !slices.Equal(got, want) {
 		t.Fatalf("history after redis-server was killed and restarted\n%q\nwant\n%q", got, want)
 	}
-}
-
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // redis-server killed with SIGKILL while writers commit: every commit it acknowledged is in
@@ -288,7 +260,7 @@ func TestRedisKillLosesNoAcknowledgedEntry(t *testing.T) {
 		got := history(t, s, id)
 		// The history holds every acknowledged entry, in order; it may hold one more that was
 		// written when the server died before its reply reached the writer.
-		if len(got) < len(acked[w]) || len(got) > len(acked[w])+1 || !equal(got[:len(acked[w])], acked[w]) {
+		if len(got) < len(acked[w]) || len(got) > len(acked[w])+1 || !slices.Equal(got[:len(acked[w])], acked[w]) {
 			t.Fatalf("writer %d: %d acknowledged entries, history has %d; first difference at %d", w, len(acked[w]), len(got), firstDiff(got, acked[w]))
 		}
 		st, err := s.Load(t.Context(), id)
