@@ -61,10 +61,13 @@ func ParseFiles(files map[string][]byte) (*Set, Diagnostics) {
 }
 
 // IsFlowFile reports whether a file name is a flow file: *.yaml or *.yml but not a
-// conversation test (*.test.yaml, *.test.yml).
+// conversation test (*.test.yaml, *.test.yml) or a simulator's mocks file (*.mocks.yaml,
+// *.mocks.yml).
 func IsFlowFile(name string) bool {
-	if strings.HasSuffix(name, ".test.yaml") || strings.HasSuffix(name, ".test.yml") {
-		return false
+	for _, not := range []string{".test.yaml", ".test.yml", ".mocks.yaml", ".mocks.yml"} {
+		if strings.HasSuffix(name, not) {
+			return false
+		}
 	}
 	return strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml")
 }

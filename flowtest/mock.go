@@ -47,7 +47,7 @@ func (m *mockDoer) Do(req *http.Request) (*http.Response, error) {
 		m.mu.Lock()
 		m.unmatched = append(m.unmatched, key)
 		m.mu.Unlock()
-		return nil, &url.Error{Op: req.Method, URL: req.URL.String(), Err: fmt.Errorf("no mock for %s in this test", key)}
+		return nil, &url.Error{Op: req.Method, URL: req.URL.String(), Err: fmt.Errorf("no mock for %s", key)}
 	}
 	if req.Body != nil {
 		_, _ = io.Copy(io.Discard, req.Body)

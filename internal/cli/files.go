@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/wasla/wasla/flows"
+	"github.com/wasla/wasla/flowtest"
 )
 
 // isTestFile reports whether name is a conversation test file.
@@ -20,6 +21,25 @@ func isTestFile(name string) bool {
 // findTestFiles returns the conversation test files under paths (each a test file or a
 // folder searched recursively), sorted and without repeats.
 func findTestFiles(paths []string) ([]string, error) {
+	return findFiles(paths, isTestFile, "conversation test file (*.test.yaml)", "finding tests")
+}
+
+// findMocksFiles returns the simulator's mocks files (*.mocks.yaml) in the folders among
+// paths; files named on their own are flows and are passed over.
+func findMocksFiles(paths []string) ([]string, error) {
+	var dirs []string
+	for _, p := range paths {
+		if info, err := os.Stat(trimEllipsis(p)); err == nil && info.IsDir() {
+			dirs = append(dirs, p)
+		}
+	}
+	return findFiles(dirs, flowtest.IsMocksFile, "mocks file (*.mocks.yaml)", "finding mocks")
+}
+
+// findFiles returns, sorted and once each, the files under paths whose names match: a
+// path that is a file must match itself (else it is an error naming what was expected);
+// folders are searched recursively, skipping hidden ones. action prefixes errors.
+func findFiles(paths []string, match func(name string) bool, what, action string) ([]string, error) {
 	seen := map[string]bool{}
 	var out []string
 	add := func(p string) {
@@ -32,11 +52,11 @@ func findTestFiles(paths []string) ([]string, error) {
 		p = trimEllipsis(p)
 		info, err := os.Stat(p)
 		if err != nil {
-			return nil, fmt.Errorf("finding tests: %w", err)
+			return nil, fmt.Errorf("%s: %w", action, err)
 		}
 		if !info.IsDir() {
-			if !isTestFile(p) {
-				return nil, fmt.Errorf("finding tests: %s is not a conversation test file (*.test.yaml)", p)
+			if !match(p) {
+				return nil, fmt.Errorf("%s: %s is not a %s", action, p, what)
 			}
 			add(filepath.Clean(p))
 			continue
@@ -48,7 +68,7 @@ func findTestFiles(paths []string) ([]string, error) {
 			if d.IsDir() && path != p && strings.HasPrefix(d.Name(), ".") {
 				return filepath.SkipDir
 			}
-			if !d.IsDir() && isTestFile(d.Name()) {
+			if !d.IsDir() && match(d.Name()) {
 				add(path)
 			}
 			return nil
@@ -58,7 +78,7 @@ func findTestFiles(paths []string) ([]string, error) {
 			if errors.As(err, &pe) {
 				err = pe
 			}
-			return nil, fmt.Errorf("finding tests: %w", err)
+			return nil, fmt.Errorf("%s: %w", action, err)
 		}
 	}
 	sort.Strings(out)

@@ -53,6 +53,8 @@ func runSimulate(ctx context.Context, args []string, s Streams) int {
 	redisURL := fs.String("redis", "", "Redis `URL` for state (default: an embedded in-memory store)")
 	start := fs.String("start", "", "start the clock at this `time` (RFC 3339, such as 2026-01-05T09:00:00+03:00; default: now)")
 	trace := fs.Bool("trace", false, "print every step the engine runs")
+	mocksFile := fs.String("mocks", "", "answer http steps from this mocks `file` (default: the *.mocks.yaml files beside the flows)")
+	liveHTTP := fs.Bool("live-http", false, "let http steps call the real endpoints even when a mocks file is present")
 	paths, code, ok := parsePaths(fs, args)
 	if !ok {
 		return code
@@ -97,7 +99,16 @@ func runSimulate(ctx context.Context, args []string, s Streams) int {
 	}
 	opts := engine.Options{
 		Clock:  clk,
-		Logger: slog.New(slog.NewTextHandler(s.Err, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Logger: slog.New(slog.NewTextHandler(s.Err, &slog.HandlerOptions{Level: slog.LevelWarn, ReplaceAttr: dropTime})),
+	}
+	if !*liveHTTP {
+		doer, ok := simulatorMocks(paths, *mocksFile, s)
+		if !ok {
+			return exitFail
+		}
+		if doer != nil {
+			opts.HTTP = doer
+		}
 	}
 	if *trace {
 		opts.OnStep = sim.traceStep
@@ -408,4 +419,42 @@ func (sim *simulator) showVars(ctx context.Context) {
 		}
 		fmt.Fprintf(sim.out, "  %s = %s\n", k, v)
 	}
+}
+
+// simulatorMocks loads the mocks that answer http steps in the simulator: the file given,
+// or every *.mocks.yaml file in the flow folders. It returns nil when there are none (http
+// steps then call the real endpoints), and false after printing the problems of a broken
+// mocks file.
+func simulatorMocks(paths []string, file string, s Streams) (engine.HTTPDoer, bool) {
+	files := []string{file}
+	if file == "" {
+		var err error
+		if files, err = findMocksFiles(paths); err != nil {
+			fmt.Fprintf(s.Err, "wasla simulate: %v\n", err)
+			return nil, false
+		}
+	}
+	if len(files) == 0 {
+		return nil, true
+	}
+	var all []*flowtest.Mock
+	for _, f := range files {
+		mocks, diags := flowtest.ReadMocks(f)
+		if len(diags) > 0 {
+			_ = diags.Print(s.Err)
+			return nil, false
+		}
+		all = append(all, mocks...)
+	}
+	fmt.Fprintf(s.Err, "wasla: http steps are answered from %s (--live-http calls the real endpoints)\n", strings.Join(files, ", "))
+	return flowtest.NewMockDoer(all), true
+}
+
+// dropTime leaves the wall-clock time out of the simulator's log lines: the conversation
+// runs on the simulator's own clock, and a transcript should read the same every run.
+func dropTime(groups []string, a slog.Attr) slog.Attr {
+	if len(groups) == 0 && a.Key == slog.TimeKey {
+		return slog.Attr{}
+	}
+	return a
 }
