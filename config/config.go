@@ -64,6 +64,9 @@ type Config struct {
 	Numbers []Number
 	// Routing says how replies to campaign numbers move to the inbox number.
 	Routing Routing
+	// Campaigns override Routing per campaign, in file order; each is named by at least
+	// one campaign number's Campaign.
+	Campaigns []Campaign
 	// Limits tune the server's workers and loops.
 	Limits Limits
 }
@@ -101,8 +104,9 @@ type Number struct {
 	// Campaign names the campaign this number sends, so replies to it can be told apart
 	// (campaign numbers only; optional).
 	Campaign string
-	// Policy is the routing policy of replies to this number (campaign numbers only); it
-	// defaults to Routing.DefaultPolicy.
+	// Policy is the routing policy of replies to this number (campaign numbers only). Load
+	// fills it for every campaign number: the number's own policy, else its campaign's, else
+	// Routing.DefaultPolicy.
 	Policy Policy
 	// Line is where the number is declared, for messages about it.
 	Line int
@@ -125,12 +129,40 @@ type Routing struct {
 	// LinkText is the short answer the link policy sends from a campaign number; {link} in
 	// it becomes the inbox number's wa.me link. Empty: the routing layer's default text.
 	LinkText string
+	// LinkPrefill is the text the wa.me link puts in the customer's message box on the
+	// inbox number; empty: none.
+	LinkPrefill string
 	// BridgeTemplate is the template the inbox number opens a bridged conversation with;
 	// required when any number uses the bridge policy.
 	BridgeTemplate Template
 	// WindowTemplate replaces a free-form message that falls outside the 24-hour window;
 	// without it such a message is refused and recorded.
 	WindowTemplate Template
+}
+
+// Campaign is one campaign's routing: each field set here replaces routing's for the
+// campaign's numbers; an empty field keeps routing's. A number's own policy wins over
+// Policy.
+type Campaign struct {
+	// Name is the campaign name numbers give in `campaign:`.
+	Name           string
+	Policy         Policy
+	LinkText       string
+	LinkPrefill    string
+	BridgeTemplate Template
+	WindowTemplate Template
+	// Line is where the campaign is declared.
+	Line int
+}
+
+// Campaign returns the campaign named name, and whether the file declares it.
+func (c *Config) Campaign(name string) (Campaign, bool) {
+	for _, cp := range c.Campaigns {
+		if cp.Name == name {
+			return cp, true
+		}
+	}
+	return Campaign{}, false
 }
 
 // Limits tune the server's loops.
@@ -178,6 +210,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("flows", c.Flows),
 		slog.String("graph", c.WhatsApp.GraphURL+"/"+c.WhatsApp.GraphVersion),
 		slog.Int("campaign_numbers", campaign),
+		slog.Int("campaigns", len(c.Campaigns)),
 		slog.String("default_policy", string(c.Routing.DefaultPolicy)),
 	)
 }

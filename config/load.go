@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/wasla/wasla/flows"
 )
 
 // Load reads and validates the configuration file at path, expanding ${VAR} from the
@@ -264,7 +266,9 @@ func (p *parser) parse(data []byte) *Config {
 		},
 	}
 	var numbersKey, whatsappKey *yaml.Node
-	var policyNodes []policyUse
+	var numNodes []numberNodes
+	var defaultPolicyNode *yaml.Node
+	var campNodes []campaignNodes
 	seen := p.mapping(root, "the configuration", map[string]func(k, v *yaml.Node){
 		"listen": func(_, v *yaml.Node) {
 			s := p.str(v, "listen")
@@ -313,10 +317,13 @@ func (p *parser) parse(data []byte) *Config {
 		},
 		"numbers": func(k, v *yaml.Node) {
 			numbersKey = k
-			policyNodes = p.numbers(v, cfg)
+			numNodes = p.numbers(v, cfg)
 		},
 		"routing": func(_, v *yaml.Node) {
-			policyNodes = append(policyNodes, p.routing(v, &cfg.Routing)...)
+			defaultPolicyNode = p.routing(v, &cfg.Routing)
+		},
+		"campaigns": func(_, v *yaml.Node) {
+			campNodes = p.campaigns(v, cfg)
 		},
 		"limits": func(_, v *yaml.Node) {
 			p.limits(v, &cfg.Limits)
@@ -343,12 +350,8 @@ func (p *parser) parse(data []byte) *Config {
 	} else {
 		p.checkInbox(numbersKey, cfg.Numbers)
 	}
-	p.checkBridge(cfg, policyNodes)
-	for i := range cfg.Numbers {
-		if cfg.Numbers[i].Role == RoleCampaign && cfg.Numbers[i].Policy == "" {
-			cfg.Numbers[i].Policy = cfg.Routing.DefaultPolicy
-		}
-	}
+	p.checkCampaignNames(cfg, numNodes, campNodes)
+	p.settlePolicies(cfg, numNodes, campNodes, defaultPolicyNode)
 	return cfg
 }
 
@@ -396,23 +399,25 @@ func (p *parser) whatsapp(v *yaml.Node, w *WhatsApp) {
 	})
 }
 
-// policyUse is a place where a routing policy is chosen, for the bridge template check.
-type policyUse struct {
-	node   *yaml.Node
-	policy Policy
-	// isDefault marks routing.default_policy, which counts only when a campaign number
-	// has no policy of its own.
-	isDefault bool
+// numberNodes are the nodes of one number's routing keys (nil when absent), parallel to
+// Config.Numbers, for diagnostics that concern routing.
+type numberNodes struct {
+	policy, campaign *yaml.Node
+}
+
+// campaignNodes are the nodes of one campaigns entry, parallel to Config.Campaigns.
+type campaignNodes struct {
+	key, policy *yaml.Node
 }
 
 var digits = regexp.MustCompile(`^[0-9]+$`)
 
-func (p *parser) numbers(v *yaml.Node, cfg *Config) []policyUse {
+func (p *parser) numbers(v *yaml.Node, cfg *Config) []numberNodes {
 	if v.Kind != yaml.SequenceNode {
 		p.errorf(v, "numbers must be a list of business numbers, found %s", kindName(v))
 		return nil
 	}
-	var uses []policyUse
+	var nodes []numberNodes
 	ids := map[string]int{}
 	firstInbox := 0
 	for i, item := range v.Content {
@@ -456,7 +461,7 @@ func (p *parser) numbers(v *yaml.Node, cfg *Config) []policyUse {
 			},
 			"policy": func(_, v *yaml.Node) {
 				policyNode = v
-				n.Policy = Policy(p.oneOf(v, what+".policy", string(PolicyLink), string(PolicyBridge), string(PolicyHold)))
+				n.Policy = Policy(p.oneOf(v, what+".policy", policies...))
 			},
 		})
 		if item.Kind != yaml.MappingNode {
@@ -492,12 +497,10 @@ func (p *parser) numbers(v *yaml.Node, cfg *Config) []policyUse {
 				p.errorf(campaignNode, "%s: campaign applies to campaign numbers only", what)
 			}
 		}
-		if n.Role == RoleCampaign && policyNode != nil && n.Policy != "" {
-			uses = append(uses, policyUse{node: policyNode, policy: n.Policy})
-		}
 		cfg.Numbers = append(cfg.Numbers, n)
+		nodes = append(nodes, numberNodes{policy: policyNode, campaign: campaignNode})
 	}
-	return uses
+	return nodes
 }
 
 // checkInbox requires an inbox number; numbers reports a second one.
@@ -510,25 +513,157 @@ func (p *parser) checkInbox(key *yaml.Node, numbers []Number) {
 	p.errorf(key, "numbers: no number has role inbox; exactly one number must be the central inbox")
 }
 
-func (p *parser) routing(v *yaml.Node, r *Routing) []policyUse {
-	var uses []policyUse
+var policies = []string{string(PolicyLink), string(PolicyBridge), string(PolicyHold)}
+
+// routing reads the routing section and returns the default_policy node (nil when absent).
+func (p *parser) routing(v *yaml.Node, r *Routing) *yaml.Node {
+	var def *yaml.Node
 	p.mapping(v, "routing", map[string]func(k, v *yaml.Node){
 		"default_policy": func(_, v *yaml.Node) {
-			if s := p.oneOf(v, "routing.default_policy", string(PolicyLink), string(PolicyBridge), string(PolicyHold)); s != "" {
+			if s := p.oneOf(v, "routing.default_policy", policies...); s != "" {
 				r.DefaultPolicy = Policy(s)
-				uses = append(uses, policyUse{node: v, policy: r.DefaultPolicy, isDefault: true})
+				def = v
 			}
 		},
-		"link_text": func(_, v *yaml.Node) {
-			r.LinkText = p.str(v, "routing.link_text")
-			if r.LinkText != "" && !strings.Contains(r.LinkText, "{link}") {
-				p.errorf(v, "routing.link_text must contain {link}, which becomes the wa.me link to the inbox number")
-			}
-		},
+		"link_text":       func(_, v *yaml.Node) { r.LinkText = p.linkText(v, "routing.link_text") },
+		"link_prefill":    func(_, v *yaml.Node) { r.LinkPrefill = p.str(v, "routing.link_prefill") },
 		"bridge_template": func(_, v *yaml.Node) { r.BridgeTemplate = p.template(v, "routing.bridge_template") },
 		"window_template": func(_, v *yaml.Node) { r.WindowTemplate = p.template(v, "routing.window_template") },
 	})
-	return uses
+	return def
+}
+
+func (p *parser) linkText(v *yaml.Node, what string) string {
+	s := p.str(v, what)
+	if s != "" && !strings.Contains(s, "{link}") {
+		p.errorf(v, "%s must contain {link}, which becomes the wa.me link to the inbox number", what)
+	}
+	return s
+}
+
+// campaigns reads the campaigns section: a mapping of campaign name to the routing keys
+// that campaign overrides.
+func (p *parser) campaigns(v *yaml.Node, cfg *Config) []campaignNodes {
+	if v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
+		return nil
+	}
+	if v.Kind != yaml.MappingNode {
+		p.errorf(v, "campaigns must be a mapping of campaign names to their routing, found %s", kindName(v))
+		return nil
+	}
+	var nodes []campaignNodes
+	lines := map[string]int{}
+	for i := 0; i+1 < len(v.Content); i += 2 {
+		k, body := v.Content[i], v.Content[i+1]
+		name := p.str(k, "a campaign name")
+		if name == "" {
+			p.errorf(k, "a campaign name is empty")
+			continue
+		}
+		if first, dup := lines[name]; dup {
+			p.errorf(k, "campaign `%s` appears twice in campaigns; the first is at line %d", name, first)
+			continue
+		}
+		lines[name] = k.Line
+		what := "campaigns." + name
+		c := Campaign{Name: name, Line: k.Line}
+		cn := campaignNodes{key: k}
+		p.mapping(body, what, map[string]func(k, v *yaml.Node){
+			"policy": func(_, v *yaml.Node) {
+				if s := p.oneOf(v, what+".policy", policies...); s != "" {
+					c.Policy = Policy(s)
+					cn.policy = v
+				}
+			},
+			"link_text":       func(_, v *yaml.Node) { c.LinkText = p.linkText(v, what+".link_text") },
+			"link_prefill":    func(_, v *yaml.Node) { c.LinkPrefill = p.str(v, what+".link_prefill") },
+			"bridge_template": func(_, v *yaml.Node) { c.BridgeTemplate = p.template(v, what+".bridge_template") },
+			"window_template": func(_, v *yaml.Node) { c.WindowTemplate = p.template(v, what+".window_template") },
+		})
+		cfg.Campaigns = append(cfg.Campaigns, c)
+		nodes = append(nodes, cn)
+	}
+	return nodes
+}
+
+// checkCampaignNames reports a campaigns entry that no number sends (a policy that would
+// never apply, most often a misspelt name) and, beside it, the number whose campaign name
+// is probably the misspelling.
+func (p *parser) checkCampaignNames(cfg *Config, nums []numberNodes, camps []campaignNodes) {
+	sent := map[string]bool{}
+	var names []string
+	for _, n := range cfg.Numbers {
+		if n.Role == RoleCampaign && n.Campaign != "" && !sent[n.Campaign] {
+			sent[n.Campaign] = true
+			names = append(names, n.Campaign)
+		}
+	}
+	var orphans []string
+	for i, c := range cfg.Campaigns {
+		if sent[c.Name] {
+			continue
+		}
+		orphans = append(orphans, c.Name)
+		p.errorf(camps[i].key, "campaigns: no campaign number sends campaign `%s` (a number names its campaign with `campaign:`)%s", c.Name, didYouMean(c.Name, names))
+	}
+	for i, n := range cfg.Numbers {
+		if n.Role != RoleCampaign || n.Campaign == "" || i >= len(nums) || nums[i].campaign == nil {
+			continue
+		}
+		if _, ok := cfg.Campaign(n.Campaign); ok {
+			continue
+		}
+		if s := flows.Suggest(n.Campaign, orphans); s != "" {
+			c, _ := cfg.Campaign(s)
+			p.errorf(nums[i].campaign, "numbers[%d].campaign `%s` is not in campaigns; did you mean `%s` (line %d)?", i, n.Campaign, s, c.Line)
+		}
+	}
+}
+
+// settlePolicies fills each campaign number's Policy (its own, else its campaign's, else
+// routing.default_policy) and requires a bridge template wherever bridge is chosen,
+// reporting the missing template once at the key that chose bridge.
+func (p *parser) settlePolicies(cfg *Config, nums []numberNodes, camps []campaignNodes, defNode *yaml.Node) {
+	reported := map[*yaml.Node]bool{}
+	for i := range cfg.Numbers {
+		n := &cfg.Numbers[i]
+		if n.Role != RoleCampaign {
+			continue
+		}
+		camp, _ := cfg.Campaign(n.Campaign)
+		var chose *yaml.Node
+		switch {
+		case n.Policy != "":
+			if i < len(nums) {
+				chose = nums[i].policy
+			}
+		case camp.Policy != "":
+			n.Policy = camp.Policy
+			for j, c := range cfg.Campaigns {
+				if c.Name == camp.Name {
+					chose = camps[j].policy
+				}
+			}
+		default:
+			n.Policy = cfg.Routing.DefaultPolicy
+			chose = defNode
+		}
+		if n.Policy != PolicyBridge || camp.BridgeTemplate.IsSet() || cfg.Routing.BridgeTemplate.IsSet() {
+			continue
+		}
+		if chose == nil { // bridge by default without a default_policy key cannot happen
+			continue
+		}
+		if reported[chose] {
+			continue
+		}
+		reported[chose] = true
+		where := "routing.bridge_template"
+		if n.Campaign != "" && chose != defNode {
+			where += " or campaigns." + n.Campaign + ".bridge_template"
+		}
+		p.errorf(chose, "policy bridge needs a bridge template, the approved template the inbox number opens the conversation with: set %s", where)
+	}
 }
 
 func (p *parser) template(v *yaml.Node, what string) Template {
@@ -555,24 +690,6 @@ func (p *parser) template(v *yaml.Node, what string) Template {
 		}
 	}
 	return t
-}
-
-// checkBridge requires routing.bridge_template when any campaign number routes by bridge.
-func (p *parser) checkBridge(cfg *Config, uses []policyUse) {
-	if cfg.Routing.BridgeTemplate.IsSet() {
-		return
-	}
-	defaultUsed := false
-	for _, n := range cfg.Numbers {
-		if n.Role == RoleCampaign && n.Policy == "" {
-			defaultUsed = true
-		}
-	}
-	for _, u := range uses {
-		if u.policy == PolicyBridge && (!u.isDefault || defaultUsed) {
-			p.errorf(u.node, "policy bridge needs routing.bridge_template: the approved template the inbox number opens the conversation with")
-		}
-	}
 }
 
 func (p *parser) limits(v *yaml.Node, l *Limits) {

@@ -78,6 +78,9 @@ func TestParseExampleFile(t *testing.T) {
 	if !cfg.Routing.BridgeTemplate.IsSet() || cfg.Routing.WindowTemplate.Name != "follow_up" {
 		t.Errorf("routing = %+v", cfg.Routing)
 	}
+	if c, ok := cfg.Campaign("ramadan_offers"); !ok || c.Policy != PolicyBridge || c.BridgeTemplate.Name != "continue_ramadan" {
+		t.Errorf("campaigns = %+v", cfg.Campaigns)
+	}
 }
 
 func load(t *testing.T, path string, vars map[string]string) (*Config, error) {
@@ -204,7 +207,7 @@ routing:
 				"c.yaml:4:5: numbers[0]: missing key `display` (the number as users see it, such as +966 50 123 4567)\n" +
 				"c.yaml:4:5: numbers[0]: missing key `waba` (the WhatsApp Business Account id)\n" +
 				"c.yaml:4:5: numbers[0]: missing key `token` (the Graph API access token)\n" +
-				"c.yaml:6:13: policy bridge needs routing.bridge_template: the approved template the inbox number opens the conversation with",
+				"c.yaml:6:13: policy bridge needs a bridge template, the approved template the inbox number opens the conversation with: set routing.bridge_template",
 		},
 		{
 			name: "inbox with campaign keys, bad types",
@@ -304,5 +307,157 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	}
 	if cfg.WhatsApp.AppSecret.Reveal() != "app-SECRET-value" {
 		t.Errorf("Reveal = %q", cfg.WhatsApp.AppSecret.Reveal())
+	}
+}
+
+// campaignNumbers is minimal with two campaign numbers: 1002 sends ramadan, 1003 sends
+// summer.
+const campaignNumbers = minimal + `  - {id: "1002", display: "+966 50 000 0002", role: campaign, waba: "2002", token: T, campaign: ramadan}
+  - {id: "1003", display: "+966 50 000 0003", role: campaign, waba: "2002", token: T, campaign: summer}
+`
+
+func TestParseCampaignsChoosePolicies(t *testing.T) {
+	tests := []struct {
+		name string
+		src  string
+		want map[string]Policy // number id → settled policy
+	}{
+		{
+			name: "routing default only",
+			src:  campaignNumbers + "routing: {default_policy: hold}\n",
+			want: map[string]Policy{"1002": PolicyHold, "1003": PolicyHold},
+		},
+		{
+			name: "campaign beats default",
+			src: campaignNumbers + `routing: {default_policy: hold}
+campaigns:
+  ramadan:
+    policy: bridge
+    bridge_template: {name: hello_main, language: ar}
+`,
+			want: map[string]Policy{"1002": PolicyBridge, "1003": PolicyHold},
+		},
+		{
+			name: "number beats campaign",
+			src: strings.Replace(campaignNumbers, "campaign: ramadan}", "campaign: ramadan, policy: link}", 1) + `campaigns:
+  ramadan: {policy: hold}
+`,
+			want: map[string]Policy{"1002": PolicyLink, "1003": PolicyLink},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := Parse("c.yaml", []byte(tt.src), nil)
+			if err != nil {
+				t.Fatalf("Parse:\n%v", err)
+			}
+			for _, n := range cfg.Numbers[1:] {
+				if n.Policy != tt.want[n.ID] {
+					t.Errorf("number %s policy = %q, want %q", n.ID, n.Policy, tt.want[n.ID])
+				}
+			}
+		})
+	}
+}
+
+func TestParseCampaignFields(t *testing.T) {
+	src := campaignNumbers + `campaigns:
+  ramadan:
+    policy: link
+    link_text: "Ramadan offers continue here: {link}"
+    link_prefill: Ramadan
+    bridge_template: {name: hello_main, language: ar, params: [Ramadan]}
+    window_template: {name: ramadan_follow_up, language: en_US}
+  summer: {}
+`
+	cfg, err := Parse("c.yaml", []byte(src), nil)
+	if err != nil {
+		t.Fatalf("Parse:\n%v", err)
+	}
+	want := []Campaign{
+		{
+			Name: "ramadan", Policy: PolicyLink, LinkText: "Ramadan offers continue here: {link}", LinkPrefill: "Ramadan",
+			BridgeTemplate: Template{Name: "hello_main", Language: "ar", Params: []string{"Ramadan"}},
+			WindowTemplate: Template{Name: "ramadan_follow_up", Language: "en_US"},
+			Line:           14,
+		},
+		{Name: "summer", Line: 20},
+	}
+	if got, w := fmt.Sprintf("%+v", cfg.Campaigns), fmt.Sprintf("%+v", want); got != w {
+		t.Errorf("campaigns =\n%s\nwant\n%s", got, w)
+	}
+	if c, ok := cfg.Campaign("summer"); !ok || c.Name != "summer" {
+		t.Errorf("Campaign(summer) = %+v, %v", c, ok)
+	}
+	if _, ok := cfg.Campaign("winter"); ok {
+		t.Error("Campaign(winter) found")
+	}
+}
+
+// TestParseCampaignErrors asserts the campaigns section's diagnostics word for word.
+func TestParseCampaignErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		src  string
+		want string
+	}{
+		{
+			// Either name may be the misspelt one, so both places are shown.
+			name: "misspelt on the campaign side",
+			src:  campaignNumbers + "campaigns:\n  ramadn: {policy: hold}\n",
+			want: "c.yaml:11:97: numbers[1].campaign `ramadan` is not in campaigns; did you mean `ramadn` (line 14)?\n" +
+				"c.yaml:14:3: campaigns: no campaign number sends campaign `ramadn` (a number names its campaign with `campaign:`); did you mean `ramadan`?",
+		},
+		{
+			name: "misspelt on the number side",
+			src:  strings.Replace(campaignNumbers, "campaign: summer", "campaign: sumer", 1) + "campaigns:\n  summer: {policy: hold}\n",
+			want: "c.yaml:12:97: numbers[2].campaign `sumer` is not in campaigns; did you mean `summer` (line 14)?\n" +
+				"c.yaml:14:3: campaigns: no campaign number sends campaign `summer` (a number names its campaign with `campaign:`); did you mean `sumer`?",
+		},
+		{
+			name: "bad values",
+			src: campaignNumbers + `campaigns:
+  ramadan:
+    policy: brige
+    link_text: "no link here"
+    window_template: {language: ar}
+    color: red
+  ramadan: {}
+`,
+			want: "c.yaml:15:13: campaigns.ramadan.policy must be `link`, `bridge` or `hold`, found \"brige\"; did you mean `bridge`?\n" +
+				"c.yaml:16:16: campaigns.ramadan.link_text must contain {link}, which becomes the wa.me link to the inbox number\n" +
+				"c.yaml:17:22: campaigns.ramadan.window_template: missing key `name` (the approved template's name)\n" +
+				"c.yaml:18:5: unknown key `color` in campaigns.ramadan\n" +
+				"c.yaml:19:3: campaign `ramadan` appears twice in campaigns; the first is at line 14",
+		},
+		{
+			name: "bridge without a template, from the campaign",
+			src:  campaignNumbers + "campaigns:\n  ramadan: {policy: bridge}\n",
+			want: "c.yaml:14:21: policy bridge needs a bridge template, the approved template the inbox number opens the conversation with: set routing.bridge_template or campaigns.ramadan.bridge_template",
+		},
+		{
+			name: "bridge by default, one campaign has its template",
+			src: campaignNumbers + `routing: {default_policy: bridge}
+campaigns:
+  ramadan: {bridge_template: {name: hello_main, language: ar}}
+`,
+			want: "c.yaml:13:27: policy bridge needs a bridge template, the approved template the inbox number opens the conversation with: set routing.bridge_template",
+		},
+		{
+			name: "not a mapping",
+			src:  campaignNumbers + "campaigns: [ramadan]\n",
+			want: "c.yaml:13:12: campaigns must be a mapping of campaign names to their routing, found a list",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := Parse("c.yaml", []byte(tt.src), nil)
+			if err == nil {
+				t.Fatalf("Parse succeeded: %+v", cfg)
+			}
+			if got := err.Error(); got != tt.want {
+				t.Errorf("diagnostics:\n%s\nwant:\n%s", got, tt.want)
+			}
+		})
 	}
 }

@@ -174,7 +174,7 @@ func TestServeConversation(t *testing.T) {
 	} {
 		eventually(t, series, func() bool { return e.metric(t, series) == want })
 	}
-	if e.metric(t, `wasla_window_refusals_total{number="`+inboxID+`",reason="24-hour window closed; a template was sent, waiting for the contact to write"}`) < 1 {
+	if e.metric(t, `wasla_window_refusals_total{number="`+inboxID+`",reason="window_template_sent"}`) < 1 {
 		_, body := e.p.get("/metrics")
 		t.Errorf("no window refusal counted:\n%s", grepLines(body, "refusal"))
 	}

@@ -94,7 +94,7 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 	}
 
 	metrics := NewMetrics()
-	router, err := routing.New(reg, routingOptions(cfg, routingObserver{metrics}))
+	router, err := routing.New(reg, routingOptions(cfg, routingObserver{metrics, log}))
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: routing: %w", cfg.File, err)
 	}
@@ -219,16 +219,33 @@ func template(t config.Template) *chat.Template {
 	return &chat.Template{Name: t.Name, Language: t.Language, Params: slices.Clone(t.Params)}
 }
 
+// routingOptions turns the routing section into the router's default policy and each
+// campaigns entry into its campaign's policy. Kinds travel on the numbers: the
+// configuration settled every campaign number's policy.
 func routingOptions(cfg *config.Config, obs routing.Observer) routing.Options {
-	return routing.Options{
+	opts := routing.Options{
 		Default: routing.Policy{
 			Kind:     numbers.Policy(cfg.Routing.DefaultPolicy),
 			LinkText: cfg.Routing.LinkText,
+			Prefill:  cfg.Routing.LinkPrefill,
 			Bridge:   template(cfg.Routing.BridgeTemplate),
 			Fallback: template(cfg.Routing.WindowTemplate),
 		},
 		Observer: obs,
 	}
+	if len(cfg.Campaigns) > 0 {
+		opts.Campaigns = make(map[string]routing.Policy, len(cfg.Campaigns))
+		for _, c := range cfg.Campaigns {
+			opts.Campaigns[c.Name] = routing.Policy{
+				Kind:     numbers.Policy(c.Policy),
+				LinkText: c.LinkText,
+				Prefill:  c.LinkPrefill,
+				Bridge:   template(c.BridgeTemplate),
+				Fallback: template(c.WindowTemplate),
+			}
+		}
+	}
+	return opts
 }
 
 // redisPinger is the readiness check of a go-redis client.
@@ -269,11 +286,19 @@ func (m markReader) MarkRead(ctx context.Context, number chat.NumberID, messageI
 	return m.s.MarkRead(ctx, number, messageID, false)
 }
 
-// routingObserver counts the router's refusals and invitations.
-type routingObserver struct{ m *Metrics }
+// routingObserver counts the router's refusals and invitations, and logs each refusal:
+// a reply that is not sent must be visible to the operator, not only in the history.
+type routingObserver struct {
+	m   *Metrics
+	log *slog.Logger
+}
 
-func (o routingObserver) Refused(number chat.NumberID, reason string) { o.m.Refused(number, reason) }
-func (o routingObserver) Invited(number chat.NumberID, kind string)   { o.m.Invited(number, kind) }
+func (o routingObserver) Refused(number chat.NumberID, reason string) {
+	o.m.Refused(number, reason)
+	o.log.Info("reply not sent", slog.String("number", string(number)), slog.String("reason", reason))
+}
+
+func (o routingObserver) Invited(number chat.NumberID, kind string) { o.m.Invited(number, kind) }
 
 // sendObserver counts the sender's outcomes.
 type sendObserver struct{ m *Metrics }

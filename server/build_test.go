@@ -3,13 +3,25 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/wasla/wasla/channels/whatsapp"
+	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/config"
 	"github.com/wasla/wasla/internal/syncbuf"
+	"github.com/wasla/wasla/routing"
 )
 
 func buildConfig(t *testing.T, numbers string) *config.Config {
@@ -63,5 +75,123 @@ func TestBuildWarnsAboutEmbeddedStoreAndSharedAccount(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("log lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestBuildRoutesByCampaign runs a built server end to end: a reply to a campaign number
+// whose campaigns entry chooses bridge leaves as that campaign's bridge template from the
+// inbox number, where the routing default (link) would have sent a link from the
+// campaign number.
+func TestBuildRoutesByCampaign(t *testing.T) {
+	var mu sync.Mutex
+	var sent []string // "<phone number id> <request body>"
+	graph := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		sent = append(sent, strings.TrimPrefix(r.URL.Path, "/v25.0/")+" "+string(b))
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"messaging_product":"whatsapp","contacts":[{"input":"16505551234","wa_id":"16505551234"}],"messages":[{"id":"wamid.out1"}]}`)
+	}))
+	defer graph.Close()
+
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "flows"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "flows", "hello.yaml"), []byte(goodFlow), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src := `flows: flows
+whatsapp: {app_secret: a, verify_token: b, graph_url: ` + graph.URL + `}
+numbers:
+  - {id: "1", display: "+966 50 000 0001", role: inbox, waba: "10", token: t1}
+  - {id: "2", display: "+966 50 000 0002", role: campaign, waba: "20", token: t2, campaign: ramadan}
+routing:
+  default_policy: link
+campaigns:
+  ramadan:
+    policy: bridge
+    bridge_template: {name: ramadan_continue, language: ar}
+limits: {refresh_interval: 0, reload_interval: 0}
+`
+	cfg, err := config.Parse(filepath.Join(dir, "wasla.yaml"), []byte(src), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, closeFn, err := Build(context.Background(), cfg, BuildOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeFn()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	runErr := make(chan error, 1)
+	go func() { runErr <- srv.Run(ctx, ln) }()
+	defer func() {
+		cancel()
+		if err := <-runErr; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+
+	// Sent now, so the campaign number's 24-hour window is open and the link policy
+	// could answer from it.
+	body := strings.NewReplacer(`"106540352242922"`, `"2"`, "Does it come in another color?", "hello",
+		`"1749416383"`, fmt.Sprintf("%q", strconv.FormatInt(time.Now().Unix(), 10))).Replace(string(sample(t, "text.json")))
+	req, _ := http.NewRequest(http.MethodPost, "http://"+ln.Addr().String()+"/webhook", strings.NewReader(body))
+	req.Header.Set(whatsapp.SignatureHeader, whatsapp.Sign("a", []byte(body)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST /webhook = %d", resp.StatusCode)
+	}
+
+	deadline := time.Now().Add(10 * time.Second)
+	var got []string
+	for time.Now().Before(deadline) {
+		mu.Lock()
+		got = slices.Clone(sent)
+		mu.Unlock()
+		if len(got) > 0 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if len(got) != 1 {
+		t.Fatalf("Graph API requests = %q, want one", got)
+	}
+	if !strings.HasPrefix(got[0], "1/messages ") || !strings.Contains(got[0], `"type":"template"`) || !strings.Contains(got[0], `"name":"ramadan_continue"`) {
+		t.Errorf("sent %s\nwant the ramadan_continue template from the inbox number 1", got[0])
+	}
+}
+
+func TestRoutingOptionsCarryCampaigns(t *testing.T) {
+	cfg := buildConfig(t, `  - {id: "1", display: "+966 50 000 0001", role: inbox, waba: "10", token: t}
+  - {id: "2", display: "+966 50 000 0002", role: campaign, waba: "20", token: t, campaign: ramadan}
+routing:
+  link_prefill: Hello
+  window_template: {name: follow_up, language: ar}
+campaigns:
+  ramadan:
+    policy: hold
+    link_text: "Ramadan: {link}"
+    link_prefill: Ramadan
+    window_template: {name: ramadan_follow_up, language: ar, params: [x]}
+`)
+	opts := routingOptions(cfg, nil)
+	got := fmt.Sprintf("default %+v %+v; ramadan %+v %+v", opts.Default, *opts.Default.Fallback, opts.Campaigns["ramadan"], *opts.Campaigns["ramadan"].Fallback)
+	want := fmt.Sprintf("default %+v %+v; ramadan %+v %+v",
+		routing.Policy{Kind: "link", Prefill: "Hello", Fallback: opts.Default.Fallback}, chat.Template{Name: "follow_up", Language: "ar"},
+		routing.Policy{Kind: "hold", LinkText: "Ramadan: {link}", Prefill: "Ramadan", Fallback: opts.Campaigns["ramadan"].Fallback},
+		chat.Template{Name: "ramadan_follow_up", Language: "ar", Params: []string{"x"}})
+	if got != want {
+		t.Errorf("routing options:\n%s\nwant:\n%s", got, want)
 	}
 }

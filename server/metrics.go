@@ -11,7 +11,32 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/wasla/wasla/chat"
+	"github.com/wasla/wasla/routing"
+	"github.com/wasla/wasla/sending"
 )
+
+// reasonLabels turn the router's and the sender's refusal reasons, sentences written for
+// the history, into short label values that a PromQL selector can name.
+var reasonLabels = map[string]string{
+	routing.ReasonWaitingInbox:  "waiting_inbox",
+	routing.ReasonWaitingBridge: "waiting_bridge",
+	routing.ReasonWindowWaiting: "window_template_sent",
+	routing.ReasonWindowClosed:  "window_closed",
+	routing.ReasonNoBridge:      "no_template",
+	routing.ReasonNoNumber:      "no_usable_number",
+	sending.ReasonUnknownNumber: "unknown_number",
+	sending.ReasonUnusable:      "number_unusable",
+	sending.ReasonThrottled:     "throttled",
+}
+
+// reasonLabel returns the label value of a refusal reason; a reason without one (a newer
+// reason this table lacks) is kept as it is rather than lost.
+func reasonLabel(reason string) string {
+	if l, ok := reasonLabels[reason]; ok {
+		return l
+	}
+	return reason
+}
 
 // Metrics are the server's Prometheus metrics on a registry of their own (no global
 // registry: two servers in one test process do not collide). All methods are safe for
@@ -66,11 +91,11 @@ func NewMetrics() *Metrics {
 	}, []string{"number", "status"})
 	m.refusals = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "wasla_window_refusals_total",
-		Help: "Replies the router refused instead of sending (24-hour window closed, waiting for the contact on the inbox number), by number and reason.",
+		Help: "Replies the router did not send, by number and reason: window_closed, window_template_sent, waiting_inbox, waiting_bridge, no_template, no_usable_number.",
 	}, []string{"number", "reason"})
 	m.sendRefusals = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "wasla_send_refusals_total",
-		Help: "Replies the sender did not send (number unknown, restricted or banned, throughput used up), by number and reason.",
+		Help: "Replies the sender did not send, by number and reason: number_unusable (restricted or banned), throttled, unknown_number.",
 	}, []string{"number", "reason"})
 	m.invitations = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "wasla_routing_invitations_total",
@@ -119,13 +144,13 @@ func (m *Metrics) SendError(number chat.NumberID, code int) {
 
 // SendRefused counts a reply the sender did not send.
 func (m *Metrics) SendRefused(number chat.NumberID, reason string) {
-	m.sendRefusals.WithLabelValues(string(number), reason).Inc()
+	m.sendRefusals.WithLabelValues(string(number), reasonLabel(reason)).Inc()
 }
 
 // Refused counts a reply the router refused instead of sending (window closed, waiting for
 // the contact on the inbox number).
 func (m *Metrics) Refused(number chat.NumberID, reason string) {
-	m.refusals.WithLabelValues(string(number), reason).Inc()
+	m.refusals.WithLabelValues(string(number), reasonLabel(reason)).Inc()
 }
 
 // Invited counts a reply replaced by an invitation to the inbox number.
@@ -163,7 +188,7 @@ var (
 		"Quality rating of each business number (value 1 on the current rating).",
 		[]string{"number", "role", "quality"}, nil)
 	stateDesc = prometheus.NewDesc("wasla_number_state",
-		"State of each business number (value 1 on the current state): CONNECTED, FLAGGED, RESTRICTED, BANNED, ...",
+		"State of each business number (value 1 on the current state): active, flagged, restricted, banned.",
 		[]string{"number", "role", "state"}, nil)
 )
 

@@ -18,6 +18,8 @@ import (
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/flows"
 	"github.com/wasla/wasla/internal/syncbuf"
+	"github.com/wasla/wasla/routing"
+	"github.com/wasla/wasla/sending"
 )
 
 const (
@@ -286,7 +288,8 @@ func TestMetricsContent(t *testing.T) {
 	r.post(t, []byte("{}"), "sha256=00")
 	r.srv.metrics.Outbound("106540352242922", chat.KindText)
 	r.srv.metrics.SendError("2002", 131048)
-	r.srv.metrics.Refused("106540352242922", "window closed")
+	r.srv.metrics.Refused("106540352242922", routing.ReasonWindowClosed)
+	r.srv.metrics.SendRefused("2002", sending.ReasonUnusable)
 	code, metrics := r.get(t, "/metrics")
 	if code != 200 {
 		t.Fatalf("/metrics = %d", code)
@@ -297,7 +300,8 @@ func TestMetricsContent(t *testing.T) {
 		`wasla_inbound_messages_total{number="106540352242922",type="button_reply"} 1`,
 		`wasla_outbound_messages_total{number="106540352242922",type="text"} 1`,
 		`wasla_whatsapp_errors_total{code="131048",number="2002",source="send"} 1`,
-		`wasla_window_refusals_total{number="106540352242922",reason="window closed"} 1`,
+		`wasla_window_refusals_total{number="106540352242922",reason="window_closed"} 1`,
+		`wasla_send_refusals_total{number="2002",reason="number_unusable"} 1`,
 		`wasla_webhook_requests_total{code="200",method="POST"} 3`,
 		`wasla_webhook_requests_total{code="401",method="POST"} 1`,
 		`wasla_webhook_duration_seconds_count 4`,

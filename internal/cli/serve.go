@@ -48,7 +48,7 @@ func runServe(ctx context.Context, args []string, s Streams) int {
 		return exitFail
 	}
 	log := newLogger(s.Err, cfg.Log)
-	log.Info("starting", slog.Any("config", cfg))
+	log.Info("starting", slog.Int("pid", os.Getpid()), slog.Any("config", cfg))
 	// SIGHUP reloads the flows once the server runs; caught from here on, so that one sent
 	// during start-up does not end the process.
 	hup := make(chan os.Signal, 1)
