@@ -63,6 +63,9 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 	for _, d := range diags {
 		log.Warn(d.String())
 	}
+	for _, w := range campaignTriggerWarnings(set, cfg) {
+		log.Warn(w)
+	}
 
 	client, closeRedis, err := openRedis(ctx, cfg, log)
 	if err != nil {
@@ -318,3 +321,23 @@ var (
 	_ Statuses         = (*sending.Sender)(nil)
 	_ History          = storeHistory{}
 )
+
+// campaignTriggerWarnings names the campaign triggers of set that no configured number
+// sends: a reply carries the campaign of the number it reached, so such a trigger can never
+// match (most often a name spelt differently in the flow and in the config).
+func campaignTriggerWarnings(set *flows.Set, cfg *config.Config) []string {
+	sent := map[string]bool{}
+	for _, n := range cfg.Numbers {
+		if n.Campaign != "" {
+			sent[n.Campaign] = true
+		}
+	}
+	var out []string
+	for _, t := range set.Triggers {
+		if t.Kind == flows.TriggerCampaign && !sent[t.Campaign] {
+			out = append(out, fmt.Sprintf("%s:%d:%d: flow %q answers campaign %q, but no number in the config sends it, so the trigger can never match",
+				t.Pos.File, t.Pos.Line, t.Pos.Col, t.Flow, t.Campaign))
+		}
+	}
+	return out
+}

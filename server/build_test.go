@@ -20,6 +20,7 @@ import (
 	"github.com/wasla/wasla/channels/whatsapp"
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/config"
+	"github.com/wasla/wasla/flows"
 	"github.com/wasla/wasla/internal/syncbuf"
 	"github.com/wasla/wasla/routing"
 )
@@ -193,5 +194,21 @@ campaigns:
 		chat.Template{Name: "ramadan_follow_up", Language: "ar", Params: []string{"x"}})
 	if got != want {
 		t.Errorf("routing options:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestCampaignTriggerWarnings(t *testing.T) {
+	set, diags := flows.ParseFiles(map[string][]byte{
+		"ramadan.yaml": []byte("flow: ramadan\ntriggers: [{campaign: ramadan_offers}]\nsteps:\n  - say: hi\n"),
+		"eid.yaml":     []byte("flow: eid\ntriggers: [{campaign: eid_offer}]\nsteps:\n  - say: hi\n"),
+	})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	cfg := &config.Config{Numbers: []config.Number{{Campaign: "ramadan_offers"}}}
+	got := campaignTriggerWarnings(set, cfg)
+	want := []string{`eid.yaml:2:12: flow "eid" answers campaign "eid_offer", but no number in the config sends it, so the trigger can never match`}
+	if !slices.Equal(got, want) {
+		t.Errorf("warnings:\n got %q\nwant %q", got, want)
 	}
 }
