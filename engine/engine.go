@@ -152,12 +152,17 @@ func (e *Engine) Reset(ctx context.Context, id chat.ContactID) error {
 // AgentReply sends a human agent's message to the contact, through the same routing,
 // window and opt-out rules as the bot's replies, and records it in the contact's history
 // as an agent event naming the agent. It is how an inbox answers a handed-off conversation.
+// A hand-off's return_after counts from the latest agent reply, so the bot never takes a
+// conversation from an agent in the middle of it.
 func (e *Engine) AgentReply(ctx context.Context, id chat.ContactID, agent string, msg chat.Outbound) error {
 	if msg.Kind == "" {
 		msg.Kind = chat.KindText
 	}
 	return e.update(ctx, id, func(r *run) error {
 		r.deliver(msg, chat.EventAgent, agent)
+		if s := r.sess(); s.Mode == ModeHuman && s.ReturnAfter > 0 {
+			r.setTimer(Timer{Kind: TimerReturn, Due: r.now.Add(s.ReturnAfter)})
+		}
 		return nil
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -522,4 +523,74 @@ func TestAgentReplyIsSentAndRecorded(t *testing.T) {
 	if h.state().Session.Mode != engine.ModeBot {
 		t.Error("still in human mode after ReturnToBot")
 	}
+}
+
+// TestReturnAfterCountsFromTheLastAgentReply: the bot takes a handed-off conversation back
+// only when no agent has written for return_after, never from an agent in mid-conversation.
+func TestReturnAfterCountsFromTheLastAgentReply(t *testing.T) {
+	h := newHarness(t, map[string]string{"help.yaml": `flow: help
+triggers: [{keywords: [agent]}, {fallback: true}]
+steps:
+  - if: 'message.folded == "agent"'
+    then: human
+  - end: "bot here"
+  - id: human
+    handoff: {queue: support, return_after: 1h}
+`}, engine.Options{})
+	h.say("agent")
+	h.clk.Advance(50 * time.Minute)
+	if err := h.eng.AgentReply(context.Background(), "966500000001", "agent:huda", chat.Outbound{Text: "hello"}); err != nil {
+		t.Fatal(err)
+	}
+	h.rec.Take()
+	expect(t, "an hour after the hand-off, ten minutes after the agent", h.advance(10*time.Minute))
+	expect(t, "while the agent talks", h.say("thanks"))
+	if h.state().Session.Mode != engine.ModeHuman {
+		t.Fatal("the bot took the conversation from the agent")
+	}
+	expect(t, "an hour after the agent", h.advance(50*time.Minute))
+	if st := h.state().Session; st.Mode != engine.ModeBot || st.ReturnAfter != 0 {
+		t.Fatalf("mode %q, return_after %v an hour after the agent's reply; want bot mode", st.Mode, st.ReturnAfter)
+	}
+	expect(t, "after the return", h.say("hello"), "bot here")
+}
+
+// TestReactionsAreSeenOnlyByWhenTriggers: an emoji on an earlier message answers no
+// question and gets no fallback, but a `when` trigger may answer it.
+func TestReactionsAreSeenOnlyByWhenTriggers(t *testing.T) {
+	files := map[string]string{
+		"help.yaml":   "flow: help\ntriggers: [{fallback: true}]\nsteps:\n  - say: \"help: {{ message.text }}\"\n",
+		"name.yaml":   "flow: name\ntriggers: [{keywords: [name]}]\nsteps:\n  - ask: \"your name?\"\n    save: name\n  - say: \"thanks {{ vars.name }}\"\n",
+		"thumbs.yaml": "flow: thumbs\ntriggers: [{keywords: [\"👍\"]}]\nsteps:\n  - say: keyword\n",
+	}
+	react := func(h *harness, emoji string) []string {
+		h.send(chat.Inbound{Kind: chat.KindReaction, Text: emoji, ContextID: "wamid.out.1"})
+		return texts(h.rec.Take())
+	}
+	t.Run("no fallback, no keyword", func(t *testing.T) {
+		h := newHarness(t, files, engine.Options{})
+		expect(t, "reaction", react(h, "👍"))
+		expect(t, "typed", h.say("👍"), "keyword")
+	})
+	t.Run("no answer", func(t *testing.T) {
+		h := newHarness(t, files, engine.Options{})
+		expect(t, "question", h.say("name"), "your name?")
+		expect(t, "reaction", react(h, "❤️"))
+		expect(t, "answer", h.say("Sara"), "thanks Sara")
+	})
+	t.Run("a when trigger", func(t *testing.T) {
+		files := maps.Clone(files)
+		files["sorry.yaml"] = "flow: sorry\ntriggers: [{when: 'message.kind == \"reaction\" && message.text == \"👎\"'}]\nsteps:\n  - say: \"sorry to hear that\"\n"
+		h := newHarness(t, files, engine.Options{})
+		expect(t, "thumbs down", react(h, "👎"), "sorry to hear that")
+		expect(t, "thumbs up", react(h, "👍"))
+	})
+	t.Run("kept in the history", func(t *testing.T) {
+		h := newHarness(t, files, engine.Options{})
+		react(h, "👍")
+		hist := h.store.History("966500000001")
+		if len(hist) != 1 || hist[0].Kind != chat.EventInbound || hist[0].Inbound.Kind != chat.KindReaction {
+			t.Errorf("history = %+v, want the reaction", hist)
+		}
+	})
 }

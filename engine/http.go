@@ -20,8 +20,9 @@ import (
 const maxHTTPBody = 1 << 20
 
 // callHTTP runs an http step. It reports whether the call succeeded. vars["<save>_status"]
-// holds the answer's HTTP status when one came; on failure vars["<save>_error"] says why
-// and the failure is recorded in the history.
+// holds the answer's HTTP status when one came; on failure vars["<save>"] is removed,
+// vars["<save>_error"] (vars["http_error"] without save) says why and the failure is
+// recorded in the history.
 func (r *run) callHTTP(h *flows.HTTP) bool {
 	s := r.sess()
 	errVar := h.Save + "_error"
@@ -38,6 +39,10 @@ func (r *run) callHTTP(h *flows.HTTP) bool {
 		}
 	}
 	if err != nil {
+		// No answer from an earlier call may pass for this one's.
+		if h.Save != "" {
+			delete(s.Vars, h.Save)
+		}
 		s.Vars[errVar] = err.Error()
 		r.record(chat.Event{Kind: chat.EventError, Flow: s.Flow, Step: s.Step, Detail: err.Error()})
 		r.e.log.Warn("http step failed", slog.String("flow", s.Flow), slog.String("step", s.Step), slog.Any("error", err))
@@ -109,5 +114,5 @@ func (r *run) doHTTP(h *flows.HTTP) (any, int, error) {
 	if err := json.Unmarshal(data, &v); err != nil {
 		return string(data), resp.StatusCode, nil
 	}
-	return v, resp.StatusCode, nil
+	return wholeNumbers(v), resp.StatusCode, nil
 }

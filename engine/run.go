@@ -30,6 +30,7 @@ func (e *Engine) newRun(ctx context.Context, st *State) *run {
 	if st.Session.Vars == nil {
 		st.Session.Vars = map[string]any{}
 	}
+	wholeNumbers(st.Session.Vars)
 	return &run{e: e, ctx: ctx, l: l, st: st, now: e.opts.Clock.Now().In(l.tz)}
 }
 
@@ -125,6 +126,9 @@ func (r *run) receive(in chat.Inbound) error {
 	if c.OptedOut || s.Mode == ModeHuman {
 		return nil // recorded; nobody from the bot answers
 	}
+	if in.Kind == chat.KindReaction {
+		return r.handle(in) // an emoji on an earlier message neither joins nor ends a burst
+	}
 	if w := r.l.set.Settings.BurstWindow; w > 0 && in.Kind == chat.KindText {
 		s.Pending = append(s.Pending, in)
 		first := s.Pending[0].At
@@ -176,6 +180,9 @@ func (r *run) optWords(in chat.Inbound) bool {
 		c.OptedOut, c.OptedOutAt = true, r.now
 		r.record(chat.Event{Kind: chat.EventOptOut, Detail: in.Text})
 		r.endSession()
+		// A hand-off ends too: no agent may write to the contact any more, and after an
+		// opt-in the bot, not a forgotten queue, answers.
+		r.returnToBot("opt-out")
 		r.clearTimers(TimerWait, TimerReturn)
 		r.sess().Pending = nil
 		r.clearTimers(TimerBurst)
@@ -204,6 +211,9 @@ func (r *run) handle(in chat.Inbound) error {
 		}
 	}
 	if s.Await != nil {
+		if in.Kind == chat.KindReaction {
+			return nil // a 👍 on an earlier message answers no question
+		}
 		return r.answer(in)
 	}
 	if t := r.matchTrigger(in, folded); t != nil {
@@ -257,7 +267,7 @@ func (r *run) returnToBot(why string) {
 		return
 	}
 	r.record(chat.Event{Kind: chat.EventReturn, Detail: why + ": " + s.Queue})
-	s.Mode, s.Queue = ModeBot, ""
+	s.Mode, s.Queue, s.ReturnAfter = ModeBot, "", 0
 	r.clearTimers(TimerReturn)
 }
 
@@ -298,6 +308,7 @@ func (r *run) fireDue() error {
 				continue
 			}
 			r.msg, r.steps = nil, 0
+			s.Stack = slices.Clone(t.Stack)
 			if err := r.continueAfter(t.Flow, t.Step); err != nil {
 				return err
 			}

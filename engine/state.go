@@ -80,10 +80,11 @@ type Session struct {
 	Flow        string         `json:"flow,omitempty"` // empty: no flow running
 	Step        string         `json:"step,omitempty"`
 	Vars        map[string]any `json:"vars,omitempty"`
-	Await       *Await         `json:"await,omitempty"` // input the session waits for
-	Mode        Mode           `json:"mode,omitempty"`  // empty means bot
-	Queue       string         `json:"queue,omitempty"` // hand-off queue in human mode
-	Stack       []Frame        `json:"stack,omitempty"` // return points of call steps
+	Await       *Await         `json:"await,omitempty"`        // input the session waits for
+	Mode        Mode           `json:"mode,omitempty"`         // empty means bot
+	Queue       string         `json:"queue,omitempty"`        // hand-off queue in human mode
+	ReturnAfter time.Duration  `json:"return_after,omitempty"` // hand-off's return_after, counted from each agent reply
+	Stack       []Frame        `json:"stack,omitempty"`        // return points of call steps
 	Started     time.Time      `json:"started,omitzero"`
 	LastInbound time.Time      `json:"last_inbound,omitzero"`
 	Pending     []chat.Inbound `json:"pending,omitempty"` // a burst being collected
@@ -131,6 +132,10 @@ type Timer struct {
 	Due  time.Time `json:"due"`
 	Flow string    `json:"flow,omitempty"`
 	Step string    `json:"step,omitempty"`
+	// Stack is the call stack of a wait's flow when it began waiting: the flows the
+	// customer starts meanwhile replace the session's stack, and the wait returns to its
+	// own callers.
+	Stack []Frame `json:"stack,omitempty"`
 }
 
 // NextDue returns the earliest timer's time, or the zero time when there is none.

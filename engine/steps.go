@@ -263,12 +263,10 @@ func (r *run) exec(f *flows.Flow, st *flows.Step) (action, flows.Target, error) 
 		if err != nil {
 			return 0, flows.Target{}, err
 		}
-		got := normalize.Text(fmt.Sprint(v))
-		if v == nil {
-			got = ""
-		}
+		// Written as a template writes it: a stored 1000000 is "1000000", not "1e+06".
+		got := normalize.Text(flows.FormatValue(v))
 		for _, c := range st.Switch.Cases {
-			if normalize.Text(c.Value) == got {
+			if normalize.Text(c.Value) == got { // no allocation: the loader folded it
 				return actJump, c.Goto, nil
 			}
 		}
@@ -282,7 +280,7 @@ func (r *run) exec(f *flows.Flow, st *flows.Step) (action, flows.Target, error) 
 		}
 		return actJump, flows.Target{Flow: st.Call}, nil
 	case flows.StepWait:
-		r.setTimer(Timer{Kind: TimerWait, Due: r.now.Add(st.Wait), Flow: f.Name, Step: st.ID})
+		r.setTimer(Timer{Kind: TimerWait, Due: r.now.Add(st.Wait), Flow: f.Name, Step: st.ID, Stack: slices.Clone(s.Stack)})
 		return actWait, flows.Target{}, nil
 	case flows.StepHandoff:
 		text, err := r.render(st.Handoff.Say)
@@ -292,7 +290,7 @@ func (r *run) exec(f *flows.Flow, st *flows.Step) (action, flows.Target, error) 
 		r.say(text)
 		r.record(chat.Event{Kind: chat.EventHandoff, Flow: f.Name, Step: st.ID, Detail: st.Handoff.Queue})
 		r.endSession()
-		s.Mode, s.Queue = ModeHuman, st.Handoff.Queue
+		s.Mode, s.Queue, s.ReturnAfter = ModeHuman, st.Handoff.Queue, st.Handoff.Return
 		if st.Handoff.Return > 0 {
 			r.setTimer(Timer{Kind: TimerReturn, Due: r.now.Add(st.Handoff.Return)})
 		}
@@ -402,8 +400,11 @@ func (r *run) sendList(l *flows.List) error {
 }
 
 // matchTrigger finds the flow a message starts: the first matching trigger in priority
-// order, or the fallback when none matches.
+// order, or the fallback when none matches. A reaction (an emoji on an earlier message)
+// is seen by `when` triggers only: a 👍 on "your order is on its way" must not get the
+// fallback's "sorry, I did not understand".
 func (r *run) matchTrigger(in chat.Inbound, folded string) *flows.Trigger {
+	reaction := in.Kind == chat.KindReaction
 	// A pressed button or chosen row names its flow by id; its title must not be taken
 	// for a keyword of another flow.
 	if in.ReplyID != "" {
@@ -416,13 +417,16 @@ func (r *run) matchTrigger(in chat.Inbound, folded string) *flows.Trigger {
 	var fallback *flows.Trigger
 	var env *flows.Env
 	for _, t := range r.l.set.Triggers {
+		if reaction && t.Kind != flows.TriggerWhen {
+			continue
+		}
 		switch t.Kind {
 		case flows.TriggerKeywords:
 			if folded != "" && matchKeywords(folded, t.Keywords, t.Match) {
 				return t
 			}
 		case flows.TriggerRegex:
-			if in.Text != "" && t.Regex.MatchString(normalize.Digits(in.Text)) {
+			if in.Text != "" && t.Regex.MatchString(strings.TrimSpace(normalize.Digits(in.Text))) {
 				return t
 			}
 		case flows.TriggerReply:
@@ -524,7 +528,9 @@ func (r *run) answerAsk(f *flows.Flow, st *flows.Step, in chat.Inbound) error {
 		} else {
 			valid = false
 		}
-	case ask.Media:
+	case ask.Media, answer == "":
+		// A text question wants text: a location without a name, or any other reply
+		// without text, is no answer to it.
 		valid = false
 	}
 	if valid && ask.Validate != nil {
@@ -536,18 +542,19 @@ func (r *run) answerAsk(f *flows.Flow, st *flows.Step, in chat.Inbound) error {
 		}
 		valid = ok && err == nil
 	}
-	if valid {
-		var value any = answer
-		if ask.Value != nil {
-			env := r.env()
-			env.Answer = answer
-			v, err := ask.Value.Eval(env)
-			if err != nil {
-				r.fail(err)
-				return nil
-			}
-			value = v
+	var value any = answer
+	if valid && ask.Value != nil {
+		// An answer that cannot be turned into the value ("five" for int(answer)) is
+		// a wrong answer, as one that fails validate is: the customer is asked again.
+		env := r.env()
+		env.Answer = answer
+		v, err := ask.Value.Eval(env)
+		if err != nil {
+			r.e.log.Debug("value failed", slog.Any("error", err))
 		}
+		value, valid = v, err == nil
+	}
+	if valid {
 		s.Vars[ask.Save] = value
 		s.Await = nil
 		r.clearTimers(TimerTimeout)
