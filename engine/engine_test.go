@@ -594,3 +594,19 @@ func TestReactionsAreSeenOnlyByWhenTriggers(t *testing.T) {
 		}
 	})
 }
+
+func TestPressOfATriggeredButtonLeavesAWaitingQuestion(t *testing.T) {
+	h := newHarness(t, map[string]string{
+		"order.yaml": orderFlow,
+		"sales.yaml": "flow: sales\ntriggers: [{button: BUY}]\nsteps:\n  - say: sales flow\n",
+	}, engine.Options{})
+	h.say("order")
+	h.send(chat.Inbound{Kind: chat.KindButtonReply, ReplyID: "BUY", Text: "Buy"})
+	expect(t, "press while asked", texts(h.rec.Take()), "sales flow")
+	if h.state().Session.Await != nil {
+		t.Error("the question still waits")
+	}
+	h.say("order")
+	h.send(chat.Inbound{Kind: chat.KindButtonReply, ReplyID: "UNKNOWN", Text: "123456"})
+	expect(t, "a press no trigger names is an answer", texts(h.rec.Take()), "طلبك 123456")
+}

@@ -214,11 +214,57 @@ func (r *run) handle(in chat.Inbound) error {
 		if in.Kind == chat.KindReaction {
 			return nil // a 👍 on an earlier message answers no question
 		}
+		if t := r.otherReply(in); t != nil {
+			// A button of an earlier message that starts its own flow: the contact
+			// changed their mind, so the question is dropped rather than answered.
+			r.endSession()
+			r.startFlow(t.Flow)
+			return r.jump(flows.Target{Flow: t.Flow})
+		}
 		return r.answer(in)
 	}
 	if t := r.matchTrigger(in, folded); t != nil {
 		r.startFlow(t.Flow)
 		return r.jump(flows.Target{Flow: t.Flow})
+	}
+	return nil
+}
+
+// otherReply returns the button or list trigger that a pressed reply id starts when that
+// id is not one of the choices the session waits for; nil otherwise.
+func (r *run) otherReply(in chat.Inbound) *flows.Trigger {
+	if in.ReplyID == "" {
+		return nil
+	}
+	a := r.sess().Await
+	if f := r.l.set.Flows[a.Flow]; f != nil {
+		if st, _, ok := f.Step(a.Step); ok {
+			for _, c := range choicesOf(st) {
+				if c.ID == in.ReplyID {
+					return nil
+				}
+			}
+		}
+	}
+	for _, t := range r.l.set.Triggers {
+		if t.Kind == flows.TriggerReply && slices.Contains(t.ReplyIDs, in.ReplyID) {
+			return t
+		}
+	}
+	return nil
+}
+
+// choicesOf returns the buttons or list rows of a step, or nil for other kinds.
+func choicesOf(st *flows.Step) []flows.Choice {
+	switch st.Kind {
+	case flows.StepButtons:
+		return st.Buttons.Choices
+	case flows.StepList:
+		var all []flows.Choice
+		for _, sec := range st.List.Sections {
+			all = append(all, sec.Rows...)
+		}
+		return all
 	}
 	return nil
 }

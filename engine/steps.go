@@ -604,18 +604,15 @@ func (r *run) retry(f *flows.Flow, st *flows.Step, max int, onFail flows.Target,
 }
 
 func (r *run) answerChoice(f *flows.Flow, st *flows.Step, in chat.Inbound) error {
-	var choices []flows.Choice
+	choices := choicesOf(st)
 	var save string
 	var b *flows.Buttons
 	var l *flows.List
 	if st.Kind == flows.StepButtons {
 		b = st.Buttons
-		choices, save = b.Choices, b.Save
+		save = b.Save
 	} else {
 		l = st.List
-		for _, sec := range l.Sections {
-			choices = append(choices, sec.Rows...)
-		}
 		save = l.Save
 	}
 	picked := -1

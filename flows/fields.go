@@ -139,7 +139,8 @@ func buildDefinitions() *Definitions {
 		}}
 	}
 
-	// Keys shared by every step; goto and end steps never continue, so they take no next.
+	// Keys shared by every step; goto, end and handoff steps never continue, so they take
+	// no next.
 	idField := &Field{Name: "id", Shape: stepID, Doc: "The step's id, for targets; default <kind>_<n> (n counts from 1)."}
 	nextField := &Field{Name: "next", Shape: target, Doc: "Where to continue after this step instead of the following step."}
 
@@ -208,7 +209,7 @@ func buildDefinitions() *Definitions {
 
 	step := func(kind string, kindShape *Shape, doc string, extra ...*Field) *Shape {
 		fields := []*Field{{Name: kind, Shape: kindShape, Required: true, KindKey: true, Doc: doc}, idField}
-		if kind != "goto" && kind != "end" {
+		if kind != "goto" && kind != "end" && kind != "handoff" {
 			fields = append(fields, nextField)
 		}
 		fields = append(fields, extra...)

@@ -2,6 +2,7 @@ package flows
 
 import (
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -64,6 +65,7 @@ func helpers() []helper {
 		{"within_hours", withinHoursFunc, new(func(time.Time, string) bool), `within_hours(now, "sun-thu 09:00-17:00")`},
 		{"days_between", daysBetweenFunc, new(func(time.Time, time.Time) int), "days_between(from, to)"},
 		{"format_date", formatDateFunc, new(func(time.Time, string) string), `format_date(now, "DD/MM/YYYY")`},
+		{"urlencode", stringFunc("urlencode", url.QueryEscape), new(func(string) string), "urlencode(text)"},
 	}
 }
 

@@ -147,6 +147,7 @@ func TestHelpersInExpressions(t *testing.T) {
 		{"within_hours arabic", `within_hours(now, "الأحد-الخميس ٠٩:٠٠-١٧:٠٠")`, "", true},
 		{"within_hours dynamic spec", `within_hours(now, answer)`, "sun 10:00-10:01", true},
 		{"format_date", `format_date(parse_date(answer), "dddd D MMMM")`, "١/١٢/٢٠٢٦", "Tuesday 1 December"},
+		{"urlencode", `urlencode(answer)`, "جدة & co", "%D8%AC%D8%AF%D8%A9+%26+co"},
 		{"nil reads as empty text", `normalize(vars.missing)`, "", ""},
 		{"numbers read as text", `digits(vars.qty)`, "", "3"},
 	}
