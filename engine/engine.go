@@ -35,6 +35,10 @@ type Options struct {
 // settings allow: almost always a goto loop.
 var ErrStepLimit = errors.New("too many steps without waiting for input")
 
+// ErrDelivery marks a reply that the Sender failed to deliver after the state it belongs
+// to was committed: the conversation moved on, and the failure is the sender's to report.
+var ErrDelivery = errors.New("reply not delivered")
+
 // loaded is a flow set with what the engine derives from it once.
 type loaded struct {
 	set   *flows.Set
@@ -121,11 +125,13 @@ func (e *Engine) RunDue(ctx context.Context) (int, error) {
 			}
 			seen[id] = true
 			fresh++
-			if err := e.update(ctx, id, func(r *run) error { return r.fireDue() }); err != nil {
+			err := e.update(ctx, id, func(r *run) error { return r.fireDue() })
+			if err != nil {
 				errs = append(errs, err)
-				continue
 			}
-			n++
+			if err == nil || errors.Is(err, ErrDelivery) {
+				n++ // the timer fired and its state is stored, even if a reply failed
+			}
 		}
 		if err := errors.Join(errs...); err != nil {
 			return n, err
@@ -209,7 +215,7 @@ func (e *Engine) deliver(ctx context.Context, outs []chat.Outbound) error {
 	var errs []error
 	for _, m := range outs {
 		if err := e.send.Send(ctx, m); err != nil {
-			errs = append(errs, fmt.Errorf("sending %s message: %w", m.Kind, err))
+			errs = append(errs, fmt.Errorf("%w: sending %s message: %w", ErrDelivery, m.Kind, err))
 		}
 	}
 	return errors.Join(errs...)

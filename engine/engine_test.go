@@ -610,3 +610,21 @@ func TestPressOfATriggeredButtonLeavesAWaitingQuestion(t *testing.T) {
 	h.send(chat.Inbound{Kind: chat.KindButtonReply, ReplyID: "UNKNOWN", Text: "123456"})
 	expect(t, "a press no trigger names is an answer", texts(h.rec.Take()), "طلبك 123456")
 }
+
+type failingSender struct{}
+
+func (failingSender) Send(context.Context, chat.Outbound) error { return errors.New("graph api down") }
+
+func TestRunDueCountsATimerWhoseReplyFailed(t *testing.T) {
+	h := newHarness(t, map[string]string{"remind.yaml": "flow: remind\ntriggers: [{keywords: [book]}]\nsteps:\n  - wait: 1h\n  - say: reminder\n"}, engine.Options{})
+	h.say("book")
+	eng := engine.New(h.eng.Flows(), h.store, failingSender{}, engine.Options{Clock: h.clk})
+	h.clk.Advance(time.Hour)
+	n, err := eng.RunDue(context.Background())
+	if n != 1 || !errors.Is(err, engine.ErrDelivery) {
+		t.Fatalf("RunDue = %d, %v; want 1 and ErrDelivery", n, err)
+	}
+	if len(h.store.History("966500000001")) == 0 || h.state().Session.Flow != "" {
+		t.Error("the timer's state was not committed")
+	}
+}

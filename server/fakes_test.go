@@ -80,6 +80,7 @@ type fakeEngine struct {
 	due      int
 	started  chan chat.Inbound
 	gate     chan struct{}
+	err      error // what Receive returns after recording the message
 }
 
 func (e *fakeEngine) Receive(ctx context.Context, in chat.Inbound) error {
@@ -95,7 +96,7 @@ func (e *fakeEngine) Receive(ctx context.Context, in chat.Inbound) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.received = append(e.received, in)
-	return nil
+	return e.err
 }
 
 func (e *fakeEngine) Received() []chat.Inbound {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/wasla/wasla/channels/whatsapp"
 	"github.com/wasla/wasla/chat"
+	"github.com/wasla/wasla/engine"
 	"github.com/wasla/wasla/flows"
 	"github.com/wasla/wasla/internal/syncbuf"
 	"github.com/wasla/wasla/routing"
@@ -480,5 +482,26 @@ func TestRunWorkersTimersAndGracefulShutdown(t *testing.T) {
 	}
 	if r.numbers.refresh == 0 {
 		t.Errorf("the refresh tick did not refresh the numbers")
+	}
+}
+
+func TestHandleTakesAnUndeliveredReplyAsHandled(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		err     error
+		wantErr bool
+	}{
+		{"delivered", nil, false},
+		{"reply not delivered", fmt.Errorf("%w: sending text message: graph down", engine.ErrDelivery), false},
+		{"store down", errors.New("committing contact state: connection refused"), true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := newRig(t, nil)
+			r.engine.err = c.err
+			err := r.srv.handle(context.Background(), chat.Inbound{ID: "wamid.1", Contact: "966500000001", Number: "inbox", Kind: chat.KindText, Text: "hi"})
+			if (err != nil) != c.wantErr {
+				t.Errorf("handle() = %v, want error: %v", err, c.wantErr)
+			}
+		})
 	}
 }

@@ -2,10 +2,12 @@ package server
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
 	"github.com/wasla/wasla/chat"
+	"github.com/wasla/wasla/engine"
 )
 
 // handle runs one queued message through the flows. It finishes the message even when
@@ -19,7 +21,15 @@ func (s *Server) handle(ctx context.Context, in chat.Inbound) error {
 			s.log.Debug("mark as read failed", slog.String("number", string(in.Number)), slog.Any("error", err))
 		}
 	}
-	if err := s.d.Engine.Receive(ctx, in); err != nil {
+	err := s.d.Engine.Receive(ctx, in)
+	if errors.Is(err, engine.ErrDelivery) {
+		// The message was handled and stored; a reply the sender could not deliver is
+		// recorded by the sender. Handling it again would change nothing.
+		s.metrics.handled.WithLabelValues("ok").Inc()
+		s.log.Warn("reply not delivered", slog.String("number", string(in.Number)), slog.String("message_id", in.ID), slog.Any("error", err))
+		return nil
+	}
+	if err != nil {
 		s.metrics.handled.WithLabelValues("error").Inc()
 		s.log.Error("handling message", slog.String("number", string(in.Number)), slog.String("message_id", in.ID), slog.Any("error", err))
 		return err
