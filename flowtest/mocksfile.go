@@ -34,7 +34,7 @@ func ReadMocks(path string) ([]*Mock, flows.Diagnostics) {
 // ParseMocks parses a mocks file: one mapping whose only key, mocks, holds answers in the
 // format of a conversation test's mocks.
 func ParseMocks(file string, data []byte) (mocks []*Mock, diags flows.Diagnostics) {
-	p := &parser{file: file, lines: strings.Split(string(data), "\n")}
+	p := newParser(file, data)
 	defer func() {
 		if r := recover(); r != nil { // yaml.v3 can panic on hostile input
 			p.errorAt(flows.Pos{File: file, Line: 1, Col: 1}, "invalid YAML: %v", r)
@@ -50,7 +50,7 @@ func ParseMocks(file string, data []byte) (mocks []*Mock, diags flows.Diagnostic
 		p.errorAt(flows.Pos{File: file, Line: 1, Col: 1}, "the mocks file is empty: write `mocks:` and one \"METHOD URL\": answer per line")
 		return nil, p.diags
 	}
-	p.pairs(doc.Content[0], "mocks file", []string{"mocks"}, func(_ string, _, v *yaml.Node) {
+	p.pairs(doc.Content[0], p.defs.MocksFile.What, p.defs.MocksFile.Names(), func(_ string, _, v *yaml.Node) {
 		mocks = p.mocks(v)
 	})
 	return mocks, p.diags

@@ -22,22 +22,6 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// The keys each part of a test file accepts; anything else is reported with a "did you
-// mean" suggestion drawn from these lists.
-var (
-	testKeys    = []string{"test", "contact", "number", "campaign", "vars", "start", "mocks", "steps"}
-	contactKeys = []string{"id", "name", "language", "tags"}
-	stepKeys    = []string{
-		string(StepUser), string(StepPress), string(StepChoose), string(StepMedia), string(StepLocation),
-		string(StepBot), string(StepNoReply), string(StepVars), string(StepTags), string(StepNoTags),
-		string(StepHandoff), string(StepOptedOut), string(StepTime),
-	}
-	botKeys    = []string{"text", "buttons", "list", "template", "media"}
-	mediaKinds = []string{"image", "audio", "video", "document", "sticker"}
-	mockKeys   = []string{"$status", "$error"}
-	httpVerbs  = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
-)
-
 // ReadFile reads and parses the test file at path.
 func ReadFile(path string) ([]*Test, flows.Diagnostics) {
 	data, err := os.ReadFile(path)
@@ -50,7 +34,7 @@ func ReadFile(path string) ([]*Test, flows.Diagnostics) {
 // ParseFile parses the test documents of data, read from file. It reports every problem
 // it finds; the tests it returns are complete only when there are no diagnostics.
 func ParseFile(file string, data []byte) (tests []*Test, diags flows.Diagnostics) {
-	p := &parser{file: file, lines: strings.Split(string(data), "\n")}
+	p := newParser(file, data)
 	defer func() {
 		// yaml.v3 can panic on hostile input; a broken test file must not take the
 		// runner down.
@@ -97,7 +81,12 @@ func ParseFile(file string, data []byte) (tests []*Test, diags flows.Diagnostics
 type parser struct {
 	file  string
 	lines []string
+	defs  *Definitions // the keys each part of a test file accepts
 	diags flows.Diagnostics
+}
+
+func newParser(file string, data []byte) *parser {
+	return &parser{file: file, lines: strings.Split(string(data), "\n"), defs: FormatDefinitions()}
 }
 
 func (p *parser) pos(n *yaml.Node) flows.Pos {
@@ -253,7 +242,7 @@ func (p *parser) test(root *yaml.Node) *Test {
 		Start:   DefaultStart,
 	}
 	var hasName, hasSteps bool
-	ok := p.pairs(root, "a test", testKeys, func(key string, k, v *yaml.Node) {
+	ok := p.pairs(root, p.defs.Test.What, p.defs.Test.Names(), func(key string, k, v *yaml.Node) {
 		switch key {
 		case "test":
 			t.Pos = p.pos(k)
@@ -306,7 +295,7 @@ func (p *parser) test(root *yaml.Node) *Test {
 }
 
 func (p *parser) contact(n *yaml.Node, c *Contact) {
-	p.pairs(n, "contact", contactKeys, func(key string, k, v *yaml.Node) {
+	p.pairs(n, p.defs.Contact.What, p.defs.Contact.Names(), func(key string, k, v *yaml.Node) {
 		switch key {
 		case "id":
 			if s, ok := p.nonEmpty(v, "contact id"); ok {
@@ -338,8 +327,8 @@ func (p *parser) mocks(n *yaml.Node) []*Mock {
 			return
 		}
 		m.Method, m.URL = strings.ToUpper(method), strings.TrimSpace(rawURL)
-		if !contains(httpVerbs, m.Method) {
-			p.errorf(k, "mock %q: unknown method %q; expected one of %s", key, method, strings.Join(httpVerbs, ", "))
+		if !contains(p.defs.Methods, m.Method) {
+			p.errorf(k, "mock %q: unknown method %q; expected one of %s", key, method, strings.Join(p.defs.Methods, ", "))
 			return
 		}
 		if u, err := url.Parse(m.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -387,7 +376,7 @@ func (p *parser) mockAnswer(v *yaml.Node, m *Mock) bool {
 				}
 				m.Error = s
 			default:
-				p.errorf(k, "unknown mock key %q%s (keys without $ form the JSON body)", k.Value, didYouMean(k.Value, mockKeys))
+				p.errorf(k, "unknown mock key %q%s (keys without $ form the JSON body)", k.Value, didYouMean(k.Value, p.defs.MockAnswer.Names()))
 				good = false
 			}
 		}
@@ -441,7 +430,7 @@ func (p *parser) steps(n *yaml.Node) []*Step {
 			continue
 		}
 		var st *Step
-		p.pairs(item, "a step", stepKeys, func(key string, k, v *yaml.Node) {
+		p.pairs(item, p.defs.Step.What, p.defs.Step.Names(), func(key string, k, v *yaml.Node) {
 			st = p.step(StepKind(key), k, v)
 		})
 		if st != nil {
@@ -534,8 +523,8 @@ func (p *parser) mediaKind(n *yaml.Node, what string) (chat.Kind, bool) {
 	if !ok {
 		return "", false
 	}
-	if !contains(mediaKinds, s) {
-		p.errorf(n, "%s: unknown media kind %q%s", what, s, didYouMean(s, mediaKinds))
+	if !contains(p.defs.MediaKinds, s) {
+		p.errorf(n, "%s: unknown media kind %q%s", what, s, didYouMean(s, p.defs.MediaKinds))
 		return "", false
 	}
 	return chat.Kind(s), true
@@ -569,11 +558,11 @@ func (p *parser) bot(v *yaml.Node) (*BotExpect, bool) {
 		return b, p.botText(v, b)
 	}
 	if v.Kind != yaml.MappingNode || len(v.Content) == 0 {
-		p.errorf(v, "bot: expects a text, or a mapping of %s; found %s", strings.Join(botKeys, ", "), kindName(v))
+		p.errorf(v, "bot: expects a text, or a mapping of %s; found %s", strings.Join(p.defs.Bot.Names(), ", "), kindName(v))
 		return nil, false
 	}
 	ok := true
-	p.pairs(v, "bot", botKeys, func(key string, k, v *yaml.Node) {
+	p.pairs(v, p.defs.Bot.What, p.defs.Bot.Names(), func(key string, k, v *yaml.Node) {
 		var good bool
 		switch key {
 		case "text":

@@ -1,8 +1,9 @@
-// Package schema turns the flow-file definitions of package flows into the JSON Schema that
-// editors use to complete and check flow files (flow.schema.json, beside this file; flow
-// files point at it with a yaml-language-server modeline). The loader's checks and the
-// schema come from the same definitions, and a test fails when the checked-in file is stale:
-// regenerate it with `go generate ./schema`.
+// Package schema turns the file-format definitions of packages flows and flowtest into the
+// JSON Schemas that editors use to complete and check wasla's YAML files, beside this file:
+// flow.schema.json for flow and settings files, test.schema.json for conversation tests
+// (*.test.yaml). Files point at them with a yaml-language-server modeline. The checks of the
+// flow loader and of the test parser come from the same definitions as the schemas, and a
+// test fails when a checked-in file is stale: regenerate both with `go generate ./schema`.
 package schema
 
-//go:generate go run ./gen -o flow.schema.json
+//go:generate go run ./gen -dir .

@@ -32,13 +32,22 @@ func Generate(defs *flows.Definitions) ([]byte, error) {
 	root.set("description", "A wasla flow (top-level flow:) or the settings of a flows folder (top-level settings:). See docs/flows.md.")
 	root.set("oneOf", []any{g.shape(defs.Flow), g.shape(defs.Settings)})
 	root.set("definitions", g.defs)
-	raw, err := json.Marshal(root)
+	out, err := render(root)
 	if err != nil {
 		return nil, fmt.Errorf("generating flow schema: %w", err)
 	}
+	return out, nil
+}
+
+// render writes a schema as indented JSON with a final new line.
+func render(root obj) ([]byte, error) {
+	raw, err := json.Marshal(root)
+	if err != nil {
+		return nil, err
+	}
 	var out bytes.Buffer
 	if err := json.Indent(&out, raw, "", "  "); err != nil {
-		return nil, fmt.Errorf("generating flow schema: %w", err)
+		return nil, err
 	}
 	out.WriteByte('\n')
 	return out.Bytes(), nil

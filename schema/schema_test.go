@@ -12,41 +12,59 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/wasla/wasla/flows"
+	"github.com/wasla/wasla/flowtest"
 )
 
-// TestSchemaUpToDate fails when flow.schema.json differs from what the definitions in
-// package flows produce.
+// TestSchemaUpToDate fails when a checked-in schema differs from what the definitions in
+// packages flows and flowtest produce.
 func TestSchemaUpToDate(t *testing.T) {
-	want, err := Generate(flows.FormatDefinitions())
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		file     string
+		generate func() ([]byte, error)
+		embedded []byte
+	}{
+		{"flow.schema.json", func() ([]byte, error) { return Generate(flows.FormatDefinitions()) }, File()},
+		{"test.schema.json", func() ([]byte, error) { return GenerateTests(flowtest.FormatDefinitions()) }, TestsFile()},
 	}
-	got, err := os.ReadFile("flow.schema.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatalf("schema/flow.schema.json is stale: the flow definitions changed.\nRegenerate it with: go generate ./schema")
-	}
-	if !bytes.Equal(File(), got) {
-		t.Fatalf("File() does not return the checked-in schema")
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			want, err := tt.generate()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := os.ReadFile(tt.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatalf("schema/%s is stale: its definitions changed.\nRegenerate it with: go generate ./schema", tt.file)
+			}
+			if !bytes.Equal(tt.embedded, got) {
+				t.Fatalf("the package does not return the checked-in %s", tt.file)
+			}
+		})
 	}
 }
 
 func compileSchema(t *testing.T) *jsonschema.Schema {
 	t.Helper()
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(File()))
+	return compileFile(t, "flow.schema.json", File())
+}
+
+func compileFile(t *testing.T, name string, data []byte) *jsonschema.Schema {
+	t.Helper()
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := jsonschema.NewCompiler()
 	c.AssertFormat()
-	if err := c.AddResource("flow.schema.json", doc); err != nil {
+	if err := c.AddResource(name, doc); err != nil {
 		t.Fatal(err)
 	}
-	sch, err := c.Compile("flow.schema.json") // also checks it against the draft-07 meta-schema
+	sch, err := c.Compile(name) // also checks it against the draft-07 meta-schema
 	if err != nil {
-		t.Fatalf("the schema does not compile: %v", err)
+		t.Fatalf("%s does not compile: %v", name, err)
 	}
 	return sch
 }

@@ -1,26 +1,41 @@
-// Command gen writes flow.schema.json from the flow-file definitions of package flows. Run
-// it with `go generate ./schema`.
+// Command gen writes flow.schema.json from the flow-file definitions of package flows and
+// test.schema.json from the test-file definitions of package flowtest. Run it with
+// `go generate ./schema`.
 package main
 
 import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/wasla/wasla/flows"
+	"github.com/wasla/wasla/flowtest"
 	"github.com/wasla/wasla/schema"
 )
 
 func main() {
-	out := flag.String("o", "schema/flow.schema.json", "file to write")
+	dir := flag.String("dir", "schema", "folder to write flow.schema.json and test.schema.json in")
 	flag.Parse()
-	data, err := schema.Generate(flows.FormatDefinitions())
+	if err := run(*dir); err != nil {
+		fmt.Fprintln(os.Stderr, "gen:", err)
+		os.Exit(1)
+	}
+}
+
+func run(dir string) error {
+	flow, err := schema.Generate(flows.FormatDefinitions())
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+		return err
 	}
-	if err := os.WriteFile(*out, data, 0o644); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+	tests, err := schema.GenerateTests(flowtest.FormatDefinitions())
+	if err != nil {
+		return err
 	}
+	for name, data := range map[string][]byte{"flow.schema.json": flow, "test.schema.json": tests} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
