@@ -1,4 +1,5 @@
--- Commit one contact's state, atomically. See docs/redis.md.
+-- Commit one contact's state, atomically, and acknowledge the intake message it stores.
+-- See docs/redis.md.
 --
 -- KEYS[1] contact   hash    v = version, p = profile JSON, h = id of the last history entry,
 --                           u = the user id whose mapping to this contact is written
@@ -8,6 +9,8 @@
 -- KEYS[5] seen      zset    inbound message ids committed, scored by commit time (unix ms)
 -- KEYS[6] lease     string  the intake lease: the fencing token of the worker holding the contact
 -- KEYS[7] contacts  set     the bucket's contact index
+-- KEYS[8] inbox     list    the contact's queued inbound messages, oldest first
+-- KEYS[9] queued    string  the bucket's count of queued messages
 --
 -- ARGV[1]  version the caller loaded
 -- ARGV[2]  profile JSON
@@ -22,30 +25,59 @@
 -- ARGV[10] dedupe period in ms (the TTL of the seen set)
 -- ARGV[11] fencing token the caller holds, '' when it holds none
 -- ARGV[12] the profile's user id, '' for none
--- ARGV[13] n, the number of inbound message ids that follow
--- ARGV[14] .. ARGV[13+n] inbound message ids
+-- ARGV[13] the intake message this commit stores, as the inbox holds it, to acknowledge;
+--          '' for none (only with a fencing token)
+-- ARGV[14] the lease in ms, renewed by an acknowledgement
+-- ARGV[15] n, the number of inbound message ids that follow
+-- ARGV[16] .. ARGV[15+n] inbound message ids
 -- then pairs of event time (unix ms, >= 0) and event JSON, oldest first
 --
 -- Returns
---   {1, new version, map}  committed; map is 1 when the user id mapping must be written
---   {0, stored version}    the stored version is not ARGV[1]
---   {2, message id}        the message id was committed within the dedupe period
---   {3}                    ARGV[11] is not the lease's token: another worker holds the contact
+--   {1, new version, map, ack[, next]}  committed; map is 1 when the user id mapping must be
+--                                       written
+--   {0, stored version}                 the stored version is not ARGV[1]
+--   {2, message id, ack[, next]}        the message id was committed within the dedupe period
+--   {3}                                 ARGV[11] is not the lease's token: another worker holds
+--                                       the contact
+-- ack is 1 when ARGV[13] was acknowledged: taken out of the inbox if it is still first there
+-- (a retry may find it gone), and the lease renewed; next is then the message now first in
+-- the inbox, absent when the inbox is empty. A refused duplicate is acknowledged too; a
+-- conflict and a fenced commit are not.
 -- Every check comes before the first write: a script that fails half-way keeps the writes it
 -- made, and a refused commit writes nothing.
+
+-- ack acknowledges ARGV[13] and appends the answer (ack[, next]) to reply. The fence check
+-- has passed: the lease holds ARGV[11].
+local function ack(reply)
+  if ARGV[13] == '' or ARGV[11] == '' then
+    reply[#reply + 1] = 0
+    return reply
+  end
+  if redis.call('LINDEX', KEYS[8], 0) == ARGV[13] then
+    redis.call('LPOP', KEYS[8])
+    redis.call('DECR', KEYS[9])
+  end
+  redis.call('PEXPIRE', KEYS[6], ARGV[14])
+  reply[#reply + 1] = 1
+  local head = redis.call('LINDEX', KEYS[8], 0)
+  if head then
+    reply[#reply + 1] = head
+  end
+  return reply
+end
 
 if ARGV[11] ~= '' and redis.call('GET', KEYS[6]) ~= ARGV[11] then
   return {3}
 end
 
-local n = tonumber(ARGV[13])
+local n = tonumber(ARGV[15])
 local dedupe = ARGV[9] ~= ''
 if dedupe then
   local horizon = tonumber(ARGV[9])
-  for i = 14, 13 + n do
+  for i = 16, 15 + n do
     local at = redis.call('ZSCORE', KEYS[5], ARGV[i])
     if at and tonumber(at) >= horizon then
-      return {2, ARGV[i]}
+      return ack({2, ARGV[i]})
     end
   end
 end
@@ -58,7 +90,7 @@ end
 -- History entry ids follow the event time but never go back: an event older than the last
 -- entry gets the last entry's millisecond and the next sequence number, so the stream keeps
 -- the order of the commits and ids stay usable as a time index for exports.
-local first = 14 + n
+local first = 16 + n
 if #ARGV >= first then
   local last = redis.call('HGET', KEYS[1], 'h')
   local lastMs, lastMsText, seq = 0, '0', 0
@@ -105,7 +137,7 @@ if ARGV[7] ~= '' then
 end
 
 if dedupe and n > 0 then
-  for i = 14, 13 + n do
+  for i = 16, 15 + n do
     redis.call('ZADD', KEYS[5], ARGV[8], ARGV[i])
   end
   redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', '(' .. ARGV[9])
@@ -119,4 +151,4 @@ if ARGV[12] ~= '' and redis.call('HGET', KEYS[1], 'u') ~= ARGV[12] then
   map = 1
 end
 
-return {1, version, map}
+return ack({1, version, map})

@@ -42,8 +42,16 @@ const (
 // and another worker takes the contact over. The handler's context carries the lease as a
 // Fence, and Commit refuses a fenced commit whose lease is gone with ErrFenced, so a worker
 // that lost its lease cannot write over the one that took over. A message leaves the inbox
-// only after the handler returned nil; a handler that keeps failing moves it to the
-// bucket's dead-letter list after Options.MaxAttempts attempts, with an Error log.
+// when the handler's Commit stores it (or is refused as its duplicate) under the fence,
+// or else after the handler returned nil; a handler that keeps failing before that moves
+// it to the bucket's dead-letter list after Options.MaxAttempts attempts, with an Error log.
+//
+// Round trips: the claim also reads the contact's state, which the handler's Load then
+// returns without a round trip; the Commit that stores a message also takes it out of the
+// inbox and returns the next one, whose Load reuses the state just committed. A message
+// handled by the engine thus costs its worker two round trips (claim and commit), each
+// further message of the contact one (its commit), and the contact's release after the
+// last message one more.
 //
 // An Intake is safe for concurrent use; Push and Run may run in the same process or in
 // different ones. It never closes its client.
@@ -425,18 +433,21 @@ func (q *Intake) readyContacts(ctx context.Context) ([]chat.ContactID, error) {
 	return ids, nil
 }
 
-// claimScript takes a contact's lease and returns the first queued message; when the inbox
-// is empty it gives the lease back and takes the contact out of the ready index.
+// claimScript takes a contact's lease and returns the first queued message with the
+// contact's state, as Load would read it; when the inbox is empty it gives the lease back
+// and takes the contact out of the ready index.
 //
-// KEYS: lease, inbox, ready (bucket). ARGV: token, lease ms, contact id.
-// Returns the first message, or nil when the lease is held or the inbox is empty.
+// KEYS: lease, inbox, ready (bucket), contact, session. ARGV: token, lease ms, contact id.
+// Returns {first message, version, profile JSON, session JSON}, an empty string for each of
+// the last three that is not stored; nil when the lease is held or the inbox is empty.
 var claimScript = redis.NewScript(`
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
   return false
 end
 local head = redis.call('LINDEX', KEYS[2], 0)
 if head then
-  return head
+  local c = redis.call('HMGET', KEYS[4], 'v', 'p')
+  return {head, c[1] or '', c[2] or '', redis.call('GET', KEYS[5]) or ''}
 end
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[3], ARGV[3])
@@ -448,7 +459,9 @@ return false
 // it (moving it to the dead-letter list when a record is given); then it extends the lease
 // and returns the next message or, when the inbox is empty, releases the lease and takes the
 // contact out of the ready index — atomically, so a message pushed meanwhile is either seen
-// here or finds the contact free and ready.
+// here or finds the contact free and ready. The worker needs it only when no commit
+// acknowledged the message (a dead letter, a handler that does not commit it), and with an
+// empty handled message to release the contact after a commit found the inbox empty.
 //
 // KEYS: lease, inbox, ready (bucket), queued (bucket), dead (bucket)
 // ARGV: token, lease ms, contact id, the handled message, dead-letter record or empty
@@ -511,18 +524,30 @@ func (q *Intake) work(ctx context.Context, id chat.ContactID, b *busy, handle fu
 	}()
 	k := q.r.keysOf(id)
 	token := newToken()
-	head, err := claimScript.Run(ctx, q.client, []string{k.lease, k.inbox, k.ready}, token, q.lease.Milliseconds(), string(id)).Text()
+	res, err := claimScript.Run(ctx, q.client, []string{k.lease, k.inbox, k.ready, k.contact, k.session},
+		token, q.lease.Milliseconds(), string(id)).Slice()
 	if err != nil {
 		if !errors.Is(err, redis.Nil) && ctx.Err() == nil {
 			q.log.Warn("store: intake: claiming a contact", slog.String("contact", redact(id)), slog.Any("err", err))
 		}
 		return
 	}
-	q.drain(ctx, id, token, head, handle)
+	head, _ := stringAt(res, 0)
+	c := &carried{prefix: q.r.prefix, contact: id, lease: q.lease}
+	v, _ := stringAt(res, 1)
+	if version, err := parseVersion(v); err == nil { // else Load reads Redis and reports it
+		profile, _ := stringAt(res, 2)
+		session, _ := stringAt(res, 3)
+		c.set(version, profile, session)
+	}
+	q.drain(ctx, id, token, head, c, handle)
 }
 
 // drain handles the contact's messages in order while the lease holds, starting with head.
-func (q *Intake) drain(ctx context.Context, id chat.ContactID, token, head string, handle func(context.Context, chat.Inbound) error) {
+// In the common case a message costs one round trip: the handler's commit acknowledges it
+// and returns the next (see carried); the contact's release after the last one costs one
+// more.
+func (q *Intake) drain(ctx context.Context, id chat.ContactID, token, head string, c *carried, handle func(context.Context, chat.Inbound) error) {
 	k := q.r.keysOf(id)
 	hctx, cancel := context.WithCancelCause(ctx)
 	var hb sync.WaitGroup
@@ -531,7 +556,7 @@ func (q *Intake) drain(ctx context.Context, id chat.ContactID, token, head strin
 		cancel(nil)
 		hb.Wait()
 	}()
-	fenced := WithFence(hctx, Fence{Contact: id, Token: token})
+	fenced := withCarried(WithFence(hctx, Fence{Contact: id, Token: token}), c)
 	// settle runs the scripts that end a message's handling: they must reach Redis even
 	// when Run was cancelled during the handler.
 	settle := func() (context.Context, context.CancelFunc) {
@@ -543,26 +568,40 @@ func (q *Intake) drain(ctx context.Context, id chat.ContactID, token, head strin
 		_ = releaseScript.Run(sctx, q.client, []string{k.lease}, token).Err()
 	}
 	for {
-		dead, ok := q.handleOne(hctx, fenced, id, head, handle)
+		dead, ok := q.handleOne(hctx, fenced, id, head, c, handle)
 		if !ok {
 			if ctx.Err() != nil {
 				release() // shutting down: the next holder need not wait for the lease
 			}
 			return
 		}
+		handled := head
+		if acked, next, more := c.outcome(); acked && dead == "" {
+			if more { // the commit took the message out and found the next
+				if ctx.Err() != nil {
+					release()
+					return
+				}
+				head = next
+				continue
+			}
+			// The commit found the inbox empty: release the contact, unless a message came
+			// meanwhile.
+			handled = ""
+		}
 		sctx, done := settle()
 		res, err := doneScript.Run(sctx, q.client, []string{k.lease, k.inbox, k.ready, k.queued, k.dead},
-			token, q.lease.Milliseconds(), string(id), head, dead).Slice()
+			token, q.lease.Milliseconds(), string(id), handled, dead).Slice()
 		done()
 		if err != nil {
-			// The message stays first in the inbox; the lease runs out and a worker handles it
-			// again, and its commit is refused as a duplicate.
+			// The message stays first in the inbox (unless a commit acknowledged it); the lease
+			// runs out and a worker handles it again, and its commit is refused as a duplicate.
 			q.log.Warn("store: intake: acknowledging a message", slog.String("contact", redact(id)), slog.Any("err", err))
 			return
 		}
 		status, _ := intAt(res, 0)
 		if status != 1 {
-			if status == 0 {
+			if status == 0 && handled != "" {
 				q.log.Warn("store: intake: lease lost before the acknowledgement; the message may be handled again",
 					slog.String("contact", redact(id)))
 			}
@@ -580,9 +619,11 @@ func (q *Intake) drain(ctx context.Context, id chat.ContactID, token, head strin
 // handleOne runs handle on the stored message raw until it succeeds or the attempts are
 // used up. It returns the dead-letter record to store (empty when handled) and false when the
 // work must stop: Run is cancelled, or the lease is lost.
-func (q *Intake) handleOne(hctx, fenced context.Context, id chat.ContactID, raw string, handle func(context.Context, chat.Inbound) error) (string, bool) {
+func (q *Intake) handleOne(hctx, fenced context.Context, id chat.ContactID, raw string, c *carried, handle func(context.Context, chat.Inbound) error) (string, bool) {
 	var msg chat.Inbound
-	if err := json.Unmarshal([]byte(raw), &msg); err != nil {
+	err := json.Unmarshal([]byte(raw), &msg)
+	c.begin(raw, msg.ID)
+	if err != nil {
 		q.log.Error("store: intake: undecodable message moved to the dead letters",
 			slog.String("contact", redact(id)), slog.Any("err", err))
 		return q.deadRecord(DeadLetter{Raw: raw, Error: err.Error()}), true

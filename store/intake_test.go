@@ -447,9 +447,9 @@ func TestIntakeStopsCleanly(t *testing.T) {
 	}
 }
 
-// The intake path's round trips: one Push, then per contact one claim and per message the
-// handler's own (Load and Commit) plus one acknowledgement that also fetches the next
-// message, or releases the contact.
+// The intake path's round trips: one Push; then per contact one claim, which also reads the
+// state the handler's Load returns; per message one Commit, which also acknowledges the
+// message and fetches the next; and one release once the inbox is empty.
 func TestIntakeRoundTrips(t *testing.T) {
 	srv := redistest.Start(t)
 	client := srv.Client(t)
@@ -489,8 +489,9 @@ func TestIntakeRoundTrips(t *testing.T) {
 		msgs int
 		want int
 	}{
-		{"one message", 1, 1 + 1 + 3},   // push, claim, load+commit+ack
-		{"three at once", 3, 1 + 1 + 9}, // push, claim, three times load+commit+ack
+		{"one message", 1, 1 + 1 + 1 + 1},   // push, claim+load, commit+ack, release
+		{"three at once", 3, 1 + 1 + 3 + 1}, // push, claim+load, three times commit+ack, release
+		{"ten at once", 10, 1 + 1 + 10 + 1}, // push, claim+load, ten times commit+ack, release
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -122,9 +122,20 @@ func New(client redis.UniversalClient, opts Options) (*Redis, error) {
 // Load returns the contact's state in one MULTI/EXEC round trip, so profile, version and
 // session are read at one instant. An unknown contact gets Version 0 and Contact.ID = id;
 // an expired session comes back empty with the profile and version intact.
+//
+// Inside an intake handler (the context comes from Intake.Run) it costs no round trip: the
+// worker's claim read the state with the lease, and each commit of the contact leaves what
+// it wrote for the next message's Load. Should something else have committed the contact
+// meanwhile, the next Commit is refused with engine.ErrConflict as usual, and the Load that
+// follows reads Redis.
 func (r *Redis) Load(ctx context.Context, id chat.ContactID) (*engine.State, error) {
 	if id == "" {
 		return nil, errors.New("store: load: empty contact id")
+	}
+	if c := r.carriedFor(ctx, id); c != nil {
+		if version, profile, session, ok := c.state(); ok {
+			return decodeState(id, version, profile, session)
+		}
 	}
 	k := r.keysOf(id)
 	var profile *redis.SliceCmd
@@ -137,24 +148,45 @@ func (r *Redis) Load(ctx context.Context, id chat.ContactID) (*engine.State, err
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("store: loading contact: %w", err)
 	}
-	st := &engine.State{Contact: engine.Contact{ID: id}}
 	vals := profile.Val()
-	if v, ok := vals[0].(string); ok {
-		if st.Version, err = strconv.ParseInt(v, 10, 64); err != nil {
-			return nil, fmt.Errorf("store: loading contact: bad version %q: %w", v, err)
-		}
+	v, _ := vals[0].(string)
+	p, _ := vals[1].(string)
+	s, err := session.Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("store: loading contact: %w", err)
 	}
-	if p, ok := vals[1].(string); ok {
-		if err := json.Unmarshal([]byte(p), &st.Contact); err != nil {
+	version, err := parseVersion(v)
+	if err != nil {
+		return nil, err
+	}
+	return decodeState(id, version, p, s)
+}
+
+// parseVersion reads the contact hash's v field; "" (no field) is version 0.
+func parseVersion(v string) (int64, error) {
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("store: loading contact: bad version %q: %w", v, err)
+	}
+	return n, nil
+}
+
+// decodeState builds a contact's state from what Redis holds: the version, the profile
+// JSON and the session JSON, "" for each that is not stored.
+func decodeState(id chat.ContactID, version int64, profile, session string) (*engine.State, error) {
+	st := &engine.State{Contact: engine.Contact{ID: id}, Version: version}
+	if profile != "" {
+		if err := json.Unmarshal([]byte(profile), &st.Contact); err != nil {
 			return nil, fmt.Errorf("store: loading contact: decoding profile: %w", err)
 		}
 	}
-	if s, err := session.Result(); err == nil {
-		if err := json.Unmarshal([]byte(s), &st.Session); err != nil {
+	if session != "" {
+		if err := json.Unmarshal([]byte(session), &st.Session); err != nil {
 			return nil, fmt.Errorf("store: loading contact: decoding session: %w", err)
 		}
-	} else if !errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("store: loading contact: %w", err)
 	}
 	return st, nil
 }
@@ -173,6 +205,10 @@ func (r *Redis) Load(ctx context.Context, id chat.ContactID) (*engine.State, err
 //
 // When the profile carries Meta's user id and its mapping to the contact is not written
 // yet, Commit writes it after the script (two more round trips, once per contact).
+//
+// Inside an intake handler, a commit (or a refused duplicate) whose history holds the
+// message being handled also acknowledges it in the same script and fetches the next one,
+// and a successful commit leaves the state it wrote for the next message's Load.
 func (r *Redis) Commit(ctx context.Context, st *engine.State, history []chat.Event) error {
 	if st == nil || st.Contact.ID == "" {
 		return errors.New("store: commit: state without contact id")
@@ -207,8 +243,13 @@ func (r *Redis) Commit(ctx context.Context, st *engine.State, history []chat.Eve
 	if f, ok := FenceFrom(ctx); ok && f.Contact == id {
 		token = f.Token
 	}
+	c := r.carriedFor(ctx, id)
+	ack, leaseMS := "", c.leaseMillis()
+	if c != nil && token != "" {
+		ack = c.ackFor(inbound)
+	}
 
-	args := make([]any, 0, 13+len(inbound)+2*len(history))
+	args := make([]any, 0, 15+len(inbound)+2*len(history))
 	args = append(args,
 		st.Version,
 		profile,
@@ -222,6 +263,8 @@ func (r *Redis) Commit(ctx context.Context, st *engine.State, history []chat.Eve
 		period,
 		token,
 		st.Contact.UserID,
+		ack,
+		leaseMS,
 		len(inbound),
 	)
 	for _, in := range inbound {
@@ -246,11 +289,17 @@ func (r *Redis) Commit(ctx context.Context, st *engine.State, history []chat.Eve
 
 	k := r.keysOf(id)
 	res, err := commitScript.Run(ctx, r.client,
-		[]string{k.contact, k.session, k.history, k.due, k.seen, k.lease, k.contacts}, args...).Slice()
+		[]string{k.contact, k.session, k.history, k.due, k.seen, k.lease, k.contacts, k.inbox, k.queued}, args...).Slice()
 	if err != nil {
+		if c != nil {
+			c.drop() // the commit may have gone through
+		}
 		return fmt.Errorf("store: commit: %w", err)
 	}
 	status, _ := intAt(res, 0)
+	if c != nil && status != 1 && status != 2 {
+		c.drop()
+	}
 	switch status {
 	case 1:
 		version, ok := intAt(res, 1)
@@ -258,6 +307,10 @@ func (r *Redis) Commit(ctx context.Context, st *engine.State, history []chat.Eve
 			return fmt.Errorf("store: commit: script returned %v", res)
 		}
 		st.Version = version
+		if c != nil {
+			c.set(version, string(profile), string(session))
+			c.acknowledged(ackAt(res, 3))
+		}
 		if m, _ := intAt(res, 2); m == 1 {
 			// The commit stands whatever happens here: failing it now would make the
 			// engine drop replies to a message that is stored. The mapping is not marked
@@ -273,6 +326,9 @@ func (r *Redis) Commit(ctx context.Context, st *engine.State, history []chat.Eve
 		return fmt.Errorf("store: commit: %w (loaded version %d, stored %d)", engine.ErrConflict, st.Version, stored)
 	case 2:
 		msg, _ := stringAt(res, 1)
+		if c != nil {
+			c.acknowledged(ackAt(res, 2))
+		}
 		return fmt.Errorf("store: commit: %w: message %s", engine.ErrDuplicate, msg)
 	case 3:
 		return fmt.Errorf("store: commit: %w", ErrFenced)
@@ -301,6 +357,14 @@ func intAt(res []any, i int) (int64, bool) {
 	}
 	n, ok := res[i].(int64)
 	return n, ok
+}
+
+// ackAt reads the acknowledgement the commit script appends to its reply from element i:
+// the flag, then the next queued message when there is one.
+func ackAt(res []any, i int) (ack int64, next string, more bool) {
+	ack, _ = intAt(res, i)
+	next, more = stringAt(res, i+1)
+	return ack, next, more
 }
 
 // stringAt returns element i of a script reply as a string.
