@@ -1,7 +1,6 @@
 package engine_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,7 +8,6 @@ import (
 
 	"github.com/wasla/wasla/engine"
 	"github.com/wasla/wasla/engine/enginetest"
-	"github.com/wasla/wasla/flows"
 	"github.com/wasla/wasla/flowtest"
 	"github.com/wasla/wasla/normalize"
 )
@@ -31,28 +29,7 @@ func TestSemantics(t *testing.T) {
 		}
 		dir := filepath.Join("testdata", "semantics", d.Name())
 		t.Run(d.Name(), func(t *testing.T) {
-			set, diags := flows.Load(dir)
-			if len(diags) > 0 {
-				t.Fatalf("loading %s:\n%s", dir, diags.Error())
-			}
-			files, err := filepath.Glob(filepath.Join(dir, "*.test.yaml"))
-			if err != nil || len(files) == 0 {
-				t.Fatalf("no conversation tests in %s (%v)", dir, err)
-			}
-			for _, file := range files {
-				tests, diags := flowtest.ReadFile(file)
-				if len(diags) > 0 {
-					t.Fatalf("reading %s:\n%s", file, diags.Error())
-				}
-				for _, tc := range tests {
-					t.Run(strings.TrimSuffix(filepath.Base(file), ".test.yaml")+"/"+tc.Name, func(t *testing.T) {
-						res := flowtest.Run(context.Background(), set, tc, flowtest.RunOptions{NewStore: newStore})
-						if !res.Passed() {
-							t.Errorf("%s\nconversation:\n  %s", res.Failure, strings.Join(res.Transcript, "\n  "))
-						}
-					})
-				}
-			}
+			flowtest.TestFolder(t, dir, flowtest.RunOptions{NewStore: newStore})
 		})
 	}
 }

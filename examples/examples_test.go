@@ -37,32 +37,8 @@ func TestExamples(t *testing.T) {
 
 	for _, dir := range sets {
 		t.Run(dir, func(t *testing.T) {
-			set, diags := flows.Load(dir)
-			if len(diags) > 0 {
-				// Warnings count too: an example must be clean.
-				t.Fatalf("loading %s:\n%s", dir, diags.Error())
-			}
-			files, err := filepath.Glob(filepath.Join(dir, "*.test.yaml"))
-			if err != nil || len(files) == 0 {
-				t.Fatalf("no conversation tests in %s (%v)", dir, err)
-			}
-			cov := &flowtest.Coverage{}
-			onStep := cov.Track(dir, set)
-			for _, file := range files {
-				tests, diags := flowtest.ReadFile(file)
-				if len(diags) > 0 {
-					t.Errorf("reading %s:\n%s", file, diags.Error())
-					continue
-				}
-				for _, tc := range tests {
-					t.Run(filepath.Base(file)+"/"+tc.Name, func(t *testing.T) {
-						res := flowtest.Run(ctx, set, tc, flowtest.RunOptions{NewStore: newStore, OnStep: onStep})
-						if !res.Passed() {
-							t.Errorf("%s\nconversation:\n  %s", res.Failure, strings.Join(res.Transcript, "\n  "))
-						}
-					})
-				}
-			}
+			// Warnings count too: an example must be clean (TestFolder refuses any).
+			cov := flowtest.TestFolder(t, dir, flowtest.RunOptions{NewStore: newStore})
 			for _, fc := range cov.Flows() {
 				for _, st := range fc.Unreached {
 					t.Errorf("%s:%d: step %q of flow %q is reached by no conversation test", st.Pos.File, st.Pos.Line, st.ID, fc.Flow)
