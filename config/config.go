@@ -19,6 +19,8 @@ const (
 	DefaultRefreshInterval = 5 * time.Second
 	DefaultReloadInterval  = 2 * time.Second
 	DefaultShutdownTimeout = 30 * time.Second
+	DefaultSessionIdle     = 30 * 24 * time.Hour
+	DefaultDedupePeriod    = 7 * 24 * time.Hour // the span over which Meta retries a webhook
 	DefaultLogLevel        = "info"
 	DefaultLogFormat       = "text"
 )
@@ -69,6 +71,8 @@ type Config struct {
 	Campaigns []Campaign
 	// Limits tune the server's workers and loops.
 	Limits Limits
+	// State says how long Redis keeps what: sessions, history, message ids.
+	State State
 }
 
 // Log configures the server's log output.
@@ -163,6 +167,19 @@ func (c *Config) Campaign(name string) (Campaign, bool) {
 		}
 	}
 	return Campaign{}, false
+}
+
+// State says how long Redis keeps sessions, history and the ids of handled messages.
+type State struct {
+	// SessionIdle is how long an idle conversation (flow, step, variables) is kept; the
+	// contact's profile and history stay. 0: sessions never expire.
+	SessionIdle time.Duration
+	// HistoryRetention is how long history entries are kept; 0: forever. An entry inside
+	// it is never dropped.
+	HistoryRetention time.Duration
+	// DedupePeriod is how long the id of every handled message is remembered, so that a
+	// webhook Meta delivers again is answered once. 0 turns deduplication off.
+	DedupePeriod time.Duration
 }
 
 // Limits tune the server's loops.

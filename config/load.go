@@ -192,9 +192,13 @@ func (p *parser) duration(n *yaml.Node, what string, allowZero bool) (time.Durat
 	if s == "0" && allowZero {
 		return 0, true
 	}
-	d, err := time.ParseDuration(s)
+	if strings.HasPrefix(s, "-") {
+		p.errorf(n, "%s must be positive, found %s", what, s)
+		return 0, false
+	}
+	d, err := flows.ParseDuration(s)
 	if err != nil {
-		p.errorf(n, "%s must be a duration such as 500ms, 2s or 5m, found %q", what, s)
+		p.errorf(n, "%s must be a duration such as 500ms, 2s, 5m or 7d, found %q", what, s)
 		return 0, false
 	}
 	if d < 0 || (d == 0 && !allowZero) {
@@ -264,6 +268,7 @@ func (p *parser) parse(data []byte) *Config {
 			ReloadInterval:  DefaultReloadInterval,
 			ShutdownTimeout: DefaultShutdownTimeout,
 		},
+		State: State{SessionIdle: DefaultSessionIdle, DedupePeriod: DefaultDedupePeriod},
 	}
 	var numbersKey, whatsappKey *yaml.Node
 	var numNodes []numberNodes
@@ -327,6 +332,9 @@ func (p *parser) parse(data []byte) *Config {
 		},
 		"limits": func(_, v *yaml.Node) {
 			p.limits(v, &cfg.Limits)
+		},
+		"state": func(_, v *yaml.Node) {
+			p.state(v, &cfg.State)
 		},
 	})
 	if root.Kind != yaml.MappingNode {
@@ -690,6 +698,26 @@ func (p *parser) template(v *yaml.Node, what string) Template {
 		}
 	}
 	return t
+}
+
+func (p *parser) state(v *yaml.Node, s *State) {
+	p.mapping(v, "state", map[string]func(k, v *yaml.Node){
+		"session_idle": func(_, v *yaml.Node) {
+			if d, ok := p.duration(v, "state.session_idle", true); ok {
+				s.SessionIdle = d
+			}
+		},
+		"history_retention": func(_, v *yaml.Node) {
+			if d, ok := p.duration(v, "state.history_retention", true); ok {
+				s.HistoryRetention = d
+			}
+		},
+		"dedupe_period": func(_, v *yaml.Node) {
+			if d, ok := p.duration(v, "state.dedupe_period", true); ok {
+				s.DedupePeriod = d
+			}
+		},
+	})
 }
 
 func (p *parser) limits(v *yaml.Node, l *Limits) {

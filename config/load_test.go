@@ -236,7 +236,7 @@ limits:
 				"c.yaml:6:14: whatsapp.mark_read must be true or false, found \"maybe\"\n" +
 				"c.yaml:13:13: numbers[0]: policy applies to campaign numbers only; the inbox number is where conversations are routed to\n" +
 				"c.yaml:15:20: routing.window_template: missing key `language` (the template's language code, such as ar or en_US)\n" +
-				"c.yaml:17:19: limits.timer_interval must be a duration such as 500ms, 2s or 5m, found \"10\"\n" +
+				"c.yaml:17:19: limits.timer_interval must be a duration such as 500ms, 2s, 5m or 7d, found \"10\"\n" +
 				"c.yaml:18:21: limits.shutdown_timeout must be positive, found -1s",
 		},
 		{
@@ -272,7 +272,10 @@ limits:
 }
 
 func TestSecretsNeverPrinted(t *testing.T) {
-	src := strings.ReplaceAll(minimal, "s3cret", "${APP}") + "redis: redis://:pw-XYZ@localhost:6379\n"
+	// Each secret is a text no log line holds by chance (a bare "T1" would match a
+	// timestamp such as 2026-11-25T10:01).
+	src := strings.ReplaceAll(strings.ReplaceAll(minimal, "s3cret", "${APP}"), "token: T1", "token: num-TOKEN-7f3a") +
+		"redis: redis://:pw-XYZ@localhost:6379\n"
 	cfg, err := Parse("c.yaml", []byte(src), env(map[string]string{"APP": "app-SECRET-value"}))
 	if err != nil {
 		t.Fatal(err)
@@ -296,7 +299,7 @@ func TestSecretsNeverPrinted(t *testing.T) {
 		"redis": fmt.Sprint(cfg.Redis),
 	}
 	for name, out := range outputs {
-		for _, secret := range []string{"app-SECRET-value", "pw-XYZ", "tok", "T1"} {
+		for _, secret := range []string{"app-SECRET-value", "pw-XYZ", "num-TOKEN-7f3a"} {
 			if strings.Contains(out, secret) {
 				t.Errorf("%s output leaks %q: %s", name, secret, out)
 			}
@@ -459,5 +462,31 @@ campaigns:
 				t.Errorf("diagnostics:\n%s\nwant:\n%s", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestStateDurations(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		yaml string
+		want State
+	}{
+		{"defaults", "", State{SessionIdle: 30 * 24 * time.Hour, DedupePeriod: 7 * 24 * time.Hour}},
+		{"days and never", "state:\n  session_idle: 0\n  history_retention: 365d\n  dedupe_period: 10d\n",
+			State{SessionIdle: 0, HistoryRetention: 365 * 24 * time.Hour, DedupePeriod: 10 * 24 * time.Hour}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, err := Parse("c.yaml", []byte(minimal+c.yaml), env(nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.State != c.want {
+				t.Errorf("state = %+v, want %+v", cfg.State, c.want)
+			}
+		})
+	}
+	_, err := Parse("c.yaml", []byte(minimal+"state:\n  session_idel: 1d\n  dedupe_period: -1d\n"), env(nil))
+	if err == nil || !strings.Contains(err.Error(), "did you mean `session_idle`?") || !strings.Contains(err.Error(), "state.dedupe_period must be positive") {
+		t.Errorf("error = %v, want a did-you-mean for session_idel and a negative-duration error", err)
 	}
 }

@@ -78,7 +78,9 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 		}
 	}()
 
-	storeOpts := store.Options{Clock: clk, Logger: log}
+	storeOpts := store.Options{Clock: clk, Logger: log,
+		SessionTTL: orNever(cfg.State.SessionIdle), Retention: cfg.State.HistoryRetention,
+		DedupePeriod: orNever(cfg.State.DedupePeriod)}
 	st, err := store.New(client, storeOpts)
 	if err != nil {
 		return nil, nil, err
@@ -340,4 +342,13 @@ func campaignTriggerWarnings(set *flows.Set, cfg *config.Config) []string {
 		}
 	}
 	return out
+}
+
+// orNever maps the config's 0 ("never expire", "off") to the store's negative duration;
+// the store reads 0 as "use the default".
+func orNever(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }
