@@ -244,11 +244,12 @@ func orList(xs []string) string {
 func (p *parser) parse(data []byte) *Config {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		p.yamlError(err)
+		p.yamlError(err, 1+strings.Count(strings.TrimRight(string(data), "\n"), "\n"))
 		return nil
 	}
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
-		p.errorf(nil, "the configuration is empty; see docs/config.md")
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 ||
+		(doc.Content[0].Kind == yaml.ScalarNode && doc.Content[0].Tag == "!!null") {
+		p.errorf(&yaml.Node{Line: 1, Column: 1}, "the configuration is empty; see docs/config.md")
 		return nil
 	}
 	root := doc.Content[0]
@@ -364,7 +365,10 @@ func (p *parser) parse(data []byte) *Config {
 }
 
 // yamlError turns a YAML syntax error into diagnostics; yaml.v3 puts the line in the text.
-func (p *parser) yamlError(err error) {
+// yamlError reports a YAML syntax error at the line yaml.v3 names; an error without one
+// (the text ended inside a quote, say) is placed on the last line, where the reader looks
+// for what was left open.
+func (p *parser) yamlError(err error, lastLine int) {
 	var te *yaml.TypeError
 	msgs := []string{err.Error()}
 	if errors.As(err, &te) {
@@ -372,7 +376,7 @@ func (p *parser) yamlError(err error) {
 	}
 	lineRE := regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
 	for _, m := range msgs {
-		d := Diagnostic{File: p.file, Message: strings.TrimPrefix(m, "yaml: ")}
+		d := Diagnostic{File: p.file, Line: lastLine, Message: strings.TrimPrefix(m, "yaml: ")}
 		if sub := lineRE.FindStringSubmatch(m); sub != nil {
 			d.Line, _ = strconv.Atoi(sub[1])
 			d.Message = sub[2]

@@ -252,7 +252,7 @@ limits:
 		{
 			name: "empty",
 			src:  "",
-			want: "c.yaml: the configuration is empty; see docs/config.md",
+			want: "c.yaml:1:1: the configuration is empty; see docs/config.md",
 		},
 	}
 	for _, tt := range tests {

@@ -353,7 +353,7 @@ func (p *parser) mockAnswer(v *yaml.Node, m *Mock) bool {
 		m.Body = []byte(v.Value)
 		return true
 	case v.Kind == yaml.MappingNode:
-		body := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		body := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: v.Line, Column: v.Column}
 		good := true
 		for i := 0; i+1 < len(v.Content); i += 2 {
 			k, val := v.Content[i], v.Content[i+1]
@@ -396,7 +396,7 @@ func (p *parser) jsonBody(n *yaml.Node, m *Mock) bool {
 	}
 	data, err := json.Marshal(v)
 	if err != nil {
-		p.errorf(n, "mock answer cannot be written as JSON: %v", err)
+		p.errorf(n, "mock answer cannot be written as JSON (its keys must be plain text): %v", err)
 		return false
 	}
 	m.Body, m.JSON = data, true

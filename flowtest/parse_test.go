@@ -189,3 +189,29 @@ func FuzzParseFile(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseMocks(f *testing.F) {
+	for _, seed := range []string{
+		"mocks:\n  \"GET https://shop.example/api/orders/1\": { status: ok }\n",
+		"mocks:\n  \"POST https://x.example/\": { $status: 503 }\n  \"GET https://x.example/t\": { $error: timeout }\n",
+		"moks: {}\n",
+		"mocks: [1, 2]\n",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		mocks, diags := ParseMocks("fuzz.mocks.yaml", data)
+		if len(diags) == 0 {
+			for _, m := range mocks {
+				if m.Method == "" || m.URL == "" {
+					t.Errorf("a mock without method or URL parsed without diagnostics: %+v", m)
+				}
+			}
+		}
+		for _, d := range diags {
+			if d.Pos.Line < 1 {
+				t.Errorf("diagnostic without a line: %v", d)
+			}
+		}
+	})
+}
