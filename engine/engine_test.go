@@ -628,3 +628,32 @@ func TestRunDueCountsATimerWhoseReplyFailed(t *testing.T) {
 		t.Error("the timer's state was not committed")
 	}
 }
+
+func TestWaitUntilAMoment(t *testing.T) {
+	h := newHarness(t, map[string]string{"visit.yaml": `flow: visit
+triggers: [{keywords: [book]}, {keywords: [late]}]
+steps:
+  - if: 'message.folded == "late"'
+    then: past
+  - wait: {until: 'now + duration("3h")'}
+  - say: "three hours on"
+  - end: true
+  - id: past
+    wait: {until: 'now - duration("1h")'}
+  - say: "at once"
+  - wait: {until: '"tomorrow"'}
+`}, engine.Options{})
+	expect(t, "book", h.say("book"))
+	expect(t, "before", h.advance(3*time.Hour-time.Minute))
+	expect(t, "at the moment", h.advance(time.Minute), "three hours on")
+	expect(t, "a moment already past", h.say("late"), "at once")
+	var failed bool
+	for _, ev := range h.store.History("966500000001") {
+		if ev.Kind == chat.EventError && strings.Contains(ev.Detail, "gave a text, want a time") {
+			failed = true
+		}
+	}
+	if !failed {
+		t.Error("a wait until a text was not reported as an error")
+	}
+}

@@ -280,7 +280,22 @@ func (r *run) exec(f *flows.Flow, st *flows.Step) (action, flows.Target, error) 
 		}
 		return actJump, flows.Target{Flow: st.Call}, nil
 	case flows.StepWait:
-		r.setTimer(Timer{Kind: TimerWait, Due: r.now.Add(st.Wait), Flow: f.Name, Step: st.ID, Stack: slices.Clone(s.Stack)})
+		due := r.now.Add(st.Wait)
+		if st.WaitTill != nil {
+			v, err := st.WaitTill.Eval(r.env())
+			if err != nil {
+				return 0, flows.Target{}, err
+			}
+			t, ok := v.(time.Time)
+			if !ok {
+				return 0, flows.Target{}, fmt.Errorf("wait until: %q gave %s, want a time", st.WaitTill.Source, describe(v))
+			}
+			if !t.After(r.now) {
+				break // the moment has passed: continue at once
+			}
+			due = t
+		}
+		r.setTimer(Timer{Kind: TimerWait, Due: due, Flow: f.Name, Step: st.ID, Stack: slices.Clone(s.Stack)})
 		return actWait, flows.Target{}, nil
 	case flows.StepHandoff:
 		text, err := r.render(st.Handoff.Say)
@@ -700,4 +715,19 @@ func (r *run) assign(name string, v any) {
 	default:
 		r.sess().Vars[name] = v
 	}
+}
+
+// describe names a value's kind for an error a business owner reads.
+func describe(v any) string {
+	switch v.(type) {
+	case nil:
+		return "nothing"
+	case string:
+		return "a text"
+	case bool:
+		return "true or false"
+	case int, int64, float64:
+		return "a number"
+	}
+	return fmt.Sprintf("a %T", v)
 }

@@ -189,6 +189,9 @@ func buildDefinitions() *Definitions {
 			{Name: "caption", Shape: text(maxCaptionLen, ""), Doc: "A caption (at most 1024 characters); not for audio or stickers."},
 			{Name: "filename", Shape: &Shape{Kind: ShapeString, MinLen: 1}, Doc: "The file name shown for a document."},
 		}}
+	waitUntil := &Shape{Kind: ShapeObject, Def: "wait_until", What: "wait", Doc: "Wait until a moment.", Fields: []*Field{
+		{Name: "until", Shape: expr, Required: true, Doc: "An expression that gives the time to continue at, such as parse_date(vars.date) - duration(\"14h\"); a time already past continues at once."},
+	}}
 	handoff := &Shape{Kind: ShapeObject, Def: "handoff", What: "handoff", Doc: "A hand-off to a human queue.", Fields: []*Field{
 		{Name: "queue", Shape: &Shape{Kind: ShapeString, MinLen: 1}, Required: true, Doc: "The queue of agents that takes the conversation."},
 		{Name: "say", Shape: text(maxTextLen, ""), Doc: "Text sent to the contact before the hand-off."},
@@ -255,7 +258,8 @@ func buildDefinitions() *Definitions {
 		),
 		step("goto", target, "Jump to a step or a flow."),
 		step("call", flowName, "Run a flow, then continue after this step."),
-		step("wait", duration, "Pause; the flow continues when the timer fires."),
+		step("wait", &Shape{Kind: ShapeOneOf, Alts: []*Shape{duration, waitUntil}},
+			"Pause for a duration, or until a moment ({until: expression}); the flow continues when the timer fires."),
 		step("handoff", &Shape{Kind: ShapeOneOf, Alts: []*Shape{{Kind: ShapeString, MinLen: 1}, handoff}},
 			"Hand the conversation to a human queue (a queue name or a mapping); the bot stays silent until it returns."),
 		step("tag", ids(""), "Add tags to the contact."),

@@ -132,7 +132,12 @@ func (l *loader) loadStep(fs *flowState, n *yaml.Node, index int) *stepState {
 			fs.calls = append(fs.calls, callRef{name: c.Value, node: c})
 		}
 	case "wait":
-		s.Kind, s.Wait = StepWait, m.duration("wait")
+		s.Kind = StepWait
+		if v.Kind == yaml.MappingNode {
+			s.WaitTill = f.view(v).expr("until", AnyType)
+		} else {
+			s.Wait = m.duration("wait")
+		}
 	case "handoff":
 		s.Kind = StepHandoff
 		switch v.Kind {

@@ -154,6 +154,7 @@ type Step struct {
 	Goto     Target
 	Call     string // flow name; returns to Next (or the following step) when it ends
 	Wait     time.Duration
+	WaitTill *Expr // wait until the time this expression gives (wait: {until: ...}); Wait is then 0
 	Handoff  *Handoff
 	Tag      *Tagging
 	HTTP     *HTTP
