@@ -136,6 +136,18 @@ func (p *fakePinger) Ping(context.Context) error { return p.err }
 
 type fakeContacts struct{}
 
+func (f fakeContacts) ResolveContacts(ctx context.Context, waIDs, userIDs []string) ([]chat.ContactID, error) {
+	out := make([]chat.ContactID, len(waIDs))
+	for i := range waIDs {
+		id, err := f.ResolveContact(ctx, waIDs[i], userIDs[i])
+		if err != nil {
+			return nil, err
+		}
+		out[i] = id
+	}
+	return out, nil
+}
+
 // ResolveContact maps a user id to a known wa_id for one test user.
 func (fakeContacts) ResolveContact(_ context.Context, waID, userID string) (chat.ContactID, error) {
 	if userID == "MX.1502576394655843" {

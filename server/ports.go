@@ -37,6 +37,9 @@ type Engine interface {
 // user with a wa_id are one contact.
 type Contacts interface {
 	ResolveContact(ctx context.Context, waID, userID string) (chat.ContactID, error)
+	// ResolveContacts does the same for many messages in one round trip; waIDs[i] and
+	// userIDs[i] belong to message i.
+	ResolveContacts(ctx context.Context, waIDs, userIDs []string) ([]chat.ContactID, error)
 }
 
 // History appends events to a contact's history outside a flow run: a send that failed

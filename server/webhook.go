@@ -84,14 +84,13 @@ func (s *Server) accept(ctx context.Context, batch *whatsapp.Batch) error {
 		s.metrics.events.WithLabelValues(string(ev.Type())).Inc()
 		switch ev := ev.(type) {
 		case *whatsapp.Message:
-			in, err := s.inbound(ctx, ev)
-			if err != nil {
-				errs = append(errs, err)
-				continue
-			}
+			in := ev.Inbound
 			if in.ID == "" || in.Contact == "" {
 				s.log.Warn("webhook message without id or sender dropped", slog.String("wire_type", ev.WireType))
 				continue
+			}
+			if in.Campaign == "" && s.d.Numbers != nil {
+				in.Campaign = s.d.Numbers.Campaign(in.Number)
 			}
 			inbound = append(inbound, in)
 		case *whatsapp.Status:
@@ -123,6 +122,9 @@ func (s *Server) accept(ctx context.Context, batch *whatsapp.Batch) error {
 	if len(inbound) == 0 {
 		return nil
 	}
+	if err := s.resolveContacts(ctx, inbound); err != nil {
+		return err
+	}
 	if err := s.d.Intake.Push(ctx, inbound); err != nil {
 		return fmt.Errorf("recording %d inbound messages: %w", len(inbound), err)
 	}
@@ -132,25 +134,27 @@ func (s *Server) accept(ctx context.Context, batch *whatsapp.Batch) error {
 	return nil
 }
 
-// inbound prepares a message for the intake: the contact key resolved (a user who hides
-// their number is still one contact) and the campaign of the receiving number set.
-func (s *Server) inbound(ctx context.Context, ev *whatsapp.Message) (chat.Inbound, error) {
-	in := ev.Inbound
-	if s.d.Contacts != nil && in.Contact != "" {
-		waID := string(in.Contact)
-		if waID == in.UserID {
-			waID = ""
-		}
-		id, err := s.d.Contacts.ResolveContact(ctx, waID, in.UserID)
-		if err != nil {
-			return in, fmt.Errorf("resolving contact: %w", err)
-		}
-		in.Contact = id
+// resolveContacts sets each message's contact key, in one round trip for the whole POST:
+// a user who hides their number is still one contact.
+func (s *Server) resolveContacts(ctx context.Context, msgs []chat.Inbound) error {
+	if s.d.Contacts == nil {
+		return nil
 	}
-	if in.Campaign == "" && s.d.Numbers != nil {
-		in.Campaign = s.d.Numbers.Campaign(in.Number)
+	waIDs, userIDs := make([]string, len(msgs)), make([]string, len(msgs))
+	for i, in := range msgs {
+		if string(in.Contact) != in.UserID {
+			waIDs[i] = string(in.Contact)
+		}
+		userIDs[i] = in.UserID
 	}
-	return in, nil
+	ids, err := s.d.Contacts.ResolveContacts(ctx, waIDs, userIDs)
+	if err != nil {
+		return fmt.Errorf("resolving contacts: %w", err)
+	}
+	for i := range msgs {
+		msgs[i].Contact = ids[i]
+	}
+	return nil
 }
 
 // status records a delivery status. A failed one is appended to the contact's history

@@ -17,22 +17,57 @@ import (
 // whose phone number shows up later. Otherwise the wa_id is the contact, and without one
 // the user id. A message with a user id costs one GET; without, no I/O.
 func (r *Redis) ResolveContact(ctx context.Context, waID, userID string) (chat.ContactID, error) {
-	if userID == "" {
-		if waID == "" {
-			return "", errors.New("store: resolving contact: neither wa_id nor user_id")
+	ids, err := r.ResolveContacts(ctx, []string{waID}, []string{userID})
+	if err != nil {
+		return "", err
+	}
+	return ids[0], nil
+}
+
+// ResolveContacts resolves the contacts of many messages at once, as ResolveContact does
+// for one: waIDs[i] and userIDs[i] are the ids message i carried. The GETs of every message
+// with a user id go in one pipeline, so a webhook POST of a thousand messages costs one
+// round trip (one per master on a cluster), not a thousand, before it can answer 200.
+func (r *Redis) ResolveContacts(ctx context.Context, waIDs, userIDs []string) ([]chat.ContactID, error) {
+	if len(waIDs) != len(userIDs) {
+		return nil, fmt.Errorf("store: resolving contacts: %d wa_ids but %d user_ids", len(waIDs), len(userIDs))
+	}
+	out := make([]chat.ContactID, len(waIDs))
+	gets := make([]*redis.StringCmd, len(waIDs))
+	pipe := r.client.Pipeline()
+	for i, userID := range userIDs {
+		if userID == "" {
+			if waIDs[i] == "" {
+				return nil, errors.New("store: resolving contact: neither wa_id nor user_id")
+			}
+			out[i] = chat.ContactID(waIDs[i])
+			continue
 		}
-		return chat.ContactID(waID), nil
+		gets[i] = pipe.Get(ctx, r.userKey(userID))
 	}
-	id, err := r.client.Get(ctx, r.userKey(userID)).Result()
-	switch {
-	case err == nil && id != "":
-		return chat.ContactID(id), nil
-	case err != nil && !errors.Is(err, redis.Nil):
-		return "", fmt.Errorf("store: resolving contact: %w", err)
-	case waID != "":
-		return chat.ContactID(waID), nil
+	if pipe.Len() == 0 {
+		return out, nil
 	}
-	return chat.ContactID(userID), nil
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("store: resolving contacts: %w", err)
+	}
+	for i, get := range gets {
+		if get == nil {
+			continue
+		}
+		id, err := get.Result()
+		switch {
+		case err == nil && id != "":
+			out[i] = chat.ContactID(id)
+		case err != nil && !errors.Is(err, redis.Nil):
+			return nil, fmt.Errorf("store: resolving contact: %w", err)
+		case waIDs[i] != "":
+			out[i] = chat.ContactID(waIDs[i])
+		default:
+			out[i] = chat.ContactID(userIDs[i])
+		}
+	}
+	return out, nil
 }
 
 // contactsPage is how many contact ids Contacts asks for per SSCAN.

@@ -45,6 +45,21 @@ func TestResolveContact(t *testing.T) {
 			}
 		})
 	}
+	// The same cases in one batch (the webhook's way) give the same answers.
+	var waIDs, userIDs []string
+	var want []chat.ContactID
+	for _, tt := range tests {
+		if !tt.wantErr {
+			waIDs, userIDs, want = append(waIDs, tt.waID), append(userIDs, tt.userID), append(want, tt.want)
+		}
+	}
+	got, err := s.ResolveContacts(ctx, waIDs, userIDs)
+	if err != nil || !slices.Equal(got, want) {
+		t.Errorf("ResolveContacts = %q, %v; want %q", got, err, want)
+	}
+	if _, err := s.ResolveContacts(ctx, []string{"1", ""}, []string{"", ""}); err == nil {
+		t.Error("a batch holding a message with neither id gave no error")
+	}
 }
 
 func TestContactsListsEveryCommittedContact(t *testing.T) {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -343,5 +344,29 @@ func TestUnreachableRedisWraps(t *testing.T) {
 	}
 	if _, err = s.Due(ctx, t0, 10); err == nil || !strings.HasPrefix(err.Error(), "store: reading due timers: ") {
 		t.Errorf("Due = %v, want a wrapped error", err)
+	}
+}
+
+// TestResolveContactsIsOneRoundTrip: a webhook POST of many messages resolves all their
+// contacts before it answers, so the cost must not grow with the batch.
+func TestResolveContactsIsOneRoundTrip(t *testing.T) {
+	srv := redistest.Start(t)
+	client := srv.Client(t)
+	var counter roundTrips
+	client.AddHook(&counter)
+	s, err := New(client, Options{Prefix: "rt"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waIDs, userIDs := make([]string, 1000), make([]string, 1000)
+	for i := range waIDs {
+		waIDs[i], userIDs[i] = fmt.Sprint(15550000000+i), fmt.Sprint("US.", i)
+	}
+	ids, err := s.ResolveContacts(t.Context(), waIDs, userIDs)
+	if err != nil || len(ids) != 1000 || ids[999] != "15550000999" {
+		t.Fatalf("ResolveContacts = %d ids (last %q), %v", len(ids), ids[len(ids)-1], err)
+	}
+	if got := counter.get(); got != 1 {
+		t.Errorf("resolving 1000 contacts took %d round trips, want 1", got)
 	}
 }
