@@ -2,7 +2,6 @@ package store
 
 import (
 	"fmt"
-	"hash/fnv"
 	"strings"
 
 	"github.com/wasla/wasla/chat"
@@ -33,29 +32,54 @@ type keys struct {
 
 // bucket returns the contact's bucket: FNV-1a of the id, modulo Buckets. It must never change.
 func bucket(id chat.ContactID) int {
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(id))
-	return int(h.Sum32() % Buckets)
+	// FNV-1a, written out so that hashing allocates nothing (hash/fnv gives the same).
+	h := uint32(2166136261)
+	for i := 0; i < len(id); i++ {
+		h ^= uint32(id[i])
+		h *= 16777619
+	}
+	return int(h % Buckets)
 }
 
 // bucketTag is the hash tag of bucket b, e.g. "{b:0412}".
 func bucketTag(b int) string { return fmt.Sprintf("{b:%04d}", b) }
 
+// keysOf names every key of a contact. It runs twice per message (load and commit), so
+// all the names are written into one buffer and cut from it: one allocation, not eleven.
 func (r *Redis) keysOf(id chat.ContactID) keys {
-	base := r.prefix + ":" + bucketTag(bucket(id))
-	c := base + ":c:" + string(id)
+	b := bucket(id)
+	suffixes := [...]string{":contact", ":session", ":history", ":seen", ":lease", ":inbox", // the contact's
+		":due", ":contacts", ":ready", ":queued", ":dead"} // the bucket's
+	const contactKeys = 6
+	var ends [len(suffixes)]int
+	var buf strings.Builder
+	buf.Grow(len(suffixes)*(len(r.prefix)+len(":{b:0000}")+len(":contacts")) + contactKeys*(len(":c:")+len(id)))
+	for i, suffix := range suffixes {
+		buf.WriteString(r.prefix)
+		buf.WriteString(":{b:")
+		buf.WriteByte(byte('0' + b/1000%10))
+		buf.WriteByte(byte('0' + b/100%10))
+		buf.WriteByte(byte('0' + b/10%10))
+		buf.WriteByte(byte('0' + b%10))
+		buf.WriteByte('}')
+		if i < contactKeys {
+			buf.WriteString(":c:")
+			buf.WriteString(string(id))
+		}
+		buf.WriteString(suffix)
+		ends[i] = buf.Len()
+	}
+	all := buf.String()
+	key := func(i int) string {
+		start := 0
+		if i > 0 {
+			start = ends[i-1]
+		}
+		return all[start:ends[i]]
+	}
 	return keys{
-		contact:  c + ":contact",
-		session:  c + ":session",
-		history:  c + ":history",
-		seen:     c + ":seen",
-		lease:    c + ":lease",
-		inbox:    c + ":inbox",
-		due:      base + ":due",
-		contacts: base + ":contacts",
-		ready:    base + ":ready",
-		queued:   base + ":queued",
-		dead:     base + ":dead",
+		contact: key(0), session: key(1), history: key(2), seen: key(3), lease: key(4), inbox: key(5),
+		due: key(6), contacts: key(7), ready: key(8), queued: key(9), dead: key(10),
 	}
 }
 

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"hash/fnv"
 	"strings"
 	"testing"
 
@@ -82,5 +83,41 @@ func TestNewRejects(t *testing.T) {
 				t.Fatalf("New = %v, want %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestBucketMatchesFNV1a: the hand-written hash must bucket exactly as hash/fnv's FNV-1a,
+// or every stored contact would move to another bucket.
+func TestBucketMatchesFNV1a(t *testing.T) {
+	for _, id := range []chat.ContactID{"", "1", "966500000001", "US.13491208655302741918", "مرحبا", "a\x00b"} {
+		h := fnv.New32a()
+		_, _ = h.Write([]byte(id))
+		if got, want := bucket(id), int(h.Sum32()%Buckets); got != want {
+			t.Errorf("bucket(%q) = %d, FNV-1a gives %d", id, got, want)
+		}
+	}
+}
+
+func TestKeysOfNamesEveryKey(t *testing.T) {
+	r := &Redis{prefix: "wasla"}
+	k := r.keysOf("966500000001")
+	tag := bucketTag(bucket("966500000001"))
+	want := keys{
+		contact: "wasla:" + tag + ":c:966500000001:contact", session: "wasla:" + tag + ":c:966500000001:session",
+		history: "wasla:" + tag + ":c:966500000001:history", seen: "wasla:" + tag + ":c:966500000001:seen",
+		lease: "wasla:" + tag + ":c:966500000001:lease", inbox: "wasla:" + tag + ":c:966500000001:inbox",
+		due: "wasla:" + tag + ":due", contacts: "wasla:" + tag + ":contacts", ready: "wasla:" + tag + ":ready",
+		queued: "wasla:" + tag + ":queued", dead: "wasla:" + tag + ":dead",
+	}
+	if k != want {
+		t.Errorf("keysOf:\n got %+v\nwant %+v", k, want)
+	}
+}
+
+func BenchmarkKeysOf(b *testing.B) {
+	r := &Redis{prefix: "wasla"}
+	b.ReportAllocs()
+	for b.Loop() {
+		r.keysOf("966500000001")
 	}
 }
