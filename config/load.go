@@ -706,21 +706,9 @@ func (p *parser) template(v *yaml.Node, what string) Template {
 
 func (p *parser) state(v *yaml.Node, s *State) {
 	p.mapping(v, "state", map[string]func(k, v *yaml.Node){
-		"session_idle": func(_, v *yaml.Node) {
-			if d, ok := p.duration(v, "state.session_idle", true); ok {
-				s.SessionIdle = d
-			}
-		},
-		"history_retention": func(_, v *yaml.Node) {
-			if d, ok := p.duration(v, "state.history_retention", true); ok {
-				s.HistoryRetention = d
-			}
-		},
-		"dedupe_period": func(_, v *yaml.Node) {
-			if d, ok := p.duration(v, "state.dedupe_period", true); ok {
-				s.DedupePeriod = d
-			}
-		},
+		"session_idle":      p.durationInto(&s.SessionIdle, "state.session_idle", true),
+		"history_retention": p.durationInto(&s.HistoryRetention, "state.history_retention", true),
+		"dedupe_period":     p.durationInto(&s.DedupePeriod, "state.dedupe_period", true),
 	})
 }
 
@@ -731,25 +719,19 @@ func (p *parser) limits(v *yaml.Node, l *Limits) {
 				l.Workers = n
 			}
 		},
-		"timer_interval": func(_, v *yaml.Node) {
-			if d, ok := p.duration(v, "limits.timer_interval", false); ok {
-				l.TimerInterval = d
-			}
-		},
-		"refresh_interval": func(_, v *yaml.Node) {
-			if d, ok := p.duration(v, "limits.refresh_interval", true); ok {
-				l.RefreshInterval = d
-			}
-		},
-		"reload_interval": func(_, v *yaml.Node) {
-			if d, ok := p.duration(v, "limits.reload_interval", true); ok {
-				l.ReloadInterval = d
-			}
-		},
-		"shutdown_timeout": func(_, v *yaml.Node) {
-			if d, ok := p.duration(v, "limits.shutdown_timeout", false); ok {
-				l.ShutdownTimeout = d
-			}
-		},
+		"timer_interval":   p.durationInto(&l.TimerInterval, "limits.timer_interval", false),
+		"refresh_interval": p.durationInto(&l.RefreshInterval, "limits.refresh_interval", true),
+		"reload_interval":  p.durationInto(&l.ReloadInterval, "limits.reload_interval", true),
+		"shutdown_timeout": p.durationInto(&l.ShutdownTimeout, "limits.shutdown_timeout", false),
 	})
+}
+
+// durationInto returns the mapping handler of a duration key: a valid value replaces the
+// default in *dst, a bad one is reported and leaves the default.
+func (p *parser) durationInto(dst *time.Duration, what string, allowZero bool) func(k, v *yaml.Node) {
+	return func(_, v *yaml.Node) {
+		if d, ok := p.duration(v, what, allowZero); ok {
+			*dst = d
+		}
+	}
 }
