@@ -8,6 +8,15 @@ import "time"
 // number that a message came through.
 type ContactID string
 
+// Redacted keeps the last four characters of the id, so that logs never carry a full
+// phone number.
+func (c ContactID) Redacted() string {
+	if len(c) <= 4 {
+		return "…" + string(c)
+	}
+	return "…" + string(c[len(c)-4:])
+}
+
 // NumberID identifies one of the business's WhatsApp numbers (Meta's phone number id).
 type NumberID string
 

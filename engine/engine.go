@@ -201,7 +201,7 @@ func (e *Engine) update(ctx context.Context, id chat.ContactID, fn func(*run) er
 			continue
 		}
 		if errors.Is(err, ErrDuplicate) {
-			e.log.Debug("duplicate delivery dropped", slog.String("contact", redact(id)))
+			e.log.Debug("duplicate delivery dropped", slog.String("contact", id.Redacted()))
 			return nil
 		}
 		if err != nil {
@@ -219,14 +219,4 @@ func (e *Engine) deliver(ctx context.Context, outs []chat.Outbound) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// redact keeps the last four characters of a contact id, so logs at Info and above never
-// carry a full phone number.
-func redact(id chat.ContactID) string {
-	s := string(id)
-	if len(s) <= 4 {
-		return "…" + s
-	}
-	return "…" + s[len(s)-4:]
 }

@@ -528,7 +528,7 @@ func (q *Intake) work(ctx context.Context, id chat.ContactID, b *busy, handle fu
 		token, q.lease.Milliseconds(), string(id)).Slice()
 	if err != nil {
 		if !errors.Is(err, redis.Nil) && ctx.Err() == nil {
-			q.log.Warn("store: intake: claiming a contact", slog.String("contact", redact(id)), slog.Any("err", err))
+			q.log.Warn("store: intake: claiming a contact", slog.String("contact", id.Redacted()), slog.Any("err", err))
 		}
 		return
 	}
@@ -596,14 +596,14 @@ func (q *Intake) drain(ctx context.Context, id chat.ContactID, token, head strin
 		if err != nil {
 			// The message stays first in the inbox (unless a commit acknowledged it); the lease
 			// runs out and a worker handles it again, and its commit is refused as a duplicate.
-			q.log.Warn("store: intake: acknowledging a message", slog.String("contact", redact(id)), slog.Any("err", err))
+			q.log.Warn("store: intake: acknowledging a message", slog.String("contact", id.Redacted()), slog.Any("err", err))
 			return
 		}
 		status, _ := intAt(res, 0)
 		if status != 1 {
 			if status == 0 && handled != "" {
 				q.log.Warn("store: intake: lease lost before the acknowledgement; the message may be handled again",
-					slog.String("contact", redact(id)))
+					slog.String("contact", id.Redacted()))
 			}
 			return
 		}
@@ -625,7 +625,7 @@ func (q *Intake) handleOne(hctx, fenced context.Context, id chat.ContactID, raw 
 	c.begin(raw, msg.ID)
 	if err != nil {
 		q.log.Error("store: intake: undecodable message moved to the dead letters",
-			slog.String("contact", redact(id)), slog.Any("err", err))
+			slog.String("contact", id.Redacted()), slog.Any("err", err))
 		return q.deadRecord(DeadLetter{Raw: raw, Error: err.Error()}), true
 	}
 	for attempt := 1; ; attempt++ {
@@ -638,13 +638,13 @@ func (q *Intake) handleOne(hctx, fenced context.Context, id chat.ContactID, raw 
 		}
 		if attempt >= q.maxAttempts {
 			q.log.Error("store: intake: message moved to the dead letters after repeated failures",
-				slog.String("contact", redact(id)), slog.String("message", msg.ID),
+				slog.String("contact", id.Redacted()), slog.String("message", msg.ID),
 				slog.Int("attempts", attempt), slog.Any("err", err))
 			return q.deadRecord(DeadLetter{Message: msg, Error: err.Error(), Attempts: attempt}), true
 		}
 		wait := min(q.backoff<<(attempt-1), maxRetryBackoff)
 		q.log.Warn("store: intake: handling a message failed; retrying",
-			slog.String("contact", redact(id)), slog.String("message", msg.ID),
+			slog.String("contact", id.Redacted()), slog.String("message", msg.ID),
 			slog.Int("attempt", attempt), slog.Duration("retry_in", wait), slog.Any("err", err))
 		t := time.NewTimer(wait)
 		select {

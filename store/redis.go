@@ -317,7 +317,7 @@ func (r *Redis) Commit(ctx context.Context, st *engine.State, history []chat.Eve
 			// written, so the contact's next commit tries again.
 			if err := r.mapUser(ctx, k.contact, st.Contact.UserID, id); err != nil {
 				r.log.Warn("store: user id mapping not written; the next commit retries",
-					slog.String("contact", redact(id)), slog.Any("err", err))
+					slog.String("contact", id.Redacted()), slog.Any("err", err))
 			}
 		}
 		return nil
@@ -444,14 +444,4 @@ func (r *Redis) Due(ctx context.Context, now time.Time, limit int) ([]chat.Conta
 		ids = append(ids, chat.ContactID(z.Member.(string)))
 	}
 	return ids, nil
-}
-
-// redact keeps the last four characters of a contact id, so logs never carry a full phone
-// number.
-func redact(id chat.ContactID) string {
-	s := string(id)
-	if len(s) <= 4 {
-		return "…" + s
-	}
-	return "…" + s[len(s)-4:]
 }
