@@ -20,6 +20,7 @@ type run struct {
 	st     *State
 	now    time.Time
 	msg    *chat.Inbound // the message being handled; nil when a timer fired
+	folded string        // normalize.Text(msg.Text), folded once per message
 	outs   []chat.Outbound
 	events []chat.Event
 	steps  int // steps run since the last input
@@ -201,7 +202,8 @@ func (r *run) handle(in chat.Inbound) error {
 	r.msg = &in
 	r.steps = 0
 	set := r.l.set
-	folded := normalize.Text(in.Text)
+	r.folded = normalize.Text(in.Text)
+	folded := r.folded
 	s := r.sess()
 	if in.Kind == chat.KindText && slices.Contains(set.Settings.RestartWords, folded) {
 		r.endSession()

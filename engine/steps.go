@@ -53,7 +53,7 @@ func (r *run) env() *flows.Env {
 	}
 	if m := r.msg; m != nil {
 		env.Message = flows.MessageEnv{
-			ID: m.ID, Kind: string(m.Kind), Text: m.Text, Folded: normalize.Text(m.Text),
+			ID: m.ID, Kind: string(m.Kind), Text: m.Text, Folded: r.folded,
 			ReplyID: m.ReplyID,
 		}
 		if m.Media != nil {
