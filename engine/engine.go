@@ -165,7 +165,7 @@ func (e *Engine) AgentReply(ctx context.Context, id chat.ContactID, agent string
 		msg.Kind = chat.KindText
 	}
 	return e.update(ctx, id, func(r *run) error {
-		r.deliver(msg, chat.EventAgent, agent)
+		r.routeAndQueue(msg, chat.EventAgent, agent)
 		if s := r.sess(); s.Mode == ModeHuman && s.ReturnAfter > 0 {
 			r.setTimer(Timer{Kind: TimerReturn, Due: r.now.Add(s.ReturnAfter)})
 		}
@@ -207,11 +207,13 @@ func (e *Engine) update(ctx context.Context, id chat.ContactID, fn func(*run) er
 		if err != nil {
 			return fmt.Errorf("committing contact state: %w", err)
 		}
-		return e.deliver(ctx, r.outs)
+		return e.sendCommitted(ctx, r.outs)
 	}
 }
 
-func (e *Engine) deliver(ctx context.Context, outs []chat.Outbound) error {
+// sendCommitted hands the replies of a committed run to the Sender. A failure no longer
+// changes the conversation: it is returned wrapped in ErrDelivery for the caller to report.
+func (e *Engine) sendCommitted(ctx context.Context, outs []chat.Outbound) error {
 	var errs []error
 	for _, m := range outs {
 		if err := e.send.Send(ctx, m); err != nil {
