@@ -16,8 +16,8 @@ import (
 
 // Options configure an Engine. Zero values get sensible defaults.
 type Options struct {
-	Clock  Clock    // default: the wall clock
-	HTTP   HTTPDoer // default: an http.Client (each step sets its own timeout)
+	Clock  clock.Clock // default: the wall clock
+	HTTP   HTTPDoer    // default: an http.Client (each step sets its own timeout)
 	Logger *slog.Logger
 	// OnStep, when set, is called for every step the engine runs; the conversation test
 	// runner uses it for coverage. It must be safe for concurrent use.

@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/wasla/wasla/chat"
+	"github.com/wasla/wasla/clock"
 )
 
 // Limiter spaces the sends of each number so that all replicas together stay within the
@@ -38,7 +39,7 @@ var gcraScript = redis.NewScript(gcraSource)
 type RedisLimiter struct {
 	client redis.UniversalClient
 	prefix string
-	clock  Clock
+	clock  clock.Clock
 	// Burst is how many sends may go at once after an idle spell before the steady pace
 	// applies; 0 or 1 means none: each send waits 1/rate seconds after the previous one.
 	Burst int
@@ -47,11 +48,11 @@ type RedisLimiter struct {
 // NewRedisLimiter returns a limiter over client with key prefix prefix ("" means
 // DefaultPrefix). With a nil clock the script reads the time of the Redis server, which
 // all replicas share; tests pass a manual clock instead.
-func NewRedisLimiter(client redis.UniversalClient, prefix string, clock Clock) *RedisLimiter {
+func NewRedisLimiter(client redis.UniversalClient, prefix string, clk clock.Clock) *RedisLimiter {
 	if prefix == "" {
 		prefix = DefaultPrefix
 	}
-	return &RedisLimiter{client: client, prefix: prefix, clock: clock}
+	return &RedisLimiter{client: client, prefix: prefix, clock: clk}
 }
 
 // Key returns the key of the number's limiter.

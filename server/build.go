@@ -31,7 +31,7 @@ const EmbeddedWarning = "NO REDIS CONFIGURED: running on an embedded in-memory s
 type BuildOptions struct {
 	Logger *slog.Logger
 	// Clock is the engine's and the store's time (default: the wall clock).
-	Clock engine.Clock
+	Clock clock.Clock
 	// HTTP sends Graph API requests (default: a client with a 30-second timeout).
 	HTTP *http.Client
 	// Tick starts the loops' tickers (default: time.NewTicker).
@@ -144,7 +144,7 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 		Contacts:        st,
 		History:         history,
 		Statuses:        statuses,
-		Numbers:         registry{reg},
+		Numbers:         registry{reg, clk},
 		LoadFlows:       func() (*flows.Set, flows.Diagnostics) { return flows.Load(cfg.Flows) },
 		FlowsPaths:      []string{cfg.Flows},
 		Workers:         cfg.Limits.Workers,
@@ -153,6 +153,7 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 		ReloadInterval:  cfg.Limits.ReloadInterval,
 		ShutdownTimeout: cfg.Limits.ShutdownTimeout,
 		Tick:            opts.Tick,
+		Clock:           clk,
 	}
 	if cfg.WhatsApp.MarkRead {
 		d.MarkRead = markReader{sender}
@@ -259,7 +260,10 @@ type redisPinger struct{ c redis.UniversalClient }
 func (p redisPinger) Ping(ctx context.Context) error { return p.c.Ping(ctx).Err() }
 
 // registry adapts *numbers.Registry to Numbers.
-type registry struct{ r *numbers.Registry }
+type registry struct {
+	r     *numbers.Registry
+	clock clock.Clock
+}
 
 func (g registry) Apply(ctx context.Context, ev whatsapp.Event) error {
 	_, err := g.r.Apply(ctx, ev)
@@ -274,7 +278,7 @@ func (g registry) Campaign(id chat.NumberID) string {
 }
 
 func (g registry) States(context.Context) ([]NumberState, error) {
-	now := time.Now()
+	now := g.clock.Now()
 	states := g.r.States()
 	out := make([]NumberState, 0, len(states))
 	for _, n := range g.r.Numbers() {

@@ -47,7 +47,7 @@ type Options struct {
 	DedupePeriod time.Duration
 	// Clock measures session expiry, history retention and the dedupe period (default: the
 	// wall clock).
-	Clock engine.Clock
+	Clock clock.Clock
 	// Logger receives what the store and the intake recover from by themselves, and the
 	// dead letters (default: discard).
 	Logger *slog.Logger
@@ -77,7 +77,7 @@ type Redis struct {
 	sessionTTL time.Duration
 	retention  time.Duration
 	dedupe     time.Duration // <= 0: off
-	clock      engine.Clock
+	clock      clock.Clock
 	log        *slog.Logger
 }
 
