@@ -23,9 +23,6 @@ type Limiter interface {
 	Reserve(ctx context.Context, number chat.NumberID, rate int, maxWait time.Duration) (time.Duration, error)
 }
 
-// DefaultPrefix is the key prefix of RedisLimiter when given none, the same as the store's.
-const DefaultPrefix = "wasla"
-
 //go:embed gcra.lua
 var gcraSource string
 
@@ -45,13 +42,10 @@ type RedisLimiter struct {
 	Burst int
 }
 
-// NewRedisLimiter returns a limiter over client with key prefix prefix ("" means
-// DefaultPrefix). With a nil clock the script reads the time of the Redis server, which
+// NewRedisLimiter returns a limiter over client under the deployment's key prefix, which
+// the contact store owns (store.Redis.Prefix): sending declares no prefix of its own. With a nil clock the script reads the time of the Redis server, which
 // all replicas share; tests pass a manual clock instead.
 func NewRedisLimiter(client redis.UniversalClient, prefix string, clk clock.Clock) *RedisLimiter {
-	if prefix == "" {
-		prefix = DefaultPrefix
-	}
 	return &RedisLimiter{client: client, prefix: prefix, clock: clk}
 }
 

@@ -87,7 +87,7 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 	}
 	intake := store.NewIntake(client, storeOpts)
 
-	reg, err := numbers.New(numberList(cfg), numbers.NewRedisStates(client, store.DefaultPrefix), numbers.WithClock(clk))
+	reg, err := numbers.New(numberList(cfg), numbers.NewRedisStates(client, st.Prefix()), numbers.WithClock(clk))
 	if err != nil {
 		return nil, nil, numbersDiagnostics(cfg, err)
 	}
@@ -115,7 +115,7 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 	sender, err := sending.New(sending.Options{
 		Client:   graph,
 		Numbers:  reg,
-		Limiter:  sending.NewRedisLimiter(client, store.DefaultPrefix, nil),
+		Limiter:  sending.NewRedisLimiter(client, st.Prefix(), nil),
 		Recorder: history,
 		Observer: sendObserver{metrics},
 		Clock:    clk,
