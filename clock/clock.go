@@ -8,6 +8,12 @@ import (
 	"time"
 )
 
+// Clock tells the time. Components take one so that tests and the simulator can move
+// time by hand.
+type Clock interface {
+	Now() time.Time
+}
+
 // Real is the wall clock.
 type Real struct{}
 
