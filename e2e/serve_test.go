@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/wasla/wasla/chat"
-	"github.com/wasla/wasla/engine"
+	"github.com/wasla/wasla/contact"
 	"github.com/wasla/wasla/internal/redistest"
 	"github.com/wasla/wasla/store"
 )
@@ -65,7 +65,7 @@ func (e *env) history(t *testing.T, contact string) []chat.Event {
 	return evs
 }
 
-func (e *env) state(t *testing.T, contact string) *engine.State {
+func (e *env) state(t *testing.T, contact string) *contact.State {
 	t.Helper()
 	st, err := e.store.Load(context.Background(), chat.ContactID(contact))
 	if err != nil {

@@ -2,20 +2,11 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"time"
 
 	"github.com/wasla/wasla/chat"
 )
-
-// ErrConflict is returned by Store.Commit when the state changed since it was loaded.
-var ErrConflict = errors.New("state changed since it was loaded")
-
-// ErrDuplicate is returned by Store.Commit when an inbound message in the history was
-// already committed once (WhatsApp delivers webhooks at least once). The engine then drops
-// its run: the first delivery was answered.
-var ErrDuplicate = errors.New("message already handled")
 
 // Store keeps contact state. Implementations must be safe for concurrent use.
 type Store interface {

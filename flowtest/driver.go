@@ -8,6 +8,7 @@ import (
 
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/clock"
+	"github.com/wasla/wasla/contact"
 	"github.com/wasla/wasla/engine"
 	"github.com/wasla/wasla/flows"
 )
@@ -16,7 +17,7 @@ import (
 type Conversation interface {
 	Receive(ctx context.Context, in chat.Inbound) error
 	RunDue(ctx context.Context) (int, error)
-	State(ctx context.Context, id chat.ContactID) (*engine.State, error)
+	State(ctx context.Context, id chat.ContactID) (*contact.State, error)
 	Flows() *flows.Set
 }
 

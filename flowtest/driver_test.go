@@ -9,7 +9,7 @@ import (
 
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/clock"
-	"github.com/wasla/wasla/engine"
+	"github.com/wasla/wasla/contact"
 	"github.com/wasla/wasla/flows"
 )
 
@@ -51,10 +51,10 @@ func (e *timerEngine) RunDue(context.Context) (int, error) {
 	return n, nil
 }
 
-func (e *timerEngine) State(_ context.Context, id chat.ContactID) (*engine.State, error) {
-	st := &engine.State{Contact: engine.Contact{ID: id}}
+func (e *timerEngine) State(_ context.Context, id chat.ContactID) (*contact.State, error) {
+	st := &contact.State{Contact: contact.Contact{ID: id}}
 	for _, t := range e.timers {
-		st.Session.Timers = append(st.Session.Timers, engine.Timer{Kind: engine.TimerWait, Due: t})
+		st.Session.Timers = append(st.Session.Timers, contact.Timer{Kind: contact.TimerWait, Due: t})
 	}
 	return st, nil
 }

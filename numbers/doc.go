@@ -21,6 +21,6 @@
 //	if err != nil { /* *numbers.ConfigError: every Problem with its index and field */ }
 //	for _, w := range reg.Warnings() { log.Warn(w.String()) }
 //	_ = reg.Refresh(ctx)                    // at start-up, then every few seconds
-//	changed, err := reg.Apply(ctx, ev)      // for each *whatsapp.QualityUpdate / *whatsapp.AccountUpdate
+//	changed, err := reg.Apply(ctx, ev)      // for each *numbers.QualityEvent / *numbers.AccountEvent
 //	ok := reg.Usable("2001", time.Now())    // false once banned or restricted
 package numbers

@@ -10,7 +10,6 @@ import (
 	"github.com/wasla/wasla/channels/whatsapp"
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/clock"
-	"github.com/wasla/wasla/engine"
 	"github.com/wasla/wasla/numbers"
 )
 
@@ -82,8 +81,6 @@ type Options struct {
 type Sender struct {
 	opts Options
 }
-
-var _ engine.Sender = (*Sender)(nil)
 
 // New returns a sender.
 func New(opts Options) (*Sender, error) {

@@ -266,8 +266,30 @@ type registry struct {
 }
 
 func (g registry) Apply(ctx context.Context, ev whatsapp.Event) error {
-	_, err := g.r.Apply(ctx, ev)
+	nev := numberEvent(ev)
+	if nev == nil {
+		return nil
+	}
+	_, err := g.r.Apply(ctx, nev)
 	return err
+}
+
+// numberEvent translates a quality or account webhook event into the registry's terms;
+// nil for any other event.
+func numberEvent(ev whatsapp.Event) numbers.Event {
+	switch ev := ev.(type) {
+	case *whatsapp.QualityUpdate:
+		return &numbers.QualityEvent{At: ev.At, DisplayNumber: ev.DisplayNumber, Event: ev.Event,
+			CurrentLimit: ev.CurrentLimit, MaxDailyConversations: ev.MaxDailyConversations}
+	case *whatsapp.AccountUpdate:
+		out := &numbers.AccountEvent{At: ev.At, WABA: ev.WABA, Event: ev.Event, PhoneNumber: ev.PhoneNumber,
+			ViolationType: ev.ViolationType, BanState: ev.BanState, BanDate: ev.BanDate}
+		for _, r := range ev.Restrictions {
+			out.Restrictions = append(out.Restrictions, numbers.Restriction{Type: r.Type, Expiration: r.Expiration})
+		}
+		return out
+	}
+	return nil
 }
 
 func (g registry) Refresh(ctx context.Context) error { return g.r.Refresh(ctx) }
@@ -323,6 +345,9 @@ var (
 	_ Contacts         = (*store.Redis)(nil)
 	_ Intake           = (*store.Intake)(nil)
 	_ Engine           = (*engine.Engine)(nil)
+	_ engine.Store     = (*store.Redis)(nil)
+	_ engine.Router    = (*routing.Router)(nil)
+	_ engine.Sender    = (*sending.Sender)(nil)
 	_ Numbers          = registry{}
 	_ Statuses         = (*sending.Sender)(nil)
 	_ History          = storeHistory{}

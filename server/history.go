@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/wasla/wasla/chat"
+	"github.com/wasla/wasla/contact"
 	"github.com/wasla/wasla/engine"
 )
 
@@ -59,7 +60,7 @@ func (h storeHistory) Append(ctx context.Context, ev chat.Event) error {
 			return fmt.Errorf("appending to history: %w", err)
 		}
 		err = h.store.Commit(ctx, st, []chat.Event{ev})
-		if errors.Is(err, engine.ErrConflict) && attempt < appendAttempts {
+		if errors.Is(err, contact.ErrConflict) && attempt < appendAttempts {
 			continue
 		}
 		if err != nil {

@@ -12,7 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/wasla/wasla/chat"
-	"github.com/wasla/wasla/engine"
+	"github.com/wasla/wasla/contact"
 )
 
 // A commit under an intake handler's context acknowledges the message it stores: it takes
@@ -30,10 +30,10 @@ func TestCommitAcknowledgesTheIntakeMessage(t *testing.T) {
 		wantLeft int // messages left in the inbox
 	}{
 		{name: "committed", lease: "tok", msgID: "a", wantAck: true, wantLeft: 1},
-		{name: "duplicate", lease: "tok", msgID: "a", seen: true, wantErr: engine.ErrDuplicate, wantAck: true, wantLeft: 1},
+		{name: "duplicate", lease: "tok", msgID: "a", seen: true, wantErr: contact.ErrDuplicate, wantAck: true, wantLeft: 1},
 		{name: "fenced out", lease: "other", msgID: "a", wantErr: ErrFenced, wantLeft: 2},
 		{name: "fenced out duplicate", lease: "other", msgID: "a", seen: true, wantErr: ErrFenced, wantLeft: 2},
-		{name: "conflict", lease: "tok", version: 7, msgID: "a", wantErr: engine.ErrConflict, wantLeft: 2},
+		{name: "conflict", lease: "tok", version: 7, msgID: "a", wantErr: contact.ErrConflict, wantLeft: 2},
 		{name: "another message", lease: "tok", msgID: "z", wantLeft: 2},
 	}
 	for _, tt := range tests {
@@ -46,7 +46,7 @@ func TestCommitAcknowledgesTheIntakeMessage(t *testing.T) {
 				t.Fatal(err)
 			}
 			if tt.seen { // committed after the push by another route, a redelivery say
-				if err := s.Commit(ctx, &engine.State{Contact: engine.Contact{ID: "1"}}, []chat.Event{inbound("1", "a", t0)}); err != nil {
+				if err := s.Commit(ctx, &contact.State{Contact: contact.Contact{ID: "1"}}, []chat.Event{inbound("1", "a", t0)}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -58,7 +58,7 @@ func TestCommitAcknowledgesTheIntakeMessage(t *testing.T) {
 			cr.begin(inbox[0], "a")
 			hctx := withCarried(WithFence(ctx, Fence{Contact: "1", Token: "tok"}), cr)
 
-			st := &engine.State{Contact: engine.Contact{ID: "1"}, Version: tt.version}
+			st := &contact.State{Contact: contact.Contact{ID: "1"}, Version: tt.version}
 			err := s.Commit(hctx, st, []chat.Event{inbound("1", tt.msgID, t0)})
 			if tt.wantErr == nil && err != nil || tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
 				t.Fatalf("Commit = %v, want %v", err, tt.wantErr)
@@ -82,7 +82,7 @@ func TestCommitAcknowledgesTheIntakeMessage(t *testing.T) {
 			// The state a commit wrote is what the next Load returns, without Redis; a refused
 			// conflict forgets it.
 			_, _, _, valid := cr.state()
-			if errors.Is(tt.wantErr, engine.ErrConflict) || errors.Is(tt.wantErr, ErrFenced) {
+			if errors.Is(tt.wantErr, contact.ErrConflict) || errors.Is(tt.wantErr, ErrFenced) {
 				if valid {
 					t.Error("the carried state survived a refused commit")
 				}
@@ -128,7 +128,7 @@ func TestIntakeReusedStateNeverOverwrites(t *testing.T) {
 			list, _ := st.Session.Vars["list"].([]any)
 			st.Session.Vars["list"] = append(list, v)
 			err = s.Commit(ctx, st, history)
-			if !errors.Is(err, engine.ErrConflict) {
+			if !errors.Is(err, contact.ErrConflict) {
 				return err
 			}
 		}

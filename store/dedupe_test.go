@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/wasla/wasla/chat"
-	"github.com/wasla/wasla/engine"
+	"github.com/wasla/wasla/contact"
 )
 
 func inbound(id chat.ContactID, wamid string, at time.Time) chat.Event {
@@ -35,13 +35,13 @@ func TestDedupePeriod(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s, _, clk := miniStore(t, tt.opts)
 			ctx := t.Context()
-			st := &engine.State{Contact: engine.Contact{ID: "1"}}
+			st := &contact.State{Contact: contact.Contact{ID: "1"}}
 			if err := s.Commit(ctx, st, []chat.Event{inbound("1", "wamid.1", clk.Now())}); err != nil {
 				t.Fatal(err)
 			}
 			clk.Advance(tt.after)
 			err := s.Commit(ctx, st, []chat.Event{inbound("1", "wamid.1", clk.Now())})
-			if got := errors.Is(err, engine.ErrDuplicate); got != tt.wantDup {
+			if got := errors.Is(err, contact.ErrDuplicate); got != tt.wantDup {
 				t.Fatalf("second delivery: Commit = %v, duplicate %v, want %v", err, got, tt.wantDup)
 			}
 			if !tt.wantDup && err != nil {
@@ -54,7 +54,7 @@ func TestDedupePeriod(t *testing.T) {
 func TestSeenSetIsTrimmed(t *testing.T) {
 	s, m, clk := miniStore(t, Options{DedupePeriod: time.Hour})
 	ctx := t.Context()
-	st := &engine.State{Contact: engine.Contact{ID: "1"}}
+	st := &contact.State{Contact: contact.Contact{ID: "1"}}
 	for _, id := range []string{"a", "b"} {
 		if err := s.Commit(ctx, st, []chat.Event{inbound("1", id, clk.Now())}); err != nil {
 			t.Fatal(err)
@@ -77,7 +77,7 @@ func TestSeenSetIsTrimmed(t *testing.T) {
 		t.Fatalf("seen TTL %v, want the period", ttl)
 	}
 	// Nothing to remember, nothing written: no seen set for a contact without messages.
-	if err := s.Commit(ctx, &engine.State{Contact: engine.Contact{ID: "2"}}, nil); err != nil {
+	if err := s.Commit(ctx, &contact.State{Contact: contact.Contact{ID: "2"}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if m.Exists(s.keysOf("2").seen) {
@@ -112,7 +112,7 @@ func TestCommitChecksTheFence(t *testing.T) {
 			if tt.fence != nil {
 				ctx = WithFence(ctx, *tt.fence)
 			}
-			st := &engine.State{Contact: engine.Contact{ID: "1"}}
+			st := &contact.State{Contact: contact.Contact{ID: "1"}}
 			err := s.Commit(ctx, st, []chat.Event{inbound("1", "wamid.1", t0)})
 			if tt.wantOK {
 				if err != nil {
@@ -120,7 +120,7 @@ func TestCommitChecksTheFence(t *testing.T) {
 				}
 				return
 			}
-			if !errors.Is(err, ErrFenced) || errors.Is(err, engine.ErrConflict) {
+			if !errors.Is(err, ErrFenced) || errors.Is(err, contact.ErrConflict) {
 				t.Fatalf("Commit = %v, want ErrFenced and no ErrConflict (the engine must not retry)", err)
 			}
 			if st.Version != 0 || historyLen(t, s, "1") != 0 || m.Exists(s.keysOf("1").contact) {
@@ -135,7 +135,7 @@ func TestCommitChecksTheFence(t *testing.T) {
 func TestUserMappingIsRetried(t *testing.T) {
 	s, m, _ := miniStore(t, Options{})
 	ctx := t.Context()
-	st := &engine.State{Contact: engine.Contact{ID: "15551234567", UserID: "US.1"}}
+	st := &contact.State{Contact: contact.Contact{ID: "15551234567", UserID: "US.1"}}
 	if err := s.Commit(ctx, st, nil); err != nil {
 		t.Fatal(err)
 	}

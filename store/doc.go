@@ -7,7 +7,7 @@
 // profile, session, history entries, timer and contact indexes — is one Lua script in one
 // round trip, atomic on a single server and on a cluster alike, and a Load is one
 // MULTI/EXEC round trip. A commit whose history holds an inbound message id committed within
-// the dedupe period is refused with engine.ErrDuplicate, in the same script.
+// the dedupe period is refused with contact.ErrDuplicate, in the same script.
 //
 // Intake is the durable per-contact queue in front of the engine: Push stores inbound
 // messages, Run hands them to a handler one contact at a time, in order, across replicas,

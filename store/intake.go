@@ -131,7 +131,7 @@ return pushed
 // contact keep their order. It takes one pipelined round trip (on a cluster, one per
 // master, in parallel) plus one on a server that has not cached the script yet. On an
 // error some messages may be stored and others not; pushing them all again is safe, since
-// Commit refuses the second copy of a message with engine.ErrDuplicate.
+// Commit refuses the second copy of a message with contact.ErrDuplicate.
 func (q *Intake) Push(ctx context.Context, msgs []chat.Inbound) error {
 	if q.err != nil {
 		return q.err

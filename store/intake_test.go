@@ -15,7 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/wasla/wasla/chat"
-	"github.com/wasla/wasla/engine"
+	"github.com/wasla/wasla/contact"
 	"github.com/wasla/wasla/internal/redistest"
 )
 
@@ -171,7 +171,7 @@ func TestIntakePushChecks(t *testing.T) {
 		t.Fatalf("Push of a message without contact = %v", err)
 	}
 	// A message already committed within the dedupe period is not queued again.
-	if err := s.Commit(ctx, &engine.State{Contact: engine.Contact{ID: "1"}}, []chat.Event{inbound("1", "wamid.old", t0)}); err != nil {
+	if err := s.Commit(ctx, &contact.State{Contact: contact.Contact{ID: "1"}}, []chat.Event{inbound("1", "wamid.old", t0)}); err != nil {
 		t.Fatal(err)
 	}
 	if err := q.Push(ctx, []chat.Inbound{msg("1", "wamid.old"), msg("1", "wamid.new")}); err != nil {
@@ -348,7 +348,7 @@ func TestIntakeFencesAStaleWorker(t *testing.T) {
 			}
 			st.Session.Vars = map[string]any{"by": in.Text}
 			err = s.Commit(ctx, st, []chat.Event{{Kind: chat.EventInbound, At: in.At, Inbound: &in}})
-			if !errors.Is(err, engine.ErrConflict) {
+			if !errors.Is(err, contact.ErrConflict) {
 				return err
 			}
 		}

@@ -17,7 +17,7 @@ import (
 
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/clock"
-	"github.com/wasla/wasla/engine"
+	"github.com/wasla/wasla/contact"
 )
 
 // Defaults of Options.
@@ -43,7 +43,7 @@ type Options struct {
 	Retention time.Duration
 	// DedupePeriod is how long Commit remembers the id of every inbound message it stored
 	// (default 7 days): a commit whose history holds an id seen within it is refused with
-	// engine.ErrDuplicate. Negative: no deduplication.
+	// contact.ErrDuplicate. Negative: no deduplication.
 	DedupePeriod time.Duration
 	// Clock measures session expiry, history retention and the dedupe period (default: the
 	// wall clock).
@@ -69,7 +69,7 @@ type Options struct {
 	RetryBackoff time.Duration
 }
 
-// Redis is an engine.Store on Redis. It is safe for concurrent use; it never closes the
+// Redis keeps contact state (the engine's Store) on Redis. It is safe for concurrent use; it never closes the
 // client it was given.
 type Redis struct {
 	client     redis.UniversalClient
@@ -80,8 +80,6 @@ type Redis struct {
 	clock      clock.Clock
 	log        *slog.Logger
 }
-
-var _ engine.Store = (*Redis)(nil)
 
 //go:embed commit.lua
 var commitSource string
@@ -126,9 +124,9 @@ func New(client redis.UniversalClient, opts Options) (*Redis, error) {
 // Inside an intake handler (the context comes from Intake.Run) it costs no round trip: the
 // worker's claim read the state with the lease, and each commit of the contact leaves what
 // it wrote for the next message's Load. Should something else have committed the contact
-// meanwhile, the next Commit is refused with engine.ErrConflict as usual, and the Load that
+// meanwhile, the next Commit is refused with contact.ErrConflict as usual, and the Load that
 // follows reads Redis.
-func (r *Redis) Load(ctx context.Context, id chat.ContactID) (*engine.State, error) {
+func (r *Redis) Load(ctx context.Context, id chat.ContactID) (*contact.State, error) {
 	if id == "" {
 		return nil, errors.New("store: load: empty contact id")
 	}
@@ -176,8 +174,8 @@ func parseVersion(v string) (int64, error) {
 
 // decodeState builds a contact's state from what Redis holds: the version, the profile
 // JSON and the session JSON, "" for each that is not stored.
-func decodeState(id chat.ContactID, version int64, profile, session string) (*engine.State, error) {
-	st := &engine.State{Contact: engine.Contact{ID: id}, Version: version}
+func decodeState(id chat.ContactID, version int64, profile, session string) (*contact.State, error) {
+	st := &contact.State{Contact: contact.Contact{ID: id}, Version: version}
 	if profile != "" {
 		if err := json.Unmarshal([]byte(profile), &st.Contact); err != nil {
 			return nil, fmt.Errorf("store: loading contact: decoding profile: %w", err)
@@ -197,8 +195,8 @@ func decodeState(id chat.ContactID, version int64, profile, session string) (*en
 // the inbound ids in its seen set, and moves the contact in its bucket's timer index to the
 // session's NextDue, or removes it.
 //
-// It writes nothing and returns an error wrapping engine.ErrConflict on a version mismatch,
-// engine.ErrDuplicate when an inbound message of history was committed within the dedupe
+// It writes nothing and returns an error wrapping contact.ErrConflict on a version mismatch,
+// contact.ErrDuplicate when an inbound message of history was committed within the dedupe
 // period, and ErrFenced when ctx carries a Fence of this contact whose lease is gone. On
 // success st.Version is the new version. Events without a contact get st's, events without
 // a time get the store clock's; an event of another contact is an error.
@@ -209,7 +207,7 @@ func decodeState(id chat.ContactID, version int64, profile, session string) (*en
 // Inside an intake handler, a commit (or a refused duplicate) whose history holds the
 // message being handled also acknowledges it in the same script and fetches the next one,
 // and a successful commit leaves the state it wrote for the next message's Load.
-func (r *Redis) Commit(ctx context.Context, st *engine.State, history []chat.Event) error {
+func (r *Redis) Commit(ctx context.Context, st *contact.State, history []chat.Event) error {
 	if st == nil || st.Contact.ID == "" {
 		return errors.New("store: commit: state without contact id")
 	}
@@ -323,13 +321,13 @@ func (r *Redis) Commit(ctx context.Context, st *engine.State, history []chat.Eve
 		return nil
 	case 0:
 		stored, _ := intAt(res, 1)
-		return fmt.Errorf("store: commit: %w (loaded version %d, stored %d)", engine.ErrConflict, st.Version, stored)
+		return fmt.Errorf("store: commit: %w (loaded version %d, stored %d)", contact.ErrConflict, st.Version, stored)
 	case 2:
 		msg, _ := stringAt(res, 1)
 		if c != nil {
 			c.acknowledged(ackAt(res, 2))
 		}
-		return fmt.Errorf("store: commit: %w: message %s", engine.ErrDuplicate, msg)
+		return fmt.Errorf("store: commit: %w: message %s", contact.ErrDuplicate, msg)
 	case 3:
 		return fmt.Errorf("store: commit: %w", ErrFenced)
 	}
