@@ -74,10 +74,16 @@ func (e *env) state(t *testing.T, contact string) *engine.State {
 	return st
 }
 
+// metricsText returns the /metrics page.
+func (e *env) metricsText(t *testing.T) (int, string) {
+	t.Helper()
+	return e.p.get("/metrics")
+}
+
 // metric returns the value of the series line that starts with series, or -1.
 func (e *env) metric(t *testing.T, series string) float64 {
 	t.Helper()
-	code, body := e.p.get("/metrics")
+	code, body := e.metricsText(t)
 	if code != http.StatusOK {
 		t.Fatalf("/metrics = %d", code)
 	}

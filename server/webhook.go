@@ -12,6 +12,7 @@ import (
 
 	"github.com/wasla/wasla/channels/whatsapp"
 	"github.com/wasla/wasla/chat"
+	"github.com/wasla/wasla/redact"
 )
 
 // handshake answers Meta's GET verification request with the raw challenge.
@@ -169,6 +170,7 @@ func (s *Server) status(ctx context.Context, st *whatsapp.Status) error {
 		s.metrics.errors.WithLabelValues(string(st.Number), strconv.Itoa(e.Code), "status").Inc()
 		detail += ": " + e.Error()
 	}
+	detail = redact.Text(detail)
 	s.log.Warn("message failed after it was sent", slog.String("number", string(st.Number)),
 		slog.String("message_id", st.MessageID), slog.String("detail", detail))
 	var errs []error
