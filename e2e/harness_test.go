@@ -111,6 +111,9 @@ limits:
   refresh_interval: 100ms
   reload_interval: 50ms
   shutdown_timeout: 10s
+state:
+  # Meta's samples are from 2025: remember ids (and accept events) that old.
+  dedupe_period: 1000d
 `
 )
 

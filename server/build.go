@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -111,7 +112,7 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 		Retry:   opts.Retry,
 		Logger:  log,
 	}
-	history := storeHistory{store: st, read: st}
+	history := storeHistory{store: st, seen: redisMarks{client: client, prefix: store.DefaultPrefix, ttl: cmp.Or(cfg.State.DedupePeriod, config.DefaultDedupePeriod)}}
 	sender, err := sending.New(sending.Options{
 		Client:   graph,
 		Numbers:  reg,
@@ -153,6 +154,7 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 		ReloadInterval:  cfg.Limits.ReloadInterval,
 		ShutdownTimeout: cfg.Limits.ShutdownTimeout,
 		Tick:            opts.Tick,
+		ReplayWindow:    cfg.State.DedupePeriod,
 	}
 	if cfg.WhatsApp.MarkRead {
 		d.MarkRead = markReader{sender}

@@ -58,6 +58,7 @@ type Metrics struct {
 	handled         *prometheus.CounterVec
 	timers          prometheus.Counter
 	reloads         *prometheus.CounterVec
+	stale           *prometheus.CounterVec
 }
 
 // NewMetrics registers the server's metrics, the Go runtime and process collectors.
@@ -121,7 +122,11 @@ func NewMetrics() *Metrics {
 		Name: "wasla_flow_reloads_total",
 		Help: "Flow reloads by result (ok, error); an error keeps the running flows.",
 	}, []string{"result"})
-	m.reg.MustRegister(m.webhookRequests, m.webhookLatency, m.inbound, m.outbound, m.errors,
+	m.stale = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "wasla_webhook_stale_events_total",
+		Help: "Webhook events refused because they are older than the replay window, by type.",
+	}, []string{"type"})
+	m.reg.MustRegister(m.stale, m.webhookRequests, m.webhookLatency, m.inbound, m.outbound, m.errors,
 		m.statuses, m.refusals, m.sendRefusals, m.invitations, m.templates, m.events, m.handled, m.timers, m.reloads,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

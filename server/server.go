@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/wasla/wasla/channels/whatsapp"
 	"github.com/wasla/wasla/flows"
 )
 
@@ -74,6 +75,14 @@ type Deps struct {
 	ShutdownTimeout time.Duration
 	HandleTimeout   time.Duration
 	Tick            Ticker // default: time.NewTicker
+	// StatusQueue bounds the delivery statuses waiting to be applied; default
+	// DefaultStatusQueue. A POST whose statuses do not fit is answered 500.
+	StatusQueue int
+	// ReplayWindow refuses webhook events stamped longer ago than this (a replayed
+	// capture); 0 accepts any age.
+	ReplayWindow time.Duration
+	// Now tells the time for the replay window and the log throttle; default time.Now.
+	Now func() time.Time
 }
 
 // Server is the webhook HTTP server with its workers and loops. Create it with New, run
@@ -88,6 +97,11 @@ type Server struct {
 	stopping atomic.Bool
 	reloadMu sync.Mutex
 	lastScan fingerprint // guarded by reloadMu
+
+	now         func() time.Time
+	statusQ     chan *whatsapp.Status
+	warnRefused *throttledLog // refused webhook requests
+	warnStatus  *throttledLog // statuses that could not be applied
 }
 
 // New checks deps and returns a server; it does no I/O.
@@ -118,7 +132,14 @@ func New(d Deps) (*Server, error) {
 	if d.Tick == nil {
 		d.Tick = realTicker
 	}
-	s := &Server{d: d, log: d.Logger, metrics: d.Metrics}
+	d.StatusQueue = cmp.Or(d.StatusQueue, DefaultStatusQueue)
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	s := &Server{d: d, log: d.Logger, metrics: d.Metrics, now: d.Now,
+		statusQ:     make(chan *whatsapp.Status, d.StatusQueue),
+		warnRefused: newThrottledLog(d.Logger, refusalLogPeriod, d.Now),
+		warnStatus:  newThrottledLog(d.Logger, refusalLogPeriod, d.Now)}
 	s.metrics.registerGauges(d.Intake, d.Numbers)
 	s.router = s.routes()
 	s.ready.Store(true) // the caller built the engine from a loaded flow set
@@ -167,6 +188,11 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		}
 	})
 	wg.Go(func() { s.timerLoop(workCtx) })
+	wg.Go(func() {
+		s.statusLoop(workCtx, func() (context.Context, context.CancelFunc) {
+			return context.WithTimeout(context.WithoutCancel(ctx), s.d.ShutdownTimeout)
+		})
+	})
 	if s.d.Numbers != nil && s.d.RefreshInterval > 0 {
 		wg.Go(func() { s.refreshLoop(workCtx) })
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/wasla/wasla/channels/whatsapp"
 	"github.com/wasla/wasla/chat"
+	"github.com/wasla/wasla/clock"
 	"github.com/wasla/wasla/engine"
 	"github.com/wasla/wasla/flows"
 	"github.com/wasla/wasla/internal/syncbuf"
@@ -125,7 +126,8 @@ func TestHandshake(t *testing.T) {
 }
 
 func TestWebhookRefusals(t *testing.T) {
-	r := newRig(t, nil)
+	clk := clock.NewManual(time.Now())
+	r := newRig(t, func(d *Deps) { d.Now = clk.Now })
 	good := sample(t, "text.json")
 	big := append([]byte(`{"object":"whatsapp_business_account","entry":[],"pad":"`), bytes.Repeat([]byte("x"), MaxWebhookBody)...)
 	big = append(big, `"}`...)
@@ -146,6 +148,7 @@ func TestWebhookRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			clk.Advance(refusalLogPeriod) // refusals are logged once per period
 			code, _ := r.post(t, tt.body, tt.signature)
 			if code != tt.code {
 				t.Errorf("POST = %d, want %d", code, tt.code)
@@ -223,6 +226,10 @@ func TestWebhookFailedStatusGoesToHistory(t *testing.T) {
 	if code, _ := r.post(t, body, whatsapp.Sign(secret, body)); code != 200 {
 		t.Fatalf("POST = %d", code)
 	}
+	if evs := r.history.Events(); len(evs) != 0 {
+		t.Fatalf("the webhook applied statuses before answering: %+v", evs)
+	}
+	r.srv.drainStatuses(context.Background())
 	evs := r.history.Events()
 	if len(evs) != 2 {
 		t.Fatalf("history got %d events, want 2: %+v", len(evs), evs)

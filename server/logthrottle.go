@@ -1,0 +1,46 @@
+package server
+
+import (
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// throttledLog writes at most one record per period for one kind of event and counts the
+// ones it held back, so that a flood of refused requests (bad signatures from a scanner,
+// replays) cannot fill the disk or drown the records an operator needs. The next record
+// after a quiet spell carries "suppressed": how many were dropped since the last one.
+type throttledLog struct {
+	log    *slog.Logger
+	period time.Duration
+	now    func() time.Time
+
+	mu         sync.Mutex
+	last       time.Time
+	suppressed int
+}
+
+// refusalLogPeriod is how often a kind of refused request is logged at most.
+const refusalLogPeriod = 10 * time.Second
+
+func newThrottledLog(log *slog.Logger, period time.Duration, now func() time.Time) *throttledLog {
+	return &throttledLog{log: log, period: period, now: now}
+}
+
+// Warn logs msg at Warn unless one was logged less than a period ago.
+func (l *throttledLog) Warn(msg string, attrs ...any) {
+	l.mu.Lock()
+	now := l.now()
+	if !l.last.IsZero() && now.Sub(l.last) < l.period {
+		l.suppressed++
+		l.mu.Unlock()
+		return
+	}
+	n := l.suppressed
+	l.last, l.suppressed = now, 0
+	l.mu.Unlock()
+	if n > 0 {
+		attrs = append(attrs, slog.Int("suppressed", n))
+	}
+	l.log.Warn(msg, attrs...)
+}
