@@ -70,6 +70,9 @@ func TestServeTokenNeverLeaves(t *testing.T) {
 	places["history export"] = string(out)
 	places["redis"] = dumpRedis(t, rs.Client(t))
 	_, places["/metrics"] = e.metricsText(t)
+	if code, _ := p.get("/metrics"); code != http.StatusUnauthorized {
+		t.Errorf("/metrics without the token = %d, want 401", code)
+	}
 	if !strings.Contains(places["history export"], "[redacted]") {
 		t.Errorf("the history does not show the redacted Graph error:\n%s", places["history export"])
 	}

@@ -155,6 +155,8 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 		ShutdownTimeout: cfg.Limits.ShutdownTimeout,
 		Tick:            opts.Tick,
 		ReplayWindow:    cfg.State.DedupePeriod,
+		MetricsToken:    cfg.Metrics.Token.Reveal(),
+		MetricsAddr:     cfg.Metrics.Listen,
 	}
 	if cfg.WhatsApp.MarkRead {
 		d.MarkRead = markReader{sender}
@@ -254,11 +256,6 @@ func routingOptions(cfg *config.Config, obs routing.Observer) routing.Options {
 	}
 	return opts
 }
-
-// redisPinger is the readiness check of a go-redis client.
-type redisPinger struct{ c redis.UniversalClient }
-
-func (p redisPinger) Ping(ctx context.Context) error { return p.c.Ping(ctx).Err() }
 
 // registry adapts *numbers.Registry to Numbers.
 type registry struct{ r *numbers.Registry }

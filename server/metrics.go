@@ -163,21 +163,14 @@ func (m *Metrics) Invited(number chat.NumberID, kind string) {
 	m.invitations.WithLabelValues(string(number), kind).Inc()
 }
 
-// registerGauges adds the gauges read at scrape time: intake depth and number states.
-func (m *Metrics) registerGauges(intake Intake, numbers Numbers) {
-	if intake != nil {
+// registerGauges adds the gauges read at scrape time: intake depth (from its cache, see
+// depthCache) and number states (from the registry's memory).
+func (m *Metrics) registerGauges(depth *depthCache, numbers Numbers) {
+	if depth != nil {
 		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "wasla_intake_queue_depth",
-			Help: "Inbound messages recorded and waiting for a worker.",
-		}, func() float64 {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-			defer cancel()
-			n, err := intake.Depth(ctx)
-			if err != nil {
-				return -1
-			}
-			return float64(n)
-		}))
+			Help: "Inbound messages recorded and waiting for a worker, as read at most limits.depth_interval ago (-1: unknown).",
+		}, depth.get))
 	}
 	if numbers != nil {
 		m.reg.MustRegister(&numberCollector{numbers: numbers})

@@ -83,6 +83,14 @@ type Deps struct {
 	ReplayWindow time.Duration
 	// Now tells the time for the replay window and the log throttle; default time.Now.
 	Now func() time.Time
+	// MetricsToken, when set, is the bearer token /metrics requires. MetricsAddr, when
+	// set, is the address /metrics is served on instead of the main one. With neither,
+	// /metrics is not served (see metricsHandler).
+	MetricsToken string
+	MetricsAddr  string
+	// DepthInterval is how often the intake depth for /metrics is re-read; default
+	// DefaultDepthInterval.
+	DepthInterval time.Duration
 }
 
 // Server is the webhook HTTP server with its workers and loops. Create it with New, run
@@ -102,6 +110,7 @@ type Server struct {
 	statusQ     chan *whatsapp.Status
 	warnRefused *throttledLog // refused webhook requests
 	warnStatus  *throttledLog // statuses that could not be applied
+	depth       *depthCache
 }
 
 // New checks deps and returns a server; it does no I/O.
@@ -133,14 +142,16 @@ func New(d Deps) (*Server, error) {
 		d.Tick = realTicker
 	}
 	d.StatusQueue = cmp.Or(d.StatusQueue, DefaultStatusQueue)
+	d.DepthInterval = cmp.Or(d.DepthInterval, DefaultDepthInterval)
 	if d.Now == nil {
 		d.Now = time.Now
 	}
 	s := &Server{d: d, log: d.Logger, metrics: d.Metrics, now: d.Now,
 		statusQ:     make(chan *whatsapp.Status, d.StatusQueue),
 		warnRefused: newThrottledLog(d.Logger, refusalLogPeriod, d.Now),
-		warnStatus:  newThrottledLog(d.Logger, refusalLogPeriod, d.Now)}
-	s.metrics.registerGauges(d.Intake, d.Numbers)
+		warnStatus:  newThrottledLog(d.Logger, refusalLogPeriod, d.Now),
+		depth:       newDepthCache()}
+	s.metrics.registerGauges(s.depth, d.Numbers)
 	s.router = s.routes()
 	s.ready.Store(true) // the caller built the engine from a loaded flow set
 	if d.LoadFlows != nil {
@@ -155,11 +166,14 @@ func (s *Server) routes() chi.Router {
 	r.Post("/webhook", s.webhook)
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
-	r.Method(http.MethodGet, "/metrics", s.metrics.Handler())
+	if s.metricsOnMain() {
+		r.Method(http.MethodGet, "/metrics", s.metricsHandler())
+	}
 	return r
 }
 
-// Handler returns the HTTP handler: /webhook, /healthz, /readyz and /metrics.
+// Handler returns the HTTP handler: /webhook, /healthz, /readyz and, when MetricsToken is
+// set and MetricsAddr is not, /metrics.
 func (s *Server) Handler() http.Handler { return s.router }
 
 // Run serves HTTP on ln and runs the workers, the timer loop, the number refresh and the
@@ -200,7 +214,25 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		wg.Go(func() { s.watchLoop(workCtx) })
 	}
 
-	httpErr := make(chan error, 1)
+	wg.Go(func() { s.depthLoop(workCtx) })
+
+	httpErr := make(chan error, 2)
+	var ms *http.Server
+	if s.d.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", s.d.MetricsAddr)
+		if err != nil {
+			stopWork()
+			wg.Wait()
+			return fmt.Errorf("server: metrics listener: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", s.metricsHandler())
+		ms = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, ErrorLog: hs.ErrorLog}
+		go func() { httpErr <- ms.Serve(mln) }()
+		s.log.Info("serving metrics", slog.String("addr", mln.Addr().String()))
+	} else if s.d.MetricsToken == "" {
+		s.log.Info("metrics not served: set metrics.token or metrics.listen to scrape /metrics")
+	}
 	go func() { httpErr <- hs.Serve(ln) }()
 	s.log.Info("serving", slog.String("addr", ln.Addr().String()), slog.Int("workers", s.d.Workers))
 
@@ -220,6 +252,11 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	defer cancel()
 	if err := hs.Shutdown(shutCtx); err != nil {
 		runErr = errors.Join(runErr, fmt.Errorf("server: http shutdown: %w", err))
+	}
+	if ms != nil {
+		if err := ms.Shutdown(shutCtx); err != nil {
+			runErr = errors.Join(runErr, fmt.Errorf("server: metrics shutdown: %w", err))
+		}
 	}
 	stopWork()
 	done := make(chan struct{})

@@ -50,6 +50,7 @@ func newRig(t *testing.T, change func(*Deps)) *rig {
 		Logger: testLogger(r.logs), AppSecret: secret, VerifyToken: verify,
 		Intake: r.intake, Engine: r.engine, Redis: r.redis,
 		Contacts: fakeContacts{}, History: r.history, Numbers: r.numbers, Statuses: r.status,
+		MetricsToken: metricsToken,
 	}
 	if change != nil {
 		change(&d)
@@ -92,9 +93,15 @@ func (r *rig) post(t *testing.T, body []byte, signature string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
+// get sends a GET with the metrics token.
 func (r *rig) get(t *testing.T, path string) (int, string) {
 	t.Helper()
-	resp, err := http.Get(r.http.URL + path)
+	req, err := http.NewRequest(http.MethodGet, r.http.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+metricsToken)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -299,6 +306,7 @@ func TestMetricsContent(t *testing.T) {
 	r.srv.metrics.SendError("2002", 131048)
 	r.srv.metrics.Refused("106540352242922", routing.ReasonWindowClosed)
 	r.srv.metrics.SendRefused("2002", sending.ReasonUnusable)
+	r.srv.refreshDepth(context.Background())
 	code, metrics := r.get(t, "/metrics")
 	if code != 200 {
 		t.Fatalf("/metrics = %d", code)
@@ -346,7 +354,7 @@ func TestHealthAndReadiness(t *testing.T) {
 		t.Errorf("/readyz = %d %q", code, body)
 	}
 	r.redis.err = errors.New("connection refused")
-	if code, body := r.get(t, "/readyz"); code != 503 || body != "redis not reachable\n" {
+	if code, body := r.get(t, "/readyz"); code != 503 || body != "redis not reachable or refusing writes\n" {
 		t.Errorf("/readyz with redis down = %d %q", code, body)
 	}
 	if code, _ := r.get(t, "/healthz"); code != 200 {
