@@ -138,4 +138,3 @@ func TestMetricsOnTheirOwnAddressCostNoRedisPerScrape(t *testing.T) {
 		t.Errorf("depth gauge missing:\n%s", grep(string(body), "depth"))
 	}
 }
-
