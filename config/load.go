@@ -269,7 +269,8 @@ func (p *parser) parse(data []byte) *Config {
 			ReloadInterval:  DefaultReloadInterval,
 			ShutdownTimeout: DefaultShutdownTimeout,
 		},
-		State: State{SessionIdle: DefaultSessionIdle, DedupePeriod: DefaultDedupePeriod},
+		State:     State{SessionIdle: DefaultSessionIdle, DedupePeriod: DefaultDedupePeriod},
+		HTTPSteps: HTTPSteps{MaxBody: DefaultHTTPMaxBody, MaxRedirects: DefaultHTTPMaxRedirects, BlockInternal: true},
 	}
 	var numbersKey, whatsappKey *yaml.Node
 	var numNodes []numberNodes
@@ -337,6 +338,8 @@ func (p *parser) parse(data []byte) *Config {
 		"state": func(_, v *yaml.Node) {
 			p.state(v, &cfg.State)
 		},
+		"metrics":    func(_, v *yaml.Node) { p.metrics(v, &cfg.Metrics) },
+		"http_steps": func(_, v *yaml.Node) { p.httpSteps(v, &cfg.HTTPSteps) },
 	})
 	if root.Kind != yaml.MappingNode {
 		return nil

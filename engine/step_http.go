@@ -13,6 +13,7 @@ import (
 
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/flows"
+	"github.com/wasla/wasla/redact"
 )
 
 // maxHTTPBody bounds what an http step reads from an answer, so a misbehaving endpoint
@@ -52,9 +53,12 @@ func (r *run) callHTTP(h *flows.HTTP) bool {
 		if h.Save != "" {
 			delete(s.Vars, h.Save)
 		}
-		s.Vars[errVar] = err.Error()
-		r.record(chat.Event{Kind: chat.EventError, Flow: s.Flow, Step: s.Step, Detail: err.Error()})
-		r.e.log.Warn("http step failed", slog.String("flow", s.Flow), slog.String("step", s.Step), slog.Any("error", err))
+		// The text reaches the session, the history and the log: an endpoint's error may
+		// echo the headers the step sent (an API key), so it is redacted first.
+		msg := redact.Text(err.Error())
+		s.Vars[errVar] = msg
+		r.record(chat.Event{Kind: chat.EventError, Flow: s.Flow, Step: s.Step, Detail: msg})
+		r.e.log.Warn("http step failed", slog.String("flow", s.Flow), slog.String("step", s.Step), slog.String("error", msg))
 		return false
 	}
 	if h.Save != "" {

@@ -11,6 +11,7 @@ import (
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/clock"
 	"github.com/wasla/wasla/numbers"
+	"github.com/wasla/wasla/redact"
 )
 
 // Numbers is what the sender needs of the number registry; *numbers.Registry has it.
@@ -222,13 +223,14 @@ func (s *Sender) fail(ctx context.Context, msg chat.Outbound, kind chat.EventKin
 }
 
 // detail describes a failure for the history: Meta's code and class first, so that
-// readers and exports can filter on them.
+// readers and exports can filter on them. It is redacted: the history outlives the
+// process, and an error may echo what the request carried.
 func detail(err error) string {
 	class, code := classify(err)
 	if code != 0 {
-		return fmt.Sprintf("whatsapp error %d (%s): %v", code, class, err)
+		return redact.Text(fmt.Sprintf("whatsapp error %d (%s): %v", code, class, err))
 	}
-	return err.Error()
+	return redact.Text(err.Error())
 }
 
 // classify returns the class and Meta error code of err (ClassOther and 0 for a failure

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -111,7 +112,7 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 		Retry:   opts.Retry,
 		Logger:  log,
 	}
-	history := storeHistory{store: st, read: st}
+	history := storeHistory{store: st, seen: redisMarks{client: client, prefix: store.DefaultPrefix, ttl: cmp.Or(cfg.State.DedupePeriod, config.DefaultDedupePeriod)}}
 	sender, err := sending.New(sending.Options{
 		Client:   graph,
 		Numbers:  reg,
@@ -154,6 +155,9 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 		ShutdownTimeout: cfg.Limits.ShutdownTimeout,
 		Tick:            opts.Tick,
 		Clock:           clk,
+		ReplayWindow:    cfg.State.DedupePeriod,
+		MetricsToken:    cfg.Metrics.Token.Reveal(),
+		MetricsAddr:     cfg.Metrics.Listen,
 	}
 	if cfg.WhatsApp.MarkRead {
 		d.MarkRead = markReader{sender}
@@ -253,11 +257,6 @@ func routingOptions(cfg *config.Config, obs routing.Observer) routing.Options {
 	}
 	return opts
 }
-
-// redisPinger is the readiness check of a go-redis client.
-type redisPinger struct{ c redis.UniversalClient }
-
-func (p redisPinger) Ping(ctx context.Context) error { return p.c.Ping(ctx).Err() }
 
 // registry adapts *numbers.Registry to Numbers.
 type registry struct {
