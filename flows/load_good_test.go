@@ -11,6 +11,8 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"github.com/wasla/wasla/yamlfile"
 )
 
 // dump prints a loaded value compactly and deterministically: zero fields are left out,
@@ -269,9 +271,9 @@ func TestParseDuration(t *testing.T) {
 		{"36501d", 0, true},
 	}
 	for _, tt := range tests {
-		got, err := ParseDuration(tt.in)
+		got, err := yamlfile.ParseDuration(tt.in)
 		if (err != nil) != tt.err || got != tt.want {
-			t.Errorf("ParseDuration(%q) = %v, %v; want %v, err %v", tt.in, got, err, tt.want, tt.err)
+			t.Errorf("yamlfile.ParseDuration(%q) = %v, %v; want %v, err %v", tt.in, got, err, tt.want, tt.err)
 		}
 	}
 }
@@ -283,8 +285,8 @@ func TestSuggest(t *testing.T) {
 		"nxt": "next", "zzz": "", "identifier": "",
 	}
 	for in, want := range tests {
-		if got := Suggest(in, keys); got != want {
-			t.Errorf("Suggest(%q) = %q, want %q", in, got, want)
+		if got := yamlfile.Suggest(in, keys); got != want {
+			t.Errorf("yamlfile.Suggest(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

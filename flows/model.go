@@ -5,13 +5,6 @@ import (
 	"time"
 )
 
-// Pos is a place in a flow file, 1-based. Diagnostics and run-time errors name it.
-type Pos struct {
-	File string
-	Line int
-	Col  int
-}
-
 // Set is a loaded, validated, immutable collection of flows with its settings. It is safe
 // to share between goroutines; a reload builds a new Set and swaps it in whole.
 type Set struct {

@@ -1,4 +1,4 @@
-package flows
+package yamlfile
 
 import (
 	"errors"
@@ -13,7 +13,8 @@ const maxDays = 36500
 
 // ParseDuration reads a duration in Go syntax with an optional leading whole number of days:
 // "30s", "15m", "2h", "1d", "1d12h". Flows write timeouts and waits this way, and so do
-// conversation tests (`time: +25h`, with the sign read by the caller).
+// conversation tests (`time: +25h`, with the sign read by the caller), and so does the
+// serve configuration.
 func ParseDuration(s string) (time.Duration, error) {
 	if s == "" {
 		return 0, errors.New("empty duration")
@@ -42,4 +43,16 @@ func ParseDuration(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("invalid duration %q: want a number and a unit (ms, s, m, h, d), like 30s or 1d12h", s)
 	}
 	return d + x, nil
+}
+
+// FormatDuration prints a duration the way wasla files write it (30s, 1m, 2h; not 1m0s).
+func FormatDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
 }
