@@ -13,6 +13,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/wasla/wasla/flows/expr"
 	"github.com/wasla/wasla/yamlfile"
 )
 
@@ -148,7 +149,7 @@ type file struct {
 	l     *loader
 	name  string
 	lines []string
-	src   *Source // the same lines, for positioning errors inside expressions
+	src   *expr.Source // the same lines, for positioning errors inside expressions
 }
 
 func (f *file) pos(n *yaml.Node) Pos {
@@ -169,7 +170,7 @@ func (f *file) report(level Level, code yamlfile.Code, pos Pos, msg string) {
 
 // exprError turns a compile error into a diagnostic.
 func (f *file) exprError(n *yaml.Node, err error) {
-	var ee *ExprError
+	var ee *expr.ExprError
 	if errors.As(err, &ee) {
 		pos := ee.Pos
 		if pos.File == "" {

@@ -11,6 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/wasla/wasla/flows/expr"
 	"github.com/wasla/wasla/normalize"
 	"github.com/wasla/wasla/yamlfile"
 )
@@ -102,7 +103,7 @@ func build(srcs []source, diags Diagnostics) (*Set, Diagnostics) {
 
 // loadFile reads one file: a flow or the settings.
 func (l *loader) loadFile(src source) {
-	source := NewSource(src.name, src.data)
+	source := expr.NewSource(src.name, src.data)
 	f := &file{l: l, name: src.name, lines: source.Lines, src: source}
 	l.files = append(l.files, f)
 	root := f.parseYAML(src.data)
@@ -178,7 +179,7 @@ func (m *mapping) str(key string) string {
 	return ""
 }
 
-func (m *mapping) text(key string) *Template {
+func (m *mapping) text(key string) *expr.Template {
 	v := m.scalar(key)
 	if v == nil {
 		return nil
@@ -186,7 +187,7 @@ func (m *mapping) text(key string) *Template {
 	return m.f.template(v)
 }
 
-func (f *file) template(v *yaml.Node) *Template {
+func (f *file) template(v *yaml.Node) *expr.Template {
 	t, err := f.src.CompileTemplate(v)
 	if err != nil {
 		f.exprError(v, err)
@@ -195,7 +196,7 @@ func (f *file) template(v *yaml.Node) *Template {
 	return t
 }
 
-func (m *mapping) expr(key string, want ExprType) *Expr {
+func (m *mapping) expr(key string, want expr.ExprType) *expr.Expr {
 	v := m.scalar(key)
 	if v == nil {
 		return nil
@@ -203,7 +204,7 @@ func (m *mapping) expr(key string, want ExprType) *Expr {
 	return m.f.expr(v, want)
 }
 
-func (f *file) expr(v *yaml.Node, want ExprType) *Expr {
+func (f *file) expr(v *yaml.Node, want expr.ExprType) *expr.Expr {
 	e, err := f.src.CompileExpr(v, want)
 	if err != nil {
 		f.exprError(v, err)
@@ -373,7 +374,7 @@ func (l *loader) loadTrigger(fs *flowState, n *yaml.Node, flowPriority int) *Tri
 		t.ReplyIDs = scalarList(v)
 	case "when":
 		t.Kind = TriggerWhen
-		t.When = m.expr("when", BoolType)
+		t.When = m.expr("when", expr.BoolType)
 	case "campaign":
 		t.Kind = TriggerCampaign
 		t.Campaign = m.str("campaign")

@@ -12,6 +12,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/wasla/wasla/flows/expr"
 	"github.com/wasla/wasla/yamlfile"
 )
 
@@ -19,14 +20,14 @@ import (
 // templates and expressions print their source and place, maps print in key order.
 func dump(b *strings.Builder, v reflect.Value, indent string) {
 	switch x := v.Interface().(type) {
-	case *Template:
+	case *expr.Template:
 		if x == nil {
 			b.WriteString("nil")
 		} else {
 			fmt.Fprintf(b, "template %q @%d:%d", x.Source, x.Pos.Line, x.Pos.Col)
 		}
 		return
-	case *Expr:
+	case *expr.Expr:
 		if x == nil {
 			b.WriteString("nil")
 		} else {
@@ -174,7 +175,7 @@ func TestLoadGoodSetSemantics(t *testing.T) {
 	if body.Timeout != 10*time.Second {
 		t.Errorf("http timeout = %v, want the settings' 10s", body.Timeout)
 	}
-	out, err := body.Body.Render(&Env{Vars: map[string]any{"order_no": `12"3`}})
+	out, err := body.Body.Render(&expr.Env{Vars: map[string]any{"order_no": `12"3`}})
 	if err != nil {
 		t.Fatal(err)
 	}

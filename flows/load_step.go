@@ -9,6 +9,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/wasla/wasla/flows/expr"
 	"github.com/wasla/wasla/normalize"
 	"github.com/wasla/wasla/yamlfile"
 )
@@ -64,8 +65,8 @@ func (l *loader) loadStep(fs *flowState, n *yaml.Node, index int) *stepState {
 		s.Ask = &Ask{
 			Prompt:     m.text("ask"),
 			Save:       m.str("save"),
-			Value:      m.expr("value", AnyType),
-			Validate:   m.expr("validate", BoolType),
+			Value:      m.expr("value", expr.AnyType),
+			Validate:   m.expr("validate", expr.BoolType),
 			Retry:      m.text("retry"),
 			MaxRetries: m.integer("max_retries", defaultMaxRetries),
 			Timeout:    m.duration("timeout"),
@@ -80,18 +81,18 @@ func (l *loader) loadStep(fs *flowState, n *yaml.Node, index int) *stepState {
 			for i := 0; i+1 < len(v.Content); i += 2 {
 				k, e := v.Content[i], v.Content[i+1]
 				if e.Kind == yaml.ScalarNode && e.ShortTag() != "!!null" {
-					s.Set = append(s.Set, Assign{Name: k.Value, Value: f.expr(e, AnyType)})
+					s.Set = append(s.Set, Assign{Name: k.Value, Value: f.expr(e, expr.AnyType)})
 				}
 			}
 		}
 	case "if":
 		s.Kind = StepIf
-		s.If = &If{Cond: m.expr("if", BoolType)}
+		s.If = &If{Cond: m.expr("if", expr.BoolType)}
 		fs.target(m, "then", &s.If.Then)
 		fs.target(m, "else", &s.If.Else)
 	case "switch":
 		s.Kind = StepSwitch
-		s.Switch = &Switch{Value: m.expr("switch", AnyType)}
+		s.Switch = &Switch{Value: m.expr("switch", expr.AnyType)}
 		if c := m.vals["cases"]; c != nil && c.Kind == yaml.MappingNode {
 			s.Switch.Cases = make([]Case, 0, len(c.Content)/2)
 			seen := map[string]*yaml.Node{}
@@ -136,7 +137,7 @@ func (l *loader) loadStep(fs *flowState, n *yaml.Node, index int) *stepState {
 	case "wait":
 		s.Kind = StepWait
 		if v.Kind == yaml.MappingNode {
-			s.WaitTill = f.view(v).expr("until", AnyType)
+			s.WaitTill = f.view(v).expr("until", expr.AnyType)
 		} else {
 			s.Wait = m.duration("wait")
 		}
@@ -337,7 +338,7 @@ func loadHTTP(f *file, m *mapping) *HTTP {
 		}
 	}
 	if hn := m.vals["headers"]; hn != nil && hn.Kind == yaml.MappingNode {
-		h.Headers = map[string]*Template{}
+		h.Headers = map[string]*expr.Template{}
 		for i := 0; i+1 < len(hn.Content); i += 2 {
 			k, v := hn.Content[i], hn.Content[i+1]
 			if v.Kind == yaml.ScalarNode && v.ShortTag() != "!!null" {
@@ -360,7 +361,7 @@ func loadHTTP(f *file, m *mapping) *HTTP {
 // jsonBody turns a YAML body mapping or list into a template that renders JSON. A text
 // that holds {{ }} becomes one expression through toJSON, so that rendered values are
 // always quoted and escaped; a text that is exactly one {{ expression }} keeps its type.
-func jsonBody(f *file, n *yaml.Node) *Template {
+func jsonBody(f *file, n *yaml.Node) *expr.Template {
 	var b strings.Builder
 	ok := true
 	var write func(n *yaml.Node)
@@ -402,7 +403,7 @@ func jsonBody(f *file, n *yaml.Node) *Template {
 	if !ok {
 		return nil
 	}
-	t, err := CompileTemplate(b.String(), f.pos(n))
+	t, err := expr.CompileTemplate(b.String(), f.pos(n))
 	if err != nil {
 		f.errorAt(yamlfile.CodeBadValue, n, "cannot build the JSON body: %v", err)
 		return nil
@@ -443,16 +444,5 @@ func jsonScalar(f *file, n *yaml.Node, ok *bool) string {
 		*ok = false
 		return "null"
 	}
-	if len(t.parts) == 1 && t.parts[0].expr != nil {
-		return "{{ toJSON(" + t.parts[0].expr.Source + ") }}"
-	}
-	var parts []string
-	for _, p := range t.parts {
-		if p.expr != nil {
-			parts = append(parts, "string("+p.expr.Source+")")
-		} else {
-			parts = append(parts, strconv.Quote(p.text))
-		}
-	}
-	return "{{ toJSON(" + strings.Join(parts, " + ") + ") }}"
+	return t.JSONSource()
 }

@@ -5,6 +5,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/wasla/wasla/flows/expr"
 	"github.com/wasla/wasla/normalize"
 	"github.com/wasla/wasla/yamlfile"
 )
@@ -49,7 +50,7 @@ func (l *loader) loadSettings(f *file, root *yaml.Node) {
 		}
 	}
 	if bh := m.scalar("business_hours"); bh != nil {
-		if _, err := ParseHours(bh.Value); err != nil {
+		if _, err := expr.ParseHours(bh.Value); err != nil {
 			f.errorAt(yamlfile.CodeBadValue, bh, "%v", err)
 		} else {
 			s.BusinessHours = bh.Value

@@ -1,4 +1,4 @@
-package flows
+package expr
 
 import (
 	"errors"
@@ -6,7 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/expr-lang/expr"
+	exprlang "github.com/expr-lang/expr"
 	exprfile "github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/vm"
 	"gopkg.in/yaml.v3"
@@ -157,12 +157,12 @@ func compileProgram(src string, want ExprType) (*vm.Program, *failure) {
 	if strings.TrimSpace(src) == "" {
 		return nil, &failure{off: 0, msg: "the expression is empty"}
 	}
-	opts := []expr.Option{expr.Env(Env{}), expr.DisableBuiltin("now")}
+	opts := []exprlang.Option{exprlang.Env(Env{}), exprlang.DisableBuiltin("now")}
 	opts = append(opts, helperOptions()...)
 	if want == BoolType {
-		opts = append(opts, expr.AsBool())
+		opts = append(opts, exprlang.AsBool())
 	}
-	prog, err := expr.Compile(src, opts...)
+	prog, err := exprlang.Compile(src, opts...)
 	if err != nil {
 		var fe *exprfile.Error
 		if errors.As(err, &fe) {
