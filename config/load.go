@@ -75,26 +75,24 @@ func (p *parser) errorf(code yamlfile.Code, n *yaml.Node, format string, args ..
 	p.diags = append(p.diags, d)
 }
 
-// mapping walks the mapping n, calling the handler of each known key with the key and
-// value nodes. Unknown and repeated keys are errors. It returns the key nodes seen.
-func (p *parser) mapping(n *yaml.Node, what string, known map[string]func(k, v *yaml.Node)) map[string]*yaml.Node {
+// mapping walks the mapping n, calling the handler of each key with the key and value
+// nodes. The keys are those of spec (FormatSpec), so the loader and the JSON Schema cannot
+// disagree: a key outside spec is unknown, and a key of spec without a handler is a fault
+// of this package that the tests catch. Repeated keys are errors. It returns the key nodes
+// seen.
+func (p *parser) mapping(n *yaml.Node, what string, spec *yamlfile.Spec, known map[string]func(k, v *yaml.Node)) map[string]*yaml.Node {
 	seen := map[string]*yaml.Node{}
-	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+	if yamlfile.IsNull(n) {
 		return seen
 	}
 	if n.Kind != yaml.MappingNode {
 		p.errorf(yamlfile.CodeWrongType, n, "%s must be a mapping of keys to values, found %s", what, yamlfile.Quote(n))
 		return seen
 	}
-	names := make([]string, 0, len(known))
-	for k := range known {
-		names = append(names, k)
-	}
-	slices.Sort(names)
+	names := slices.Sorted(slices.Values(spec.Names()))
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
-		handle, ok := known[k.Value]
-		if !ok {
+		if spec.Field(k.Value) == nil {
 			p.errorf(yamlfile.CodeUnknownKey, k, "unknown key `%s` in %s%s", k.Value, what, yamlfile.DidYouMean(k.Value, names))
 			continue
 		}
@@ -103,6 +101,11 @@ func (p *parser) mapping(n *yaml.Node, what string, known map[string]func(k, v *
 			continue
 		}
 		seen[k.Value] = k
+		handle, ok := known[k.Value]
+		if !ok {
+			p.errorf(yamlfile.CodeInvalid, k, "internal: key `%s` of %s is documented but not read", k.Value, what)
+			continue
+		}
 		handle(k, v)
 	}
 	return seen
@@ -259,7 +262,7 @@ func (p *parser) parse(data []byte) *Config {
 	var numNodes []numberNodes
 	var defaultPolicyNode *yaml.Node
 	var campNodes []campaignNodes
-	seen := p.mapping(root, "the configuration", map[string]func(k, v *yaml.Node){
+	seen := p.mapping(root, "the configuration", FormatSpec(), map[string]func(k, v *yaml.Node){
 		"listen": func(_, v *yaml.Node) {
 			s := p.str(v, "listen")
 			if _, _, err := net.SplitHostPort(s); err != nil {
@@ -288,7 +291,7 @@ func (p *parser) parse(data []byte) *Config {
 			cfg.Flows = s
 		},
 		"log": func(_, v *yaml.Node) {
-			p.mapping(v, "log", map[string]func(k, v *yaml.Node){
+			p.mapping(v, "log", FormatSpec().Field("log").Spec, map[string]func(k, v *yaml.Node){
 				"level": func(_, v *yaml.Node) {
 					if s := p.oneOf(v, "log.level", "debug", "info", "warn", "error"); s != "" {
 						_ = cfg.Log.Level.UnmarshalText([]byte(s))
@@ -362,7 +365,7 @@ func (p *parser) yamlError(err error, lastLine int) {
 }
 
 func (p *parser) whatsapp(v *yaml.Node, w *WhatsApp) {
-	p.mapping(v, "whatsapp", map[string]func(k, v *yaml.Node){
+	p.mapping(v, "whatsapp", FormatSpec().Field("whatsapp").Spec, map[string]func(k, v *yaml.Node){
 		"app_secret":   func(_, v *yaml.Node) { w.AppSecret = Secret(p.secret(v, "whatsapp.app_secret")) },
 		"verify_token": func(_, v *yaml.Node) { w.VerifyToken = Secret(p.secret(v, "whatsapp.verify_token")) },
 		"graph_url": func(_, v *yaml.Node) {
@@ -411,7 +414,7 @@ func (p *parser) numbers(v *yaml.Node, cfg *Config) []numberNodes {
 		what := fmt.Sprintf("numbers[%d]", i)
 		n := Number{Line: item.Line}
 		var roleNode, policyNode, campaignNode *yaml.Node
-		seen := p.mapping(item, what, map[string]func(k, v *yaml.Node){
+		seen := p.mapping(item, what, FormatSpec().Field("numbers").Spec.Elem, map[string]func(k, v *yaml.Node){
 			"id": func(_, v *yaml.Node) {
 				n.ID = p.str(v, what+".id")
 				if n.ID != "" && !digits.MatchString(n.ID) {
@@ -505,7 +508,7 @@ var policies = []string{string(PolicyLink), string(PolicyBridge), string(PolicyH
 // routing reads the routing section and returns the default_policy node (nil when absent).
 func (p *parser) routing(v *yaml.Node, r *Routing) *yaml.Node {
 	var def *yaml.Node
-	p.mapping(v, "routing", map[string]func(k, v *yaml.Node){
+	p.mapping(v, "routing", FormatSpec().Field("routing").Spec, map[string]func(k, v *yaml.Node){
 		"default_policy": func(_, v *yaml.Node) {
 			if s := p.oneOf(v, "routing.default_policy", policies...); s != "" {
 				r.DefaultPolicy = Policy(s)
@@ -555,7 +558,7 @@ func (p *parser) campaigns(v *yaml.Node, cfg *Config) []campaignNodes {
 		what := "campaigns." + name
 		c := Campaign{Name: name, Line: k.Line}
 		cn := campaignNodes{key: k}
-		p.mapping(body, what, map[string]func(k, v *yaml.Node){
+		p.mapping(body, what, FormatSpec().Field("campaigns").Spec.Elem, map[string]func(k, v *yaml.Node){
 			"policy": func(_, v *yaml.Node) {
 				if s := p.oneOf(v, what+".policy", policies...); s != "" {
 					c.Policy = Policy(s)
@@ -655,7 +658,7 @@ func (p *parser) settlePolicies(cfg *Config, nums []numberNodes, camps []campaig
 
 func (p *parser) template(v *yaml.Node, what string) Template {
 	var t Template
-	seen := p.mapping(v, what, map[string]func(k, v *yaml.Node){
+	seen := p.mapping(v, what, FormatSpec().Field("routing").Spec.Field("bridge_template").Spec, map[string]func(k, v *yaml.Node){
 		"name":     func(_, v *yaml.Node) { t.Name = p.str(v, what+".name") },
 		"language": func(_, v *yaml.Node) { t.Language = p.str(v, what+".language") },
 		"params": func(_, v *yaml.Node) {
@@ -680,7 +683,7 @@ func (p *parser) template(v *yaml.Node, what string) Template {
 }
 
 func (p *parser) state(v *yaml.Node, s *State) {
-	p.mapping(v, "state", map[string]func(k, v *yaml.Node){
+	p.mapping(v, "state", FormatSpec().Field("state").Spec, map[string]func(k, v *yaml.Node){
 		"session_idle":      p.durationInto(&s.SessionIdle, "state.session_idle", true),
 		"history_retention": p.durationInto(&s.HistoryRetention, "state.history_retention", true),
 		"dedupe_period":     p.durationInto(&s.DedupePeriod, "state.dedupe_period", true),
@@ -688,7 +691,7 @@ func (p *parser) state(v *yaml.Node, s *State) {
 }
 
 func (p *parser) limits(v *yaml.Node, l *Limits) {
-	p.mapping(v, "limits", map[string]func(k, v *yaml.Node){
+	p.mapping(v, "limits", FormatSpec().Field("limits").Spec, map[string]func(k, v *yaml.Node){
 		"workers": func(_, v *yaml.Node) {
 			if n := p.integer(v, "limits.workers", 1); n > 0 {
 				l.Workers = n

@@ -26,7 +26,7 @@ const (
 	PatternIdent     = `^[A-Za-z_][A-Za-z0-9_]*$`
 	PatternTarget    = `^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)?$`
 	PatternSetTarget = `^([A-Za-z_][A-Za-z0-9_]*|contact\.(name|language)|contact\.attrs\.[A-Za-z0-9_]+)$`
-	PatternDuration  = `^([0-9]+d)?([0-9]*\.?[0-9]+(ns|us|µs|ms|s|m|h))*$`
+	PatternDuration  = yamlfile.PatternDuration
 )
 
 var (

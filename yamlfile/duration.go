@@ -45,8 +45,17 @@ func ParseDuration(s string) (time.Duration, error) {
 	return d + x, nil
 }
 
-// FormatDuration prints a duration the way wasla files write it (30s, 1m, 2h; not 1m0s).
+// FormatDuration prints a duration the way wasla files write it: 30s, 1m, 2h, 7d, 1d12h
+// (not 1m0s or 168h0m0s).
 func FormatDuration(d time.Duration) string {
+	const day = 24 * time.Hour
+	if d >= day {
+		days := fmt.Sprintf("%dd", d/day)
+		if rest := d % day; rest != 0 {
+			return days + FormatDuration(rest)
+		}
+		return days
+	}
 	s := d.String()
 	if strings.HasSuffix(s, "m0s") {
 		s = s[:len(s)-2]
@@ -56,3 +65,7 @@ func FormatDuration(d time.Duration) string {
 	}
 	return s
 }
+
+// PatternDuration is the form of a ParseDuration text, as JSON Schema writes it: days, then
+// Go duration syntax.
+const PatternDuration = `^([0-9]+d)?([0-9]*\.?[0-9]+(ns|us|µs|ms|s|m|h))*$`
