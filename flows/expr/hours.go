@@ -1,4 +1,4 @@
-package flows
+package expr
 
 import (
 	"fmt"

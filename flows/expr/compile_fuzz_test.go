@@ -1,4 +1,4 @@
-package flows
+package expr
 
 import (
 	"errors"
@@ -7,6 +7,8 @@ import (
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/wasla/wasla/yamlfile"
 )
 
 var fuzzStyles = []yaml.Style{0, yaml.SingleQuotedStyle, yaml.DoubleQuotedStyle, yaml.LiteralStyle, yaml.FoldedStyle}
@@ -55,7 +57,7 @@ func checkPositioned(t *testing.T, err error, text string) {
 	if ee.Msg == "" {
 		t.Fatalf("%v: empty message", ee)
 	}
-	if ee.Snippet != Caret(line, ee.Pos.Col) {
+	if ee.Snippet != yamlfile.Caret(line, ee.Pos.Col) {
 		t.Fatalf("%v: snippet %q", ee, ee.Snippet)
 	}
 }

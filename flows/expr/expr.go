@@ -1,9 +1,10 @@
-package flows
+package expr
 
 import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	exprfile "github.com/expr-lang/expr/file"
@@ -84,6 +85,24 @@ func (t *Template) place(loc locator) {
 			e.Pos = loc(t.parts[i].offset)
 		}
 	}
+}
+
+// JSONSource returns a template whose one expression gives this template's value as JSON
+// text: a lone {{ x }} keeps x's type (a number stays a number), text with parts becomes a
+// JSON string. An http step's body mapping is built from it.
+func (t *Template) JSONSource() string {
+	if len(t.parts) == 1 && t.parts[0].expr != nil {
+		return "{{ toJSON(" + t.parts[0].expr.Source + ") }}"
+	}
+	var parts []string
+	for _, p := range t.parts {
+		if p.expr != nil {
+			parts = append(parts, "string("+p.expr.Source+")")
+		} else {
+			parts = append(parts, strconv.Quote(p.text))
+		}
+	}
+	return "{{ toJSON(" + strings.Join(parts, " + ") + ") }}"
 }
 
 // Render fills the template's expressions from env. Values print as a person would write

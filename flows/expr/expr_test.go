@@ -1,4 +1,4 @@
-package flows
+package expr
 
 import (
 	"errors"
@@ -8,6 +8,8 @@ import (
 	"time"
 
 	exprfile "github.com/expr-lang/expr/file"
+
+	"github.com/wasla/wasla/yamlfile"
 )
 
 func testEnv() *Env {
@@ -91,7 +93,7 @@ func TestTemplateErrors(t *testing.T) {
 			if got := fmt.Sprintf("%d:%d", ee.Pos.Line, ee.Pos.Col); got != tt.pos || ee.Msg != tt.msg {
 				t.Errorf("got %s: %s\nwant %s: %s", got, ee.Msg, tt.pos, tt.msg)
 			}
-			if line := strings.Split(tt.doc, "\n")[ee.Pos.Line-1]; ee.Snippet != Caret(line, ee.Pos.Col) {
+			if line := strings.Split(tt.doc, "\n")[ee.Pos.Line-1]; ee.Snippet != yamlfile.Caret(line, ee.Pos.Col) {
 				t.Errorf("snippet %q", ee.Snippet)
 			}
 		})

@@ -1,4 +1,4 @@
-package flows
+package expr
 
 import (
 	"errors"
@@ -6,10 +6,12 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/expr-lang/expr"
+	exprlang "github.com/expr-lang/expr"
 	exprfile "github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/vm"
 	"gopkg.in/yaml.v3"
+
+	"github.com/wasla/wasla/yamlfile"
 )
 
 // ExprType is what an expression must produce.
@@ -46,26 +48,7 @@ type Source struct {
 // "\r\n", "\r", and the Unicode breaks U+0085, U+2028 and U+2029, so that line numbers agree
 // with those of yaml.v3 nodes.
 func NewSource(file string, data []byte) *Source {
-	text := string(data)
-	var lines []string
-	start := 0
-	for i := 0; i < len(text); {
-		r, size := utf8.DecodeRuneInString(text[i:])
-		switch r {
-		case '\r':
-			lines = append(lines, text[start:i])
-			if i+1 < len(text) && text[i+1] == '\n' {
-				size++
-			}
-			start = i + size
-		case '\n', '\u0085', '\u2028', '\u2029':
-			lines = append(lines, text[start:i])
-			start = i + size
-		}
-		i += size
-	}
-	lines = append(lines, text[start:])
-	return &Source{File: file, Lines: lines}
+	return &Source{File: file, Lines: yamlfile.SplitLines(data)}
 }
 
 // CompileExpr compiles the expression held by the YAML scalar node, so that an error points
@@ -111,7 +94,7 @@ func (s *Source) CompileTemplate(node *yaml.Node) (*Template, error) {
 func (s *Source) errorAt(pos Pos, msg string) *ExprError {
 	e := &ExprError{Pos: pos, Msg: msg}
 	if pos.Line >= 1 && pos.Line <= len(s.Lines) {
-		e.Snippet = Caret(s.Lines[pos.Line-1], pos.Col)
+		e.Snippet = yamlfile.Caret(s.Lines[pos.Line-1], pos.Col)
 	}
 	return e
 }
@@ -128,36 +111,6 @@ func CompileExprAt(file string, node *yaml.Node, want ExprType) (*Expr, error) {
 // CompileExprAt.
 func CompileTemplateAt(file string, node *yaml.Node) (*Template, error) {
 	return (&Source{File: file}).CompileTemplate(node)
-}
-
-// Caret returns line followed by a second line with a caret under the col-th character
-// (1-based, counted in characters as YAML positions are). Tabs before the column are
-// repeated so the caret lines up in a terminal.
-//
-//	when: 'vras.x == 1'
-//	       ^
-func Caret(line string, col int) string {
-	var b strings.Builder
-	b.Grow(2*len(line) + 2)
-	b.WriteString(line)
-	b.WriteByte('\n')
-	n := 1
-	for _, r := range line {
-		if n >= col {
-			break
-		}
-		if r == '\t' {
-			b.WriteByte('\t')
-		} else {
-			b.WriteByte(' ')
-		}
-		n++
-	}
-	for ; n < col; n++ {
-		b.WriteByte(' ')
-	}
-	b.WriteByte('^')
-	return b.String()
 }
 
 // CompileExpr compiles src, which starts at pos in its file, against Env. src is taken to
@@ -204,12 +157,12 @@ func compileProgram(src string, want ExprType) (*vm.Program, *failure) {
 	if strings.TrimSpace(src) == "" {
 		return nil, &failure{off: 0, msg: "the expression is empty"}
 	}
-	opts := []expr.Option{expr.Env(Env{}), expr.DisableBuiltin("now")}
+	opts := []exprlang.Option{exprlang.Env(Env{}), exprlang.DisableBuiltin("now")}
 	opts = append(opts, helperOptions()...)
 	if want == BoolType {
-		opts = append(opts, expr.AsBool())
+		opts = append(opts, exprlang.AsBool())
 	}
-	prog, err := expr.Compile(src, opts...)
+	prog, err := exprlang.Compile(src, opts...)
 	if err != nil {
 		var fe *exprfile.Error
 		if errors.As(err, &fe) {

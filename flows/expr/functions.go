@@ -1,4 +1,4 @@
-package flows
+package expr
 
 import (
 	"fmt"
@@ -9,7 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/expr-lang/expr"
+	exprlang "github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/vm"
 
@@ -70,11 +70,11 @@ func helpers() []helper {
 }
 
 // helperOptions registers the helpers with expr, each with its signature.
-func helperOptions() []expr.Option {
+func helperOptions() []exprlang.Option {
 	hs := helpers()
-	opts := make([]expr.Option, 0, len(hs))
+	opts := make([]exprlang.Option, 0, len(hs))
 	for _, h := range hs {
-		opts = append(opts, expr.Function(h.name, h.fn, h.types))
+		opts = append(opts, exprlang.Function(h.name, h.fn, h.types))
 	}
 	return opts
 }

@@ -1,4 +1,4 @@
-package flows
+package expr
 
 import (
 	"errors"
@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/wasla/wasla/yamlfile"
 )
 
 // scalarAt parses doc and returns the value of the first of keys found, at any depth.
@@ -96,7 +98,7 @@ func TestCompileExprPositionInYAML(t *testing.T) {
 				t.Errorf("got %s:%s: %s\nwant f.yaml:%s: %s", ee.Pos.File, got, ee.Msg, tt.pos, tt.msg)
 			}
 			line := strings.Split(tt.doc, "\n")[ee.Pos.Line-1]
-			if want := Caret(line, ee.Pos.Col); ee.Snippet != want {
+			if want := yamlfile.Caret(line, ee.Pos.Col); ee.Snippet != want {
 				t.Errorf("snippet\n%s\nwant\n%s", ee.Snippet, want)
 			}
 		})
@@ -249,8 +251,8 @@ func TestCaret(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := Caret(tt.line, tt.col); got != tt.want {
-				t.Errorf("Caret(%q, %d) =\n%s\nwant\n%s", tt.line, tt.col, got, tt.want)
+			if got := yamlfile.Caret(tt.line, tt.col); got != tt.want {
+				t.Errorf("yamlfile.Caret(%q, %d) =\n%s\nwant\n%s", tt.line, tt.col, got, tt.want)
 			}
 		})
 	}

@@ -1,4 +1,4 @@
-package flows
+package expr
 
 import (
 	"fmt"
@@ -184,10 +184,10 @@ var typeNames = map[string]string{
 	"bool":                    "true/false",
 	"time.Time":               "time",
 	"time.Duration":           "duration",
-	"flows.MessageEnv":        "`message`",
-	"flows.ContactEnv":        "`contact`",
-	"flows.SessionEnv":        "`session`",
-	"flows.Env":               "the environment",
+	"expr.MessageEnv":         "`message`",
+	"expr.ContactEnv":         "`contact`",
+	"expr.SessionEnv":         "`session`",
+	"expr.Env":                "the environment",
 }
 
 // goType matches the Go type names in expr's messages.
