@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/wasla/wasla/yamlfile"
 )
 
 // Defaults of the http_steps section.
@@ -39,12 +41,12 @@ type HTTPSteps struct {
 }
 
 func (p *parser) metrics(v *yaml.Node, m *Metrics) {
-	p.mapping(v, "metrics", map[string]func(k, v *yaml.Node){
+	p.mapping(v, "metrics", FormatSpec().Field("metrics").Spec, map[string]func(k, v *yaml.Node){
 		"token": func(_, v *yaml.Node) { m.Token = Secret(p.secret(v, "metrics.token")) },
 		"listen": func(_, v *yaml.Node) {
 			s := p.str(v, "metrics.listen")
 			if _, _, err := net.SplitHostPort(s); err != nil {
-				p.errorf(v, "metrics.listen must be host:port or :port, found %q", s)
+				p.errorf(yamlfile.CodeBadValue, v, "metrics.listen must be host:port or :port, found %q", s)
 				return
 			}
 			m.Listen = s
@@ -53,7 +55,7 @@ func (p *parser) metrics(v *yaml.Node, m *Metrics) {
 }
 
 func (p *parser) httpSteps(v *yaml.Node, h *HTTPSteps) {
-	p.mapping(v, "http_steps", map[string]func(k, v *yaml.Node){
+	p.mapping(v, "http_steps", FormatSpec().Field("http_steps").Spec, map[string]func(k, v *yaml.Node){
 		"max_body": func(_, v *yaml.Node) {
 			if n, ok := p.size(v, "http_steps.max_body"); ok {
 				h.MaxBody = n
@@ -66,7 +68,7 @@ func (p *parser) httpSteps(v *yaml.Node, h *HTTPSteps) {
 			}
 			if n := p.integer(v, "http_steps.max_redirects", 0); n > 0 {
 				if n > 10 {
-					p.errorf(v, "http_steps.max_redirects must be at most 10, found %d", n)
+					p.errorf(yamlfile.CodeBadValue, v, "http_steps.max_redirects must be at most 10, found %d", n)
 					return
 				}
 				h.MaxRedirects = n
@@ -75,13 +77,13 @@ func (p *parser) httpSteps(v *yaml.Node, h *HTTPSteps) {
 		"block_internal": func(_, v *yaml.Node) { h.BlockInternal = p.boolean(v, "http_steps.block_internal") },
 		"allow_hosts": func(_, v *yaml.Node) {
 			if v.Kind != yaml.SequenceNode {
-				p.errorf(v, "http_steps.allow_hosts must be a list of host names, found %s", kindName(v))
+				p.errorf(yamlfile.CodeWrongType, v, "http_steps.allow_hosts must be a list of host names, found %s", yamlfile.Quote(v))
 				return
 			}
 			for _, item := range v.Content {
 				s := strings.ToLower(p.str(item, "http_steps.allow_hosts entry"))
 				if s == "" || strings.ContainsAny(s, "/@ ") {
-					p.errorf(item, "http_steps.allow_hosts entries are host names such as orders.internal or orders.internal:8443, found %q", s)
+					p.errorf(yamlfile.CodeBadValue, item, "http_steps.allow_hosts entries are host names such as orders.internal or orders.internal:8443, found %q", s)
 					continue
 				}
 				h.AllowHosts = append(h.AllowHosts, s)
@@ -98,13 +100,13 @@ func (p *parser) size(n *yaml.Node, what string) (int64, bool) {
 	s := p.str(n, what)
 	m := sizeRE.FindStringSubmatch(s)
 	if m == nil {
-		p.errorf(n, "%s must be a size such as 1048576, 512KiB or 2MiB, found %q", what, s)
+		p.errorf(yamlfile.CodeBadValue, n, "%s must be a size such as 1048576, 512KiB or 2MiB, found %q", what, s)
 		return 0, false
 	}
 	v, err := strconv.ParseInt(m[1], 10, 64)
 	mult := map[string]int64{"": 1, "b": 1, "kb": 1000, "kib": 1 << 10, "mb": 1000 * 1000, "mib": 1 << 20}[strings.ToLower(m[2])]
 	if err != nil || v <= 0 || v > (1<<40)/mult {
-		p.errorf(n, "%s must be a positive size of at most 1TiB, found %q", what, s)
+		p.errorf(yamlfile.CodeBadValue, n, "%s must be a positive size of at most 1TiB, found %q", what, s)
 		return 0, false
 	}
 	return v * mult, true

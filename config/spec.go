@@ -91,6 +91,16 @@ func buildSpec() *yamlfile.Spec {
 				{Name: "reload_interval", Spec: duration(true, ""), Default: yamlfile.FormatDuration(DefaultReloadInterval), Doc: "How often the flows folder is checked for added, removed or changed files; 0 disables the check (SIGHUP still reloads)."},
 				{Name: "shutdown_timeout", Spec: duration(false, ""), Default: yamlfile.FormatDuration(DefaultShutdownTimeout), Doc: "How long a graceful shutdown may take."},
 			}}, Doc: "Workers and intervals."},
+			{Name: "metrics", Spec: &yamlfile.Spec{Kind: yamlfile.KindObject, What: "metrics", Doc: "Where /metrics is served; with neither key it is not served.", Fields: []*yamlfile.Field{
+				{Name: "token", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, MinLen: 1}, Doc: "The bearer token a scrape must send (Authorization: Bearer); write ${NAME} to read it from the environment."},
+				{Name: "listen", Spec: text(""), Doc: "host:port or :port of a listener of its own for /metrics, apart from the webhook's."},
+			}}, Doc: "Where /metrics is served: with a token, on its own address, or not at all."},
+			{Name: "http_steps", Spec: &yamlfile.Spec{Kind: yamlfile.KindObject, What: "http_steps", Doc: "What the flows' http steps may do.", Fields: []*yamlfile.Field{
+				{Name: "max_body", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, Pattern: `^(?i)[0-9]+\s*(b|kb|kib|mb|mib)?$`}, Default: "1MiB", Doc: "The most bytes of an answer a step reads, such as 1048576, 512KiB or 2MiB; a longer answer fails the step."},
+				{Name: "max_redirects", Spec: &yamlfile.Spec{Kind: yamlfile.KindInt, Min: yamlfile.IntPtr(0)}, Default: DefaultHTTPMaxRedirects, Doc: "How many redirects a step follows, at most 10 (never to another scheme); 0 follows none."},
+				{Name: "block_internal", Spec: &yamlfile.Spec{Kind: yamlfile.KindBool}, Default: true, Doc: "Refuse connections to loopback, private, link-local (cloud metadata) and other non-public addresses."},
+				{Name: "allow_hosts", Spec: &yamlfile.Spec{Kind: yamlfile.KindList, Elem: text("")}, Doc: "Host names (or host:port) a step may reach even when they resolve to an internal address: the business's own backend."},
+			}}, Doc: "Limits and the internal-address guard of http steps."},
 			{Name: "state", Spec: &yamlfile.Spec{Kind: yamlfile.KindObject, What: "state", Doc: "How long contact state is kept.", Fields: []*yamlfile.Field{
 				{Name: "session_idle", Spec: duration(true, ""), Default: yamlfile.FormatDuration(DefaultSessionIdle), Doc: "A conversation idle this long is forgotten; a pending timer keeps it until the timer has fired; 0: never."},
 				{Name: "history_retention", Spec: duration(true, ""), Doc: "How long history entries are kept; 0 keeps them forever."},
