@@ -8,8 +8,9 @@ import (
 	"time"
 )
 
-// Clock tells the time. Components take one so that tests and the simulator can move
-// time by hand.
+// Clock tells the time. Every component that reads the time (engine, store, sending,
+// numbers, server) takes one, so that the simulator and tests run them all on a Manual
+// clock they move by hand. Implementations must be safe for concurrent use.
 type Clock interface {
 	Now() time.Time
 }
@@ -49,3 +50,8 @@ func (m *Manual) Set(t time.Time) {
 	m.now = t
 	m.mu.Unlock()
 }
+
+var (
+	_ Clock = Real{}
+	_ Clock = (*Manual)(nil)
+)

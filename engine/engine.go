@@ -16,8 +16,8 @@ import (
 
 // Options configure an Engine. Zero values get sensible defaults.
 type Options struct {
-	Clock  Clock    // default: the wall clock
-	HTTP   HTTPDoer // default: an http.Client (each step sets its own timeout)
+	Clock  clock.Clock // default: the wall clock
+	HTTP   HTTPDoer    // default: an http.Client (each step sets its own timeout)
 	Logger *slog.Logger
 	// OnStep, when set, is called for every step the engine runs; the conversation test
 	// runner uses it for coverage. It must be safe for concurrent use.
@@ -196,7 +196,7 @@ func (e *Engine) AgentReply(ctx context.Context, id chat.ContactID, agent string
 		msg.Kind = chat.KindText
 	}
 	return e.update(ctx, e.plainTx(id), func(r *run) error {
-		r.deliver(msg, chat.EventAgent, agent)
+		r.routeAndQueue(msg, chat.EventAgent, agent)
 		if s := r.sess(); s.Mode == ModeHuman && s.ReturnAfter > 0 {
 			r.setTimer(Timer{Kind: TimerReturn, Due: r.now.Add(s.ReturnAfter)})
 		}
@@ -239,11 +239,13 @@ func (e *Engine) update(ctx context.Context, tx Tx, fn func(*run) error) error {
 		if err != nil {
 			return fmt.Errorf("committing contact state: %w", err)
 		}
-		return e.deliver(ctx, r.outs)
+		return e.sendCommitted(ctx, r.outs)
 	}
 }
 
-func (e *Engine) deliver(ctx context.Context, outs []chat.Outbound) error {
+// sendCommitted hands the replies of a committed run to the Sender. A failure no longer
+// changes the conversation: it is returned wrapped in ErrDelivery for the caller to report.
+func (e *Engine) sendCommitted(ctx context.Context, outs []chat.Outbound) error {
 	var errs []error
 	for _, m := range outs {
 		if err := e.send.Send(ctx, m); err != nil {

@@ -42,11 +42,6 @@ type Sender interface {
 	Send(ctx context.Context, msg chat.Outbound) error
 }
 
-// Clock tells the time. Tests and the simulator use a clock they move by hand.
-type Clock interface {
-	Now() time.Time
-}
-
 // HTTPDoer performs the requests of http steps; tests replace it with mocks.
 type HTTPDoer interface {
 	Do(req *http.Request) (*http.Response, error)

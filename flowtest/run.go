@@ -20,7 +20,7 @@ type RunOptions struct {
 	// NewStore returns the store for one test, measuring time (session expiry, history
 	// retention) by the test's clock. It must be fresh: each test starts from nothing but
 	// what it declares.
-	NewStore func(clk engine.Clock) (engine.Store, error)
+	NewStore func(clk clock.Clock) (engine.Store, error)
 	// Logger receives the engine's logs; nil discards them.
 	Logger *slog.Logger
 	// OnStep, when set, is told of every step the engine runs (see Coverage.Track).

@@ -40,15 +40,6 @@ type Observer interface {
 	Refused(number chat.NumberID, reason string)
 }
 
-// Clock tells the time.
-type Clock interface {
-	Now() time.Time
-}
-
-type wallClock struct{}
-
-func (wallClock) Now() time.Time { return time.Now() }
-
 // DefaultMaxWait is how long a send waits for a throughput slot when Options.MaxWait is 0.
 const DefaultMaxWait = 10 * time.Second
 
@@ -75,7 +66,7 @@ type Options struct {
 	Observer Observer
 	// Clock stamps recorded events and decides whether a restriction is over; default the
 	// wall clock.
-	Clock Clock
+	Clock clock.Clock
 	// MaxWait bounds the wait for a throughput slot; default DefaultMaxWait.
 	MaxWait time.Duration
 	// Sleep waits for d or until ctx is done; nil means a timer. Tests record the waits.
@@ -100,7 +91,7 @@ func New(opts Options) (*Sender, error) {
 		return nil, errors.New("sending: no number registry")
 	}
 	if opts.Clock == nil {
-		opts.Clock = wallClock{}
+		opts.Clock = clock.Real{}
 	}
 	if opts.MaxWait <= 0 {
 		opts.MaxWait = DefaultMaxWait

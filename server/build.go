@@ -31,7 +31,7 @@ const EmbeddedWarning = "NO REDIS CONFIGURED: running on an embedded in-memory s
 type BuildOptions struct {
 	Logger *slog.Logger
 	// Clock is the engine's and the store's time (default: the wall clock).
-	Clock engine.Clock
+	Clock clock.Clock
 	// HTTP sends Graph API requests (default: a client with a 30-second timeout).
 	HTTP *http.Client
 	// Tick starts the loops' tickers (default: time.NewTicker).
@@ -87,7 +87,7 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 	}
 	intake := store.NewIntake(client, storeOpts)
 
-	reg, err := numbers.New(numberList(cfg), numbers.NewRedisStates(client, store.DefaultPrefix), numbers.WithClock(clk))
+	reg, err := numbers.New(numberList(cfg), numbers.NewRedisStates(client, st.Prefix()), numbers.WithClock(clk))
 	if err != nil {
 		return nil, nil, numbersDiagnostics(cfg, err)
 	}
@@ -115,7 +115,7 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 	sender, err := sending.New(sending.Options{
 		Client:   graph,
 		Numbers:  reg,
-		Limiter:  sending.NewRedisLimiter(client, store.DefaultPrefix, nil),
+		Limiter:  sending.NewRedisLimiter(client, st.Prefix(), nil),
 		Recorder: history,
 		Observer: sendObserver{metrics},
 		Clock:    clk,
@@ -144,7 +144,7 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 		Contacts:        st,
 		History:         history,
 		Statuses:        statuses,
-		Numbers:         registry{reg},
+		Numbers:         registry{reg, clk},
 		LoadFlows:       func() (*flows.Set, flows.Diagnostics) { return flows.Load(cfg.Flows) },
 		FlowsPaths:      []string{cfg.Flows},
 		Workers:         cfg.Limits.Workers,
@@ -153,6 +153,7 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 		ReloadInterval:  cfg.Limits.ReloadInterval,
 		ShutdownTimeout: cfg.Limits.ShutdownTimeout,
 		Tick:            opts.Tick,
+		Clock:           clk,
 	}
 	if cfg.WhatsApp.MarkRead {
 		d.MarkRead = markReader{sender}
@@ -259,7 +260,10 @@ type redisPinger struct{ c redis.UniversalClient }
 func (p redisPinger) Ping(ctx context.Context) error { return p.c.Ping(ctx).Err() }
 
 // registry adapts *numbers.Registry to Numbers.
-type registry struct{ r *numbers.Registry }
+type registry struct {
+	r     *numbers.Registry
+	clock clock.Clock
+}
 
 func (g registry) Apply(ctx context.Context, ev whatsapp.Event) error {
 	nev := numberEvent(ev)
@@ -296,7 +300,7 @@ func (g registry) Campaign(id chat.NumberID) string {
 }
 
 func (g registry) States(context.Context) ([]NumberState, error) {
-	now := time.Now()
+	now := g.clock.Now()
 	states := g.r.States()
 	out := make([]NumberState, 0, len(states))
 	for _, n := range g.r.Numbers() {

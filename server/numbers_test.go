@@ -37,7 +37,7 @@ func TestNumberEventsFromRealPayloads(t *testing.T) {
 	}
 	ctx := context.Background()
 	for _, ev := range read("phone_number_quality_update.json") {
-		if err := (registry{r}).Apply(ctx, ev); err != nil {
+		if err := (registry{r: r, clock: clock.NewManual(t0)}).Apply(ctx, ev); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -48,7 +48,7 @@ func TestNumberEventsFromRealPayloads(t *testing.T) {
 		t.Errorf("inbox after quality payloads: %+v", st)
 	}
 	for _, ev := range read("account_update.json") {
-		if err := (registry{r}).Apply(ctx, ev); err != nil {
+		if err := (registry{r: r, clock: clock.NewManual(t0)}).Apply(ctx, ev); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/wasla/wasla/clock"
 	"github.com/wasla/wasla/flows"
 )
 
@@ -74,6 +75,8 @@ type Deps struct {
 	ShutdownTimeout time.Duration
 	HandleTimeout   time.Duration
 	Tick            Ticker // default: time.NewTicker
+	// Clock stamps status events that came without a time (default: the wall clock).
+	Clock clock.Clock
 }
 
 // Server is the webhook HTTP server with its workers and loops. Create it with New, run
@@ -117,6 +120,9 @@ func New(d Deps) (*Server, error) {
 	d.HandleTimeout = cmp.Or(d.HandleTimeout, DefaultHandleTimeout)
 	if d.Tick == nil {
 		d.Tick = realTicker
+	}
+	if d.Clock == nil {
+		d.Clock = clock.Real{}
 	}
 	s := &Server{d: d, log: d.Logger, metrics: d.Metrics}
 	s.metrics.registerGauges(d.Intake, d.Numbers)

@@ -191,7 +191,7 @@ func (s *Server) status(ctx context.Context, st *whatsapp.Status) error {
 		}
 		at := st.At
 		if at.IsZero() {
-			at = time.Now()
+			at = s.d.Clock.Now()
 		}
 		ev := chat.Event{
 			Kind:    chat.EventStatus,

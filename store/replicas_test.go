@@ -39,7 +39,7 @@ type replica struct {
 	out    *enginetest.Recorder
 }
 
-func newReplica(t testing.TB, client redis.UniversalClient, set *flows.Set, opts store.Options, clk engine.Clock) *replica {
+func newReplica(t testing.TB, client redis.UniversalClient, set *flows.Set, opts store.Options, clk clock.Clock) *replica {
 	t.Helper()
 	opts.Clock = clk
 	s, err := store.New(client, opts)

@@ -19,6 +19,15 @@ import (
 // cannot fill the session.
 const maxHTTPBody = 1 << 20
 
+// stepHTTP calls an HTTP endpoint; on failure it jumps to on_error when the step has one,
+// and otherwise continues.
+func (r *run) stepHTTP(st *flows.Step) (action, flows.Target, error) {
+	if ok := r.callHTTP(st.HTTP); !ok && !st.HTTP.OnError.IsZero() {
+		return actJump, st.HTTP.OnError, nil
+	}
+	return actNext, flows.Target{}, nil
+}
+
 // callHTTP runs an http step. It reports whether the call succeeded. vars["<save>_status"]
 // holds the answer's HTTP status when one came; on failure vars["<save>"] is removed,
 // vars["<save>_error"] (vars["http_error"] without save) says why and the failure is
