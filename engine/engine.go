@@ -181,6 +181,20 @@ func (e *Engine) ReturnToBot(ctx context.Context, id chat.ContactID) error {
 	})
 }
 
+// Record appends events that happened outside a flow run — a send that failed, a failed
+// status webhook — to the contact's history. The contact's state is committed unchanged
+// with them, under the contact's lock and with the same re-runs on a conflict as a
+// message, so the history keeps the contact's commit order.
+func (e *Engine) Record(ctx context.Context, id chat.ContactID, events ...chat.Event) error {
+	if id == "" {
+		return errors.New("recording history: no contact id")
+	}
+	return e.update(ctx, id, func(r *run) error {
+		r.events = append(r.events, events...)
+		return nil
+	})
+}
+
 // update runs fn over the contact's state under the contact's lock and commits the result,
 // re-running fn from a fresh load when another writer committed first. Replies are sent
 // only after the commit succeeded, so a re-run never sends twice.

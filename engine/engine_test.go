@@ -657,3 +657,33 @@ steps:
 		t.Error("a wait until a text was not reported as an error")
 	}
 }
+
+// TestRecordAppendsOutsideAFlowAndKeepsState: history written outside a flow run (a send
+// that failed, a status webhook) goes through the engine's update, so a concurrent commit
+// re-runs it, and the conversation in progress is left as it was.
+func TestRecordAppendsOutsideAFlowAndKeepsState(t *testing.T) {
+	h := newHarness(t, map[string]string{"order.yaml": orderFlow}, engine.Options{})
+	expect(t, "question", h.say("order"), "رقم الطلب؟")
+	const who chat.ContactID = "966500000001"
+	before, err := h.eng.State(context.Background(), who)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := &conflictStore{MemStore: h.store, tried: map[chat.ContactID]bool{}}
+	eng := engine.New(h.eng.Flows(), cs, h.rec, engine.Options{Clock: h.clk})
+	ev := chat.Event{Kind: chat.EventStatus, Contact: who, Number: "1001", At: h.clk.Now(), Detail: "wamid.X failed: error 131047"}
+	if err := eng.Record(context.Background(), who, ev); err != nil {
+		t.Fatal(err)
+	}
+	hist := h.store.History(who)
+	if last := hist[len(hist)-1]; last.Kind != chat.EventStatus || last.Detail != ev.Detail {
+		t.Errorf("last history entry = %+v, want the status event", last)
+	}
+	after, _ := eng.State(context.Background(), who)
+	if after.Session.Flow != before.Session.Flow || after.Session.Step != before.Session.Step || after.Session.Await == nil {
+		t.Errorf("session after Record = %+v, want the question still waiting", after.Session)
+	}
+	if err := eng.Record(context.Background(), ""); err == nil {
+		t.Error("Record without a contact succeeded")
+	}
+}

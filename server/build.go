@@ -106,7 +106,9 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 		Retry:   opts.Retry,
 		Logger:  log,
 	}
-	history := storeHistory{store: st, read: st}
+	// The sender records its failures through the engine, which sends through the
+	// sender: history gets its engine once the engine is built, before anything runs.
+	history := &storeHistory{read: st}
 	sender, err := sending.New(sending.Options{
 		Client:   graph,
 		Numbers:  reg,
@@ -135,6 +137,7 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 	if err != nil {
 		return nil, nil, err
 	}
+	history.engine = eng
 
 	d := Deps{
 		Logger:          log,
@@ -250,13 +253,13 @@ func (o sendObserver) Refused(number chat.NumberID, reason string) { o.m.SendRef
 var (
 	_ routing.Observer = routingObserver{}
 	_ sending.Observer = sendObserver{}
-	_ sending.Recorder = storeHistory{}
+	_ sending.Recorder = (*storeHistory)(nil)
 	_ Contacts         = (*store.Redis)(nil)
 	_ Intake           = (*store.Intake)(nil)
 	_ Engine           = (*engine.Engine)(nil)
 	_ Numbers          = registry{}
 	_ Statuses         = (*sending.Sender)(nil)
-	_ History          = storeHistory{}
+	_ History          = (*storeHistory)(nil)
 )
 
 // campaignTriggerWarnings names the campaign triggers of set that no configured number

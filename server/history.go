@@ -7,23 +7,23 @@ import (
 	"time"
 
 	"github.com/wasla/wasla/chat"
-	"github.com/wasla/wasla/engine"
 )
 
-// appendAttempts bounds the retries of an append that met a concurrent commit.
-const appendAttempts = 5
-
 // storeHistory appends events that happen outside a flow run — a send that failed, a
-// failed status webhook — to the contact's history through the engine's store: the
-// contact's state is committed unchanged with the event, so the append is one atomic
-// commit like any other and keeps the contact's version order. It implements History
-// and the sender's Recorder.
+// failed status webhook — to the contact's history through the engine (Engine.Record),
+// which commits them with the contact's unchanged state like any other commit. It
+// implements History and the sender's Recorder.
 //
 // Meta delivers a status webhook at least once, so a status event equal to one already
 // recorded at the same time is not appended again.
 type storeHistory struct {
-	store engine.Store
-	read  historyReader // nil: no duplicate check
+	engine recorder
+	read   historyReader // nil: no duplicate check
+}
+
+// recorder appends events to a contact's history; *engine.Engine has it.
+type recorder interface {
+	Record(ctx context.Context, id chat.ContactID, events ...chat.Event) error
 }
 
 // historyReader reads a contact's history in [from, to); *store.Redis has it.
@@ -35,7 +35,7 @@ type historyReader interface {
 var errFound = errors.New("found")
 
 // Append records ev in the history of ev.Contact.
-func (h storeHistory) Append(ctx context.Context, ev chat.Event) error {
+func (h *storeHistory) Append(ctx context.Context, ev chat.Event) error {
 	if ev.Contact == "" {
 		return errors.New("appending to history: event without contact")
 	}
@@ -53,21 +53,13 @@ func (h storeHistory) Append(ctx context.Context, ev chat.Event) error {
 			return fmt.Errorf("appending to history: %w", err)
 		}
 	}
-	for attempt := 1; ; attempt++ {
-		st, err := h.store.Load(ctx, ev.Contact)
-		if err != nil {
-			return fmt.Errorf("appending to history: %w", err)
-		}
-		err = h.store.Commit(ctx, st, []chat.Event{ev})
-		if errors.Is(err, engine.ErrConflict) && attempt < appendAttempts {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("appending to history: %w", err)
-		}
-		return nil
+	if err := h.engine.Record(ctx, ev.Contact, ev); err != nil {
+		return fmt.Errorf("appending to history: %w", err)
 	}
+	return nil
 }
 
 // RecordEvent is Append, for sending.Recorder.
-func (h storeHistory) RecordEvent(ctx context.Context, ev chat.Event) error { return h.Append(ctx, ev) }
+func (h *storeHistory) RecordEvent(ctx context.Context, ev chat.Event) error {
+	return h.Append(ctx, ev)
+}
