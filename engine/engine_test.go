@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -685,5 +686,27 @@ func TestRecordAppendsOutsideAFlowAndKeepsState(t *testing.T) {
 	}
 	if err := eng.Record(context.Background(), ""); err == nil {
 		t.Error("Record without a contact succeeded")
+	}
+}
+
+// TestHistoryEventsCarryTypedDetails: the number change, the hand-off and the return name
+// their numbers and queue in fields, so that readers never parse Detail.
+func TestHistoryEventsCarryTypedDetails(t *testing.T) {
+	h := newHarness(t, map[string]string{"help.yaml": "flow: help\ntriggers: [{fallback: true}]\nsteps:\n  - handoff: sales\n"}, engine.Options{})
+	h.send(chat.Inbound{Text: "help", Number: "2001"})
+	h.send(chat.Inbound{Text: "again", Number: "1001"})
+	if err := h.eng.ReturnToBot(context.Background(), "966500000001"); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, ev := range h.store.History("966500000001") {
+		switch ev.Kind {
+		case chat.EventNumber, chat.EventHandoff, chat.EventReturn:
+			got = append(got, fmt.Sprintf("%s from=%s to=%s queue=%s", ev.Kind, ev.From, ev.To, ev.Queue))
+		}
+	}
+	want := []string{"handoff from= to= queue=sales", "number from=2001 to=1001 queue=", "return from= to= queue=sales"}
+	if !slices.Equal(got, want) {
+		t.Errorf("typed details:\n got %q\nwant %q", got, want)
 	}
 }
