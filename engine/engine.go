@@ -212,13 +212,34 @@ func (e *Engine) ReturnToBot(ctx context.Context, id chat.ContactID) error {
 	})
 }
 
+// Record appends events that happened outside a flow run — a send that failed, a failed
+// status webhook — to the contact's history. The contact's state is committed unchanged
+// with them, with the same re-runs on a conflict as a message, so the history keeps the
+// contact's commit order. It does not take the contact's lock: the Sender calls it for a
+// failed reply while the update that sent the reply still holds it, and the version check
+// of the commit is what keeps the order.
+func (e *Engine) Record(ctx context.Context, id chat.ContactID, events ...chat.Event) error {
+	if id == "" {
+		return errors.New("recording history: no contact id")
+	}
+	return e.commitLoop(ctx, e.plainTx(id), func(r *run) error {
+		r.events = append(r.events, events...)
+		return nil
+	})
+}
+
 // update runs fn over the contact's state under the contact's lock and commits the result
 // through tx, re-running fn from a fresh load when another writer committed first. Replies
 // are sent only after the commit succeeded, so a re-run never sends twice.
 func (e *Engine) update(ctx context.Context, tx Tx, fn func(*run) error) error {
-	id := tx.Contact()
-	unlock := e.locks.lock(id)
+	unlock := e.locks.lock(tx.Contact())
 	defer unlock()
+	return e.commitLoop(ctx, tx, fn)
+}
+
+// commitLoop is update without the contact's lock.
+func (e *Engine) commitLoop(ctx context.Context, tx Tx, fn func(*run) error) error {
+	id := tx.Contact()
 	for attempt := 1; ; attempt++ {
 		st, err := tx.Load(ctx)
 		if err != nil {
