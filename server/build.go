@@ -132,7 +132,13 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 		return nil, nil, err
 	}
 
-	eng := engine.New(set, st, sender, engine.Options{Clock: clk, Logger: log, Router: router})
+	eng := engine.New(set, st, sender, engine.Options{Clock: clk, Logger: log, Router: router,
+		HTTP: engine.NewHTTPClient(engine.HTTPPolicy{
+			BlockInternal: cfg.HTTPSteps.BlockInternal,
+			AllowHosts:    cfg.HTTPSteps.AllowHosts,
+			MaxRedirects:  cfg.HTTPSteps.MaxRedirects,
+		}),
+		HTTPMaxBody: cfg.HTTPSteps.MaxBody})
 
 	d := Deps{
 		Logger:          log,
