@@ -269,8 +269,9 @@ func (p *parser) parse(data []byte) *Config {
 			ReloadInterval:  DefaultReloadInterval,
 			ShutdownTimeout: DefaultShutdownTimeout,
 		},
-		State:     State{SessionIdle: DefaultSessionIdle, DedupePeriod: DefaultDedupePeriod},
-		HTTPSteps: HTTPSteps{MaxBody: DefaultHTTPMaxBody, MaxRedirects: DefaultHTTPMaxRedirects, BlockInternal: true},
+		State:       State{SessionIdle: DefaultSessionIdle, DedupePeriod: DefaultDedupePeriod},
+		HTTPSteps:   HTTPSteps{MaxBody: DefaultHTTPMaxBody, MaxRedirects: DefaultHTTPMaxRedirects, BlockInternal: true},
+		Expressions: Expressions{Timeout: flows.DefaultExprTimeout, MaxSize: flows.DefaultExprMaxSize, MaxItems: flows.DefaultExprMaxItems},
 	}
 	var numbersKey, whatsappKey *yaml.Node
 	var numNodes []numberNodes
@@ -338,8 +339,9 @@ func (p *parser) parse(data []byte) *Config {
 		"state": func(_, v *yaml.Node) {
 			p.state(v, &cfg.State)
 		},
-		"metrics":    func(_, v *yaml.Node) { p.metrics(v, &cfg.Metrics) },
-		"http_steps": func(_, v *yaml.Node) { p.httpSteps(v, &cfg.HTTPSteps) },
+		"metrics":     func(_, v *yaml.Node) { p.metrics(v, &cfg.Metrics) },
+		"http_steps":  func(_, v *yaml.Node) { p.httpSteps(v, &cfg.HTTPSteps) },
+		"expressions": func(_, v *yaml.Node) { p.expressions(v, &cfg.Expressions) },
 	})
 	if root.Kind != yaml.MappingNode {
 		return nil

@@ -20,7 +20,10 @@ type Options struct {
 	// HTTPMaxBody is the most bytes of an answer an http step reads; a longer answer
 	// fails the step (default DefaultHTTPMaxBody).
 	HTTPMaxBody int64
-	Logger      *slog.Logger
+	// ExprBudget bounds each evaluation of an expression or template (time, text size,
+	// items); nil: the defaults of flows.Budget.
+	ExprBudget *flows.Budget
+	Logger     *slog.Logger
 	// OnStep, when set, is called for every step the engine runs; the conversation test
 	// runner uses it for coverage. It must be safe for concurrent use.
 	OnStep func(contact chat.ContactID, flow, step string)

@@ -206,6 +206,7 @@ func compileProgram(src string, want ExprType) (*vm.Program, *failure) {
 	}
 	opts := []expr.Option{expr.Env(Env{}), expr.DisableBuiltin("now")}
 	opts = append(opts, helperOptions()...)
+	opts = append(opts, budgetOptions()...)
 	if want == BoolType {
 		opts = append(opts, expr.AsBool())
 	}

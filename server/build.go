@@ -138,7 +138,8 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 			AllowHosts:    cfg.HTTPSteps.AllowHosts,
 			MaxRedirects:  cfg.HTTPSteps.MaxRedirects,
 		}),
-		HTTPMaxBody: cfg.HTTPSteps.MaxBody})
+		HTTPMaxBody: cfg.HTTPSteps.MaxBody,
+		ExprBudget:  &flows.Budget{Timeout: cfg.Expressions.Timeout, MaxSize: cfg.Expressions.MaxSize, MaxItems: cfg.Expressions.MaxItems}})
 
 	d := Deps{
 		Logger:          log,
