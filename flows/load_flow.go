@@ -190,6 +190,9 @@ func (f *file) template(v *yaml.Node) *Template {
 		f.exprError(v, err)
 		return nil
 	}
+	for _, w := range t.budgetWarnings() {
+		f.warnAt(v, "%s", w)
+	}
 	return t
 }
 
@@ -206,6 +209,9 @@ func (f *file) expr(v *yaml.Node, want ExprType) *Expr {
 	if err != nil {
 		f.exprError(v, err)
 		return nil
+	}
+	for _, w := range budgetWarnings(e.Source) {
+		f.warnAt(v, "%s", w)
 	}
 	return e
 }
