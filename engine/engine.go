@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"sync/atomic"
 	"time"
 
@@ -16,9 +15,15 @@ import (
 
 // Options configure an Engine. Zero values get sensible defaults.
 type Options struct {
-	Clock  clock.Clock // default: the wall clock
-	HTTP   HTTPDoer    // default: an http.Client (each step sets its own timeout)
-	Logger *slog.Logger
+	Clock clock.Clock // default: the wall clock
+	HTTP  HTTPDoer    // default: NewHTTPClient(HTTPPolicy{}) (each step sets its own timeout)
+	// HTTPMaxBody is the most bytes of an answer an http step reads; a longer answer
+	// fails the step (default DefaultHTTPMaxBody).
+	HTTPMaxBody int64
+	// ExprBudget bounds each evaluation of an expression or template (time, text size,
+	// items); nil: the defaults of flows.Budget.
+	ExprBudget *flows.Budget
+	Logger     *slog.Logger
 	// OnStep, when set, is called for every step the engine runs; the conversation test
 	// runner uses it for coverage. It must be safe for concurrent use.
 	OnStep func(contact chat.ContactID, flow, step string)
@@ -63,7 +68,10 @@ func New(set *flows.Set, store Store, send Sender, opts Options) *Engine {
 		opts.Clock = clock.Real{}
 	}
 	if opts.HTTP == nil {
-		opts.HTTP = &http.Client{}
+		opts.HTTP = NewHTTPClient(HTTPPolicy{})
+	}
+	if opts.HTTPMaxBody <= 0 {
+		opts.HTTPMaxBody = DefaultHTTPMaxBody
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)

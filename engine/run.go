@@ -104,6 +104,7 @@ func (r *run) env() *flows.Env {
 		mode = ModeBot
 	}
 	env := &flows.Env{
+		Budget: r.e.opts.ExprBudget,
 		Vars:   s.Vars,
 		Number: string(c.LastNumber),
 		Now:    r.now,

@@ -130,7 +130,14 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 	}
 
 	eng, err := compose.Engine(set, st, sender, compose.Options{
-		Engine:   engine.Options{Clock: clk, Logger: log},
+		Engine: engine.Options{Clock: clk, Logger: log,
+			HTTP: engine.NewHTTPClient(engine.HTTPPolicy{
+				BlockInternal: cfg.HTTPSteps.BlockInternal,
+				AllowHosts:    cfg.HTTPSteps.AllowHosts,
+				MaxRedirects:  cfg.HTTPSteps.MaxRedirects,
+			}),
+			HTTPMaxBody: cfg.HTTPSteps.MaxBody,
+			ExprBudget:  &flows.Budget{Timeout: cfg.Expressions.Timeout, MaxSize: cfg.Expressions.MaxSize, MaxItems: cfg.Expressions.MaxItems}},
 		Config:   cfg,
 		Numbers:  reg,
 		Observer: routingObserver{metrics, log},
