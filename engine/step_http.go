@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/flows"
@@ -93,7 +92,7 @@ func (r *run) doHTTP(h *flows.HTTP) (any, int, error) {
 		timeout = r.l.set.Settings.HTTPTimeout
 	}
 	if timeout <= 0 {
-		timeout = 5 * time.Second
+		timeout = flows.DefaultHTTPTimeout
 	}
 	ctx, cancel := context.WithTimeout(r.ctx, timeout)
 	defer cancel()
