@@ -20,9 +20,12 @@ var (
 	claimSource string
 	//go:embed settle.lua
 	settleSource string
+	//go:embed add.lua
+	addSource string
 
 	claimScript  = redis.NewScript(claimSource)
 	settleScript = redis.NewScript(settleSource)
+	addScript    = redis.NewScript(addSource)
 )
 
 // DefaultPrefix is the key prefix when none is given, the same as the store's.
@@ -95,27 +98,31 @@ func (s *Redis) Begin(ctx context.Context, h Header) error {
 	return nil
 }
 
-// Add adds a batch in one pipelined round trip: ZADD NX per recipient (so the first row of
-// a contact wins and a re-run import adds nothing) and HSETNX of its attributes.
+// Add adds a batch in one round trip: a script runs ZADD NX per recipient (so the first
+// row of a contact wins and a re-run import adds nothing) and stores its attributes.
 func (s *Redis) Add(ctx context.Context, batch []Recipient) ([]bool, error) {
-	pipe := s.client.Pipeline()
-	adds := make([]*redis.IntCmd, len(batch))
-	for i, r := range batch {
-		adds[i] = pipe.ZAddNX(ctx, s.k.aud, redis.Z{Score: float64(r.Line), Member: string(r.Contact)})
+	args := make([]any, 0, 3*len(batch))
+	for _, r := range batch {
+		attrs := ""
 		if len(r.Attrs) > 0 {
-			attrs, err := json.Marshal(r.Attrs)
+			b, err := json.Marshal(r.Attrs)
 			if err != nil {
 				return nil, fmt.Errorf("encoding the attributes of line %d: %w", r.Line, err)
 			}
-			pipe.HSetNX(ctx, s.k.attrs, string(r.Contact), attrs)
+			attrs = string(b)
 		}
+		args = append(args, r.Line, string(r.Contact), attrs)
 	}
-	if _, err := pipe.Exec(ctx); err != nil {
+	res, err := addScript.Run(ctx, s.client, []string{s.k.aud, s.k.attrs}, args...).Text()
+	if err != nil {
 		return nil, err
 	}
+	if len(res) != len(batch) {
+		return nil, fmt.Errorf("adding to the audience: %d answers for %d recipients", len(res), len(batch))
+	}
 	added := make([]bool, len(batch))
-	for i, c := range adds {
-		added[i] = c.Val() == 1
+	for i := range batch {
+		added[i] = res[i] == '1'
 	}
 	return added, nil
 }
