@@ -19,8 +19,9 @@
 //   - the canary (Canary.Gate): a small first slice, a pause for Meta's template pacing
 //     and early feedback, then the rest only under the stop-loss thresholds.
 //
-// Per-number throughput (messages per second) stays with the sending package's limiter
-// (the same Reserve shape works in virtual time over a manual clock).
+// Per-number throughput (messages per second, Planner.Throughput) is kept by the sending
+// package's Redis limiter live and by MemoryThroughput, the same Reserve shape over a
+// manual clock, in virtual time.
 //
 // The state that replicas share — each number's sends of the day and the time of its last
 // send, each portfolio's rolling reach set — sits behind State: RedisState (one Lua call

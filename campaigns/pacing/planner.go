@@ -51,6 +51,8 @@ type Number struct {
 	Ramp   *Ramp
 	// Usable is false when the number may not send (stopped, restricted, banned).
 	Usable bool
+	// Throughput is the number's messages per second; 0: Config.DefaultThroughput.
+	Throughput int
 }
 
 // Window is a contact's open customer service window on one number.
@@ -136,6 +138,17 @@ func (p *Planner) Refs() []NumberRef {
 		refs[i] = n.NumberRef
 	}
 	return refs
+}
+
+// Throughput returns the messages per second of a pool number, for the limiter (the
+// sending package's live, MemoryThroughput in virtual time).
+func (p *Planner) Throughput(number chat.NumberID) int {
+	for _, n := range p.numbers {
+		if n.Number == number && n.Throughput > 0 {
+			return n.Throughput
+		}
+	}
+	return max(p.cfg.DefaultThroughput, 1)
 }
 
 // Day returns the day of t in the day zone: the key of the numbers' daily caps.

@@ -3,6 +3,7 @@ package pacing
 import (
 	"context"
 	_ "embed"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -123,7 +124,7 @@ func (s *RedisState) Usage(ctx context.Context, day string, numbers []NumberRef,
 			oldest: pipe.ZRangeArgsWithScores(ctx, redis.ZRangeArgs{Key: key, Start: "(" + from, Stop: "+inf", ByScore: true, Count: 1}),
 		}
 	}
-	if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return Usage{}, fmt.Errorf("reading the pacing usage: %w", err)
 	}
 	u := newUsage()
