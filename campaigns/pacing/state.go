@@ -75,6 +75,8 @@ type MemoryState struct {
 	mu    sync.Mutex
 	days  map[dayKey]*numberDay
 	reach map[string]*reachSet
+	// warmups holds each number's place on its ramp (Warmups).
+	warmups map[chat.NumberID]Warmup
 }
 
 // reachSet is a portfolio's contacts with the time each was last reached, and a queue of
