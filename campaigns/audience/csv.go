@@ -3,6 +3,7 @@ package audience
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -105,6 +106,20 @@ type Report struct {
 
 // SkippedBy returns the count of rows left out for a reason.
 func (r *Report) SkippedBy(reason Reason) int { return r.Skipped[reason] }
+
+// MarshalJSON writes the report with the skipped rows by reason name:
+// {"rows":..,"added":..,"skipped":{"invalid":..,"no_marketing":..,"opted_out":..,"duplicate":..},"problems":[..]}.
+func (r *Report) MarshalJSON() ([]byte, error) {
+	skipped := make(map[string]int, reasons)
+	for reason, n := range r.Skipped {
+		skipped[Reason(reason).String()] = n
+	}
+	type plain Report // without this method
+	return json.Marshal(struct {
+		*plain
+		Skipped map[string]int `json:"skipped"`
+	}{(*plain)(r), skipped})
+}
 
 // Options configure Import.
 type Options struct {

@@ -2,6 +2,7 @@ package audience
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"reflect"
@@ -184,4 +185,17 @@ func FuzzImport(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestReportJSON(t *testing.T) {
+	rep := &Report{Rows: 5, Added: 2, Problems: []Problem{{Line: 3, Reason: "bad"}}}
+	rep.Skipped[Invalid], rep.Skipped[Duplicate], rep.Skipped[NoMarketing] = 1, 1, 1
+	b, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"rows":5,"added":2,"problems":[{"line":3,"reason":"bad"}],"skipped":{"duplicate":1,"invalid":1,"no_marketing":1,"opted_out":0}}`
+	if string(b) != want {
+		t.Fatalf("JSON:\n got %s\nwant %s", b, want)
+	}
 }
