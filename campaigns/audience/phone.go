@@ -8,7 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/wasla/wasla/campaigns/country"
-	"github.com/wasla/wasla/flows"
+	"github.com/wasla/wasla/flows/expr"
 	"github.com/wasla/wasla/normalize"
 )
 
@@ -77,7 +77,7 @@ func (p Phones) Normalize(s string) (string, error) {
 			candidate = "+" + d.Code + " " + s // Italy: the 0 belongs to the number
 		}
 	}
-	e164 := flows.Phone(candidate)
+	e164 := expr.Phone(candidate)
 	if e164 == "" {
 		return "", explain(candidate)
 	}
