@@ -80,12 +80,16 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 
 	storeOpts := store.Options{Clock: clk, Logger: log,
 		SessionTTL: orNever(cfg.State.SessionIdle), Retention: cfg.State.HistoryRetention,
-		DedupePeriod: orNever(cfg.State.DedupePeriod)}
+		DedupePeriod: orNever(cfg.State.DedupePeriod), Outbox: true}
 	st, err := store.New(client, storeOpts)
 	if err != nil {
 		return nil, nil, err
 	}
-	intake := store.NewIntake(client, storeOpts)
+	intake := store.NewIntakeOf(st, storeOpts)
+	outbox, err := store.NewOutbox(st, 0)
+	if err != nil {
+		return nil, nil, err
+	}
 
 	reg, err := numbers.New(numberList(cfg), numbers.NewRedisStates(client, st.Prefix()), numbers.WithClock(clk))
 	if err != nil {
@@ -131,13 +135,17 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 		return nil, nil, err
 	}
 
-	eng := engine.New(set, st, sender, engine.Options{Clock: clk, Logger: log, Router: router})
+	// The engine sends nothing itself: its commits queue the replies in the outbox, which
+	// the server's outbox senders deliver through sender.
+	eng := engine.New(set, st, nil, engine.Options{Clock: clk, Logger: log, Router: router})
 
 	d := Deps{
 		Logger:          log,
 		AppSecret:       cfg.WhatsApp.AppSecret.Reveal(),
 		VerifyToken:     cfg.WhatsApp.VerifyToken.Reveal(),
 		Intake:          intake,
+		Outbox:          outbox,
+		Sender:          sender,
 		Engine:          eng,
 		Redis:           redisPinger{client},
 		Metrics:         metrics,
@@ -350,6 +358,8 @@ var (
 	_ engine.Sender    = (*sending.Sender)(nil)
 	_ Numbers          = registry{}
 	_ Statuses         = (*sending.Sender)(nil)
+	_ Sender           = (*sending.Sender)(nil)
+	_ Outbox           = (*store.Outbox)(nil)
 	_ History          = storeHistory{}
 )
 
