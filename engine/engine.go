@@ -62,7 +62,10 @@ type Engine struct {
 	locks *contactLocks
 }
 
-// New returns an engine running set over store, replying through send.
+// New returns an engine running set over store, replying through send. send may be nil
+// when store keeps an outbox: its commits then queue every reply (the message of each
+// outbound and agent event) with the state, and the store's senders deliver them, so a
+// crash after the commit loses none.
 func New(set *flows.Set, store Store, send Sender, opts Options) *Engine {
 	if opts.Clock == nil {
 		opts.Clock = clock.Real{}
@@ -275,6 +278,9 @@ func (e *Engine) commitLoop(ctx context.Context, tx Tx, fn func(*run) error) err
 // sendCommitted hands the replies of a committed run to the Sender. A failure no longer
 // changes the conversation: it is returned wrapped in ErrDelivery for the caller to report.
 func (e *Engine) sendCommitted(ctx context.Context, outs []chat.Outbound) error {
+	if e.send == nil {
+		return nil // the store's outbox sends what the commit queued
+	}
 	var errs []error
 	for _, m := range outs {
 		if err := e.send.Send(ctx, m); err != nil {

@@ -80,12 +80,16 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 
 	storeOpts := store.Options{Clock: clk, Logger: log,
 		SessionTTL: orNever(cfg.State.SessionIdle), Retention: cfg.State.HistoryRetention,
-		DedupePeriod: orNever(cfg.State.DedupePeriod)}
+		DedupePeriod: orNever(cfg.State.DedupePeriod), Outbox: true}
 	st, err := store.New(client, storeOpts)
 	if err != nil {
 		return nil, nil, err
 	}
-	intake := store.NewIntake(client, storeOpts)
+	intake := store.NewIntakeOf(st, storeOpts)
+	outbox, err := store.NewOutbox(st, 0)
+	if err != nil {
+		return nil, nil, err
+	}
 
 	reg, err := compose.Numbers(cfg, numbers.NewRedisStates(client, st.Prefix()), clk)
 	if err != nil {
@@ -129,7 +133,9 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 		return nil, nil, err
 	}
 
-	eng, err := compose.Engine(set, st, sender, compose.Options{
+	// The engine sends nothing itself: its commits queue the replies in the outbox, which
+	// the server's outbox senders deliver through sender.
+	eng, err := compose.Engine(set, st, nil, compose.Options{
 		Engine: engine.Options{Clock: clk, Logger: log,
 			HTTP: engine.NewHTTPClient(engine.HTTPPolicy{
 				BlockInternal: cfg.HTTPSteps.BlockInternal,
@@ -152,6 +158,8 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 		AppSecret:       cfg.WhatsApp.AppSecret.Reveal(),
 		VerifyToken:     cfg.WhatsApp.VerifyToken.Reveal(),
 		Intake:          intake,
+		Outbox:          outbox,
+		Sender:          sender,
 		Engine:          eng,
 		Redis:           redisPinger{client},
 		Metrics:         metrics,
@@ -290,6 +298,8 @@ var (
 	_ engine.Sender    = (*sending.Sender)(nil)
 	_ Numbers          = registry{}
 	_ Statuses         = (*sending.Sender)(nil)
+	_ Sender           = (*sending.Sender)(nil)
+	_ Outbox           = (*store.Outbox)(nil)
 	_ History          = (*storeHistory)(nil)
 )
 
