@@ -12,6 +12,7 @@ import (
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/clock"
 	"github.com/wasla/wasla/flows"
+	"github.com/wasla/wasla/flows/expr"
 )
 
 // Options configure an Engine. Zero values get sensible defaults.
@@ -42,7 +43,7 @@ var ErrDelivery = errors.New("reply not delivered")
 // loaded is a flow set with what the engine derives from it once.
 type loaded struct {
 	set   *flows.Set
-	hours *flows.Hours // nil: no business hours configured
+	hours *expr.Hours // nil: no business hours configured
 	tz    *time.Location
 }
 
@@ -88,7 +89,7 @@ func (e *Engine) SetFlows(set *flows.Set) {
 	}
 	if set.Settings.BusinessHours != "" {
 		// The loader has validated the spec; a failure here means no hours.
-		if h, err := flows.ParseHours(set.Settings.BusinessHours); err == nil {
+		if h, err := expr.ParseHours(set.Settings.BusinessHours); err == nil {
 			l.hours = h
 		}
 	}
