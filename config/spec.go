@@ -63,7 +63,7 @@ func buildSpec() *yamlfile.Spec {
 		{Name: "campaign", Spec: text(""), Doc: "The campaign this campaign number sends; its replies carry the name."},
 		{Name: "policy", Spec: policy, Doc: "This campaign number's policy; default: its campaign's, else routing.default_policy."},
 	}}
-	return &yamlfile.Spec{Kind: yamlfile.KindObject, What: "the configuration", Expand: true,
+	return &yamlfile.Spec{Kind: yamlfile.KindObject, What: "the configuration", Expand: true, EmptyIsMapping: true,
 		Doc: "The configuration of wasla serve. Secrets come from the environment: ${NAME} is replaced by the variable's value, ${NAME:-default} gives a default, $${ is a literal ${. See docs/config.md.",
 		Fields: []*yamlfile.Field{
 			{Name: "listen", Spec: text(""), Default: DefaultListen, Doc: "host:port or :port of the webhook, health and metrics endpoints."},
