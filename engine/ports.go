@@ -8,6 +8,20 @@ import (
 	"github.com/wasla/wasla/chat"
 )
 
+// Tx is a transaction over one contact's state: the engine Loads the state, runs a message
+// or a timer over it and Commits the result, loading again and re-running when Commit
+// refuses with ErrConflict (see the package doc). The intake hands one to the handler of
+// each queued message (its commit also takes the message off the queue, under the lease);
+// calls without one run over the Store. A Tx is used by one goroutine at a time.
+type Tx interface {
+	// Contact is the contact the transaction is over.
+	Contact() chat.ContactID
+	// Load returns the contact's state, as Store.Load.
+	Load(ctx context.Context) (*State, error)
+	// Commit stores st and history, as Store.Commit.
+	Commit(ctx context.Context, st *State, history []chat.Event) error
+}
+
 // Store keeps contact state. Implementations must be safe for concurrent use.
 type Store interface {
 	// Load returns the contact's state, or a fresh one with Version 0 when none is stored.

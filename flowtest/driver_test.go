@@ -10,6 +10,7 @@ import (
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/clock"
 	"github.com/wasla/wasla/contact"
+	"github.com/wasla/wasla/engine"
 	"github.com/wasla/wasla/flows"
 )
 
@@ -25,7 +26,7 @@ type timerEngine struct {
 	stuck    bool // RunDue acts but never clears the timer
 }
 
-func (e *timerEngine) Receive(_ context.Context, in chat.Inbound) error {
+func (e *timerEngine) Receive(_ context.Context, _ engine.Tx, in chat.Inbound) error {
 	e.received = append(e.received, in)
 	return nil
 }
@@ -125,7 +126,9 @@ func TestDriverSettleLetsTheBurstWindowPassOncePerTurns(t *testing.T) {
 
 type failingEngine struct{ timerEngine }
 
-func (failingEngine) Receive(context.Context, chat.Inbound) error { return errors.New("store down") }
+func (failingEngine) Receive(context.Context, engine.Tx, chat.Inbound) error {
+	return errors.New("store down")
+}
 
 func TestDriverSendWrapsEngineErrors(t *testing.T) {
 	clk := clock.NewManual(t0)

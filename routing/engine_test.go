@@ -49,7 +49,7 @@ func TestEngineBannedMidConversation(t *testing.T) {
 		t.Helper()
 		seq++
 		in := chat.Inbound{ID: "wamid." + string(rune('a'+seq)), Contact: "966500000009", Number: number, Kind: chat.KindText, Text: text, At: clk.Now()}
-		if err := eng.Receive(ctx, in); err != nil {
+		if err := eng.Receive(ctx, nil, in); err != nil {
 			t.Fatal(err)
 		}
 		return box.Take()

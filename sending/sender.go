@@ -216,6 +216,9 @@ func (s *Sender) fail(ctx context.Context, msg chat.Outbound, kind chat.EventKin
 	}
 	m := msg
 	ev := chat.Event{Kind: kind, Contact: msg.To, Number: msg.From, At: s.opts.Clock.Now(), Outbound: &m, Detail: detail(err)}
+	if class, code := classify(err); code != 0 {
+		ev.ErrorCode, ev.ErrorClass = code, class.String()
+	}
 	if rerr := s.opts.Recorder.RecordEvent(ctx, ev); rerr != nil {
 		return errors.Join(err, fmt.Errorf("recording the failed send: %w", rerr))
 	}

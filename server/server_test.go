@@ -513,7 +513,7 @@ func TestHandleTakesAnUndeliveredReplyAsHandled(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			r := newRig(t, nil)
 			r.engine.err = c.err
-			err := r.srv.handle(context.Background(), chat.Inbound{ID: "wamid.1", Contact: "966500000001", Number: "inbox", Kind: chat.KindText, Text: "hi"})
+			err := r.srv.handle(context.Background(), nil, chat.Inbound{ID: "wamid.1", Contact: "966500000001", Number: "inbox", Kind: chat.KindText, Text: "hi"})
 			if (err != nil) != c.wantErr {
 				t.Errorf("handle() = %v, want error: %v", err, c.wantErr)
 			}

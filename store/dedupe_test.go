@@ -85,20 +85,19 @@ func TestSeenSetIsTrimmed(t *testing.T) {
 	}
 }
 
-// The fence in the context makes Commit check the contact's intake lease in the script.
+// A transaction under a lease makes Commit check the contact's intake lease in the script.
 func TestCommitChecksTheFence(t *testing.T) {
 	tests := []struct {
 		name   string
 		lease  string // stored token; "" no lease
-		fence  *Fence
+		fence  string // the token the transaction holds; "" a plain commit
 		wantOK bool
 	}{
-		{"no fence, no lease", "", nil, true},
-		{"no fence, someone holds the lease", "tok-b", nil, true},
-		{"fence matches", "tok-a", &Fence{Contact: "1", Token: "tok-a"}, true},
-		{"another holder took over", "tok-b", &Fence{Contact: "1", Token: "tok-a"}, false},
-		{"the lease ran out", "", &Fence{Contact: "1", Token: "tok-a"}, false},
-		{"a fence of another contact is ignored", "", &Fence{Contact: "2", Token: "tok-a"}, true},
+		{"no fence, no lease", "", "", true},
+		{"no fence, someone holds the lease", "tok-b", "", true},
+		{"fence matches", "tok-a", "tok-a", true},
+		{"another holder took over", "tok-b", "tok-a", false},
+		{"the lease ran out", "", "tok-a", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -109,11 +108,14 @@ func TestCommitChecksTheFence(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if tt.fence != nil {
-				ctx = WithFence(ctx, *tt.fence)
-			}
 			st := &contact.State{Contact: contact.Contact{ID: "1"}}
-			err := s.Commit(ctx, st, []chat.Event{inbound("1", "wamid.1", t0)})
+			var err error
+			if tt.fence != "" {
+				tx := &Tx{r: s, id: "1", token: tt.fence, lease: time.Minute}
+				err = tx.Commit(ctx, st, []chat.Event{inbound("1", "wamid.1", t0)})
+			} else {
+				err = s.Commit(ctx, st, []chat.Event{inbound("1", "wamid.1", t0)})
+			}
 			if tt.wantOK {
 				if err != nil {
 					t.Fatal(err)

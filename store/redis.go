@@ -119,21 +119,11 @@ func New(client redis.UniversalClient, opts Options) (*Redis, error) {
 
 // Load returns the contact's state in one MULTI/EXEC round trip, so profile, version and
 // session are read at one instant. An unknown contact gets Version 0 and Contact.ID = id;
-// an expired session comes back empty with the profile and version intact.
-//
-// Inside an intake handler (the context comes from Intake.Run) it costs no round trip: the
-// worker's claim read the state with the lease, and each commit of the contact leaves what
-// it wrote for the next message's Load. Should something else have committed the contact
-// meanwhile, the next Commit is refused with contact.ErrConflict as usual, and the Load that
-// follows reads Redis.
+// an expired session comes back empty with the profile and version intact. (An intake
+// handler's Tx.Load usually costs no round trip at all.)
 func (r *Redis) Load(ctx context.Context, id chat.ContactID) (*contact.State, error) {
 	if id == "" {
 		return nil, errors.New("store: load: empty contact id")
-	}
-	if c := r.carriedFor(ctx, id); c != nil {
-		if version, profile, session, ok := c.state(); ok {
-			return decodeState(id, version, profile, session)
-		}
 	}
 	k := r.keysOf(id)
 	var profile *redis.SliceCmd
@@ -197,17 +187,21 @@ func decodeState(id chat.ContactID, version int64, profile, session string) (*co
 //
 // It writes nothing and returns an error wrapping contact.ErrConflict on a version mismatch,
 // contact.ErrDuplicate when an inbound message of history was committed within the dedupe
-// period, and ErrFenced when ctx carries a Fence of this contact whose lease is gone. On
+// period (and, for a Tx, ErrFenced when its lease is gone). On
 // success st.Version is the new version. Events without a contact get st's, events without
 // a time get the store clock's; an event of another contact is an error.
 //
 // When the profile carries Meta's user id and its mapping to the contact is not written
 // yet, Commit writes it after the script (two more round trips, once per contact).
 //
-// Inside an intake handler, a commit (or a refused duplicate) whose history holds the
-// message being handled also acknowledges it in the same script and fetches the next one,
-// and a successful commit leaves the state it wrote for the next message's Load.
+// An intake handler commits through its Tx instead, which also checks the lease and
+// acknowledges the message being handled.
 func (r *Redis) Commit(ctx context.Context, st *contact.State, history []chat.Event) error {
+	return r.commit(ctx, st, history, nil)
+}
+
+// commit is Commit under the fence and with the acknowledgement of tx, nil for none.
+func (r *Redis) commit(ctx context.Context, st *contact.State, history []chat.Event, tx *Tx) error {
 	if st == nil || st.Contact.ID == "" {
 		return errors.New("store: commit: state without contact id")
 	}
@@ -237,15 +231,7 @@ func (r *Redis) Commit(ctx context.Context, st *contact.State, history []chat.Ev
 		horizon = strconv.FormatInt(now.Add(-r.dedupe).UnixMilli(), 10)
 		period = max(r.dedupe.Milliseconds(), 1)
 	}
-	token := ""
-	if f, ok := FenceFrom(ctx); ok && f.Contact == id {
-		token = f.Token
-	}
-	c := r.carriedFor(ctx, id)
-	ack, leaseMS := "", c.leaseMillis()
-	if c != nil && token != "" {
-		ack = c.ackFor(inbound)
-	}
+	token, ack, leaseMS := tx.fence(), tx.ackFor(inbound), tx.leaseMillis()
 
 	args := make([]any, 0, 15+len(inbound)+2*len(history))
 	args = append(args,
@@ -289,14 +275,12 @@ func (r *Redis) Commit(ctx context.Context, st *contact.State, history []chat.Ev
 	res, err := commitScript.Run(ctx, r.client,
 		[]string{k.contact, k.session, k.history, k.due, k.seen, k.lease, k.contacts, k.inbox, k.queued}, args...).Slice()
 	if err != nil {
-		if c != nil {
-			c.drop() // the commit may have gone through
-		}
+		tx.drop() // the commit may have gone through
 		return fmt.Errorf("store: commit: %w", err)
 	}
 	status, _ := intAt(res, 0)
-	if c != nil && status != 1 && status != 2 {
-		c.drop()
+	if status != 1 && status != 2 {
+		tx.drop()
 	}
 	switch status {
 	case 1:
@@ -305,10 +289,8 @@ func (r *Redis) Commit(ctx context.Context, st *contact.State, history []chat.Ev
 			return fmt.Errorf("store: commit: script returned %v", res)
 		}
 		st.Version = version
-		if c != nil {
-			c.set(version, string(profile), string(session))
-			c.acknowledged(ackAt(res, 3))
-		}
+		tx.set(version, string(profile), string(session))
+		tx.acknowledged(ackAt(res, 3))
 		if m, _ := intAt(res, 2); m == 1 {
 			// The commit stands whatever happens here: failing it now would make the
 			// engine drop replies to a message that is stored. The mapping is not marked
@@ -324,9 +306,7 @@ func (r *Redis) Commit(ctx context.Context, st *contact.State, history []chat.Ev
 		return fmt.Errorf("store: commit: %w (loaded version %d, stored %d)", contact.ErrConflict, st.Version, stored)
 	case 2:
 		msg, _ := stringAt(res, 1)
-		if c != nil {
-			c.acknowledged(ackAt(res, 2))
-		}
+		tx.acknowledged(ackAt(res, 2))
 		return fmt.Errorf("store: commit: %w: message %s", contact.ErrDuplicate, msg)
 	case 3:
 		return fmt.Errorf("store: commit: %w", ErrFenced)

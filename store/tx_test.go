@@ -15,7 +15,7 @@ import (
 	"github.com/wasla/wasla/contact"
 )
 
-// A commit under an intake handler's context acknowledges the message it stores: it takes
+// A commit through an intake transaction acknowledges the message it stores: it takes
 // it out of the inbox and returns the next, also when refused as a duplicate; a fenced-out,
 // conflicting or unrelated commit leaves the inbox alone.
 func TestCommitAcknowledgesTheIntakeMessage(t *testing.T) {
@@ -53,17 +53,16 @@ func TestCommitAcknowledgesTheIntakeMessage(t *testing.T) {
 			k := s.keysOf("1")
 			m.Set(k.lease, tt.lease)
 			inbox, _ := m.List(k.inbox)
-			cr := &carried{prefix: s.prefix, contact: "1", lease: time.Minute}
-			cr.set(0, "", "")
-			cr.begin(inbox[0], "a")
-			hctx := withCarried(WithFence(ctx, Fence{Contact: "1", Token: "tok"}), cr)
+			tx := &Tx{r: s, id: "1", token: "tok", lease: time.Minute}
+			tx.set(0, "", "")
+			tx.begin(inbox[0], "a")
 
 			st := &contact.State{Contact: contact.Contact{ID: "1"}, Version: tt.version}
-			err := s.Commit(hctx, st, []chat.Event{inbound("1", tt.msgID, t0)})
+			err := tx.Commit(ctx, st, []chat.Event{inbound("1", tt.msgID, t0)})
 			if tt.wantErr == nil && err != nil || tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
 				t.Fatalf("Commit = %v, want %v", err, tt.wantErr)
 			}
-			acked, next, more := cr.outcome()
+			acked, next, more := tx.outcome()
 			if acked != tt.wantAck {
 				t.Fatalf("acknowledged = %v, want %v", acked, tt.wantAck)
 			}
@@ -81,15 +80,15 @@ func TestCommitAcknowledgesTheIntakeMessage(t *testing.T) {
 			}
 			// The state a commit wrote is what the next Load returns, without Redis; a refused
 			// conflict forgets it.
-			_, _, _, valid := cr.state()
+			_, _, _, valid := tx.state()
 			if errors.Is(tt.wantErr, contact.ErrConflict) || errors.Is(tt.wantErr, ErrFenced) {
 				if valid {
-					t.Error("the carried state survived a refused commit")
+					t.Error("the reused state survived a refused commit")
 				}
 				return
 			}
 			if tt.wantErr == nil {
-				got, err := s.Load(hctx, "1")
+				got, err := tx.Load(ctx)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -115,9 +114,15 @@ func TestIntakeReusedStateNeverOverwrites(t *testing.T) {
 	// add appends v to the session's list with the engine's loop: load, change, commit,
 	// again on a conflict.
 	var loads atomic.Int64
-	add := func(ctx context.Context, v string, history []chat.Event) error {
+	add := func(ctx context.Context, tx *Tx, v string, history []chat.Event) error {
 		for {
-			st, err := s.Load(ctx, "1")
+			var st *contact.State
+			var err error
+			if tx != nil {
+				st, err = tx.Load(ctx)
+			} else {
+				st, err = s.Load(ctx, "1")
+			}
 			if err != nil {
 				return err
 			}
@@ -127,7 +132,11 @@ func TestIntakeReusedStateNeverOverwrites(t *testing.T) {
 			}
 			list, _ := st.Session.Vars["list"].([]any)
 			st.Session.Vars["list"] = append(list, v)
-			err = s.Commit(ctx, st, history)
+			if tx != nil {
+				err = tx.Commit(ctx, st, history)
+			} else {
+				err = s.Commit(ctx, st, history)
+			}
 			if !errors.Is(err, contact.ErrConflict) {
 				return err
 			}
@@ -136,12 +145,12 @@ func TestIntakeReusedStateNeverOverwrites(t *testing.T) {
 	var redisLoads atomic.Int64
 	c.AddHook(multiCounter{&redisLoads})
 	done := make(chan struct{})
-	runIntake(t, q, 1, func(ctx context.Context, in chat.Inbound) error {
-		if err := add(ctx, in.ID, []chat.Event{{Kind: chat.EventInbound, At: in.At, Inbound: &in}}); err != nil {
+	runIntake(t, q, 1, func(ctx context.Context, tx *Tx, in chat.Inbound) error {
+		if err := add(ctx, tx, in.ID, []chat.Event{{Kind: chat.EventInbound, At: in.At, Inbound: &in}}); err != nil {
 			return err
 		}
 		if in.ID == "a" { // a timer fires between the messages, outside the intake
-			if err := add(context.Background(), "timer", nil); err != nil {
+			if err := add(context.Background(), nil, "timer", nil); err != nil {
 				return err
 			}
 		}
