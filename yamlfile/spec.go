@@ -94,6 +94,9 @@ type Field struct {
 	// write it (":8080", 16, "30s"); nil when there is none or it depends on other keys.
 	Default any
 	Doc     string
+	// Why says what a required key holds, for the message that says it is missing:
+	// "Meta's phone number id".
+	Why string
 	// KindKey marks the key that names the variant of a mapping (a step's `say`, a
 	// trigger's `keywords`): a KindOneOf of objects with kind keys is chosen by it.
 	KindKey bool
@@ -117,6 +120,18 @@ func (s *Spec) Field(name string) *Field {
 		}
 	}
 	return nil
+}
+
+// Missing returns the required fields of an object spec for which has is false, in
+// documented order: the keys a loader reports as missing.
+func (s *Spec) Missing(has func(name string) bool) []*Field {
+	var out []*Field
+	for _, f := range s.Fields {
+		if f.Required && !has(f.Name) {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // KindKey returns the name of an object spec's kind key (Field.KindKey), or "".
