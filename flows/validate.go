@@ -169,10 +169,9 @@ func (f *file) checkObject(node *yaml.Node, sh *yamlfile.Spec, what string, skip
 		}
 		f.check(v, fl.Spec, "`"+k.Value+"`")
 	}
-	for _, fl := range sh.Fields {
-		if fl.Required && seen[fl.Name] == nil && !suggested[fl.Name] {
-			f.errorAt(yamlfile.CodeMissingKey, node, "%s needs `%s`", sh.What, fl.Name)
-		}
+	// A key an unknown key probably meant is not reported missing as well.
+	for _, fl := range sh.Missing(func(k string) bool { return seen[k] != nil || suggested[k] }) {
+		f.errorAt(yamlfile.CodeMissingKey, node, "%s needs `%s`", sh.What, fl.Name)
 	}
 	if len(sh.ExactlyOne) > 0 {
 		var present []*yaml.Node

@@ -14,7 +14,7 @@ const (
 	KindDuration             // a duration with days (ParseDuration): 30s, 15m, 2h, 7d
 	KindObject               // a mapping with the keys of Fields, and no others
 	KindList                 // a sequence of Elem
-	KindMap                  // a mapping with free keys (named by KeyDoc) and Elem values
+	KindMap                  // a mapping with free keys (Key, or named by KeyDoc) and Elem values
 	KindOneOf                // one of Alts, chosen by the YAML node's kind
 	KindAny                  // any YAML value
 	KindExt                  // a value kind of one format, described by Ext
@@ -35,11 +35,11 @@ type Ext interface {
 }
 
 // Spec describes the value a key of a file accepts: its kind, what it contains, its limits
-// and its documentation. A format is one Spec tree (the serve configuration, and campaign
-// files next); its loader checks keys against the tree (unknown keys with "did you mean",
-// documented names in messages) and package schema writes the tree as a JSON Schema, so
-// the keys an editor completes are the keys the loader takes. A Spec is built once and
-// never changed; it is safe to share.
+// and its documentation. A format is one Spec tree (flow files, conversation tests, the
+// serve configuration; campaign files next); its loader checks keys against the tree
+// (unknown keys with "did you mean", missing keys, documented names in messages) and
+// package schema writes the tree as a JSON Schema, so the keys an editor completes are the
+// keys the loader takes. A Spec is built once and never changed; it is safe to share.
 type Spec struct {
 	Kind Kind
 	// Def names a shared spec: the schema puts it under definitions once and refers to it.
