@@ -5,6 +5,7 @@ import (
 
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/flows"
+	"github.com/wasla/wasla/flows/expr"
 )
 
 // await makes the session wait at a step for input, keeping the retry count when it
@@ -44,7 +45,7 @@ func (r *run) answer(in chat.Inbound) error {
 
 // retry answers an invalid answer: the retry text and another wait, or, when the retries
 // are used up, the failure branch.
-func (r *run) retry(f *flows.Flow, st *flows.Step, max int, onFail flows.Target, retry, prompt *flows.Template, timeout time.Duration) error {
+func (r *run) retry(f *flows.Flow, st *flows.Step, max int, onFail flows.Target, retry, prompt *expr.Template, timeout time.Duration) error {
 	s := r.sess()
 	s.Await.Retries++
 	if s.Await.Retries > max {

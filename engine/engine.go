@@ -11,6 +11,7 @@ import (
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/clock"
 	"github.com/wasla/wasla/flows"
+	"github.com/wasla/wasla/flows/expr"
 )
 
 // Options configure an Engine. Zero values get sensible defaults.
@@ -21,8 +22,8 @@ type Options struct {
 	// fails the step (default DefaultHTTPMaxBody).
 	HTTPMaxBody int64
 	// ExprBudget bounds each evaluation of an expression or template (time, text size,
-	// items); nil: the defaults of flows.Budget.
-	ExprBudget *flows.Budget
+	// items); nil: the defaults of expr.Budget.
+	ExprBudget *expr.Budget
 	Logger     *slog.Logger
 	// OnStep, when set, is called for every step the engine runs; the conversation test
 	// runner uses it for coverage. It must be safe for concurrent use.
@@ -47,7 +48,7 @@ var ErrDelivery = errors.New("reply not delivered")
 // loaded is a flow set with what the engine derives from it once.
 type loaded struct {
 	set   *flows.Set
-	hours *flows.Hours // nil: no business hours configured
+	hours *expr.Hours // nil: no business hours configured
 	tz    *time.Location
 }
 
@@ -99,7 +100,7 @@ func (e *Engine) SetFlows(set *flows.Set) {
 	}
 	if set.Settings.BusinessHours != "" {
 		// The loader has validated the spec; a failure here means no hours.
-		if h, err := flows.ParseHours(set.Settings.BusinessHours); err == nil {
+		if h, err := expr.ParseHours(set.Settings.BusinessHours); err == nil {
 			l.hours = h
 		}
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/flows"
+	"github.com/wasla/wasla/flows/expr"
 	"github.com/wasla/wasla/redact"
 )
 
@@ -67,7 +68,7 @@ func (r *run) callHTTP(h *flows.HTTP) bool {
 }
 
 func (r *run) doHTTP(h *flows.HTTP) (any, int, error) {
-	// Values are escaped for where they stand (flows.Template.RenderURL, RenderJSON), so
+	// Values are escaped for where they stand (expr.Template.RenderURL, RenderJSON), so
 	// that customer text cannot rewrite the path or add JSON keys.
 	url, err := h.URL.RenderURL(r.env())
 	if err != nil {
@@ -78,7 +79,7 @@ func (r *run) doHTTP(h *flows.HTTP) (any, int, error) {
 	if h.Body != nil {
 		render := r.render
 		if h.Body.LooksJSON() {
-			render = func(t *flows.Template) (string, error) { return t.RenderJSON(r.env()) }
+			render = func(t *expr.Template) (string, error) { return t.RenderJSON(r.env()) }
 		}
 		b, err := render(h.Body)
 		if err != nil {

@@ -342,12 +342,12 @@ func (l *loader) loadTrigger(fs *flowState, n *yaml.Node, flowPriority int) *Tri
 	if n.Kind != yaml.MappingNode {
 		return nil
 	}
-	sh, _ := variantOf(n, &Shape{Kind: ShapeOneOf, Alts: l.defs.Triggers})
+	sh, _ := variantOf(n, &yamlfile.Spec{Kind: yamlfile.KindOneOf, Alts: l.defs.Triggers})
 	if sh == nil {
 		return nil
 	}
 	m := f.view(n)
-	kind := sh.kindKey()
+	kind := sh.KindKey()
 	t := &Trigger{Flow: fs.flow.Name, Priority: m.integer("priority", flowPriority), Pos: f.pos(n)}
 	v := m.vals[kind]
 	switch kind {
