@@ -318,6 +318,9 @@ func buildDefinitions() *Definitions {
 		{Name: "burst_window", Shape: duration, Doc: "Messages closer than this are answered once (default 0: off)."},
 		{Name: "max_steps", Shape: &Shape{Kind: ShapeInt, Min: intp(1), Max: intp(10000)}, Doc: "Steps run without input before a loop is stopped (default 100)."},
 		{Name: "http_timeout", Shape: &Shape{Kind: ShapeDuration, MaxDur: maxHTTPTimeout}, Doc: "Default timeout of http steps (default 5s, at most 30s)."},
+		{Name: "question_changed", Shape: str(""), Doc: "Said before asking again a question that a reload changed or removed while the customer was answering it (default: a short apology in Arabic and English)."},
+		{Name: "error_reply", Shape: str(""), Doc: "Said when a step fails at run time (default: a short apology in Arabic and English)."},
+		{Name: "error_handoff", Shape: &Shape{Kind: ShapeString, MinLen: 1}, Doc: "Queue a conversation is handed to after a run-time error (default: none, the conversation ends)."},
 	}}
 	settingsFile := &Shape{Kind: ShapeObject, Def: "settings_file", What: "settings file", Doc: "The settings of a flows folder (at most one file per set).", Fields: []*Field{
 		{Name: "settings", Shape: settingsObj, Required: true, Doc: "Set-wide options."},

@@ -13,6 +13,12 @@ var (
 	defaultOptOutWords  = []string{"stop", "إلغاء", "الغاء"}
 )
 
+// Default texts, in both languages, for what the engine says on its own.
+const (
+	DefaultQuestionChanged = "عذرًا، تغيّر هذا السؤال منذ أن أرسلناه إليك. / Sorry, this question changed since we sent it."
+	DefaultErrorReply      = "عذرًا، حدث خطأ من جهتنا. / Sorry, something went wrong on our side."
+)
+
 const (
 	defaultMaxSteps    = 100
 	defaultHTTPTimeout = 5 * time.Second
@@ -61,6 +67,9 @@ func (l *loader) loadSettings(f *file, root *yaml.Node) {
 	s.BurstWindow = m.duration("burst_window")
 	s.MaxSteps = m.integer("max_steps", 0)
 	s.HTTPTimeout = m.duration("http_timeout")
+	s.QuestionChanged = m.str("question_changed")
+	s.ErrorReply = m.str("error_reply")
+	s.ErrorHandoff = m.str("error_handoff")
 	if rf := m.scalar("restart_flow"); rf != nil {
 		s.RestartFlow, st.restartFlow = rf.Value, rf
 	}
@@ -113,6 +122,12 @@ func (l *loader) finishSettings() Settings {
 	}
 	if s.HTTPTimeout == 0 {
 		s.HTTPTimeout = defaultHTTPTimeout
+	}
+	if s.QuestionChanged == "" {
+		s.QuestionChanged = DefaultQuestionChanged
+	}
+	if s.ErrorReply == "" {
+		s.ErrorReply = DefaultErrorReply
 	}
 	return s
 }

@@ -49,13 +49,14 @@ func (l *loader) resolveTarget(fs *flowState, r targetRef) (Target, bool) {
 			f.errorAt(r.node, "target `%s` names no flow `%s`%s", r.raw, flowName, didYouMean(flowName, l.flowNames()))
 			return Target{}, false
 		}
-		if _, _, ok := other.flow.Step(stepID); !ok {
+		id, ok := other.stepID(stepID)
+		if !ok {
 			f.errorAt(r.node, "target `%s`: flow `%s` has no step `%s`%s", r.raw, flowName, stepID, didYouMean(stepID, stepIDs(other)))
 			return Target{}, false
 		}
-		return Target{Flow: flowName, Step: stepID}, true
+		return Target{Flow: flowName, Step: id}, true
 	}
-	_, _, isStep := fs.flow.Step(r.raw)
+	id, isStep := fs.stepID(r.raw)
 	_, isFlow := l.byName[r.raw]
 	switch {
 	case isStep && isFlow:
@@ -63,13 +64,23 @@ func (l *loader) resolveTarget(fs *flowState, r targetRef) (Target, bool) {
 			r.raw, fs.flow.Name, r.raw, r.raw, firstStepID(l.byName[r.raw]))
 		return Target{}, false
 	case isStep:
-		return Target{Flow: fs.flow.Name, Step: r.raw}, true
+		return Target{Flow: fs.flow.Name, Step: id}, true
 	case isFlow:
 		return Target{Flow: r.raw}, true
 	}
 	candidates := append(stepIDs(fs), l.flowNames()...)
 	f.errorAt(r.node, "target `%s` names no step of this flow and no flow%s", r.raw, didYouMean(r.raw, candidates))
 	return Target{}, false
+}
+
+// stepID finds a step by its id or by its positional name (`say_3`, the third step), which
+// flows written before steps were named by content still use.
+func (fs *flowState) stepID(name string) (string, bool) {
+	if _, _, ok := fs.flow.Step(name); ok {
+		return name, true
+	}
+	id, ok := fs.aliases[name]
+	return id, ok
 }
 
 func stepIDs(fs *flowState) []string {
