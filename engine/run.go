@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/wasla/wasla/chat"
@@ -14,16 +13,17 @@ import (
 // memory and collects replies and history; Engine.update commits them and then sends the
 // replies.
 type run struct {
-	e      *Engine
-	ctx    context.Context
-	l      *loaded
-	st     *State
-	now    time.Time
-	msg    *chat.Inbound // the message being handled; nil when a timer fired
-	folded string        // normalize.Text(msg.Text), folded once per message
-	outs   []chat.Outbound
-	events []chat.Event
-	steps  int // steps run since the last input
+	e        *Engine
+	ctx      context.Context
+	l        *loaded
+	st       *State
+	now      time.Time
+	msg      *chat.Inbound // the message being handled; nil when a timer fired
+	folded   string        // normalize.Text(msg.Text), folded once per message
+	outs     []chat.Outbound
+	events   []chat.Event
+	failures []failure // run-time errors, reported after the commit
+	steps    int       // steps run since the last input
 }
 
 func (e *Engine) newRun(ctx context.Context, st *State) *run {
@@ -140,14 +140,6 @@ func (r *run) render(t *flows.Template) (string, error) {
 		return "", nil
 	}
 	return t.Render(r.env())
-}
-
-// fail ends the conversation after a run-time error in a flow: it is recorded in the
-// history and logged, and the contact's next message starts afresh.
-func (r *run) fail(err error) {
-	r.e.log.Warn("flow step failed", slog.String("flow", r.sess().Flow), slog.String("step", r.sess().Step), slog.Any("error", err))
-	r.record(chat.Event{Kind: chat.EventError, Flow: r.sess().Flow, Step: r.sess().Step, Detail: err.Error()})
-	r.endSession()
 }
 
 // describe names a value's kind for an error a business owner reads.

@@ -16,6 +16,7 @@ func TestDocsQuoteTheDefaultTexts(t *testing.T) {
 	}
 	for name, text := range map[string]string{
 		"question_changed": DefaultQuestionChanged,
+		"error_reply":      DefaultErrorReply,
 	} {
 		if !strings.Contains(string(doc), "\n> "+text+"\n") {
 			t.Errorf("docs/flows.md does not quote the default %s text %q", name, text)

@@ -74,6 +74,7 @@ func build(srcs []source, diags Diagnostics) (*Set, Diagnostics) {
 	l.resolve()
 	settings := l.finishSettings()
 	l.reachability()
+	l.endlessLoops()
 
 	set := &Set{Flows: map[string]*Flow{}, Settings: settings}
 	for _, fs := range l.flows {

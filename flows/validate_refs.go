@@ -244,3 +244,66 @@ func whyNotNext(prev *Step) string {
 	}
 	return "the step before it is never reached either"
 }
+
+// endlessLoops warns about steps that can never wait for input: no path from them reaches
+// a question, waiting buttons or list, a wait, a call, a hand-off, an end or the end of
+// their flow, so once entered they loop until the engine stops them at max_steps with a
+// run-time error. One warning per flow, at its first such step.
+func (l *loader) endlessLoops() {
+	type node struct {
+		fs *flowState
+		i  int
+	}
+	escapes := map[node]bool{}
+	var nodes []node
+	for _, fs := range l.flows {
+		if fs.dup {
+			continue
+		}
+		for i, s := range fs.flow.Steps {
+			n := node{fs, i}
+			nodes = append(nodes, n)
+			switch s.Kind {
+			case StepAsk, StepWait, StepCall, StepHandoff, StepEnd:
+				escapes[n] = true
+			case StepButtons:
+				escapes[n] = s.Buttons.Await
+			case StepList:
+				escapes[n] = s.List.Await
+			case "":
+				escapes[n] = true // unreadable, reported already
+			}
+		}
+	}
+	for changed := true; changed; {
+		changed = false
+		for _, n := range nodes {
+			if escapes[n] {
+				continue
+			}
+			out := false
+			l.successors(n.fs, n.i, func(fs *flowState, k int) {
+				out = out || k >= len(fs.flow.Steps) || escapes[node{fs, k}]
+			})
+			if !out {
+				// A step that continues nowhere (a target that did not resolve) stops
+				// the run; it is no loop.
+				some := false
+				l.successors(n.fs, n.i, func(*flowState, int) { some = true })
+				out = !some
+			}
+			if out {
+				escapes[n], changed = true, true
+			}
+		}
+	}
+	warned := map[*flowState]bool{}
+	for _, n := range nodes {
+		if escapes[n] || warned[n.fs] {
+			continue
+		}
+		warned[n.fs] = true
+		ss := n.fs.steps[n.i]
+		n.fs.f.warnAt(ss.node, "step `%s` starts a loop that never waits for input: no path from it reaches an ask, waiting buttons or list, a wait, a call, a hand-off or an end, so the engine stops it after max_steps steps with a run-time error", ss.step.ID)
+	}
+}

@@ -146,6 +146,8 @@ func buildDefinitions() *Definitions {
 				Doc: "The conversation is in human mode on this queue; true: on any queue; false: with the bot."},
 			{Name: string(StepOptedOut), Value: boolean, Doc: "The contact has opted out (true) or not (false)."},
 			{Name: string(StepTime), Value: &Value{Kind: ValueDuration}, Doc: "Move the clock forward, firing due timers: +25h, 30m, 2d, 1d12h."},
+			{Name: string(StepError), Value: &Value{Kind: ValueName},
+				Doc: `The next run-time error of the flows: "exact text", contains "part" or regex "pattern". A test fails at a run-time error that no error step expects.`},
 		}}
 
 	test := &Value{Kind: ValueMapping, What: "a test",

@@ -113,6 +113,7 @@ func runSimulate(ctx context.Context, args []string, s Streams) int {
 	if *trace {
 		opts.OnStep = sim.traceStep
 	}
+	opts.OnError = sim.runtimeError
 	sim.eng = engine.New(set, st, sim, opts)
 	sim.drv = flowtest.NewDriver(sim.eng, clk)
 	sim.drv.Track(sim.contact)
@@ -164,6 +165,14 @@ func (sim *simulator) Send(_ context.Context, msg chat.Outbound) error {
 	}
 	fmt.Fprintln(sim.out, terminal.Prefix(prefix, text))
 	return nil
+}
+
+// runtimeError prints a run-time error of the flows where the conversation shows it, before
+// the reply the customer gets for it.
+func (sim *simulator) runtimeError(_ chat.ContactID, err *engine.RuntimeError) {
+	sim.mu.Lock()
+	defer sim.mu.Unlock()
+	fmt.Fprintf(sim.out, "(run-time error: %v)\n", err)
 }
 
 func (sim *simulator) traceStep(contact chat.ContactID, flow, step string) {

@@ -83,3 +83,24 @@ func TestSimulateReloadKeepsTheWaitingQuestion(t *testing.T) {
 		})
 	}
 }
+
+func TestSimulatePrintsRuntimeErrors(t *testing.T) {
+	dir := t.TempDir()
+	src := "flow: track\ntriggers: [{keywords: [track]}]\nsteps:\n  - say: \"before\"\n  - http: {get: \"https://carrier.example/track\"}\n    save: shipment\n  - say: \"{{ vars.shipment.status }}\"\n"
+	if err := os.WriteFile(filepath.Join(dir, "track.yaml"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mocks := "mocks:\n  \"GET https://carrier.example/track\": {$status: 503}\n"
+	if err := os.WriteFile(filepath.Join(dir, "track.mocks.yaml"), []byte(mocks), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut strings.Builder
+	code := Run(context.Background(), []string{"simulate", dir}, strings.NewReader("track\n"), &out, &errOut)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, out.String(), errOut.String())
+	}
+	want := "> track\nbot: before\n(run-time error: " + filepath.Join(dir, "track.yaml") + ":5: flow \"track\", step \"http_shipment\": http step failed and has no on_error: GET https://carrier.example/track: status 503)\nbot: عذرًا، حدث خطأ من جهتنا. / Sorry, something went wrong on our side.\n"
+	if out.String() != want {
+		t.Errorf("output:\n%s\nwant:\n%s", out.String(), want)
+	}
+}
