@@ -13,6 +13,7 @@ import (
 
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/flows"
+	"github.com/wasla/wasla/redact"
 )
 
 // maxHTTPBody bounds what an http step reads from an answer, so a misbehaving endpoint
@@ -29,7 +30,7 @@ func (r *run) stepHTTP(st *flows.Step) (action, flows.Target, error) {
 		}
 		s := r.sess()
 		r.record(chat.Event{Kind: chat.EventError, Flow: s.Flow, Step: s.Step, Detail: err.Error()})
-		r.e.log.Warn("http step failed", slog.String("flow", s.Flow), slog.String("step", s.Step), slog.Any("error", err))
+		r.e.log.Warn("http step failed", slog.String("flow", s.Flow), slog.String("step", s.Step), slog.String("error", err.Error()))
 		return actJump, st.HTTP.OnError, nil
 	}
 	return actNext, flows.Target{}, nil
@@ -58,8 +59,11 @@ func (r *run) callHTTP(h *flows.HTTP) error {
 		if h.Save != "" {
 			delete(s.Vars, h.Save)
 		}
-		s.Vars[errVar] = err.Error()
-		return err
+		// The text reaches the session, the history and the log: an endpoint's error may
+		// echo the headers the step sent (an API key), so it is redacted first.
+		msg := redact.Text(err.Error())
+		s.Vars[errVar] = msg
+		return errors.New(msg)
 	}
 	if h.Save != "" {
 		s.Vars[h.Save] = val

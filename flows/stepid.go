@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/wasla/wasla/yamlfile"
 	"gopkg.in/yaml.v3"
 )
 
@@ -42,7 +43,7 @@ func nameSteps(fs *flowState) {
 				id = fmt.Sprintf("%s_%d", base, n)
 			}
 			if id != base && waitsForAnswer(ss.step) {
-				fs.f.warnAt(ss.node, "this question is named `%s` after another step named `%s` in this flow; give both an `id` so that a customer answering one while the flow is edited is never bound to the other", id, base)
+				fs.f.warnAt(yamlfile.CodeDuplicate, ss.node, "this question is named `%s` after another step named `%s` in this flow; give both an `id` so that a customer answering one while the flow is edited is never bound to the other", id, base)
 			}
 			taken[id] = true
 			ss.step.ID = id

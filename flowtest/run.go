@@ -10,6 +10,9 @@ import (
 	"github.com/wasla/wasla/channels/terminal"
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/clock"
+	"github.com/wasla/wasla/compose"
+	"github.com/wasla/wasla/config"
+	"github.com/wasla/wasla/contact"
 	"github.com/wasla/wasla/engine"
 	"github.com/wasla/wasla/flows"
 )
@@ -19,11 +22,15 @@ type RunOptions struct {
 	// NewStore returns the store for one test, measuring time (session expiry, history
 	// retention) by the test's clock. It must be fresh: each test starts from nothing but
 	// what it declares.
-	NewStore func(clk engine.Clock) (engine.Store, error)
+	NewStore func(clk clock.Clock) (engine.Store, error)
 	// Logger receives the engine's logs; nil discards them.
 	Logger *slog.Logger
 	// OnStep, when set, is told of every step the engine runs (see Coverage.Track).
 	OnStep func(flow, step string)
+	// Config, when set, supplies the business numbers and routing policies of serve: the
+	// engine routes replies as production does (window refusals, inbox invitations), and
+	// a test that names no number writes to the configured inbox.
+	Config *config.Config
 }
 
 // Result is the outcome of one test.
@@ -54,7 +61,12 @@ func (f *Failure) String() string {
 // that fails. Errors around the test (a broken store, say) are failures too: the caller
 // always gets a Result.
 func Run(ctx context.Context, set *flows.Set, t *Test, opts RunOptions) *Result {
-	r := &runner{test: t, res: &Result{Test: t}, mocks: newMockDoer(t.Mocks)}
+	r := &runner{test: t, res: &Result{Test: t}, mocks: newMockDoer(t.Mocks), number: t.Number}
+	if opts.Config != nil && t.Number == DefaultNumber {
+		if inbox := opts.Config.Inbox().ID; inbox != "" {
+			r.number = chat.NumberID(inbox)
+		}
+	}
 	r.rec = &recorder{contact: t.Contact.ID, log: r.log}
 	clk := clock.NewManual(t.Start)
 	if opts.NewStore == nil {
@@ -84,7 +96,14 @@ func Run(ctx context.Context, set *flows.Set, t *Test, opts RunOptions) *Result 
 		r.errMu.Unlock()
 		r.log("(error: " + err.Error() + ")")
 	}
-	eng := engine.New(set, store, r.rec, engine.Options{Clock: clk, HTTP: r.mocks, Logger: logger, OnStep: onStep, OnError: onError})
+	eng, err := compose.Engine(set, store, r.rec, compose.Options{
+		Engine: engine.Options{Clock: clk, HTTP: r.mocks, Logger: logger, OnStep: onStep, OnError: onError},
+		Config: opts.Config,
+	})
+	if err != nil {
+		r.fail(t.Pos, "building the engine: %v", err)
+		return r.res
+	}
 	r.eng = eng
 	r.drv = NewDriver(eng, clk)
 	r.drv.Track(t.Contact.ID)
@@ -130,13 +149,14 @@ func seed(ctx context.Context, store engine.Store, t *Test) error {
 }
 
 type runner struct {
-	test  *Test
-	res   *Result
-	eng   *engine.Engine
-	drv   *Driver
-	rec   *recorder
-	mocks *mockDoer
-	media int
+	test   *Test
+	number chat.NumberID // the number the contact writes to
+	res    *Result
+	eng    *engine.Engine
+	drv    *Driver
+	rec    *recorder
+	mocks  *mockDoer
+	media  int
 
 	errMu    sync.Mutex
 	errs     []*engine.RuntimeError // run-time errors no error: step has taken yet
@@ -248,7 +268,7 @@ func (r *runner) inbound(st *Step) (chat.Inbound, bool) {
 	in := chat.Inbound{
 		Contact:     r.test.Contact.ID,
 		ProfileName: r.test.Contact.Name,
-		Number:      r.test.Number,
+		Number:      r.number,
 		Campaign:    r.test.Campaign,
 	}
 	switch st.Kind {
@@ -341,7 +361,7 @@ func (r *runner) expectBot(st *Step) bool {
 	return true
 }
 
-func (r *runner) expectState(st *Step, state *engine.State) bool {
+func (r *runner) expectState(st *Step, state *contact.State) bool {
 	switch st.Kind {
 	case StepVars:
 		for _, v := range st.Vars {
@@ -371,7 +391,7 @@ func (r *runner) expectState(st *Step, state *engine.State) bool {
 		}
 	case StepHandoff:
 		s := state.Session
-		human := s.Mode == engine.ModeHuman
+		human := s.Mode == contact.ModeHuman
 		switch {
 		case st.Human && !human:
 			r.fail(st.Pos, "the conversation was not handed off\n    want: human mode%s\n    got:  bot mode, flow %q step %q", onQueue(st.Queue), s.Flow, s.Step)
@@ -399,14 +419,14 @@ func onQueue(q string) string {
 	return " on queue " + q
 }
 
-func tagsOf(st *engine.State) []string {
+func tagsOf(st *contact.State) []string {
 	if st.Contact.Tags == nil {
 		return []string{}
 	}
 	return st.Contact.Tags
 }
 
-func setVars(st *engine.State) string {
+func setVars(st *contact.State) string {
 	if len(st.Session.Vars) == 0 {
 		return " (no variables are set)"
 	}

@@ -1,12 +1,11 @@
 package server
 
 import (
+	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -14,6 +13,7 @@ import (
 	"github.com/wasla/wasla/channels/whatsapp"
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/clock"
+	"github.com/wasla/wasla/compose"
 	"github.com/wasla/wasla/config"
 	"github.com/wasla/wasla/engine"
 	"github.com/wasla/wasla/flows"
@@ -31,7 +31,7 @@ const EmbeddedWarning = "NO REDIS CONFIGURED: running on an embedded in-memory s
 type BuildOptions struct {
 	Logger *slog.Logger
 	// Clock is the engine's and the store's time (default: the wall clock).
-	Clock engine.Clock
+	Clock clock.Clock
 	// HTTP sends Graph API requests (default: a client with a 30-second timeout).
 	HTTP *http.Client
 	// Tick starts the loops' tickers (default: time.NewTicker).
@@ -87,9 +87,9 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 	}
 	intake := store.NewIntake(client, storeOpts)
 
-	reg, err := numbers.New(numberList(cfg), numbers.NewRedisStates(client, store.DefaultPrefix), numbers.WithClock(clk))
+	reg, err := compose.Numbers(cfg, numbers.NewRedisStates(client, st.Prefix()), clk)
 	if err != nil {
-		return nil, nil, numbersDiagnostics(cfg, err)
+		return nil, nil, err
 	}
 	for _, w := range reg.Warnings() {
 		log.Warn("numbers: " + w.Message)
@@ -99,10 +99,6 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 	}
 
 	metrics := NewMetrics()
-	router, err := routing.New(reg, routingOptions(cfg, routingObserver{metrics, log}))
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: routing: %w", cfg.File, err)
-	}
 
 	graph := &whatsapp.Client{
 		BaseURL: cfg.WhatsApp.GraphURL,
@@ -111,11 +107,13 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 		Retry:   opts.Retry,
 		Logger:  log,
 	}
-	history := storeHistory{store: st, read: st}
+	// The sender records its failures through the engine, which sends through the
+	// sender: history gets its engine once the engine is built, before anything runs.
+	history := &storeHistory{seen: redisMarks{client: client, prefix: store.DefaultPrefix, ttl: cmp.Or(cfg.State.DedupePeriod, config.DefaultDedupePeriod)}}
 	sender, err := sending.New(sending.Options{
 		Client:   graph,
 		Numbers:  reg,
-		Limiter:  sending.NewRedisLimiter(client, store.DefaultPrefix, nil),
+		Limiter:  sending.NewRedisLimiter(client, st.Prefix(), nil),
 		Recorder: history,
 		Observer: sendObserver{metrics},
 		Clock:    clk,
@@ -131,7 +129,16 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 		return nil, nil, err
 	}
 
-	eng := engine.New(set, st, sender, engine.Options{Clock: clk, Logger: log, Router: router})
+	eng, err := compose.Engine(set, st, sender, compose.Options{
+		Engine:   engine.Options{Clock: clk, Logger: log},
+		Config:   cfg,
+		Numbers:  reg,
+		Observer: routingObserver{metrics, log},
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	history.engine = eng
 
 	d := Deps{
 		Logger:          log,
@@ -144,7 +151,7 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 		Contacts:        st,
 		History:         history,
 		Statuses:        statuses,
-		Numbers:         registry{reg},
+		Numbers:         registry{reg, clk},
 		LoadFlows:       func() (*flows.Set, flows.Diagnostics) { return flows.Load(cfg.Flows) },
 		FlowsPaths:      []string{cfg.Flows},
 		Workers:         cfg.Limits.Workers,
@@ -153,6 +160,10 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 		ReloadInterval:  cfg.Limits.ReloadInterval,
 		ShutdownTimeout: cfg.Limits.ShutdownTimeout,
 		Tick:            opts.Tick,
+		Clock:           clk,
+		ReplayWindow:    cfg.State.DedupePeriod,
+		MetricsToken:    cfg.Metrics.Token.Reveal(),
+		MetricsAddr:     cfg.Metrics.Listen,
 	}
 	if cfg.WhatsApp.MarkRead {
 		d.MarkRead = markReader{sender}
@@ -181,89 +192,37 @@ func openRedis(ctx context.Context, cfg *config.Config, log *slog.Logger) (redis
 	return client, func() { _ = client.Close() }, nil
 }
 
-func numberList(cfg *config.Config) []numbers.Number {
-	list := make([]numbers.Number, len(cfg.Numbers))
-	for i, n := range cfg.Numbers {
-		list[i] = numbers.Number{
-			ID:         chat.NumberID(n.ID),
-			Display:    n.Display,
-			Role:       numbers.Role(n.Role),
-			WABA:       n.WABA,
-			Portfolio:  n.Portfolio,
-			Token:      numbers.Secret(n.Token.Reveal()),
-			Throughput: n.Throughput,
-			Campaign:   n.Campaign,
-			Policy:     numbers.Policy(n.Policy),
-		}
-	}
-	return list
-}
-
-// numbersDiagnostics places the registry's problems on the lines of the numbers they
-// concern.
-func numbersDiagnostics(cfg *config.Config, err error) error {
-	var ce *numbers.ConfigError
-	if !errors.As(err, &ce) {
-		return err
-	}
-	var ds config.Diagnostics
-	for _, p := range ce.Problems {
-		d := config.Diagnostic{File: cfg.File, Message: p.String()}
-		if p.Index >= 0 && p.Index < len(cfg.Numbers) {
-			d.Line = cfg.Numbers[p.Index].Line
-		}
-		ds = append(ds, d)
-	}
-	return ds
-}
-
-func template(t config.Template) *chat.Template {
-	if !t.IsSet() {
-		return nil
-	}
-	return &chat.Template{Name: t.Name, Language: t.Language, Params: slices.Clone(t.Params)}
-}
-
-// routingOptions turns the routing section into the router's default policy and each
-// campaigns entry into its campaign's policy. Kinds travel on the numbers: the
-// configuration settled every campaign number's policy.
-func routingOptions(cfg *config.Config, obs routing.Observer) routing.Options {
-	opts := routing.Options{
-		Default: routing.Policy{
-			Kind:     numbers.Policy(cfg.Routing.DefaultPolicy),
-			LinkText: cfg.Routing.LinkText,
-			Prefill:  cfg.Routing.LinkPrefill,
-			Bridge:   template(cfg.Routing.BridgeTemplate),
-			Fallback: template(cfg.Routing.WindowTemplate),
-		},
-		Observer: obs,
-	}
-	if len(cfg.Campaigns) > 0 {
-		opts.Campaigns = make(map[string]routing.Policy, len(cfg.Campaigns))
-		for _, c := range cfg.Campaigns {
-			opts.Campaigns[c.Name] = routing.Policy{
-				Kind:     numbers.Policy(c.Policy),
-				LinkText: c.LinkText,
-				Prefill:  c.LinkPrefill,
-				Bridge:   template(c.BridgeTemplate),
-				Fallback: template(c.WindowTemplate),
-			}
-		}
-	}
-	return opts
-}
-
-// redisPinger is the readiness check of a go-redis client.
-type redisPinger struct{ c redis.UniversalClient }
-
-func (p redisPinger) Ping(ctx context.Context) error { return p.c.Ping(ctx).Err() }
-
 // registry adapts *numbers.Registry to Numbers.
-type registry struct{ r *numbers.Registry }
+type registry struct {
+	r     *numbers.Registry
+	clock clock.Clock
+}
 
 func (g registry) Apply(ctx context.Context, ev whatsapp.Event) error {
-	_, err := g.r.Apply(ctx, ev)
+	nev := numberEvent(ev)
+	if nev == nil {
+		return nil
+	}
+	_, err := g.r.Apply(ctx, nev)
 	return err
+}
+
+// numberEvent translates a quality or account webhook event into the registry's terms;
+// nil for any other event.
+func numberEvent(ev whatsapp.Event) numbers.Event {
+	switch ev := ev.(type) {
+	case *whatsapp.QualityUpdate:
+		return &numbers.QualityEvent{At: ev.At, DisplayNumber: ev.DisplayNumber, Event: ev.Event,
+			CurrentLimit: ev.CurrentLimit, MaxDailyConversations: ev.MaxDailyConversations}
+	case *whatsapp.AccountUpdate:
+		out := &numbers.AccountEvent{At: ev.At, WABA: ev.WABA, Event: ev.Event, PhoneNumber: ev.PhoneNumber,
+			ViolationType: ev.ViolationType, BanState: ev.BanState, BanDate: ev.BanDate}
+		for _, r := range ev.Restrictions {
+			out.Restrictions = append(out.Restrictions, numbers.Restriction{Type: r.Type, Expiration: r.Expiration})
+		}
+		return out
+	}
+	return nil
 }
 
 func (g registry) Refresh(ctx context.Context) error { return g.r.Refresh(ctx) }
@@ -274,7 +233,7 @@ func (g registry) Campaign(id chat.NumberID) string {
 }
 
 func (g registry) States(context.Context) ([]NumberState, error) {
-	now := time.Now()
+	now := g.clock.Now()
 	states := g.r.States()
 	out := make([]NumberState, 0, len(states))
 	for _, n := range g.r.Numbers() {
@@ -315,13 +274,16 @@ func (o sendObserver) Refused(number chat.NumberID, reason string) { o.m.SendRef
 var (
 	_ routing.Observer = routingObserver{}
 	_ sending.Observer = sendObserver{}
-	_ sending.Recorder = storeHistory{}
+	_ sending.Recorder = (*storeHistory)(nil)
 	_ Contacts         = (*store.Redis)(nil)
 	_ Intake           = (*store.Intake)(nil)
 	_ Engine           = (*engine.Engine)(nil)
+	_ engine.Store     = (*store.Redis)(nil)
+	_ engine.Router    = (*routing.Router)(nil)
+	_ engine.Sender    = (*sending.Sender)(nil)
 	_ Numbers          = registry{}
 	_ Statuses         = (*sending.Sender)(nil)
-	_ History          = storeHistory{}
+	_ History          = (*storeHistory)(nil)
 )
 
 // campaignTriggerWarnings names the campaign triggers of set that no configured number

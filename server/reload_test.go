@@ -49,7 +49,7 @@ func TestFileWatchReloadKeepsWaitingCustomersOnTheirQuestion(t *testing.T) {
 		t.Helper()
 		seq++
 		in := chat.Inbound{ID: fmt.Sprintf("wamid.%d", seq), Contact: "966500000001", Number: "inbox", Kind: chat.KindText, Text: text}
-		if err := eng.Receive(ctx, in); err != nil {
+		if err := eng.Receive(ctx, nil, in); err != nil {
 			t.Fatal(err)
 		}
 		var out []string

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,6 +18,9 @@ import (
 	"github.com/wasla/wasla/channels/terminal"
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/clock"
+	"github.com/wasla/wasla/compose"
+	"github.com/wasla/wasla/config"
+	"github.com/wasla/wasla/contact"
 	"github.com/wasla/wasla/engine"
 	"github.com/wasla/wasla/flows"
 	"github.com/wasla/wasla/flowtest"
@@ -55,6 +59,7 @@ func runSimulate(ctx context.Context, args []string, s Streams) int {
 	trace := fs.Bool("trace", false, "print every step the engine runs")
 	mocksFile := fs.String("mocks", "", "answer http steps from this mocks `file` (default: the *.mocks.yaml files beside the flows)")
 	liveHTTP := fs.Bool("live-http", false, "let http steps call the real endpoints even when a mocks file is present")
+	cfgPath := fs.String("config", "", "route replies by the numbers and routing of this serve config `file`, as serve does (default --number: its inbox)")
 	paths, code, ok := parsePaths(fs, args)
 	if !ok {
 		return code
@@ -67,6 +72,16 @@ func runSimulate(ctx context.Context, args []string, s Streams) int {
 			return exitUsage
 		}
 		now = t
+	}
+
+	var cfg *config.Config
+	if *cfgPath != "" {
+		if cfg, ok = loadConfig("simulate", *cfgPath, s.Err); !ok {
+			return exitFail
+		}
+		if !numberSet(fs) {
+			*number = cfg.Inbox().ID
+		}
 	}
 
 	set, diags := flows.Load(paths...)
@@ -114,11 +129,23 @@ func runSimulate(ctx context.Context, args []string, s Streams) int {
 		opts.OnStep = sim.traceStep
 	}
 	opts.OnError = sim.runtimeError
-	sim.eng = engine.New(set, st, sim, opts)
+	eng, err := compose.Engine(set, st, sim, compose.Options{Engine: opts, Config: cfg})
+	if err != nil {
+		fmt.Fprintf(s.Err, "wasla simulate: %v\n", err)
+		return exitFail
+	}
+	sim.eng = eng
 	sim.drv = flowtest.NewDriver(sim.eng, clk)
 	sim.drv.Track(sim.contact)
 	sim.script = !isTerminal(s.In)
 	return sim.run(ctx, s.In)
+}
+
+// numberSet reports whether --number was given.
+func numberSet(fs *flag.FlagSet) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == "number" })
+	return set
 }
 
 // isTerminal reports whether r is a terminal a person types into, rather than a file or
@@ -309,7 +336,7 @@ func (sim *simulator) say(ctx context.Context, line string) {
 	sim.mu.Lock()
 	choices := sim.choices[sim.contact]
 	sim.mu.Unlock()
-	if st, err := sim.eng.State(ctx, sim.contact); err == nil && st.Session.Await != nil && st.Session.Await.Kind == engine.AwaitAnswer {
+	if st, err := sim.eng.State(ctx, sim.contact); err == nil && st.Session.Await != nil && st.Session.Await.Kind == contact.AwaitAnswer {
 		choices = nil
 	}
 	sim.send(ctx, terminal.Inbound(line, choices))
@@ -383,9 +410,9 @@ func (sim *simulator) showVars(ctx context.Context) {
 	ss := st.Session
 	mode := string(ss.Mode)
 	if mode == "" {
-		mode = string(engine.ModeBot)
+		mode = string(contact.ModeBot)
 	}
-	if ss.Mode == engine.ModeHuman && ss.Queue != "" {
+	if ss.Mode == contact.ModeHuman && ss.Queue != "" {
 		mode += " (queue " + ss.Queue + ")"
 	}
 	flow, step := ss.Flow, ss.Step
