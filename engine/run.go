@@ -85,11 +85,12 @@ func (r *run) routeAndQueue(m chat.Outbound, kind chat.EventKind, detail string)
 	r.record(chat.Event{Kind: kind, Number: m.From, Outbound: &m, Flow: r.sess().Flow, Step: r.sess().Step, Detail: detail})
 }
 
+// say sends a text; one longer than WhatsApp takes goes as several messages, cut at
+// paragraph, then sentence, then word boundaries (splitText).
 func (r *run) say(text string) {
-	if text == "" {
-		return
+	for _, part := range splitText(text, flows.MaxText) {
+		r.reply(chat.Outbound{Kind: chat.KindText, Text: part})
 	}
-	r.reply(chat.Outbound{Kind: chat.KindText, Text: text})
 }
 
 // env builds the expression environment for the current moment of the run.
