@@ -3,10 +3,10 @@ package engine
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/wasla/wasla/chat"
+	"github.com/wasla/wasla/flows"
 	"github.com/wasla/wasla/flows/expr"
 )
 
@@ -14,16 +14,17 @@ import (
 // memory and collects replies and history; Engine.update commits them and then sends the
 // replies.
 type run struct {
-	e      *Engine
-	ctx    context.Context
-	l      *loaded
-	st     *State
-	now    time.Time
-	msg    *chat.Inbound // the message being handled; nil when a timer fired
-	folded string        // normalize.Text(msg.Text), folded once per message
-	outs   []chat.Outbound
-	events []chat.Event
-	steps  int // steps run since the last input
+	e        *Engine
+	ctx      context.Context
+	l        *loaded
+	st       *State
+	now      time.Time
+	msg      *chat.Inbound // the message being handled; nil when a timer fired
+	folded   string        // normalize.Text(msg.Text), folded once per message
+	outs     []chat.Outbound
+	events   []chat.Event
+	failures []failure // run-time errors, reported after the commit
+	steps    int       // steps run since the last input
 }
 
 func (e *Engine) newRun(ctx context.Context, st *State) *run {
@@ -85,11 +86,12 @@ func (r *run) routeAndQueue(m chat.Outbound, kind chat.EventKind, detail string)
 	r.record(chat.Event{Kind: kind, Number: m.From, Outbound: &m, Flow: r.sess().Flow, Step: r.sess().Step, Detail: detail})
 }
 
+// say sends a text; one longer than WhatsApp takes goes as several messages, cut at
+// paragraph, then sentence, then word boundaries (splitText).
 func (r *run) say(text string) {
-	if text == "" {
-		return
+	for _, part := range splitText(text, flows.MaxText) {
+		r.reply(chat.Outbound{Kind: chat.KindText, Text: part})
 	}
-	r.reply(chat.Outbound{Kind: chat.KindText, Text: text})
 }
 
 // env builds the expression environment for the current moment of the run.
@@ -142,14 +144,6 @@ func (r *run) render(t *expr.Template) (string, error) {
 		return "", nil
 	}
 	return t.Render(r.env())
-}
-
-// fail ends the conversation after a run-time error in a flow: it is recorded in the
-// history and logged, and the contact's next message starts afresh.
-func (r *run) fail(err error) {
-	r.e.log.Warn("flow step failed", slog.String("flow", r.sess().Flow), slog.String("step", r.sess().Step), slog.Any("error", err))
-	r.record(chat.Event{Kind: chat.EventError, Flow: r.sess().Flow, Step: r.sess().Step, Detail: err.Error()})
-	r.endSession()
 }
 
 // describe names a value's kind for an error a business owner reads.

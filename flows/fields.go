@@ -258,6 +258,9 @@ func buildDefinitions() *Definitions {
 		{Name: "burst_window", Spec: duration, Doc: "Messages closer than this are answered once (default 0: off)."},
 		{Name: "max_steps", Spec: &yamlfile.Spec{Kind: yamlfile.KindInt, Min: yamlfile.IntPtr(1), Max: yamlfile.IntPtr(10000)}, Doc: "Steps run without input before a loop is stopped (default 100)."},
 		{Name: "http_timeout", Spec: &yamlfile.Spec{Kind: yamlfile.KindDuration, MaxDuration: maxHTTPTimeout}, Doc: "Default timeout of http steps (default 5s, at most 30s)."},
+		{Name: "question_changed", Spec: str(""), Doc: "Said before asking again a question that a reload changed or removed while the customer was answering it (default: a short apology in Arabic and English)."},
+		{Name: "error_reply", Spec: str(""), Doc: "Said when a step fails at run time (default: a short apology in Arabic and English)."},
+		{Name: "error_handoff", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, MinLen: 1}, Doc: "Queue a conversation is handed to after a run-time error (default: none, the conversation ends)."},
 	}}
 	settingsFile := &yamlfile.Spec{Kind: yamlfile.KindObject, Def: "settings_file", What: "settings file", Doc: "The settings of a flows folder (at most one file per set).", Fields: []*yamlfile.Field{
 		{Name: "settings", Spec: settingsObj, Required: true, Doc: "Set-wide options."},

@@ -93,6 +93,8 @@ func buildDefinitions() *Definitions {
 				Doc: "The conversation is in human mode on this queue; true: on any queue; false: with the bot."},
 			{Name: string(StepOptedOut), Spec: boolean, Doc: "The contact has opted out (true) or not (false)."},
 			{Name: string(StepTime), Spec: &yamlfile.Spec{Kind: yamlfile.KindExt, Ext: extClockMove}, Doc: "Move the clock forward, firing due timers: +25h, 30m, 2d, 1d12h."},
+			{Name: string(StepError), Spec: name,
+				Doc: `The next run-time error of the flows: "exact text", contains "part" or regex "pattern". A test fails at a run-time error that no error step expects.`},
 		}}
 
 	step.ExactlyOne = step.Names() // one key per step
