@@ -73,6 +73,9 @@ type Config struct {
 	Limits Limits
 	// State says how long Redis keeps what: sessions, history, message ids.
 	State State
+	// InboxFile is the agents' inbox file (agents, queues, canned replies; docs/inbox.md), made
+	// absolute against the config file's folder; empty: no inbox is served.
+	InboxFile string
 }
 
 // Log configures the server's log output.

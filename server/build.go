@@ -17,6 +17,8 @@ import (
 	"github.com/wasla/wasla/config"
 	"github.com/wasla/wasla/engine"
 	"github.com/wasla/wasla/flows"
+	"github.com/wasla/wasla/inbox"
+	"github.com/wasla/wasla/inbox/web"
 	"github.com/wasla/wasla/numbers"
 	"github.com/wasla/wasla/routing"
 	"github.com/wasla/wasla/sending"
@@ -111,7 +113,19 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 		Retry:   opts.Retry,
 		Logger:  log,
 	}
-	history := storeHistory{store: st, read: st}
+	// With an inbox configured, every commit (the engine's and the history appends of
+	// failed sends) also updates the agents' inbox; late lets the inbox, built first,
+	// reach the engine and the sender built after it.
+	var engStore engine.Store = st
+	var ib *inbox.Inbox
+	late := &lateDeps{}
+	if cfg.InboxFile != "" {
+		if ib, err = buildInbox(cfg, client, late, st, router, reg, clk, log); err != nil {
+			return nil, nil, err
+		}
+		engStore = inbox.Watch(st, ib)
+	}
+	history := storeHistory{store: engStore, read: st}
 	sender, err := sending.New(sending.Options{
 		Client:   graph,
 		Numbers:  reg,
@@ -131,7 +145,8 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 		return nil, nil, err
 	}
 
-	eng := engine.New(set, st, sender, engine.Options{Clock: clk, Logger: log, Router: router})
+	eng := engine.New(set, engStore, sender, engine.Options{Clock: clk, Logger: log, Router: router})
+	late.eng, late.sender = eng, sender
 
 	d := Deps{
 		Logger:          log,
@@ -156,6 +171,9 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 	}
 	if cfg.WhatsApp.MarkRead {
 		d.MarkRead = markReader{sender}
+	}
+	if ib != nil {
+		d.Inbox, d.InboxWeb = ib, web.Handler()
 	}
 	srv, err := New(d)
 	if err != nil {

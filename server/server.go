@@ -62,6 +62,10 @@ type Deps struct {
 	Statuses Statuses
 	// MarkRead, when set, marks each message read as a worker takes it.
 	MarkRead MarkReader
+	// Inbox, when set, serves the agents' JSON API under /api/ and InboxWeb the web inbox
+	// at /inbox.
+	Inbox    Inbox
+	InboxWeb http.Handler
 
 	// LoadFlows loads the flow set from FlowsPaths; Reload calls it. nil disables reload.
 	LoadFlows  func() (*flows.Set, flows.Diagnostics)
@@ -120,6 +124,9 @@ func New(d Deps) (*Server, error) {
 	}
 	s := &Server{d: d, log: d.Logger, metrics: d.Metrics}
 	s.metrics.registerGauges(d.Intake, d.Numbers)
+	if d.Inbox != nil {
+		s.metrics.reg.MustRegister(d.Inbox.Collectors()...)
+	}
 	s.router = s.routes()
 	s.ready.Store(true) // the caller built the engine from a loaded flow set
 	if d.LoadFlows != nil {
@@ -135,6 +142,13 @@ func (s *Server) routes() chi.Router {
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
 	r.Method(http.MethodGet, "/metrics", s.metrics.Handler())
+	if s.d.Inbox != nil {
+		r.Route("/api", s.d.Inbox.APIRoutes)
+	}
+	if s.d.InboxWeb != nil {
+		r.Handle("/inbox", s.d.InboxWeb)
+		r.Handle("/inbox/*", s.d.InboxWeb)
+	}
 	return r
 }
 
