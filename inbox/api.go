@@ -311,6 +311,8 @@ func (ib *Inbox) handleGet(w http.ResponseWriter, r *http.Request) {
 type historyView struct {
 	Events []chat.Event `json:"events"`
 	Notes  []Note       `json:"notes"`
+	// Numbers names each business number the events went through, as people know it.
+	Numbers map[chat.NumberID]string `json:"numbers"`
 }
 
 func (ib *Inbox) handleHistory(w http.ResponseWriter, r *http.Request) {
@@ -323,7 +325,13 @@ func (ib *Inbox) handleHistory(w http.ResponseWriter, r *http.Request) {
 	if evs == nil {
 		evs = []chat.Event{}
 	}
-	writeJSON(w, http.StatusOK, historyView{Events: evs, Notes: notes})
+	names := map[chat.NumberID]string{}
+	for _, ev := range evs {
+		if _, ok := names[ev.Number]; !ok && ev.Number != "" {
+			names[ev.Number] = ib.numberName(ev.Number)
+		}
+	}
+	writeJSON(w, http.StatusOK, historyView{Events: evs, Notes: notes, Numbers: names})
 }
 
 // action serves an action that takes no body and returns the changed record.

@@ -28,43 +28,53 @@ type ReplyInfo struct {
 	// TemplatesOnly is set when a free-form message cannot go out as it is.
 	TemplatesOnly bool `json:"templates_only"`
 	// Reason says why, in the routing layer's words.
-	Reason    string          `json:"reason,omitempty"`
-	Billable  bool            `json:"billable"`
-	Billing   string          `json:"billing"`
-	Templates []TemplateOffer `json:"templates"`
-	Canned    []Canned        `json:"canned"`
+	Reason   string `json:"reason,omitempty"`
+	Billable bool   `json:"billable"`
+	Billing  string `json:"billing"`
+	// BillingKind names Billing for translation: free_window, service, template_required,
+	// utility_free, utility, marketing or authentication.
+	BillingKind string          `json:"billing_kind"`
+	Templates   []TemplateOffer `json:"templates"`
+	Canned      []Canned        `json:"canned"`
 }
 
 // TemplateOffer is a template the agent may send, with its parameters filled in and its
 // cost.
 type TemplateOffer struct {
 	Template
-	From     chat.NumberID `json:"from,omitempty"`
-	Billable bool          `json:"billable"`
-	Billing  string        `json:"billing"`
+	From        chat.NumberID `json:"from,omitempty"`
+	Billable    bool          `json:"billable"`
+	Billing     string        `json:"billing"`
+	BillingKind string        `json:"billing_kind"`
 }
 
 // serviceBilledFrom is when Meta began to bill free-form service replies and utility
 // templates inside the window (WHATSAPP-2026.md, A1).
 var serviceBilledFrom = time.Date(2026, time.October, 1, 0, 0, 0, 0, time.UTC)
 
+// cost is whether a message is billed, how to say so, and a name for the saying.
+type cost struct {
+	billable   bool
+	text, kind string
+}
+
 // billing says whether a message is billed and how to say so: a free-form reply (category
 // "") or a template of category, sent inside the window or not.
-func billing(now time.Time, category string, windowOpen bool) (bool, string) {
+func billing(now time.Time, category string, windowOpen bool) cost {
 	service := !now.Before(serviceBilledFrom)
 	switch category {
 	case "":
 		if service {
-			return true, "billed: service message"
+			return cost{true, "billed: service message", "service"}
 		}
-		return false, "free: inside the 24-hour window"
+		return cost{false, "free: inside the 24-hour window", "free_window"}
 	case "utility":
 		if windowOpen && !service {
-			return false, "free: utility template inside the 24-hour window"
+			return cost{false, "free: utility template inside the 24-hour window", "utility_free"}
 		}
-		return true, "billed: utility template"
+		return cost{true, "billed: utility template", "utility"}
 	}
-	return true, "billed: " + category + " template"
+	return cost{true, "billed: " + category + " template", category}
 }
 
 // replyInfo works out the composer's choices for the conversation as agent a sees it.
@@ -88,9 +98,10 @@ func (ib *Inbox) replyInfo(ctx context.Context, a *Agent, c *Conversation) (*Rep
 		}
 	}
 	if info.TemplatesOnly {
-		info.Billable, info.Billing = true, "a template is required (billed)"
+		info.Billable, info.Billing, info.BillingKind = true, "a template is required (billed)", "template_required"
 	} else {
-		info.Billable, info.Billing = billing(now, "", info.WindowOpen)
+		c := billing(now, "", info.WindowOpen)
+		info.Billable, info.Billing, info.BillingKind = c.billable, c.text, c.kind
 	}
 	q, _ := ib.cfg.Queue(c.Queue)
 	if q == nil {
@@ -110,7 +121,8 @@ func (ib *Inbox) replyInfo(ctx context.Context, a *Agent, c *Conversation) (*Rep
 		if pv := ib.preview(now, st, templateOutbound(off.Template)); pv.ok {
 			off.From = pv.msg.From
 		}
-		off.Billable, off.Billing = billing(now, t.Category, info.WindowOpen)
+		c := billing(now, t.Category, info.WindowOpen)
+		off.Billable, off.Billing, off.BillingKind = c.billable, c.text, c.kind
 		info.Templates = append(info.Templates, off)
 	}
 	return info, nil
@@ -173,9 +185,10 @@ type ReplyRequest struct {
 
 // ReplyResult says where the reply went and what it cost.
 type ReplyResult struct {
-	From     chat.NumberID `json:"from,omitempty"`
-	Billable bool          `json:"billable"`
-	Billing  string        `json:"billing"`
+	From        chat.NumberID `json:"from,omitempty"`
+	Billable    bool          `json:"billable"`
+	Billing     string        `json:"billing"`
+	BillingKind string        `json:"billing_kind"`
 }
 
 // Reply sends the agent's message through the engine (engine.AgentReply), after checking
@@ -193,7 +206,7 @@ func (ib *Inbox) Reply(ctx context.Context, a *Agent, id chat.ContactID, req Rep
 		return nil, err
 	}
 	var msg chat.Outbound
-	res := &ReplyResult{From: info.From, Billable: info.Billable, Billing: info.Billing}
+	res := &ReplyResult{From: info.From, Billable: info.Billable, Billing: info.Billing, BillingKind: info.BillingKind}
 	switch {
 	case req.Template != "":
 		var off *TemplateOffer
@@ -206,7 +219,7 @@ func (ib *Inbox) Reply(ctx context.Context, a *Agent, id chat.ContactID, req Rep
 			return nil, fmt.Errorf("%w: queue %s offers no template %q", ErrBadRequest, c.Queue, req.Template)
 		}
 		msg = templateOutbound(off.Template)
-		*res = ReplyResult{From: off.From, Billable: off.Billable, Billing: off.Billing}
+		*res = ReplyResult{From: off.From, Billable: off.Billable, Billing: off.Billing, BillingKind: off.BillingKind}
 	case req.Media != nil:
 		if !req.MediaKind.IsMedia() || (req.Media.URL == "" && req.Media.ID == "") {
 			return nil, fmt.Errorf("%w: media needs media_kind (image, document, audio, video) and a url or id", ErrBadRequest)

@@ -15,6 +15,7 @@ const state = {
   q: "",
   current: null, // contact id of the open thread
   detail: null,
+  numbers: {}, // business number id -> the number as people know it
   after: "",
   stream: null,
 };
@@ -58,8 +59,22 @@ function fmtTime(s) {
 function fmtLeft(s) {
   const ms = new Date(s) - Date.now();
   const m = Math.round(Math.abs(ms) / 60000);
-  const txt = m >= 60 ? Math.floor(m / 60) + "h " + (m % 60) + "m" : m + "m";
+  const txt = m >= 60 ? Math.floor(m / 60) + T.h + " " + (m % 60) + T.m : m + T.m;
   return ms < 0 ? "−" + txt : txt;
+}
+function queueTitle(name) {
+  const q = state.me && state.me.queue_details.find((q) => q.name === name);
+  return q ? q.title : name;
+}
+function billingText(r) {
+  return T["bill_" + r.billing_kind] || r.billing;
+}
+// ltr isolates a phone number, so its digit groups keep their order in Arabic text.
+function ltr(text) {
+  const b = document.createElement("bdi");
+  b.dir = "ltr";
+  b.textContent = text;
+  return b;
 }
 function el(tag, cls, text) {
   const e = document.createElement(tag);
@@ -139,7 +154,7 @@ function row(c) {
   prev.dir = "auto";
   li.append(prev);
   const meta = el("div", "meta");
-  meta.append(el("span", "queue", c.queue));
+  meta.append(el("span", "queue", queueTitle(c.queue)));
   if (c.assignee) meta.append(el("span", "", T.assigned_to + " " + c.assignee));
   if (c.deadline) {
     const d = el("span", "deadline" + (c.overdue ? " overdue" : ""),
@@ -194,7 +209,7 @@ async function loadDetail() {
   const c = d.conversation;
   $("t-name").textContent = c.name || c.contact;
   $("t-number").textContent = "+" + c.contact;
-  $("t-state").textContent = T[stateView(c)] + (c.assignee ? " · " + c.assignee : "") + " · " + c.queue;
+  $("t-state").textContent = T[stateView(c)] + (c.assignee ? " · " + c.assignee : "") + " · " + queueTitle(c.queue);
   const dl = $("t-deadline");
   dl.hidden = !d.deadline;
   if (d.deadline) {
@@ -231,11 +246,11 @@ function fillTransfer(c) {
 function composer(r, mine) {
   const w = $("window");
   if (r.templates_only) {
-    w.textContent = T.window_closed + " (" + r.billing + ")";
+    w.textContent = T.window_closed + " (" + billingText(r) + ")";
     w.className = "window closed";
   } else {
     const until = r.window_open ? T.window_open + " " + fmtTime(r.window_closes) + " · " : "";
-    w.textContent = until + T.from + " " + (r.from_name || r.from) + " · " + r.billing;
+    w.replaceChildren(until + T.from + " ", ltr(r.from_name || r.from), " · " + billingText(r));
     w.className = "window open";
   }
   $("reply-form").hidden = r.templates_only;
@@ -243,7 +258,7 @@ function composer(r, mine) {
   const sel = $("template");
   sel.replaceChildren();
   for (const t of r.templates) {
-    sel.append(new Option(t.name + " (" + t.language + ") — " + t.billing, t.name));
+    sel.append(new Option((t.preview || t.name) + " (" + t.language + ") — " + billingText(t), t.name));
   }
   for (const id of ["reply-text", "send", "template", "send-template"]) $(id).disabled = !mine;
 }
@@ -252,6 +267,7 @@ async function loadHistory() {
   const contact = state.current;
   const h = await api("GET", "/conversations/" + contact + "/history");
   if (contact !== state.current) return;
+  Object.assign(state.numbers, h.numbers || {});
   const items = h.events.map((e) => ({ at: e.at, ev: e }))
     .concat((h.notes || []).map((n) => ({ at: n.at, note: n })));
   items.sort((a, b) => new Date(a.at) - new Date(b.at));
@@ -273,10 +289,17 @@ function noteItem(n) {
   return li;
 }
 
-function bubble(cls, who, text, at) {
+function numName(id) {
+  return id ? state.numbers[id] || id : "";
+}
+
+// bubble is one message: its text takes the direction of its own first strong character
+// (dir="auto"), while the sender line and the time follow the interface.
+function bubble(cls, who, number, text, at) {
   const li = el("li", "msg " + cls);
-  li.dir = "auto";
-  li.append(el("small", "who", who));
+  const w = el("small", "who", who + " ");
+  if (number) w.append(ltr(numName(number)));
+  li.append(w);
   const p = el("p", "", text);
   p.dir = "auto";
   li.append(p, el("time", "", fmtTime(at)));
@@ -294,13 +317,13 @@ function eventItem(e) {
     case "inbound": {
       const m = e.inbound || {};
       const text = m.text || (m.media && m.media.caption) || "[" + m.kind + "]";
-      return bubble("in", (m.profile_name || T.customer) + " → " + (e.number || ""), text, e.at);
+      return bubble("in", (m.profile_name || T.customer) + " ·", e.number, text, e.at);
     }
     case "outbound":
     case "agent": {
       const o = e.outbound || {};
       const li = bubble(e.kind === "agent" ? "out agent" : "out bot",
-        (e.kind === "agent" ? e.detail : T.bot) + " ← " + (e.number || ""), outboundText(o), e.at);
+        (e.kind === "agent" ? e.detail : T.bot) + " ·", e.number, outboundText(o), e.at);
       const choices = (o.buttons || []).map((b) => b.title)
         .concat((o.sections || []).flatMap((s) => s.rows.map((r) => r.title)));
       if (choices.length) {
@@ -315,7 +338,7 @@ function eventItem(e) {
       return li;
     }
     case "handoff":
-      return el("li", "event", T.handoff + " " + e.detail + " · " + fmtTime(e.at));
+      return el("li", "event", T.handoff + " " + queueTitle(e.detail) + " · " + fmtTime(e.at));
     case "return":
       return el("li", "event", T.returned + " (" + e.detail + ") · " + fmtTime(e.at));
     case "refused":
