@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"sort"
@@ -225,7 +226,12 @@ func (p *cfgParser) duration(n *yaml.Node, what string) time.Duration {
 func (p *cfgParser) parse(data []byte) *Config {
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&doc); err != nil {
+	err := dec.Decode(&doc)
+	if errors.Is(err, io.EOF) {
+		p.errorf(&yaml.Node{Line: 1, Column: 1}, "the inbox configuration is empty; it needs `queues` and `agents` (see docs/inbox.md)")
+		return nil
+	}
+	if err != nil {
 		p.errorf(&yaml.Node{Line: 1, Column: 1}, "not valid YAML: %v", err)
 		return nil
 	}

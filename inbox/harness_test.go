@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/clock"
@@ -114,7 +115,7 @@ func newHarness(t *testing.T) *harness {
 	h := &harness{t: t, clk: clk, sent: &sentBox{}, reads: &reads{}, logs: &syncbuf.Buffer{}}
 	ref := &engineRef{}
 	h.ib, err = inbox.New(inbox.Options{Config: cfg, Redis: client, Engine: ref, History: st, MarkRead: h.reads,
-		Clock: clk, Logger: slog.New(slog.NewTextHandler(h.logs, nil))})
+		Clock: clk, Logger: slog.New(slog.NewTextHandler(h.logs, nil)), Heartbeat: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,4 +180,14 @@ func (h *harness) agent(id string) *inbox.Agent {
 		h.t.Fatalf("no agent %s", id)
 	}
 	return a
+}
+
+// unusedRedis is a client for tests that never reach Redis (it connects lazily).
+func unusedRedis() *redis.Client { return redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"}) }
+
+// noHistory is a history reader for tests that read none.
+type noHistory struct{}
+
+func (noHistory) History(context.Context, chat.ContactID, time.Time, time.Time, func(chat.Event) error) error {
+	return nil
 }

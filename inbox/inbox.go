@@ -54,6 +54,8 @@ type Options struct {
 	NumberName func(chat.NumberID) string
 	Clock      engine.Clock
 	Logger     *slog.Logger
+	// Heartbeat bounds the silence of an event stream (default DefaultHeartbeat).
+	Heartbeat time.Duration
 }
 
 // DefaultPrefix is the key prefix of the inbox's Redis keys.
@@ -71,6 +73,7 @@ type Inbox struct {
 	clock   engine.Clock
 	log     *slog.Logger
 	metrics *Metrics
+	beat    time.Duration
 }
 
 // New returns an inbox; it does no I/O.
@@ -87,7 +90,10 @@ func New(o Options) (*Inbox, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Inbox{
+	if o.Heartbeat <= 0 {
+		o.Heartbeat = DefaultHeartbeat
+	}
+	return &Inbox{beat: o.Heartbeat,
 		cfg: o.Config, rec: &records{rdb: o.Redis, prefix: o.Prefix},
 		eng: o.Engine, hist: o.History, router: o.Router, marker: o.MarkRead, numName: o.NumberName,
 		clock: o.Clock, log: o.Logger, metrics: newMetrics(),

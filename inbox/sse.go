@@ -9,9 +9,9 @@ import (
 	"time"
 )
 
-// Heartbeat is how long an event stream stays silent at most: a comment line then keeps
-// proxies from closing it, and the wait on Redis is bounded by it.
-const Heartbeat = 15 * time.Second
+// DefaultHeartbeat is how long an event stream stays silent at most: a comment line then
+// keeps proxies from closing it, and the wait on Redis is bounded by it.
+const DefaultHeartbeat = 15 * time.Second
 
 // streamID matches a Redis Stream entry id, the only Last-Event-ID accepted.
 var streamID = regexp.MustCompile(`^[0-9]+-[0-9]+$`)
@@ -53,7 +53,7 @@ func (ib *Inbox) handleEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for ctx.Err() == nil {
-		evs, err := ib.rec.readEvents(ctx, after, Heartbeat)
+		evs, err := ib.rec.readEvents(ctx, after, ib.beat)
 		if err != nil {
 			if ctx.Err() == nil {
 				ib.log.Warn("inbox: reading the event stream", slog.Any("error", err))
