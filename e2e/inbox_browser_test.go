@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -72,7 +73,15 @@ func runBrowser(t *testing.T, ctx context.Context, what string, steps ...chromed
 	ctx, cancel := context.WithTimeout(ctx, waitTimeout)
 	defer cancel()
 	if err := chromedp.Do(ctx, steps...); err != nil {
-		t.Fatalf("browser: %s: %v", what, err)
+		shotCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if png, serr := chromedp.Run(shotCtx, chromedp.CaptureScreenshot()); serr == nil {
+			_ = os.WriteFile(filepath.Join(t.ArtifactDir(), "failure.png"), png, 0o644)
+			if d := os.Getenv("INBOX_SHOTS"); d != "" {
+				_ = os.WriteFile(filepath.Join(d, "failure.png"), png, 0o644)
+			}
+		}
+		t.Fatalf("browser: %s: %v (the page at that moment: failure.png)", what, err)
 	}
 }
 
@@ -171,9 +180,9 @@ func TestInboxInBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#live.on")),
 	)
 
-	// An earlier conversation, so the list shows more than one row.
+	// An earlier conversation, whose customer wrote 25 hours ago: its window is closed.
 	const other, customer = "966507654321", "966501112233"
-	p.mustPost(textWebhook(t, inbound{number: inboxID, display: inboxDisplay, from: other, name: "Sam Carter", id: "wamid.other1", text: "agent please"}))
+	p.mustPost(textWebhook(t, inbound{number: inboxID, display: inboxDisplay, from: other, name: "Sam Carter", id: "wamid.other1", text: "agent please", at: time.Now().Add(-25 * time.Hour)}))
 	runBrowser(t, ctx, "the first conversation arrives live",
 		chromedp.WaitVisible(chromedp.CSS(`.conv[data-contact="`+other+`"]`)))
 
@@ -227,7 +236,31 @@ func TestInboxInBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("back")),
 	)
 	screenshot(t, ctx, "inbox-thread-phone.png")
-	runBrowser(t, ctx, "desktop width", chromedp.ResetViewport())
+	runBrowser(t, ctx, "desktop width", chromedp.EmulateViewport(1280, 860))
+
+	// Sam's window is closed: the reply box offers only the queue's templates.
+	runBrowser(t, ctx, "a conversation outside the window",
+		chromedp.Click(chromedp.CSS(`.conv[data-contact="`+other+`"]`)),
+		chromedp.WaitVisible(chromedp.ID("claim")),
+		chromedp.Click(chromedp.ID("claim")),
+		chromedp.WaitVisible(chromedp.ID("template-form")),
+		chromedp.WaitNotVisible(chromedp.ID("reply-form")),
+		chromedp.WaitEnabled(chromedp.ID("send-template")),
+	)
+	screenshot(t, ctx, "inbox-window-closed.png")
+	// The bot's hand-off message to Sam already went as the window template.
+	isTemplate := func(s sent) bool { return replies(other)(s) && s.Template == "follow_up" }
+	sentBefore := len(g.Sent(isTemplate))
+	runBrowser(t, ctx, "send the template", chromedp.Click(chromedp.ID("send-template")))
+	tpl := waitSent(t, g, sentBefore+1, isTemplate)
+	if tpl[len(tpl)-1].Number != inboxID {
+		t.Errorf("the template left from %s, want the inbox number", tpl[0].Number)
+	}
+	runBrowser(t, ctx, "back to Ahmed, under mine",
+		chromedp.Click(chromedp.CSS(`[data-view="mine"]`)),
+		chromedp.Click(chromedp.CSS(`.conv[data-contact="`+customer+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS(".msg.note")),
+	)
 
 	runBrowser(t, ctx, "release to the bot",
 		chromedp.Click(chromedp.ID("release")),
