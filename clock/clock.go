@@ -8,6 +8,13 @@ import (
 	"time"
 )
 
+// Clock tells the time. Every component that reads the time (engine, store, sending,
+// numbers, server) takes one, so that the simulator and tests run them all on a Manual
+// clock they move by hand. Implementations must be safe for concurrent use.
+type Clock interface {
+	Now() time.Time
+}
+
 // Real is the wall clock.
 type Real struct{}
 
@@ -43,3 +50,8 @@ func (m *Manual) Set(t time.Time) {
 	m.now = t
 	m.mu.Unlock()
 }
+
+var (
+	_ Clock = Real{}
+	_ Clock = (*Manual)(nil)
+)

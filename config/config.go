@@ -73,6 +73,10 @@ type Config struct {
 	Limits Limits
 	// State says how long Redis keeps what: sessions, history, message ids.
 	State State
+	// Metrics says where /metrics is served.
+	Metrics Metrics
+	// HTTPSteps bounds the flows' http steps.
+	HTTPSteps HTTPSteps
 	// InboxFile is the agents' inbox file (agents, queues, canned replies; docs/inbox.md), made
 	// absolute against the config file's folder; empty: no inbox is served.
 	InboxFile string

@@ -114,7 +114,7 @@ func BenchmarkReceive(b *testing.B) {
 				i := 0
 				for pb.Next() {
 					id := chat.ContactID(fmt.Sprintf("9665%04d%04d", w, i%contacts))
-					if err := eng.Receive(b.Context(), benchTurn(id, i/contacts)); err != nil {
+					if err := eng.Receive(b.Context(), nil, benchTurn(id, i/contacts)); err != nil {
 						b.Error(err)
 						return
 					}
@@ -147,7 +147,9 @@ func BenchmarkReceiveThroughIntake(b *testing.B) {
 			eng := engine.New(set, s, out, engine.Options{})
 			ctx, cancel := context.WithCancel(b.Context())
 			done := make(chan error, 1)
-			go func() { done <- q.Run(ctx, 32, eng.Receive) }()
+			go func() {
+				done <- q.Run(ctx, 32, func(ctx context.Context, tx *store.Tx, in chat.Inbound) error { return eng.Receive(ctx, tx, in) })
+			}()
 			defer func() {
 				cancel()
 				if err := <-done; err != nil {

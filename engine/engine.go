@@ -16,8 +16,8 @@ import (
 
 // Options configure an Engine. Zero values get sensible defaults.
 type Options struct {
-	Clock  Clock    // default: the wall clock
-	HTTP   HTTPDoer // default: an http.Client (each step sets its own timeout)
+	Clock  clock.Clock // default: the wall clock
+	HTTP   HTTPDoer    // default: an http.Client (each step sets its own timeout)
 	Logger *slog.Logger
 	// OnStep, when set, is called for every step the engine runs; the conversation test
 	// runner uses it for coverage. It must be safe for concurrent use.
@@ -99,12 +99,43 @@ func (e *Engine) SetFlows(set *flows.Set) {
 func (e *Engine) Flows() *flows.Set { return e.cur.Load().set }
 
 // Receive handles one inbound message: it records it, and answers it now or, inside a
-// burst window, when the burst's timer fires (see RunDue).
-func (e *Engine) Receive(ctx context.Context, in chat.Inbound) error {
+// burst window, when the burst's timer fires (see RunDue). It loads and commits the
+// contact's state through tx, the intake's transaction over the message's contact; nil
+// runs a plain transaction over the engine's Store.
+func (e *Engine) Receive(ctx context.Context, tx Tx, in chat.Inbound) error {
 	if in.Contact == "" {
 		return errors.New("receiving message: no contact id")
 	}
-	return e.update(ctx, in.Contact, func(r *run) error { return r.receive(in) })
+	if tx != nil && tx.Contact() != in.Contact {
+		return errors.New("receiving message: transaction of another contact")
+	}
+	return e.update(ctx, e.txOr(tx, in.Contact), func(r *run) error { return r.receive(in) })
+}
+
+// txOr returns tx, or a plain transaction over the store when tx is nil.
+func (e *Engine) txOr(tx Tx, id chat.ContactID) Tx {
+	if tx != nil {
+		return tx
+	}
+	return e.plainTx(id)
+}
+
+// plainTx returns a transaction over the store, for calls without an intake: timers, the
+// agents' inbox, the simulator and tests.
+func (e *Engine) plainTx(id chat.ContactID) Tx { return storeTx{store: e.store, id: id} }
+
+// storeTx is the plain transaction: Load and Commit of the store.
+type storeTx struct {
+	store Store
+	id    chat.ContactID
+}
+
+func (t storeTx) Contact() chat.ContactID { return t.id }
+
+func (t storeTx) Load(ctx context.Context) (*State, error) { return t.store.Load(ctx, t.id) }
+
+func (t storeTx) Commit(ctx context.Context, st *State, history []chat.Event) error {
+	return t.store.Commit(ctx, st, history)
 }
 
 // RunDue fires every timer that is due by the clock: burst answers, ask timeouts, waits
@@ -125,7 +156,7 @@ func (e *Engine) RunDue(ctx context.Context) (int, error) {
 			}
 			seen[id] = true
 			fresh++
-			err := e.update(ctx, id, func(r *run) error { return r.fireDue() })
+			err := e.update(ctx, e.plainTx(id), func(r *run) error { return r.fireDue() })
 			if err != nil {
 				errs = append(errs, err)
 			}
@@ -149,7 +180,7 @@ func (e *Engine) State(ctx context.Context, id chat.ContactID) (*State, error) {
 
 // Reset clears the contact's session (not the profile or history).
 func (e *Engine) Reset(ctx context.Context, id chat.ContactID) error {
-	return e.update(ctx, id, func(r *run) error {
+	return e.update(ctx, e.plainTx(id), func(r *run) error {
 		r.st.Session = Session{}
 		return nil
 	})
@@ -164,8 +195,8 @@ func (e *Engine) AgentReply(ctx context.Context, id chat.ContactID, agent string
 	if msg.Kind == "" {
 		msg.Kind = chat.KindText
 	}
-	return e.update(ctx, id, func(r *run) error {
-		r.deliver(msg, chat.EventAgent, agent)
+	return e.update(ctx, e.plainTx(id), func(r *run) error {
+		r.routeAndQueue(msg, chat.EventAgent, agent)
 		if s := r.sess(); s.Mode == ModeHuman && s.ReturnAfter > 0 {
 			r.setTimer(Timer{Kind: TimerReturn, Due: r.now.Add(s.ReturnAfter)})
 		}
@@ -175,20 +206,21 @@ func (e *Engine) AgentReply(ctx context.Context, id chat.ContactID, agent string
 
 // ReturnToBot ends a hand-off: the contact's next message is handled by the flows again.
 func (e *Engine) ReturnToBot(ctx context.Context, id chat.ContactID) error {
-	return e.update(ctx, id, func(r *run) error {
+	return e.update(ctx, e.plainTx(id), func(r *run) error {
 		r.returnToBot("agent")
 		return nil
 	})
 }
 
-// update runs fn over the contact's state under the contact's lock and commits the result,
-// re-running fn from a fresh load when another writer committed first. Replies are sent
-// only after the commit succeeded, so a re-run never sends twice.
-func (e *Engine) update(ctx context.Context, id chat.ContactID, fn func(*run) error) error {
+// update runs fn over the contact's state under the contact's lock and commits the result
+// through tx, re-running fn from a fresh load when another writer committed first. Replies
+// are sent only after the commit succeeded, so a re-run never sends twice.
+func (e *Engine) update(ctx context.Context, tx Tx, fn func(*run) error) error {
+	id := tx.Contact()
 	unlock := e.locks.lock(id)
 	defer unlock()
 	for attempt := 1; ; attempt++ {
-		st, err := e.store.Load(ctx, id)
+		st, err := tx.Load(ctx)
 		if err != nil {
 			return fmt.Errorf("loading contact state: %w", err)
 		}
@@ -196,7 +228,7 @@ func (e *Engine) update(ctx context.Context, id chat.ContactID, fn func(*run) er
 		if err := fn(r); err != nil {
 			return err
 		}
-		err = e.store.Commit(ctx, st, r.events)
+		err = tx.Commit(ctx, st, r.events)
 		if errors.Is(err, ErrConflict) && attempt < e.opts.CommitAttempts {
 			continue
 		}
@@ -207,11 +239,13 @@ func (e *Engine) update(ctx context.Context, id chat.ContactID, fn func(*run) er
 		if err != nil {
 			return fmt.Errorf("committing contact state: %w", err)
 		}
-		return e.deliver(ctx, r.outs)
+		return e.sendCommitted(ctx, r.outs)
 	}
 }
 
-func (e *Engine) deliver(ctx context.Context, outs []chat.Outbound) error {
+// sendCommitted hands the replies of a committed run to the Sender. A failure no longer
+// changes the conversation: it is returned wrapped in ErrDelivery for the caller to report.
+func (e *Engine) sendCommitted(ctx context.Context, outs []chat.Outbound) error {
 	var errs []error
 	for _, m := range outs {
 		if err := e.send.Send(ctx, m); err != nil {

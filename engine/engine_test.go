@@ -66,7 +66,7 @@ func (h *harness) send(in chat.Inbound) {
 	if in.Kind == "" {
 		in.Kind = chat.KindText
 	}
-	if err := h.eng.Receive(context.Background(), in); err != nil {
+	if err := h.eng.Receive(context.Background(), nil, in); err != nil {
 		h.t.Fatalf("Receive(%q): %v", in.Text, err)
 	}
 }
@@ -383,7 +383,7 @@ steps:
 			go func() {
 				defer wg.Done()
 				in := chat.Inbound{ID: fmt.Sprintf("m%d-%d", c, i), Contact: chat.ContactID(fmt.Sprint("c", c)), Number: "inbox", Kind: chat.KindText, Text: "x"}
-				if err := h.eng.Receive(context.Background(), in); err != nil {
+				if err := h.eng.Receive(context.Background(), nil, in); err != nil {
 					t.Error(err)
 				}
 			}()

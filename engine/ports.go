@@ -2,20 +2,25 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"time"
 
 	"github.com/wasla/wasla/chat"
 )
 
-// ErrConflict is returned by Store.Commit when the state changed since it was loaded.
-var ErrConflict = errors.New("state changed since it was loaded")
-
-// ErrDuplicate is returned by Store.Commit when an inbound message in the history was
-// already committed once (WhatsApp delivers webhooks at least once). The engine then drops
-// its run: the first delivery was answered.
-var ErrDuplicate = errors.New("message already handled")
+// Tx is a transaction over one contact's state: the engine Loads the state, runs a message
+// or a timer over it and Commits the result, loading again and re-running when Commit
+// refuses with ErrConflict (see the package doc). The intake hands one to the handler of
+// each queued message (its commit also takes the message off the queue, under the lease);
+// calls without one run over the Store. A Tx is used by one goroutine at a time.
+type Tx interface {
+	// Contact is the contact the transaction is over.
+	Contact() chat.ContactID
+	// Load returns the contact's state, as Store.Load.
+	Load(ctx context.Context) (*State, error)
+	// Commit stores st and history, as Store.Commit.
+	Commit(ctx context.Context, st *State, history []chat.Event) error
+}
 
 // Store keeps contact state. Implementations must be safe for concurrent use.
 type Store interface {
@@ -35,11 +40,6 @@ type Store interface {
 // server hands them to the routing layer and a channel.
 type Sender interface {
 	Send(ctx context.Context, msg chat.Outbound) error
-}
-
-// Clock tells the time. Tests and the simulator use a clock they move by hand.
-type Clock interface {
-	Now() time.Time
 }
 
 // HTTPDoer performs the requests of http steps; tests replace it with mocks.

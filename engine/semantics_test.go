@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wasla/wasla/clock"
 	"github.com/wasla/wasla/engine"
 	"github.com/wasla/wasla/engine/enginetest"
 	"github.com/wasla/wasla/flowtest"
@@ -22,7 +23,7 @@ func TestSemantics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	newStore := func(engine.Clock) (engine.Store, error) { return &enginetest.MemStore{}, nil }
+	newStore := func(clock.Clock) (engine.Store, error) { return &enginetest.MemStore{}, nil }
 	for _, d := range dirs {
 		if !d.IsDir() {
 			continue

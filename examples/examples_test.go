@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wasla/wasla/clock"
 	"github.com/wasla/wasla/engine"
 	"github.com/wasla/wasla/flows"
 	"github.com/wasla/wasla/flowtest"
@@ -30,7 +31,7 @@ func TestExamples(t *testing.T) {
 	}
 	defer stop()
 	n := 0
-	newStore := func(clk engine.Clock) (engine.Store, error) {
+	newStore := func(clk clock.Clock) (engine.Store, error) {
 		n++
 		return store.New(client, store.Options{Prefix: fmt.Sprintf("examples%d", n), Clock: clk})
 	}

@@ -8,15 +8,16 @@ import (
 
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/clock"
+	"github.com/wasla/wasla/contact"
 	"github.com/wasla/wasla/engine"
 	"github.com/wasla/wasla/flows"
 )
 
 // Conversation is what a Driver needs of an engine; *engine.Engine has it.
 type Conversation interface {
-	Receive(ctx context.Context, in chat.Inbound) error
+	Receive(ctx context.Context, tx engine.Tx, in chat.Inbound) error
 	RunDue(ctx context.Context) (int, error)
-	State(ctx context.Context, id chat.ContactID) (*engine.State, error)
+	State(ctx context.Context, id chat.ContactID) (*contact.State, error)
 	Flows() *flows.Set
 }
 
@@ -65,7 +66,7 @@ func (d *Driver) Send(ctx context.Context, in chat.Inbound) error {
 	}
 	in.At = d.clock.Now()
 	d.pending = true
-	if err := d.eng.Receive(ctx, in); err != nil {
+	if err := d.eng.Receive(ctx, nil, in); err != nil {
 		return fmt.Errorf("receiving %s message: %w", in.Kind, err)
 	}
 	return nil

@@ -9,6 +9,7 @@ import (
 
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/clock"
+	"github.com/wasla/wasla/contact"
 	"github.com/wasla/wasla/engine"
 	"github.com/wasla/wasla/flows"
 )
@@ -25,7 +26,7 @@ type timerEngine struct {
 	stuck    bool // RunDue acts but never clears the timer
 }
 
-func (e *timerEngine) Receive(_ context.Context, in chat.Inbound) error {
+func (e *timerEngine) Receive(_ context.Context, _ engine.Tx, in chat.Inbound) error {
 	e.received = append(e.received, in)
 	return nil
 }
@@ -51,10 +52,10 @@ func (e *timerEngine) RunDue(context.Context) (int, error) {
 	return n, nil
 }
 
-func (e *timerEngine) State(_ context.Context, id chat.ContactID) (*engine.State, error) {
-	st := &engine.State{Contact: engine.Contact{ID: id}}
+func (e *timerEngine) State(_ context.Context, id chat.ContactID) (*contact.State, error) {
+	st := &contact.State{Contact: contact.Contact{ID: id}}
 	for _, t := range e.timers {
-		st.Session.Timers = append(st.Session.Timers, engine.Timer{Kind: engine.TimerWait, Due: t})
+		st.Session.Timers = append(st.Session.Timers, contact.Timer{Kind: contact.TimerWait, Due: t})
 	}
 	return st, nil
 }
@@ -125,7 +126,9 @@ func TestDriverSettleLetsTheBurstWindowPassOncePerTurns(t *testing.T) {
 
 type failingEngine struct{ timerEngine }
 
-func (failingEngine) Receive(context.Context, chat.Inbound) error { return errors.New("store down") }
+func (failingEngine) Receive(context.Context, engine.Tx, chat.Inbound) error {
+	return errors.New("store down")
+}
 
 func TestDriverSendWrapsEngineErrors(t *testing.T) {
 	clk := clock.NewManual(t0)

@@ -10,6 +10,7 @@ import (
 	"github.com/wasla/wasla/channels/terminal"
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/clock"
+	"github.com/wasla/wasla/contact"
 	"github.com/wasla/wasla/engine"
 	"github.com/wasla/wasla/flows"
 )
@@ -19,7 +20,7 @@ type RunOptions struct {
 	// NewStore returns the store for one test, measuring time (session expiry, history
 	// retention) by the test's clock. It must be fresh: each test starts from nothing but
 	// what it declares.
-	NewStore func(clk engine.Clock) (engine.Store, error)
+	NewStore func(clk clock.Clock) (engine.Store, error)
 	// Logger receives the engine's logs; nil discards them.
 	Logger *slog.Logger
 	// OnStep, when set, is told of every step the engine runs (see Coverage.Track).
@@ -284,7 +285,7 @@ func (r *runner) expectBot(st *Step) bool {
 	return true
 }
 
-func (r *runner) expectState(st *Step, state *engine.State) bool {
+func (r *runner) expectState(st *Step, state *contact.State) bool {
 	switch st.Kind {
 	case StepVars:
 		for _, v := range st.Vars {
@@ -314,7 +315,7 @@ func (r *runner) expectState(st *Step, state *engine.State) bool {
 		}
 	case StepHandoff:
 		s := state.Session
-		human := s.Mode == engine.ModeHuman
+		human := s.Mode == contact.ModeHuman
 		switch {
 		case st.Human && !human:
 			r.fail(st.Pos, "the conversation was not handed off\n    want: human mode%s\n    got:  bot mode, flow %q step %q", onQueue(st.Queue), s.Flow, s.Step)
@@ -342,14 +343,14 @@ func onQueue(q string) string {
 	return " on queue " + q
 }
 
-func tagsOf(st *engine.State) []string {
+func tagsOf(st *contact.State) []string {
 	if st.Contact.Tags == nil {
 		return []string{}
 	}
 	return st.Contact.Tags
 }
 
-func setVars(st *engine.State) string {
+func setVars(st *contact.State) string {
 	if len(st.Session.Vars) == 0 {
 		return " (no variables are set)"
 	}

@@ -7,13 +7,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wasla/wasla/clock"
 	"github.com/wasla/wasla/engine"
 	"github.com/wasla/wasla/engine/enginetest"
 	"github.com/wasla/wasla/flows"
 )
 
 // newMemStore gives each test its own in-memory store, as RunOptions.NewStore must.
-func newMemStore(engine.Clock) (engine.Store, error) { return &enginetest.MemStore{}, nil }
+func newMemStore(clock.Clock) (engine.Store, error) { return &enginetest.MemStore{}, nil }
 
 func loadRunFlows(t *testing.T) *flows.Set {
 	t.Helper()
@@ -86,7 +87,7 @@ func TestRunSeparatesTests(t *testing.T) {
 	// The same store for two runs would carry the first test's tag into the second; each
 	// run asks for its own store.
 	stores := 0
-	newStore := func(c engine.Clock) (engine.Store, error) {
+	newStore := func(c clock.Clock) (engine.Store, error) {
 		stores++
 		return newMemStore(c)
 	}

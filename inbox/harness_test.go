@@ -136,7 +136,7 @@ func (h *harness) write(number chat.NumberID, text string) {
 	msgSeq++
 	in := chat.Inbound{ID: "wamid." + time.Now().Format("150405.000000") + string(rune('a'+msgSeq%26)), Contact: customer,
 		ProfileName: "أحمد", Number: number, Kind: chat.KindText, Text: text, At: h.clk.Now()}
-	if err := h.eng.Receive(context.Background(), in); err != nil {
+	if err := h.eng.Receive(context.Background(), nil, in); err != nil {
 		h.t.Fatal(err)
 	}
 }

@@ -52,7 +52,7 @@ type Options struct {
 	MarkRead MarkReader
 	// NumberName, when set, names a business number for agents (its display form).
 	NumberName func(chat.NumberID) string
-	Clock      engine.Clock
+	Clock      clock.Clock
 	Logger     *slog.Logger
 	// Heartbeat bounds the silence of an event stream (default DefaultHeartbeat).
 	Heartbeat time.Duration
@@ -70,7 +70,7 @@ type Inbox struct {
 	router  Previewer
 	marker  MarkReader
 	numName func(chat.NumberID) string
-	clock   engine.Clock
+	clock   clock.Clock
 	log     *slog.Logger
 	metrics *Metrics
 	beat    time.Duration
@@ -110,6 +110,10 @@ func (ib *Inbox) Config() *Config { return ib.cfg }
 // the conversation itself has moved on and a re-run would answer the customer twice.
 func Watch(s engine.Store, ib *Inbox) engine.Store { return &watched{Store: s, ib: ib} }
 
+// WatchTx does for one transaction of the intake what Watch does for the store: the
+// messages the workers take commit through it.
+func (ib *Inbox) WatchTx(tx engine.Tx) engine.Tx { return &watchedTx{Tx: tx, ib: ib} }
+
 type watched struct {
 	engine.Store
 	ib *Inbox
@@ -119,11 +123,28 @@ func (w *watched) Commit(ctx context.Context, st *engine.State, history []chat.E
 	if err := w.Store.Commit(ctx, st, history); err != nil {
 		return err
 	}
-	if err := w.ib.Observe(ctx, st, history); err != nil {
-		w.ib.metrics.observeErrors.Inc()
-		w.ib.log.Warn("inbox: updating conversation after commit", slog.String("contact", st.Contact.ID.Redacted()), slog.Any("error", err))
-	}
+	w.ib.afterCommit(ctx, st, history)
 	return nil
+}
+
+type watchedTx struct {
+	engine.Tx
+	ib *Inbox
+}
+
+func (w *watchedTx) Commit(ctx context.Context, st *engine.State, history []chat.Event) error {
+	if err := w.Tx.Commit(ctx, st, history); err != nil {
+		return err
+	}
+	w.ib.afterCommit(ctx, st, history)
+	return nil
+}
+
+func (ib *Inbox) afterCommit(ctx context.Context, st *engine.State, history []chat.Event) {
+	if err := ib.Observe(ctx, st, history); err != nil {
+		ib.metrics.observeErrors.Inc()
+		ib.log.Warn("inbox: updating conversation after commit", slog.String("contact", st.Contact.ID.Redacted()), slog.Any("error", err))
+	}
 }
 
 // Observe updates the contact's conversation from history just committed with st. Only

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/wasla/wasla/channels/whatsapp"
 	"github.com/wasla/wasla/chat"
 )
 
@@ -15,17 +14,16 @@ import (
 const UpgradedThroughput = 1000
 
 // Apply updates the state of the numbers a webhook event concerns and returns their ids
-// when their state changed. It handles *whatsapp.QualityUpdate (matched by display
-// number) and *whatsapp.AccountUpdate (matched by the phone number it names, else every
-// number of its account); other events, and events about numbers not in the registry,
-// change nothing.
+// when their state changed. A *QualityEvent is matched by display number, an
+// *AccountEvent by the phone number it names, else every number of its account; events
+// about numbers not in the registry change nothing.
 //
 // Webhooks arrive out of order, so an event older than the status or quality it would
 // replace is ignored.
-func (r *Registry) Apply(ctx context.Context, ev whatsapp.Event) ([]chat.NumberID, error) {
+func (r *Registry) Apply(ctx context.Context, ev Event) ([]chat.NumberID, error) {
 	now := r.clock.Now()
 	switch ev := ev.(type) {
-	case *whatsapp.QualityUpdate:
+	case *QualityEvent:
 		n, ok := r.ByDisplay(ev.DisplayNumber)
 		if !ok {
 			return nil, nil
@@ -34,7 +32,7 @@ func (r *Registry) Apply(ctx context.Context, ev whatsapp.Event) ([]chat.NumberI
 		return r.update(ctx, []chat.NumberID{n.ID}, func(_ Number, st *State) bool {
 			return applyQuality(st, ev, at, now)
 		})
-	case *whatsapp.AccountUpdate:
+	case *AccountEvent:
 		ids := r.accountNumbers(ev)
 		if len(ids) == 0 {
 			return nil, nil
@@ -56,7 +54,7 @@ func orNow(t, now time.Time) time.Time {
 
 // accountNumbers returns the numbers an account_update concerns: the one it names, else
 // every number of its account.
-func (r *Registry) accountNumbers(ev *whatsapp.AccountUpdate) []chat.NumberID {
+func (r *Registry) accountNumbers(ev *AccountEvent) []chat.NumberID {
 	if ev.PhoneNumber != "" {
 		if n, ok := r.ByDisplay(ev.PhoneNumber); ok {
 			return []chat.NumberID{n.ID}
@@ -82,7 +80,7 @@ func (r *Registry) accountNumbers(ev *whatsapp.AccountUpdate) []chat.NumberID {
 // low (RED) and flags the number; UNFLAGGED lifts it to at least medium (YELLOW: the
 // payload does not say which); THROUGHPUT_UPGRADE raises the throughput. Every event
 // carries the portfolio's messaging limit.
-func applyQuality(st *State, ev *whatsapp.QualityUpdate, at, now time.Time) bool {
+func applyQuality(st *State, ev *QualityEvent, at, now time.Time) bool {
 	changed := false
 	if lim := cmpOr(ev.MaxDailyConversations, ev.CurrentLimit); lim != "" && lim != st.Limit {
 		st.Limit, changed = lim, true
@@ -132,7 +130,7 @@ var messagingRestrictions = []string{
 //   - DISABLED_UPDATE REINSTATE and ACCOUNT_RECONNECTED make it active again.
 //
 // Other events change nothing.
-func applyAccount(st *State, ev *whatsapp.AccountUpdate, at, now time.Time) bool {
+func applyAccount(st *State, ev *AccountEvent, at, now time.Time) bool {
 	event := strings.ToUpper(ev.Event)
 	reason := "account_update " + event
 	set := func(s Status, why string, until time.Time) bool {

@@ -3,33 +3,29 @@ package numbers
 import (
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
-	"github.com/wasla/wasla/channels/whatsapp"
 	"github.com/wasla/wasla/chat"
 )
 
-func quality(display, event string, at time.Time) *whatsapp.QualityUpdate {
-	return &whatsapp.QualityUpdate{Envelope: whatsapp.Envelope{WABA: "w-camp", Field: "phone_number_quality_update"},
-		At: at, DisplayNumber: display, Event: event}
+func quality(display, event string, at time.Time) *QualityEvent {
+	return &QualityEvent{At: at, DisplayNumber: display, Event: event}
 }
 
-func account(waba, event string, at time.Time, edit func(*whatsapp.AccountUpdate)) *whatsapp.AccountUpdate {
-	ev := &whatsapp.AccountUpdate{Envelope: whatsapp.Envelope{WABA: waba, Field: "account_update"}, At: at, Event: event}
+func account(waba, event string, at time.Time, edit func(*AccountEvent)) *AccountEvent {
+	ev := &AccountEvent{WABA: waba, At: at, Event: event}
 	if edit != nil {
 		edit(ev)
 	}
 	return ev
 }
 
-func restriction(types ...string) func(*whatsapp.AccountUpdate) {
-	return func(ev *whatsapp.AccountUpdate) {
+func restriction(types ...string) func(*AccountEvent) {
+	return func(ev *AccountEvent) {
 		for _, ty := range types {
-			ev.Restrictions = append(ev.Restrictions, whatsapp.Restriction{Type: ty, Expiration: t0.Add(7 * 24 * time.Hour)})
+			ev.Restrictions = append(ev.Restrictions, Restriction{Type: ty, Expiration: t0.Add(7 * 24 * time.Hour)})
 		}
 	}
 }
@@ -40,7 +36,7 @@ func TestApply(t *testing.T) {
 	tests := []struct {
 		name    string
 		before  map[chat.NumberID]State // stored before the event
-		ev      whatsapp.Event
+		ev      Event
 		changed []chat.NumberID
 		id      chat.NumberID // the number to check
 		want    State
@@ -58,13 +54,13 @@ func TestApply(t *testing.T) {
 		{name: "flagged keeps a ban", before: map[chat.NumberID]State{"2001": banned},
 			ev: quality("966550000002", "FLAGGED", t0.Add(time.Minute)), changed: []chat.NumberID{"2001"}, id: "2001",
 			want: State{Quality: QualityRed, QualityAt: t0.Add(time.Minute), Status: StatusBanned, Reason: banned.Reason, Since: t0}},
-		{name: "throughput upgrade", ev: func() whatsapp.Event {
+		{name: "throughput upgrade", ev: func() Event {
 			ev := quality("966550000001", "THROUGHPUT_UPGRADE", t0)
 			ev.CurrentLimit = "TIER_UNLIMITED"
 			return ev
 		}(), changed: []chat.NumberID{"1001"}, id: "1001",
 			want: State{Quality: QualityUnknown, Status: StatusActive, Throughput: 1000, Limit: "TIER_UNLIMITED"}},
-		{name: "onboarding limit", ev: func() whatsapp.Event {
+		{name: "onboarding limit", ev: func() Event {
 			ev := quality("966550000003", "ONBOARDING", t0)
 			ev.MaxDailyConversations = "TIER_2K"
 			return ev
@@ -72,28 +68,28 @@ func TestApply(t *testing.T) {
 			want: State{Quality: QualityUnknown, Status: StatusActive, Limit: "TIER_2K"}},
 		{name: "quality of an unknown number", ev: quality("15550783881", "FLAGGED", t0), id: "2001",
 			want: State{Quality: QualityUnknown, Status: StatusActive}},
-		{name: "ban of the campaign account", ev: account("w-camp", "DISABLED_UPDATE", t0, func(ev *whatsapp.AccountUpdate) { ev.BanState = "DISABLE" }),
+		{name: "ban of the campaign account", ev: account("w-camp", "DISABLED_UPDATE", t0, func(ev *AccountEvent) { ev.BanState = "DISABLE" }),
 			changed: []chat.NumberID{"2001", "2002"}, id: "2002", want: banned},
-		{name: "ban leaves the inbox account alone", ev: account("w-camp", "DISABLED_UPDATE", t0, func(ev *whatsapp.AccountUpdate) { ev.BanState = "DISABLE" }),
+		{name: "ban leaves the inbox account alone", ev: account("w-camp", "DISABLED_UPDATE", t0, func(ev *AccountEvent) { ev.BanState = "DISABLE" }),
 			changed: []chat.NumberID{"2001", "2002"}, id: "1001", want: State{Quality: QualityUnknown, Status: StatusActive}},
-		{name: "ban date in the reason", ev: account("w-inbox", "DISABLED_UPDATE", t0, func(ev *whatsapp.AccountUpdate) { ev.BanState = "DISABLE"; ev.BanDate = "October 9, 2023" }),
+		{name: "ban date in the reason", ev: account("w-inbox", "DISABLED_UPDATE", t0, func(ev *AccountEvent) { ev.BanState = "DISABLE"; ev.BanDate = "October 9, 2023" }),
 			changed: []chat.NumberID{"1001"}, id: "1001",
 			want: State{Quality: QualityUnknown, Status: StatusBanned, Reason: "account_update DISABLED_UPDATE: DISABLE (October 9, 2023)", Since: t0}},
-		{name: "scheduled for disable flags", ev: account("w-camp", "DISABLED_UPDATE", t0, func(ev *whatsapp.AccountUpdate) { ev.BanState = "SCHEDULE_FOR_DISABLE" }),
+		{name: "scheduled for disable flags", ev: account("w-camp", "DISABLED_UPDATE", t0, func(ev *AccountEvent) { ev.BanState = "SCHEDULE_FOR_DISABLE" }),
 			changed: []chat.NumberID{"2001", "2002"}, id: "2001",
 			want: State{Quality: QualityUnknown, Status: StatusFlagged, Reason: "account_update DISABLED_UPDATE: SCHEDULE_FOR_DISABLE", Since: t0}},
 		{name: "reinstated", before: map[chat.NumberID]State{"2001": banned},
-			ev:      account("w-camp", "DISABLED_UPDATE", t0.Add(time.Hour), func(ev *whatsapp.AccountUpdate) { ev.BanState = "REINSTATE" }),
+			ev:      account("w-camp", "DISABLED_UPDATE", t0.Add(time.Hour), func(ev *AccountEvent) { ev.BanState = "REINSTATE" }),
 			changed: []chat.NumberID{"2001", "2002"}, id: "2001",
 			want: State{Quality: QualityUnknown, Status: StatusActive, Reason: "account_update DISABLED_UPDATE: REINSTATE", Since: t0.Add(time.Hour)}},
 		{name: "late ban after reinstatement is ignored",
 			before:  map[chat.NumberID]State{"2001": {Quality: QualityUnknown, Status: StatusActive, Reason: "reinstated", Since: t0.Add(time.Hour)}},
-			ev:      account("w-camp", "DISABLED_UPDATE", t0, func(ev *whatsapp.AccountUpdate) { ev.BanState = "DISABLE" }),
+			ev:      account("w-camp", "DISABLED_UPDATE", t0, func(ev *AccountEvent) { ev.BanState = "DISABLE" }),
 			changed: []chat.NumberID{"2002"}, id: "2001",
 			want: State{Quality: QualityUnknown, Status: StatusActive, Reason: "reinstated", Since: t0.Add(time.Hour)}},
 		{name: "late ban after a newer flag still bans",
 			before:  map[chat.NumberID]State{"2001": {Quality: QualityRed, Status: StatusFlagged, Reason: "quality flagged by Meta", Since: t0.Add(time.Hour)}},
-			ev:      account("w-camp", "DISABLED_UPDATE", t0, func(ev *whatsapp.AccountUpdate) { ev.BanState = "DISABLE" }),
+			ev:      account("w-camp", "DISABLED_UPDATE", t0, func(ev *AccountEvent) { ev.BanState = "DISABLE" }),
 			changed: []chat.NumberID{"2001", "2002"}, id: "2001",
 			want: State{Quality: QualityRed, Status: StatusBanned, Reason: "account_update DISABLED_UPDATE: DISABLE", Since: t0}},
 		{name: "late restriction after a newer ban is ignored", before: map[chat.NumberID]State{"2001": {Quality: QualityUnknown, Status: StatusBanned, Since: t0.Add(time.Hour)}},
@@ -104,21 +100,21 @@ func TestApply(t *testing.T) {
 			restriction("RESTRICTED_BIZ_INITIATED_MESSAGING", "RESTRICTED_ADD_PHONE_NUMBER_ACTION")),
 			changed: []chat.NumberID{"2001", "2002"}, id: "2001",
 			want: State{Quality: QualityUnknown, Status: StatusRestricted, Reason: "account_update ACCOUNT_RESTRICTION: RESTRICTED_BIZ_INITIATED_MESSAGING", Since: t0, Until: week}},
-		{name: "restriction without expiry lasts", ev: account("w-camp", "ACCOUNT_RESTRICTION", t0, func(ev *whatsapp.AccountUpdate) {
-			ev.Restrictions = []whatsapp.Restriction{{Type: "RESTRICTED_CUSTOMER_INITIATED_MESSAGING"}}
+		{name: "restriction without expiry lasts", ev: account("w-camp", "ACCOUNT_RESTRICTION", t0, func(ev *AccountEvent) {
+			ev.Restrictions = []Restriction{{Type: "RESTRICTED_CUSTOMER_INITIATED_MESSAGING"}}
 		}), changed: []chat.NumberID{"2001", "2002"}, id: "2001",
 			want: State{Quality: QualityUnknown, Status: StatusRestricted, Reason: "account_update ACCOUNT_RESTRICTION: RESTRICTED_CUSTOMER_INITIATED_MESSAGING", Since: t0}},
-		{name: "restriction already over", ev: account("w-camp", "ACCOUNT_RESTRICTION", t0.Add(-8*24*time.Hour), func(ev *whatsapp.AccountUpdate) {
-			ev.Restrictions = []whatsapp.Restriction{{Type: "RESTRICTED_BIZ_INITIATED_MESSAGING", Expiration: t0.Add(-time.Hour)}}
+		{name: "restriction already over", ev: account("w-camp", "ACCOUNT_RESTRICTION", t0.Add(-8*24*time.Hour), func(ev *AccountEvent) {
+			ev.Restrictions = []Restriction{{Type: "RESTRICTED_BIZ_INITIATED_MESSAGING", Expiration: t0.Add(-time.Hour)}}
 		}), id: "2001",
 			want: State{Quality: QualityUnknown, Status: StatusActive}},
 		{name: "non-messaging restriction only flags", ev: account("w-camp", "ACCOUNT_RESTRICTION", t0, restriction("RESTRICTED_ADD_PHONE_NUMBER_ACTION")),
 			changed: []chat.NumberID{"2001", "2002"}, id: "2001",
 			want: State{Quality: QualityUnknown, Status: StatusFlagged, Reason: "account_update ACCOUNT_RESTRICTION: RESTRICTED_ADD_PHONE_NUMBER_ACTION", Since: t0}},
-		{name: "violation flags", ev: account("w-camp", "ACCOUNT_VIOLATION", t0, func(ev *whatsapp.AccountUpdate) { ev.ViolationType = "SCAM" }),
+		{name: "violation flags", ev: account("w-camp", "ACCOUNT_VIOLATION", t0, func(ev *AccountEvent) { ev.ViolationType = "SCAM" }),
 			changed: []chat.NumberID{"2001", "2002"}, id: "2001",
 			want: State{Quality: QualityUnknown, Status: StatusFlagged, Reason: "account_update ACCOUNT_VIOLATION (SCAM)", Since: t0}},
-		{name: "offboarded names one number", ev: account("w-camp", "ACCOUNT_OFFBOARDED", t0, func(ev *whatsapp.AccountUpdate) { ev.PhoneNumber = "966550000003" }),
+		{name: "offboarded names one number", ev: account("w-camp", "ACCOUNT_OFFBOARDED", t0, func(ev *AccountEvent) { ev.PhoneNumber = "966550000003" }),
 			changed: []chat.NumberID{"2002"}, id: "2002",
 			want: State{Quality: QualityUnknown, Status: StatusBanned, Reason: "account_update ACCOUNT_OFFBOARDED", Since: t0}},
 		{name: "reconnected", before: map[chat.NumberID]State{"2002": banned}, ev: account("w-camp", "ACCOUNT_RECONNECTED", t0.Add(time.Hour), nil),
@@ -130,7 +126,7 @@ func TestApply(t *testing.T) {
 			want: State{Quality: QualityUnknown, Status: StatusActive}},
 		{name: "unknown account", ev: account("w-other", "BANNED", t0, nil), id: "2001",
 			want: State{Quality: QualityUnknown, Status: StatusActive}},
-		{name: "not a number event", ev: &whatsapp.Message{}, id: "2001",
+		{name: "no event", ev: nil, id: "2001",
 			want: State{Quality: QualityUnknown, Status: StatusActive}},
 	}
 	for _, tt := range tests {
@@ -167,51 +163,4 @@ func TestApply(t *testing.T) {
 func sameState(a, b State) bool {
 	return a.Quality == b.Quality && a.QualityAt.Equal(b.QualityAt) && a.Status == b.Status && a.Reason == b.Reason &&
 		a.Since.Equal(b.Since) && a.Until.Equal(b.Until) && a.Throughput == b.Throughput && a.Limit == b.Limit
-}
-
-// The published sample payloads of the whatsapp package drive the registry end to end.
-func TestApplyRealPayloads(t *testing.T) {
-	read := func(name string) []whatsapp.Event {
-		data, err := os.ReadFile(filepath.Join("..", "channels", "whatsapp", "testdata", "webhooks", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := whatsapp.ParseWebhook(data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b.Events
-	}
-	list := []Number{
-		{ID: "106540352242922", Display: "+1 555-078-3881", Role: RoleInbox, WABA: "w-own", Token: "t"},
-		{ID: "2001", Display: "+1 650 555 1111", Role: RoleCampaign, WABA: "102290129340398", Token: "t"},
-	}
-	r, _, _ := newTestRegistry(t, list)
-	ctx := context.Background()
-	for _, ev := range read("phone_number_quality_update.json") {
-		if _, err := r.Apply(ctx, ev); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if st := r.State("2001"); st.Quality != QualityRed || st.Status != StatusFlagged {
-		t.Errorf("campaign after quality payloads: %+v", st)
-	}
-	if st := r.State("106540352242922"); st.Throughput != 1000 || st.Limit != "TIER_2K" {
-		t.Errorf("inbox after quality payloads: %+v", st)
-	}
-	for _, ev := range read("account_update.json") {
-		if _, err := r.Apply(ctx, ev); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if r.Usable("2001", t0) {
-		t.Errorf("campaign still usable after the account payloads: %+v", r.State("2001"))
-	}
-	if st := r.State("2001"); st.Status != StatusBanned {
-		t.Errorf("campaign after account payloads: %+v", st)
-	}
-	// ACCOUNT_OFFBOARDED names the inbox's display number.
-	if st := r.State("106540352242922"); st.Status != StatusBanned || st.Reason != "account_update ACCOUNT_OFFBOARDED" {
-		t.Errorf("inbox after account payloads: %+v", st)
-	}
 }

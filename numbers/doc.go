@@ -17,10 +17,10 @@
 //		{ID: "1001", Display: "+966 55 000 0001", Role: numbers.RoleInbox, WABA: "w1", Token: numbers.Secret(tok1)},
 //		{ID: "2001", Display: "+966 55 000 0002", Role: numbers.RoleCampaign, WABA: "w2",
 //			Token: numbers.Secret(tok2), Campaign: "ramadan", Policy: numbers.PolicyLink},
-//	}, numbers.NewRedisStates(rdb, "wasla"))
+//	}, numbers.NewRedisStates(rdb, st.Prefix())) // st: the *store.Redis, which owns the key prefix
 //	if err != nil { /* *numbers.ConfigError: every Problem with its index and field */ }
 //	for _, w := range reg.Warnings() { log.Warn(w.String()) }
 //	_ = reg.Refresh(ctx)                    // at start-up, then every few seconds
-//	changed, err := reg.Apply(ctx, ev)      // for each *whatsapp.QualityUpdate / *whatsapp.AccountUpdate
+//	changed, err := reg.Apply(ctx, ev)      // for each *numbers.QualityEvent / *numbers.AccountEvent
 //	ok := reg.Usable("2001", time.Now())    // false once banned or restricted
 package numbers

@@ -9,9 +9,6 @@ import (
 	"github.com/wasla/wasla/chat"
 )
 
-// DefaultPrefix is the key prefix RedisStates uses when given none, the same as the store's.
-const DefaultPrefix = "wasla"
-
 // RedisStates is a StateStore over Redis: one string key per number,
 // <prefix>:num:<phone number id>, holding the State JSON, without expiry. It works on a
 // single server, Sentinel and Redis Cluster alike (each call touches one key).
@@ -20,12 +17,9 @@ type RedisStates struct {
 	prefix string
 }
 
-// NewRedisStates returns a StateStore over client with key prefix prefix ("" means
-// DefaultPrefix).
+// NewRedisStates returns a StateStore over client under the deployment's key prefix, which
+// the contact store owns (store.Redis.Prefix): numbers declares no prefix of its own.
 func NewRedisStates(client redis.UniversalClient, prefix string) *RedisStates {
-	if prefix == "" {
-		prefix = DefaultPrefix
-	}
 	return &RedisStates{client: client, prefix: prefix}
 }
 

@@ -30,7 +30,7 @@ func TestRedisStates(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			c := open(t)
-			s := NewRedisStates(c, "")
+			s := NewRedisStates(c, "wasla")
 			if got := s.Key("2001"); got != "wasla:num:2001" {
 				t.Errorf("Key = %q", got)
 			}

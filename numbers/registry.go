@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wasla/wasla/chat"
+	"github.com/wasla/wasla/clock"
 )
 
 // StateStore keeps each number's State as JSON, shared by every replica. Implementations
@@ -22,15 +23,6 @@ type StateStore interface {
 	Set(ctx context.Context, id chat.NumberID, state []byte) error
 }
 
-// Clock tells the time of status changes.
-type Clock interface {
-	Now() time.Time
-}
-
-type wallClock struct{}
-
-func (wallClock) Now() time.Time { return time.Now() }
-
 // DefaultRestrictFor is how long a number stays restricted after a send error said so
 // (see MarkRestricted).
 const DefaultRestrictFor = time.Hour
@@ -39,7 +31,7 @@ const DefaultRestrictFor = time.Hour
 type Option func(*Registry)
 
 // WithClock sets the clock; the default is the wall clock.
-func WithClock(c Clock) Option { return func(r *Registry) { r.clock = c } }
+func WithClock(c clock.Clock) Option { return func(r *Registry) { r.clock = c } }
 
 // WithRestrictFor sets how long MarkRestricted keeps a number out of use; the default is
 // DefaultRestrictFor.
@@ -56,7 +48,7 @@ type Registry struct {
 	byDisplay   map[string]int
 	inbox       int
 	store       StateStore
-	clock       Clock
+	clock       clock.Clock
 	restrictFor time.Duration
 
 	mu   sync.Mutex // serialises writers: read, merge, write, swap
@@ -75,7 +67,7 @@ func New(list []Number, store StateStore, opts ...Option) (*Registry, error) {
 		byDisplay:   map[string]int{},
 		inbox:       -1,
 		store:       store,
-		clock:       wallClock{},
+		clock:       clock.Real{},
 		restrictFor: DefaultRestrictFor,
 	}
 	for _, o := range opts {

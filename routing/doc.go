@@ -22,7 +22,7 @@
 //     template, once until the contact writes again, or is refused with a reason. Nothing
 //     is dropped silently: the engine records each refusal in the contact's history.
 //
-// An invitation (link, bridge or fallback) is remembered in engine.Contact.Routing so it is
+// An invitation (link, bridge or fallback) is remembered in contact.Contact.Routing so it is
 // sent once; it stands until the contact answers or Options.Conversation passes. When the
 // inbox itself is out of service, campaign numbers answer as with hold.
 //

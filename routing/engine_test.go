@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wasla/wasla/channels/whatsapp"
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/clock"
 	"github.com/wasla/wasla/engine"
@@ -50,7 +49,7 @@ func TestEngineBannedMidConversation(t *testing.T) {
 		t.Helper()
 		seq++
 		in := chat.Inbound{ID: "wamid." + string(rune('a'+seq)), Contact: "966500000009", Number: number, Kind: chat.KindText, Text: text, At: clk.Now()}
-		if err := eng.Receive(ctx, in); err != nil {
+		if err := eng.Receive(ctx, nil, in); err != nil {
 			t.Fatal(err)
 		}
 		return box.Take()
@@ -68,7 +67,7 @@ func TestEngineBannedMidConversation(t *testing.T) {
 		t.Fatalf("first reply = %+v", m)
 	}
 	clk.Advance(time.Minute)
-	if _, err := reg.Apply(ctx, &whatsapp.AccountUpdate{Envelope: whatsapp.Envelope{WABA: "wc", Field: "account_update"},
+	if _, err := reg.Apply(ctx, &numbers.AccountEvent{WABA: "wc",
 		At: clk.Now(), Event: "DISABLED_UPDATE", BanState: "DISABLE"}); err != nil {
 		t.Fatal(err)
 	}

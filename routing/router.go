@@ -4,7 +4,7 @@ import (
 	"time"
 
 	"github.com/wasla/wasla/chat"
-	"github.com/wasla/wasla/engine"
+	"github.com/wasla/wasla/contact"
 	"github.com/wasla/wasla/numbers"
 )
 
@@ -12,7 +12,7 @@ import (
 // contact for this long after the contact last wrote to it.
 const Window = 24 * time.Hour
 
-// Invitation kinds, kept in engine.Invite.Kind.
+// Invitation kinds, kept in contact.Invite.Kind.
 const (
 	InviteLink     = "link"     // a click-to-chat link to the inbox, from the campaign number
 	InviteBridge   = "bridge"   // a template from the inbox number
@@ -49,8 +49,6 @@ type Router struct {
 	obs          Observer
 }
 
-var _ engine.Router = (*Router)(nil)
-
 // New returns a router over the registry nums. It reports every configuration problem at
 // once: unknown policy kinds, a link text without {link}, templates without a name or
 // language, and a campaign number whose policy is bridge without a bridge template.
@@ -69,7 +67,7 @@ func New(nums Numbers, opts Options) (*Router, error) {
 // Route chooses the number msg leaves from, rewrites it into an invitation when the
 // policy says so, or refuses it (see the package documentation for the rules). It reads
 // only st and the registry's in-memory snapshot.
-func (r *Router) Route(now time.Time, st *engine.State, msg *chat.Outbound) (bool, string) {
+func (r *Router) Route(now time.Time, st *contact.State, msg *chat.Outbound) (bool, string) {
 	c := &st.Contact
 	r.dropStaleInvite(now, c)
 
@@ -131,7 +129,7 @@ func (r *Router) Route(now time.Time, st *engine.State, msg *chat.Outbound) (boo
 // bridge replaces the reply with the inbox number's template, once per conversation.
 // viaDown says the campaign number is out of service, where the fallback template may
 // stand in for a missing bridge template.
-func (r *Router) bridge(now time.Time, c *engine.Contact, msg *chat.Outbound, pol resolved, via chat.NumberID, inboxUsable, viaDown bool) (bool, string) {
+func (r *Router) bridge(now time.Time, c *contact.Contact, msg *chat.Outbound, pol resolved, via chat.NumberID, inboxUsable, viaDown bool) (bool, string) {
 	if !inboxUsable {
 		return r.refuse(via, ReasonNoNumber)
 	}
@@ -152,7 +150,7 @@ func (r *Router) bridge(now time.Time, c *engine.Contact, msg *chat.Outbound, po
 // windowClosed handles a free-form reply that no usable number may send: it becomes the
 // fallback template, from the inbox when it can send, once until the contact writes
 // again; otherwise it is refused.
-func (r *Router) windowClosed(now time.Time, c *engine.Contact, msg *chat.Outbound, pol resolved, via chat.NumberID) (bool, string) {
+func (r *Router) windowClosed(now time.Time, c *contact.Contact, msg *chat.Outbound, pol resolved, via chat.NumberID) (bool, string) {
 	from := r.inbox
 	if !r.nums.Usable(from, now) {
 		from = via
@@ -175,7 +173,7 @@ func templateMessage(msg *chat.Outbound, tpl *chat.Template) chat.Outbound {
 
 // send lets msg leave from number. A quoted reply only makes sense in the thread the
 // quoted message arrived in, the contact's last number, so it is dropped elsewhere.
-func (r *Router) send(c *engine.Contact, msg *chat.Outbound, number chat.NumberID) (bool, string) {
+func (r *Router) send(c *contact.Contact, msg *chat.Outbound, number chat.NumberID) (bool, string) {
 	if number != c.LastNumber {
 		msg.ReplyTo = ""
 	}
@@ -184,9 +182,9 @@ func (r *Router) send(c *engine.Contact, msg *chat.Outbound, number chat.NumberI
 	return true, ""
 }
 
-func (r *Router) invite(now time.Time, c *engine.Contact, msg *chat.Outbound, kind string, from, via chat.NumberID) (bool, string) {
+func (r *Router) invite(now time.Time, c *contact.Contact, msg *chat.Outbound, kind string, from, via chat.NumberID) (bool, string) {
 	r.send(c, msg, from)
-	routing(c).Invite = &engine.Invite{Kind: kind, From: from, Via: via, At: now}
+	routing(c).Invite = &contact.Invite{Kind: kind, From: from, Via: via, At: now}
 	if r.obs != nil {
 		r.obs.Invited(from, kind)
 	}
@@ -202,7 +200,7 @@ func (r *Router) refuse(number chat.NumberID, reason string) (bool, string) {
 
 // campaignNumber returns the campaign number the contact last wrote to, or "" when the
 // contact last wrote to the inbox or to a number not in the registry.
-func (r *Router) campaignNumber(c *engine.Contact) chat.NumberID {
+func (r *Router) campaignNumber(c *contact.Contact) chat.NumberID {
 	n, ok := r.nums.Lookup(c.LastNumber)
 	if !ok || n.Role != numbers.RoleCampaign {
 		return ""
@@ -213,7 +211,7 @@ func (r *Router) campaignNumber(c *engine.Contact) chat.NumberID {
 // dropStaleInvite forgets an invitation that was answered or that stood unanswered for a
 // whole conversation. A link or bridge is answered when the contact writes to the inbox
 // number; a fallback template when the contact writes to any number.
-func (r *Router) dropStaleInvite(now time.Time, c *engine.Contact) {
+func (r *Router) dropStaleInvite(now time.Time, c *contact.Contact) {
 	inv := invite(c)
 	if inv == nil {
 		return
@@ -234,21 +232,21 @@ func (r *Router) dropStaleInvite(now time.Time, c *engine.Contact) {
 	}
 }
 
-func windowOpen(c *engine.Contact, number chat.NumberID, now time.Time) bool {
+func windowOpen(c *contact.Contact, number chat.NumberID, now time.Time) bool {
 	at, ok := c.Windows[number]
 	return ok && now.Before(at.Add(Window))
 }
 
-func invite(c *engine.Contact) *engine.Invite {
+func invite(c *contact.Contact) *contact.Invite {
 	if c.Routing == nil {
 		return nil
 	}
 	return c.Routing.Invite
 }
 
-func routing(c *engine.Contact) *engine.Routing {
+func routing(c *contact.Contact) *contact.Routing {
 	if c.Routing == nil {
-		c.Routing = &engine.Routing{}
+		c.Routing = &contact.Routing{}
 	}
 	return c.Routing
 }

@@ -6,10 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wasla/wasla/channels/whatsapp"
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/clock"
-	"github.com/wasla/wasla/engine"
+	"github.com/wasla/wasla/contact"
 	"github.com/wasla/wasla/numbers"
 )
 
@@ -104,7 +103,7 @@ func TestRoute(t *testing.T) {
 		last      chat.NumberID                   // the number the contact last wrote to
 		windows   map[chat.NumberID]time.Duration // how long ago the contact wrote to each
 		down      []chat.NumberID                 // restricted numbers
-		invite    *engine.Invite
+		invite    *contact.Invite
 		msg       chat.Outbound
 		opts      func(*Options)
 		want      want
@@ -124,28 +123,28 @@ func TestRoute(t *testing.T) {
 		{name: "link: first reply becomes the link", last: linkNum, windows: map[chat.NumberID]time.Duration{linkNum: time.Minute},
 			msg: text, want: want{ok: true, from: linkNum, kind: chat.KindText, text: wantLink, replyTo: "wamid.in", invite: InviteLink}},
 		{name: "link: later replies wait for the inbox", last: linkNum, windows: map[chat.NumberID]time.Duration{linkNum: time.Minute},
-			invite: &engine.Invite{Kind: InviteLink, From: linkNum, Via: linkNum, At: now.Add(-2 * time.Minute)},
+			invite: &contact.Invite{Kind: InviteLink, From: linkNum, Via: linkNum, At: now.Add(-2 * time.Minute)},
 			msg:    text, want: want{reason: ReasonWaitingInbox, invite: InviteLink}, refusedBy: linkNum},
 		{name: "link: the contact writes again on the campaign number, still waiting", last: linkNum, windows: map[chat.NumberID]time.Duration{linkNum: 0},
-			invite: &engine.Invite{Kind: InviteLink, From: linkNum, Via: linkNum, At: now.Add(-time.Hour)},
+			invite: &contact.Invite{Kind: InviteLink, From: linkNum, Via: linkNum, At: now.Add(-time.Hour)},
 			msg:    text, want: want{reason: ReasonWaitingInbox, invite: InviteLink}, refusedBy: linkNum},
 		{name: "link: a new conversation after a day gets a new link", last: linkNum, windows: map[chat.NumberID]time.Duration{linkNum: 0},
-			invite: &engine.Invite{Kind: InviteLink, From: linkNum, Via: linkNum, At: now.Add(-25 * time.Hour)},
+			invite: &contact.Invite{Kind: InviteLink, From: linkNum, Via: linkNum, At: now.Add(-25 * time.Hour)},
 			msg:    text, want: want{ok: true, from: linkNum, kind: chat.KindText, text: wantLink, replyTo: "wamid.in", invite: InviteLink}},
 		{name: "link: another campaign number gets its own link", last: plainNum, windows: map[chat.NumberID]time.Duration{plainNum: 0, linkNum: time.Hour},
-			invite: &engine.Invite{Kind: InviteLink, From: linkNum, Via: linkNum, At: now.Add(-time.Hour)},
+			invite: &contact.Invite{Kind: InviteLink, From: linkNum, Via: linkNum, At: now.Add(-time.Hour)},
 			msg:    text, want: want{ok: true, from: plainNum, kind: chat.KindText, text: wantLink, replyTo: "wamid.in", invite: InviteLink}},
 		{name: "link: campaign window closed too, fallback template from the inbox", last: linkNum, windows: map[chat.NumberID]time.Duration{linkNum: 30 * time.Hour},
 			msg: text, want: want{ok: true, from: inboxID, kind: chat.KindTemplate, template: "follow_up", invite: InviteFallback}},
 		{name: "link: answered on the inbox, the invitation is gone", last: inboxID, windows: map[chat.NumberID]time.Duration{linkNum: time.Hour, inboxID: time.Minute},
-			invite: &engine.Invite{Kind: InviteLink, From: linkNum, Via: linkNum, At: now.Add(-time.Hour)},
+			invite: &contact.Invite{Kind: InviteLink, From: linkNum, Via: linkNum, At: now.Add(-time.Hour)},
 			msg:    text, want: want{ok: true, from: inboxID, kind: chat.KindText, text: text.Text, replyTo: "wamid.in"}},
 
 		// bridge
 		{name: "bridge: first reply becomes the inbox template", last: bridgeN, windows: map[chat.NumberID]time.Duration{bridgeN: time.Minute},
 			msg: text, want: want{ok: true, from: inboxID, kind: chat.KindTemplate, template: "inbox_hello", invite: InviteBridge}},
 		{name: "bridge: later replies wait", last: bridgeN, windows: map[chat.NumberID]time.Duration{bridgeN: time.Minute},
-			invite: &engine.Invite{Kind: InviteBridge, From: inboxID, Via: bridgeN, At: now.Add(-time.Minute)},
+			invite: &contact.Invite{Kind: InviteBridge, From: inboxID, Via: bridgeN, At: now.Add(-time.Minute)},
 			msg:    text, want: want{reason: ReasonWaitingBridge, invite: InviteBridge}, refusedBy: inboxID},
 		{name: "bridge: campaign window closed, still the bridge", last: bridgeN, windows: map[chat.NumberID]time.Duration{bridgeN: 40 * time.Hour},
 			msg: text, want: want{ok: true, from: inboxID, kind: chat.KindTemplate, template: "inbox_hello", invite: InviteBridge}},
@@ -160,10 +159,10 @@ func TestRoute(t *testing.T) {
 		{name: "hold: campaign window closed, fallback template", last: holdNum, windows: map[chat.NumberID]time.Duration{holdNum: 24 * time.Hour},
 			msg: text, want: want{ok: true, from: inboxID, kind: chat.KindTemplate, template: "follow_up", invite: InviteFallback}},
 		{name: "hold: fallback already sent", last: holdNum, windows: map[chat.NumberID]time.Duration{holdNum: 25 * time.Hour},
-			invite: &engine.Invite{Kind: InviteFallback, From: inboxID, Via: holdNum, At: now.Add(-time.Hour)},
+			invite: &contact.Invite{Kind: InviteFallback, From: inboxID, Via: holdNum, At: now.Add(-time.Hour)},
 			msg:    text, want: want{reason: ReasonWindowWaiting, invite: InviteFallback}, refusedBy: inboxID},
 		{name: "hold: the contact wrote again after the fallback", last: holdNum, windows: map[chat.NumberID]time.Duration{holdNum: time.Minute},
-			invite: &engine.Invite{Kind: InviteFallback, From: inboxID, Via: holdNum, At: now.Add(-time.Hour)},
+			invite: &contact.Invite{Kind: InviteFallback, From: inboxID, Via: holdNum, At: now.Add(-time.Hour)},
 			msg:    text, want: want{ok: true, from: holdNum, kind: chat.KindText, text: text.Text, replyTo: "wamid.in"}},
 		{name: "hold: no fallback configured, refused", last: holdNum, windows: map[chat.NumberID]time.Duration{holdNum: 30 * time.Hour},
 			opts: func(o *Options) { o.Default.Fallback = nil },
@@ -199,7 +198,7 @@ func TestRoute(t *testing.T) {
 			opts: func(o *Options) { o.Default.Fallback = nil },
 			msg:  text, want: want{reason: ReasonNoBridge}, refusedBy: inboxID},
 		{name: "banned, bridge already sent", last: holdNum, windows: map[chat.NumberID]time.Duration{holdNum: time.Minute}, down: []chat.NumberID{holdNum},
-			invite: &engine.Invite{Kind: InviteBridge, From: inboxID, Via: holdNum, At: now.Add(-time.Minute)},
+			invite: &contact.Invite{Kind: InviteBridge, From: inboxID, Via: holdNum, At: now.Add(-time.Minute)},
 			msg:    text, want: want{reason: ReasonWaitingBridge, invite: InviteBridge}, refusedBy: inboxID},
 		{name: "banned campaign and inbox", last: bridgeN, windows: map[chat.NumberID]time.Duration{bridgeN: time.Minute}, down: []chat.NumberID{bridgeN, inboxID},
 			msg: text, want: want{reason: ReasonNoNumber}, refusedBy: bridgeN},
@@ -220,7 +219,7 @@ func TestRoute(t *testing.T) {
 			for _, id := range tt.down {
 				ban(t, reg, id)
 			}
-			st := &engine.State{Contact: engine.Contact{ID: "c1", LastNumber: tt.last}}
+			st := &contact.State{Contact: contact.Contact{ID: "c1", LastNumber: tt.last}}
 			if tt.windows != nil {
 				st.Contact.Windows = map[chat.NumberID]time.Time{}
 				for id, ago := range tt.windows {
@@ -229,7 +228,7 @@ func TestRoute(t *testing.T) {
 			}
 			if tt.invite != nil {
 				inv := *tt.invite
-				st.Contact.Routing = &engine.Routing{Invite: &inv}
+				st.Contact.Routing = &contact.Routing{Invite: &inv}
 			}
 			msg := tt.msg
 			msg.From = tt.last // what the engine sets before routing
@@ -287,7 +286,7 @@ func TestRoute(t *testing.T) {
 // configured template or another contact's message.
 func TestRouteCopiesTemplates(t *testing.T) {
 	r, _, _ := newRouter(t, testOptions())
-	st := &engine.State{Contact: engine.Contact{ID: "c1", LastNumber: bridgeN, Windows: map[chat.NumberID]time.Time{bridgeN: now}}}
+	st := &contact.State{Contact: contact.Contact{ID: "c1", LastNumber: bridgeN, Windows: map[chat.NumberID]time.Time{bridgeN: now}}}
 	msg := chat.Outbound{To: "c1", Kind: chat.KindText, Text: "hi"}
 	if ok, _ := r.Route(now, st, &msg); !ok {
 		t.Fatal("refused")
@@ -378,7 +377,7 @@ func TestInboxLink(t *testing.T) {
 func TestBannedMidConversation(t *testing.T) {
 	r, reg, _ := newRouter(t, testOptions())
 	ctx := context.Background()
-	st := &engine.State{Contact: engine.Contact{ID: "c1"}}
+	st := &contact.State{Contact: contact.Contact{ID: "c1"}}
 	write := func(number chat.NumberID, at time.Time) {
 		st.Contact.LastNumber = number
 		if st.Contact.Windows == nil {
@@ -397,7 +396,7 @@ func TestBannedMidConversation(t *testing.T) {
 		t.Fatalf("before the ban: %+v %v", msg, ok)
 	}
 	// account_update DISABLED_UPDATE for the campaign account.
-	changed, err := reg.Apply(ctx, &whatsapp.AccountUpdate{Envelope: whatsapp.Envelope{WABA: "wc"}, At: t1.Add(time.Minute), Event: "DISABLED_UPDATE", BanState: "DISABLE"})
+	changed, err := reg.Apply(ctx, &numbers.AccountEvent{WABA: "wc", At: t1.Add(time.Minute), Event: "DISABLED_UPDATE", BanState: "DISABLE"})
 	if err != nil || len(changed) != 5 {
 		t.Fatalf("Apply = %v, %v", changed, err)
 	}

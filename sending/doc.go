@@ -20,7 +20,7 @@
 // Every outcome reaches the optional Observer (Sent, Failed, Refused) for metrics. Tokens
 // travel only in the Authorization header; errors and records never carry them.
 //
-//	limiter := sending.NewRedisLimiter(rdb, "wasla", nil) // nil clock: Redis server time
+//	limiter := sending.NewRedisLimiter(rdb, st.Prefix(), nil) // the store's prefix; nil clock: Redis server time
 //	snd, err := sending.New(sending.Options{
 //		Client:   &whatsapp.Client{BaseURL: cfg.GraphURL, Version: cfg.GraphVersion},
 //		Numbers:  reg,      // *numbers.Registry

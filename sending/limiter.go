@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/wasla/wasla/chat"
+	"github.com/wasla/wasla/clock"
 )
 
 // Limiter spaces the sends of each number so that all replicas together stay within the
@@ -21,9 +22,6 @@ type Limiter interface {
 	// slot and returns an error wrapping ErrThrottled.
 	Reserve(ctx context.Context, number chat.NumberID, rate int, maxWait time.Duration) (time.Duration, error)
 }
-
-// DefaultPrefix is the key prefix of RedisLimiter when given none, the same as the store's.
-const DefaultPrefix = "wasla"
 
 //go:embed gcra.lua
 var gcraSource string
@@ -38,20 +36,17 @@ var gcraScript = redis.NewScript(gcraSource)
 type RedisLimiter struct {
 	client redis.UniversalClient
 	prefix string
-	clock  Clock
+	clock  clock.Clock
 	// Burst is how many sends may go at once after an idle spell before the steady pace
 	// applies; 0 or 1 means none: each send waits 1/rate seconds after the previous one.
 	Burst int
 }
 
-// NewRedisLimiter returns a limiter over client with key prefix prefix ("" means
-// DefaultPrefix). With a nil clock the script reads the time of the Redis server, which
+// NewRedisLimiter returns a limiter over client under the deployment's key prefix, which
+// the contact store owns (store.Redis.Prefix): sending declares no prefix of its own. With a nil clock the script reads the time of the Redis server, which
 // all replicas share; tests pass a manual clock instead.
-func NewRedisLimiter(client redis.UniversalClient, prefix string, clock Clock) *RedisLimiter {
-	if prefix == "" {
-		prefix = DefaultPrefix
-	}
-	return &RedisLimiter{client: client, prefix: prefix, clock: clock}
+func NewRedisLimiter(client redis.UniversalClient, prefix string, clk clock.Clock) *RedisLimiter {
+	return &RedisLimiter{client: client, prefix: prefix, clock: clk}
 }
 
 // Key returns the key of the number's limiter.

@@ -39,7 +39,7 @@ func TestRedisLimiterPacesSends(t *testing.T) {
 	redisServers(t, func(t *testing.T, c redis.UniversalClient) {
 		ctx := context.Background()
 		clk := clock.NewManual(t0)
-		l := NewRedisLimiter(c, "", clk)
+		l := NewRedisLimiter(c, "wasla", clk)
 		ms := time.Millisecond
 		steps := []struct {
 			name    string
@@ -100,7 +100,7 @@ func TestRedisLimiterBurst(t *testing.T) {
 func TestRedisLimiterSharedByReplicas(t *testing.T) {
 	redisServers(t, func(t *testing.T, c redis.UniversalClient) {
 		clk := clock.NewManual(t0)
-		replicas := []*RedisLimiter{NewRedisLimiter(c, "", clk), NewRedisLimiter(c, "", clk)}
+		replicas := []*RedisLimiter{NewRedisLimiter(c, "wasla", clk), NewRedisLimiter(c, "wasla", clk)}
 		const n = 40
 		var mu sync.Mutex
 		var waits []time.Duration
@@ -130,7 +130,7 @@ func TestRedisLimiterSharedByReplicas(t *testing.T) {
 // Without a clock the script reads the Redis server's time.
 func TestRedisLimiterServerTime(t *testing.T) {
 	redisServers(t, func(t *testing.T, c redis.UniversalClient) {
-		l := NewRedisLimiter(c, "", nil)
+		l := NewRedisLimiter(c, "wasla", nil)
 		ctx := context.Background()
 		if w, err := l.Reserve(ctx, "2001", 1, time.Minute); err != nil || w != 0 {
 			t.Fatalf("first = %v, %v", w, err)
@@ -143,7 +143,7 @@ func TestRedisLimiterServerTime(t *testing.T) {
 }
 
 func TestRedisLimiterRejectsBadRate(t *testing.T) {
-	l := NewRedisLimiter(nil, "", nil)
+	l := NewRedisLimiter(nil, "wasla", nil)
 	if _, err := l.Reserve(context.Background(), "2001", 0, time.Second); err == nil {
 		t.Error("rate 0 accepted")
 	}

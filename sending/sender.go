@@ -10,8 +10,8 @@ import (
 	"github.com/wasla/wasla/channels/whatsapp"
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/clock"
-	"github.com/wasla/wasla/engine"
 	"github.com/wasla/wasla/numbers"
+	"github.com/wasla/wasla/redact"
 )
 
 // Numbers is what the sender needs of the number registry; *numbers.Registry has it.
@@ -41,15 +41,6 @@ type Observer interface {
 	Refused(number chat.NumberID, reason string)
 }
 
-// Clock tells the time.
-type Clock interface {
-	Now() time.Time
-}
-
-type wallClock struct{}
-
-func (wallClock) Now() time.Time { return time.Now() }
-
 // DefaultMaxWait is how long a send waits for a throughput slot when Options.MaxWait is 0.
 const DefaultMaxWait = 10 * time.Second
 
@@ -76,7 +67,7 @@ type Options struct {
 	Observer Observer
 	// Clock stamps recorded events and decides whether a restriction is over; default the
 	// wall clock.
-	Clock Clock
+	Clock clock.Clock
 	// MaxWait bounds the wait for a throughput slot; default DefaultMaxWait.
 	MaxWait time.Duration
 	// Sleep waits for d or until ctx is done; nil means a timer. Tests record the waits.
@@ -92,8 +83,6 @@ type Sender struct {
 	opts Options
 }
 
-var _ engine.Sender = (*Sender)(nil)
-
 // New returns a sender.
 func New(opts Options) (*Sender, error) {
 	if opts.Client == nil {
@@ -103,7 +92,7 @@ func New(opts Options) (*Sender, error) {
 		return nil, errors.New("sending: no number registry")
 	}
 	if opts.Clock == nil {
-		opts.Clock = wallClock{}
+		opts.Clock = clock.Real{}
 	}
 	if opts.MaxWait <= 0 {
 		opts.MaxWait = DefaultMaxWait
@@ -234,13 +223,14 @@ func (s *Sender) fail(ctx context.Context, msg chat.Outbound, kind chat.EventKin
 }
 
 // detail describes a failure for the history: Meta's code and class first, so that
-// readers and exports can filter on them.
+// readers and exports can filter on them. It is redacted: the history outlives the
+// process, and an error may echo what the request carried.
 func detail(err error) string {
 	class, code := classify(err)
 	if code != 0 {
-		return fmt.Sprintf("whatsapp error %d (%s): %v", code, class, err)
+		return redact.Text(fmt.Sprintf("whatsapp error %d (%s): %v", code, class, err))
 	}
-	return err.Error()
+	return redact.Text(err.Error())
 }
 
 // classify returns the class and Meta error code of err (ClassOther and 0 for a failure

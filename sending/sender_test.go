@@ -345,7 +345,7 @@ func TestSendPacedByRedisLimiter(t *testing.T) {
 	mr := miniredis.RunT(t)
 	c := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	t.Cleanup(func() { _ = c.Close() })
-	h.snd.opts.Limiter = NewRedisLimiter(c, "", clock.NewManual(t0))
+	h.snd.opts.Limiter = NewRedisLimiter(c, "wasla", clock.NewManual(t0))
 	for range 4 {
 		if err := h.snd.Send(context.Background(), text("2001")); err != nil {
 			t.Fatal(err)

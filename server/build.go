@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -33,7 +34,7 @@ const EmbeddedWarning = "NO REDIS CONFIGURED: running on an embedded in-memory s
 type BuildOptions struct {
 	Logger *slog.Logger
 	// Clock is the engine's and the store's time (default: the wall clock).
-	Clock engine.Clock
+	Clock clock.Clock
 	// HTTP sends Graph API requests (default: a client with a 30-second timeout).
 	HTTP *http.Client
 	// Tick starts the loops' tickers (default: time.NewTicker).
@@ -89,7 +90,7 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 	}
 	intake := store.NewIntake(client, storeOpts)
 
-	reg, err := numbers.New(numberList(cfg), numbers.NewRedisStates(client, store.DefaultPrefix), numbers.WithClock(clk))
+	reg, err := numbers.New(numberList(cfg), numbers.NewRedisStates(client, st.Prefix()), numbers.WithClock(clk))
 	if err != nil {
 		return nil, nil, numbersDiagnostics(cfg, err)
 	}
@@ -125,11 +126,11 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 		}
 		engStore = inbox.Watch(st, ib)
 	}
-	history := storeHistory{store: engStore, read: st}
+	history := storeHistory{store: engStore, seen: redisMarks{client: client, prefix: store.DefaultPrefix, ttl: cmp.Or(cfg.State.DedupePeriod, config.DefaultDedupePeriod)}}
 	sender, err := sending.New(sending.Options{
 		Client:   graph,
 		Numbers:  reg,
-		Limiter:  sending.NewRedisLimiter(client, store.DefaultPrefix, nil),
+		Limiter:  sending.NewRedisLimiter(client, st.Prefix(), nil),
 		Recorder: history,
 		Observer: sendObserver{metrics},
 		Clock:    clk,
@@ -159,7 +160,7 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 		Contacts:        st,
 		History:         history,
 		Statuses:        statuses,
-		Numbers:         registry{reg},
+		Numbers:         registry{reg, clk},
 		LoadFlows:       func() (*flows.Set, flows.Diagnostics) { return flows.Load(cfg.Flows) },
 		FlowsPaths:      []string{cfg.Flows},
 		Workers:         cfg.Limits.Workers,
@@ -168,6 +169,10 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 		ReloadInterval:  cfg.Limits.ReloadInterval,
 		ShutdownTimeout: cfg.Limits.ShutdownTimeout,
 		Tick:            opts.Tick,
+		Clock:           clk,
+		ReplayWindow:    cfg.State.DedupePeriod,
+		MetricsToken:    cfg.Metrics.Token.Reveal(),
+		MetricsAddr:     cfg.Metrics.Listen,
 	}
 	if cfg.WhatsApp.MarkRead {
 		d.MarkRead = markReader{sender}
@@ -271,17 +276,37 @@ func routingOptions(cfg *config.Config, obs routing.Observer) routing.Options {
 	return opts
 }
 
-// redisPinger is the readiness check of a go-redis client.
-type redisPinger struct{ c redis.UniversalClient }
-
-func (p redisPinger) Ping(ctx context.Context) error { return p.c.Ping(ctx).Err() }
-
 // registry adapts *numbers.Registry to Numbers.
-type registry struct{ r *numbers.Registry }
+type registry struct {
+	r     *numbers.Registry
+	clock clock.Clock
+}
 
 func (g registry) Apply(ctx context.Context, ev whatsapp.Event) error {
-	_, err := g.r.Apply(ctx, ev)
+	nev := numberEvent(ev)
+	if nev == nil {
+		return nil
+	}
+	_, err := g.r.Apply(ctx, nev)
 	return err
+}
+
+// numberEvent translates a quality or account webhook event into the registry's terms;
+// nil for any other event.
+func numberEvent(ev whatsapp.Event) numbers.Event {
+	switch ev := ev.(type) {
+	case *whatsapp.QualityUpdate:
+		return &numbers.QualityEvent{At: ev.At, DisplayNumber: ev.DisplayNumber, Event: ev.Event,
+			CurrentLimit: ev.CurrentLimit, MaxDailyConversations: ev.MaxDailyConversations}
+	case *whatsapp.AccountUpdate:
+		out := &numbers.AccountEvent{At: ev.At, WABA: ev.WABA, Event: ev.Event, PhoneNumber: ev.PhoneNumber,
+			ViolationType: ev.ViolationType, BanState: ev.BanState, BanDate: ev.BanDate}
+		for _, r := range ev.Restrictions {
+			out.Restrictions = append(out.Restrictions, numbers.Restriction{Type: r.Type, Expiration: r.Expiration})
+		}
+		return out
+	}
+	return nil
 }
 
 func (g registry) Refresh(ctx context.Context) error { return g.r.Refresh(ctx) }
@@ -292,7 +317,7 @@ func (g registry) Campaign(id chat.NumberID) string {
 }
 
 func (g registry) States(context.Context) ([]NumberState, error) {
-	now := time.Now()
+	now := g.clock.Now()
 	states := g.r.States()
 	out := make([]NumberState, 0, len(states))
 	for _, n := range g.r.Numbers() {
@@ -337,6 +362,9 @@ var (
 	_ Contacts         = (*store.Redis)(nil)
 	_ Intake           = (*store.Intake)(nil)
 	_ Engine           = (*engine.Engine)(nil)
+	_ engine.Store     = (*store.Redis)(nil)
+	_ engine.Router    = (*routing.Router)(nil)
+	_ engine.Sender    = (*sending.Sender)(nil)
 	_ Numbers          = registry{}
 	_ Statuses         = (*sending.Sender)(nil)
 	_ History          = storeHistory{}

@@ -9,8 +9,10 @@ import (
 
 	"github.com/wasla/wasla/channels/whatsapp"
 	"github.com/wasla/wasla/chat"
+	"github.com/wasla/wasla/engine"
 	"github.com/wasla/wasla/flows"
 	"github.com/wasla/wasla/internal/syncbuf"
+	"github.com/wasla/wasla/store"
 )
 
 // fakeIntake is an in-memory intake: one dispatcher hands messages out in push order.
@@ -45,7 +47,7 @@ func (f *fakeIntake) Pushed() []chat.Inbound {
 	return append([]chat.Inbound(nil), f.pushed...)
 }
 
-func (f *fakeIntake) Run(ctx context.Context, _ int, handle func(context.Context, chat.Inbound) error) error {
+func (f *fakeIntake) Run(ctx context.Context, _ int, handle store.Handler) error {
 	for {
 		f.mu.Lock()
 		var next *chat.Inbound
@@ -55,7 +57,7 @@ func (f *fakeIntake) Run(ctx context.Context, _ int, handle func(context.Context
 		}
 		f.mu.Unlock()
 		if next != nil {
-			_ = handle(ctx, *next)
+			_ = handle(ctx, nil, *next)
 			continue
 		}
 		select {
@@ -83,7 +85,7 @@ type fakeEngine struct {
 	err      error // what Receive returns after recording the message
 }
 
-func (e *fakeEngine) Receive(ctx context.Context, in chat.Inbound) error {
+func (e *fakeEngine) Receive(ctx context.Context, _ engine.Tx, in chat.Inbound) error {
 	if e.started != nil {
 		e.started <- in
 	}

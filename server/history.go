@@ -4,9 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"crypto/sha256"
+	"encoding/hex"
+	"strconv"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/wasla/wasla/chat"
+	"github.com/wasla/wasla/contact"
 	"github.com/wasla/wasla/engine"
 )
 
@@ -20,37 +27,32 @@ const appendAttempts = 5
 // and the sender's Recorder.
 //
 // Meta delivers a status webhook at least once, so a status event equal to one already
-// recorded at the same time is not appended again.
+// recorded is not appended again. The check is one mark per status event (seen), not a
+// read of the history: a walk from the status's time to the end of the stream made a POST
+// of a thousand statuses quadratic in the history's length.
 type storeHistory struct {
 	store engine.Store
-	read  historyReader // nil: no duplicate check
+	seen  marks // nil: no duplicate check
 }
 
-// historyReader reads a contact's history in [from, to); *store.Redis has it.
-type historyReader interface {
-	History(ctx context.Context, id chat.ContactID, from, to time.Time, fn func(chat.Event) error) error
+// marks remembers keys for a while; redisMarks has it.
+type marks interface {
+	// First sets key and reports whether it was not set before.
+	First(ctx context.Context, key string) (bool, error)
 }
-
-// errFound stops a history walk that found what it looked for.
-var errFound = errors.New("found")
 
 // Append records ev in the history of ev.Contact.
 func (h storeHistory) Append(ctx context.Context, ev chat.Event) error {
 	if ev.Contact == "" {
 		return errors.New("appending to history: event without contact")
 	}
-	if h.read != nil && ev.Kind == chat.EventStatus && !ev.At.IsZero() {
-		err := h.read.History(ctx, ev.Contact, ev.At, ev.At.Add(time.Millisecond), func(old chat.Event) error {
-			if old.Kind == ev.Kind && old.Detail == ev.Detail && old.Number == ev.Number {
-				return errFound
-			}
-			return nil
-		})
-		if errors.Is(err, errFound) {
-			return nil
-		}
+	if h.seen != nil && ev.Kind == chat.EventStatus && !ev.At.IsZero() {
+		first, err := h.seen.First(ctx, statusMark(ev))
 		if err != nil {
 			return fmt.Errorf("appending to history: %w", err)
+		}
+		if !first {
+			return nil
 		}
 	}
 	for attempt := 1; ; attempt++ {
@@ -59,7 +61,7 @@ func (h storeHistory) Append(ctx context.Context, ev chat.Event) error {
 			return fmt.Errorf("appending to history: %w", err)
 		}
 		err = h.store.Commit(ctx, st, []chat.Event{ev})
-		if errors.Is(err, engine.ErrConflict) && attempt < appendAttempts {
+		if errors.Is(err, contact.ErrConflict) && attempt < appendAttempts {
 			continue
 		}
 		if err != nil {
@@ -67,6 +69,30 @@ func (h storeHistory) Append(ctx context.Context, ev chat.Event) error {
 		}
 		return nil
 	}
+}
+
+// statusMark names a status event for the duplicate check: the same contact, number,
+// time and detail is the same status delivered again.
+func statusMark(ev chat.Event) string {
+	sum := sha256.Sum256([]byte(string(ev.Contact) + "\x00" + string(ev.Number) + "\x00" +
+		strconv.FormatInt(ev.At.UnixNano(), 10) + "\x00" + ev.Detail))
+	return hex.EncodeToString(sum[:16])
+}
+
+// redisMarks keeps marks as keys with an expiry: one SET NX per status.
+type redisMarks struct {
+	client redis.UniversalClient
+	prefix string
+	ttl    time.Duration
+}
+
+// First sets the mark unless it exists.
+func (m redisMarks) First(ctx context.Context, key string) (bool, error) {
+	ok, err := m.client.SetNX(ctx, m.prefix+":status-seen:"+key, 1, m.ttl).Result()
+	if err != nil {
+		return false, fmt.Errorf("marking a status seen: %w", err)
+	}
+	return ok, nil
 }
 
 // RecordEvent is Append, for sending.Recorder.

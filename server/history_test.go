@@ -28,7 +28,7 @@ func TestStoreHistoryAppendsOnceAndKeepsState(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	h := storeHistory{store: st, read: st}
+	h := storeHistory{store: st, seen: redisMarks{client: client, prefix: "test", ttl: time.Hour}}
 	at := time.Unix(1750264001, 0)
 	failed := chat.Event{Kind: chat.EventStatus, Contact: who, Number: "1001", At: at, Detail: "wamid.X failed: error 131047"}
 	other := failed

@@ -7,6 +7,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/wasla/wasla/chat"
+	"github.com/wasla/wasla/clock"
 	"github.com/wasla/wasla/config"
 	"github.com/wasla/wasla/engine"
 	"github.com/wasla/wasla/inbox"
@@ -46,7 +47,7 @@ func (l *lateDeps) MarkRead(ctx context.Context, number chat.NumberID, messageID
 
 // buildInbox loads the inbox file and builds the agents' inbox over the store's history.
 func buildInbox(cfg *config.Config, client redis.UniversalClient, late *lateDeps, st *store.Redis,
-	router *routing.Router, reg *numbers.Registry, clk engine.Clock, log *slog.Logger) (*inbox.Inbox, error) {
+	router *routing.Router, reg *numbers.Registry, clk clock.Clock, log *slog.Logger) (*inbox.Inbox, error) {
 	icfg, err := inbox.LoadConfig(cfg.InboxFile)
 	if err != nil {
 		return nil, err

@@ -8,7 +8,9 @@ import (
 
 	"github.com/wasla/wasla/channels/whatsapp"
 	"github.com/wasla/wasla/chat"
+	"github.com/wasla/wasla/engine"
 	"github.com/wasla/wasla/flows"
+	"github.com/wasla/wasla/store"
 )
 
 // The server consumes the small interfaces below; Build fills them with the Redis store,
@@ -22,15 +24,16 @@ type Intake interface {
 	Push(ctx context.Context, msgs []chat.Inbound) error
 	// Run hands queued messages to handle with at most workers at once, one at a time per
 	// contact and in arrival order, until ctx is done; it returns after the handlers it
-	// started have returned.
-	Run(ctx context.Context, workers int, handle func(context.Context, chat.Inbound) error) error
+	// started have returned. Each message comes with the intake's transaction over its
+	// contact, which the engine loads and commits through.
+	Run(ctx context.Context, workers int, handle store.Handler) error
 	// Depth returns how many messages wait.
 	Depth(ctx context.Context) (int64, error)
 }
 
 // Engine runs the flows; *engine.Engine implements it.
 type Engine interface {
-	Receive(ctx context.Context, in chat.Inbound) error
+	Receive(ctx context.Context, tx engine.Tx, in chat.Inbound) error
 	RunDue(ctx context.Context) (int, error)
 	SetFlows(set *flows.Set)
 }
@@ -79,7 +82,7 @@ type Statuses interface {
 	ApplyStatus(ctx context.Context, st *whatsapp.Status) error
 }
 
-// Pinger checks that Redis answers.
+// Pinger checks that Redis answers and accepts writes.
 type Pinger interface {
 	Ping(ctx context.Context) error
 }
@@ -95,4 +98,6 @@ type Inbox interface {
 	APIRoutes(r chi.Router)
 	// Collectors are the inbox's metrics, served on /metrics.
 	Collectors() []prometheus.Collector
+	// WatchTx wraps an intake transaction so that its commit also updates the inbox.
+	WatchTx(tx engine.Tx) engine.Tx
 }

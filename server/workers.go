@@ -8,12 +8,14 @@ import (
 
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/engine"
+	"github.com/wasla/wasla/store"
 )
 
-// handle runs one queued message through the flows. It finishes the message even when
-// the workers are being stopped (the context passed by the intake is then cancelled), so
-// a shutdown never cuts a message in half; HandleTimeout bounds it instead.
-func (s *Server) handle(ctx context.Context, in chat.Inbound) error {
+// handle runs one queued message through the flows, loading and committing its contact
+// through the intake's transaction tx. It finishes the message even when the workers are
+// being stopped (the context passed by the intake is then cancelled), so a shutdown never
+// cuts a message in half; HandleTimeout bounds it instead.
+func (s *Server) handle(ctx context.Context, tx *store.Tx, in chat.Inbound) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.d.HandleTimeout)
 	defer cancel()
 	if s.d.MarkRead != nil {
@@ -21,7 +23,14 @@ func (s *Server) handle(ctx context.Context, in chat.Inbound) error {
 			s.log.Debug("mark as read failed", slog.String("number", string(in.Number)), slog.Any("error", err))
 		}
 	}
-	err := s.d.Engine.Receive(ctx, in)
+	var etx engine.Tx
+	if tx != nil { // a nil *store.Tx must reach the engine as no transaction at all
+		etx = tx
+		if s.d.Inbox != nil {
+			etx = s.d.Inbox.WatchTx(etx)
+		}
+	}
+	err := s.d.Engine.Receive(ctx, etx, in)
 	if errors.Is(err, engine.ErrDelivery) {
 		// The message was handled and stored; a reply the sender could not deliver is
 		// recorded by the sender. Handling it again would change nothing.

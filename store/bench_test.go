@@ -10,7 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/wasla/wasla/chat"
-	"github.com/wasla/wasla/engine"
+	"github.com/wasla/wasla/contact"
 	"github.com/wasla/wasla/internal/redistest"
 )
 
@@ -44,8 +44,8 @@ func handleMessage(b *testing.B, s *Redis, id chat.ContactID, n int) {
 		st.Session.Vars = map[string]any{"name": "Amira", "product": "tea"}
 	}
 	st.Session.Vars["count"] = float64(n)
-	st.Session.Await = &engine.Await{Kind: engine.AwaitAnswer, Flow: "order", Step: "ask_size"}
-	st.Session.Timers = []engine.Timer{{Kind: engine.TimerTimeout, Due: now.Add(10 * time.Minute)}}
+	st.Session.Await = &contact.Await{Kind: contact.AwaitAnswer, Flow: "order", Step: "ask_size"}
+	st.Session.Timers = []contact.Timer{{Kind: contact.TimerTimeout, Due: now.Add(10 * time.Minute)}}
 	in := chat.Inbound{ID: fmt.Sprintf("wamid.%d", n), Contact: id, Number: "1029384756", Kind: chat.KindText, Text: "large please", At: now}
 	out := chat.Outbound{To: id, From: "1029384756", Kind: chat.KindText, Text: "Which size? S, M or L", ReplyTo: in.ID}
 	err = s.Commit(ctx, st, []chat.Event{
@@ -106,8 +106,8 @@ func BenchmarkDue(b *testing.B) {
 				b.Fatal(err)
 			}
 			for i := range 1000 {
-				st := &engine.State{Contact: engine.Contact{ID: chat.ContactID(fmt.Sprint(3_000_000 + i))}}
-				st.Session.Timers = []engine.Timer{{Kind: engine.TimerWait, Due: t0.Add(time.Duration(i) * time.Minute)}}
+				st := &contact.State{Contact: contact.Contact{ID: chat.ContactID(fmt.Sprint(3_000_000 + i))}}
+				st.Session.Timers = []contact.Timer{{Kind: contact.TimerWait, Due: t0.Add(time.Duration(i) * time.Minute)}}
 				if err := s.Commit(b.Context(), st, nil); err != nil {
 					b.Fatal(err)
 				}

@@ -7,19 +7,19 @@ import (
 	"testing"
 
 	"github.com/wasla/wasla/chat"
-	"github.com/wasla/wasla/engine"
+	"github.com/wasla/wasla/contact"
 )
 
 func TestResolveContact(t *testing.T) {
 	s, _, _ := miniStore(t, Options{})
 	ctx := t.Context()
 	// 15551234567 wrote with both ids once: its profile carries the user id.
-	known := &engine.State{Contact: engine.Contact{ID: "15551234567", UserID: "US.1"}}
+	known := &contact.State{Contact: contact.Contact{ID: "15551234567", UserID: "US.1"}}
 	if err := s.Commit(ctx, known, nil); err != nil {
 		t.Fatal(err)
 	}
 	// US.2 was first seen without a phone number: it is keyed by its user id.
-	hidden := &engine.State{Contact: engine.Contact{ID: "US.2", UserID: "US.2"}}
+	hidden := &contact.State{Contact: contact.Contact{ID: "US.2", UserID: "US.2"}}
 	if err := s.Commit(ctx, hidden, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -68,13 +68,13 @@ func TestContactsListsEveryCommittedContact(t *testing.T) {
 	var want []string
 	for i := range 3000 { // several SSCAN pages in some buckets
 		id := chat.ContactID(fmt.Sprintf("1555%07d", i))
-		if err := s.Commit(ctx, &engine.State{Contact: engine.Contact{ID: id}}, nil); err != nil {
+		if err := s.Commit(ctx, &contact.State{Contact: contact.Contact{ID: id}}, nil); err != nil {
 			t.Fatal(err)
 		}
 		want = append(want, string(id))
 	}
 	// A second commit does not list a contact twice.
-	if err := s.Commit(ctx, &engine.State{Contact: engine.Contact{ID: "15550000000"}, Version: 1}, nil); err != nil {
+	if err := s.Commit(ctx, &contact.State{Contact: contact.Contact{ID: "15550000000"}, Version: 1}, nil); err != nil {
 		t.Fatal(err)
 	}
 	var got []string

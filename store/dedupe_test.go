@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/wasla/wasla/chat"
-	"github.com/wasla/wasla/engine"
+	"github.com/wasla/wasla/contact"
 )
 
 func inbound(id chat.ContactID, wamid string, at time.Time) chat.Event {
@@ -35,13 +35,13 @@ func TestDedupePeriod(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s, _, clk := miniStore(t, tt.opts)
 			ctx := t.Context()
-			st := &engine.State{Contact: engine.Contact{ID: "1"}}
+			st := &contact.State{Contact: contact.Contact{ID: "1"}}
 			if err := s.Commit(ctx, st, []chat.Event{inbound("1", "wamid.1", clk.Now())}); err != nil {
 				t.Fatal(err)
 			}
 			clk.Advance(tt.after)
 			err := s.Commit(ctx, st, []chat.Event{inbound("1", "wamid.1", clk.Now())})
-			if got := errors.Is(err, engine.ErrDuplicate); got != tt.wantDup {
+			if got := errors.Is(err, contact.ErrDuplicate); got != tt.wantDup {
 				t.Fatalf("second delivery: Commit = %v, duplicate %v, want %v", err, got, tt.wantDup)
 			}
 			if !tt.wantDup && err != nil {
@@ -54,7 +54,7 @@ func TestDedupePeriod(t *testing.T) {
 func TestSeenSetIsTrimmed(t *testing.T) {
 	s, m, clk := miniStore(t, Options{DedupePeriod: time.Hour})
 	ctx := t.Context()
-	st := &engine.State{Contact: engine.Contact{ID: "1"}}
+	st := &contact.State{Contact: contact.Contact{ID: "1"}}
 	for _, id := range []string{"a", "b"} {
 		if err := s.Commit(ctx, st, []chat.Event{inbound("1", id, clk.Now())}); err != nil {
 			t.Fatal(err)
@@ -77,7 +77,7 @@ func TestSeenSetIsTrimmed(t *testing.T) {
 		t.Fatalf("seen TTL %v, want the period", ttl)
 	}
 	// Nothing to remember, nothing written: no seen set for a contact without messages.
-	if err := s.Commit(ctx, &engine.State{Contact: engine.Contact{ID: "2"}}, nil); err != nil {
+	if err := s.Commit(ctx, &contact.State{Contact: contact.Contact{ID: "2"}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if m.Exists(s.keysOf("2").seen) {
@@ -85,20 +85,19 @@ func TestSeenSetIsTrimmed(t *testing.T) {
 	}
 }
 
-// The fence in the context makes Commit check the contact's intake lease in the script.
+// A transaction under a lease makes Commit check the contact's intake lease in the script.
 func TestCommitChecksTheFence(t *testing.T) {
 	tests := []struct {
 		name   string
 		lease  string // stored token; "" no lease
-		fence  *Fence
+		fence  string // the token the transaction holds; "" a plain commit
 		wantOK bool
 	}{
-		{"no fence, no lease", "", nil, true},
-		{"no fence, someone holds the lease", "tok-b", nil, true},
-		{"fence matches", "tok-a", &Fence{Contact: "1", Token: "tok-a"}, true},
-		{"another holder took over", "tok-b", &Fence{Contact: "1", Token: "tok-a"}, false},
-		{"the lease ran out", "", &Fence{Contact: "1", Token: "tok-a"}, false},
-		{"a fence of another contact is ignored", "", &Fence{Contact: "2", Token: "tok-a"}, true},
+		{"no fence, no lease", "", "", true},
+		{"no fence, someone holds the lease", "tok-b", "", true},
+		{"fence matches", "tok-a", "tok-a", true},
+		{"another holder took over", "tok-b", "tok-a", false},
+		{"the lease ran out", "", "tok-a", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -109,18 +108,21 @@ func TestCommitChecksTheFence(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if tt.fence != nil {
-				ctx = WithFence(ctx, *tt.fence)
+			st := &contact.State{Contact: contact.Contact{ID: "1"}}
+			var err error
+			if tt.fence != "" {
+				tx := &Tx{r: s, id: "1", token: tt.fence, lease: time.Minute}
+				err = tx.Commit(ctx, st, []chat.Event{inbound("1", "wamid.1", t0)})
+			} else {
+				err = s.Commit(ctx, st, []chat.Event{inbound("1", "wamid.1", t0)})
 			}
-			st := &engine.State{Contact: engine.Contact{ID: "1"}}
-			err := s.Commit(ctx, st, []chat.Event{inbound("1", "wamid.1", t0)})
 			if tt.wantOK {
 				if err != nil {
 					t.Fatal(err)
 				}
 				return
 			}
-			if !errors.Is(err, ErrFenced) || errors.Is(err, engine.ErrConflict) {
+			if !errors.Is(err, ErrFenced) || errors.Is(err, contact.ErrConflict) {
 				t.Fatalf("Commit = %v, want ErrFenced and no ErrConflict (the engine must not retry)", err)
 			}
 			if st.Version != 0 || historyLen(t, s, "1") != 0 || m.Exists(s.keysOf("1").contact) {
@@ -135,7 +137,7 @@ func TestCommitChecksTheFence(t *testing.T) {
 func TestUserMappingIsRetried(t *testing.T) {
 	s, m, _ := miniStore(t, Options{})
 	ctx := t.Context()
-	st := &engine.State{Contact: engine.Contact{ID: "15551234567", UserID: "US.1"}}
+	st := &contact.State{Contact: contact.Contact{ID: "15551234567", UserID: "US.1"}}
 	if err := s.Commit(ctx, st, nil); err != nil {
 		t.Fatal(err)
 	}

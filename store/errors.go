@@ -2,10 +2,10 @@ package store
 
 import "errors"
 
-// ErrFenced is returned by Commit when the context carries a fence (WithFence) and the
-// contact's intake lease is no longer held with that fence's token: the lease ran out and
+// ErrFenced is returned by Tx.Commit when the contact's intake lease is no longer held with
+// the token the Tx was given: the lease ran out and
 // another worker may have taken the contact over. The commit wrote nothing. It does not
-// wrap engine.ErrConflict on purpose: re-running the message cannot succeed, so the engine
+// wrap contact.ErrConflict on purpose: re-running the message cannot succeed, so the engine
 // must not retry it; the intake worker that sees it stops working on the contact and
 // leaves the message to the lease's new holder.
 var ErrFenced = errors.New("intake lease lost: another worker holds the contact")

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"crypto/rand"
+	_ "embed"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -39,15 +40,15 @@ const (
 // Exclusion per contact is a lease: a worker claims a contact with SET NX PX and a random
 // token, drains the contact's inbox in order, extends the lease while it works and releases
 // it when the inbox is empty. A replica that dies leaves its lease to expire (Options.Lease)
-// and another worker takes the contact over. The handler's context carries the lease as a
-// Fence, and Commit refuses a fenced commit whose lease is gone with ErrFenced, so a worker
-// that lost its lease cannot write over the one that took over. A message leaves the inbox
-// when the handler's Commit stores it (or is refused as its duplicate) under the fence,
-// or else after the handler returned nil; a handler that keeps failing before that moves
+// and another worker takes the contact over. The handler gets the lease with the message, in
+// a Tx over the contact, whose Commit refuses with ErrFenced once the lease is gone, so a
+// worker that lost its lease cannot write over the one that took over. A message leaves the
+// inbox when the Tx's Commit stores it (or is refused as its duplicate), or else after the
+// handler returned nil; a handler that keeps failing before that moves
 // it to the bucket's dead-letter list after Options.MaxAttempts attempts, with an Error log.
 //
-// Round trips: the claim also reads the contact's state, which the handler's Load then
-// returns without a round trip; the Commit that stores a message also takes it out of the
+// Round trips: the claim also reads the contact's state, which the Tx's Load then returns
+// without a round trip; the Commit that stores a message also takes it out of the
 // inbox and returns the next one, whose Load reuses the state just committed. A message
 // handled by the engine thus costs its worker two round trips (claim and commit), each
 // further message of the contact one (its commit), and the contact's release after the
@@ -103,35 +104,18 @@ func NewIntake(client redis.UniversalClient, opts Options) *Intake {
 // pushScript appends messages to a contact's inbox, skipping those whose id was committed
 // within the dedupe period, and marks the contact ready.
 //
-// KEYS: inbox, ready (bucket), queued (bucket), seen
-// ARGV: now (ms), dedupe horizon (ms, empty for none), contact id, then pairs of message id
-// and message JSON. Returns how many messages it appended.
-var pushScript = redis.NewScript(`
-local pushed = 0
-for i = 4, #ARGV, 2 do
-  local dup = false
-  if ARGV[2] ~= '' and ARGV[i] ~= '' then
-    local at = redis.call('ZSCORE', KEYS[4], ARGV[i])
-    dup = at and tonumber(at) >= tonumber(ARGV[2])
-  end
-  if not dup then
-    redis.call('RPUSH', KEYS[1], ARGV[i + 1])
-    pushed = pushed + 1
-  end
-end
-if pushed > 0 then
-  redis.call('ZADD', KEYS[2], 'NX', ARGV[1], ARGV[3])
-  redis.call('INCRBY', KEYS[3], pushed)
-end
-return pushed
-`)
+// Its keys, arguments and reply are described in push.lua.
+//
+//go:embed push.lua
+var pushSource string
+var pushScript = redis.NewScript(pushSource)
 
 // Push stores msgs durably: when it returns nil, every message is in its contact's inbox
 // (or was already committed within the dedupe period, and is skipped). Messages of one
 // contact keep their order. It takes one pipelined round trip (on a cluster, one per
 // master, in parallel) plus one on a server that has not cached the script yet. On an
 // error some messages may be stored and others not; pushing them all again is safe, since
-// Commit refuses the second copy of a message with engine.ErrDuplicate.
+// Commit refuses the second copy of a message with contact.ErrDuplicate.
 func (q *Intake) Push(ctx context.Context, msgs []chat.Inbound) error {
 	if q.err != nil {
 		return q.err
@@ -288,11 +272,17 @@ func (q *Intake) DeadLetters(ctx context.Context, fn func(DeadLetter) error) err
 	return nil
 }
 
+// Handler handles one queued message. It loads and commits the message's contact through
+// tx, a transaction under the intake's lease; a Commit through tx that stores the message
+// also takes it off the queue. ctx is cancelled when the lease is lost.
+type Handler func(ctx context.Context, tx *Tx, msg chat.Inbound) error
+
 // Run hands queued messages to handle until ctx is cancelled, with workers goroutines:
 // messages of one contact one at a time in push order, different contacts in parallel. It
 // finds contacts through the ready index (scanned every Options.Poll, and at once for
-// contacts pushed through this Intake). handle's context carries the contact's Fence; a
-// message is removed when handle returns nil. An error is retried with exponential backoff
+// contacts pushed through this Intake). handle gets the message with a Tx over its contact,
+// under the contact's lease; a message is removed when its Tx commits it, or else when
+// handle returns nil. An error is retried with exponential backoff
 // from Options.RetryBackoff, and after Options.MaxAttempts attempts the message becomes a
 // dead letter; an error wrapping ErrFenced means the lease is lost, and the message is left
 // to its new holder. A panic in handle counts as an error.
@@ -300,7 +290,7 @@ func (q *Intake) DeadLetters(ctx context.Context, fn func(DeadLetter) error) err
 // Run returns nil once ctx is cancelled and every worker has stopped; a message being
 // handled then stays queued unless its handler finished. Redis errors are logged and
 // retried, never returned.
-func (q *Intake) Run(ctx context.Context, workers int, handle func(ctx context.Context, msg chat.Inbound) error) error {
+func (q *Intake) Run(ctx context.Context, workers int, handle Handler) error {
 	if q.err != nil {
 		return q.err
 	}
@@ -437,22 +427,11 @@ func (q *Intake) readyContacts(ctx context.Context) ([]chat.ContactID, error) {
 // contact's state, as Load would read it; when the inbox is empty it gives the lease back
 // and takes the contact out of the ready index.
 //
-// KEYS: lease, inbox, ready (bucket), contact, session. ARGV: token, lease ms, contact id.
-// Returns {first message, version, profile JSON, session JSON}, an empty string for each of
-// the last three that is not stored; nil when the lease is held or the inbox is empty.
-var claimScript = redis.NewScript(`
-if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
-  return false
-end
-local head = redis.call('LINDEX', KEYS[2], 0)
-if head then
-  local c = redis.call('HMGET', KEYS[4], 'v', 'p')
-  return {head, c[1] or '', c[2] or '', redis.call('GET', KEYS[5]) or ''}
-end
-redis.call('DEL', KEYS[1])
-redis.call('ZREM', KEYS[3], ARGV[3])
-return false
-`)
+// Its keys, arguments and reply are described in claim.lua.
+//
+//go:embed claim.lua
+var claimSource string
+var claimScript = redis.NewScript(claimSource)
 
 // doneScript ends the handling of a contact's first message and returns the next: when the
 // lease is still held with the token and the first message is the one handled, it removes
@@ -463,54 +442,30 @@ return false
 // acknowledged the message (a dead letter, a handler that does not commit it), and with an
 // empty handled message to release the contact after a commit found the inbox empty.
 //
-// KEYS: lease, inbox, ready (bucket), queued (bucket), dead (bucket)
-// ARGV: token, lease ms, contact id, the handled message, dead-letter record or empty
-// Returns {0} when the lease is lost, {1, next message} or {2} when released.
-var doneScript = redis.NewScript(`
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then
-  return {0}
-end
-if redis.call('LINDEX', KEYS[2], 0) == ARGV[4] then
-  redis.call('LPOP', KEYS[2])
-  redis.call('DECR', KEYS[4])
-  if ARGV[5] ~= '' then
-    redis.call('RPUSH', KEYS[5], ARGV[5])
-  end
-end
-local head = redis.call('LINDEX', KEYS[2], 0)
-if head then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return {1, head}
-end
-redis.call('DEL', KEYS[1])
-redis.call('ZREM', KEYS[3], ARGV[3])
-return {2}
-`)
+// Its keys, arguments and reply are described in done.lua.
+//
+//go:embed done.lua
+var doneSource string
+var doneScript = redis.NewScript(doneSource)
 
-// extendScript extends a lease that is still held with the token. KEYS: lease.
-// ARGV: token, lease ms. Returns 1, or 0 when the lease is lost.
-var extendScript = redis.NewScript(`
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then
-  return 0
-end
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return 1
-`)
+// extendScript extends a lease that is still held with the token (extend.lua).
+//
+//go:embed extend.lua
+var extendSource string
+var extendScript = redis.NewScript(extendSource)
 
 // releaseScript gives a lease back without touching the inbox; the contact stays in the
-// ready index, so another worker takes it. KEYS: lease. ARGV: token.
-var releaseScript = redis.NewScript(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('DEL', KEYS[1])
-end
-return 0
-`)
+// ready index, so another worker takes it (release.lua).
+//
+//go:embed release.lua
+var releaseSource string
+var releaseScript = redis.NewScript(releaseSource)
 
 // errLeaseLost cancels a handler whose lease could not be extended.
 var errLeaseLost = errors.New("intake lease lost")
 
 // work claims one contact and drains its inbox.
-func (q *Intake) work(ctx context.Context, id chat.ContactID, b *busy, handle func(context.Context, chat.Inbound) error) {
+func (q *Intake) work(ctx context.Context, id chat.ContactID, b *busy, handle Handler) {
 	if !b.add(id) {
 		return
 	}
@@ -533,21 +488,22 @@ func (q *Intake) work(ctx context.Context, id chat.ContactID, b *busy, handle fu
 		return
 	}
 	head, _ := stringAt(res, 0)
-	c := &carried{prefix: q.r.prefix, contact: id, lease: q.lease}
+	tx := &Tx{r: q.r, id: id, token: token, lease: q.lease}
 	v, _ := stringAt(res, 1)
 	if version, err := parseVersion(v); err == nil { // else Load reads Redis and reports it
 		profile, _ := stringAt(res, 2)
 		session, _ := stringAt(res, 3)
-		c.set(version, profile, session)
+		tx.set(version, profile, session)
 	}
-	q.drain(ctx, id, token, head, c, handle)
+	q.drain(ctx, tx, head, handle)
 }
 
 // drain handles the contact's messages in order while the lease holds, starting with head.
 // In the common case a message costs one round trip: the handler's commit acknowledges it
-// and returns the next (see carried); the contact's release after the last one costs one
+// and returns the next (see Tx); the contact's release after the last one costs one
 // more.
-func (q *Intake) drain(ctx context.Context, id chat.ContactID, token, head string, c *carried, handle func(context.Context, chat.Inbound) error) {
+func (q *Intake) drain(ctx context.Context, tx *Tx, head string, handle Handler) {
+	id, token := tx.id, tx.token
 	k := q.r.keysOf(id)
 	hctx, cancel := context.WithCancelCause(ctx)
 	var hb sync.WaitGroup
@@ -556,7 +512,6 @@ func (q *Intake) drain(ctx context.Context, id chat.ContactID, token, head strin
 		cancel(nil)
 		hb.Wait()
 	}()
-	fenced := withCarried(WithFence(hctx, Fence{Contact: id, Token: token}), c)
 	// settle runs the scripts that end a message's handling: they must reach Redis even
 	// when Run was cancelled during the handler.
 	settle := func() (context.Context, context.CancelFunc) {
@@ -568,7 +523,7 @@ func (q *Intake) drain(ctx context.Context, id chat.ContactID, token, head strin
 		_ = releaseScript.Run(sctx, q.client, []string{k.lease}, token).Err()
 	}
 	for {
-		dead, ok := q.handleOne(hctx, fenced, id, head, c, handle)
+		dead, ok := q.handleOne(hctx, tx, head, handle)
 		if !ok {
 			if ctx.Err() != nil {
 				release() // shutting down: the next holder need not wait for the lease
@@ -576,7 +531,7 @@ func (q *Intake) drain(ctx context.Context, id chat.ContactID, token, head strin
 			return
 		}
 		handled := head
-		if acked, next, more := c.outcome(); acked && dead == "" {
+		if acked, next, more := tx.outcome(); acked && dead == "" {
 			if more { // the commit took the message out and found the next
 				if ctx.Err() != nil {
 					release()
@@ -619,17 +574,18 @@ func (q *Intake) drain(ctx context.Context, id chat.ContactID, token, head strin
 // handleOne runs handle on the stored message raw until it succeeds or the attempts are
 // used up. It returns the dead-letter record to store (empty when handled) and false when the
 // work must stop: Run is cancelled, or the lease is lost.
-func (q *Intake) handleOne(hctx, fenced context.Context, id chat.ContactID, raw string, c *carried, handle func(context.Context, chat.Inbound) error) (string, bool) {
+func (q *Intake) handleOne(hctx context.Context, tx *Tx, raw string, handle Handler) (string, bool) {
+	id := tx.id
 	var msg chat.Inbound
 	err := json.Unmarshal([]byte(raw), &msg)
-	c.begin(raw, msg.ID)
+	tx.begin(raw, msg.ID)
 	if err != nil {
 		q.log.Error("store: intake: undecodable message moved to the dead letters",
 			slog.String("contact", id.Redacted()), slog.Any("err", err))
 		return q.deadRecord(DeadLetter{Raw: raw, Error: err.Error()}), true
 	}
 	for attempt := 1; ; attempt++ {
-		err := callHandler(fenced, handle, msg)
+		err := callHandler(hctx, handle, tx, msg)
 		if err == nil {
 			return "", true
 		}
@@ -667,13 +623,13 @@ func (q *Intake) deadRecord(d DeadLetter) string {
 
 // callHandler runs handle, turning a panic into an error so that one bad message cannot
 // take the worker down.
-func callHandler(ctx context.Context, handle func(context.Context, chat.Inbound) error, msg chat.Inbound) (err error) {
+func callHandler(ctx context.Context, handle Handler, tx *Tx, msg chat.Inbound) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("handler panicked: %v", p)
 		}
 	}()
-	return handle(ctx, msg)
+	return handle(ctx, tx, msg)
 }
 
 // heartbeat extends the lease every third of its length until ctx is done; when the lease

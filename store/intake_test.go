@@ -15,7 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/wasla/wasla/chat"
-	"github.com/wasla/wasla/engine"
+	"github.com/wasla/wasla/contact"
 	"github.com/wasla/wasla/internal/redistest"
 )
 
@@ -49,7 +49,7 @@ func cmpOr[T comparable](a, b T) T {
 }
 
 // runIntake runs q in the background until the test ends, and waits for Run to return.
-func runIntake(t *testing.T, q *Intake, workers int, handle func(context.Context, chat.Inbound) error) (stop func()) {
+func runIntake(t *testing.T, q *Intake, workers int, handle Handler) (stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -84,7 +84,7 @@ func newRecorder() *recorder {
 	return &recorder{got: map[chat.ContactID][]string{}, inFlight: map[chat.ContactID]bool{}}
 }
 
-func (r *recorder) handle(_ context.Context, m chat.Inbound) error {
+func (r *recorder) handle(_ context.Context, _ *Tx, m chat.Inbound) error {
 	r.mu.Lock()
 	if r.inFlight[m.Contact] {
 		r.overlap = append(r.overlap, m.ID)
@@ -171,7 +171,7 @@ func TestIntakePushChecks(t *testing.T) {
 		t.Fatalf("Push of a message without contact = %v", err)
 	}
 	// A message already committed within the dedupe period is not queued again.
-	if err := s.Commit(ctx, &engine.State{Contact: engine.Contact{ID: "1"}}, []chat.Event{inbound("1", "wamid.old", t0)}); err != nil {
+	if err := s.Commit(ctx, &contact.State{Contact: contact.Contact{ID: "1"}}, []chat.Event{inbound("1", "wamid.old", t0)}); err != nil {
 		t.Fatal(err)
 	}
 	if err := q.Push(ctx, []chat.Inbound{msg("1", "wamid.old"), msg("1", "wamid.new")}); err != nil {
@@ -187,7 +187,7 @@ func TestIntakePushChecks(t *testing.T) {
 	if err := bad.Push(ctx, []chat.Inbound{msg("1", "x")}); err == nil {
 		t.Fatal("an intake with an invalid prefix pushed")
 	}
-	if err := bad.Run(ctx, 1, func(context.Context, chat.Inbound) error { return nil }); err == nil {
+	if err := bad.Run(ctx, 1, func(context.Context, *Tx, chat.Inbound) error { return nil }); err == nil {
 		t.Fatal("an intake with an invalid prefix ran")
 	}
 }
@@ -199,7 +199,7 @@ func TestIntakeContactsRunInParallel(t *testing.T) {
 	q := NewIntake(c, fastOpts(Options{}))
 	release := make(chan struct{})
 	var fast atomic.Int64
-	runIntake(t, q, 2, func(ctx context.Context, in chat.Inbound) error {
+	runIntake(t, q, 2, func(ctx context.Context, tx *Tx, in chat.Inbound) error {
 		if in.Contact == "slow" {
 			select {
 			case <-release:
@@ -228,9 +228,8 @@ func TestIntakeReplicasExcludeEachOther(t *testing.T) {
 	a, b := NewIntake(c, opts), NewIntake(c, opts)
 	rec := newRecorder()
 	rec.work = 200 * time.Microsecond
-	handle := func(ctx context.Context, in chat.Inbound) error { return rec.handle(ctx, in) }
-	runIntake(t, a, 4, handle)
-	runIntake(t, b, 4, handle)
+	runIntake(t, a, 4, rec.handle)
+	runIntake(t, b, 4, rec.handle)
 	const contacts, each = 8, 40
 	var wg sync.WaitGroup
 	for cn := range contacts {
@@ -269,7 +268,7 @@ func TestIntakeRetriesThenDeadLetters(t *testing.T) {
 	var mu sync.Mutex
 	attempts := map[string]int{}
 	var order []string
-	runIntake(t, q, 1, func(_ context.Context, in chat.Inbound) error {
+	runIntake(t, q, 1, func(_ context.Context, _ *Tx, in chat.Inbound) error {
 		mu.Lock()
 		defer mu.Unlock()
 		attempts[in.ID]++
@@ -340,15 +339,15 @@ func TestIntakeFencesAStaleWorker(t *testing.T) {
 	c := redis.NewClient(&redis.Options{Addr: m.Addr()})
 	opts := fastOpts(Options{Lease: time.Minute})
 	stale, fresh := NewIntake(c, opts), NewIntake(c, opts)
-	commit := func(ctx context.Context, in chat.Inbound) error {
+	commit := func(ctx context.Context, tx *Tx, in chat.Inbound) error {
 		for {
-			st, err := s.Load(ctx, in.Contact)
+			st, err := tx.Load(ctx)
 			if err != nil {
 				return err
 			}
 			st.Session.Vars = map[string]any{"by": in.Text}
-			err = s.Commit(ctx, st, []chat.Event{{Kind: chat.EventInbound, At: in.At, Inbound: &in}})
-			if !errors.Is(err, engine.ErrConflict) {
+			err = tx.Commit(ctx, st, []chat.Event{{Kind: chat.EventInbound, At: in.At, Inbound: &in}})
+			if !errors.Is(err, contact.ErrConflict) {
 				return err
 			}
 		}
@@ -356,14 +355,14 @@ func TestIntakeFencesAStaleWorker(t *testing.T) {
 	entered := make(chan struct{})
 	resume := make(chan struct{})
 	staleErr := make(chan error, 1)
-	runIntake(t, stale, 1, func(ctx context.Context, in chat.Inbound) error {
-		if _, ok := FenceFrom(ctx); !ok {
-			t.Error("the handler's context carries no fence")
+	runIntake(t, stale, 1, func(ctx context.Context, tx *Tx, in chat.Inbound) error {
+		if tx.fence() == "" {
+			t.Error("the handler's transaction holds no fence")
 		}
 		close(entered)
 		<-resume // a long GC pause, a partition: the lease runs out meanwhile
 		in.Text = "stale"
-		err := commit(ctx, in)
+		err := commit(ctx, tx, in)
 		staleErr <- err
 		return err
 	})
@@ -373,10 +372,10 @@ func TestIntakeFencesAStaleWorker(t *testing.T) {
 	<-entered
 	m.FastForward(time.Minute) // the stale worker's lease expires
 	var freshRuns atomic.Int64
-	runIntake(t, fresh, 1, func(ctx context.Context, in chat.Inbound) error {
+	runIntake(t, fresh, 1, func(ctx context.Context, tx *Tx, in chat.Inbound) error {
 		freshRuns.Add(1)
 		in.Text = "fresh"
-		return commit(ctx, in)
+		return commit(ctx, tx, in)
 	})
 	waitFor(t, "the new holder handled the message", func() bool { return depth(t, fresh) == 0 })
 	close(resume)
@@ -399,7 +398,7 @@ func TestIntakeCancelsAHandlerThatLostItsLease(t *testing.T) {
 	q := NewIntake(c, fastOpts(Options{Lease: 30 * time.Millisecond}))
 	entered := make(chan struct{})
 	cause := make(chan error, 1)
-	runIntake(t, q, 1, func(ctx context.Context, in chat.Inbound) error {
+	runIntake(t, q, 1, func(ctx context.Context, tx *Tx, in chat.Inbound) error {
 		close(entered)
 		<-ctx.Done()
 		cause <- context.Cause(ctx)
@@ -425,7 +424,7 @@ func TestIntakeStopsCleanly(t *testing.T) {
 	c := redis.NewClient(&redis.Options{Addr: m.Addr()})
 	q := NewIntake(c, fastOpts(Options{}))
 	entered := make(chan struct{})
-	stop := runIntake(t, q, 1, func(ctx context.Context, in chat.Inbound) error {
+	stop := runIntake(t, q, 1, func(ctx context.Context, tx *Tx, in chat.Inbound) error {
 		close(entered)
 		<-ctx.Done()
 		return ctx.Err()
@@ -453,19 +452,15 @@ func TestIntakeStopsCleanly(t *testing.T) {
 func TestIntakeRoundTrips(t *testing.T) {
 	srv := redistest.Start(t)
 	client := srv.Client(t)
-	s, err := New(client, Options{Prefix: "rti"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	q := NewIntake(client, fastOpts(Options{Prefix: "rti", Poll: time.Hour}))
 	ctx := t.Context()
 	handled := make(chan struct{}, 10)
-	runIntake(t, q, 1, func(ctx context.Context, in chat.Inbound) error {
-		st, err := s.Load(ctx, in.Contact)
+	runIntake(t, q, 1, func(ctx context.Context, tx *Tx, in chat.Inbound) error {
+		st, err := tx.Load(ctx)
 		if err != nil {
 			return err
 		}
-		if err := s.Commit(ctx, st, []chat.Event{{Kind: chat.EventInbound, At: in.At, Inbound: &in}}); err != nil {
+		if err := tx.Commit(ctx, st, []chat.Event{{Kind: chat.EventInbound, At: in.At, Inbound: &in}}); err != nil {
 			return err
 		}
 		handled <- struct{}{}

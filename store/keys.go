@@ -13,6 +13,11 @@ import (
 // stored contact, so it is a constant and not an option.
 const Buckets = 1024
 
+// Prefix returns the deployment's key prefix. The store owns it: the number registry
+// (<prefix>:num:<id>) and the send rate limiter (<prefix>:rate:<id>) name their keys under
+// the prefix they are given from here, so that one deployment's keys share one prefix.
+func (r *Redis) Prefix() string { return r.prefix }
+
 // keys names the Redis keys of one contact, and the keys of its bucket that its commits and
 // its intake touch. All of them carry the bucket's hash tag.
 type keys struct {

@@ -16,7 +16,7 @@ import (
 
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/clock"
-	"github.com/wasla/wasla/engine"
+	"github.com/wasla/wasla/contact"
 	"github.com/wasla/wasla/internal/redistest"
 )
 
@@ -40,9 +40,9 @@ func miniStore(t *testing.T, opts Options) (*Redis, *miniredis.Miniredis, *clock
 // The keys and types written by a commit are the ones docs/redis.md lists.
 func TestCommitWritesTheDocumentedKeys(t *testing.T) {
 	s, m, _ := miniStore(t, Options{})
-	st := &engine.State{Contact: engine.Contact{ID: "15551234567", Name: "Amira", UserID: "US.13491208655302741918"}}
+	st := &contact.State{Contact: contact.Contact{ID: "15551234567", Name: "Amira", UserID: "US.13491208655302741918"}}
 	st.Session.Flow = "main"
-	st.Session.Timers = []engine.Timer{{Kind: engine.TimerWait, Due: t0.Add(time.Minute)}}
+	st.Session.Timers = []contact.Timer{{Kind: contact.TimerWait, Due: t0.Add(time.Minute)}}
 	in := &chat.Inbound{ID: "wamid.1", Contact: "15551234567", Kind: chat.KindText, Text: "hi", At: t0}
 	if err := s.Commit(t.Context(), st, []chat.Event{{Kind: chat.EventInbound, At: t0, Inbound: in}}); err != nil {
 		t.Fatal(err)
@@ -110,10 +110,10 @@ func TestSessionTTL(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, m, clk := miniStore(t, Options{SessionTTL: tt.ttl})
-			st := &engine.State{Contact: engine.Contact{ID: "1"}}
+			st := &contact.State{Contact: contact.Contact{ID: "1"}}
 			st.Session.Flow = tt.flow
 			for _, d := range tt.timers {
-				st.Session.Timers = append(st.Session.Timers, engine.Timer{Kind: engine.TimerWait, Due: clk.Now().Add(d)})
+				st.Session.Timers = append(st.Session.Timers, contact.Timer{Kind: contact.TimerWait, Due: clk.Now().Add(d)})
 			}
 			if err := s.Commit(t.Context(), st, nil); err != nil {
 				t.Fatal(err)
@@ -139,8 +139,8 @@ func TestSessionTTL(t *testing.T) {
 func TestSessionExpiryKeepsProfileAndHistory(t *testing.T) {
 	s, m, _ := miniStore(t, Options{SessionTTL: time.Hour})
 	ctx := t.Context()
-	st := &engine.State{Contact: engine.Contact{ID: "1", Name: "Amira", OptedOut: true, OptedOutAt: t0}}
-	st.Session = engine.Session{Flow: "main", Step: "ask", Vars: map[string]any{"x": "y"}}
+	st := &contact.State{Contact: contact.Contact{ID: "1", Name: "Amira", OptedOut: true, OptedOutAt: t0}}
+	st.Session = contact.Session{Flow: "main", Step: "ask", Vars: map[string]any{"x": "y"}}
 	if err := s.Commit(ctx, st, []chat.Event{{Kind: chat.EventOptOut, At: t0}}); err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +149,7 @@ func TestSessionExpiryKeepsProfileAndHistory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &engine.State{Contact: st.Contact, Version: 1}
+	want := &contact.State{Contact: st.Contact, Version: 1}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("after expiry got %+v, want %+v", got, want)
 	}
@@ -174,7 +174,7 @@ func TestRetentionDropsOnlyWhatIsOutside(t *testing.T) {
 	const retention = 30 * 24 * time.Hour
 	s, _, clk := miniStore(t, Options{Retention: retention})
 	ctx := t.Context()
-	st := &engine.State{Contact: engine.Contact{ID: "1"}}
+	st := &contact.State{Contact: contact.Contact{ID: "1"}}
 	at := []time.Duration{-40 * 24 * time.Hour, -retention - time.Millisecond, -retention, -time.Hour, 0}
 	var events []chat.Event
 	for i, d := range at {
@@ -211,7 +211,7 @@ func TestRetentionDropsOnlyWhatIsOutside(t *testing.T) {
 func TestCommitFillsAndChecksEvents(t *testing.T) {
 	s, _, clk := miniStore(t, Options{})
 	ctx := t.Context()
-	st := &engine.State{Contact: engine.Contact{ID: "1"}}
+	st := &contact.State{Contact: contact.Contact{ID: "1"}}
 	if err := s.Commit(ctx, st, []chat.Event{{Kind: chat.EventInbound, Detail: "no contact, no time"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +229,7 @@ func TestCommitFillsAndChecksEvents(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "belongs to another contact") {
 		t.Fatalf("commit of another contact's event = %v, want a refusal", err)
 	}
-	if err := s.Commit(ctx, &engine.State{}, nil); err == nil {
+	if err := s.Commit(ctx, &contact.State{}, nil); err == nil {
 		t.Fatal("commit of a state without contact id succeeded")
 	}
 }
@@ -338,8 +338,8 @@ func TestUnreachableRedisWraps(t *testing.T) {
 	if err == nil || !strings.HasPrefix(err.Error(), "store: loading contact: ") {
 		t.Errorf("Load = %v, want a wrapped error", err)
 	}
-	err = s.Commit(ctx, &engine.State{Contact: engine.Contact{ID: "1"}}, nil)
-	if err == nil || !strings.HasPrefix(err.Error(), "store: commit: ") || errors.Is(err, engine.ErrConflict) {
+	err = s.Commit(ctx, &contact.State{Contact: contact.Contact{ID: "1"}}, nil)
+	if err == nil || !strings.HasPrefix(err.Error(), "store: commit: ") || errors.Is(err, contact.ErrConflict) {
 		t.Errorf("Commit = %v, want a wrapped error that is no conflict", err)
 	}
 	if _, err = s.Due(ctx, t0, 10); err == nil || !strings.HasPrefix(err.Error(), "store: reading due timers: ") {

@@ -9,7 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/wasla/wasla/chat"
-	"github.com/wasla/wasla/engine"
+	"github.com/wasla/wasla/contact"
 	"github.com/wasla/wasla/internal/redistest"
 )
 
@@ -53,7 +53,7 @@ func TestOpenCluster(t *testing.T) {
 				t.Fatal(err)
 			}
 			for i := range 50 {
-				st := &engine.State{Contact: engine.Contact{ID: chat.ContactID(fmt.Sprint(i))}}
+				st := &contact.State{Contact: contact.Contact{ID: chat.ContactID(fmt.Sprint(i))}}
 				if err := s.Commit(ctx, st, nil); err != nil {
 					t.Fatal(err)
 				}
@@ -110,7 +110,7 @@ func TestEmbedded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := &engine.State{Contact: engine.Contact{ID: "1", Name: "Amira"}}
+	st := &contact.State{Contact: contact.Contact{ID: "1", Name: "Amira"}}
 	if err := s.Commit(ctx, st, []chat.Event{{Kind: chat.EventInbound}}); err != nil {
 		t.Fatal(err)
 	}

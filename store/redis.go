@@ -17,7 +17,7 @@ import (
 
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/clock"
-	"github.com/wasla/wasla/engine"
+	"github.com/wasla/wasla/contact"
 )
 
 // Defaults of Options.
@@ -43,11 +43,11 @@ type Options struct {
 	Retention time.Duration
 	// DedupePeriod is how long Commit remembers the id of every inbound message it stored
 	// (default 7 days): a commit whose history holds an id seen within it is refused with
-	// engine.ErrDuplicate. Negative: no deduplication.
+	// contact.ErrDuplicate. Negative: no deduplication.
 	DedupePeriod time.Duration
 	// Clock measures session expiry, history retention and the dedupe period (default: the
 	// wall clock).
-	Clock engine.Clock
+	Clock clock.Clock
 	// Logger receives what the store and the intake recover from by themselves, and the
 	// dead letters (default: discard).
 	Logger *slog.Logger
@@ -69,7 +69,7 @@ type Options struct {
 	RetryBackoff time.Duration
 }
 
-// Redis is an engine.Store on Redis. It is safe for concurrent use; it never closes the
+// Redis keeps contact state (the engine's Store) on Redis. It is safe for concurrent use; it never closes the
 // client it was given.
 type Redis struct {
 	client     redis.UniversalClient
@@ -77,11 +77,9 @@ type Redis struct {
 	sessionTTL time.Duration
 	retention  time.Duration
 	dedupe     time.Duration // <= 0: off
-	clock      engine.Clock
+	clock      clock.Clock
 	log        *slog.Logger
 }
-
-var _ engine.Store = (*Redis)(nil)
 
 //go:embed commit.lua
 var commitSource string
@@ -121,21 +119,11 @@ func New(client redis.UniversalClient, opts Options) (*Redis, error) {
 
 // Load returns the contact's state in one MULTI/EXEC round trip, so profile, version and
 // session are read at one instant. An unknown contact gets Version 0 and Contact.ID = id;
-// an expired session comes back empty with the profile and version intact.
-//
-// Inside an intake handler (the context comes from Intake.Run) it costs no round trip: the
-// worker's claim read the state with the lease, and each commit of the contact leaves what
-// it wrote for the next message's Load. Should something else have committed the contact
-// meanwhile, the next Commit is refused with engine.ErrConflict as usual, and the Load that
-// follows reads Redis.
-func (r *Redis) Load(ctx context.Context, id chat.ContactID) (*engine.State, error) {
+// an expired session comes back empty with the profile and version intact. (An intake
+// handler's Tx.Load usually costs no round trip at all.)
+func (r *Redis) Load(ctx context.Context, id chat.ContactID) (*contact.State, error) {
 	if id == "" {
 		return nil, errors.New("store: load: empty contact id")
-	}
-	if c := r.carriedFor(ctx, id); c != nil {
-		if version, profile, session, ok := c.state(); ok {
-			return decodeState(id, version, profile, session)
-		}
 	}
 	k := r.keysOf(id)
 	var profile *redis.SliceCmd
@@ -176,8 +164,8 @@ func parseVersion(v string) (int64, error) {
 
 // decodeState builds a contact's state from what Redis holds: the version, the profile
 // JSON and the session JSON, "" for each that is not stored.
-func decodeState(id chat.ContactID, version int64, profile, session string) (*engine.State, error) {
-	st := &engine.State{Contact: engine.Contact{ID: id}, Version: version}
+func decodeState(id chat.ContactID, version int64, profile, session string) (*contact.State, error) {
+	st := &contact.State{Contact: contact.Contact{ID: id}, Version: version}
 	if profile != "" {
 		if err := json.Unmarshal([]byte(profile), &st.Contact); err != nil {
 			return nil, fmt.Errorf("store: loading contact: decoding profile: %w", err)
@@ -197,19 +185,23 @@ func decodeState(id chat.ContactID, version int64, profile, session string) (*en
 // the inbound ids in its seen set, and moves the contact in its bucket's timer index to the
 // session's NextDue, or removes it.
 //
-// It writes nothing and returns an error wrapping engine.ErrConflict on a version mismatch,
-// engine.ErrDuplicate when an inbound message of history was committed within the dedupe
-// period, and ErrFenced when ctx carries a Fence of this contact whose lease is gone. On
+// It writes nothing and returns an error wrapping contact.ErrConflict on a version mismatch,
+// contact.ErrDuplicate when an inbound message of history was committed within the dedupe
+// period (and, for a Tx, ErrFenced when its lease is gone). On
 // success st.Version is the new version. Events without a contact get st's, events without
 // a time get the store clock's; an event of another contact is an error.
 //
 // When the profile carries Meta's user id and its mapping to the contact is not written
 // yet, Commit writes it after the script (two more round trips, once per contact).
 //
-// Inside an intake handler, a commit (or a refused duplicate) whose history holds the
-// message being handled also acknowledges it in the same script and fetches the next one,
-// and a successful commit leaves the state it wrote for the next message's Load.
-func (r *Redis) Commit(ctx context.Context, st *engine.State, history []chat.Event) error {
+// An intake handler commits through its Tx instead, which also checks the lease and
+// acknowledges the message being handled.
+func (r *Redis) Commit(ctx context.Context, st *contact.State, history []chat.Event) error {
+	return r.commit(ctx, st, history, nil)
+}
+
+// commit is Commit under the fence and with the acknowledgement of tx, nil for none.
+func (r *Redis) commit(ctx context.Context, st *contact.State, history []chat.Event, tx *Tx) error {
 	if st == nil || st.Contact.ID == "" {
 		return errors.New("store: commit: state without contact id")
 	}
@@ -239,15 +231,7 @@ func (r *Redis) Commit(ctx context.Context, st *engine.State, history []chat.Eve
 		horizon = strconv.FormatInt(now.Add(-r.dedupe).UnixMilli(), 10)
 		period = max(r.dedupe.Milliseconds(), 1)
 	}
-	token := ""
-	if f, ok := FenceFrom(ctx); ok && f.Contact == id {
-		token = f.Token
-	}
-	c := r.carriedFor(ctx, id)
-	ack, leaseMS := "", c.leaseMillis()
-	if c != nil && token != "" {
-		ack = c.ackFor(inbound)
-	}
+	token, ack, leaseMS := tx.fence(), tx.ackFor(inbound), tx.leaseMillis()
 
 	args := make([]any, 0, 15+len(inbound)+2*len(history))
 	args = append(args,
@@ -291,14 +275,12 @@ func (r *Redis) Commit(ctx context.Context, st *engine.State, history []chat.Eve
 	res, err := commitScript.Run(ctx, r.client,
 		[]string{k.contact, k.session, k.history, k.due, k.seen, k.lease, k.contacts, k.inbox, k.queued}, args...).Slice()
 	if err != nil {
-		if c != nil {
-			c.drop() // the commit may have gone through
-		}
+		tx.drop() // the commit may have gone through
 		return fmt.Errorf("store: commit: %w", err)
 	}
 	status, _ := intAt(res, 0)
-	if c != nil && status != 1 && status != 2 {
-		c.drop()
+	if status != 1 && status != 2 {
+		tx.drop()
 	}
 	switch status {
 	case 1:
@@ -307,10 +289,8 @@ func (r *Redis) Commit(ctx context.Context, st *engine.State, history []chat.Eve
 			return fmt.Errorf("store: commit: script returned %v", res)
 		}
 		st.Version = version
-		if c != nil {
-			c.set(version, string(profile), string(session))
-			c.acknowledged(ackAt(res, 3))
-		}
+		tx.set(version, string(profile), string(session))
+		tx.acknowledged(ackAt(res, 3))
 		if m, _ := intAt(res, 2); m == 1 {
 			// The commit stands whatever happens here: failing it now would make the
 			// engine drop replies to a message that is stored. The mapping is not marked
@@ -323,13 +303,11 @@ func (r *Redis) Commit(ctx context.Context, st *engine.State, history []chat.Eve
 		return nil
 	case 0:
 		stored, _ := intAt(res, 1)
-		return fmt.Errorf("store: commit: %w (loaded version %d, stored %d)", engine.ErrConflict, st.Version, stored)
+		return fmt.Errorf("store: commit: %w (loaded version %d, stored %d)", contact.ErrConflict, st.Version, stored)
 	case 2:
 		msg, _ := stringAt(res, 1)
-		if c != nil {
-			c.acknowledged(ackAt(res, 2))
-		}
-		return fmt.Errorf("store: commit: %w: message %s", engine.ErrDuplicate, msg)
+		tx.acknowledged(ackAt(res, 2))
+		return fmt.Errorf("store: commit: %w: message %s", contact.ErrDuplicate, msg)
 	case 3:
 		return fmt.Errorf("store: commit: %w", ErrFenced)
 	}

@@ -8,7 +8,6 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/wasla/wasla/engine"
 	"github.com/wasla/wasla/internal/redistest"
 	"github.com/wasla/wasla/store/storetest"
 )
@@ -26,7 +25,7 @@ func newRedis(t testing.TB, client redis.UniversalClient, n *atomic.Int64, opts 
 }
 
 func TestContractMiniredis(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) engine.Store {
+	storetest.Run(t, func(t *testing.T) storetest.Store {
 		m := miniredis.RunT(t)
 		c := redis.NewClient(&redis.Options{Addr: m.Addr()})
 		t.Cleanup(func() { _ = c.Close() })
@@ -42,7 +41,7 @@ func TestContractServer(t *testing.T) {
 	srv := redistest.Start(t)
 	client := srv.Client(t)
 	var n atomic.Int64
-	storetest.Run(t, func(t *testing.T) engine.Store {
+	storetest.Run(t, func(t *testing.T) storetest.Store {
 		return newRedis(t, client, &n, Options{})
 	})
 }
@@ -51,7 +50,7 @@ func TestContractCluster(t *testing.T) {
 	cl := redistest.StartCluster(t)
 	client := cl.Client(t)
 	var n atomic.Int64
-	storetest.Run(t, func(t *testing.T) engine.Store {
+	storetest.Run(t, func(t *testing.T) storetest.Store {
 		return newRedis(t, client, &n, Options{})
 	})
 }

@@ -39,7 +39,7 @@ type replica struct {
 	out    *enginetest.Recorder
 }
 
-func newReplica(t testing.TB, client redis.UniversalClient, set *flows.Set, opts store.Options, clk engine.Clock) *replica {
+func newReplica(t testing.TB, client redis.UniversalClient, set *flows.Set, opts store.Options, clk clock.Clock) *replica {
 	t.Helper()
 	opts.Clock = clk
 	s, err := store.New(client, opts)
@@ -60,7 +60,9 @@ func (r *replica) run(t testing.TB, workers int) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- r.intake.Run(ctx, workers, r.engine.Receive) }()
+	go func() {
+		done <- r.intake.Run(ctx, workers, func(ctx context.Context, tx *store.Tx, in chat.Inbound) error { return r.engine.Receive(ctx, tx, in) })
+	}()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -203,7 +205,7 @@ func TestTimersFireOnceAcrossReplicas(t *testing.T) {
 	const contacts = 40
 	for c := range contacts {
 		in := chat.Inbound{ID: fmt.Sprint("wamid.", c), Contact: chat.ContactID(fmt.Sprint(1000 + c)), Number: "111", Kind: chat.KindText, Text: "remind", At: start}
-		if err := a.engine.Receive(ctx, in); err != nil {
+		if err := a.engine.Receive(ctx, nil, in); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -254,7 +256,7 @@ func TestTimersFireOnceAcrossReplicas(t *testing.T) {
 	// A restart: one more contact asks for a reminder, then no replica runs while it falls
 	// due; a new replica (new client, store and engine) fires it.
 	late := chat.Inbound{ID: "wamid.late", Contact: "2000", Number: "111", Kind: chat.KindText, Text: "remind", At: clkA.Now()}
-	if err := a.engine.Receive(ctx, late); err != nil {
+	if err := a.engine.Receive(ctx, nil, late); err != nil {
 		t.Fatal(err)
 	}
 	clkC := clock.NewManual(clkA.Now().Add(3 * time.Hour))

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/wasla/wasla/chat"
-	"github.com/wasla/wasla/engine"
+	"github.com/wasla/wasla/contact"
 	"github.com/wasla/wasla/internal/redistest"
 )
 
@@ -26,19 +26,19 @@ func TestMemoryUsage(t *testing.T) {
 	const contacts, messages = 1000, 10
 	for c := range contacts {
 		id := chat.ContactID(fmt.Sprintf("96650%07d", c))
-		st := &engine.State{Contact: engine.Contact{
+		st := &contact.State{Contact: contact.Contact{
 			ID: id, UserID: fmt.Sprintf("SA.%019d", c), Name: "Amira Al-Harbi", Language: "ar",
 			Tags: []string{"customer"}, LastNumber: "1029384756",
 			Windows: map[chat.NumberID]time.Time{"1029384756": t0},
 		}}
 		for i := range messages {
 			at := t0.Add(time.Duration(i) * time.Minute)
-			st.Session = engine.Session{
+			st.Session = contact.Session{
 				Flow: "order", Step: "ask_size",
 				Vars:    map[string]any{"name": "Amira", "product": "qahwa", "count": float64(i)},
-				Await:   &engine.Await{Kind: engine.AwaitAnswer, Flow: "order", Step: "ask_size"},
+				Await:   &contact.Await{Kind: contact.AwaitAnswer, Flow: "order", Step: "ask_size"},
 				Started: t0, LastInbound: at,
-				Timers: []engine.Timer{{Kind: engine.TimerTimeout, Due: at.Add(30 * time.Minute), Flow: "order", Step: "ask_size"}},
+				Timers: []contact.Timer{{Kind: contact.TimerTimeout, Due: at.Add(30 * time.Minute), Flow: "order", Step: "ask_size"}},
 			}
 			in := chat.Inbound{ID: fmt.Sprintf("wamid.HBgMOTY2NTAxMjM0NTY3FQIAEhggM0E%04d%04d", c, i), Contact: id, UserID: st.Contact.UserID,
 				ProfileName: "Amira Al-Harbi", Number: "1029384756", Kind: chat.KindText, Text: "أريد قهوة كبيرة من فضلك", At: at}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/wasla/wasla/chat"
-	"github.com/wasla/wasla/engine"
 	"github.com/wasla/wasla/engine/enginetest"
 	"github.com/wasla/wasla/store/storetest"
 )
@@ -31,7 +30,7 @@ func (s withHistory) History(_ context.Context, id chat.ContactID, from, to time
 // The fake keeps the contract every real store keeps, or tests built on it would prove
 // nothing about the engine over Redis.
 func TestMemStoreContract(t *testing.T) {
-	storetest.Run(t, func(*testing.T) engine.Store { return withHistory{&enginetest.MemStore{}} })
+	storetest.Run(t, func(*testing.T) storetest.Store { return withHistory{&enginetest.MemStore{}} })
 }
 
 func TestRecorderTakeForgets(t *testing.T) {

@@ -9,14 +9,14 @@ import (
 	"time"
 
 	"github.com/wasla/wasla/chat"
-	"github.com/wasla/wasla/engine"
+	"github.com/wasla/wasla/contact"
 )
 
 // MemStore is an in-memory engine.Store. It keeps states as JSON, as the Redis store does,
 // so a test cannot pass by sharing pointers with the engine, and variables come back as
 // JSON types. Like the Redis store it refuses an inbound message id the contact has
-// committed before with engine.ErrDuplicate (checked first, whatever the version), then a
-// stale version with engine.ErrConflict. It forgets nothing: there is no dedupe period and
+// committed before with contact.ErrDuplicate (checked first, whatever the version), then a
+// stale version with contact.ErrConflict. It forgets nothing: there is no dedupe period and
 // no history retention. The zero value is ready to use and safe for concurrent use.
 type MemStore struct {
 	mu      sync.Mutex
@@ -28,10 +28,10 @@ type MemStore struct {
 }
 
 // Load returns the contact's state, or a fresh one at version 0.
-func (m *MemStore) Load(_ context.Context, id chat.ContactID) (*engine.State, error) {
+func (m *MemStore) Load(_ context.Context, id chat.ContactID) (*contact.State, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	st := &engine.State{Contact: engine.Contact{ID: id}}
+	st := &contact.State{Contact: contact.Contact{ID: id}}
 	if b, ok := m.states[id]; ok {
 		if err := json.Unmarshal(b, st); err != nil {
 			return nil, err
@@ -42,18 +42,18 @@ func (m *MemStore) Load(_ context.Context, id chat.ContactID) (*engine.State, er
 }
 
 // Commit stores st, appends history and indexes the session's earliest timer, or writes
-// nothing and returns engine.ErrDuplicate or engine.ErrConflict.
-func (m *MemStore) Commit(_ context.Context, st *engine.State, history []chat.Event) error {
+// nothing and returns contact.ErrDuplicate or contact.ErrConflict.
+func (m *MemStore) Commit(_ context.Context, st *contact.State, history []chat.Event) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	id := st.Contact.ID
 	for _, in := range inboundIDs(history) {
 		if m.seen[id][in] {
-			return engine.ErrDuplicate
+			return contact.ErrDuplicate
 		}
 	}
 	if m.version[id] != st.Version {
-		return engine.ErrConflict
+		return contact.ErrConflict
 	}
 	b, err := json.Marshal(st)
 	if err != nil {

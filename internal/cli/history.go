@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/wasla/wasla/chat"
+	"github.com/wasla/wasla/redact"
 	"github.com/wasla/wasla/store"
 )
 
@@ -175,6 +176,8 @@ func exportHistory(ctx context.Context, src historySource, w io.Writer, o export
 		n := 0
 		err := src.History(ctx, id, o.from, o.to, func(ev chat.Event) error {
 			n++
+			// A history written before errors were redacted may hold a token.
+			ev.Detail = redact.Text(ev.Detail)
 			return write(ev)
 		})
 		events += n

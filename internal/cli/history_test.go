@@ -19,7 +19,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/wasla/wasla/chat"
-	"github.com/wasla/wasla/engine"
+	"github.com/wasla/wasla/contact"
 	"github.com/wasla/wasla/store"
 )
 
@@ -39,7 +39,7 @@ func seedHistory(t testing.TB, contacts, perContact int, text string) (string, *
 	ctx := context.Background()
 	for ci := range contacts {
 		id := chat.ContactID(fmt.Sprintf("96650%07d", ci))
-		st := &engine.State{Contact: engine.Contact{ID: id}}
+		st := &contact.State{Contact: contact.Contact{ID: id}}
 		const batch = 500
 		for start := 0; start < perContact; start += batch {
 			var evs []chat.Event
@@ -127,7 +127,7 @@ func TestHistoryExportCSVColumns(t *testing.T) {
 		{Kind: chat.EventAgent, Number: "222", At: at, Outbound: &chat.Outbound{To: id, Kind: chat.KindText, Text: "agent here"}, Detail: "sara"},
 		{Kind: chat.EventHandoff, Number: "222", At: at.Add(time.Second), Detail: "sales"},
 	}
-	if err := s.Commit(t.Context(), &engine.State{Contact: engine.Contact{ID: id}}, evs); err != nil {
+	if err := s.Commit(t.Context(), &contact.State{Contact: contact.Contact{ID: id}}, evs); err != nil {
 		t.Fatal(err)
 	}
 	code, out, errOut := runCLI("history", "export", "--redis", "redis://"+m.Addr(), "--format", "csv")

@@ -17,6 +17,7 @@ import (
 	"github.com/wasla/wasla/channels/terminal"
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/clock"
+	"github.com/wasla/wasla/contact"
 	"github.com/wasla/wasla/engine"
 	"github.com/wasla/wasla/flows"
 	"github.com/wasla/wasla/flowtest"
@@ -300,7 +301,7 @@ func (sim *simulator) say(ctx context.Context, line string) {
 	sim.mu.Lock()
 	choices := sim.choices[sim.contact]
 	sim.mu.Unlock()
-	if st, err := sim.eng.State(ctx, sim.contact); err == nil && st.Session.Await != nil && st.Session.Await.Kind == engine.AwaitAnswer {
+	if st, err := sim.eng.State(ctx, sim.contact); err == nil && st.Session.Await != nil && st.Session.Await.Kind == contact.AwaitAnswer {
 		choices = nil
 	}
 	sim.send(ctx, terminal.Inbound(line, choices))
@@ -374,9 +375,9 @@ func (sim *simulator) showVars(ctx context.Context) {
 	ss := st.Session
 	mode := string(ss.Mode)
 	if mode == "" {
-		mode = string(engine.ModeBot)
+		mode = string(contact.ModeBot)
 	}
-	if ss.Mode == engine.ModeHuman && ss.Queue != "" {
+	if ss.Mode == contact.ModeHuman && ss.Queue != "" {
 		mode += " (queue " + ss.Queue + ")"
 	}
 	flow, step := ss.Flow, ss.Step

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/wasla/wasla/clock"
 	"github.com/wasla/wasla/engine"
 	"github.com/wasla/wasla/store"
 )
@@ -15,7 +16,7 @@ const embeddedNotice = "wasla: no --redis given; using an embedded in-memory sto
 
 // openStore returns the store at redisURL, or an embedded one (saying so on notice) when
 // the URL is empty. clk measures session expiry. The caller calls closeFn.
-func openStore(ctx context.Context, redisURL string, clk engine.Clock, notice io.Writer) (engine.Store, func(), error) {
+func openStore(ctx context.Context, redisURL string, clk clock.Clock, notice io.Writer) (engine.Store, func(), error) {
 	var closeFn func()
 	if redisURL == "" {
 		client, stop, err := store.Embedded(ctx)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/wasla/wasla/channels/terminal"
+	"github.com/wasla/wasla/clock"
 	"github.com/wasla/wasla/engine"
 	"github.com/wasla/wasla/flows"
 	"github.com/wasla/wasla/flowtest"
@@ -63,7 +64,7 @@ func runTest(ctx context.Context, args []string, s Streams) int {
 		cov:     &flowtest.Coverage{},
 		// One embedded Redis serves the whole run; a key prefix of its own gives each
 		// test a store that nothing else has touched.
-		newStore: func(clk engine.Clock) (engine.Store, error) {
+		newStore: func(clk clock.Clock) (engine.Store, error) {
 			n++
 			return store.New(client, store.Options{Prefix: fmt.Sprintf("test%d", n), Clock: clk})
 		},
@@ -114,7 +115,7 @@ type testRun struct {
 	s              Streams
 	verbose        bool
 	cov            *flowtest.Coverage
-	newStore       func(engine.Clock) (engine.Store, error)
+	newStore       func(clock.Clock) (engine.Store, error)
 	passed, failed int
 }
 

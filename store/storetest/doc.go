@@ -2,7 +2,7 @@
 // miniredis, on one redis-server and on a Redis Cluster, or a fake of the engine's tests —
 // runs the same Run, so the engine can rely on one behaviour whatever stores its state:
 // an unknown contact loads at version 0, a commit round-trips the state, a stale version is
-// refused with engine.ErrConflict and writes nothing, history keeps commit order, the due
+// refused with contact.ErrConflict and writes nothing, history keeps commit order, the due
 // index follows the session's earliest timer, and concurrent writers of one contact never
 // lose an update.
 //

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/wasla/wasla/chat"
-	"github.com/wasla/wasla/engine"
+	"github.com/wasla/wasla/contact"
 )
 
 // HistoryReader is implemented by stores that can read a contact's history back. Run checks
@@ -22,13 +22,22 @@ type HistoryReader interface {
 	History(ctx context.Context, id chat.ContactID, from, to time.Time, fn func(chat.Event) error) error
 }
 
-// Run runs the engine.Store contract against stores made by newStore. The subtests run in
+// Store is the contract the engine's store must keep, as the engine declares it
+// (engine.Store): Load, Commit and Due over package contact's state. It is repeated here so
+// that this suite, used by the store's own tests, does not compile the engine.
+type Store interface {
+	Load(ctx context.Context, id chat.ContactID) (*contact.State, error)
+	Commit(ctx context.Context, st *contact.State, history []chat.Event) error
+	Due(ctx context.Context, now time.Time, limit int) ([]chat.ContactID, error)
+}
+
+// Run runs the Store contract against stores made by newStore. The subtests run in
 // parallel, so every call of newStore must return a store that shares no data with the
 // others (a fresh key prefix or a fresh server).
-func Run(t *testing.T, newStore func(t *testing.T) engine.Store) {
+func Run(t *testing.T, newStore func(t *testing.T) Store) {
 	tests := []struct {
 		name string
-		run  func(t *testing.T, s engine.Store)
+		run  func(t *testing.T, s Store)
 	}{
 		{"LoadUnknownContact", testLoadUnknown},
 		{"RoundTrip", testRoundTrip},
@@ -55,7 +64,7 @@ func Run(t *testing.T, newStore func(t *testing.T) engine.Store) {
 // base is a fixed instant in UTC: times must compare equal after a JSON round trip.
 var base = time.Date(2026, 3, 14, 9, 26, 53, 589_000_000, time.UTC)
 
-func testLoadUnknown(t *testing.T, s engine.Store) {
+func testLoadUnknown(t *testing.T, s Store) {
 	st, err := s.Load(t.Context(), "15550000001")
 	if err != nil {
 		t.Fatal(err)
@@ -66,15 +75,15 @@ func testLoadUnknown(t *testing.T, s engine.Store) {
 	if st.Contact.ID != "" && st.Contact.ID != "15550000001" {
 		t.Errorf("Contact.ID = %q, want the loaded id", st.Contact.ID)
 	}
-	if !reflect.DeepEqual(st.Session, engine.Session{}) {
+	if !reflect.DeepEqual(st.Session, contact.Session{}) {
 		t.Errorf("Session = %+v, want empty", st.Session)
 	}
 }
 
 // fullState sets every field of the state, so a field the store forgets to keep shows.
-func fullState(id chat.ContactID) *engine.State {
-	return &engine.State{
-		Contact: engine.Contact{
+func fullState(id chat.ContactID) *contact.State {
+	return &contact.State{
+		Contact: contact.Contact{
 			ID:         id,
 			UserID:     "US.1234567890",
 			Name:       "Amira",
@@ -85,7 +94,7 @@ func fullState(id chat.ContactID) *engine.State {
 			OptedOutAt: base.Add(-time.Hour),
 			LastNumber: "1029384756",
 		},
-		Session: engine.Session{
+		Session: contact.Session{
 			Flow: "order",
 			Step: "ask_size",
 			// JSON brings numbers back as float64, so the test stores float64.
@@ -98,25 +107,25 @@ func fullState(id chat.ContactID) *engine.State {
 				"items": []any{"tea", float64(2)},
 				"addr":  map[string]any{"street": "Rue 1", "zip": "1000"},
 			},
-			Await:       &engine.Await{Kind: engine.AwaitChoice, Flow: "order", Step: "ask_size", Retries: 1},
-			Mode:        engine.ModeHuman,
+			Await:       &contact.Await{Kind: contact.AwaitChoice, Flow: "order", Step: "ask_size", Retries: 1},
+			Mode:        contact.ModeHuman,
 			Queue:       "support",
-			Stack:       []engine.Frame{{Flow: "main", Step: "call_order"}},
+			Stack:       []contact.Frame{{Flow: "main", Step: "call_order"}},
 			Started:     base.Add(-10 * time.Minute),
 			LastInbound: base,
 			Pending: []chat.Inbound{{
 				ID: "wamid.1", Contact: id, Number: "1029384756", Kind: chat.KindText,
 				Text: "large", At: base,
 			}},
-			Timers: []engine.Timer{
-				{Kind: engine.TimerTimeout, Due: base.Add(time.Hour), Flow: "order", Step: "ask_size"},
-				{Kind: engine.TimerBurst, Due: base.Add(3 * time.Second)},
+			Timers: []contact.Timer{
+				{Kind: contact.TimerTimeout, Due: base.Add(time.Hour), Flow: "order", Step: "ask_size"},
+				{Kind: contact.TimerBurst, Due: base.Add(3 * time.Second)},
 			},
 		},
 	}
 }
 
-func testRoundTrip(t *testing.T, s engine.Store) {
+func testRoundTrip(t *testing.T, s Store) {
 	ctx := t.Context()
 	const id = "15550000002"
 	st, err := s.Load(ctx, id)
@@ -155,14 +164,14 @@ func testRoundTrip(t *testing.T, s engine.Store) {
 	}
 }
 
-func testEmptySession(t *testing.T, s engine.Store) {
+func testEmptySession(t *testing.T, s Store) {
 	ctx := t.Context()
 	const id = "15550000003"
 	st := fullState(id)
 	if err := s.Commit(ctx, st, nil); err != nil {
 		t.Fatal(err)
 	}
-	st.Session = engine.Session{} // the conversation ended; the profile stays
+	st.Session = contact.Session{} // the conversation ended; the profile stays
 	if err := s.Commit(ctx, st, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -170,12 +179,12 @@ func testEmptySession(t *testing.T, s engine.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Version != 2 || !reflect.DeepEqual(got.Contact, fullState(id).Contact) || !reflect.DeepEqual(got.Session, engine.Session{}) {
+	if got.Version != 2 || !reflect.DeepEqual(got.Contact, fullState(id).Contact) || !reflect.DeepEqual(got.Session, contact.Session{}) {
 		t.Fatalf("got %+v, want version 2, the full profile and an empty session", got)
 	}
 }
 
-func testVersionConflict(t *testing.T, s engine.Store) {
+func testVersionConflict(t *testing.T, s Store) {
 	ctx := t.Context()
 	const id = "15550000004"
 	a, err := s.Load(ctx, id)
@@ -203,7 +212,7 @@ func testVersionConflict(t *testing.T, s engine.Store) {
 			c.Version = tt.version
 			c.Session.Vars = map[string]any{"writer": "b"}
 			err := s.Commit(ctx, &c, []chat.Event{{Kind: chat.EventInbound, Contact: id, At: base, Detail: "b"}})
-			if !errors.Is(err, engine.ErrConflict) {
+			if !errors.Is(err, contact.ErrConflict) {
 				t.Fatalf("Commit of version %d over stored 1 = %v, want an error wrapping ErrConflict", tt.version, err)
 			}
 			if c.Version != tt.version {
@@ -239,7 +248,7 @@ func details(t *testing.T, h HistoryReader, id chat.ContactID) []string {
 	return got
 }
 
-func history(t *testing.T, s engine.Store) HistoryReader {
+func history(t *testing.T, s Store) HistoryReader {
 	t.Helper()
 	h, ok := s.(HistoryReader)
 	if !ok {
@@ -248,7 +257,7 @@ func history(t *testing.T, s engine.Store) HistoryReader {
 	return h
 }
 
-func testHistoryInOrder(t *testing.T, s engine.Store) {
+func testHistoryInOrder(t *testing.T, s Store) {
 	h := history(t, s)
 	ctx := t.Context()
 	const id = "15550000005"
@@ -298,7 +307,7 @@ func testHistoryInOrder(t *testing.T, s engine.Store) {
 	}
 }
 
-func testHistoryTimeRange(t *testing.T, s engine.Store) {
+func testHistoryTimeRange(t *testing.T, s Store) {
 	h := history(t, s)
 	ctx := t.Context()
 	const id = "15550000006"
@@ -381,7 +390,7 @@ func testHistoryTimeRange(t *testing.T, s engine.Store) {
 	})
 }
 
-func due(t *testing.T, s engine.Store, now time.Time) []chat.ContactID {
+func due(t *testing.T, s Store, now time.Time) []chat.ContactID {
 	t.Helper()
 	ids, err := s.Due(t.Context(), now, 100)
 	if err != nil {
@@ -390,7 +399,7 @@ func due(t *testing.T, s engine.Store, now time.Time) []chat.ContactID {
 	return ids
 }
 
-func testDueFollowsNextDue(t *testing.T, s engine.Store) {
+func testDueFollowsNextDue(t *testing.T, s Store) {
 	ctx := t.Context()
 	const id = "15550000008"
 	st, err := s.Load(ctx, id)
@@ -401,7 +410,7 @@ func testDueFollowsNextDue(t *testing.T, s engine.Store) {
 		t.Helper()
 		st.Session.Timers = nil
 		for _, d := range timers {
-			st.Session.Timers = append(st.Session.Timers, engine.Timer{Kind: engine.TimerWait, Due: d})
+			st.Session.Timers = append(st.Session.Timers, contact.Timer{Kind: contact.TimerWait, Due: d})
 		}
 		if err := s.Commit(ctx, st, nil); err != nil {
 			t.Fatal(err)
@@ -436,7 +445,7 @@ func testDueFollowsNextDue(t *testing.T, s engine.Store) {
 	check("overdue", base, true)
 }
 
-func testDueLimit(t *testing.T, s engine.Store) {
+func testDueLimit(t *testing.T, s Store) {
 	ctx := t.Context()
 	var want []chat.ContactID
 	for i := range 7 {
@@ -446,7 +455,7 @@ func testDueLimit(t *testing.T, s engine.Store) {
 			t.Fatal(err)
 		}
 		// Contact i is due at base+(7-i) minutes: the last one committed is the earliest.
-		st.Session.Timers = []engine.Timer{{Kind: engine.TimerWait, Due: base.Add(time.Duration(7-i) * time.Minute)}}
+		st.Session.Timers = []contact.Timer{{Kind: contact.TimerWait, Due: base.Add(time.Duration(7-i) * time.Minute)}}
 		if err := s.Commit(ctx, st, nil); err != nil {
 			t.Fatal(err)
 		}
@@ -477,7 +486,7 @@ func testDueLimit(t *testing.T, s engine.Store) {
 	}
 }
 
-func testConcurrentOneWins(t *testing.T, s engine.Store) {
+func testConcurrentOneWins(t *testing.T, s Store) {
 	ctx := t.Context()
 	const id = "15550000009"
 	const writers = 16
@@ -504,7 +513,7 @@ func testConcurrentOneWins(t *testing.T, s engine.Store) {
 				switch {
 				case err == nil:
 					winners = append(winners, w)
-				case !errors.Is(err, engine.ErrConflict):
+				case !errors.Is(err, contact.ErrConflict):
 					other = append(other, err)
 				}
 			})
@@ -536,7 +545,7 @@ func testConcurrentOneWins(t *testing.T, s engine.Store) {
 
 // increment loads, adds one to vars["n"] and commits with one history entry, retrying on
 // conflict, the way the engine handles a message.
-func increment(ctx context.Context, s engine.Store, id chat.ContactID, tag string) error {
+func increment(ctx context.Context, s Store, id chat.ContactID, tag string) error {
 	for {
 		st, err := s.Load(ctx, id)
 		if err != nil {
@@ -545,14 +554,14 @@ func increment(ctx context.Context, s engine.Store, id chat.ContactID, tag strin
 		n, _ := st.Session.Vars["n"].(float64)
 		st.Session.Vars = map[string]any{"n": n + 1}
 		err = s.Commit(ctx, st, []chat.Event{{Kind: chat.EventInbound, Contact: id, At: base, Detail: tag}})
-		if errors.Is(err, engine.ErrConflict) {
+		if errors.Is(err, contact.ErrConflict) {
 			continue
 		}
 		return err
 	}
 }
 
-func testNoLostUpdates(t *testing.T, s engine.Store) {
+func testNoLostUpdates(t *testing.T, s Store) {
 	ctx := t.Context()
 	const id = "15550000010"
 	const workers, each = 8, 25
@@ -601,7 +610,7 @@ func testNoLostUpdates(t *testing.T, s engine.Store) {
 	}
 }
 
-func testManyContacts(t *testing.T, s engine.Store) {
+func testManyContacts(t *testing.T, s Store) {
 	ctx := t.Context()
 	const contacts, each = 64, 10
 	errs := make(chan error, contacts)
@@ -649,7 +658,7 @@ func inboundEvent(id chat.ContactID, wamid string) chat.Event {
 // A commit whose history holds an inbound message id already committed is refused with
 // ErrDuplicate and writes nothing, whatever its version; other ids and other contacts are
 // not affected.
-func testDuplicateRefused(t *testing.T, s engine.Store) {
+func testDuplicateRefused(t *testing.T, s Store) {
 	ctx := t.Context()
 	const id, other = "15550000011", "15550000012"
 	st, err := s.Load(ctx, id)
@@ -670,10 +679,10 @@ func testDuplicateRefused(t *testing.T, s engine.Store) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := &engine.State{Contact: engine.Contact{ID: id}, Version: tt.version}
+			c := &contact.State{Contact: contact.Contact{ID: id}, Version: tt.version}
 			c.Session.Vars = map[string]any{"dup": true}
 			err := s.Commit(ctx, c, tt.events)
-			if !errors.Is(err, engine.ErrDuplicate) {
+			if !errors.Is(err, contact.ErrDuplicate) {
 				t.Fatalf("Commit = %v, want an error wrapping ErrDuplicate", err)
 			}
 			if c.Version != tt.version {
@@ -710,7 +719,7 @@ func testDuplicateRefused(t *testing.T, s engine.Store) {
 
 // The same message handled by many writers at once, each retrying on conflict as the engine
 // does, is committed exactly once; every other writer ends with ErrDuplicate.
-func testDuplicateAtOnce(t *testing.T, s engine.Store) {
+func testDuplicateAtOnce(t *testing.T, s Store) {
 	ctx := t.Context()
 	const id = "15550000013"
 	const writers = 8
@@ -728,14 +737,14 @@ func testDuplicateAtOnce(t *testing.T, s engine.Store) {
 				<-start
 				var err error
 				for {
-					var st *engine.State
+					var st *contact.State
 					if st, err = s.Load(ctx, id); err != nil {
 						break
 					}
 					n, _ := st.Session.Vars["n"].(float64)
 					st.Session.Vars = map[string]any{"n": n + 1}
 					err = s.Commit(ctx, st, []chat.Event{inboundEvent(id, wamid)})
-					if !errors.Is(err, engine.ErrConflict) {
+					if !errors.Is(err, contact.ErrConflict) {
 						break
 					}
 				}
@@ -744,7 +753,7 @@ func testDuplicateAtOnce(t *testing.T, s engine.Store) {
 				switch {
 				case err == nil:
 					committed++
-				case errors.Is(err, engine.ErrDuplicate):
+				case errors.Is(err, contact.ErrDuplicate):
 					dupes++
 				default:
 					other = append(other, err)
