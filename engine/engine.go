@@ -212,6 +212,27 @@ func (e *Engine) ReturnToBot(ctx context.Context, id chat.ContactID) error {
 	})
 }
 
+// ErrNoStep is returned by ReturnToBotAt for a flow or step the running flows lack.
+var ErrNoStep = errors.New("no such flow or step")
+
+// ReturnToBotAt ends a hand-off and runs the flows from step of flow (its first step when
+// step is empty) at once, as a goto would: an agent hands the customer back to, say, the
+// order form. The stack of called flows is dropped.
+func (e *Engine) ReturnToBotAt(ctx context.Context, id chat.ContactID, flow, step string) error {
+	f := e.cur.Load().set.Flows[flow]
+	if f == nil {
+		return fmt.Errorf("%w: flow %q", ErrNoStep, flow)
+	}
+	if _, _, ok := f.Step(step); step != "" && !ok {
+		return fmt.Errorf("%w: step %q of flow %q", ErrNoStep, step, flow)
+	}
+	return e.update(ctx, e.plainTx(id), func(r *run) error {
+		r.returnToBot("agent")
+		r.sess().Stack = nil
+		return r.jump(flows.Target{Flow: flow, Step: step})
+	})
+}
+
 // update runs fn over the contact's state under the contact's lock and commits the result
 // through tx, re-running fn from a fresh load when another writer committed first. Replies
 // are sent only after the commit succeeded, so a re-run never sends twice.

@@ -42,7 +42,7 @@ func (ib *Inbox) APIRoutes(r chi.Router) {
 		r.Get("/", ib.handleGet)
 		r.Get("/history", ib.handleHistory)
 		r.Post("/claim", ib.action(ib.Claim))
-		r.Post("/release", ib.action(ib.Release))
+		r.Post("/release", ib.handleRelease)
 		r.Post("/close", ib.action(ib.Close))
 		r.Post("/seen", ib.action(ib.Seen))
 		r.Post("/typing", ib.handleTyping)
@@ -345,6 +345,34 @@ func (ib *Inbox) action(fn func(context.Context, *Agent, chat.ContactID) (*Conve
 		}
 		writeJSON(w, http.StatusOK, c)
 	}
+}
+
+// handleRelease gives the conversation back to the bot; a body {"flow", "step"} names
+// where the bot goes on.
+func (ib *Inbox) handleRelease(w http.ResponseWriter, r *http.Request) {
+	a, _ := AgentFrom(r.Context())
+	var req struct {
+		Flow string `json:"flow"`
+		Step string `json:"step"`
+	}
+	if r.ContentLength != 0 {
+		if err := decodeBody(r, &req); err != nil {
+			ib.fail(w, r, err)
+			return
+		}
+	}
+	var c *Conversation
+	var err error
+	if req.Flow == "" {
+		c, err = ib.Release(r.Context(), a, contactParam(r))
+	} else {
+		c, err = ib.ReleaseAt(r.Context(), a, contactParam(r), req.Flow, req.Step)
+	}
+	if err != nil {
+		ib.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
 }
 
 func (ib *Inbox) handleTyping(w http.ResponseWriter, r *http.Request) {

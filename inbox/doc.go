@@ -5,7 +5,8 @@
 // lives in Redis beside the engine's contact state; docs/inbox.md names the keys. Records
 // change in three ways:
 //
-//   - the engine's commits: Watch wraps the engine's Store and, after each commit, turns
+//   - the engine's commits: Watch wraps the engine's Store (and WatchTx the intake's
+//     transactions) and, after each commit, turns
 //     the committed history (a hand-off, a customer message, an agent reply, a return to
 //     the bot) into record updates and live events;
 //   - agents' actions through the JSON API (claim, transfer, release, close, notes,

@@ -26,6 +26,12 @@ type Engine interface {
 	State(ctx context.Context, id chat.ContactID) (*engine.State, error)
 }
 
+// StepReleaser is an Engine that can also give a conversation back to the bot at a chosen
+// step; *engine.Engine is one. Releasing at a step needs it.
+type StepReleaser interface {
+	ReturnToBotAt(ctx context.Context, id chat.ContactID, flow, step string) error
+}
+
 // HistoryReader reads a contact's history across every number; *store.Redis implements it.
 type HistoryReader interface {
 	History(ctx context.Context, id chat.ContactID, from, to time.Time, fn func(chat.Event) error) error
@@ -420,15 +426,35 @@ func (ib *Inbox) Transfer(ctx context.Context, a *Agent, id chat.ContactID, queu
 // the hand-off, since a closed conversation left in human mode would leave the customer
 // talking to nobody.
 func (ib *Inbox) Release(ctx context.Context, a *Agent, id chat.ContactID) (*Conversation, error) {
-	return ib.end(ctx, a, id, "released to the bot by "+a.Name)
+	return ib.end(ctx, a, id, "released to the bot by "+a.Name, func() error { return ib.eng.ReturnToBot(ctx, id) })
+}
+
+// ReleaseAt gives the conversation back to the bot, which runs step of flow at once (the
+// flow's first step when step is empty).
+func (ib *Inbox) ReleaseAt(ctx context.Context, a *Agent, id chat.ContactID, flow, step string) (*Conversation, error) {
+	sr, ok := ib.eng.(StepReleaser)
+	if !ok {
+		return nil, fmt.Errorf("%w: this engine cannot release at a step", ErrBadRequest)
+	}
+	at := flow
+	if step != "" {
+		at += "/" + step
+	}
+	return ib.end(ctx, a, id, "released to the bot at "+at+" by "+a.Name, func() error {
+		err := sr.ReturnToBotAt(ctx, id, flow, step)
+		if errors.Is(err, engine.ErrNoStep) {
+			return fmt.Errorf("%w: %w", ErrBadRequest, err)
+		}
+		return err
+	})
 }
 
 // Close resolves the conversation; see Release.
 func (ib *Inbox) Close(ctx context.Context, a *Agent, id chat.ContactID) (*Conversation, error) {
-	return ib.end(ctx, a, id, "closed by "+a.Name)
+	return ib.end(ctx, a, id, "closed by "+a.Name, func() error { return ib.eng.ReturnToBot(ctx, id) })
 }
 
-func (ib *Inbox) end(ctx context.Context, a *Agent, id chat.ContactID, reason string) (*Conversation, error) {
+func (ib *Inbox) end(ctx context.Context, a *Agent, id chat.ContactID, reason string, toBot func() error) (*Conversation, error) {
 	c, err := ib.rec.get(ctx, id)
 	if err != nil {
 		return nil, err
@@ -436,7 +462,7 @@ func (ib *Inbox) end(ctx context.Context, a *Agent, id chat.ContactID, reason st
 	if err := ownedBy(c, a); err != nil {
 		return nil, err
 	}
-	if err := ib.eng.ReturnToBot(ctx, id); err != nil {
+	if err := toBot(); err != nil {
 		return nil, fmt.Errorf("returning the conversation to the bot: %w", err)
 	}
 	return ib.change(ctx, a, id, func(c *Conversation) error {

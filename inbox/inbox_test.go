@@ -366,3 +366,32 @@ func TestNotesLabelsAndSeen(t *testing.T) {
 		t.Errorf("history kinds = %q", got)
 	}
 }
+
+func TestReleaseAtAStep(t *testing.T) {
+	h := newHarness(t)
+	h.write(inboxNum, "موظف")
+	p := "/conversations/" + string(customer)
+	h.call(saraToken, "POST", p+"/claim", nil, nil)
+	if code := h.call(saraToken, "POST", p+"/release", map[string]string{"flow": "fallback", "step": "nope"}, nil); code != http.StatusBadRequest {
+		t.Errorf("release at a missing step answered %d, want 400", code)
+	}
+	before := len(h.sent.all())
+	var c inbox.Conversation
+	if code := h.call(saraToken, "POST", p+"/release", map[string]string{"flow": "fallback"}, &c); code != http.StatusOK {
+		t.Fatalf("release at fallback answered %d", code)
+	}
+	if c.State != inbox.StateClosed || c.ClosedReason != "released to the bot at fallback by Sara" {
+		t.Errorf("after release = %+v", c)
+	}
+	sent := h.sent.all()[before:]
+	if len(sent) != 1 || sent[0].Kind != chat.KindButtons {
+		t.Fatalf("the bot sent %+v, want the fallback flow's buttons at once", sent)
+	}
+	st, err := h.eng.State(context.Background(), customer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Session.Mode == engine.ModeHuman {
+		t.Errorf("session after release = %+v", st.Session)
+	}
+}

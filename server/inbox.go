@@ -25,8 +25,9 @@ type lateDeps struct {
 }
 
 var (
-	_ inbox.Engine     = (*lateDeps)(nil)
-	_ inbox.MarkReader = (*lateDeps)(nil)
+	_ inbox.Engine       = (*lateDeps)(nil)
+	_ inbox.MarkReader   = (*lateDeps)(nil)
+	_ inbox.StepReleaser = (*lateDeps)(nil)
 )
 
 func (l *lateDeps) AgentReply(ctx context.Context, id chat.ContactID, agent string, msg chat.Outbound) error {
@@ -35,6 +36,10 @@ func (l *lateDeps) AgentReply(ctx context.Context, id chat.ContactID, agent stri
 
 func (l *lateDeps) ReturnToBot(ctx context.Context, id chat.ContactID) error {
 	return l.eng.ReturnToBot(ctx, id)
+}
+
+func (l *lateDeps) ReturnToBotAt(ctx context.Context, id chat.ContactID, flow, step string) error {
+	return l.eng.ReturnToBotAt(ctx, id, flow, step)
 }
 
 func (l *lateDeps) State(ctx context.Context, id chat.ContactID) (*engine.State, error) {
