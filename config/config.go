@@ -77,6 +77,8 @@ type Config struct {
 	Metrics Metrics
 	// HTTPSteps bounds the flows' http steps.
 	HTTPSteps HTTPSteps
+	// Expressions bounds each evaluation of a flow expression or template.
+	Expressions Expressions
 	// InboxFile is the agents' inbox file (agents, queues, canned replies; docs/inbox.md), made
 	// absolute against the config file's folder; empty: no inbox is served.
 	InboxFile string

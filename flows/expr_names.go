@@ -25,3 +25,6 @@ func FormatValue(v any) string { return expr.FormatValue(v) }
 
 // ParseHours is expr.ParseHours.
 func ParseHours(spec string) (*Hours, error) { return expr.ParseHours(spec) }
+
+// Budget is expr.Budget.
+type Budget = expr.Budget

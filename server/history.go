@@ -13,26 +13,25 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/wasla/wasla/chat"
-	"github.com/wasla/wasla/contact"
-	"github.com/wasla/wasla/engine"
 )
 
-// appendAttempts bounds the retries of an append that met a concurrent commit.
-const appendAttempts = 5
-
 // storeHistory appends events that happen outside a flow run — a send that failed, a
-// failed status webhook — to the contact's history through the engine's store: the
-// contact's state is committed unchanged with the event, so the append is one atomic
-// commit like any other and keeps the contact's version order. It implements History
-// and the sender's Recorder.
+// failed status webhook — to the contact's history through the engine (Engine.Record),
+// which commits them with the contact's unchanged state like any other commit. It
+// implements History and the sender's Recorder.
 //
 // Meta delivers a status webhook at least once, so a status event equal to one already
 // recorded is not appended again. The check is one mark per status event (seen), not a
 // read of the history: a walk from the status's time to the end of the stream made a POST
 // of a thousand statuses quadratic in the history's length.
 type storeHistory struct {
-	store engine.Store
-	seen  marks // nil: no duplicate check
+	engine recorder
+	seen   marks // nil: no duplicate check
+}
+
+// recorder appends events to a contact's history; *engine.Engine has it.
+type recorder interface {
+	Record(ctx context.Context, id chat.ContactID, events ...chat.Event) error
 }
 
 // marks remembers keys for a while; redisMarks has it.
@@ -42,7 +41,7 @@ type marks interface {
 }
 
 // Append records ev in the history of ev.Contact.
-func (h storeHistory) Append(ctx context.Context, ev chat.Event) error {
+func (h *storeHistory) Append(ctx context.Context, ev chat.Event) error {
 	if ev.Contact == "" {
 		return errors.New("appending to history: event without contact")
 	}
@@ -55,20 +54,10 @@ func (h storeHistory) Append(ctx context.Context, ev chat.Event) error {
 			return nil
 		}
 	}
-	for attempt := 1; ; attempt++ {
-		st, err := h.store.Load(ctx, ev.Contact)
-		if err != nil {
-			return fmt.Errorf("appending to history: %w", err)
-		}
-		err = h.store.Commit(ctx, st, []chat.Event{ev})
-		if errors.Is(err, contact.ErrConflict) && attempt < appendAttempts {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("appending to history: %w", err)
-		}
-		return nil
+	if err := h.engine.Record(ctx, ev.Contact, ev); err != nil {
+		return fmt.Errorf("appending to history: %w", err)
 	}
+	return nil
 }
 
 // statusMark names a status event for the duplicate check: the same contact, number,
@@ -96,4 +85,6 @@ func (m redisMarks) First(ctx context.Context, key string) (bool, error) {
 }
 
 // RecordEvent is Append, for sending.Recorder.
-func (h storeHistory) RecordEvent(ctx context.Context, ev chat.Event) error { return h.Append(ctx, ev) }
+func (h *storeHistory) RecordEvent(ctx context.Context, ev chat.Event) error {
+	return h.Append(ctx, ev)
+}

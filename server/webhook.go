@@ -212,6 +212,10 @@ func (s *Server) status(ctx context.Context, st *whatsapp.Status) error {
 			At:      at,
 			Detail:  st.MessageID + " " + detail,
 		}
+		if len(st.Errors) > 0 {
+			code := st.Errors[0].Code
+			ev.ErrorCode, ev.ErrorClass = code, whatsapp.Classify(code, 0).String()
+		}
 		if err := s.d.History.Append(ctx, ev); err != nil {
 			errs = append(errs, fmt.Errorf("recording failed status: %w", err))
 		}

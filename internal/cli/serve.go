@@ -41,13 +41,8 @@ func runServe(ctx context.Context, args []string, s Streams) int {
 		fs.Usage()
 		return exitUsage
 	}
-	cfg, err := config.Load(*configPath)
-	if err != nil {
-		if _, ok := errors.AsType[config.Diagnostics](err); ok {
-			fmt.Fprintf(s.Err, "%v\n", err)
-		} else {
-			fmt.Fprintf(s.Err, "wasla serve: %v\n", err)
-		}
+	cfg, ok := loadConfig("serve", *configPath, s.Err)
+	if !ok {
 		return exitFail
 	}
 	log := slog.New(redact.NewHandler(newLogger(s.Err, cfg.Log).Handler(), configSecrets(cfg)...))
@@ -114,6 +109,21 @@ func configSecrets(cfg *config.Config) []string {
 		out = append(out, n.Token.Reveal())
 	}
 	return out
+}
+
+// loadConfig reads the serve configuration for command cmd, printing its problems to
+// errOut; it reports whether the configuration is usable.
+func loadConfig(cmd, path string, errOut io.Writer) (*config.Config, bool) {
+	cfg, err := config.Load(path)
+	if err != nil {
+		if _, ok := errors.AsType[config.Diagnostics](err); ok {
+			fmt.Fprintf(errOut, "%v\n", err)
+		} else {
+			fmt.Fprintf(errOut, "wasla %s: %v\n", cmd, err)
+		}
+		return nil, false
+	}
+	return cfg, true
 }
 
 func newLogger(w io.Writer, c config.Log) *slog.Logger {
