@@ -79,6 +79,9 @@ type Config struct {
 	HTTPSteps HTTPSteps
 	// Expressions bounds each evaluation of a flow expression or template.
 	Expressions Expressions
+	// InboxFile is the agents' inbox file (agents, queues, canned replies; docs/inbox.md), made
+	// absolute against the config file's folder; empty: no inbox is served.
+	InboxFile string
 }
 
 // Log configures the server's log output.

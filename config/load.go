@@ -291,6 +291,13 @@ func (p *parser) parse(data []byte) *Config {
 			}
 			cfg.Flows = s
 		},
+		"inbox": func(_, v *yaml.Node) {
+			s := p.str(v, "inbox")
+			if s != "" && !filepath.IsAbs(s) {
+				s = filepath.Join(filepath.Dir(p.file), s)
+			}
+			cfg.InboxFile = s
+		},
 		"log": func(_, v *yaml.Node) {
 			p.mapping(v, "log", FormatSpec().Field("log").Spec, map[string]func(k, v *yaml.Node){
 				"level": func(_, v *yaml.Node) {

@@ -84,6 +84,9 @@ func TestParseExampleFile(t *testing.T) {
 	if c, ok := cfg.Campaign("ramadan_offers"); !ok || c.Policy != PolicyBridge || c.BridgeTemplate.Name != "continue_ramadan" {
 		t.Errorf("campaigns = %+v", cfg.Campaigns)
 	}
+	if want := filepath.Join("..", "inbox.example.yaml"); cfg.InboxFile != want {
+		t.Errorf("inbox file = %q, want %q (relative to the config file)", cfg.InboxFile, want)
+	}
 }
 
 func load(t *testing.T, path string, vars map[string]string) (*Config, error) {

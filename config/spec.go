@@ -69,6 +69,7 @@ func buildSpec() *yamlfile.Spec {
 			{Name: "listen", Spec: text(""), Default: DefaultListen, Doc: "host:port or :port of the webhook, health and metrics endpoints."},
 			{Name: "redis", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, Pattern: patternRedis}, Doc: "A redis:// or rediss:// URL; empty or left out: an embedded in-memory store that forgets everything at exit."},
 			{Name: "flows", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, MinLen: 1}, Required: true, Doc: "The folder of flow files, relative to this file."},
+			{Name: "inbox", Spec: text(""), Doc: "The agents' inbox file (agents, token hashes, queues, canned replies, SLA), relative to this file; left out: no inbox. See docs/inbox.md."},
 			{Name: "log", Spec: &yamlfile.Spec{Kind: yamlfile.KindObject, What: "log", Doc: "Logging.", Fields: []*yamlfile.Field{
 				{Name: "level", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, Enum: []string{"debug", "info", "warn", "error"}}, Default: DefaultLogLevel, Doc: "The least level logged."},
 				{Name: "format", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, Enum: []string{"text", "json"}}, Default: DefaultLogFormat, Doc: "text or json lines."},

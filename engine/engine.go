@@ -229,6 +229,27 @@ func (e *Engine) ReturnToBot(ctx context.Context, id chat.ContactID) error {
 	})
 }
 
+// ErrNoStep is returned by ReturnToBotAt for a flow or step the running flows lack.
+var ErrNoStep = errors.New("no such flow or step")
+
+// ReturnToBotAt ends a hand-off and runs the flows from step of flow (its first step when
+// step is empty) at once, as a goto would: an agent hands the customer back to, say, the
+// order form. The stack of called flows is dropped.
+func (e *Engine) ReturnToBotAt(ctx context.Context, id chat.ContactID, flow, step string) error {
+	f := e.cur.Load().set.Flows[flow]
+	if f == nil {
+		return fmt.Errorf("%w: flow %q", ErrNoStep, flow)
+	}
+	if _, _, ok := f.Step(step); step != "" && !ok {
+		return fmt.Errorf("%w: step %q of flow %q", ErrNoStep, step, flow)
+	}
+	return e.update(ctx, e.plainTx(id), func(r *run) error {
+		r.returnToBot("agent")
+		r.sess().Stack = nil
+		return r.jump(flows.Target{Flow: flow, Step: step})
+	})
+}
+
 // Record appends events that happened outside a flow run — a send that failed, a failed
 // status webhook — to the contact's history. The contact's state is committed unchanged
 // with them, with the same re-runs on a conflict as a message, so the history keeps the

@@ -18,6 +18,8 @@ import (
 	"github.com/wasla/wasla/engine"
 	"github.com/wasla/wasla/flows"
 	"github.com/wasla/wasla/flows/expr"
+	"github.com/wasla/wasla/inbox"
+	"github.com/wasla/wasla/inbox/web"
 	"github.com/wasla/wasla/numbers"
 	"github.com/wasla/wasla/routing"
 	"github.com/wasla/wasla/sending"
@@ -112,6 +114,23 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 		Retry:   opts.Retry,
 		Logger:  log,
 	}
+	// With an inbox configured, every commit (the engine's, and the history appends of
+	// failed sends) also updates the agents' inbox; late lets the inbox, built first,
+	// reach the engine and the sender built after it. The inbox asks a router of its own,
+	// without the metrics observer, which number a reply would leave from.
+	var engStore engine.Store = st
+	var ib *inbox.Inbox
+	late := &lateDeps{}
+	if cfg.InboxFile != "" {
+		preview, err := routing.New(reg, compose.RoutingOptions(cfg, nil))
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: routing: %w", cfg.File, err)
+		}
+		if ib, err = buildInbox(cfg, client, late, st, preview, reg, clk, log); err != nil {
+			return nil, nil, err
+		}
+		engStore = inbox.Watch(st, ib)
+	}
 	// The sender records its failures through the engine, which sends through the
 	// sender: history gets its engine once the engine is built, before anything runs.
 	history := &storeHistory{seen: redisMarks{client: client, prefix: store.DefaultPrefix, ttl: cmp.Or(cfg.State.DedupePeriod, config.DefaultDedupePeriod)}}
@@ -136,7 +155,7 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 
 	// The engine sends nothing itself: its commits queue the replies in the outbox, which
 	// the server's outbox senders deliver through sender.
-	eng, err := compose.Engine(set, st, nil, compose.Options{
+	eng, err := compose.Engine(set, engStore, nil, compose.Options{
 		Engine: engine.Options{Clock: clk, Logger: log,
 			HTTP: engine.NewHTTPClient(engine.HTTPPolicy{
 				BlockInternal: cfg.HTTPSteps.BlockInternal,
@@ -153,6 +172,7 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 		return nil, nil, err
 	}
 	history.engine = eng
+	late.eng, late.sender = eng, sender
 
 	d := Deps{
 		Logger:          log,
@@ -183,6 +203,9 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 	}
 	if cfg.WhatsApp.MarkRead {
 		d.MarkRead = markReader{sender}
+	}
+	if ib != nil {
+		d.Inbox, d.InboxWeb = ib, web.Handler()
 	}
 	srv, err := New(d)
 	if err != nil {

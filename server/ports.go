@@ -3,6 +3,9 @@ package server
 import (
 	"context"
 
+	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/wasla/wasla/channels/whatsapp"
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/engine"
@@ -103,4 +106,14 @@ type Pinger interface {
 // MarkReader marks an inbound message read on the number that received it.
 type MarkReader interface {
 	MarkRead(ctx context.Context, number chat.NumberID, messageID string) error
+}
+
+// Inbox is the agents' inbox; *inbox.Inbox implements it.
+type Inbox interface {
+	// APIRoutes mounts the JSON API (the routes check the agent's token themselves).
+	APIRoutes(r chi.Router)
+	// Collectors are the inbox's metrics, served on /metrics.
+	Collectors() []prometheus.Collector
+	// WatchTx wraps an intake transaction so that its commit also updates the inbox.
+	WatchTx(tx engine.Tx) engine.Tx
 }

@@ -71,6 +71,10 @@ type Deps struct {
 	// DeliverFor is how long a reply that fails for a reason that may pass (network, 5xx,
 	// throughput) is retried, counted from its commit (default DefaultDeliverFor).
 	DeliverFor time.Duration
+	// Inbox, when set, serves the agents' JSON API under /api/ and InboxWeb the web inbox
+	// at /inbox.
+	Inbox    Inbox
+	InboxWeb http.Handler
 
 	// LoadFlows loads the flow set from FlowsPaths; Reload calls it. nil disables reload.
 	LoadFlows  func() (*flows.Set, flows.Diagnostics)
@@ -162,6 +166,9 @@ func New(d Deps) (*Server, error) {
 		warnStatus:  newThrottledLog(d.Logger, refusalLogPeriod, d.Clock.Now),
 		depth:       newDepthCache()}
 	s.metrics.registerGauges(s.depth, d.Numbers)
+	if d.Inbox != nil {
+		s.metrics.reg.MustRegister(d.Inbox.Collectors()...)
+	}
 	s.router = s.routes()
 	s.ready.Store(true) // the caller built the engine from a loaded flow set
 	if d.LoadFlows != nil {
@@ -178,6 +185,13 @@ func (s *Server) routes() chi.Router {
 	r.Get("/readyz", s.readyz)
 	if s.metricsOnMain() {
 		r.Method(http.MethodGet, "/metrics", s.metricsHandler())
+	}
+	if s.d.Inbox != nil {
+		r.Route("/api", s.d.Inbox.APIRoutes)
+	}
+	if s.d.InboxWeb != nil {
+		r.Handle("/inbox", s.d.InboxWeb)
+		r.Handle("/inbox/*", s.d.InboxWeb)
 	}
 	return r
 }

@@ -26,6 +26,9 @@ func (s *Server) handle(ctx context.Context, tx *store.Tx, in chat.Inbound) erro
 	var etx engine.Tx
 	if tx != nil { // a nil *store.Tx must reach the engine as no transaction at all
 		etx = tx
+		if s.d.Inbox != nil {
+			etx = s.d.Inbox.WatchTx(etx)
+		}
 	}
 	err := s.d.Engine.Receive(ctx, etx, in)
 	if errors.Is(err, engine.ErrDelivery) {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/wasla/wasla/config"
 	"github.com/wasla/wasla/flows"
+	"github.com/wasla/wasla/inbox"
 	"github.com/wasla/wasla/redact"
 	"github.com/wasla/wasla/server"
 )
@@ -56,8 +57,9 @@ func runServe(ctx context.Context, args []string, s Streams) int {
 	if err != nil {
 		var fd flows.Diagnostics
 		var cd config.Diagnostics
+		var id inbox.Diagnostics
 		switch {
-		case errors.As(err, &fd), errors.As(err, &cd):
+		case errors.As(err, &fd), errors.As(err, &cd), errors.As(err, &id):
 			fmt.Fprintf(s.Err, "%v\n", err)
 		default:
 			fmt.Fprintf(s.Err, "wasla serve: %v\n", err)

@@ -1,0 +1,69 @@
+package web
+
+import (
+	"io"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestTextsHaveTheSameKeys(t *testing.T) {
+	want := slices.Sorted(maps.Keys(texts[Languages[0]]))
+	for _, lang := range Languages[1:] {
+		if got := slices.Sorted(maps.Keys(texts[lang])); !slices.Equal(got, want) {
+			t.Errorf("%s has keys %v, %s has %v", lang, got, Languages[0], want)
+		}
+	}
+}
+
+func TestPage(t *testing.T) {
+	h := Handler()
+	tests := []struct {
+		name, path, acceptLang string
+		wantStatus             int
+		want                   []string
+	}{
+		{"arabic by default", "/inbox", "", 200, []string{`<html lang="ar" dir="rtl">`, "تسجيل الدخول"}},
+		{"english by preference", "/inbox", "en-GB,en;q=0.9", 200, []string{`<html lang="en" dir="ltr">`, "Sign in"}},
+		{"parameter wins", "/inbox/?lang=ar", "en", 200, []string{`dir="rtl"`}},
+		{"unknown language", "/inbox?lang=fr", "fr", 200, []string{`lang="ar"`}},
+		{"script", "/inbox/static/inbox.js", "", 200, []string{"Last-Event-ID"}},
+		{"stylesheet", "/inbox/static/inbox.css", "", 200, []string{"margin-inline-start", "@media (max-width: 700px)"}},
+		{"missing file", "/inbox/static/nope.js", "", 404, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodGet, tt.path, nil)
+			if tt.acceptLang != "" {
+				req.Header.Set("Accept-Language", tt.acceptLang)
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			body, _ := io.ReadAll(rec.Body)
+			if rec.Code != tt.wantStatus {
+				t.Fatalf("status %d, want %d", rec.Code, tt.wantStatus)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(string(body), w) {
+					t.Errorf("the answer lacks %q", w)
+				}
+			}
+		})
+	}
+}
+
+// The page carries no inline script: the Content-Security-Policy allows only its own files.
+func TestPageHasNoInlineScript(t *testing.T) {
+	rec := httptest.NewRecorder()
+	Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/inbox", nil))
+	if csp := rec.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") {
+		t.Errorf("CSP = %q", csp)
+	}
+	body := rec.Body.String()
+	if strings.Count(body, "<script") != 1 || !strings.Contains(body, `<script src="/inbox/static/inbox.js" defer></script>`) {
+		t.Errorf("the page has scripts other than inbox.js")
+	}
+}

@@ -1,0 +1,75 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/wasla/wasla/chat"
+	"github.com/wasla/wasla/clock"
+	"github.com/wasla/wasla/config"
+	"github.com/wasla/wasla/engine"
+	"github.com/wasla/wasla/inbox"
+	"github.com/wasla/wasla/numbers"
+	"github.com/wasla/wasla/routing"
+	"github.com/wasla/wasla/sending"
+	"github.com/wasla/wasla/store"
+)
+
+// lateDeps lets the inbox be built before the engine whose store it watches and the
+// sender whose failures it records; Build fills both in before anything runs.
+type lateDeps struct {
+	eng    *engine.Engine
+	sender *sending.Sender
+}
+
+var (
+	_ inbox.Engine       = (*lateDeps)(nil)
+	_ inbox.MarkReader   = (*lateDeps)(nil)
+	_ inbox.StepReleaser = (*lateDeps)(nil)
+)
+
+func (l *lateDeps) AgentReply(ctx context.Context, id chat.ContactID, agent string, msg chat.Outbound) error {
+	return l.eng.AgentReply(ctx, id, agent, msg)
+}
+
+func (l *lateDeps) ReturnToBot(ctx context.Context, id chat.ContactID) error {
+	return l.eng.ReturnToBot(ctx, id)
+}
+
+func (l *lateDeps) ReturnToBotAt(ctx context.Context, id chat.ContactID, flow, step string) error {
+	return l.eng.ReturnToBotAt(ctx, id, flow, step)
+}
+
+func (l *lateDeps) State(ctx context.Context, id chat.ContactID) (*engine.State, error) {
+	return l.eng.State(ctx, id)
+}
+
+func (l *lateDeps) MarkRead(ctx context.Context, number chat.NumberID, messageID string, typing bool) error {
+	return l.sender.MarkRead(ctx, number, messageID, typing)
+}
+
+// buildInbox loads the inbox file and builds the agents' inbox over the store's history.
+func buildInbox(cfg *config.Config, client redis.UniversalClient, late *lateDeps, st *store.Redis,
+	router *routing.Router, reg *numbers.Registry, clk clock.Clock, log *slog.Logger) (*inbox.Inbox, error) {
+	icfg, err := inbox.LoadConfig(cfg.InboxFile)
+	if err != nil {
+		return nil, err
+	}
+	return inbox.New(inbox.Options{
+		Config:   icfg,
+		Redis:    client,
+		Prefix:   store.DefaultPrefix + ":inbox",
+		Engine:   late,
+		History:  st,
+		Router:   router,
+		MarkRead: late,
+		NumberName: func(id chat.NumberID) string {
+			n, _ := reg.Lookup(id)
+			return n.Display
+		},
+		Clock:  clk,
+		Logger: log,
+	})
+}
