@@ -326,8 +326,9 @@ func (p *parser) parse(data []byte) *Config {
 		"state": func(_, v *yaml.Node) {
 			p.state(v, &cfg.State)
 		},
-		"metrics":    func(_, v *yaml.Node) { p.metrics(v, &cfg.Metrics) },
-		"http_steps": func(_, v *yaml.Node) { p.httpSteps(v, &cfg.HTTPSteps) },
+		"metrics":     func(_, v *yaml.Node) { p.metrics(v, &cfg.Metrics) },
+		"http_steps":  func(_, v *yaml.Node) { p.httpSteps(v, &cfg.HTTPSteps) },
+		"expressions": func(_, v *yaml.Node) { p.expressions(v, &cfg.Expressions) },
 	})
 	if root.Kind != yaml.MappingNode {
 		return nil

@@ -101,6 +101,11 @@ func buildSpec() *yamlfile.Spec {
 				{Name: "block_internal", Spec: &yamlfile.Spec{Kind: yamlfile.KindBool}, Default: true, Doc: "Refuse connections to loopback, private, link-local (cloud metadata) and other non-public addresses."},
 				{Name: "allow_hosts", Spec: &yamlfile.Spec{Kind: yamlfile.KindList, Elem: text("")}, Doc: "Host names (or host:port) a step may reach even when they resolve to an internal address: the business's own backend."},
 			}}, Doc: "Limits and the internal-address guard of http steps."},
+			{Name: "expressions", Spec: &yamlfile.Spec{Kind: yamlfile.KindObject, What: "expressions", Doc: "The budget of each evaluation of a flow expression or template; going over is a run-time error for that one conversation.", Fields: []*yamlfile.Field{
+				{Name: "timeout", Spec: duration(false, ""), Default: "100ms", Doc: "The longest one evaluation may run."},
+				{Name: "max_size", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, Pattern: `^(?i)[0-9]+\s*(b|kb|kib|mb|mib)?$`}, Default: "64KiB", Doc: "The largest text one evaluation may build, at most 64MiB."},
+				{Name: "max_items", Spec: &yamlfile.Spec{Kind: yamlfile.KindInt, Min: yamlfile.IntPtr(1)}, Default: 100000, Doc: "The most list items, map entries and range elements one evaluation may create."},
+			}}, Doc: "The budget of each evaluation of a flow expression or template."},
 			{Name: "state", Spec: &yamlfile.Spec{Kind: yamlfile.KindObject, What: "state", Doc: "How long contact state is kept.", Fields: []*yamlfile.Field{
 				{Name: "session_idle", Spec: duration(true, ""), Default: yamlfile.FormatDuration(DefaultSessionIdle), Doc: "A conversation idle this long is forgotten; a pending timer keeps it until the timer has fired; 0: never."},
 				{Name: "history_retention", Spec: duration(true, ""), Doc: "How long history entries are kept; 0 keeps them forever."},

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"sync/atomic"
 	"time"
 
@@ -17,9 +16,15 @@ import (
 
 // Options configure an Engine. Zero values get sensible defaults.
 type Options struct {
-	Clock  clock.Clock // default: the wall clock
-	HTTP   HTTPDoer    // default: an http.Client (each step sets its own timeout)
-	Logger *slog.Logger
+	Clock clock.Clock // default: the wall clock
+	HTTP  HTTPDoer    // default: NewHTTPClient(HTTPPolicy{}) (each step sets its own timeout)
+	// HTTPMaxBody is the most bytes of an answer an http step reads; a longer answer
+	// fails the step (default DefaultHTTPMaxBody).
+	HTTPMaxBody int64
+	// ExprBudget bounds each evaluation of an expression or template (time, text size,
+	// items); nil: the defaults of expr.Budget.
+	ExprBudget *expr.Budget
+	Logger     *slog.Logger
 	// OnStep, when set, is called for every step the engine runs; the conversation test
 	// runner uses it for coverage. It must be safe for concurrent use.
 	OnStep func(contact chat.ContactID, flow, step string)
@@ -58,13 +63,19 @@ type Engine struct {
 	locks *contactLocks
 }
 
-// New returns an engine running set over store, replying through send.
+// New returns an engine running set over store, replying through send. send may be nil
+// when store keeps an outbox: its commits then queue every reply (the message of each
+// outbound and agent event) with the state, and the store's senders deliver them, so a
+// crash after the commit loses none.
 func New(set *flows.Set, store Store, send Sender, opts Options) *Engine {
 	if opts.Clock == nil {
 		opts.Clock = clock.Real{}
 	}
 	if opts.HTTP == nil {
-		opts.HTTP = &http.Client{}
+		opts.HTTP = NewHTTPClient(HTTPPolicy{})
+	}
+	if opts.HTTPMaxBody <= 0 {
+		opts.HTTPMaxBody = DefaultHTTPMaxBody
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -268,6 +279,9 @@ func (e *Engine) commitLoop(ctx context.Context, tx Tx, fn func(*run) error) err
 // sendCommitted hands the replies of a committed run to the Sender. A failure no longer
 // changes the conversation: it is returned wrapped in ErrDelivery for the caller to report.
 func (e *Engine) sendCommitted(ctx context.Context, outs []chat.Outbound) error {
+	if e.send == nil {
+		return nil // the store's outbox sends what the commit queued
+	}
 	var errs []error
 	for _, m := range outs {
 		if err := e.send.Send(ctx, m); err != nil {

@@ -104,6 +104,7 @@ func (r *run) env() *expr.Env {
 		mode = ModeBot
 	}
 	env := &expr.Env{
+		Budget: r.e.opts.ExprBudget,
 		Vars:   s.Vars,
 		Number: string(c.LastNumber),
 		Now:    r.now,

@@ -193,6 +193,9 @@ func (f *file) template(v *yaml.Node) *expr.Template {
 		f.exprError(v, err)
 		return nil
 	}
+	for _, w := range t.BudgetWarnings() {
+		f.warnAt(yamlfile.CodeExpression, v, "%s", w)
+	}
 	return t
 }
 
@@ -209,6 +212,9 @@ func (f *file) expr(v *yaml.Node, want expr.ExprType) *expr.Expr {
 	if err != nil {
 		f.exprError(v, err)
 		return nil
+	}
+	for _, w := range expr.BudgetWarnings(e.Source) {
+		f.warnAt(yamlfile.CodeExpression, v, "%s", w)
 	}
 	return e
 }

@@ -16,9 +16,10 @@ var (
 	defaultOptOutWords  = []string{"stop", "إلغاء", "الغاء"}
 )
 
+// Defaults of Settings that the engine also applies to a set built without the loader.
 const (
-	defaultMaxSteps    = 100
-	defaultHTTPTimeout = 5 * time.Second
+	DefaultMaxSteps    = 100
+	DefaultHTTPTimeout = 5 * time.Second
 )
 
 // settingsState is the settings file of a set, read before every flow is known.
@@ -112,10 +113,10 @@ func (l *loader) finishSettings() Settings {
 		s.RestartFlow = l.fallback.Flow
 	}
 	if s.MaxSteps == 0 {
-		s.MaxSteps = defaultMaxSteps
+		s.MaxSteps = DefaultMaxSteps
 	}
 	if s.HTTPTimeout == 0 {
-		s.HTTPTimeout = defaultHTTPTimeout
+		s.HTTPTimeout = DefaultHTTPTimeout
 	}
 	return s
 }
