@@ -299,14 +299,15 @@ func (p *parser) parse(data []byte) *Config {
 			cfg.InboxFile = s
 		},
 		"log": func(_, v *yaml.Node) {
-			p.mapping(v, "log", FormatSpec().Field("log").Spec, map[string]func(k, v *yaml.Node){
+			spec := FormatSpec().Field("log").Spec
+			p.mapping(v, "log", spec, map[string]func(k, v *yaml.Node){
 				"level": func(_, v *yaml.Node) {
-					if s := p.oneOf(v, "log.level", "debug", "info", "warn", "error"); s != "" {
+					if s := p.oneOf(v, "log.level", spec.Field("level").Spec.Enum...); s != "" {
 						_ = cfg.Log.Level.UnmarshalText([]byte(s))
 					}
 				},
 				"format": func(_, v *yaml.Node) {
-					if s := p.oneOf(v, "log.format", "text", "json"); s != "" {
+					if s := p.oneOf(v, "log.format", spec.Field("format").Spec.Enum...); s != "" {
 						cfg.Log.Format = s
 					}
 				},
@@ -446,7 +447,7 @@ func (p *parser) numbers(v *yaml.Node, cfg *Config) []numberNodes {
 			},
 			"role": func(_, v *yaml.Node) {
 				roleNode = v
-				n.Role = Role(p.oneOf(v, what+".role", string(RoleInbox), string(RoleCampaign)))
+				n.Role = Role(p.oneOf(v, what+".role", spec.Field("role").Spec.Enum...))
 			},
 			"waba": func(_, v *yaml.Node) {
 				n.WABA = p.str(v, what+".waba")
@@ -463,7 +464,7 @@ func (p *parser) numbers(v *yaml.Node, cfg *Config) []numberNodes {
 			},
 			"policy": func(_, v *yaml.Node) {
 				policyNode = v
-				n.Policy = Policy(p.oneOf(v, what+".policy", policies...))
+				n.Policy = Policy(p.oneOf(v, what+".policy", policies()...))
 			},
 		})
 		if item.Kind != yaml.MappingNode {
@@ -507,14 +508,15 @@ func (p *parser) checkInbox(key *yaml.Node, numbers []Number) {
 	p.errorf(yamlfile.CodeMissingKey, key, "numbers: no number has role inbox; exactly one number must be the central inbox")
 }
 
-var policies = []string{string(PolicyLink), string(PolicyBridge), string(PolicyHold)}
+// policies returns the routing policies, as the spec lists them.
+func policies() []string { return FormatSpec().Field("routing").Spec.Field("default_policy").Spec.Enum }
 
 // routing reads the routing section and returns the default_policy node (nil when absent).
 func (p *parser) routing(v *yaml.Node, r *Routing) *yaml.Node {
 	var def *yaml.Node
 	p.mapping(v, "routing", FormatSpec().Field("routing").Spec, map[string]func(k, v *yaml.Node){
 		"default_policy": func(_, v *yaml.Node) {
-			if s := p.oneOf(v, "routing.default_policy", policies...); s != "" {
+			if s := p.oneOf(v, "routing.default_policy", policies()...); s != "" {
 				r.DefaultPolicy = Policy(s)
 				def = v
 			}
@@ -564,7 +566,7 @@ func (p *parser) campaigns(v *yaml.Node, cfg *Config) []campaignNodes {
 		cn := campaignNodes{key: k}
 		p.mapping(body, what, FormatSpec().Field("campaigns").Spec.Elem, map[string]func(k, v *yaml.Node){
 			"policy": func(_, v *yaml.Node) {
-				if s := p.oneOf(v, what+".policy", policies...); s != "" {
+				if s := p.oneOf(v, what+".policy", policies()...); s != "" {
 					c.Policy = Policy(s)
 					cn.policy = v
 				}

@@ -84,3 +84,24 @@ func TestParserAcceptsEveryDefinedKey(t *testing.T) {
 		t.Errorf("a key outside the table: %v", diags)
 	}
 }
+
+// TestParserRequiresEveryRequiredKey checks that the keys the table marks required are the
+// keys the parser reports missing.
+func TestParserRequiresEveryRequiredKey(t *testing.T) {
+	full := map[string]string{"test": "test: t\n", "steps": "steps: [{user: hi}]\n"}
+	for _, f := range FormatDefinitions().Test.Fields {
+		t.Run(f.Name, func(t *testing.T) {
+			var doc strings.Builder
+			for _, g := range FormatDefinitions().Test.Fields {
+				if g.Required && g != f {
+					doc.WriteString(full[g.Name])
+				}
+			}
+			_, diags := ParseFile("t.test.yaml", []byte(doc.String()))
+			missing := slices.ContainsFunc(diags, func(d yamlfile.Diagnostic) bool { return d.Code == yamlfile.CodeMissingKey })
+			if missing != f.Required {
+				t.Errorf("without %s: missing-key diagnostic = %v, want %v (%v)", f.Name, missing, f.Required, diags)
+			}
+		})
+	}
+}
