@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/wasla/wasla/numbers"
+	"github.com/wasla/wasla/store"
 )
 
 // Defaults of the keys a file may leave out.
@@ -19,8 +20,8 @@ const (
 	DefaultRefreshInterval = 5 * time.Second
 	DefaultReloadInterval  = 2 * time.Second
 	DefaultShutdownTimeout = 30 * time.Second
-	DefaultSessionIdle     = 30 * 24 * time.Hour
-	DefaultDedupePeriod    = 7 * 24 * time.Hour // the span over which Meta retries a webhook
+	DefaultSessionIdle     = store.DefaultSessionTTL
+	DefaultDedupePeriod    = store.DefaultDedupePeriod // the span over which Meta retries a webhook
 	DefaultLogLevel        = "info"
 	DefaultLogFormat       = "text"
 )

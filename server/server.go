@@ -16,18 +16,17 @@ import (
 
 	"github.com/wasla/wasla/channels/whatsapp"
 	"github.com/wasla/wasla/clock"
+	"github.com/wasla/wasla/config"
 	"github.com/wasla/wasla/flows"
 )
 
 // MaxWebhookBody is the largest webhook POST accepted: Meta's payloads are at most 3 MB.
 const MaxWebhookBody = 3 << 20
 
-// Defaults of Deps.
+// Defaults of Deps that the configuration does not set. The workers, the timer interval
+// and the shutdown timeout default to the configuration's (config.DefaultWorkers, ...), which
+// owns them: the JSON Schema and the docs show them to the people who set them.
 const (
-	DefaultWorkers         = 16
-	DefaultTimerInterval   = time.Second
-	DefaultReloadInterval  = 2 * time.Second
-	DefaultShutdownTimeout = 30 * time.Second
 	// DefaultHandleTimeout bounds one message's run through the flows (http steps and
 	// sends included), so a stuck send cannot hold a contact forever.
 	DefaultHandleTimeout = 2 * time.Minute
@@ -147,9 +146,9 @@ func New(d Deps) (*Server, error) {
 	if d.Metrics == nil {
 		d.Metrics = NewMetrics()
 	}
-	d.Workers = cmp.Or(d.Workers, DefaultWorkers)
-	d.TimerInterval = cmp.Or(d.TimerInterval, DefaultTimerInterval)
-	d.ShutdownTimeout = cmp.Or(d.ShutdownTimeout, DefaultShutdownTimeout)
+	d.Workers = cmp.Or(d.Workers, config.DefaultWorkers)
+	d.TimerInterval = cmp.Or(d.TimerInterval, config.DefaultTimerInterval)
+	d.ShutdownTimeout = cmp.Or(d.ShutdownTimeout, config.DefaultShutdownTimeout)
 	d.HandleTimeout = cmp.Or(d.HandleTimeout, DefaultHandleTimeout)
 	d.DeliverFor = cmp.Or(d.DeliverFor, DefaultDeliverFor)
 	if d.Tick == nil {
