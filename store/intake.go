@@ -22,7 +22,7 @@ import (
 
 // Defaults of the intake options.
 const (
-	DefaultLease        = 30 * time.Second
+	DefaultLease        = 5 * time.Second
 	DefaultPoll         = 500 * time.Millisecond
 	DefaultMaxAttempts  = 5
 	DefaultRetryBackoff = 200 * time.Millisecond

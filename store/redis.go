@@ -59,15 +59,16 @@ type Options struct {
 	// them.
 	Outbox bool
 	// SendLease is how long an outbox sender holds a contact's outbox without extending it
-	// (default 10 seconds): after a replica dies, the replies it was sending wait this long
+	// (default 5 seconds): after a replica dies, the replies it was sending wait this long
 	// for another. The sender extends it every third of it while it sends.
 	SendLease time.Duration
 
 	// The intake queue's options (NewIntake); the store ignores them.
 
-	// Lease is how long an intake worker holds a contact without extending it (default 30
+	// Lease is how long an intake worker holds a contact without extending it (default 5
 	// seconds): after a replica dies, its contacts wait this long for another worker. The
-	// worker extends it every third of it while it works.
+	// worker extends it every third of it while it works, so a slow handler keeps it; only
+	// a process that stopped (or cannot reach Redis) loses it.
 	Lease time.Duration
 	// Poll is how often the intake scans the ready index for contacts queued by other
 	// replicas or left by a dead one (default 500ms).
