@@ -158,5 +158,21 @@ type Event struct {
 	Outbound *Outbound `json:"outbound,omitempty"`
 	Flow     string    `json:"flow,omitempty"`
 	Step     string    `json:"step,omitempty"`
-	Detail   string    `json:"detail,omitempty"` // queue name, error text, status, ...
+	Detail   string    `json:"detail,omitempty"` // for people: error text, reason, status, ...
+
+	// Typed details, so that readers and exports filter on fields instead of parsing
+	// Detail. Each is set only by the events it belongs to.
+
+	// ErrorCode is Meta's error code of a failed send or a failed status (0: none, or a
+	// failure that is not Meta's answer); ErrorClass is its class (whatsapp.Class as text:
+	// "restricted", "window_closed", ...).
+	ErrorCode  int    `json:"error_code,omitempty"`
+	ErrorClass string `json:"error_class,omitempty"`
+	// From and To are the business numbers of a change: the number the contact wrote to
+	// before and now (a number event), or the number a refused reply would have left from
+	// and the number of the message the router sent in its place.
+	From NumberID `json:"from,omitempty"`
+	To   NumberID `json:"to,omitempty"`
+	// Queue is the human queue of a hand-off, or the one a return to the bot left.
+	Queue string `json:"queue,omitempty"`
 }

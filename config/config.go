@@ -73,6 +73,12 @@ type Config struct {
 	Limits Limits
 	// State says how long Redis keeps what: sessions, history, message ids.
 	State State
+	// Metrics says where /metrics is served.
+	Metrics Metrics
+	// HTTPSteps bounds the flows' http steps.
+	HTTPSteps HTTPSteps
+	// Expressions bounds each evaluation of a flow expression or template.
+	Expressions Expressions
 }
 
 // Log configures the server's log output.

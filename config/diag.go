@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/wasla/wasla/flows"
+	"github.com/wasla/wasla/yamlfile"
 )
 
 // Diagnostic is one problem of a configuration file.
@@ -13,13 +13,22 @@ type Diagnostic struct {
 	File    string
 	Line    int // 1-based; 0 when the problem has no place (an unreadable file)
 	Col     int
+	Code    yamlfile.Code // what kind of problem, as for flow files; "" counts as invalid
 	Message string
 }
 
 // String formats the diagnostic as `file:line:col: message`, the form editors and CI
 // annotate, exactly as a flow diagnostic is formatted.
 func (d Diagnostic) String() string {
-	return flows.Diagnostic{Pos: flows.Pos{File: d.File, Line: d.Line, Col: d.Col}, Message: d.Message}.String()
+	return d.yamlfile().String()
+}
+
+func (d Diagnostic) yamlfile() yamlfile.Diagnostic {
+	code := d.Code
+	if code == "" {
+		code = yamlfile.CodeInvalid
+	}
+	return yamlfile.Diagnostic{Pos: yamlfile.Pos{File: d.File, Line: d.Line, Col: d.Col}, Code: code, Message: d.Message}
 }
 
 // Diagnostics are every problem Load found, in file order. It is the error Load returns.
@@ -34,18 +43,18 @@ func (ds Diagnostics) Error() string {
 	return strings.Join(lines, "\n")
 }
 
+// Positioned returns the diagnostics in the form every file format shares, for printing
+// with snippets or as JSON.
+func (ds Diagnostics) Positioned() yamlfile.Diagnostics {
+	out := make(yamlfile.Diagnostics, len(ds))
+	for i, d := range ds {
+		out[i] = d.yamlfile()
+	}
+	return out
+}
+
 func (ds Diagnostics) sort() {
 	slices.SortStableFunc(ds, func(a, b Diagnostic) int {
 		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Col, b.Col))
 	})
-}
-
-// didYouMean returns "; did you mean `x`?" for the candidate closest to word (flows.Suggest,
-// so a misspelt key gets the same hint in a configuration as in a flow), or "" when none is
-// close enough to be the likely intent.
-func didYouMean(word string, candidates []string) string {
-	if s := flows.Suggest(word, candidates); s != "" {
-		return "; did you mean `" + s + "`?"
-	}
-	return ""
 }

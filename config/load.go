@@ -1,7 +1,6 @@
 package config
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -16,7 +15,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/wasla/wasla/flows"
+	"github.com/wasla/wasla/yamlfile"
 )
 
 // Load reads and validates the configuration file at path, expanding ${VAR} from the
@@ -68,60 +67,48 @@ func (p *parser) secret(n *yaml.Node, what string) string {
 	return s
 }
 
-func (p *parser) errorf(n *yaml.Node, format string, args ...any) {
-	d := Diagnostic{File: p.file, Message: fmt.Sprintf(format, args...)}
+func (p *parser) errorf(code yamlfile.Code, n *yaml.Node, format string, args ...any) {
+	d := Diagnostic{File: p.file, Code: code, Message: fmt.Sprintf(format, args...)}
 	if n != nil {
 		d.Line, d.Col = n.Line, n.Column
 	}
 	p.diags = append(p.diags, d)
 }
 
-// mapping walks the mapping n, calling the handler of each known key with the key and
-// value nodes. Unknown and repeated keys are errors. It returns the key nodes seen.
-func (p *parser) mapping(n *yaml.Node, what string, known map[string]func(k, v *yaml.Node)) map[string]*yaml.Node {
+// mapping walks the mapping n, calling the handler of each key with the key and value
+// nodes. The keys are those of spec (FormatSpec), so the loader and the JSON Schema cannot
+// disagree: a key outside spec is unknown, and a key of spec without a handler is a fault
+// of this package that the tests catch. Repeated keys are errors. It returns the key nodes
+// seen.
+func (p *parser) mapping(n *yaml.Node, what string, spec *yamlfile.Spec, known map[string]func(k, v *yaml.Node)) map[string]*yaml.Node {
 	seen := map[string]*yaml.Node{}
-	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+	if yamlfile.IsNull(n) {
 		return seen
 	}
 	if n.Kind != yaml.MappingNode {
-		p.errorf(n, "%s must be a mapping of keys to values, found %s", what, kindName(n))
+		p.errorf(yamlfile.CodeWrongType, n, "%s must be a mapping of keys to values, found %s", what, yamlfile.Quote(n))
 		return seen
 	}
-	names := make([]string, 0, len(known))
-	for k := range known {
-		names = append(names, k)
-	}
-	slices.Sort(names)
+	names := slices.Sorted(slices.Values(spec.Names()))
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
-		handle, ok := known[k.Value]
-		if !ok {
-			p.errorf(k, "unknown key `%s` in %s%s", k.Value, what, didYouMean(k.Value, names))
+		if spec.Field(k.Value) == nil {
+			p.errorf(yamlfile.CodeUnknownKey, k, "unknown key `%s` in %s%s", k.Value, what, yamlfile.DidYouMean(k.Value, names))
 			continue
 		}
 		if first, dup := seen[k.Value]; dup {
-			p.errorf(k, "key `%s` appears twice in %s; the first is at line %d", k.Value, what, first.Line)
+			p.errorf(yamlfile.CodeDuplicate, k, "key `%s` appears twice in %s; the first is at line %d", k.Value, what, first.Line)
 			continue
 		}
 		seen[k.Value] = k
+		handle, ok := known[k.Value]
+		if !ok {
+			p.errorf(yamlfile.CodeInvalid, k, "internal: key `%s` of %s is documented but not read", k.Value, what)
+			continue
+		}
 		handle(k, v)
 	}
 	return seen
-}
-
-func kindName(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.AliasNode:
-		return "an alias"
-	}
-	if n.Tag == "!!null" {
-		return "nothing"
-	}
-	return fmt.Sprintf("%q", n.Value)
 }
 
 var envRef = regexp.MustCompile(`\$\$\{|\$\{([^}]*)\}`)
@@ -141,7 +128,7 @@ func (p *parser) expand(n *yaml.Node, s string) string {
 		ref := m[2 : len(m)-1]
 		name, def, hasDef := strings.Cut(ref, ":-")
 		if !envName.MatchString(name) {
-			p.errorf(n, "`%s` is not a valid environment variable reference; write ${NAME} or ${NAME:-default}", m)
+			p.errorf(yamlfile.CodeBadValue, n, "`%s` is not a valid environment variable reference; write ${NAME} or ${NAME:-default}", m)
 			return ""
 		}
 		if v, ok := p.env(name); ok && (v != "" || !hasDef) {
@@ -150,7 +137,7 @@ func (p *parser) expand(n *yaml.Node, s string) string {
 		if hasDef {
 			return def
 		}
-		p.errorf(n, "environment variable %s is not set", name)
+		p.errorf(yamlfile.CodeBadValue, n, "environment variable %s is not set", name)
 		return ""
 	})
 }
@@ -158,7 +145,7 @@ func (p *parser) expand(n *yaml.Node, s string) string {
 // str returns the scalar value of n, environment references expanded; null is "".
 func (p *parser) str(n *yaml.Node, what string) string {
 	if n.Kind != yaml.ScalarNode {
-		p.errorf(n, "%s must be a single value, found %s", what, kindName(n))
+		p.errorf(yamlfile.CodeWrongType, n, "%s must be a single value, found %s", what, yamlfile.Quote(n))
 		return ""
 	}
 	if n.Tag == "!!null" {
@@ -174,11 +161,11 @@ func (p *parser) integer(n *yaml.Node, what string, least int) int {
 	}
 	v, err := strconv.Atoi(s)
 	if err != nil {
-		p.errorf(n, "%s must be a whole number, found %q", what, s)
+		p.errorf(yamlfile.CodeWrongType, n, "%s must be a whole number, found %q", what, s)
 		return 0
 	}
 	if v < least {
-		p.errorf(n, "%s must be at least %d, found %d", what, least, v)
+		p.errorf(yamlfile.CodeBadValue, n, "%s must be at least %d, found %d", what, least, v)
 		return 0
 	}
 	return v
@@ -193,16 +180,16 @@ func (p *parser) duration(n *yaml.Node, what string, allowZero bool) (time.Durat
 		return 0, true
 	}
 	if strings.HasPrefix(s, "-") {
-		p.errorf(n, "%s must be positive, found %s", what, s)
+		p.errorf(yamlfile.CodeBadValue, n, "%s must be positive, found %s", what, s)
 		return 0, false
 	}
-	d, err := flows.ParseDuration(s)
+	d, err := yamlfile.ParseDuration(s)
 	if err != nil {
-		p.errorf(n, "%s must be a duration such as 500ms, 2s, 5m or 7d, found %q", what, s)
+		p.errorf(yamlfile.CodeBadValue, n, "%s must be a duration such as 500ms, 2s, 5m or 7d, found %q", what, s)
 		return 0, false
 	}
 	if d < 0 || (d == 0 && !allowZero) {
-		p.errorf(n, "%s must be positive, found %s", what, s)
+		p.errorf(yamlfile.CodeBadValue, n, "%s must be positive, found %s", what, s)
 		return 0, false
 	}
 	return d, true
@@ -216,7 +203,7 @@ func (p *parser) boolean(n *yaml.Node, what string) bool {
 	case "false", "no", "off", "":
 		return false
 	}
-	p.errorf(n, "%s must be true or false, found %q", what, s)
+	p.errorf(yamlfile.CodeBadValue, n, "%s must be true or false, found %q", what, s)
 	return false
 }
 
@@ -225,7 +212,7 @@ func (p *parser) oneOf(n *yaml.Node, what string, allowed ...string) string {
 	if s == "" || slices.Contains(allowed, s) {
 		return s
 	}
-	p.errorf(n, "%s must be %s, found %q%s", what, orList(allowed), s, didYouMean(s, allowed))
+	p.errorf(yamlfile.CodeBadValue, n, "%s must be %s, found %q%s", what, orList(allowed), s, yamlfile.DidYouMean(s, allowed))
 	return ""
 }
 
@@ -249,7 +236,7 @@ func (p *parser) parse(data []byte) *Config {
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 ||
 		(doc.Content[0].Kind == yaml.ScalarNode && doc.Content[0].Tag == "!!null") {
-		p.errorf(&yaml.Node{Line: 1, Column: 1}, "the configuration is empty; see docs/config.md")
+		p.errorf(yamlfile.CodeYAMLSyntax, &yaml.Node{Line: 1, Column: 1}, "the configuration is empty; see docs/config.md")
 		return nil
 	}
 	root := doc.Content[0]
@@ -269,17 +256,18 @@ func (p *parser) parse(data []byte) *Config {
 			ReloadInterval:  DefaultReloadInterval,
 			ShutdownTimeout: DefaultShutdownTimeout,
 		},
-		State: State{SessionIdle: DefaultSessionIdle, DedupePeriod: DefaultDedupePeriod},
+		State:     State{SessionIdle: DefaultSessionIdle, DedupePeriod: DefaultDedupePeriod},
+		HTTPSteps: HTTPSteps{MaxBody: DefaultHTTPMaxBody, MaxRedirects: DefaultHTTPMaxRedirects, BlockInternal: true},
 	}
 	var numbersKey, whatsappKey *yaml.Node
 	var numNodes []numberNodes
 	var defaultPolicyNode *yaml.Node
 	var campNodes []campaignNodes
-	seen := p.mapping(root, "the configuration", map[string]func(k, v *yaml.Node){
+	seen := p.mapping(root, "the configuration", FormatSpec(), map[string]func(k, v *yaml.Node){
 		"listen": func(_, v *yaml.Node) {
 			s := p.str(v, "listen")
 			if _, _, err := net.SplitHostPort(s); err != nil {
-				p.errorf(v, "listen must be host:port or :port, found %q", s)
+				p.errorf(yamlfile.CodeBadValue, v, "listen must be host:port or :port, found %q", s)
 				return
 			}
 			cfg.Listen = s
@@ -287,7 +275,7 @@ func (p *parser) parse(data []byte) *Config {
 		"redis": func(_, v *yaml.Node) {
 			s := p.str(v, "redis")
 			if s != "" && !strings.HasPrefix(s, "redis://") && !strings.HasPrefix(s, "rediss://") {
-				p.errorf(v, "redis must be a redis:// or rediss:// URL, or empty for the embedded store")
+				p.errorf(yamlfile.CodeBadValue, v, "redis must be a redis:// or rediss:// URL, or empty for the embedded store")
 				return
 			}
 			cfg.Redis = Secret(s)
@@ -295,7 +283,7 @@ func (p *parser) parse(data []byte) *Config {
 		"flows": func(_, v *yaml.Node) {
 			s := p.str(v, "flows")
 			if s == "" && v.Kind == yaml.ScalarNode {
-				p.errorf(v, "flows must name the folder of flow files")
+				p.errorf(yamlfile.CodeMissingKey, v, "flows must name the folder of flow files")
 				return
 			}
 			if !filepath.IsAbs(s) {
@@ -304,7 +292,7 @@ func (p *parser) parse(data []byte) *Config {
 			cfg.Flows = s
 		},
 		"log": func(_, v *yaml.Node) {
-			p.mapping(v, "log", map[string]func(k, v *yaml.Node){
+			p.mapping(v, "log", FormatSpec().Field("log").Spec, map[string]func(k, v *yaml.Node){
 				"level": func(_, v *yaml.Node) {
 					if s := p.oneOf(v, "log.level", "debug", "info", "warn", "error"); s != "" {
 						_ = cfg.Log.Level.UnmarshalText([]byte(s))
@@ -337,25 +325,28 @@ func (p *parser) parse(data []byte) *Config {
 		"state": func(_, v *yaml.Node) {
 			p.state(v, &cfg.State)
 		},
+		"metrics":     func(_, v *yaml.Node) { p.metrics(v, &cfg.Metrics) },
+		"http_steps":  func(_, v *yaml.Node) { p.httpSteps(v, &cfg.HTTPSteps) },
+		"expressions": func(_, v *yaml.Node) { p.expressions(v, &cfg.Expressions) },
 	})
 	if root.Kind != yaml.MappingNode {
 		return nil
 	}
 	if seen["flows"] == nil {
-		p.errorf(root, "missing key `flows`: the folder of flow files")
+		p.errorf(yamlfile.CodeMissingKey, root, "missing key `flows`: the folder of flow files")
 	}
 	if whatsappKey == nil {
-		p.errorf(root, "missing key `whatsapp` with app_secret and verify_token")
+		p.errorf(yamlfile.CodeMissingKey, root, "missing key `whatsapp` with app_secret and verify_token")
 	} else {
 		if !cfg.WhatsApp.AppSecret.IsSet() && !p.reported["whatsapp.app_secret"] {
-			p.errorf(whatsappKey, "whatsapp.app_secret is required: it checks the X-Hub-Signature-256 of every webhook")
+			p.errorf(yamlfile.CodeMissingKey, whatsappKey, "whatsapp.app_secret is required: it checks the X-Hub-Signature-256 of every webhook")
 		}
 		if !cfg.WhatsApp.VerifyToken.IsSet() && !p.reported["whatsapp.verify_token"] {
-			p.errorf(whatsappKey, "whatsapp.verify_token is required: Meta sends it in the webhook verification handshake")
+			p.errorf(yamlfile.CodeMissingKey, whatsappKey, "whatsapp.verify_token is required: Meta sends it in the webhook verification handshake")
 		}
 	}
 	if numbersKey == nil {
-		p.errorf(root, "missing key `numbers`: the business numbers, one of them with role inbox")
+		p.errorf(yamlfile.CodeMissingKey, root, "missing key `numbers`: the business numbers, one of them with role inbox")
 	} else {
 		p.checkInbox(numbersKey, cfg.Numbers)
 	}
@@ -364,37 +355,28 @@ func (p *parser) parse(data []byte) *Config {
 	return cfg
 }
 
-// yamlError turns a YAML syntax error into diagnostics; yaml.v3 puts the line in the text.
 // yamlError reports a YAML syntax error at the line yaml.v3 names; an error without one
 // (the text ended inside a quote, say) is placed on the last line, where the reader looks
 // for what was left open.
 func (p *parser) yamlError(err error, lastLine int) {
-	var te *yaml.TypeError
-	msgs := []string{err.Error()}
-	if errors.As(err, &te) {
-		msgs = te.Errors
-	}
-	lineRE := regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
-	for _, m := range msgs {
-		d := Diagnostic{File: p.file, Line: lastLine, Message: strings.TrimPrefix(m, "yaml: ")}
-		if sub := lineRE.FindStringSubmatch(m); sub != nil {
-			d.Line, _ = strconv.Atoi(sub[1])
-			d.Message = sub[2]
+	for _, se := range yamlfile.SyntaxErrors(err) {
+		line := se.Line
+		if line == 0 {
+			line = lastLine
 		}
-		d.Message = "invalid YAML: " + d.Message
-		p.diags = append(p.diags, d)
+		p.diags = append(p.diags, Diagnostic{File: p.file, Line: line, Code: yamlfile.CodeYAMLSyntax, Message: "invalid YAML: " + se.Msg})
 	}
 }
 
 func (p *parser) whatsapp(v *yaml.Node, w *WhatsApp) {
-	p.mapping(v, "whatsapp", map[string]func(k, v *yaml.Node){
+	p.mapping(v, "whatsapp", FormatSpec().Field("whatsapp").Spec, map[string]func(k, v *yaml.Node){
 		"app_secret":   func(_, v *yaml.Node) { w.AppSecret = Secret(p.secret(v, "whatsapp.app_secret")) },
 		"verify_token": func(_, v *yaml.Node) { w.VerifyToken = Secret(p.secret(v, "whatsapp.verify_token")) },
 		"graph_url": func(_, v *yaml.Node) {
 			s := strings.TrimRight(p.str(v, "whatsapp.graph_url"), "/")
 			u, err := url.Parse(s)
 			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-				p.errorf(v, "whatsapp.graph_url must be an http(s) URL such as %s, found %q", DefaultGraphURL, s)
+				p.errorf(yamlfile.CodeBadValue, v, "whatsapp.graph_url must be an http(s) URL such as %s, found %q", DefaultGraphURL, s)
 				return
 			}
 			w.GraphURL = s
@@ -402,7 +384,7 @@ func (p *parser) whatsapp(v *yaml.Node, w *WhatsApp) {
 		"graph_version": func(_, v *yaml.Node) {
 			s := p.str(v, "whatsapp.graph_version")
 			if !regexp.MustCompile(`^v[0-9]+\.[0-9]+$`).MatchString(s) {
-				p.errorf(v, "whatsapp.graph_version must look like %s, found %q", DefaultGraphVersion, s)
+				p.errorf(yamlfile.CodeBadValue, v, "whatsapp.graph_version must look like %s, found %q", DefaultGraphVersion, s)
 				return
 			}
 			w.GraphVersion = s
@@ -426,7 +408,7 @@ var digits = regexp.MustCompile(`^[0-9]+$`)
 
 func (p *parser) numbers(v *yaml.Node, cfg *Config) []numberNodes {
 	if v.Kind != yaml.SequenceNode {
-		p.errorf(v, "numbers must be a list of business numbers, found %s", kindName(v))
+		p.errorf(yamlfile.CodeWrongType, v, "numbers must be a list of business numbers, found %s", yamlfile.Quote(v))
 		return nil
 	}
 	var nodes []numberNodes
@@ -436,14 +418,14 @@ func (p *parser) numbers(v *yaml.Node, cfg *Config) []numberNodes {
 		what := fmt.Sprintf("numbers[%d]", i)
 		n := Number{Line: item.Line}
 		var roleNode, policyNode, campaignNode *yaml.Node
-		seen := p.mapping(item, what, map[string]func(k, v *yaml.Node){
+		seen := p.mapping(item, what, FormatSpec().Field("numbers").Spec.Elem, map[string]func(k, v *yaml.Node){
 			"id": func(_, v *yaml.Node) {
 				n.ID = p.str(v, what+".id")
 				if n.ID != "" && !digits.MatchString(n.ID) {
-					p.errorf(v, "%s.id must be Meta's phone number id (digits only), found %q", what, n.ID)
+					p.errorf(yamlfile.CodeBadValue, v, "%s.id must be Meta's phone number id (digits only), found %q", what, n.ID)
 				}
 				if first, dup := ids[n.ID]; dup && n.ID != "" {
-					p.errorf(v, "number id %s appears twice; the first is at line %d", n.ID, first)
+					p.errorf(yamlfile.CodeDuplicate, v, "number id %s appears twice; the first is at line %d", n.ID, first)
 				} else if n.ID != "" {
 					ids[n.ID] = item.Line
 				}
@@ -451,7 +433,7 @@ func (p *parser) numbers(v *yaml.Node, cfg *Config) []numberNodes {
 			"display": func(_, v *yaml.Node) {
 				n.Display = p.str(v, what+".display")
 				if d := strings.NewReplacer("+", "", " ", "", "-", "").Replace(n.Display); n.Display != "" && !digits.MatchString(d) {
-					p.errorf(v, "%s.display must be a phone number such as +966 50 123 4567, found %q", what, n.Display)
+					p.errorf(yamlfile.CodeBadValue, v, "%s.display must be a phone number such as +966 50 123 4567, found %q", what, n.Display)
 				}
 			},
 			"role": func(_, v *yaml.Node) {
@@ -461,7 +443,7 @@ func (p *parser) numbers(v *yaml.Node, cfg *Config) []numberNodes {
 			"waba": func(_, v *yaml.Node) {
 				n.WABA = p.str(v, what+".waba")
 				if n.WABA != "" && !digits.MatchString(n.WABA) {
-					p.errorf(v, "%s.waba must be the WhatsApp Business Account id (digits only), found %q", what, n.WABA)
+					p.errorf(yamlfile.CodeBadValue, v, "%s.waba must be the WhatsApp Business Account id (digits only), found %q", what, n.WABA)
 				}
 			},
 			"portfolio":  func(_, v *yaml.Node) { n.Portfolio = p.str(v, what+".portfolio") },
@@ -487,26 +469,26 @@ func (p *parser) numbers(v *yaml.Node, cfg *Config) []numberNodes {
 			{"token", "the Graph API access token"},
 		} {
 			if seen[req.key] == nil {
-				p.errorf(item, "%s: missing key `%s` (%s)", what, req.key, req.why)
+				p.errorf(yamlfile.CodeMissingKey, item, "%s: missing key `%s` (%s)", what, req.key, req.why)
 			}
 		}
 		if seen["token"] != nil && !n.Token.IsSet() && !p.reported[what+".token"] {
-			p.errorf(seen["token"], "%s.token is empty", what)
+			p.errorf(yamlfile.CodeMissingKey, seen["token"], "%s.token is empty", what)
 		}
 		if n.Throughput == 0 {
 			n.Throughput = DefaultThroughput
 		}
 		if n.Role == RoleInbox {
 			if firstInbox != 0 {
-				p.errorf(roleNode, "a second number with role inbox; the first is at line %d: exactly one number is the central inbox", firstInbox)
+				p.errorf(yamlfile.CodeDuplicate, roleNode, "a second number with role inbox; the first is at line %d: exactly one number is the central inbox", firstInbox)
 			} else {
 				firstInbox = item.Line
 			}
 			if policyNode != nil {
-				p.errorf(policyNode, "%s: policy applies to campaign numbers only; the inbox number is where conversations are routed to", what)
+				p.errorf(yamlfile.CodeConflict, policyNode, "%s: policy applies to campaign numbers only; the inbox number is where conversations are routed to", what)
 			}
 			if campaignNode != nil {
-				p.errorf(campaignNode, "%s: campaign applies to campaign numbers only", what)
+				p.errorf(yamlfile.CodeConflict, campaignNode, "%s: campaign applies to campaign numbers only", what)
 			}
 		}
 		cfg.Numbers = append(cfg.Numbers, n)
@@ -522,7 +504,7 @@ func (p *parser) checkInbox(key *yaml.Node, numbers []Number) {
 			return
 		}
 	}
-	p.errorf(key, "numbers: no number has role inbox; exactly one number must be the central inbox")
+	p.errorf(yamlfile.CodeMissingKey, key, "numbers: no number has role inbox; exactly one number must be the central inbox")
 }
 
 var policies = []string{string(PolicyLink), string(PolicyBridge), string(PolicyHold)}
@@ -530,7 +512,7 @@ var policies = []string{string(PolicyLink), string(PolicyBridge), string(PolicyH
 // routing reads the routing section and returns the default_policy node (nil when absent).
 func (p *parser) routing(v *yaml.Node, r *Routing) *yaml.Node {
 	var def *yaml.Node
-	p.mapping(v, "routing", map[string]func(k, v *yaml.Node){
+	p.mapping(v, "routing", FormatSpec().Field("routing").Spec, map[string]func(k, v *yaml.Node){
 		"default_policy": func(_, v *yaml.Node) {
 			if s := p.oneOf(v, "routing.default_policy", policies...); s != "" {
 				r.DefaultPolicy = Policy(s)
@@ -548,7 +530,7 @@ func (p *parser) routing(v *yaml.Node, r *Routing) *yaml.Node {
 func (p *parser) linkText(v *yaml.Node, what string) string {
 	s := p.str(v, what)
 	if s != "" && !strings.Contains(s, "{link}") {
-		p.errorf(v, "%s must contain {link}, which becomes the wa.me link to the inbox number", what)
+		p.errorf(yamlfile.CodeBadValue, v, "%s must contain {link}, which becomes the wa.me link to the inbox number", what)
 	}
 	return s
 }
@@ -560,7 +542,7 @@ func (p *parser) campaigns(v *yaml.Node, cfg *Config) []campaignNodes {
 		return nil
 	}
 	if v.Kind != yaml.MappingNode {
-		p.errorf(v, "campaigns must be a mapping of campaign names to their routing, found %s", kindName(v))
+		p.errorf(yamlfile.CodeWrongType, v, "campaigns must be a mapping of campaign names to their routing, found %s", yamlfile.Quote(v))
 		return nil
 	}
 	var nodes []campaignNodes
@@ -569,18 +551,18 @@ func (p *parser) campaigns(v *yaml.Node, cfg *Config) []campaignNodes {
 		k, body := v.Content[i], v.Content[i+1]
 		name := p.str(k, "a campaign name")
 		if name == "" {
-			p.errorf(k, "a campaign name is empty")
+			p.errorf(yamlfile.CodeMissingKey, k, "a campaign name is empty")
 			continue
 		}
 		if first, dup := lines[name]; dup {
-			p.errorf(k, "campaign `%s` appears twice in campaigns; the first is at line %d", name, first)
+			p.errorf(yamlfile.CodeDuplicate, k, "campaign `%s` appears twice in campaigns; the first is at line %d", name, first)
 			continue
 		}
 		lines[name] = k.Line
 		what := "campaigns." + name
 		c := Campaign{Name: name, Line: k.Line}
 		cn := campaignNodes{key: k}
-		p.mapping(body, what, map[string]func(k, v *yaml.Node){
+		p.mapping(body, what, FormatSpec().Field("campaigns").Spec.Elem, map[string]func(k, v *yaml.Node){
 			"policy": func(_, v *yaml.Node) {
 				if s := p.oneOf(v, what+".policy", policies...); s != "" {
 					c.Policy = Policy(s)
@@ -616,7 +598,7 @@ func (p *parser) checkCampaignNames(cfg *Config, nums []numberNodes, camps []cam
 			continue
 		}
 		orphans = append(orphans, c.Name)
-		p.errorf(camps[i].key, "campaigns: no campaign number sends campaign `%s` (a number names its campaign with `campaign:`)%s", c.Name, didYouMean(c.Name, names))
+		p.errorf(yamlfile.CodeUndefinedTarget, camps[i].key, "campaigns: no campaign number sends campaign `%s` (a number names its campaign with `campaign:`)%s", c.Name, yamlfile.DidYouMean(c.Name, names))
 	}
 	for i, n := range cfg.Numbers {
 		if n.Role != RoleCampaign || n.Campaign == "" || i >= len(nums) || nums[i].campaign == nil {
@@ -625,9 +607,9 @@ func (p *parser) checkCampaignNames(cfg *Config, nums []numberNodes, camps []cam
 		if _, ok := cfg.Campaign(n.Campaign); ok {
 			continue
 		}
-		if s := flows.Suggest(n.Campaign, orphans); s != "" {
+		if s := yamlfile.Suggest(n.Campaign, orphans); s != "" {
 			c, _ := cfg.Campaign(s)
-			p.errorf(nums[i].campaign, "numbers[%d].campaign `%s` is not in campaigns; did you mean `%s` (line %d)?", i, n.Campaign, s, c.Line)
+			p.errorf(yamlfile.CodeUndefinedTarget, nums[i].campaign, "numbers[%d].campaign `%s` is not in campaigns; did you mean `%s` (line %d)?", i, n.Campaign, s, c.Line)
 		}
 	}
 }
@@ -674,18 +656,18 @@ func (p *parser) settlePolicies(cfg *Config, nums []numberNodes, camps []campaig
 		if n.Campaign != "" && chose != defNode {
 			where += " or campaigns." + n.Campaign + ".bridge_template"
 		}
-		p.errorf(chose, "policy bridge needs a bridge template, the approved template the inbox number opens the conversation with: set %s", where)
+		p.errorf(yamlfile.CodeMissingKey, chose, "policy bridge needs a bridge template, the approved template the inbox number opens the conversation with: set %s", where)
 	}
 }
 
 func (p *parser) template(v *yaml.Node, what string) Template {
 	var t Template
-	seen := p.mapping(v, what, map[string]func(k, v *yaml.Node){
+	seen := p.mapping(v, what, FormatSpec().Field("routing").Spec.Field("bridge_template").Spec, map[string]func(k, v *yaml.Node){
 		"name":     func(_, v *yaml.Node) { t.Name = p.str(v, what+".name") },
 		"language": func(_, v *yaml.Node) { t.Language = p.str(v, what+".language") },
 		"params": func(_, v *yaml.Node) {
 			if v.Kind != yaml.SequenceNode {
-				p.errorf(v, "%s.params must be a list of body parameters, found %s", what, kindName(v))
+				p.errorf(yamlfile.CodeWrongType, v, "%s.params must be a list of body parameters, found %s", what, yamlfile.Quote(v))
 				return
 			}
 			for i, x := range v.Content {
@@ -695,17 +677,17 @@ func (p *parser) template(v *yaml.Node, what string) Template {
 	})
 	if v.Kind == yaml.MappingNode {
 		if seen["name"] == nil || t.Name == "" {
-			p.errorf(v, "%s: missing key `name` (the approved template's name)", what)
+			p.errorf(yamlfile.CodeMissingKey, v, "%s: missing key `name` (the approved template's name)", what)
 		}
 		if seen["language"] == nil || t.Language == "" {
-			p.errorf(v, "%s: missing key `language` (the template's language code, such as ar or en_US)", what)
+			p.errorf(yamlfile.CodeMissingKey, v, "%s: missing key `language` (the template's language code, such as ar or en_US)", what)
 		}
 	}
 	return t
 }
 
 func (p *parser) state(v *yaml.Node, s *State) {
-	p.mapping(v, "state", map[string]func(k, v *yaml.Node){
+	p.mapping(v, "state", FormatSpec().Field("state").Spec, map[string]func(k, v *yaml.Node){
 		"session_idle":      p.durationInto(&s.SessionIdle, "state.session_idle", true),
 		"history_retention": p.durationInto(&s.HistoryRetention, "state.history_retention", true),
 		"dedupe_period":     p.durationInto(&s.DedupePeriod, "state.dedupe_period", true),
@@ -713,7 +695,7 @@ func (p *parser) state(v *yaml.Node, s *State) {
 }
 
 func (p *parser) limits(v *yaml.Node, l *Limits) {
-	p.mapping(v, "limits", map[string]func(k, v *yaml.Node){
+	p.mapping(v, "limits", FormatSpec().Field("limits").Spec, map[string]func(k, v *yaml.Node){
 		"workers": func(_, v *yaml.Node) {
 			if n := p.integer(v, "limits.workers", 1); n > 0 {
 				l.Workers = n

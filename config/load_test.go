@@ -3,12 +3,15 @@ package config
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wasla/wasla/yamlfile"
 )
 
 func env(vars map[string]string) func(string) (string, bool) {
@@ -266,6 +269,14 @@ limits:
 			}
 			if got := err.Error(); got != tt.want {
 				t.Errorf("diagnostics:\n%s\nwant:\n%s", got, tt.want)
+			}
+			var ds Diagnostics
+			if errors.As(err, &ds) {
+				for _, d := range ds.Positioned() {
+					if !d.Code.Valid() || d.Code == yamlfile.CodeInvalid {
+						t.Errorf("%s has code %q; every configuration diagnostic names its kind", d, d.Code)
+					}
+				}
 			}
 		})
 	}

@@ -65,6 +65,7 @@ const (
 	linkDisplay   = "+1 555 078 3777"
 	linkWABA      = "102290129340777"
 	linkToken     = "EAAG-link-token"
+	metricsToken  = "e2e-metrics-token"
 	configPattern = `listen: 127.0.0.1:0
 redis: %s
 flows: flows
@@ -111,6 +112,11 @@ limits:
   refresh_interval: 100ms
   reload_interval: 50ms
   shutdown_timeout: 10s
+state:
+  # Meta's samples are from 2025: remember ids (and accept events) that old.
+  dedupe_period: 1000d
+metrics:
+  token: ` + metricsToken + `
 `
 )
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -74,10 +75,27 @@ func (e *env) state(t *testing.T, contact string) *contact.State {
 	return st
 }
 
+// metricsText returns the /metrics page, scraped with the metrics token.
+func (e *env) metricsText(t *testing.T) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, e.p.url("/metrics"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+metricsToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
 // metric returns the value of the series line that starts with series, or -1.
 func (e *env) metric(t *testing.T, series string) float64 {
 	t.Helper()
-	code, body := e.p.get("/metrics")
+	code, body := e.metricsText(t)
 	if code != http.StatusOK {
 		t.Fatalf("/metrics = %d", code)
 	}
@@ -175,7 +193,7 @@ func TestServeConversation(t *testing.T) {
 		eventually(t, series, func() bool { return e.metric(t, series) == want })
 	}
 	if e.metric(t, `wasla_window_refusals_total{number="`+inboxID+`",reason="window_template_sent"}`) < 1 {
-		_, body := e.p.get("/metrics")
+		_, body := e.metricsText(t)
 		t.Errorf("no window refusal counted:\n%s", grepLines(body, "refusal"))
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"sync/atomic"
 	"time"
 
@@ -16,9 +15,15 @@ import (
 
 // Options configure an Engine. Zero values get sensible defaults.
 type Options struct {
-	Clock  clock.Clock // default: the wall clock
-	HTTP   HTTPDoer    // default: an http.Client (each step sets its own timeout)
-	Logger *slog.Logger
+	Clock clock.Clock // default: the wall clock
+	HTTP  HTTPDoer    // default: NewHTTPClient(HTTPPolicy{}) (each step sets its own timeout)
+	// HTTPMaxBody is the most bytes of an answer an http step reads; a longer answer
+	// fails the step (default DefaultHTTPMaxBody).
+	HTTPMaxBody int64
+	// ExprBudget bounds each evaluation of an expression or template (time, text size,
+	// items); nil: the defaults of flows.Budget.
+	ExprBudget *flows.Budget
+	Logger     *slog.Logger
 	// OnStep, when set, is called for every step the engine runs; the conversation test
 	// runner uses it for coverage. It must be safe for concurrent use.
 	OnStep func(contact chat.ContactID, flow, step string)
@@ -66,7 +71,10 @@ func New(set *flows.Set, store Store, send Sender, opts Options) *Engine {
 		opts.Clock = clock.Real{}
 	}
 	if opts.HTTP == nil {
-		opts.HTTP = &http.Client{}
+		opts.HTTP = NewHTTPClient(HTTPPolicy{})
+	}
+	if opts.HTTPMaxBody <= 0 {
+		opts.HTTPMaxBody = DefaultHTTPMaxBody
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -215,13 +223,34 @@ func (e *Engine) ReturnToBot(ctx context.Context, id chat.ContactID) error {
 	})
 }
 
+// Record appends events that happened outside a flow run — a send that failed, a failed
+// status webhook — to the contact's history. The contact's state is committed unchanged
+// with them, with the same re-runs on a conflict as a message, so the history keeps the
+// contact's commit order. It does not take the contact's lock: the Sender calls it for a
+// failed reply while the update that sent the reply still holds it, and the version check
+// of the commit is what keeps the order.
+func (e *Engine) Record(ctx context.Context, id chat.ContactID, events ...chat.Event) error {
+	if id == "" {
+		return errors.New("recording history: no contact id")
+	}
+	return e.commitLoop(ctx, e.plainTx(id), func(r *run) error {
+		r.events = append(r.events, events...)
+		return nil
+	})
+}
+
 // update runs fn over the contact's state under the contact's lock and commits the result
 // through tx, re-running fn from a fresh load when another writer committed first. Replies
 // are sent only after the commit succeeded, so a re-run never sends twice.
 func (e *Engine) update(ctx context.Context, tx Tx, fn func(*run) error) error {
-	id := tx.Contact()
-	unlock := e.locks.lock(id)
+	unlock := e.locks.lock(tx.Contact())
 	defer unlock()
+	return e.commitLoop(ctx, tx, fn)
+}
+
+// commitLoop is update without the contact's lock.
+func (e *Engine) commitLoop(ctx context.Context, tx Tx, fn func(*run) error) error {
+	id := tx.Contact()
 	for attempt := 1; ; attempt++ {
 		st, err := tx.Load(ctx)
 		if err != nil {

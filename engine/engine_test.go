@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -655,5 +656,57 @@ steps:
 	}
 	if !failed {
 		t.Error("a wait until a text was not reported as an error")
+	}
+}
+
+// TestRecordAppendsOutsideAFlowAndKeepsState: history written outside a flow run (a send
+// that failed, a status webhook) goes through the engine's update, so a concurrent commit
+// re-runs it, and the conversation in progress is left as it was.
+func TestRecordAppendsOutsideAFlowAndKeepsState(t *testing.T) {
+	h := newHarness(t, map[string]string{"order.yaml": orderFlow}, engine.Options{})
+	expect(t, "question", h.say("order"), "رقم الطلب؟")
+	const who chat.ContactID = "966500000001"
+	before, err := h.eng.State(context.Background(), who)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := &conflictStore{MemStore: h.store, tried: map[chat.ContactID]bool{}}
+	eng := engine.New(h.eng.Flows(), cs, h.rec, engine.Options{Clock: h.clk})
+	ev := chat.Event{Kind: chat.EventStatus, Contact: who, Number: "1001", At: h.clk.Now(), Detail: "wamid.X failed: error 131047"}
+	if err := eng.Record(context.Background(), who, ev); err != nil {
+		t.Fatal(err)
+	}
+	hist := h.store.History(who)
+	if last := hist[len(hist)-1]; last.Kind != chat.EventStatus || last.Detail != ev.Detail {
+		t.Errorf("last history entry = %+v, want the status event", last)
+	}
+	after, _ := eng.State(context.Background(), who)
+	if after.Session.Flow != before.Session.Flow || after.Session.Step != before.Session.Step || after.Session.Await == nil {
+		t.Errorf("session after Record = %+v, want the question still waiting", after.Session)
+	}
+	if err := eng.Record(context.Background(), ""); err == nil {
+		t.Error("Record without a contact succeeded")
+	}
+}
+
+// TestHistoryEventsCarryTypedDetails: the number change, the hand-off and the return name
+// their numbers and queue in fields, so that readers never parse Detail.
+func TestHistoryEventsCarryTypedDetails(t *testing.T) {
+	h := newHarness(t, map[string]string{"help.yaml": "flow: help\ntriggers: [{fallback: true}]\nsteps:\n  - handoff: sales\n"}, engine.Options{})
+	h.send(chat.Inbound{Text: "help", Number: "2001"})
+	h.send(chat.Inbound{Text: "again", Number: "1001"})
+	if err := h.eng.ReturnToBot(context.Background(), "966500000001"); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, ev := range h.store.History("966500000001") {
+		switch ev.Kind {
+		case chat.EventNumber, chat.EventHandoff, chat.EventReturn:
+			got = append(got, fmt.Sprintf("%s from=%s to=%s queue=%s", ev.Kind, ev.From, ev.To, ev.Queue))
+		}
+	}
+	want := []string{"handoff from= to= queue=sales", "number from=2001 to=1001 queue=", "return from= to= queue=sales"}
+	if !slices.Equal(got, want) {
+		t.Errorf("typed details:\n got %q\nwant %q", got, want)
 	}
 }

@@ -27,7 +27,8 @@ func (r *run) receive(in chat.Inbound) error {
 	}
 	if in.Number != "" && in.Number != c.LastNumber {
 		if c.LastNumber != "" {
-			r.record(chat.Event{Kind: chat.EventNumber, Number: in.Number, Detail: string(c.LastNumber) + " -> " + string(in.Number)})
+			r.record(chat.Event{Kind: chat.EventNumber, Number: in.Number, From: c.LastNumber, To: in.Number,
+				Detail: string(c.LastNumber) + " -> " + string(in.Number)})
 		}
 		c.LastNumber = in.Number
 	}

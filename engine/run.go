@@ -77,7 +77,8 @@ func (r *run) routeAndQueue(m chat.Outbound, kind chat.EventKind, detail string)
 		if m.Kind != orig.Kind || m.Text != orig.Text {
 			// The router sent something else in its place (a template outside the
 			// window, an invitation to the inbox): the history keeps what the flow said.
-			r.record(chat.Event{Kind: chat.EventRefused, Outbound: &orig, Detail: "replaced by a " + string(m.Kind) + " message from " + string(m.From)})
+			r.record(chat.Event{Kind: chat.EventRefused, Outbound: &orig, From: orig.From, To: m.From,
+				Detail: "replaced by a " + string(m.Kind) + " message from " + string(m.From)})
 		}
 	}
 	r.outs = append(r.outs, m)
@@ -103,6 +104,7 @@ func (r *run) env() *flows.Env {
 		mode = ModeBot
 	}
 	env := &flows.Env{
+		Budget: r.e.opts.ExprBudget,
 		Vars:   s.Vars,
 		Number: string(c.LastNumber),
 		Now:    r.now,

@@ -13,7 +13,7 @@ func (r *run) stepHandoff(f *flows.Flow, st *flows.Step) (action, flows.Target, 
 		return 0, flows.Target{}, err
 	}
 	r.say(text)
-	r.record(chat.Event{Kind: chat.EventHandoff, Flow: f.Name, Step: st.ID, Detail: st.Handoff.Queue})
+	r.record(chat.Event{Kind: chat.EventHandoff, Flow: f.Name, Step: st.ID, Queue: st.Handoff.Queue, Detail: st.Handoff.Queue})
 	r.endSession()
 	s := r.sess()
 	s.Mode, s.Queue, s.ReturnAfter = ModeHuman, st.Handoff.Queue, st.Handoff.Return
@@ -29,7 +29,7 @@ func (r *run) returnToBot(why string) {
 	if s.Mode != ModeHuman {
 		return
 	}
-	r.record(chat.Event{Kind: chat.EventReturn, Detail: why + ": " + s.Queue})
+	r.record(chat.Event{Kind: chat.EventReturn, Queue: s.Queue, Detail: why + ": " + s.Queue})
 	s.Mode, s.Queue, s.ReturnAfter = ModeBot, "", 0
 	r.clearTimers(TimerReturn)
 }

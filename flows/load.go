@@ -8,12 +8,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/wasla/wasla/flows/expr"
+	"github.com/wasla/wasla/yamlfile"
 )
 
 // Load reads the flow files at paths (each a file, or a folder searched recursively for
@@ -36,7 +37,7 @@ func loadFrom(r files, paths []string) (*Set, Diagnostics) {
 	for _, p := range paths {
 		found, err := collect(r, p)
 		if err != nil {
-			diags = append(diags, Diagnostic{Pos: Pos{File: p}, Level: LevelError, Message: err.Error()})
+			diags = append(diags, Diagnostic{Pos: Pos{File: p}, Level: LevelError, Code: yamlfile.CodeIO, Message: err.Error()})
 			continue
 		}
 		srcs = append(srcs, found...)
@@ -148,28 +149,28 @@ type file struct {
 	l     *loader
 	name  string
 	lines []string
-	src   *Source // the same lines, for positioning errors inside expressions
+	src   *expr.Source // the same lines, for positioning errors inside expressions
 }
 
 func (f *file) pos(n *yaml.Node) Pos {
 	return Pos{File: f.name, Line: max(n.Line, 1), Col: max(n.Column, 1)}
 }
 
-func (f *file) errorAt(n *yaml.Node, format string, args ...any) {
-	f.report(LevelError, f.pos(n), fmt.Sprintf(format, args...))
+func (f *file) errorAt(code yamlfile.Code, n *yaml.Node, format string, args ...any) {
+	f.report(LevelError, code, f.pos(n), fmt.Sprintf(format, args...))
 }
 
-func (f *file) warnAt(n *yaml.Node, format string, args ...any) {
-	f.report(LevelWarning, f.pos(n), fmt.Sprintf(format, args...))
+func (f *file) warnAt(code yamlfile.Code, n *yaml.Node, format string, args ...any) {
+	f.report(LevelWarning, code, f.pos(n), fmt.Sprintf(format, args...))
 }
 
-func (f *file) report(level Level, pos Pos, msg string) {
-	f.l.diags = append(f.l.diags, Diagnostic{Pos: pos, Level: level, Message: msg, Snippet: Snippet(f.lines, pos)})
+func (f *file) report(level Level, code yamlfile.Code, pos Pos, msg string) {
+	f.l.diags = append(f.l.diags, Diagnostic{Pos: pos, Level: level, Code: code, Message: msg, Snippet: yamlfile.Snippet(f.lines, pos)})
 }
 
 // exprError turns a compile error into a diagnostic.
 func (f *file) exprError(n *yaml.Node, err error) {
-	var ee *ExprError
+	var ee *expr.ExprError
 	if errors.As(err, &ee) {
 		pos := ee.Pos
 		if pos.File == "" {
@@ -181,15 +182,13 @@ func (f *file) exprError(n *yaml.Node, err error) {
 		pos.Col = max(pos.Col, 1)
 		snippet := ee.Snippet
 		if snippet == "" {
-			snippet = Snippet(f.lines, pos)
+			snippet = yamlfile.Snippet(f.lines, pos)
 		}
-		f.l.diags = append(f.l.diags, Diagnostic{Pos: pos, Level: LevelError, Message: ee.Msg, Snippet: snippet})
+		f.l.diags = append(f.l.diags, Diagnostic{Pos: pos, Level: LevelError, Code: yamlfile.CodeExpression, Message: ee.Msg, Snippet: snippet})
 		return
 	}
-	f.errorAt(n, "%v", err)
+	f.errorAt(yamlfile.CodeExpression, n, "%v", err)
 }
-
-var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 // parseYAML reads a file's one YAML document. Syntax errors are reported with the line
 // yaml.v3 names (it gives no column).
@@ -198,7 +197,7 @@ func (f *file) parseYAML(data []byte) (root *yaml.Node) {
 		// yaml.v3 is not maintained; a panic on hostile input must not take the
 		// process down.
 		if r := recover(); r != nil {
-			f.report(LevelError, Pos{File: f.name, Line: 1, Col: 1}, fmt.Sprintf("invalid YAML: %v", r))
+			f.report(LevelError, yamlfile.CodeYAMLSyntax, Pos{File: f.name, Line: 1, Col: 1}, fmt.Sprintf("invalid YAML: %v", r))
 			root = nil
 		}
 	}()
@@ -206,7 +205,7 @@ func (f *file) parseYAML(data []byte) (root *yaml.Node) {
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
-			f.report(LevelError, Pos{File: f.name, Line: 1, Col: 1}, "the file is empty; want a mapping with `flow:` or `settings:`")
+			f.report(LevelError, yamlfile.CodeYAMLSyntax, Pos{File: f.name, Line: 1, Col: 1}, "the file is empty; want a mapping with `flow:` or `settings:`")
 			return nil
 		}
 		f.syntaxError(err)
@@ -219,31 +218,23 @@ func (f *file) parseYAML(data []byte) (root *yaml.Node) {
 		if len(extra.Content) > 0 {
 			at = extra.Content[0]
 		}
-		f.errorAt(at, "a flow file holds one YAML document; this is another (put each flow in its own file)")
+		f.errorAt(yamlfile.CodeYAMLSyntax, at, "a flow file holds one YAML document; this is another (put each flow in its own file)")
 	case !errors.Is(err, io.EOF):
 		f.syntaxError(err)
 	}
 	if len(doc.Content) == 0 {
-		f.report(LevelError, Pos{File: f.name, Line: 1, Col: 1}, "the file is empty; want a mapping with `flow:` or `settings:`")
+		f.report(LevelError, yamlfile.CodeYAMLSyntax, Pos{File: f.name, Line: 1, Col: 1}, "the file is empty; want a mapping with `flow:` or `settings:`")
 		return nil
 	}
 	return doc.Content[0]
 }
 
 func (f *file) syntaxError(err error) {
-	msg := err.Error()
-	line := 1
-	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
-		if n, err := strconv.Atoi(m[1]); err == nil && n > 0 {
-			line = n
+	for _, se := range yamlfile.SyntaxErrors(err) {
+		line := max(se.Line, 1)
+		if len(f.lines) > 0 {
+			line = min(line, len(f.lines))
 		}
-		msg = m[2]
-	} else {
-		msg = strings.TrimPrefix(msg, "yaml: ")
+		f.report(LevelError, yamlfile.CodeYAMLSyntax, Pos{File: f.name, Line: line, Col: 1}, "invalid YAML: "+se.Msg)
 	}
-	if len(f.lines) > 0 {
-		line = min(line, len(f.lines))
-	}
-	pos := Pos{File: f.name, Line: line, Col: 1}
-	f.report(LevelError, pos, "invalid YAML: "+msg)
 }

@@ -9,8 +9,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/wasla/wasla/normalize"
 	"gopkg.in/yaml.v3"
+
+	"github.com/wasla/wasla/flows/expr"
+	"github.com/wasla/wasla/normalize"
+	"github.com/wasla/wasla/yamlfile"
 )
 
 // loader holds the state of one load: the files in load order, the flows found so far and
@@ -91,7 +94,7 @@ func build(srcs []source, diags Diagnostics) (*Set, Diagnostics) {
 	set.Triggers = slices.Clone(l.triggers)
 	// Stable: equal priorities keep load order (file path order, then position).
 	slices.SortStableFunc(set.Triggers, func(a, b *Trigger) int { return cmp.Compare(b.Priority, a.Priority) })
-	l.diags.sort(order)
+	l.diags.Sort(order)
 	if l.diags.HasErrors() {
 		return nil, l.diags
 	}
@@ -100,7 +103,7 @@ func build(srcs []source, diags Diagnostics) (*Set, Diagnostics) {
 
 // loadFile reads one file: a flow or the settings.
 func (l *loader) loadFile(src source) {
-	source := NewSource(src.name, src.data)
+	source := expr.NewSource(src.name, src.data)
 	f := &file{l: l, name: src.name, lines: source.Lines, src: source}
 	l.files = append(l.files, f)
 	root := f.parseYAML(src.data)
@@ -108,7 +111,7 @@ func (l *loader) loadFile(src source) {
 		return
 	}
 	if root.Kind != yaml.MappingNode {
-		f.errorAt(root, "a flow file holds a mapping with `flow:` or `settings:`, found %s", describeNode(root))
+		f.errorAt(yamlfile.CodeWrongType, root, "a flow file holds a mapping with `flow:` or `settings:`, found %s", yamlfile.Describe(root))
 		return
 	}
 	var flowKey, settingsKey *yaml.Node
@@ -122,7 +125,7 @@ func (l *loader) loadFile(src source) {
 	}
 	switch {
 	case flowKey != nil && settingsKey != nil:
-		f.errorAt(settingsKey, "a file holds a flow or the settings, not both; move `settings:` to a file of its own")
+		f.errorAt(yamlfile.CodeConflict, settingsKey, "a file holds a flow or the settings, not both; move `settings:` to a file of its own")
 		l.loadFlow(f, root, map[string]bool{"settings": true})
 	case settingsKey != nil:
 		if f.check(root, l.defs.Settings, "settings file") {
@@ -176,7 +179,7 @@ func (m *mapping) str(key string) string {
 	return ""
 }
 
-func (m *mapping) text(key string) *Template {
+func (m *mapping) text(key string) *expr.Template {
 	v := m.scalar(key)
 	if v == nil {
 		return nil
@@ -184,16 +187,19 @@ func (m *mapping) text(key string) *Template {
 	return m.f.template(v)
 }
 
-func (f *file) template(v *yaml.Node) *Template {
+func (f *file) template(v *yaml.Node) *expr.Template {
 	t, err := f.src.CompileTemplate(v)
 	if err != nil {
 		f.exprError(v, err)
 		return nil
 	}
+	for _, w := range t.BudgetWarnings() {
+		f.warnAt(yamlfile.CodeExpression, v, "%s", w)
+	}
 	return t
 }
 
-func (m *mapping) expr(key string, want ExprType) *Expr {
+func (m *mapping) expr(key string, want expr.ExprType) *expr.Expr {
 	v := m.scalar(key)
 	if v == nil {
 		return nil
@@ -201,11 +207,14 @@ func (m *mapping) expr(key string, want ExprType) *Expr {
 	return m.f.expr(v, want)
 }
 
-func (f *file) expr(v *yaml.Node, want ExprType) *Expr {
+func (f *file) expr(v *yaml.Node, want expr.ExprType) *expr.Expr {
 	e, err := f.src.CompileExpr(v, want)
 	if err != nil {
 		f.exprError(v, err)
 		return nil
+	}
+	for _, w := range expr.BudgetWarnings(e.Source) {
+		f.warnAt(yamlfile.CodeExpression, v, "%s", w)
 	}
 	return e
 }
@@ -215,7 +224,7 @@ func (m *mapping) duration(key string) time.Duration {
 	if v == nil {
 		return 0
 	}
-	d, err := ParseDuration(v.Value)
+	d, err := yamlfile.ParseDuration(v.Value)
 	if err != nil {
 		return 0
 	}
@@ -279,7 +288,7 @@ func (l *loader) loadFlow(f *file, root *yaml.Node, skip map[string]bool) {
 	if name != "" {
 		if first, dup := l.byName[name]; dup {
 			fs.dup = true
-			f.errorAt(fs.nameNode, "duplicate flow `%s`; first defined at %s", name, posString(first.f.pos(first.nameNode)))
+			f.errorAt(yamlfile.CodeDuplicate, fs.nameNode, "duplicate flow `%s`; first defined at %s", name, posString(first.f.pos(first.nameNode)))
 		} else {
 			l.byName[name] = fs
 		}
@@ -317,7 +326,7 @@ func (l *loader) loadFlow(f *file, root *yaml.Node, skip map[string]bool) {
 			if ss.idAt == ss.node {
 				def = " (the default id of this step)"
 			}
-			f.errorAt(ss.idAt, "duplicate step id `%s`%s; first used at line %d", ss.step.ID, def, first.idAt.Line)
+			f.errorAt(yamlfile.CodeDuplicate, ss.idAt, "duplicate step id `%s`%s; first used at line %d", ss.step.ID, def, first.idAt.Line)
 			continue
 		}
 		seen[ss.step.ID] = ss
@@ -351,7 +360,7 @@ func (l *loader) loadTrigger(fs *flowState, n *yaml.Node, flowPriority int) *Tri
 		for _, c := range scalarNodes(v) {
 			k := normalize.Text(c.Value)
 			if k == "" {
-				f.errorAt(c, "keyword `%s` is empty once folded (punctuation and marks are ignored)", c.Value)
+				f.errorAt(yamlfile.CodeBadValue, c, "keyword `%s` is empty once folded (punctuation and marks are ignored)", c.Value)
 				continue
 			}
 			t.Keywords = append(t.Keywords, k)
@@ -361,7 +370,7 @@ func (l *loader) loadTrigger(fs *flowState, n *yaml.Node, flowPriority int) *Tri
 		if s := m.scalar("regex"); s != nil {
 			re, err := regexp.Compile(s.Value)
 			if err != nil {
-				f.errorAt(s, "regex does not compile: %s", strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+				f.errorAt(yamlfile.CodeBadValue, s, "regex does not compile: %s", strings.TrimPrefix(err.Error(), "error parsing regexp: "))
 			} else {
 				t.Regex = re
 			}
@@ -371,7 +380,7 @@ func (l *loader) loadTrigger(fs *flowState, n *yaml.Node, flowPriority int) *Tri
 		t.ReplyIDs = scalarList(v)
 	case "when":
 		t.Kind = TriggerWhen
-		t.When = m.expr("when", BoolType)
+		t.When = m.expr("when", expr.BoolType)
 	case "campaign":
 		t.Kind = TriggerCampaign
 		t.Campaign = m.str("campaign")
@@ -379,7 +388,7 @@ func (l *loader) loadTrigger(fs *flowState, n *yaml.Node, flowPriority int) *Tri
 		t.Kind = TriggerFallback
 		if !fs.dup {
 			if l.fallback != nil {
-				f.errorAt(n, "a set has one fallback trigger; the first is at %s", posString(l.fallback.Pos))
+				f.errorAt(yamlfile.CodeDuplicate, n, "a set has one fallback trigger; the first is at %s", posString(l.fallback.Pos))
 			} else {
 				l.fallback = t
 			}

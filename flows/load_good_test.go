@@ -11,20 +11,23 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"github.com/wasla/wasla/flows/expr"
+	"github.com/wasla/wasla/yamlfile"
 )
 
 // dump prints a loaded value compactly and deterministically: zero fields are left out,
 // templates and expressions print their source and place, maps print in key order.
 func dump(b *strings.Builder, v reflect.Value, indent string) {
 	switch x := v.Interface().(type) {
-	case *Template:
+	case *expr.Template:
 		if x == nil {
 			b.WriteString("nil")
 		} else {
 			fmt.Fprintf(b, "template %q @%d:%d", x.Source, x.Pos.Line, x.Pos.Col)
 		}
 		return
-	case *Expr:
+	case *expr.Expr:
 		if x == nil {
 			b.WriteString("nil")
 		} else {
@@ -172,7 +175,7 @@ func TestLoadGoodSetSemantics(t *testing.T) {
 	if body.Timeout != 10*time.Second {
 		t.Errorf("http timeout = %v, want the settings' 10s", body.Timeout)
 	}
-	out, err := body.Body.Render(&Env{Vars: map[string]any{"order_no": `12"3`}})
+	out, err := body.Body.Render(&expr.Env{Vars: map[string]any{"order_no": `12"3`}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,9 +272,9 @@ func TestParseDuration(t *testing.T) {
 		{"36501d", 0, true},
 	}
 	for _, tt := range tests {
-		got, err := ParseDuration(tt.in)
+		got, err := yamlfile.ParseDuration(tt.in)
 		if (err != nil) != tt.err || got != tt.want {
-			t.Errorf("ParseDuration(%q) = %v, %v; want %v, err %v", tt.in, got, err, tt.want, tt.err)
+			t.Errorf("yamlfile.ParseDuration(%q) = %v, %v; want %v, err %v", tt.in, got, err, tt.want, tt.err)
 		}
 	}
 }
@@ -283,8 +286,8 @@ func TestSuggest(t *testing.T) {
 		"nxt": "next", "zzz": "", "identifier": "",
 	}
 	for in, want := range tests {
-		if got := Suggest(in, keys); got != want {
-			t.Errorf("Suggest(%q) = %q, want %q", in, got, want)
+		if got := yamlfile.Suggest(in, keys); got != want {
+			t.Errorf("yamlfile.Suggest(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -7,8 +7,11 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/wasla/wasla/normalize"
 	"gopkg.in/yaml.v3"
+
+	"github.com/wasla/wasla/flows/expr"
+	"github.com/wasla/wasla/normalize"
+	"github.com/wasla/wasla/yamlfile"
 )
 
 // defaultMaxRetries is how many wrong answers ask, buttons and list steps allow after the
@@ -62,8 +65,8 @@ func (l *loader) loadStep(fs *flowState, n *yaml.Node, index int) *stepState {
 		s.Ask = &Ask{
 			Prompt:     m.text("ask"),
 			Save:       m.str("save"),
-			Value:      m.expr("value", AnyType),
-			Validate:   m.expr("validate", BoolType),
+			Value:      m.expr("value", expr.AnyType),
+			Validate:   m.expr("validate", expr.BoolType),
 			Retry:      m.text("retry"),
 			MaxRetries: m.integer("max_retries", defaultMaxRetries),
 			Timeout:    m.duration("timeout"),
@@ -78,18 +81,18 @@ func (l *loader) loadStep(fs *flowState, n *yaml.Node, index int) *stepState {
 			for i := 0; i+1 < len(v.Content); i += 2 {
 				k, e := v.Content[i], v.Content[i+1]
 				if e.Kind == yaml.ScalarNode && e.ShortTag() != "!!null" {
-					s.Set = append(s.Set, Assign{Name: k.Value, Value: f.expr(e, AnyType)})
+					s.Set = append(s.Set, Assign{Name: k.Value, Value: f.expr(e, expr.AnyType)})
 				}
 			}
 		}
 	case "if":
 		s.Kind = StepIf
-		s.If = &If{Cond: m.expr("if", BoolType)}
+		s.If = &If{Cond: m.expr("if", expr.BoolType)}
 		fs.target(m, "then", &s.If.Then)
 		fs.target(m, "else", &s.If.Else)
 	case "switch":
 		s.Kind = StepSwitch
-		s.Switch = &Switch{Value: m.expr("switch", AnyType)}
+		s.Switch = &Switch{Value: m.expr("switch", expr.AnyType)}
 		if c := m.vals["cases"]; c != nil && c.Kind == yaml.MappingNode {
 			s.Switch.Cases = make([]Case, 0, len(c.Content)/2)
 			seen := map[string]*yaml.Node{}
@@ -98,7 +101,7 @@ func (l *loader) loadStep(fs *flowState, n *yaml.Node, index int) *stepState {
 				folded := normalize.Text(k.Value)
 				if first := seen[folded]; first != nil {
 					if first.Value != k.Value { // equal keys are reported as duplicate keys
-						f.errorAt(k, "case `%s` is the same as `%s` (line %d) once folded", k.Value, first.Value, first.Line)
+						f.errorAt(yamlfile.CodeDuplicate, k, "case `%s` is the same as `%s` (line %d) once folded", k.Value, first.Value, first.Line)
 					}
 					continue
 				}
@@ -134,7 +137,7 @@ func (l *loader) loadStep(fs *flowState, n *yaml.Node, index int) *stepState {
 	case "wait":
 		s.Kind = StepWait
 		if v.Kind == yaml.MappingNode {
-			s.WaitTill = f.view(v).expr("until", AnyType)
+			s.WaitTill = f.view(v).expr("until", expr.AnyType)
 		} else {
 			s.Wait = m.duration("wait")
 		}
@@ -183,7 +186,7 @@ func (fs *flowState) loadChoices(items []*yaml.Node, what string, ids, titles ma
 		fs.target(cm, "goto", &c.Goto)
 		if idn := cm.scalar("id"); idn != nil {
 			if first := ids[c.ID]; first != nil {
-				f.errorAt(idn, "duplicate %s id `%s`; first at line %d", what, c.ID, first.Line)
+				f.errorAt(yamlfile.CodeDuplicate, idn, "duplicate %s id `%s`; first at line %d", what, c.ID, first.Line)
 			} else {
 				ids[c.ID] = idn
 			}
@@ -191,7 +194,7 @@ func (fs *flowState) loadChoices(items []*yaml.Node, what string, ids, titles ma
 		if tn := cm.scalar("title"); tn != nil {
 			folded := normalize.Text(tn.Value)
 			if first := titles[folded]; first != nil && folded != "" {
-				f.errorAt(tn, "duplicate %s title `%s`; first at line %d (titles must differ, also once folded)", what, tn.Value, first.Line)
+				f.errorAt(yamlfile.CodeDuplicate, tn, "duplicate %s title `%s`; first at line %d (titles must differ, also once folded)", what, tn.Value, first.Line)
 			} else {
 				titles[folded] = tn
 			}
@@ -228,13 +231,13 @@ func warnWaitingKeys(f *file, m *mapping, await bool) {
 	if !await {
 		for _, k := range []string{"retry", "max_retries", "on_fail", "timeout", "on_timeout"} {
 			if kn := m.keys[k]; kn != nil {
-				f.warnAt(kn, "`%s` is never used: the step does not wait for an answer (give a choice a `goto` or set `save`)", k)
+				f.warnAt(yamlfile.CodeUnreachable, kn, "`%s` is never used: the step does not wait for an answer (give a choice a `goto` or set `save`)", k)
 			}
 		}
 		return
 	}
 	if kn := m.keys["on_timeout"]; kn != nil && !m.has("timeout") {
-		f.warnAt(kn, "`on_timeout` is never used: the step has no `timeout`")
+		f.warnAt(yamlfile.CodeUnreachable, kn, "`on_timeout` is never used: the step has no `timeout`")
 	}
 }
 
@@ -276,13 +279,13 @@ func (l *loader) loadList(fs *flowState, m *mapping) *List {
 			sm := f.view(sec)
 			ls2 := ListSection{Title: sm.text("title")}
 			if len(sn.Content) > 1 && !sm.has("title") {
-				f.errorAt(sec, "list section needs a `title` when the list has several sections")
+				f.errorAt(yamlfile.CodeMissingKey, sec, "list section needs a `title` when the list has several sections")
 			}
 			if r := sm.vals["rows"]; r != nil && r.Kind == yaml.SequenceNode {
 				for _, row := range r.Content {
 					total++
 					if total == maxListRows+1 {
-						f.errorAt(row, "the list has %d rows in all; WhatsApp allows at most %d", countRows(sn), maxListRows)
+						f.errorAt(yamlfile.CodeLimit, row, "the list has %d rows in all; WhatsApp allows at most %d", countRows(sn), maxListRows)
 					}
 				}
 				rowNodes = append(rowNodes, r.Content...)
@@ -319,10 +322,10 @@ func loadMedia(f *file, m *mapping) *MediaMsg {
 		mm.ID, mm.Kind = m.str("id"), m.str("kind")
 	}
 	if k := m.keys["caption"]; k != nil && (mm.Kind == "audio" || mm.Kind == "sticker") {
-		f.errorAt(k, "WhatsApp sends no caption with %s media", mm.Kind)
+		f.errorAt(yamlfile.CodeConflict, k, "WhatsApp sends no caption with %s media", mm.Kind)
 	}
 	if k := m.keys["filename"]; k != nil && mm.Kind != "" && mm.Kind != "document" {
-		f.errorAt(k, "`filename` is for documents, not %s media", mm.Kind)
+		f.errorAt(yamlfile.CodeConflict, k, "`filename` is for documents, not %s media", mm.Kind)
 	}
 	return mm
 }
@@ -335,7 +338,7 @@ func loadHTTP(f *file, m *mapping) *HTTP {
 		}
 	}
 	if hn := m.vals["headers"]; hn != nil && hn.Kind == yaml.MappingNode {
-		h.Headers = map[string]*Template{}
+		h.Headers = map[string]*expr.Template{}
 		for i := 0; i+1 < len(hn.Content); i += 2 {
 			k, v := hn.Content[i], hn.Content[i+1]
 			if v.Kind == yaml.ScalarNode && v.ShortTag() != "!!null" {
@@ -358,7 +361,7 @@ func loadHTTP(f *file, m *mapping) *HTTP {
 // jsonBody turns a YAML body mapping or list into a template that renders JSON. A text
 // that holds {{ }} becomes one expression through toJSON, so that rendered values are
 // always quoted and escaped; a text that is exactly one {{ expression }} keeps its type.
-func jsonBody(f *file, n *yaml.Node) *Template {
+func jsonBody(f *file, n *yaml.Node) *expr.Template {
 	var b strings.Builder
 	ok := true
 	var write func(n *yaml.Node)
@@ -372,7 +375,7 @@ func jsonBody(f *file, n *yaml.Node) *Template {
 					b.WriteByte(',')
 				}
 				if strings.Contains(k.Value, "{{") {
-					f.errorAt(k, "a body key cannot hold {{ }}; build the body as JSON text instead")
+					f.errorAt(yamlfile.CodeBadValue, k, "a body key cannot hold {{ }}; build the body as JSON text instead")
 					ok = false
 				}
 				key, _ := json.Marshal(k.Value)
@@ -400,9 +403,9 @@ func jsonBody(f *file, n *yaml.Node) *Template {
 	if !ok {
 		return nil
 	}
-	t, err := CompileTemplate(b.String(), f.pos(n))
+	t, err := expr.CompileTemplate(b.String(), f.pos(n))
 	if err != nil {
-		f.errorAt(n, "cannot build the JSON body: %v", err)
+		f.errorAt(yamlfile.CodeBadValue, n, "cannot build the JSON body: %v", err)
 		return nil
 	}
 	return t
@@ -428,7 +431,7 @@ func jsonScalar(f *file, n *yaml.Node, ok *bool) string {
 			out, _ := json.Marshal(v)
 			return string(out)
 		}
-		f.errorAt(n, "%s is not a number JSON can hold", n.Value)
+		f.errorAt(yamlfile.CodeBadValue, n, "%s is not a number JSON can hold", n.Value)
 		*ok = false
 		return "null"
 	}
@@ -441,16 +444,5 @@ func jsonScalar(f *file, n *yaml.Node, ok *bool) string {
 		*ok = false
 		return "null"
 	}
-	if len(t.parts) == 1 && t.parts[0].expr != nil {
-		return "{{ toJSON(" + t.parts[0].expr.Source + ") }}"
-	}
-	var parts []string
-	for _, p := range t.parts {
-		if p.expr != nil {
-			parts = append(parts, "string("+p.expr.Source+")")
-		} else {
-			parts = append(parts, strconv.Quote(p.text))
-		}
-	}
-	return "{{ toJSON(" + strings.Join(parts, " + ") + ") }}"
+	return t.JSONSource()
 }

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/wasla/wasla/yamlfile"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/ from what the code produces")
@@ -87,6 +89,11 @@ func TestDiagnosticsGolden(t *testing.T) {
 			}
 			if diags.HasErrors() != (set == nil) {
 				t.Errorf("HasErrors() = %v but set is nil = %v", diags.HasErrors(), set == nil)
+			}
+			for _, d := range diags {
+				if !d.Code.Valid() || d.Code == yamlfile.CodeInvalid {
+					t.Errorf("%s has code %q; every flow diagnostic names its kind", d, d.Code)
+				}
 			}
 			if *update {
 				if wantIdx < 0 {

@@ -3,14 +3,9 @@ package flows
 import (
 	"regexp"
 	"time"
-)
 
-// Pos is a place in a flow file, 1-based. Diagnostics and run-time errors name it.
-type Pos struct {
-	File string
-	Line int
-	Col  int
-}
+	"github.com/wasla/wasla/flows/expr"
+)
 
 // Set is a loaded, validated, immutable collection of flows with its settings. It is safe
 // to share between goroutines; a reload builds a new Set and swaps it in whole.
@@ -68,7 +63,7 @@ type Trigger struct {
 	Match    KeywordMatch
 	Regex    *regexp.Regexp // matched against the message text with digits folded to ASCII
 	ReplyIDs []string
-	When     *Expr // bool
+	When     *expr.Expr // bool
 	Campaign string
 	Pos      Pos
 }
@@ -142,7 +137,7 @@ type Step struct {
 	Pos  Pos
 	Next Target // explicit continuation; zero: the following step, or the end of the flow
 
-	Say      *Template
+	Say      *expr.Template
 	Buttons  *Buttons
 	List     *List
 	Template *TemplateMsg
@@ -154,19 +149,19 @@ type Step struct {
 	Goto     Target
 	Call     string // flow name; returns to Next (or the following step) when it ends
 	Wait     time.Duration
-	WaitTill *Expr // wait until the time this expression gives (wait: {until: ...}); Wait is then 0
+	WaitTill *expr.Expr // wait until the time this expression gives (wait: {until: ...}); Wait is then 0
 	Handoff  *Handoff
 	Tag      *Tagging
 	HTTP     *HTTP
-	End      *Template // optional closing text; nil text ends silently
+	End      *expr.Template // optional closing text; nil text ends silently
 }
 
 // Choice is one button or list row. Goto is where the conversation continues when the
 // contact picks it; zero means the step's own continuation.
 type Choice struct {
 	ID          string
-	Title       *Template
-	Description *Template // list rows only
+	Title       *expr.Template
+	Description *expr.Template // list rows only
 	Goto        Target
 }
 
@@ -175,13 +170,13 @@ type Choice struct {
 // as that press; anything else gets Retry (or the buttons again) up to MaxRetries, then
 // OnFail (or the step's continuation).
 type Buttons struct {
-	Text       *Template
-	Header     *Template
-	Footer     *Template
+	Text       *expr.Template
+	Header     *expr.Template
+	Footer     *expr.Template
 	Choices    []Choice
 	Await      bool
 	Save       string // variable that receives the chosen id
-	Retry      *Template
+	Retry      *expr.Template
 	MaxRetries int
 	OnFail     Target
 	Timeout    time.Duration
@@ -190,20 +185,20 @@ type Buttons struct {
 
 // ListSection groups list rows.
 type ListSection struct {
-	Title *Template
+	Title *expr.Template
 	Rows  []Choice
 }
 
 // List sends a list message of up to ten rows; waiting works as for Buttons.
 type List struct {
-	Text       *Template
-	Button     *Template // label of the button that opens the list
-	Header     *Template
-	Footer     *Template
+	Text       *expr.Template
+	Button     *expr.Template // label of the button that opens the list
+	Header     *expr.Template
+	Footer     *expr.Template
 	Sections   []ListSection
 	Await      bool
 	Save       string
-	Retry      *Template
+	Retry      *expr.Template
 	MaxRetries int
 	OnFail     Target
 	Timeout    time.Duration
@@ -214,25 +209,25 @@ type List struct {
 type TemplateMsg struct {
 	Name     string
 	Language string
-	Params   []*Template
+	Params   []*expr.Template
 }
 
 // MediaMsg sends an image, video, audio, document or sticker by link or media id.
 type MediaMsg struct {
 	Kind     string // image, video, audio, document, sticker
-	URL      *Template
+	URL      *expr.Template
 	ID       string
-	Caption  *Template
+	Caption  *expr.Template
 	Filename string
 }
 
 // Ask sends a question and waits for the answer.
 type Ask struct {
-	Prompt     *Template
-	Save       string // variable that receives the answer
-	Value      *Expr  // optional transform of the answer before it is saved
-	Validate   *Expr  // bool; sees `answer`
-	Retry      *Template
+	Prompt     *expr.Template
+	Save       string     // variable that receives the answer
+	Value      *expr.Expr // optional transform of the answer before it is saved
+	Validate   *expr.Expr // bool; sees `answer`
+	Retry      *expr.Template
 	MaxRetries int    // retries after the first answer (the loader fills the default, 2)
 	OnFail     Target // after MaxRetries invalid answers; zero: the step's continuation
 	Timeout    time.Duration
@@ -243,12 +238,12 @@ type Ask struct {
 // Assign sets one variable.
 type Assign struct {
 	Name  string
-	Value *Expr
+	Value *expr.Expr
 }
 
 // If branches on a bool expression. A zero Then or Else means the step's continuation.
 type If struct {
-	Cond *Expr
+	Cond *expr.Expr
 	Then Target
 	Else Target
 }
@@ -262,7 +257,7 @@ type Case struct {
 
 // Switch compares an expression's value with its cases in order.
 type Switch struct {
-	Value   *Expr
+	Value   *expr.Expr
 	Cases   []Case
 	Default Target
 }
@@ -271,7 +266,7 @@ type Switch struct {
 // until an agent returns it or Return passes with no agent reply (0: never).
 type Handoff struct {
 	Queue  string
-	Say    *Template
+	Say    *expr.Template
 	Return time.Duration
 }
 
@@ -286,9 +281,9 @@ type Tagging struct {
 // with the variable `<save>_error` describing it.
 type HTTP struct {
 	Method  string
-	URL     *Template
-	Headers map[string]*Template
-	Body    *Template // rendered, sent as application/json when it parses as JSON
+	URL     *expr.Template
+	Headers map[string]*expr.Template
+	Body    *expr.Template // rendered, sent as application/json when it parses as JSON
 	Timeout time.Duration
 	Save    string
 	OnError Target

@@ -3,8 +3,11 @@ package flows
 import (
 	"time"
 
-	"github.com/wasla/wasla/normalize"
 	"gopkg.in/yaml.v3"
+
+	"github.com/wasla/wasla/flows/expr"
+	"github.com/wasla/wasla/normalize"
+	"github.com/wasla/wasla/yamlfile"
 )
 
 // Settings defaults (docs/flows.md).
@@ -13,9 +16,10 @@ var (
 	defaultOptOutWords  = []string{"stop", "إلغاء", "الغاء"}
 )
 
+// Defaults of Settings that the engine also applies to a set built without the loader.
 const (
-	defaultMaxSteps    = 100
-	defaultHTTPTimeout = 5 * time.Second
+	DefaultMaxSteps    = 100
+	DefaultHTTPTimeout = 5 * time.Second
 )
 
 // settingsState is the settings file of a set, read before every flow is known.
@@ -31,7 +35,7 @@ func (l *loader) loadSettings(f *file, root *yaml.Node) {
 	rm := f.view(root)
 	key := rm.keys["settings"]
 	if l.settings != nil {
-		f.errorAt(key, "a set has one settings file; the first is %s", posString(l.settings.pos))
+		f.errorAt(yamlfile.CodeDuplicate, key, "a set has one settings file; the first is %s", posString(l.settings.pos))
 		return
 	}
 	st := &settingsState{f: f, pos: f.pos(key)}
@@ -41,14 +45,14 @@ func (l *loader) loadSettings(f *file, root *yaml.Node) {
 	if tz := m.scalar("timezone"); tz != nil {
 		loc, err := time.LoadLocation(tz.Value)
 		if err != nil || tz.Value == "" || tz.Value == "Local" {
-			f.errorAt(tz, "unknown time zone `%s`; want an IANA name like Asia/Riyadh or UTC", tz.Value)
+			f.errorAt(yamlfile.CodeBadValue, tz, "unknown time zone `%s`; want an IANA name like Asia/Riyadh or UTC", tz.Value)
 		} else {
 			s.Timezone = loc
 		}
 	}
 	if bh := m.scalar("business_hours"); bh != nil {
-		if _, err := ParseHours(bh.Value); err != nil {
-			f.errorAt(bh, "%v", err)
+		if _, err := expr.ParseHours(bh.Value); err != nil {
+			f.errorAt(yamlfile.CodeBadValue, bh, "%v", err)
 		} else {
 			s.BusinessHours = bh.Value
 		}
@@ -76,7 +80,7 @@ func foldWords(f *file, m *mapping, key string) []string {
 	for _, n := range scalarNodes(v) {
 		w := normalize.Text(n.Value)
 		if w == "" {
-			f.errorAt(n, "`%s` is empty once folded (punctuation and marks are ignored)", n.Value)
+			f.errorAt(yamlfile.CodeBadValue, n, "`%s` is empty once folded (punctuation and marks are ignored)", n.Value)
 			continue
 		}
 		out = append(out, w)
@@ -92,7 +96,7 @@ func (l *loader) finishSettings() Settings {
 		s = l.settings.settings
 		if rf := l.settings.restartFlow; rf != nil && flowNameRE.MatchString(rf.Value) {
 			if _, ok := l.byName[rf.Value]; !ok {
-				l.settings.f.errorAt(rf, "restart_flow `%s` names no flow%s", rf.Value, didYouMean(rf.Value, l.flowNames()))
+				l.settings.f.errorAt(yamlfile.CodeUndefinedTarget, rf, "restart_flow `%s` names no flow%s", rf.Value, yamlfile.DidYouMean(rf.Value, l.flowNames()))
 			}
 		}
 	}
@@ -109,10 +113,10 @@ func (l *loader) finishSettings() Settings {
 		s.RestartFlow = l.fallback.Flow
 	}
 	if s.MaxSteps == 0 {
-		s.MaxSteps = defaultMaxSteps
+		s.MaxSteps = DefaultMaxSteps
 	}
 	if s.HTTPTimeout == 0 {
-		s.HTTPTimeout = defaultHTTPTimeout
+		s.HTTPTimeout = DefaultHTTPTimeout
 	}
 	return s
 }

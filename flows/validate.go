@@ -7,10 +7,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/wasla/wasla/yamlfile"
 )
 
 // The checks in this file are driven by the field definitions (fields.go): they report
@@ -25,7 +26,7 @@ const (
 	PatternIdent     = `^[A-Za-z_][A-Za-z0-9_]*$`
 	PatternTarget    = `^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)?$`
 	PatternSetTarget = `^([A-Za-z_][A-Za-z0-9_]*|contact\.(name|language)|contact\.attrs\.[A-Za-z0-9_]+)$`
-	PatternDuration  = `^([0-9]+d)?([0-9]*\.?[0-9]+(ns|us|µs|ms|s|m|h))*$`
+	PatternDuration  = yamlfile.PatternDuration
 )
 
 var (
@@ -41,7 +42,7 @@ var (
 // so that a caller knows whether to look inside.
 func (f *file) check(node *yaml.Node, sh *Shape, what string) bool {
 	if node.Kind == yaml.AliasNode {
-		f.errorAt(node, "YAML aliases (*%s) are not supported in flow files; write the value out", node.Value)
+		f.errorAt(yamlfile.CodeUnsupported, node, "YAML aliases (*%s) are not supported in flow files; write the value out", node.Value)
 		return false
 	}
 	switch sh.Kind {
@@ -103,7 +104,7 @@ func (f *file) checkVariant(node *yaml.Node, sh *Shape, what string) (*Shape, bo
 		noun = "trigger"
 	}
 	if node.Kind != yaml.MappingNode {
-		f.errorAt(node, "a %s is a mapping with one kind key (%s), found %s", noun, kindList(sh), describeNode(node))
+		f.errorAt(yamlfile.CodeWrongType, node, "a %s is a mapping with one kind key (%s), found %s", noun, kindList(sh), yamlfile.Describe(node))
 		return nil, false
 	}
 	alt, kinds := variantOf(node, sh)
@@ -120,19 +121,19 @@ func (f *file) checkVariant(node *yaml.Node, sh *Shape, what string) (*Shape, bo
 		for i := 0; i+1 < len(node.Content); i += 2 {
 			k := node.Content[i]
 			if k.Kind == yaml.ScalarNode && (k.Tag == "!!merge" || k.Value == "<<") {
-				f.errorAt(k, "YAML merge keys (<<) are not supported in flow files; write the keys out")
+				f.errorAt(yamlfile.CodeUnsupported, k, "YAML merge keys (<<) are not supported in flow files; write the keys out")
 				return nil, false
 			}
-			if s := Suggest(k.Value, names); s != "" && hint == "" && !known[k.Value] {
+			if s := yamlfile.Suggest(k.Value, names); s != "" && hint == "" && !known[k.Value] {
 				hint = fmt.Sprintf("; did you mean `%s` for `%s`?", s, k.Value)
 			}
 		}
-		f.errorAt(node, "%s has no kind key; want one of %s%s", noun, kindList(sh), hint)
+		f.errorAt(yamlfile.CodeMissingKey, node, "%s has no kind key; want one of %s%s", noun, kindList(sh), hint)
 		return nil, false
 	}
 	if len(kinds) > 1 {
 		second := kinds[1]
-		f.errorAt(second, "%s has two kind keys, `%s` (line %d) and `%s`; a %s does one thing, split it in two",
+		f.errorAt(yamlfile.CodeConflict, second, "%s has two kind keys, `%s` (line %d) and `%s`; a %s does one thing, split it in two",
 			noun, kinds[0].Value, kinds[0].Line, second.Value, noun)
 	}
 	skip := map[string]bool{}
@@ -161,16 +162,16 @@ func (f *file) checkObject(node *yaml.Node, sh *Shape, what string, skip map[str
 		}
 		fl := sh.field(k.Value)
 		if fl == nil {
-			guess := Suggest(k.Value, names)
+			guess := yamlfile.Suggest(k.Value, names)
 			suggested[guess] = true
-			f.errorAt(k, "unknown key `%s` in %s%s", k.Value, sh.What, f.unknownKeyHint(k.Value, guess, sh))
+			f.errorAt(yamlfile.CodeUnknownKey, k, "unknown key `%s` in %s%s", k.Value, sh.What, f.unknownKeyHint(k.Value, guess, sh))
 			continue
 		}
 		f.check(v, fl.Shape, "`"+k.Value+"`")
 	}
 	for _, fl := range sh.Fields {
 		if fl.Required && seen[fl.Name] == nil && !suggested[fl.Name] {
-			f.errorAt(node, "%s needs `%s`", sh.What, fl.Name)
+			f.errorAt(yamlfile.CodeMissingKey, node, "%s needs `%s`", sh.What, fl.Name)
 		}
 	}
 	if len(sh.ExactlyOne) > 0 {
@@ -188,11 +189,11 @@ func (f *file) checkObject(node *yaml.Node, sh *Shape, what string, skip map[str
 			if slices.ContainsFunc(sh.ExactlyOne, func(k string) bool { return suggested[k] }) {
 				break
 			}
-			f.errorAt(node, "%s needs one of %s", sh.What, backquoteList(sh.ExactlyOne))
+			f.errorAt(yamlfile.CodeMissingKey, node, "%s needs one of %s", sh.What, backquoteList(sh.ExactlyOne))
 		case 1:
 		default:
 			for _, k := range present[1:] {
-				f.errorAt(k, "`%s` cannot be used with `%s` (line %d); keep one", k.Value, present[0].Value, present[0].Line)
+				f.errorAt(yamlfile.CodeConflict, k, "`%s` cannot be used with `%s` (line %d); keep one", k.Value, present[0].Value, present[0].Line)
 			}
 		}
 	}
@@ -200,7 +201,7 @@ func (f *file) checkObject(node *yaml.Node, sh *Shape, what string, skip map[str
 		if k := seen[key]; k != nil {
 			for _, need := range sh.Requires[key] {
 				if seen[need] == nil {
-					f.errorAt(k, "`%s` needs `%s` beside it", key, need)
+					f.errorAt(yamlfile.CodeConflict, k, "`%s` needs `%s` beside it", key, need)
 				}
 			}
 		}
@@ -232,15 +233,15 @@ func (f *file) unknownKeyHint(key, guess string, sh *Shape) string {
 // whether the key is usable; seen records the first node of each key.
 func (f *file) checkKey(k *yaml.Node, seen map[string]*yaml.Node) bool {
 	if k.Kind != yaml.ScalarNode {
-		f.errorAt(k, "a key must be a plain text, found %s", describeNode(k))
+		f.errorAt(yamlfile.CodeWrongType, k, "a key must be a plain text, found %s", yamlfile.Describe(k))
 		return false
 	}
 	if k.Tag == "!!merge" || (k.Value == "<<" && k.Style == 0) {
-		f.errorAt(k, "YAML merge keys (<<) are not supported in flow files; write the keys out")
+		f.errorAt(yamlfile.CodeUnsupported, k, "YAML merge keys (<<) are not supported in flow files; write the keys out")
 		return false
 	}
 	if first := seen[k.Value]; first != nil {
-		f.errorAt(k, "duplicate key `%s`; first at line %d", k.Value, first.Line)
+		f.errorAt(yamlfile.CodeDuplicate, k, "duplicate key `%s`; first at line %d", k.Value, first.Line)
 		return false
 	}
 	seen[k.Value] = k
@@ -250,9 +251,9 @@ func (f *file) checkKey(k *yaml.Node, seen map[string]*yaml.Node) bool {
 func (f *file) checkCount(node *yaml.Node, n int, sh *Shape, what string) {
 	if n < sh.MinItems {
 		if sh.MinItems == 1 {
-			f.errorAt(node, "%s is empty; it needs at least one entry", what)
+			f.errorAt(yamlfile.CodeBadValue, node, "%s is empty; it needs at least one entry", what)
 		} else {
-			f.errorAt(node, "%s has %d entries; it needs at least %d", what, n, sh.MinItems)
+			f.errorAt(yamlfile.CodeBadValue, node, "%s has %d entries; it needs at least %d", what, n, sh.MinItems)
 		}
 	}
 	if sh.MaxItems > 0 && n > sh.MaxItems {
@@ -262,7 +263,7 @@ func (f *file) checkCount(node *yaml.Node, n int, sh *Shape, what string) {
 		} else if node.Kind == yaml.MappingNode {
 			at = node.Content[2*sh.MaxItems]
 		}
-		f.errorAt(at, "%s has %d entries; WhatsApp allows at most %d", what, n, sh.MaxItems)
+		f.errorAt(yamlfile.CodeLimit, at, "%s has %d entries; WhatsApp allows at most %d", what, n, sh.MaxItems)
 	}
 }
 
@@ -277,70 +278,70 @@ func (f *file) checkScalar(node *yaml.Node, sh *Shape, what string) bool {
 	case ShapeBool:
 		if sh.Const != nil {
 			if b, _ := strconv.ParseBool(v); b != sh.Const {
-				f.errorAt(node, "%s can only be %v", what, sh.Const)
+				f.errorAt(yamlfile.CodeBadValue, node, "%s can only be %v", what, sh.Const)
 			}
 		}
 	case ShapeInt:
 		n, err := strconv.Atoi(strings.ReplaceAll(v, "_", ""))
 		if err != nil {
-			f.errorAt(node, "%s is %s; want a whole number", what, v)
+			f.errorAt(yamlfile.CodeWrongType, node, "%s is %s; want a whole number", what, v)
 			return false
 		}
 		if sh.Min != nil && n < *sh.Min {
-			f.errorAt(node, "%s is %d; want at least %d", what, n, *sh.Min)
+			f.errorAt(yamlfile.CodeBadValue, node, "%s is %d; want at least %d", what, n, *sh.Min)
 		}
 		if sh.Max != nil && n > *sh.Max {
-			f.errorAt(node, "%s is %d; want at most %d", what, n, *sh.Max)
+			f.errorAt(yamlfile.CodeBadValue, node, "%s is %d; want at most %d", what, n, *sh.Max)
 		}
 	case ShapeFlowName:
 		if !flowNameRE.MatchString(v) {
-			f.errorAt(node, "`%s` is not a valid flow name; use lower-case letters, digits, _ and -", v)
+			f.errorAt(yamlfile.CodeBadValue, node, "`%s` is not a valid flow name; use lower-case letters, digits, _ and -", v)
 		}
 	case ShapeStepID:
 		if !stepIDRE.MatchString(v) {
-			f.errorAt(node, "`%s` is not a valid step id; use letters, digits, _ and -", v)
+			f.errorAt(yamlfile.CodeBadValue, node, "`%s` is not a valid step id; use letters, digits, _ and -", v)
 		}
 	case ShapeIdent:
 		if !identRE.MatchString(v) {
-			f.errorAt(node, "`%s` is not a valid variable name; use letters, digits and _, not starting with a digit", v)
+			f.errorAt(yamlfile.CodeBadValue, node, "`%s` is not a valid variable name; use letters, digits and _, not starting with a digit", v)
 		}
 	case ShapeSetTarget:
 		if !setTargetRE.MatchString(v) {
-			f.errorAt(node, "`%s` cannot be set; write a variable name (letters, digits and _), contact.name, contact.language or contact.attrs.<key>", v)
+			f.errorAt(yamlfile.CodeBadValue, node, "`%s` cannot be set; write a variable name (letters, digits and _), contact.name, contact.language or contact.attrs.<key>", v)
 		}
 	case ShapeTarget:
 		if !targetRE.MatchString(v) {
-			f.errorAt(node, "`%s` is not a valid target; write a step id, a flow name or flow.step", v)
+			f.errorAt(yamlfile.CodeBadValue, node, "`%s` is not a valid target; write a step id, a flow name or flow.step", v)
 		}
 	case ShapeDuration:
-		d, err := ParseDuration(v)
+		d, err := yamlfile.ParseDuration(v)
 		switch {
 		case err != nil:
-			f.errorAt(node, "%s: %v", what, err)
+			f.errorAt(yamlfile.CodeBadValue, node, "%s: %v", what, err)
 		case d <= 0:
-			f.errorAt(node, "%s is %s; want more than zero", what, v)
+			f.errorAt(yamlfile.CodeBadValue, node, "%s is %s; want more than zero", what, v)
 		case sh.MaxDur > 0 && d > sh.MaxDur:
-			f.errorAt(node, "%s is %s; at most %s is allowed", what, v, formatDuration(sh.MaxDur))
+			f.errorAt(yamlfile.CodeBadValue, node, "%s is %s; at most %s is allowed", what, v, yamlfile.FormatDuration(sh.MaxDur))
 		}
 	}
 	if len(sh.Enum) > 0 && !slices.Contains(sh.Enum, v) {
-		f.errorAt(node, "%s is `%s`; want one of %s%s", what, v, strings.Join(sh.Enum, ", "), didYouMean(v, sh.Enum))
+		f.errorAt(yamlfile.CodeBadValue, node, "%s is `%s`; want one of %s%s", what, v, strings.Join(sh.Enum, ", "), yamlfile.DidYouMean(v, sh.Enum))
 	}
 	n := utf8.RuneCountInString(v)
 	if sh.MinLen > 0 && n < sh.MinLen {
 		if v == "" {
-			f.errorAt(node, "%s is empty", what)
+			f.errorAt(yamlfile.CodeBadValue, node, "%s is empty", what)
 		} else {
-			f.errorAt(node, "%s is %d characters long; want at least %d", what, n, sh.MinLen)
+			f.errorAt(yamlfile.CodeBadValue, node, "%s is %d characters long; want at least %d", what, n, sh.MinLen)
 		}
 	}
 	if sh.MaxLen > 0 {
 		if sh.Kind == ShapeText && strings.Contains(v, "{{") {
 			if lit := literalLen(v); lit > sh.MaxLen {
-				f.errorAt(node, "%s has %d characters besides its {{ }} parts; WhatsApp allows at most %d", what, lit, sh.MaxLen)
+				f.errorAt(yamlfile.CodeLimit, node, "%s has %d characters besides its {{ }} parts; WhatsApp allows at most %d", what, lit, sh.MaxLen)
 			}
 		} else if n > sh.MaxLen {
-			f.errorAt(node, "%s is %d characters long; WhatsApp allows at most %d", what, n, sh.MaxLen)
+			f.errorAt(yamlfile.CodeLimit, node, "%s is %d characters long; WhatsApp allows at most %d", what, n, sh.MaxLen)
 		}
 	}
 	return true
@@ -367,7 +368,7 @@ func scalarFits(node *yaml.Node, sh *Shape) bool {
 // noAliases reports aliases anywhere under node.
 func (f *file) noAliases(node *yaml.Node) bool {
 	if node.Kind == yaml.AliasNode {
-		f.errorAt(node, "YAML aliases (*%s) are not supported in flow files; write the value out", node.Value)
+		f.errorAt(yamlfile.CodeUnsupported, node, "YAML aliases (*%s) are not supported in flow files; write the value out", node.Value)
 		return false
 	}
 	ok := true
@@ -378,7 +379,7 @@ func (f *file) noAliases(node *yaml.Node) bool {
 }
 
 func (f *file) wrongKind(node *yaml.Node, sh *Shape, what string) {
-	f.errorAt(node, "%s wants %s, found %s", what, describeShape(sh), describeNode(node))
+	f.errorAt(yamlfile.CodeWrongType, node, "%s wants %s, found %s", what, describeShape(sh), yamlfile.Describe(node))
 }
 
 // isVariant reports whether a one-of shape chooses by kind key (steps and triggers).
@@ -510,28 +511,6 @@ func describeShape(sh *Shape) string {
 	return "a value"
 }
 
-func describeNode(node *yaml.Node) string {
-	switch node.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.AliasNode:
-		return "an alias"
-	case yaml.DocumentNode:
-		return "a document"
-	}
-	switch node.ShortTag() {
-	case "!!null":
-		return "nothing"
-	case "!!bool":
-		return node.Value
-	case "!!int", "!!float":
-		return "the number " + node.Value
-	}
-	return "a text"
-}
-
 func kindList(sh *Shape) string {
 	var names []string
 	for _, a := range sh.Alts {
@@ -563,16 +542,4 @@ func literalLen(s string) int {
 		}
 		s = s[i+j+2:]
 	}
-}
-
-// formatDuration prints a duration the way flows write it (30s, 1m, 2h; not 1m0s).
-func formatDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = s[:len(s)-2]
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = s[:len(s)-2]
-	}
-	return s
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/wasla/wasla/yamlfile"
 )
 
 // flowNames returns the names of the set's flows in load order.
@@ -30,7 +32,7 @@ func (l *loader) resolve() {
 				continue // reported by the shape check
 			}
 			if _, ok := l.byName[c.name]; !ok {
-				fs.f.errorAt(c.node, "call of unknown flow `%s`%s", c.name, didYouMean(c.name, l.flowNames()))
+				fs.f.errorAt(yamlfile.CodeUndefinedTarget, c.node, "call of unknown flow `%s`%s", c.name, yamlfile.DidYouMean(c.name, l.flowNames()))
 			}
 		}
 	}
@@ -46,11 +48,11 @@ func (l *loader) resolveTarget(fs *flowState, r targetRef) (Target, bool) {
 	if flowName, stepID, dotted := strings.Cut(r.raw, "."); dotted {
 		other, ok := l.byName[flowName]
 		if !ok {
-			f.errorAt(r.node, "target `%s` names no flow `%s`%s", r.raw, flowName, didYouMean(flowName, l.flowNames()))
+			f.errorAt(yamlfile.CodeUndefinedTarget, r.node, "target `%s` names no flow `%s`%s", r.raw, flowName, yamlfile.DidYouMean(flowName, l.flowNames()))
 			return Target{}, false
 		}
 		if _, _, ok := other.flow.Step(stepID); !ok {
-			f.errorAt(r.node, "target `%s`: flow `%s` has no step `%s`%s", r.raw, flowName, stepID, didYouMean(stepID, stepIDs(other)))
+			f.errorAt(yamlfile.CodeUndefinedTarget, r.node, "target `%s`: flow `%s` has no step `%s`%s", r.raw, flowName, stepID, yamlfile.DidYouMean(stepID, stepIDs(other)))
 			return Target{}, false
 		}
 		return Target{Flow: flowName, Step: stepID}, true
@@ -59,7 +61,7 @@ func (l *loader) resolveTarget(fs *flowState, r targetRef) (Target, bool) {
 	_, isFlow := l.byName[r.raw]
 	switch {
 	case isStep && isFlow:
-		f.errorAt(r.node, "target `%s` is both a step of this flow and a flow; write `%s.%s` for the step or `%s.%s` for the flow's first step, or rename one",
+		f.errorAt(yamlfile.CodeConflict, r.node, "target `%s` is both a step of this flow and a flow; write `%s.%s` for the step or `%s.%s` for the flow's first step, or rename one",
 			r.raw, fs.flow.Name, r.raw, r.raw, firstStepID(l.byName[r.raw]))
 		return Target{}, false
 	case isStep:
@@ -68,7 +70,7 @@ func (l *loader) resolveTarget(fs *flowState, r targetRef) (Target, bool) {
 		return Target{Flow: r.raw}, true
 	}
 	candidates := append(stepIDs(fs), l.flowNames()...)
-	f.errorAt(r.node, "target `%s` names no step of this flow and no flow%s", r.raw, didYouMean(r.raw, candidates))
+	f.errorAt(yamlfile.CodeUndefinedTarget, r.node, "target `%s` names no step of this flow and no flow%s", r.raw, yamlfile.DidYouMean(r.raw, candidates))
 	return Target{}, false
 }
 
@@ -130,7 +132,7 @@ func (l *loader) reachability() {
 			case run > 2:
 				also = fmt.Sprintf(" (nor the %d steps after it)", run-1)
 			}
-			fs.f.warnAt(ss.node, "step `%s` is never reached%s: %s, and no target names it", ss.step.ID, also, whyNotNext(fs.flow.Steps[i-1]))
+			fs.f.warnAt(yamlfile.CodeUnreachable, ss.node, "step `%s` is never reached%s: %s, and no target names it", ss.step.ID, also, whyNotNext(fs.flow.Steps[i-1]))
 			i += run - 1
 		}
 	}

@@ -9,7 +9,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/wasla/wasla/engine"
-	"github.com/wasla/wasla/flows"
+	"github.com/wasla/wasla/yamlfile"
 )
 
 // A mocks file (*.mocks.yaml beside the flows) answers http steps the way a conversation
@@ -23,21 +23,21 @@ func IsMocksFile(name string) bool {
 }
 
 // ReadMocks reads and parses the mocks file at path.
-func ReadMocks(path string) ([]*Mock, flows.Diagnostics) {
+func ReadMocks(path string) ([]*Mock, yamlfile.Diagnostics) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, flows.Diagnostics{{Pos: flows.Pos{File: path}, Level: flows.LevelError, Message: fmt.Sprintf("reading mocks file: %v", errors.Unwrap(err))}}
+		return nil, yamlfile.Diagnostics{{Pos: yamlfile.Pos{File: path}, Level: yamlfile.LevelError, Code: yamlfile.CodeIO, Message: fmt.Sprintf("reading mocks file: %v", errors.Unwrap(err))}}
 	}
 	return ParseMocks(path, data)
 }
 
 // ParseMocks parses a mocks file: one mapping whose only key, mocks, holds answers in the
 // format of a conversation test's mocks.
-func ParseMocks(file string, data []byte) (mocks []*Mock, diags flows.Diagnostics) {
+func ParseMocks(file string, data []byte) (mocks []*Mock, diags yamlfile.Diagnostics) {
 	p := newParser(file, data)
 	defer func() {
 		if r := recover(); r != nil { // yaml.v3 can panic on hostile input
-			p.errorAt(flows.Pos{File: file, Line: 1, Col: 1}, "invalid YAML: %v", r)
+			p.errorAt(yamlfile.CodeYAMLSyntax, yamlfile.Pos{File: file, Line: 1, Col: 1}, "invalid YAML: %v", r)
 			mocks, diags = nil, p.diags
 		}
 	}()
@@ -47,7 +47,7 @@ func ParseMocks(file string, data []byte) (mocks []*Mock, diags flows.Diagnostic
 		return nil, p.diags
 	}
 	if len(doc.Content) == 0 {
-		p.errorAt(flows.Pos{File: file, Line: 1, Col: 1}, "the mocks file is empty: write `mocks:` and one \"METHOD URL\": answer per line")
+		p.errorAt(yamlfile.CodeYAMLSyntax, yamlfile.Pos{File: file, Line: 1, Col: 1}, "the mocks file is empty: write `mocks:` and one \"METHOD URL\": answer per line")
 		return nil, p.diags
 	}
 	p.pairs(doc.Content[0], p.defs.MocksFile.What, p.defs.MocksFile.Names(), func(_ string, _, v *yaml.Node) {

@@ -17,34 +17,35 @@ import (
 	"strings"
 	"time"
 
-	"github.com/wasla/wasla/chat"
-	"github.com/wasla/wasla/flows"
 	"gopkg.in/yaml.v3"
+
+	"github.com/wasla/wasla/chat"
+	"github.com/wasla/wasla/yamlfile"
 )
 
 // ReadFile reads and parses the test file at path.
-func ReadFile(path string) ([]*Test, flows.Diagnostics) {
+func ReadFile(path string) ([]*Test, yamlfile.Diagnostics) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, flows.Diagnostics{{Pos: flows.Pos{File: path}, Level: flows.LevelError, Message: fmt.Sprintf("reading test file: %v", errors.Unwrap(err))}}
+		return nil, yamlfile.Diagnostics{{Pos: yamlfile.Pos{File: path}, Level: yamlfile.LevelError, Code: yamlfile.CodeIO, Message: fmt.Sprintf("reading test file: %v", errors.Unwrap(err))}}
 	}
 	return ParseFile(path, data)
 }
 
 // ParseFile parses the test documents of data, read from file. It reports every problem
 // it finds; the tests it returns are complete only when there are no diagnostics.
-func ParseFile(file string, data []byte) (tests []*Test, diags flows.Diagnostics) {
+func ParseFile(file string, data []byte) (tests []*Test, diags yamlfile.Diagnostics) {
 	p := newParser(file, data)
 	defer func() {
 		// yaml.v3 can panic on hostile input; a broken test file must not take the
 		// runner down.
 		if r := recover(); r != nil {
-			p.errorAt(flows.Pos{File: file, Line: 1, Col: 1}, "invalid YAML: %v", r)
+			p.errorAt(yamlfile.CodeYAMLSyntax, yamlfile.Pos{File: file, Line: 1, Col: 1}, "invalid YAML: %v", r)
 			tests, diags = nil, p.diags
 		}
 	}()
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	names := map[string]flows.Pos{}
+	names := map[string]yamlfile.Pos{}
 	for {
 		var doc yaml.Node
 		err := dec.Decode(&doc)
@@ -55,7 +56,7 @@ func ParseFile(file string, data []byte) (tests []*Test, diags flows.Diagnostics
 			p.syntaxError(err)
 			break
 		}
-		if len(doc.Content) == 0 || isNull(doc.Content[0]) {
+		if len(doc.Content) == 0 || yamlfile.IsNull(doc.Content[0]) {
 			continue // an empty document, such as after a trailing ---
 		}
 		t := p.test(doc.Content[0])
@@ -63,16 +64,16 @@ func ParseFile(file string, data []byte) (tests []*Test, diags flows.Diagnostics
 			continue
 		}
 		if first, dup := names[t.Name]; dup && t.Name != "" {
-			p.errorAt(t.Pos, "duplicate test name %q (first at line %d)", t.Name, first.Line)
+			p.errorAt(yamlfile.CodeDuplicate, t.Pos, "duplicate test name %q (first at line %d)", t.Name, first.Line)
 		} else {
 			names[t.Name] = t.Pos
 		}
 		tests = append(tests, t)
 	}
 	if len(tests) == 0 && len(p.diags) == 0 {
-		p.errorAt(flows.Pos{File: file, Line: 1, Col: 1}, "no tests in file: each YAML document needs `test:` and `steps:`")
+		p.errorAt(yamlfile.CodeMissingKey, yamlfile.Pos{File: file, Line: 1, Col: 1}, "no tests in file: each YAML document needs `test:` and `steps:`")
 	}
-	slices.SortStableFunc(p.diags, func(a, b flows.Diagnostic) int {
+	slices.SortStableFunc(p.diags, func(a, b yamlfile.Diagnostic) int {
 		return cmp.Or(cmp.Compare(a.Pos.Line, b.Pos.Line), cmp.Compare(a.Pos.Col, b.Pos.Col))
 	})
 	return tests, p.diags
@@ -82,71 +83,46 @@ type parser struct {
 	file  string
 	lines []string
 	defs  *Definitions // the keys each part of a test file accepts
-	diags flows.Diagnostics
+	diags yamlfile.Diagnostics
 }
 
 func newParser(file string, data []byte) *parser {
 	return &parser{file: file, lines: strings.Split(string(data), "\n"), defs: FormatDefinitions()}
 }
 
-func (p *parser) pos(n *yaml.Node) flows.Pos {
-	return flows.Pos{File: p.file, Line: n.Line, Col: n.Column}
+func (p *parser) pos(n *yaml.Node) yamlfile.Pos {
+	return yamlfile.Pos{File: p.file, Line: n.Line, Col: n.Column}
 }
 
-func (p *parser) errorf(n *yaml.Node, format string, args ...any) {
-	p.errorAt(p.pos(n), format, args...)
+func (p *parser) errorf(code yamlfile.Code, n *yaml.Node, format string, args ...any) {
+	p.errorAt(code, p.pos(n), format, args...)
 }
 
-func (p *parser) errorAt(pos flows.Pos, format string, args ...any) {
-	p.diags = append(p.diags, flows.Diagnostic{Pos: pos, Level: flows.LevelError, Message: fmt.Sprintf(format, args...), Snippet: flows.Snippet(p.lines, pos)})
+func (p *parser) errorAt(code yamlfile.Code, pos yamlfile.Pos, format string, args ...any) {
+	p.diags = append(p.diags, yamlfile.Diagnostic{Pos: pos, Level: yamlfile.LevelError, Code: code, Message: fmt.Sprintf(format, args...), Snippet: yamlfile.Snippet(p.lines, pos)})
 }
 
 var (
-	yamlLine   = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 	plainColon = regexp.MustCompile(`^\s*(-\s*)?[a-z_]+:\s+[^\s"'{\[|>].*: `)
 )
 
 func (p *parser) syntaxError(err error) {
-	pos := flows.Pos{File: p.file, Line: 1, Col: 1}
-	msg := err.Error()
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		pos.Line, _ = strconv.Atoi(m[1])
-		msg = m[2]
-	} else {
-		msg = strings.TrimPrefix(msg, "yaml: ")
+	for _, se := range yamlfile.SyntaxErrors(err) {
+		pos := yamlfile.Pos{File: p.file, Line: max(1, min(se.Line, len(p.lines))), Col: 1}
+		msg := se.Msg
+		if strings.Contains(msg, "mapping values are not allowed") && plainColon.MatchString(p.lines[pos.Line-1]) {
+			// bot: contains "a: b" reads as a plain scalar, where ": " starts a mapping.
+			msg += `; a value with ": " in it needs quotes around all of it, such as bot: 'contains "a: b"'`
+		}
+		p.errorAt(yamlfile.CodeYAMLSyntax, pos, "invalid YAML: %s", msg)
 	}
-	pos.Line = max(1, min(pos.Line, len(p.lines)))
-	if strings.Contains(msg, "mapping values are not allowed") && plainColon.MatchString(p.lines[pos.Line-1]) {
-		// bot: contains "a: b" reads as a plain scalar, where ": " starts a mapping.
-		msg += `; a value with ": " in it needs quotes around all of it, such as bot: 'contains "a: b"'`
-	}
-	p.errorAt(pos, "invalid YAML: %s", msg)
-}
-
-func isNull(n *yaml.Node) bool {
-	return n.Kind == yaml.ScalarNode && n.Tag == "!!null"
-}
-
-func kindName(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.AliasNode:
-		return "an alias"
-	}
-	if isNull(n) {
-		return "nothing"
-	}
-	return fmt.Sprintf("%q", n.Value)
 }
 
 // pairs walks the keys of a mapping node, reporting duplicate keys and keys outside
 // known (with a suggestion); it calls fn for every accepted key.
 func (p *parser) pairs(n *yaml.Node, what string, known []string, fn func(key string, k, v *yaml.Node)) bool {
 	if n.Kind != yaml.MappingNode {
-		p.errorf(n, "%s must be a mapping, found %s", what, kindName(n))
+		p.errorf(yamlfile.CodeWrongType, n, "%s must be a mapping, found %s", what, yamlfile.Quote(n))
 		return false
 	}
 	seen := map[string]int{}
@@ -154,12 +130,12 @@ func (p *parser) pairs(n *yaml.Node, what string, known []string, fn func(key st
 		k, v := n.Content[i], n.Content[i+1]
 		key := k.Value
 		if line, dup := seen[key]; dup {
-			p.errorf(k, "duplicate key %q in %s (first at line %d)", key, what, line)
+			p.errorf(yamlfile.CodeDuplicate, k, "duplicate key %q in %s (first at line %d)", key, what, line)
 			continue
 		}
 		seen[key] = k.Line
 		if known != nil && !contains(known, key) {
-			p.errorf(k, "unknown key %q in %s%s", key, what, didYouMean(key, known))
+			p.errorf(yamlfile.CodeUnknownKey, k, "unknown key %q in %s%s", key, what, didYouMean(key, known))
 			continue
 		}
 		fn(key, k, v)
@@ -177,8 +153,8 @@ func contains(list []string, s string) bool {
 }
 
 func (p *parser) scalar(n *yaml.Node, what string) (string, bool) {
-	if n.Kind != yaml.ScalarNode || isNull(n) {
-		p.errorf(n, "%s must be a single value, found %s", what, kindName(n))
+	if n.Kind != yaml.ScalarNode || yamlfile.IsNull(n) {
+		p.errorf(yamlfile.CodeWrongType, n, "%s must be a single value, found %s", what, yamlfile.Quote(n))
 		return "", false
 	}
 	return n.Value, true
@@ -187,7 +163,7 @@ func (p *parser) scalar(n *yaml.Node, what string) (string, bool) {
 func (p *parser) nonEmpty(n *yaml.Node, what string) (string, bool) {
 	s, ok := p.scalar(n, what)
 	if ok && strings.TrimSpace(s) == "" {
-		p.errorf(n, "%s must not be empty", what)
+		p.errorf(yamlfile.CodeBadValue, n, "%s must not be empty", what)
 		return "", false
 	}
 	return s, ok
@@ -195,12 +171,12 @@ func (p *parser) nonEmpty(n *yaml.Node, what string) (string, bool) {
 
 func (p *parser) boolean(n *yaml.Node, what string) (bool, bool) {
 	if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
-		p.errorf(n, "%s must be true or false, found %s", what, kindName(n))
+		p.errorf(yamlfile.CodeWrongType, n, "%s must be true or false, found %s", what, yamlfile.Quote(n))
 		return false, false
 	}
 	var b bool
 	if err := n.Decode(&b); err != nil {
-		p.errorf(n, "%s: %v", what, err)
+		p.errorf(yamlfile.CodeBadValue, n, "%s: %v", what, err)
 		return false, false
 	}
 	return b, true
@@ -208,11 +184,11 @@ func (p *parser) boolean(n *yaml.Node, what string) (bool, bool) {
 
 // strings reads a list of single values, or one value standing for a list of one.
 func (p *parser) strings(n *yaml.Node, what string) ([]string, bool) {
-	if n.Kind == yaml.ScalarNode && !isNull(n) {
+	if n.Kind == yaml.ScalarNode && !yamlfile.IsNull(n) {
 		return []string{n.Value}, true
 	}
 	if n.Kind != yaml.SequenceNode {
-		p.errorf(n, "%s must be a list, found %s", what, kindName(n))
+		p.errorf(yamlfile.CodeWrongType, n, "%s must be a list, found %s", what, yamlfile.Quote(n))
 		return nil, false
 	}
 	out := make([]string, 0, len(n.Content))
@@ -228,7 +204,7 @@ func (p *parser) strings(n *yaml.Node, what string) ([]string, bool) {
 func (p *parser) value(n *yaml.Node, what string) (any, bool) {
 	var v any
 	if err := n.Decode(&v); err != nil {
-		p.errorf(n, "%s: %v", what, err)
+		p.errorf(yamlfile.CodeBadValue, n, "%s: %v", what, err)
 		return nil, false
 	}
 	return v, true
@@ -270,7 +246,7 @@ func (p *parser) test(root *yaml.Node) *Test {
 			if s, ok := p.nonEmpty(v, "start"); ok {
 				at, err := time.Parse(time.RFC3339, s)
 				if err != nil {
-					p.errorf(v, "start: %q is not a time like 2026-03-01T10:00:00+03:00", s)
+					p.errorf(yamlfile.CodeBadValue, v, "start: %q is not a time like 2026-03-01T10:00:00+03:00", s)
 				} else {
 					t.Start = at
 				}
@@ -286,10 +262,10 @@ func (p *parser) test(root *yaml.Node) *Test {
 		return nil
 	}
 	if !hasName {
-		p.errorf(root, "a test needs a name: add `test: what this test shows`")
+		p.errorf(yamlfile.CodeMissingKey, root, "a test needs a name: add `test: what this test shows`")
 	}
 	if !hasSteps {
-		p.errorf(root, "a test needs `steps:`")
+		p.errorf(yamlfile.CodeMissingKey, root, "a test needs `steps:`")
 	}
 	return t
 }
@@ -323,16 +299,16 @@ func (p *parser) mocks(n *yaml.Node) []*Mock {
 		m := &Mock{Pos: p.pos(k), Status: http.StatusOK}
 		method, rawURL, found := strings.Cut(strings.TrimSpace(key), " ")
 		if !found {
-			p.errorf(k, "mock %q must be \"METHOD URL\", such as \"GET https://shop.example/api/orders/1\"", key)
+			p.errorf(yamlfile.CodeBadValue, k, "mock %q must be \"METHOD URL\", such as \"GET https://shop.example/api/orders/1\"", key)
 			return
 		}
 		m.Method, m.URL = strings.ToUpper(method), strings.TrimSpace(rawURL)
 		if !contains(p.defs.Methods, m.Method) {
-			p.errorf(k, "mock %q: unknown method %q; expected one of %s", key, method, strings.Join(p.defs.Methods, ", "))
+			p.errorf(yamlfile.CodeUnknownKey, k, "mock %q: unknown method %q; expected one of %s", key, method, strings.Join(p.defs.Methods, ", "))
 			return
 		}
 		if u, err := url.Parse(m.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			p.errorf(k, "mock %q: %q is not an http or https URL", key, m.URL)
+			p.errorf(yamlfile.CodeBadValue, k, "mock %q: %q is not an http or https URL", key, m.URL)
 			return
 		}
 		if !p.mockAnswer(v, m) {
@@ -347,7 +323,7 @@ func (p *parser) mocks(n *yaml.Node) []*Mock {
 // keys $status and $error set the status or fail the request; a plain string is a text body.
 func (p *parser) mockAnswer(v *yaml.Node, m *Mock) bool {
 	switch {
-	case isNull(v):
+	case yamlfile.IsNull(v):
 		return true
 	case v.Kind == yaml.ScalarNode && v.Tag == "!!str":
 		m.Body = []byte(v.Value)
@@ -365,7 +341,7 @@ func (p *parser) mockAnswer(v *yaml.Node, m *Mock) bool {
 			case "$status":
 				code, err := strconv.Atoi(val.Value)
 				if val.Kind != yaml.ScalarNode || err != nil || code < 100 || code > 599 {
-					p.errorf(val, "$status must be an HTTP status code such as 404, found %s", kindName(val))
+					p.errorf(yamlfile.CodeBadValue, val, "$status must be an HTTP status code such as 404, found %s", yamlfile.Quote(val))
 					good = false
 				}
 				m.Status = code
@@ -376,7 +352,7 @@ func (p *parser) mockAnswer(v *yaml.Node, m *Mock) bool {
 				}
 				m.Error = s
 			default:
-				p.errorf(k, "unknown mock key %q%s (keys without $ form the JSON body)", k.Value, didYouMean(k.Value, p.defs.MockAnswer.Names()))
+				p.errorf(yamlfile.CodeUnknownKey, k, "unknown mock key %q%s (keys without $ form the JSON body)", k.Value, didYouMean(k.Value, p.defs.MockAnswer.Names()))
 				good = false
 			}
 		}
@@ -396,7 +372,7 @@ func (p *parser) jsonBody(n *yaml.Node, m *Mock) bool {
 	}
 	data, err := json.Marshal(v)
 	if err != nil {
-		p.errorf(n, "mock answer cannot be written as JSON (its keys must be plain text): %v", err)
+		p.errorf(yamlfile.CodeBadValue, n, "mock answer cannot be written as JSON (its keys must be plain text): %v", err)
 		return false
 	}
 	m.Body, m.JSON = data, true
@@ -405,16 +381,16 @@ func (p *parser) jsonBody(n *yaml.Node, m *Mock) bool {
 
 func (p *parser) steps(n *yaml.Node) []*Step {
 	if n.Kind != yaml.SequenceNode {
-		p.errorf(n, "steps must be a list, found %s", kindName(n))
+		p.errorf(yamlfile.CodeWrongType, n, "steps must be a list, found %s", yamlfile.Quote(n))
 		return nil
 	}
 	if len(n.Content) == 0 {
-		p.errorf(n, "steps must not be empty")
+		p.errorf(yamlfile.CodeBadValue, n, "steps must not be empty")
 	}
 	var out []*Step
 	for _, item := range n.Content {
 		if item.Kind != yaml.MappingNode {
-			p.errorf(item, "a step must be a mapping such as `user: hello` or `bot: \"...\"`, found %s", kindName(item))
+			p.errorf(yamlfile.CodeWrongType, item, "a step must be a mapping such as `user: hello` or `bot: \"...\"`, found %s", yamlfile.Quote(item))
 			continue
 		}
 		if len(item.Content) != 2 {
@@ -423,9 +399,9 @@ func (p *parser) steps(n *yaml.Node) []*Step {
 				keys = append(keys, item.Content[i].Value)
 			}
 			if len(keys) == 0 {
-				p.errorf(item, "empty step")
+				p.errorf(yamlfile.CodeBadValue, item, "empty step")
 			} else {
-				p.errorf(item, "a step has exactly one key, found %s; start each with its own `-`", strings.Join(keys, ", "))
+				p.errorf(yamlfile.CodeConflict, item, "a step has exactly one key, found %s; start each with its own `-`", strings.Join(keys, ", "))
 			}
 			continue
 		}
@@ -457,12 +433,12 @@ func (p *parser) step(kind StepKind, k, v *yaml.Node) *Step {
 	case StepNoReply:
 		var b bool
 		if b, ok = p.boolean(v, "no_reply"); ok && !b {
-			p.errorf(v, "no_reply: false checks nothing; write no_reply: true or remove the step")
+			p.errorf(yamlfile.CodeBadValue, v, "no_reply: false checks nothing; write no_reply: true or remove the step")
 			ok = false
 		}
 	case StepVars:
 		if v.Kind == yaml.MappingNode && len(v.Content) == 0 {
-			p.errorf(v, "vars: list the variables to check, such as vars: { order_no: \"123456\" }")
+			p.errorf(yamlfile.CodeBadValue, v, "vars: list the variables to check, such as vars: { order_no: \"123456\" }")
 			return nil
 		}
 		ok = p.pairs(v, "vars", nil, func(name string, k, v *yaml.Node) {
@@ -487,7 +463,7 @@ func (p *parser) step(kind StepKind, k, v *yaml.Node) *Step {
 			st.Text = s
 			d, err := ParseDuration(s)
 			if err != nil {
-				p.errorf(v, "time: %v", err)
+				p.errorf(yamlfile.CodeBadValue, v, "time: %v", err)
 				ok = false
 			}
 			st.Advance = d
@@ -503,7 +479,7 @@ func (p *parser) mediaTurn(v *yaml.Node, st *Step) bool {
 	kindNode := v
 	if v.Kind == yaml.MappingNode {
 		if len(v.Content) != 2 {
-			p.errorf(v, "media: give one kind and its caption, such as media: { image: \"my receipt\" }")
+			p.errorf(yamlfile.CodeBadValue, v, "media: give one kind and its caption, such as media: { image: \"my receipt\" }")
 			return false
 		}
 		kindNode = v.Content[0]
@@ -524,7 +500,7 @@ func (p *parser) mediaKind(n *yaml.Node, what string) (chat.Kind, bool) {
 		return "", false
 	}
 	if !contains(p.defs.MediaKinds, s) {
-		p.errorf(n, "%s: unknown media kind %q%s", what, s, didYouMean(s, p.defs.MediaKinds))
+		p.errorf(yamlfile.CodeUnknownKey, n, "%s: unknown media kind %q%s", what, s, didYouMean(s, p.defs.MediaKinds))
 		return "", false
 	}
 	return chat.Kind(s), true
@@ -532,20 +508,20 @@ func (p *parser) mediaKind(n *yaml.Node, what string) (chat.Kind, bool) {
 
 func (p *parser) location(v *yaml.Node, st *Step) bool {
 	if v.Kind != yaml.SequenceNode || len(v.Content) != 2 {
-		p.errorf(v, "location must be [latitude, longitude], such as [24.7, 46.7]")
+		p.errorf(yamlfile.CodeBadValue, v, "location must be [latitude, longitude], such as [24.7, 46.7]")
 		return false
 	}
 	var coords [2]float64
 	for i, n := range v.Content {
 		f, err := strconv.ParseFloat(n.Value, 64)
 		if n.Kind != yaml.ScalarNode || err != nil {
-			p.errorf(n, "location: %s is not a number", kindName(n))
+			p.errorf(yamlfile.CodeWrongType, n, "location: %s is not a number", yamlfile.Quote(n))
 			return false
 		}
 		coords[i] = f
 	}
 	if coords[0] < -90 || coords[0] > 90 || coords[1] < -180 || coords[1] > 180 {
-		p.errorf(v, "location: latitude must be within ±90 and longitude within ±180")
+		p.errorf(yamlfile.CodeBadValue, v, "location: latitude must be within ±90 and longitude within ±180")
 		return false
 	}
 	st.Location = chat.Location{Latitude: coords[0], Longitude: coords[1]}
@@ -554,11 +530,11 @@ func (p *parser) location(v *yaml.Node, st *Step) bool {
 
 func (p *parser) bot(v *yaml.Node) (*BotExpect, bool) {
 	b := &BotExpect{}
-	if v.Kind == yaml.ScalarNode && !isNull(v) {
+	if v.Kind == yaml.ScalarNode && !yamlfile.IsNull(v) {
 		return b, p.botText(v, b)
 	}
 	if v.Kind != yaml.MappingNode || len(v.Content) == 0 {
-		p.errorf(v, "bot: expects a text, or a mapping of %s; found %s", strings.Join(p.defs.Bot.Names(), ", "), kindName(v))
+		p.errorf(yamlfile.CodeWrongType, v, "bot: expects a text, or a mapping of %s; found %s", strings.Join(p.defs.Bot.Names(), ", "), yamlfile.Quote(v))
 		return nil, false
 	}
 	ok := true
@@ -566,8 +542,8 @@ func (p *parser) bot(v *yaml.Node) (*BotExpect, bool) {
 		var good bool
 		switch key {
 		case "text":
-			if good = v.Kind == yaml.ScalarNode && !isNull(v); !good {
-				p.errorf(v, "bot text must be a single value, found %s", kindName(v))
+			if good = v.Kind == yaml.ScalarNode && !yamlfile.IsNull(v); !good {
+				p.errorf(yamlfile.CodeWrongType, v, "bot text must be a single value, found %s", yamlfile.Quote(v))
 			} else {
 				good = p.botText(v, b)
 			}
@@ -583,7 +559,7 @@ func (p *parser) bot(v *yaml.Node) (*BotExpect, bool) {
 		ok = ok && good
 	})
 	if ok && b.Buttons != nil && b.List != nil {
-		p.errorf(v, "bot: a message has buttons or a list, not both")
+		p.errorf(yamlfile.CodeConflict, v, "bot: a message has buttons or a list, not both")
 		ok = false
 	}
 	return b, ok
@@ -604,13 +580,13 @@ func (p *parser) botText(v *yaml.Node, b *BotExpect) bool {
 		if m == TextRegex {
 			re, err := regexp.Compile(b.Text)
 			if err != nil {
-				p.errorf(v, "bot: regex %q does not compile: %s", b.Text, strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+				p.errorf(yamlfile.CodeBadValue, v, "bot: regex %q does not compile: %s", b.Text, strings.TrimPrefix(err.Error(), "error parsing regexp: "))
 				return false
 			}
 			b.Regex = re
 		}
 		if b.Text == "" {
-			p.errorf(v, "bot: %s needs a text after it", m)
+			p.errorf(yamlfile.CodeBadValue, v, "bot: %s needs a text after it", m)
 			return false
 		}
 	}
@@ -624,28 +600,16 @@ func unquote(s string) string {
 	return s
 }
 
-var dayPrefix = regexp.MustCompile(`^(\d+)d`)
-
-// ParseDuration reads a clock move such as +25h, 30m, 2d or 1d12h: Go duration syntax plus
-// days, with an optional leading plus sign. It must be positive.
+// ParseDuration reads a clock move such as +25h, 30m, 2d or 1d12h: a duration of package
+// yamlfile (Go syntax plus days), with an optional leading plus sign. It must be positive.
 func ParseDuration(s string) (time.Duration, error) {
-	in := strings.TrimSpace(s)
-	rest := strings.TrimPrefix(in, "+")
-	var d time.Duration
-	if m := dayPrefix.FindStringSubmatch(rest); m != nil {
-		days, err := strconv.Atoi(m[1])
-		if err != nil || days > 10000 {
-			return 0, fmt.Errorf("%q: too many days", s)
-		}
-		d = time.Duration(days) * 24 * time.Hour
-		rest = rest[len(m[0]):]
+	rest := strings.TrimPrefix(strings.TrimSpace(s), "+")
+	if strings.HasPrefix(rest, "-") {
+		return 0, fmt.Errorf("%q: the clock only moves forward; give a positive duration such as 30m", s)
 	}
-	if rest != "" {
-		more, err := time.ParseDuration(rest)
-		if err != nil {
-			return 0, fmt.Errorf("%q is not a duration such as +25h, 30m, 2d or 1d12h", s)
-		}
-		d += more
+	d, err := yamlfile.ParseDuration(rest)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a duration such as +25h, 30m, 2d or 1d12h", s)
 	}
 	if d <= 0 {
 		return 0, fmt.Errorf("%q: the clock only moves forward; give a positive duration such as 30m", s)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wasla/wasla/chat"
+	"github.com/wasla/wasla/yamlfile"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
@@ -21,6 +22,11 @@ func TestParseFileDiagnostics(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join("testdata", "parse", name+".test.yaml")
 			_, diags := ReadFile(path)
+			for _, d := range diags {
+				if !d.Code.Valid() || d.Code == yamlfile.CodeInvalid {
+					t.Errorf("%s has code %q; every test-file diagnostic names its kind", d, d.Code)
+				}
+			}
 			var b strings.Builder
 			if err := diags.Print(&b); err != nil {
 				t.Fatal(err)

@@ -10,6 +10,8 @@ import (
 	"github.com/wasla/wasla/channels/terminal"
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/clock"
+	"github.com/wasla/wasla/compose"
+	"github.com/wasla/wasla/config"
 	"github.com/wasla/wasla/contact"
 	"github.com/wasla/wasla/engine"
 	"github.com/wasla/wasla/flows"
@@ -25,6 +27,10 @@ type RunOptions struct {
 	Logger *slog.Logger
 	// OnStep, when set, is told of every step the engine runs (see Coverage.Track).
 	OnStep func(flow, step string)
+	// Config, when set, supplies the business numbers and routing policies of serve: the
+	// engine routes replies as production does (window refusals, inbox invitations), and
+	// a test that names no number writes to the configured inbox.
+	Config *config.Config
 }
 
 // Result is the outcome of one test.
@@ -55,7 +61,12 @@ func (f *Failure) String() string {
 // that fails. Errors around the test (a broken store, say) are failures too: the caller
 // always gets a Result.
 func Run(ctx context.Context, set *flows.Set, t *Test, opts RunOptions) *Result {
-	r := &runner{test: t, res: &Result{Test: t}, mocks: newMockDoer(t.Mocks)}
+	r := &runner{test: t, res: &Result{Test: t}, mocks: newMockDoer(t.Mocks), number: t.Number}
+	if opts.Config != nil && t.Number == DefaultNumber {
+		if inbox := opts.Config.Inbox().ID; inbox != "" {
+			r.number = chat.NumberID(inbox)
+		}
+	}
 	r.rec = &recorder{contact: t.Contact.ID, log: r.log}
 	clk := clock.NewManual(t.Start)
 	if opts.NewStore == nil {
@@ -79,7 +90,14 @@ func Run(ctx context.Context, set *flows.Set, t *Test, opts RunOptions) *Result 
 	if opts.OnStep != nil {
 		onStep = func(_ chat.ContactID, flow, step string) { opts.OnStep(flow, step) }
 	}
-	eng := engine.New(set, store, r.rec, engine.Options{Clock: clk, HTTP: r.mocks, Logger: logger, OnStep: onStep})
+	eng, err := compose.Engine(set, store, r.rec, compose.Options{
+		Engine: engine.Options{Clock: clk, HTTP: r.mocks, Logger: logger, OnStep: onStep},
+		Config: opts.Config,
+	})
+	if err != nil {
+		r.fail(t.Pos, "building the engine: %v", err)
+		return r.res
+	}
 	r.eng = eng
 	r.drv = NewDriver(eng, clk)
 	r.drv.Track(t.Contact.ID)
@@ -123,13 +141,14 @@ func seed(ctx context.Context, store engine.Store, t *Test) error {
 }
 
 type runner struct {
-	test  *Test
-	res   *Result
-	eng   *engine.Engine
-	drv   *Driver
-	rec   *recorder
-	mocks *mockDoer
-	media int
+	test   *Test
+	number chat.NumberID // the number the contact writes to
+	res    *Result
+	eng    *engine.Engine
+	drv    *Driver
+	rec    *recorder
+	mocks  *mockDoer
+	media  int
 }
 
 func (r *runner) log(line string) { r.res.Transcript = append(r.res.Transcript, line) }
@@ -192,7 +211,7 @@ func (r *runner) inbound(st *Step) (chat.Inbound, bool) {
 	in := chat.Inbound{
 		Contact:     r.test.Contact.ID,
 		ProfileName: r.test.Contact.Name,
-		Number:      r.test.Number,
+		Number:      r.number,
 		Campaign:    r.test.Campaign,
 	}
 	switch st.Kind {

@@ -1,9 +1,13 @@
-// Package schema turns the file-format definitions of packages flows and flowtest into the
-// JSON Schemas that editors use to complete and check wasla's YAML files, beside this file:
-// flow.schema.json for flow and settings files, test.schema.json for conversation tests
-// (*.test.yaml). Files point at them with a yaml-language-server modeline. The checks of the
-// flow loader and of the test parser come from the same definitions as the schemas, and a
-// test fails when a checked-in file is stale: regenerate both with `go generate ./schema`.
+// Package schema turns the file-format definitions of wasla's loaders into the JSON Schemas
+// that editors use to complete and check wasla's YAML files, beside this file:
+// flow.schema.json for flow and settings files (package flows), test.schema.json for
+// conversation tests (*.test.yaml, package flowtest) and config.schema.json for the serve
+// configuration (package config). Files point at them with a yaml-language-server modeline.
+// The key checks of each loader come from the same definitions as its schema, and a test
+// fails when a checked-in file is stale: regenerate them with `go generate ./schema`.
+//
+// GenerateSpec writes any format described by a yamlfile.Spec; a new format (campaign
+// files) adds its spec to the loader and one line to gen.
 package schema
 
 //go:generate go run ./gen -dir .

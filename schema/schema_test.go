@@ -11,12 +11,13 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"gopkg.in/yaml.v3"
 
+	"github.com/wasla/wasla/config"
 	"github.com/wasla/wasla/flows"
 	"github.com/wasla/wasla/flowtest"
 )
 
 // TestSchemaUpToDate fails when a checked-in schema differs from what the definitions in
-// packages flows and flowtest produce.
+// packages flows and flowtest and the spec of package config produce.
 func TestSchemaUpToDate(t *testing.T) {
 	tests := []struct {
 		file     string
@@ -25,6 +26,7 @@ func TestSchemaUpToDate(t *testing.T) {
 	}{
 		{"flow.schema.json", func() ([]byte, error) { return Generate(flows.FormatDefinitions()) }, File()},
 		{"test.schema.json", func() ([]byte, error) { return GenerateTests(flowtest.FormatDefinitions()) }, TestsFile()},
+		{"config.schema.json", func() ([]byte, error) { return GenerateSpec("wasla configuration", config.FormatSpec()) }, ConfigFile()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {

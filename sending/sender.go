@@ -11,6 +11,7 @@ import (
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/clock"
 	"github.com/wasla/wasla/numbers"
+	"github.com/wasla/wasla/redact"
 )
 
 // Numbers is what the sender needs of the number registry; *numbers.Registry has it.
@@ -260,6 +261,9 @@ func (s *Sender) fail(ctx context.Context, msg chat.Outbound, kind chat.EventKin
 	}
 	m := msg
 	ev := chat.Event{Kind: kind, Contact: msg.To, Number: msg.From, At: s.opts.Clock.Now(), Outbound: &m, Detail: detail(err)}
+	if class, code := classify(err); code != 0 {
+		ev.ErrorCode, ev.ErrorClass = code, class.String()
+	}
 	if rerr := s.opts.Recorder.RecordEvent(ctx, ev); rerr != nil {
 		return errors.Join(err, fmt.Errorf("recording the failed send: %w", rerr))
 	}
@@ -267,13 +271,14 @@ func (s *Sender) fail(ctx context.Context, msg chat.Outbound, kind chat.EventKin
 }
 
 // detail describes a failure for the history: Meta's code and class first, so that
-// readers and exports can filter on them.
+// readers and exports can filter on them. It is redacted: the history outlives the
+// process, and an error may echo what the request carried.
 func detail(err error) string {
 	class, code := classify(err)
 	if code != 0 {
-		return fmt.Sprintf("whatsapp error %d (%s): %v", code, class, err)
+		return redact.Text(fmt.Sprintf("whatsapp error %d (%s): %v", code, class, err))
 	}
-	return err.Error()
+	return redact.Text(err.Error())
 }
 
 // classify returns the class and Meta error code of err (ClassOther and 0 for a failure

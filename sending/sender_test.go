@@ -289,6 +289,12 @@ func TestSendFailures(t *testing.T) {
 					ev.Outbound == nil || ev.Outbound.Text != "hello" || !strings.HasPrefix(ev.Detail, tt.detail) {
 					t.Errorf("recorded %+v (outbound %+v)\nwant kind %s, detail starting %q", ev, ev.Outbound, tt.event, tt.detail)
 				}
+				// Meta's code and class travel in typed fields, not only in the text.
+				typed := fmt.Sprintf("whatsapp error %d (%s)", ev.ErrorCode, ev.ErrorClass)
+				if strings.HasPrefix(tt.detail, "whatsapp error ") != (ev.ErrorCode != 0) ||
+					(ev.ErrorCode != 0 && !strings.HasPrefix(ev.Detail, typed)) {
+					t.Errorf("typed error fields %q, want them to match detail %q", typed, ev.Detail)
+				}
 			}
 			// No secret anywhere.
 			all := fmt.Sprint(err) + h.logs.String()

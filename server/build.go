@@ -1,12 +1,11 @@
 package server
 
 import (
+	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -14,6 +13,7 @@ import (
 	"github.com/wasla/wasla/channels/whatsapp"
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/clock"
+	"github.com/wasla/wasla/compose"
 	"github.com/wasla/wasla/config"
 	"github.com/wasla/wasla/engine"
 	"github.com/wasla/wasla/flows"
@@ -91,9 +91,9 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 		return nil, nil, err
 	}
 
-	reg, err := numbers.New(numberList(cfg), numbers.NewRedisStates(client, st.Prefix()), numbers.WithClock(clk))
+	reg, err := compose.Numbers(cfg, numbers.NewRedisStates(client, st.Prefix()), clk)
 	if err != nil {
-		return nil, nil, numbersDiagnostics(cfg, err)
+		return nil, nil, err
 	}
 	for _, w := range reg.Warnings() {
 		log.Warn("numbers: " + w.Message)
@@ -103,10 +103,6 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 	}
 
 	metrics := NewMetrics()
-	router, err := routing.New(reg, routingOptions(cfg, routingObserver{metrics, log}))
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: routing: %w", cfg.File, err)
-	}
 
 	graph := &whatsapp.Client{
 		BaseURL: cfg.WhatsApp.GraphURL,
@@ -115,7 +111,9 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 		Retry:   opts.Retry,
 		Logger:  log,
 	}
-	history := storeHistory{store: st, read: st}
+	// The sender records its failures through the engine, which sends through the
+	// sender: history gets its engine once the engine is built, before anything runs.
+	history := &storeHistory{seen: redisMarks{client: client, prefix: store.DefaultPrefix, ttl: cmp.Or(cfg.State.DedupePeriod, config.DefaultDedupePeriod)}}
 	sender, err := sending.New(sending.Options{
 		Client:   graph,
 		Numbers:  reg,
@@ -137,7 +135,23 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 
 	// The engine sends nothing itself: its commits queue the replies in the outbox, which
 	// the server's outbox senders deliver through sender.
-	eng := engine.New(set, st, nil, engine.Options{Clock: clk, Logger: log, Router: router})
+	eng, err := compose.Engine(set, st, nil, compose.Options{
+		Engine: engine.Options{Clock: clk, Logger: log,
+			HTTP: engine.NewHTTPClient(engine.HTTPPolicy{
+				BlockInternal: cfg.HTTPSteps.BlockInternal,
+				AllowHosts:    cfg.HTTPSteps.AllowHosts,
+				MaxRedirects:  cfg.HTTPSteps.MaxRedirects,
+			}),
+			HTTPMaxBody: cfg.HTTPSteps.MaxBody,
+			ExprBudget:  &flows.Budget{Timeout: cfg.Expressions.Timeout, MaxSize: cfg.Expressions.MaxSize, MaxItems: cfg.Expressions.MaxItems}},
+		Config:   cfg,
+		Numbers:  reg,
+		Observer: routingObserver{metrics, log},
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	history.engine = eng
 
 	d := Deps{
 		Logger:          log,
@@ -162,6 +176,9 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 		ShutdownTimeout: cfg.Limits.ShutdownTimeout,
 		Tick:            opts.Tick,
 		Clock:           clk,
+		ReplayWindow:    cfg.State.DedupePeriod,
+		MetricsToken:    cfg.Metrics.Token.Reveal(),
+		MetricsAddr:     cfg.Metrics.Listen,
 	}
 	if cfg.WhatsApp.MarkRead {
 		d.MarkRead = markReader{sender}
@@ -189,83 +206,6 @@ func openRedis(ctx context.Context, cfg *config.Config, log *slog.Logger) (redis
 	}
 	return client, func() { _ = client.Close() }, nil
 }
-
-func numberList(cfg *config.Config) []numbers.Number {
-	list := make([]numbers.Number, len(cfg.Numbers))
-	for i, n := range cfg.Numbers {
-		list[i] = numbers.Number{
-			ID:         chat.NumberID(n.ID),
-			Display:    n.Display,
-			Role:       numbers.Role(n.Role),
-			WABA:       n.WABA,
-			Portfolio:  n.Portfolio,
-			Token:      numbers.Secret(n.Token.Reveal()),
-			Throughput: n.Throughput,
-			Campaign:   n.Campaign,
-			Policy:     numbers.Policy(n.Policy),
-		}
-	}
-	return list
-}
-
-// numbersDiagnostics places the registry's problems on the lines of the numbers they
-// concern.
-func numbersDiagnostics(cfg *config.Config, err error) error {
-	var ce *numbers.ConfigError
-	if !errors.As(err, &ce) {
-		return err
-	}
-	var ds config.Diagnostics
-	for _, p := range ce.Problems {
-		d := config.Diagnostic{File: cfg.File, Message: p.String()}
-		if p.Index >= 0 && p.Index < len(cfg.Numbers) {
-			d.Line = cfg.Numbers[p.Index].Line
-		}
-		ds = append(ds, d)
-	}
-	return ds
-}
-
-func template(t config.Template) *chat.Template {
-	if !t.IsSet() {
-		return nil
-	}
-	return &chat.Template{Name: t.Name, Language: t.Language, Params: slices.Clone(t.Params)}
-}
-
-// routingOptions turns the routing section into the router's default policy and each
-// campaigns entry into its campaign's policy. Kinds travel on the numbers: the
-// configuration settled every campaign number's policy.
-func routingOptions(cfg *config.Config, obs routing.Observer) routing.Options {
-	opts := routing.Options{
-		Default: routing.Policy{
-			Kind:     numbers.Policy(cfg.Routing.DefaultPolicy),
-			LinkText: cfg.Routing.LinkText,
-			Prefill:  cfg.Routing.LinkPrefill,
-			Bridge:   template(cfg.Routing.BridgeTemplate),
-			Fallback: template(cfg.Routing.WindowTemplate),
-		},
-		Observer: obs,
-	}
-	if len(cfg.Campaigns) > 0 {
-		opts.Campaigns = make(map[string]routing.Policy, len(cfg.Campaigns))
-		for _, c := range cfg.Campaigns {
-			opts.Campaigns[c.Name] = routing.Policy{
-				Kind:     numbers.Policy(c.Policy),
-				LinkText: c.LinkText,
-				Prefill:  c.LinkPrefill,
-				Bridge:   template(c.BridgeTemplate),
-				Fallback: template(c.WindowTemplate),
-			}
-		}
-	}
-	return opts
-}
-
-// redisPinger is the readiness check of a go-redis client.
-type redisPinger struct{ c redis.UniversalClient }
-
-func (p redisPinger) Ping(ctx context.Context) error { return p.c.Ping(ctx).Err() }
 
 // registry adapts *numbers.Registry to Numbers.
 type registry struct {
@@ -349,7 +289,7 @@ func (o sendObserver) Refused(number chat.NumberID, reason string) { o.m.SendRef
 var (
 	_ routing.Observer = routingObserver{}
 	_ sending.Observer = sendObserver{}
-	_ sending.Recorder = storeHistory{}
+	_ sending.Recorder = (*storeHistory)(nil)
 	_ Contacts         = (*store.Redis)(nil)
 	_ Intake           = (*store.Intake)(nil)
 	_ Engine           = (*engine.Engine)(nil)
@@ -360,7 +300,7 @@ var (
 	_ Statuses         = (*sending.Sender)(nil)
 	_ Sender           = (*sending.Sender)(nil)
 	_ Outbox           = (*store.Outbox)(nil)
-	_ History          = storeHistory{}
+	_ History          = (*storeHistory)(nil)
 )
 
 // campaignTriggerWarnings names the campaign triggers of set that no configured number

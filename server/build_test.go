@@ -19,6 +19,7 @@ import (
 
 	"github.com/wasla/wasla/channels/whatsapp"
 	"github.com/wasla/wasla/chat"
+	"github.com/wasla/wasla/compose"
 	"github.com/wasla/wasla/config"
 	"github.com/wasla/wasla/flows"
 	"github.com/wasla/wasla/internal/syncbuf"
@@ -186,7 +187,7 @@ campaigns:
     link_prefill: Ramadan
     window_template: {name: ramadan_follow_up, language: ar, params: [x]}
 `)
-	opts := routingOptions(cfg, nil)
+	opts := compose.RoutingOptions(cfg, nil)
 	got := fmt.Sprintf("default %+v %+v; ramadan %+v %+v", opts.Default, *opts.Default.Fallback, opts.Campaigns["ramadan"], *opts.Campaigns["ramadan"].Fallback)
 	want := fmt.Sprintf("default %+v %+v; ramadan %+v %+v",
 		routing.Policy{Kind: "link", Prefill: "Hello", Fallback: opts.Default.Fallback}, chat.Template{Name: "follow_up", Language: "ar"},

@@ -13,7 +13,8 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	_, _ = w.Write([]byte("ok\n"))
 }
 
-// readyz says the server can take webhooks: Redis answers PING and flows are loaded. It
+// readyz says the server can take webhooks: Redis answers PING and accepts a write, and
+// flows are loaded. It
 // answers 503 while shutting down, so a load balancer stops sending before the listener
 // closes.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
@@ -31,9 +32,9 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
 	defer cancel()
 	if err := s.d.Redis.Ping(ctx); err != nil {
-		s.log.Warn("readiness: redis does not answer", "error", err)
+		s.warnStatus.Warn("readiness: redis does not answer or refuses writes", "error", err)
 		w.WriteHeader(http.StatusServiceUnavailable)
-		_, _ = w.Write([]byte("redis not reachable\n"))
+		_, _ = w.Write([]byte("redis not reachable or refusing writes\n"))
 		return
 	}
 	_, _ = w.Write([]byte("ready\n"))

@@ -9,6 +9,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/wasla/wasla/chat"
+	"github.com/wasla/wasla/engine"
+	"github.com/wasla/wasla/flows"
 	"github.com/wasla/wasla/store"
 )
 
@@ -28,7 +30,8 @@ func TestStoreHistoryAppendsOnceAndKeepsState(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	h := storeHistory{store: st, read: st}
+	eng := engine.New(&flows.Set{}, st, nil, engine.Options{})
+	h := &storeHistory{engine: eng, seen: redisMarks{client: client, prefix: "test", ttl: time.Hour}}
 	at := time.Unix(1750264001, 0)
 	failed := chat.Event{Kind: chat.EventStatus, Contact: who, Number: "1001", At: at, Detail: "wamid.X failed: error 131047"}
 	other := failed

@@ -58,6 +58,7 @@ type Metrics struct {
 	handled         *prometheus.CounterVec
 	timers          prometheus.Counter
 	reloads         *prometheus.CounterVec
+	stale           *prometheus.CounterVec
 	deliveries      *prometheus.CounterVec
 }
 
@@ -122,11 +123,15 @@ func NewMetrics() *Metrics {
 		Name: "wasla_flow_reloads_total",
 		Help: "Flow reloads by result (ok, error); an error keeps the running flows.",
 	}, []string{"result"})
+	m.stale = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "wasla_webhook_stale_events_total",
+		Help: "Webhook events refused because they are older than the replay window, by type.",
+	}, []string{"type"})
 	m.deliveries = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "wasla_outbox_attempts_total",
 		Help: "Attempts at sending a reply from the outbox, by sending number and result: sent, retry (to try again later), failed (given up, recorded in the history), unknown (an earlier attempt's outcome was lost with its process: this attempt may send the reply twice).",
 	}, []string{"number", "result"})
-	m.reg.MustRegister(m.webhookRequests, m.webhookLatency, m.inbound, m.outbound, m.errors,
+	m.reg.MustRegister(m.stale, m.webhookRequests, m.webhookLatency, m.inbound, m.outbound, m.errors,
 		m.statuses, m.refusals, m.sendRefusals, m.invitations, m.templates, m.events, m.handled, m.timers, m.reloads,
 		m.deliveries,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -164,21 +169,14 @@ func (m *Metrics) Invited(number chat.NumberID, kind string) {
 	m.invitations.WithLabelValues(string(number), kind).Inc()
 }
 
-// registerGauges adds the gauges read at scrape time: intake depth and number states.
-func (m *Metrics) registerGauges(intake Intake, numbers Numbers) {
-	if intake != nil {
+// registerGauges adds the gauges read at scrape time: intake depth (from its cache, see
+// depthCache) and number states (from the registry's memory).
+func (m *Metrics) registerGauges(depth *depthCache, numbers Numbers) {
+	if depth != nil {
 		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "wasla_intake_queue_depth",
-			Help: "Inbound messages recorded and waiting for a worker.",
-		}, func() float64 {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-			defer cancel()
-			n, err := intake.Depth(ctx)
-			if err != nil {
-				return -1
-			}
-			return float64(n)
-		}))
+			Help: "Inbound messages recorded and waiting for a worker, as read at most limits.depth_interval ago (-1: unknown).",
+		}, depth.get))
 	}
 	if numbers != nil {
 		m.reg.MustRegister(&numberCollector{numbers: numbers})

@@ -95,7 +95,7 @@ type Statuses interface {
 	ApplyStatus(ctx context.Context, st *whatsapp.Status) error
 }
 
-// Pinger checks that Redis answers.
+// Pinger checks that Redis answers and accepts writes.
 type Pinger interface {
 	Ping(ctx context.Context) error
 }

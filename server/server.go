@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/wasla/wasla/channels/whatsapp"
 	"github.com/wasla/wasla/clock"
 	"github.com/wasla/wasla/flows"
 )
@@ -82,8 +83,23 @@ type Deps struct {
 	ShutdownTimeout time.Duration
 	HandleTimeout   time.Duration
 	Tick            Ticker // default: time.NewTicker
-	// Clock stamps status events that came without a time (default: the wall clock).
+	// Clock stamps status events that came without a time and tells the time for the replay
+	// window and the log throttle (default: the wall clock).
 	Clock clock.Clock
+	// StatusQueue bounds the delivery statuses waiting to be applied; default
+	// DefaultStatusQueue. A POST whose statuses do not fit is answered 500.
+	StatusQueue int
+	// ReplayWindow refuses webhook events stamped longer ago than this (a replayed
+	// capture); 0 accepts any age.
+	ReplayWindow time.Duration
+	// MetricsToken, when set, is the bearer token /metrics requires. MetricsAddr, when
+	// set, is the address /metrics is served on instead of the main one. With neither,
+	// /metrics is not served (see metricsHandler).
+	MetricsToken string
+	MetricsAddr  string
+	// DepthInterval is how often the intake depth for /metrics is re-read; default
+	// DefaultDepthInterval.
+	DepthInterval time.Duration
 }
 
 // Server is the webhook HTTP server with its workers and loops. Create it with New, run
@@ -98,6 +114,12 @@ type Server struct {
 	stopping atomic.Bool
 	reloadMu sync.Mutex
 	lastScan fingerprint // guarded by reloadMu
+
+	now         func() time.Time
+	statusQ     chan *whatsapp.Status
+	warnRefused *throttledLog // refused webhook requests
+	warnStatus  *throttledLog // statuses that could not be applied
+	depth       *depthCache
 }
 
 // New checks deps and returns a server; it does no I/O.
@@ -132,8 +154,14 @@ func New(d Deps) (*Server, error) {
 	if d.Clock == nil {
 		d.Clock = clock.Real{}
 	}
-	s := &Server{d: d, log: d.Logger, metrics: d.Metrics}
-	s.metrics.registerGauges(d.Intake, d.Numbers)
+	d.StatusQueue = cmp.Or(d.StatusQueue, DefaultStatusQueue)
+	d.DepthInterval = cmp.Or(d.DepthInterval, DefaultDepthInterval)
+	s := &Server{d: d, log: d.Logger, metrics: d.Metrics, now: d.Clock.Now,
+		statusQ:     make(chan *whatsapp.Status, d.StatusQueue),
+		warnRefused: newThrottledLog(d.Logger, refusalLogPeriod, d.Clock.Now),
+		warnStatus:  newThrottledLog(d.Logger, refusalLogPeriod, d.Clock.Now),
+		depth:       newDepthCache()}
+	s.metrics.registerGauges(s.depth, d.Numbers)
 	s.router = s.routes()
 	s.ready.Store(true) // the caller built the engine from a loaded flow set
 	if d.LoadFlows != nil {
@@ -148,11 +176,14 @@ func (s *Server) routes() chi.Router {
 	r.Post("/webhook", s.webhook)
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
-	r.Method(http.MethodGet, "/metrics", s.metrics.Handler())
+	if s.metricsOnMain() {
+		r.Method(http.MethodGet, "/metrics", s.metricsHandler())
+	}
 	return r
 }
 
-// Handler returns the HTTP handler: /webhook, /healthz, /readyz and /metrics.
+// Handler returns the HTTP handler: /webhook, /healthz, /readyz and, when MetricsToken is
+// set and MetricsAddr is not, /metrics.
 func (s *Server) Handler() http.Handler { return s.router }
 
 // Run serves HTTP on ln and runs the workers, the timer loop, the number refresh and the
@@ -190,6 +221,11 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		})
 	}
 	wg.Go(func() { s.timerLoop(workCtx) })
+	wg.Go(func() {
+		s.statusLoop(workCtx, func() (context.Context, context.CancelFunc) {
+			return context.WithTimeout(context.WithoutCancel(ctx), s.d.ShutdownTimeout)
+		})
+	})
 	if s.d.Numbers != nil && s.d.RefreshInterval > 0 {
 		wg.Go(func() { s.refreshLoop(workCtx) })
 	}
@@ -197,7 +233,25 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		wg.Go(func() { s.watchLoop(workCtx) })
 	}
 
-	httpErr := make(chan error, 1)
+	wg.Go(func() { s.depthLoop(workCtx) })
+
+	httpErr := make(chan error, 2)
+	var ms *http.Server
+	if s.d.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", s.d.MetricsAddr)
+		if err != nil {
+			stopWork()
+			wg.Wait()
+			return fmt.Errorf("server: metrics listener: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", s.metricsHandler())
+		ms = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, ErrorLog: hs.ErrorLog}
+		go func() { httpErr <- ms.Serve(mln) }()
+		s.log.Info("serving metrics", slog.String("addr", mln.Addr().String()))
+	} else if s.d.MetricsToken == "" {
+		s.log.Info("metrics not served: set metrics.token or metrics.listen to scrape /metrics")
+	}
 	go func() { httpErr <- hs.Serve(ln) }()
 	s.log.Info("serving", slog.String("addr", ln.Addr().String()), slog.Int("workers", s.d.Workers))
 
@@ -217,6 +271,11 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	defer cancel()
 	if err := hs.Shutdown(shutCtx); err != nil {
 		runErr = errors.Join(runErr, fmt.Errorf("server: http shutdown: %w", err))
+	}
+	if ms != nil {
+		if err := ms.Shutdown(shutCtx); err != nil {
+			runErr = errors.Join(runErr, fmt.Errorf("server: metrics shutdown: %w", err))
+		}
 	}
 	stopWork()
 	done := make(chan struct{})

@@ -17,6 +17,7 @@ import (
 
 	"github.com/wasla/wasla/channels/whatsapp"
 	"github.com/wasla/wasla/chat"
+	"github.com/wasla/wasla/clock"
 	"github.com/wasla/wasla/engine"
 	"github.com/wasla/wasla/flows"
 	"github.com/wasla/wasla/internal/syncbuf"
@@ -49,6 +50,7 @@ func newRig(t *testing.T, change func(*Deps)) *rig {
 		Logger: testLogger(r.logs), AppSecret: secret, VerifyToken: verify,
 		Intake: r.intake, Engine: r.engine, Redis: r.redis,
 		Contacts: fakeContacts{}, History: r.history, Numbers: r.numbers, Statuses: r.status,
+		MetricsToken: metricsToken,
 	}
 	if change != nil {
 		change(&d)
@@ -91,9 +93,15 @@ func (r *rig) post(t *testing.T, body []byte, signature string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
+// get sends a GET with the metrics token.
 func (r *rig) get(t *testing.T, path string) (int, string) {
 	t.Helper()
-	resp, err := http.Get(r.http.URL + path)
+	req, err := http.NewRequest(http.MethodGet, r.http.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+metricsToken)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +133,8 @@ func TestHandshake(t *testing.T) {
 }
 
 func TestWebhookRefusals(t *testing.T) {
-	r := newRig(t, nil)
+	clk := clock.NewManual(time.Now())
+	r := newRig(t, func(d *Deps) { d.Clock = clk })
 	good := sample(t, "text.json")
 	big := append([]byte(`{"object":"whatsapp_business_account","entry":[],"pad":"`), bytes.Repeat([]byte("x"), MaxWebhookBody)...)
 	big = append(big, `"}`...)
@@ -146,6 +155,7 @@ func TestWebhookRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			clk.Advance(refusalLogPeriod) // refusals are logged once per period
 			code, _ := r.post(t, tt.body, tt.signature)
 			if code != tt.code {
 				t.Errorf("POST = %d, want %d", code, tt.code)
@@ -223,6 +233,10 @@ func TestWebhookFailedStatusGoesToHistory(t *testing.T) {
 	if code, _ := r.post(t, body, whatsapp.Sign(secret, body)); code != 200 {
 		t.Fatalf("POST = %d", code)
 	}
+	if evs := r.history.Events(); len(evs) != 0 {
+		t.Fatalf("the webhook applied statuses before answering: %+v", evs)
+	}
+	r.srv.drainStatuses(context.Background())
 	evs := r.history.Events()
 	if len(evs) != 2 {
 		t.Fatalf("history got %d events, want 2: %+v", len(evs), evs)
@@ -292,6 +306,7 @@ func TestMetricsContent(t *testing.T) {
 	r.srv.metrics.SendError("2002", 131048)
 	r.srv.metrics.Refused("106540352242922", routing.ReasonWindowClosed)
 	r.srv.metrics.SendRefused("2002", sending.ReasonUnusable)
+	r.srv.refreshDepth(context.Background())
 	code, metrics := r.get(t, "/metrics")
 	if code != 200 {
 		t.Fatalf("/metrics = %d", code)
@@ -339,7 +354,7 @@ func TestHealthAndReadiness(t *testing.T) {
 		t.Errorf("/readyz = %d %q", code, body)
 	}
 	r.redis.err = errors.New("connection refused")
-	if code, body := r.get(t, "/readyz"); code != 503 || body != "redis not reachable\n" {
+	if code, body := r.get(t, "/readyz"); code != 503 || body != "redis not reachable or refusing writes\n" {
 		t.Errorf("/readyz with redis down = %d %q", code, body)
 	}
 	if code, _ := r.get(t, "/healthz"); code != 200 {

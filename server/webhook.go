@@ -12,6 +12,7 @@ import (
 
 	"github.com/wasla/wasla/channels/whatsapp"
 	"github.com/wasla/wasla/chat"
+	"github.com/wasla/wasla/redact"
 )
 
 // handshake answers Meta's GET verification request with the raw challenge.
@@ -48,22 +49,22 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			s.log.Warn("webhook refused: body over 3 MB", slog.String("remote", r.RemoteAddr))
+			s.warnRefused.Warn("webhook refused: body over 3 MB", slog.String("remote", r.RemoteAddr))
 			s.answer(w, r, http.StatusRequestEntityTooLarge, "body too large\n")
 			return
 		}
-		s.log.Warn("webhook refused: reading body", slog.String("remote", r.RemoteAddr), slog.Any("error", err))
+		s.warnRefused.Warn("webhook refused: reading body", slog.String("remote", r.RemoteAddr), slog.Any("error", err))
 		s.answer(w, r, http.StatusBadRequest, "cannot read body\n")
 		return
 	}
 	if err := whatsapp.VerifySignature(s.d.AppSecret, body, r.Header.Get(whatsapp.SignatureHeader)); err != nil {
-		s.log.Warn("webhook refused: signature", slog.String("remote", r.RemoteAddr), slog.Int("bytes", len(body)), slog.Any("error", err))
+		s.warnRefused.Warn("webhook refused: signature", slog.String("remote", r.RemoteAddr), slog.Int("bytes", len(body)), slog.Any("error", err))
 		s.answer(w, r, http.StatusUnauthorized, "bad signature\n")
 		return
 	}
 	batch, err := whatsapp.ParseWebhook(body)
 	if err != nil {
-		s.log.Warn("webhook refused: malformed payload", slog.String("remote", r.RemoteAddr), slog.Int("bytes", len(body)), slog.Any("error", err))
+		s.warnRefused.Warn("webhook refused: malformed payload", slog.String("remote", r.RemoteAddr), slog.Int("bytes", len(body)), slog.Any("error", err))
 		s.answer(w, r, http.StatusBadRequest, "malformed payload\n")
 		return
 	}
@@ -77,14 +78,21 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 
 // accept handles the events of one POST. Inbound messages are pushed in one call, after
 // the other events, so a failure anywhere answers 500 before anything is acknowledged.
+// Delivery statuses are queued last, for the status loop. Events older than the replay
+// window are dropped.
 func (s *Server) accept(ctx context.Context, batch *whatsapp.Batch) error {
 	var inbound []chat.Inbound
+	var statuses []*whatsapp.Status
 	var errs []error
 	for _, ev := range batch.Events {
 		s.metrics.events.WithLabelValues(string(ev.Type())).Inc()
 		switch ev := ev.(type) {
 		case *whatsapp.Message:
 			in := ev.Inbound
+			if s.stale(in.At) {
+				s.dropStale(ev, in.At)
+				continue
+			}
 			if in.ID == "" || in.Contact == "" {
 				s.log.Warn("webhook message without id or sender dropped", slog.String("wire_type", ev.WireType))
 				continue
@@ -94,7 +102,11 @@ func (s *Server) accept(ctx context.Context, batch *whatsapp.Batch) error {
 			}
 			inbound = append(inbound, in)
 		case *whatsapp.Status:
-			errs = append(errs, s.status(ctx, ev))
+			if s.stale(ev.At) {
+				s.dropStale(ev, ev.At)
+				continue
+			}
+			statuses = append(statuses, ev)
 		case *whatsapp.ErrorEvent:
 			for _, e := range ev.Errors {
 				s.metrics.errors.WithLabelValues(string(ev.Number), strconv.Itoa(e.Code), "webhook").Inc()
@@ -119,19 +131,18 @@ func (s *Server) accept(ctx context.Context, batch *whatsapp.Batch) error {
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	if len(inbound) == 0 {
-		return nil
+	if len(inbound) > 0 {
+		if err := s.resolveContacts(ctx, inbound); err != nil {
+			return err
+		}
+		if err := s.d.Intake.Push(ctx, inbound); err != nil {
+			return fmt.Errorf("recording %d inbound messages: %w", len(inbound), err)
+		}
+		for _, in := range inbound {
+			s.metrics.inbound.WithLabelValues(string(in.Number), string(in.Kind)).Inc()
+		}
 	}
-	if err := s.resolveContacts(ctx, inbound); err != nil {
-		return err
-	}
-	if err := s.d.Intake.Push(ctx, inbound); err != nil {
-		return fmt.Errorf("recording %d inbound messages: %w", len(inbound), err)
-	}
-	for _, in := range inbound {
-		s.metrics.inbound.WithLabelValues(string(in.Number), string(in.Kind)).Inc()
-	}
-	return nil
+	return s.queueStatuses(statuses)
 }
 
 // resolveContacts sets each message's contact key, in one round trip for the whole POST:
@@ -157,8 +168,8 @@ func (s *Server) resolveContacts(ctx context.Context, msgs []chat.Inbound) error
 	return nil
 }
 
-// status records a delivery status. A failed one is appended to the contact's history
-// with Meta's error: a send that returned a wamid can still fail here.
+// status applies a delivery status, in the status loop. A failed one is appended to the
+// contact's history with Meta's error: a send that returned a wamid can still fail here.
 func (s *Server) status(ctx context.Context, st *whatsapp.Status) error {
 	s.metrics.statuses.WithLabelValues(string(st.Number), string(st.Status)).Inc()
 	if st.Status != whatsapp.StatusFailed {
@@ -169,6 +180,7 @@ func (s *Server) status(ctx context.Context, st *whatsapp.Status) error {
 		s.metrics.errors.WithLabelValues(string(st.Number), strconv.Itoa(e.Code), "status").Inc()
 		detail += ": " + e.Error()
 	}
+	detail = redact.Text(detail)
 	s.log.Warn("message failed after it was sent", slog.String("number", string(st.Number)),
 		slog.String("message_id", st.MessageID), slog.String("detail", detail))
 	var errs []error
@@ -199,6 +211,10 @@ func (s *Server) status(ctx context.Context, st *whatsapp.Status) error {
 			Number:  st.Number,
 			At:      at,
 			Detail:  st.MessageID + " " + detail,
+		}
+		if len(st.Errors) > 0 {
+			code := st.Errors[0].Code
+			ev.ErrorCode, ev.ErrorClass = code, whatsapp.Classify(code, 0).String()
 		}
 		if err := s.d.History.Append(ctx, ev); err != nil {
 			errs = append(errs, fmt.Errorf("recording failed status: %w", err))

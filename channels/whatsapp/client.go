@@ -16,6 +16,7 @@ import (
 
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/clock"
+	"github.com/wasla/wasla/redact"
 )
 
 // Defaults of Client.
@@ -252,8 +253,10 @@ func (c *Client) try(ctx context.Context, endpoint, token string, body []byte, o
 }
 
 // decodeAPIError turns an error answer into *APIError. An answer that is not Meta's error
-// JSON (a proxy's HTML page) keeps the HTTP status and a short excerpt, with the token
-// blanked in case a misbehaving proxy echoes the request headers.
+// JSON (a proxy's HTML page) keeps the HTTP status and a short excerpt. Every text taken
+// from the answer is redacted (the token and anything shaped like a credential), because
+// a misbehaving proxy or API may echo the request headers into its error: the error goes
+// on to logs, the contact's history and exports.
 func decodeAPIError(status int, data []byte, token string) *APIError {
 	var wire struct {
 		Error *struct {
@@ -268,10 +271,7 @@ func decodeAPIError(status int, data []byte, token string) *APIError {
 		} `json:"error"`
 	}
 	if err := json.Unmarshal(data, &wire); err != nil || wire.Error == nil {
-		excerpt := strings.TrimSpace(string(data))
-		if token != "" {
-			excerpt = strings.ReplaceAll(excerpt, token, "[redacted]")
-		}
+		excerpt := redact.Text(strings.TrimSpace(string(data)), token)
 		if len(excerpt) > 200 {
 			excerpt = excerpt[:200] + "..."
 		}
@@ -279,7 +279,7 @@ func decodeAPIError(status int, data []byte, token string) *APIError {
 	}
 	e := wire.Error
 	return &APIError{
-		Code: e.Code, Subcode: e.ErrorSubcode, Type: e.Type, Message: e.Message,
-		Details: e.ErrorData.Details, FBTraceID: e.FBTraceID, HTTPStatus: status,
+		Code: e.Code, Subcode: e.ErrorSubcode, Type: redact.Text(e.Type, token), Message: redact.Text(e.Message, token),
+		Details: redact.Text(e.ErrorData.Details, token), FBTraceID: redact.Text(e.FBTraceID, token), HTTPStatus: status,
 	}
 }

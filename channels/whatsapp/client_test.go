@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -261,10 +262,24 @@ func TestClientNetworkErrorNotRetriedAndNoToken(t *testing.T) {
 }
 
 func TestClientRedactsEchoedToken(t *testing.T) {
-	c, _, _, _ := newTestClient(t, graphReply{400, "<html>bad request; Authorization: Bearer " + testToken + "</html>"})
-	_, err := c.Send(context.Background(), testNumber, testToken, chat.Outbound{To: "16505551234", Kind: chat.KindText, Text: "hi"})
-	if err == nil || strings.Contains(err.Error(), testToken) || !strings.Contains(err.Error(), "[redacted]") {
-		t.Fatalf("err = %v, want the echoed token redacted", err)
+	for _, tc := range []struct{ name, body string }{
+		{"proxy page", "<html>bad request; Authorization: Bearer " + testToken + "</html>"},
+		// Meta's error JSON whose texts echo the request headers (issue 9).
+		{"graph error json", `{"error":{"message":"Invalid request {\"Authorization\":\"Bearer ` + testToken + `\"}","type":"OAuthException ` + testToken + `","code":100,"error_data":{"details":"headers: Authorization: Bearer ` + testToken + `"},"fbtrace_id":"` + testToken + `"}}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, _, _, logs := newTestClient(t, graphReply{400, tc.body})
+			_, err := c.Send(context.Background(), testNumber, testToken, chat.Outbound{To: "16505551234", Kind: chat.KindText, Text: "hi"})
+			if err == nil || strings.Contains(err.Error(), testToken) || !strings.Contains(err.Error(), "[redacted]") {
+				t.Fatalf("err = %v, want the echoed token redacted", err)
+			}
+			if api, ok := errors.AsType[*APIError](err); ok && strings.Contains(fmt.Sprintf("%+v", *api), testToken) {
+				t.Errorf("APIError fields hold the token: %+v", *api)
+			}
+			if strings.Contains(logs.String(), testToken) {
+				t.Errorf("log holds the token:\n%s", logs)
+			}
+		})
 	}
 }
 

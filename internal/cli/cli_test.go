@@ -24,6 +24,7 @@ func TestCommands(t *testing.T) {
 		{name: "unknown_command", args: []string{"serve-me"}, exit: exitUsage},
 		{name: "validate_ok", args: []string{"validate", "testdata/shop"}, exit: exitOK},
 		{name: "validate_broken", args: []string{"validate", "testdata/broken"}, exit: exitFail},
+		{name: "validate_broken_json", args: []string{"validate", "-json", "testdata/broken"}, exit: exitFail},
 		{name: "validate_missing", args: []string{"validate", "testdata/nowhere"}, exit: exitFail},
 		{name: "validate_each_set", args: []string{"validate", "testdata/..."}, exit: exitFail},
 		{name: "validate_no_path", args: []string{"validate"}, exit: exitUsage},

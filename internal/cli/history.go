@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/wasla/wasla/chat"
+	"github.com/wasla/wasla/redact"
 	"github.com/wasla/wasla/store"
 )
 
@@ -35,7 +37,7 @@ stays the same whatever the size of the history. --from and --to take an RFC 333
 --to exclusive.`
 
 // csvHeader names the columns of a CSV export.
-var csvHeader = []string{"time", "contact", "number", "kind", "direction", "text", "detail"}
+var csvHeader = []string{"time", "contact", "number", "kind", "direction", "text", "detail", "error_code", "error_class", "from", "to", "queue"}
 
 func runHistory(ctx context.Context, args []string, s Streams) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
@@ -175,6 +177,8 @@ func exportHistory(ctx context.Context, src historySource, w io.Writer, o export
 		n := 0
 		err := src.History(ctx, id, o.from, o.to, func(ev chat.Event) error {
 			n++
+			// A history written before errors were redacted may hold a token.
+			ev.Detail = redact.Text(ev.Detail)
 			return write(ev)
 		})
 		events += n
@@ -221,6 +225,14 @@ func csvRow(row []string, ev chat.Event) {
 	row[4] = direction
 	row[5] = text
 	row[6] = ev.Detail
+	row[7] = ""
+	if ev.ErrorCode != 0 {
+		row[7] = strconv.Itoa(ev.ErrorCode)
+	}
+	row[8] = ev.ErrorClass
+	row[9] = string(ev.From)
+	row[10] = string(ev.To)
+	row[11] = ev.Queue
 }
 
 // messageText is a message's text, or its kind in brackets when it has none (a photo

@@ -84,7 +84,7 @@ func TestHistoryExport(t *testing.T) {
 		{"date range", []string{"--from", "2026-03-01", "--to", "2026-03-02"}, 30, "", "30 events of 3 contacts\n"},
 		{"nothing in range", []string{"--from", "2026-03-02"}, 0, "", "0 events of 0 contacts\n"},
 		{"csv", []string{"--format", "csv", "--contact", "966500000000", "--to", "2026-03-01T08:02:00Z"}, 3,
-			"time,contact,number,kind,direction,text,detail", "2 events of 1 contact\n"},
+			"time,contact,number,kind,direction,text,detail,error_code,error_class,from,to,queue", "2 events of 1 contact\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -125,7 +125,10 @@ func TestHistoryExportCSVColumns(t *testing.T) {
 		{Kind: chat.EventOutbound, Number: "111", At: at, Outbound: &chat.Outbound{To: id, Kind: chat.KindTemplate, Template: &chat.Template{Name: "welcome", Language: "ar"}}},
 		{Kind: chat.EventInbound, Number: "222", At: at, Inbound: &chat.Inbound{ID: "w2", Contact: id, Kind: chat.KindImage, Media: &chat.Media{ID: "m1"}}},
 		{Kind: chat.EventAgent, Number: "222", At: at, Outbound: &chat.Outbound{To: id, Kind: chat.KindText, Text: "agent here"}, Detail: "sara"},
-		{Kind: chat.EventHandoff, Number: "222", At: at.Add(time.Second), Detail: "sales"},
+		{Kind: chat.EventHandoff, Number: "222", At: at.Add(time.Second), Queue: "sales", Detail: "sales"},
+		{Kind: chat.EventNumber, Number: "333", At: at.Add(time.Second), From: "222", To: "333", Detail: "222 -> 333"},
+		{Kind: chat.EventError, Number: "333", At: at.Add(time.Second), Outbound: &chat.Outbound{To: id, Kind: chat.KindText, Text: "late"},
+			ErrorCode: 131047, ErrorClass: "window_closed", Detail: "whatsapp error 131047 (window_closed): re-engagement message"},
 	}
 	if err := s.Commit(t.Context(), &contact.State{Contact: contact.Contact{ID: id}}, evs); err != nil {
 		t.Fatal(err)
@@ -139,12 +142,14 @@ func TestHistoryExportCSVColumns(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := [][]string{
-		{"time", "contact", "number", "kind", "direction", "text", "detail"},
-		{"2026-03-01T08:00:00Z", id, "111", "inbound", "in", "مرحبا, \"hi\"\nthere", ""},
-		{"2026-03-01T08:00:00Z", id, "111", "outbound", "out", "[template welcome]", ""},
-		{"2026-03-01T08:00:00Z", id, "222", "inbound", "in", "[image]", ""},
-		{"2026-03-01T08:00:00Z", id, "222", "agent", "out", "agent here", "sara"},
-		{"2026-03-01T08:00:01Z", id, "222", "handoff", "", "", "sales"},
+		{"time", "contact", "number", "kind", "direction", "text", "detail", "error_code", "error_class", "from", "to", "queue"},
+		{"2026-03-01T08:00:00Z", id, "111", "inbound", "in", "مرحبا, \"hi\"\nthere", "", "", "", "", "", ""},
+		{"2026-03-01T08:00:00Z", id, "111", "outbound", "out", "[template welcome]", "", "", "", "", "", ""},
+		{"2026-03-01T08:00:00Z", id, "222", "inbound", "in", "[image]", "", "", "", "", "", ""},
+		{"2026-03-01T08:00:00Z", id, "222", "agent", "out", "agent here", "sara", "", "", "", "", ""},
+		{"2026-03-01T08:00:01Z", id, "222", "handoff", "", "", "sales", "", "", "", "", "sales"},
+		{"2026-03-01T08:00:01Z", id, "333", "number", "", "", "222 -> 333", "", "", "222", "333", ""},
+		{"2026-03-01T08:00:01Z", id, "333", "error", "out", "late", "whatsapp error 131047 (window_closed): re-engagement message", "131047", "window_closed", "", "", ""},
 	}
 	if !slices.EqualFunc(rows, want, slices.Equal) {
 		t.Fatalf("rows\n%q\nwant\n%q", rows, want)

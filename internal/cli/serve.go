@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"os/signal"
 	"sync"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/wasla/wasla/config"
 	"github.com/wasla/wasla/flows"
+	"github.com/wasla/wasla/redact"
 	"github.com/wasla/wasla/server"
 )
 
@@ -38,16 +40,11 @@ func runServe(ctx context.Context, args []string, s Streams) int {
 		fs.Usage()
 		return exitUsage
 	}
-	cfg, err := config.Load(*configPath)
-	if err != nil {
-		if _, ok := errors.AsType[config.Diagnostics](err); ok {
-			fmt.Fprintf(s.Err, "%v\n", err)
-		} else {
-			fmt.Fprintf(s.Err, "wasla serve: %v\n", err)
-		}
+	cfg, ok := loadConfig("serve", *configPath, s.Err)
+	if !ok {
 		return exitFail
 	}
-	log := newLogger(s.Err, cfg.Log)
+	log := slog.New(redact.NewHandler(newLogger(s.Err, cfg.Log).Handler(), configSecrets(cfg)...))
 	log.Info("starting", slog.Int("pid", os.Getpid()), slog.Any("config", cfg))
 	// SIGHUP reloads the flows once the server runs; caught from here on, so that one sent
 	// during start-up does not end the process.
@@ -95,6 +92,36 @@ func runServe(ctx context.Context, args []string, s Streams) int {
 		return exitFail
 	}
 	return exitOK
+}
+
+// configSecrets lists the configuration's secrets, for the log's redaction: a log record
+// must never show one, whatever error text it quotes.
+func configSecrets(cfg *config.Config) []string {
+	out := []string{cfg.WhatsApp.AppSecret.Reveal(), cfg.WhatsApp.VerifyToken.Reveal(), cfg.Metrics.Token.Reveal()}
+	if u, err := url.Parse(cfg.Redis.Reveal()); err == nil && u.User != nil {
+		if pw, ok := u.User.Password(); ok {
+			out = append(out, pw)
+		}
+	}
+	for _, n := range cfg.Numbers {
+		out = append(out, n.Token.Reveal())
+	}
+	return out
+}
+
+// loadConfig reads the serve configuration for command cmd, printing its problems to
+// errOut; it reports whether the configuration is usable.
+func loadConfig(cmd, path string, errOut io.Writer) (*config.Config, bool) {
+	cfg, err := config.Load(path)
+	if err != nil {
+		if _, ok := errors.AsType[config.Diagnostics](err); ok {
+			fmt.Fprintf(errOut, "%v\n", err)
+		} else {
+			fmt.Fprintf(errOut, "wasla %s: %v\n", cmd, err)
+		}
+		return nil, false
+	}
+	return cfg, true
 }
 
 func newLogger(w io.Writer, c config.Log) *slog.Logger {

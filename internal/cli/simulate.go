@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,6 +18,8 @@ import (
 	"github.com/wasla/wasla/channels/terminal"
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/clock"
+	"github.com/wasla/wasla/compose"
+	"github.com/wasla/wasla/config"
 	"github.com/wasla/wasla/contact"
 	"github.com/wasla/wasla/engine"
 	"github.com/wasla/wasla/flows"
@@ -56,6 +59,7 @@ func runSimulate(ctx context.Context, args []string, s Streams) int {
 	trace := fs.Bool("trace", false, "print every step the engine runs")
 	mocksFile := fs.String("mocks", "", "answer http steps from this mocks `file` (default: the *.mocks.yaml files beside the flows)")
 	liveHTTP := fs.Bool("live-http", false, "let http steps call the real endpoints even when a mocks file is present")
+	cfgPath := fs.String("config", "", "route replies by the numbers and routing of this serve config `file`, as serve does (default --number: its inbox)")
 	paths, code, ok := parsePaths(fs, args)
 	if !ok {
 		return code
@@ -68,6 +72,16 @@ func runSimulate(ctx context.Context, args []string, s Streams) int {
 			return exitUsage
 		}
 		now = t
+	}
+
+	var cfg *config.Config
+	if *cfgPath != "" {
+		if cfg, ok = loadConfig("simulate", *cfgPath, s.Err); !ok {
+			return exitFail
+		}
+		if !numberSet(fs) {
+			*number = cfg.Inbox().ID
+		}
 	}
 
 	set, diags := flows.Load(paths...)
@@ -114,11 +128,23 @@ func runSimulate(ctx context.Context, args []string, s Streams) int {
 	if *trace {
 		opts.OnStep = sim.traceStep
 	}
-	sim.eng = engine.New(set, st, sim, opts)
+	eng, err := compose.Engine(set, st, sim, compose.Options{Engine: opts, Config: cfg})
+	if err != nil {
+		fmt.Fprintf(s.Err, "wasla simulate: %v\n", err)
+		return exitFail
+	}
+	sim.eng = eng
 	sim.drv = flowtest.NewDriver(sim.eng, clk)
 	sim.drv.Track(sim.contact)
 	sim.script = !isTerminal(s.In)
 	return sim.run(ctx, s.In)
+}
+
+// numberSet reports whether --number was given.
+func numberSet(fs *flag.FlagSet) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == "number" })
+	return set
 }
 
 // isTerminal reports whether r is a terminal a person types into, rather than a file or

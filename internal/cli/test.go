@@ -9,6 +9,7 @@ import (
 
 	"github.com/wasla/wasla/channels/terminal"
 	"github.com/wasla/wasla/clock"
+	"github.com/wasla/wasla/config"
 	"github.com/wasla/wasla/engine"
 	"github.com/wasla/wasla/flows"
 	"github.com/wasla/wasla/flowtest"
@@ -25,9 +26,10 @@ coverage of every flow: the steps reached and those no test reached. Exits 1 whe
 fails.`
 
 func runTest(ctx context.Context, args []string, s Streams) int {
-	fs := newFlagSet("test", "[-run REGEXP] [-v] PATH...", testAbout, s)
+	fs := newFlagSet("test", "[-run REGEXP] [-v] [--config FILE] PATH...", testAbout, s)
 	runExpr := fs.String("run", "", "run only the tests whose name matches this `regexp`")
 	verbose := fs.Bool("v", false, "print every test and its conversation, not only failures")
+	cfgPath := fs.String("config", "", "route replies by the numbers and routing of this serve config `file`, as serve does")
 	paths, code, ok := parsePaths(fs, args)
 	if !ok {
 		return code
@@ -51,6 +53,13 @@ func runTest(ctx context.Context, args []string, s Streams) int {
 		return exitFail
 	}
 
+	var cfg *config.Config
+	if *cfgPath != "" {
+		if cfg, ok = loadConfig("test", *cfgPath, s.Err); !ok {
+			return exitFail
+		}
+	}
+
 	client, stop, err := store.Embedded(ctx)
 	if err != nil {
 		fmt.Fprintf(s.Err, "wasla test: %v\n", err)
@@ -61,6 +70,7 @@ func runTest(ctx context.Context, args []string, s Streams) int {
 	tr := &testRun{
 		s:       s,
 		verbose: *verbose,
+		config:  cfg,
 		cov:     &flowtest.Coverage{},
 		// One embedded Redis serves the whole run; a key prefix of its own gives each
 		// test a store that nothing else has touched.
@@ -114,6 +124,7 @@ func groupByFolder(files []string) []folderFiles {
 type testRun struct {
 	s              Streams
 	verbose        bool
+	config         *config.Config // nil: no routing
 	cov            *flowtest.Coverage
 	newStore       func(clock.Clock) (engine.Store, error)
 	passed, failed int
@@ -164,7 +175,7 @@ func (tr *testRun) runFolder(ctx context.Context, folder string, files []string,
 			if filter != nil && !filter.MatchString(t.Name) {
 				continue
 			}
-			res := flowtest.Run(ctx, set, t, flowtest.RunOptions{NewStore: tr.newStore, OnStep: onStep})
+			res := flowtest.Run(ctx, set, t, flowtest.RunOptions{NewStore: tr.newStore, OnStep: onStep, Config: tr.config})
 			tr.report(res)
 		}
 	}

@@ -15,10 +15,14 @@ Loads the flow files under the PATHs (files, or folders searched recursively) as
 set, and parses the conversation tests (*.test.yaml) beside them. A PATH ending in /...
 (examples/...) stands for every flow set below it, each checked on its own. Every problem
 is printed as file:line:col: message, followed by the line with a caret under the place.
-Exits 1 when there is an error; warnings alone (such as unreachable steps) exit 0.`
+With -json, each problem is instead one JSON object per line (file, line, col, level, code,
+message; docs/diagnostics.md) and no summary is printed: for editors and CI, which filter
+on the code. Exits 1 when there is an error; warnings alone (such as unreachable steps)
+exit 0.`
 
 func runValidate(_ context.Context, args []string, s Streams) int {
 	fs := newFlagSet("validate", "PATH...", validateAbout, s)
+	asJSON := fs.Bool("json", false, "print each problem as a JSON line with its code, and no summary")
 	paths, code, ok := parsePaths(fs, args)
 	if !ok {
 		return code
@@ -74,11 +78,17 @@ func runValidate(_ context.Context, args []string, s Streams) int {
 		_, tdiags := flowtest.ReadFile(f)
 		diags = append(diags, tdiags...)
 	}
-	if err := diags.Print(s.Out); err != nil {
+	print := diags.Print
+	if *asJSON {
+		print = diags.WriteJSON
+	}
+	if err := print(s.Out); err != nil {
 		fmt.Fprintf(s.Err, "wasla validate: %v\n", err)
 		return exitFail
 	}
-	fmt.Fprintln(s.Out, validateSummary(loaded, len(testFiles), diags))
+	if !*asJSON {
+		fmt.Fprintln(s.Out, validateSummary(loaded, len(testFiles), diags))
+	}
 	if diags.HasErrors() {
 		return exitFail
 	}

@@ -1,5 +1,6 @@
-// Command gen writes flow.schema.json from the flow-file definitions of package flows and
-// test.schema.json from the test-file definitions of package flowtest. Run it with
+// Command gen writes flow.schema.json from the flow-file definitions of package flows,
+// test.schema.json from the test-file definitions of package flowtest and
+// config.schema.json from the configuration spec of package config. Run it with
 // `go generate ./schema`.
 package main
 
@@ -9,13 +10,14 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/wasla/wasla/config"
 	"github.com/wasla/wasla/flows"
 	"github.com/wasla/wasla/flowtest"
 	"github.com/wasla/wasla/schema"
 )
 
 func main() {
-	dir := flag.String("dir", "schema", "folder to write flow.schema.json and test.schema.json in")
+	dir := flag.String("dir", "schema", "folder to write flow.schema.json, test.schema.json and config.schema.json in")
 	flag.Parse()
 	if err := run(*dir); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
@@ -32,7 +34,11 @@ func run(dir string) error {
 	if err != nil {
 		return err
 	}
-	for name, data := range map[string][]byte{"flow.schema.json": flow, "test.schema.json": tests} {
+	cfg, err := schema.GenerateSpec("wasla configuration", config.FormatSpec())
+	if err != nil {
+		return err
+	}
+	for name, data := range map[string][]byte{"flow.schema.json": flow, "test.schema.json": tests, "config.schema.json": cfg} {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
 			return err
 		}

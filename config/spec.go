@@ -1,0 +1,115 @@
+package config
+
+import (
+	"sync"
+
+	"github.com/wasla/wasla/yamlfile"
+)
+
+// FormatSpec returns the configuration file format: the single source of truth for the
+// loader's key checks and for schema/config.schema.json. The value is shared and must not
+// be changed.
+func FormatSpec() *yamlfile.Spec { return formatSpec() }
+
+var formatSpec = sync.OnceValue(buildSpec)
+
+// Patterns of configuration values, shared by the loader and the schema.
+const (
+	patternDigits       = `^[0-9]+$`
+	patternRedis        = `^(rediss?://.*)?$`
+	patternGraphVersion = `^v[0-9]+\.[0-9]+$`
+)
+
+func buildSpec() *yamlfile.Spec {
+	text := func(doc string) *yamlfile.Spec { return &yamlfile.Spec{Kind: yamlfile.KindString, Doc: doc} }
+	digits := &yamlfile.Spec{Kind: yamlfile.KindString, Pattern: patternDigits, Doc: "Digits only."}
+	policy := &yamlfile.Spec{Kind: yamlfile.KindString, Def: "policy",
+		Enum: []string{string(PolicyLink), string(PolicyBridge), string(PolicyHold)},
+		Doc:  "How a reply on a campaign number reaches the inbox: link (a wa.me link to the inbox), bridge (the inbox opens the conversation with a template) or hold (the campaign number keeps it)."}
+	duration := func(allowZero bool, doc string) *yamlfile.Spec {
+		return &yamlfile.Spec{Kind: yamlfile.KindDuration, AllowZero: allowZero, Doc: doc}
+	}
+	template := &yamlfile.Spec{Kind: yamlfile.KindObject, Def: "template", Doc: "An approved WhatsApp template.", Fields: []*yamlfile.Field{
+		{Name: "name", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, MinLen: 1}, Required: true, Doc: "The approved template's name."},
+		{Name: "language", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, MinLen: 1}, Required: true, Doc: "The template's language code, such as ar or en_US."},
+		{Name: "params", Spec: &yamlfile.Spec{Kind: yamlfile.KindList, Elem: text("")}, Doc: "Body parameters {{1}}, {{2}}, ... in order."},
+	}}
+	linkText := &yamlfile.Spec{Kind: yamlfile.KindString, Pattern: `\{link\}`, Doc: "The reply that carries the link; must contain {link}, the wa.me link to the inbox number."}
+	routingFields := func(policyDoc string) []*yamlfile.Field {
+		return []*yamlfile.Field{
+			{Name: "link_text", Spec: linkText, Doc: linkText.Doc},
+			{Name: "link_prefill", Spec: text(""), Doc: "Text the link puts in the customer's message box."},
+			{Name: "bridge_template", Spec: template, Doc: "The template the inbox number opens a bridged conversation with; needed wherever the policy is bridge."},
+			{Name: "window_template", Spec: template, Doc: "The template sent when the 24-hour window is closed."},
+		}
+	}
+	routing := &yamlfile.Spec{Kind: yamlfile.KindObject, What: "routing", Doc: "How replies on campaign numbers reach the central inbox.",
+		Fields: append([]*yamlfile.Field{
+			{Name: "default_policy", Spec: policy, Default: string(DefaultPolicy), Doc: "The policy of campaign numbers and campaigns without their own."},
+		}, routingFields("")...)}
+	campaign := &yamlfile.Spec{Kind: yamlfile.KindObject, Def: "campaign", Doc: "The routing one campaign overrides.",
+		Fields: append([]*yamlfile.Field{
+			{Name: "policy", Spec: policy, Doc: "The policy of this campaign's numbers without their own."},
+		}, routingFields("")...)}
+	number := &yamlfile.Spec{Kind: yamlfile.KindObject, Def: "number", Doc: "A business number.", Fields: []*yamlfile.Field{
+		{Name: "id", Spec: digits, Required: true, Doc: "Meta's phone number id (digits only)."},
+		{Name: "display", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, Pattern: `^\+?[0-9 -]+$`}, Required: true, Doc: "The number as users see it, such as +966 50 123 4567."},
+		{Name: "role", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, Enum: []string{string(RoleInbox), string(RoleCampaign)}}, Required: true,
+			Doc: "inbox: the one central number conversations are routed to; campaign: a replaceable number that sends campaigns."},
+		{Name: "waba", Spec: digits, Required: true, Doc: "The WhatsApp Business Account id (digits only)."},
+		{Name: "portfolio", Spec: text(""), Doc: "The business portfolio id; messaging limits are shared by all numbers of a portfolio."},
+		{Name: "token", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, MinLen: 1}, Required: true, Doc: "The Graph API access token; write ${NAME} to read it from the environment."},
+		{Name: "throughput", Spec: &yamlfile.Spec{Kind: yamlfile.KindInt, Min: yamlfile.IntPtr(1)}, Default: DefaultThroughput, Doc: "Messages per second this number may send, shared by all replicas through Redis."},
+		{Name: "campaign", Spec: text(""), Doc: "The campaign this campaign number sends; its replies carry the name."},
+		{Name: "policy", Spec: policy, Doc: "This campaign number's policy; default: its campaign's, else routing.default_policy."},
+	}}
+	return &yamlfile.Spec{Kind: yamlfile.KindObject, What: "the configuration", Expand: true,
+		Doc: "The configuration of wasla serve. Secrets come from the environment: ${NAME} is replaced by the variable's value, ${NAME:-default} gives a default, $${ is a literal ${. See docs/config.md.",
+		Fields: []*yamlfile.Field{
+			{Name: "listen", Spec: text(""), Default: DefaultListen, Doc: "host:port or :port of the webhook, health and metrics endpoints."},
+			{Name: "redis", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, Pattern: patternRedis}, Doc: "A redis:// or rediss:// URL; empty or left out: an embedded in-memory store that forgets everything at exit."},
+			{Name: "flows", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, MinLen: 1}, Required: true, Doc: "The folder of flow files, relative to this file."},
+			{Name: "log", Spec: &yamlfile.Spec{Kind: yamlfile.KindObject, What: "log", Doc: "Logging.", Fields: []*yamlfile.Field{
+				{Name: "level", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, Enum: []string{"debug", "info", "warn", "error"}}, Default: DefaultLogLevel, Doc: "The least level logged."},
+				{Name: "format", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, Enum: []string{"text", "json"}}, Default: DefaultLogFormat, Doc: "text or json lines."},
+			}}, Doc: "Logging: level and format."},
+			{Name: "whatsapp", Spec: &yamlfile.Spec{Kind: yamlfile.KindObject, What: "whatsapp", Doc: "The WhatsApp Cloud API.", Fields: []*yamlfile.Field{
+				{Name: "app_secret", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, MinLen: 1}, Required: true, Doc: "The app secret that signs every webhook (X-Hub-Signature-256)."},
+				{Name: "verify_token", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, MinLen: 1}, Required: true, Doc: "The token Meta sends in the webhook verification handshake."},
+				{Name: "graph_url", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, Pattern: `^https?://[^/]`}, Default: DefaultGraphURL, Doc: "The Graph API's base URL: a proxy or a fake in tests."},
+				{Name: "graph_version", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, Pattern: patternGraphVersion}, Default: DefaultGraphVersion, Doc: "The Graph API version."},
+				{Name: "mark_read", Spec: &yamlfile.Spec{Kind: yamlfile.KindBool}, Default: false, Doc: "Mark each inbound message as read (blue ticks) when a worker takes it."},
+			}}, Required: true, Doc: "The WhatsApp Cloud API: app_secret and verify_token."},
+			{Name: "numbers", Spec: &yamlfile.Spec{Kind: yamlfile.KindList, Elem: number, MinItems: 1}, Required: true,
+				Doc: "The business numbers; exactly one has role inbox."},
+			{Name: "routing", Spec: routing, Doc: routing.Doc},
+			{Name: "campaigns", Spec: &yamlfile.Spec{Kind: yamlfile.KindMap, KeyDoc: "a campaign name", Elem: campaign}, Doc: "Routing per campaign, keyed by the campaign name its numbers send."},
+			{Name: "limits", Spec: &yamlfile.Spec{Kind: yamlfile.KindObject, What: "limits", Doc: "Workers and intervals.", Fields: []*yamlfile.Field{
+				{Name: "workers", Spec: &yamlfile.Spec{Kind: yamlfile.KindInt, Min: yamlfile.IntPtr(1)}, Default: DefaultWorkers, Doc: "Inbound messages handled at once; one customer's messages always one at a time, in order."},
+				{Name: "timer_interval", Spec: duration(false, ""), Default: yamlfile.FormatDuration(DefaultTimerInterval), Doc: "How often due timers run: burst answers, ask timeouts, wait steps, hand-off returns."},
+				{Name: "refresh_interval", Spec: duration(true, ""), Default: yamlfile.FormatDuration(DefaultRefreshInterval), Doc: "How often the number states are re-read from Redis, so a ban applied by another replica is seen here; 0 disables it."},
+				{Name: "reload_interval", Spec: duration(true, ""), Default: yamlfile.FormatDuration(DefaultReloadInterval), Doc: "How often the flows folder is checked for added, removed or changed files; 0 disables the check (SIGHUP still reloads)."},
+				{Name: "shutdown_timeout", Spec: duration(false, ""), Default: yamlfile.FormatDuration(DefaultShutdownTimeout), Doc: "How long a graceful shutdown may take."},
+			}}, Doc: "Workers and intervals."},
+			{Name: "metrics", Spec: &yamlfile.Spec{Kind: yamlfile.KindObject, What: "metrics", Doc: "Where /metrics is served; with neither key it is not served.", Fields: []*yamlfile.Field{
+				{Name: "token", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, MinLen: 1}, Doc: "The bearer token a scrape must send (Authorization: Bearer); write ${NAME} to read it from the environment."},
+				{Name: "listen", Spec: text(""), Doc: "host:port or :port of a listener of its own for /metrics, apart from the webhook's."},
+			}}, Doc: "Where /metrics is served: with a token, on its own address, or not at all."},
+			{Name: "http_steps", Spec: &yamlfile.Spec{Kind: yamlfile.KindObject, What: "http_steps", Doc: "What the flows' http steps may do.", Fields: []*yamlfile.Field{
+				{Name: "max_body", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, Pattern: `^(?i)[0-9]+\s*(b|kb|kib|mb|mib)?$`}, Default: "1MiB", Doc: "The most bytes of an answer a step reads, such as 1048576, 512KiB or 2MiB; a longer answer fails the step."},
+				{Name: "max_redirects", Spec: &yamlfile.Spec{Kind: yamlfile.KindInt, Min: yamlfile.IntPtr(0)}, Default: DefaultHTTPMaxRedirects, Doc: "How many redirects a step follows, at most 10 (never to another scheme); 0 follows none."},
+				{Name: "block_internal", Spec: &yamlfile.Spec{Kind: yamlfile.KindBool}, Default: true, Doc: "Refuse connections to loopback, private, link-local (cloud metadata) and other non-public addresses."},
+				{Name: "allow_hosts", Spec: &yamlfile.Spec{Kind: yamlfile.KindList, Elem: text("")}, Doc: "Host names (or host:port) a step may reach even when they resolve to an internal address: the business's own backend."},
+			}}, Doc: "Limits and the internal-address guard of http steps."},
+			{Name: "expressions", Spec: &yamlfile.Spec{Kind: yamlfile.KindObject, What: "expressions", Doc: "The budget of each evaluation of a flow expression or template; going over is a run-time error for that one conversation.", Fields: []*yamlfile.Field{
+				{Name: "timeout", Spec: duration(false, ""), Default: "100ms", Doc: "The longest one evaluation may run."},
+				{Name: "max_size", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, Pattern: `^(?i)[0-9]+\s*(b|kb|kib|mb|mib)?$`}, Default: "64KiB", Doc: "The largest text one evaluation may build, at most 64MiB."},
+				{Name: "max_items", Spec: &yamlfile.Spec{Kind: yamlfile.KindInt, Min: yamlfile.IntPtr(1)}, Default: 100000, Doc: "The most list items, map entries and range elements one evaluation may create."},
+			}}, Doc: "The budget of each evaluation of a flow expression or template."},
+			{Name: "state", Spec: &yamlfile.Spec{Kind: yamlfile.KindObject, What: "state", Doc: "How long contact state is kept.", Fields: []*yamlfile.Field{
+				{Name: "session_idle", Spec: duration(true, ""), Default: yamlfile.FormatDuration(DefaultSessionIdle), Doc: "A conversation idle this long is forgotten; a pending timer keeps it until the timer has fired; 0: never."},
+				{Name: "history_retention", Spec: duration(true, ""), Doc: "How long history entries are kept; 0 keeps them forever."},
+				{Name: "dedupe_period", Spec: duration(true, ""), Default: yamlfile.FormatDuration(DefaultDedupePeriod), Doc: "How long the id of every handled message is remembered, so a webhook Meta delivers again is answered once; 0 turns deduplication off."},
+			}}, Doc: "How long contact state is kept."},
+		}}
+}
