@@ -150,14 +150,14 @@ func (r *Redis) Load(ctx context.Context, id chat.ContactID) (*contact.State, er
 		return nil
 	})
 	if err != nil && !errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("store: loading contact: %w", err)
+		return nil, fmt.Errorf("store: loading contact: %w: %w", ErrUnavailable, err)
 	}
 	vals := profile.Val()
 	v, _ := vals[0].(string)
 	p, _ := vals[1].(string)
 	s, err := session.Result()
 	if err != nil && !errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("store: loading contact: %w", err)
+		return nil, fmt.Errorf("store: loading contact: %w: %w", ErrUnavailable, err)
 	}
 	version, err := parseVersion(v)
 	if err != nil {
@@ -300,7 +300,7 @@ func (r *Redis) commit(ctx context.Context, st *contact.State, history []chat.Ev
 			k.outbox, k.outq, k.olease, k.ostate}, args...).Slice()
 	if err != nil {
 		tx.drop() // the commit may have gone through
-		return fmt.Errorf("store: commit: %w", err)
+		return fmt.Errorf("store: commit: %w: %w", ErrUnavailable, err)
 	}
 	status, _ := intAt(res, 0)
 	if status != 1 && status != 2 {
