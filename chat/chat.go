@@ -145,6 +145,9 @@ const (
 	EventError    EventKind = "error"   // a step failed (HTTP error, step limit, ...)
 	EventRefused  EventKind = "refused" // a send was refused (window closed, opted out)
 	EventStatus   EventKind = "status"  // delivery status of an outbound message
+	// EventQuestionChanged: an answer came to a question that a reload had changed or
+	// removed; the customer was told and asked again.
+	EventQuestionChanged EventKind = "question_changed"
 )
 
 // Event is one entry of a contact's history. History is append-only and keyed by the

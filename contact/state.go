@@ -112,6 +112,10 @@ type Await struct {
 	Flow    string    `json:"flow"`
 	Step    string    `json:"step"`
 	Retries int       `json:"retries,omitempty"`
+	// Fingerprint is the step's flows.Step.Fingerprint when the question was sent: an
+	// answer after a reload that changed the question is not filed under the new one.
+	// Empty in states stored before fingerprints existed: the step's id alone decides.
+	Fingerprint string `json:"fingerprint,omitempty"`
 }
 
 // TimerKind names what a timer does when it fires.

@@ -1,10 +1,12 @@
 package engine
 
 import (
+	"log/slog"
 	"time"
 
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/flows"
+	"github.com/wasla/wasla/flows/expr"
 )
 
 // await makes the session wait at a step for input, keeping the retry count when it
@@ -15,7 +17,7 @@ func (r *run) await(kind AwaitKind, f *flows.Flow, st *flows.Step, timeout time.
 	if s.Await != nil && s.Await.Flow == f.Name && s.Await.Step == st.ID {
 		retries = s.Await.Retries
 	}
-	s.Await = &Await{Kind: kind, Flow: f.Name, Step: st.ID, Retries: retries}
+	s.Await = &Await{Kind: kind, Flow: f.Name, Step: st.ID, Retries: retries, Fingerprint: st.Fingerprint}
 	r.clearTimers(TimerTimeout)
 	if timeout > 0 {
 		r.setTimer(Timer{Kind: TimerTimeout, Due: r.now.Add(timeout), Flow: f.Name, Step: st.ID})
@@ -28,13 +30,12 @@ func (r *run) answer(in chat.Inbound) error {
 	a := s.Await
 	f := r.l.set.Flows[a.Flow]
 	var st *flows.Step
+	i := -1
 	if f != nil {
-		st, _, _ = f.Step(a.Step)
+		st, i, _ = f.Step(a.Step)
 	}
-	if st == nil || (st.Kind != flows.StepAsk && st.Kind != flows.StepButtons && st.Kind != flows.StepList) {
-		// The flows changed under a waiting session: start afresh with this message.
-		r.endSession()
-		return r.handle(in)
+	if st == nil || !waits(st) || (a.Fingerprint != "" && a.Fingerprint != st.Fingerprint) {
+		return r.questionChanged(in, f, st, i)
 	}
 	if st.Kind == flows.StepAsk {
 		return r.answerAsk(f, st, in)
@@ -42,9 +43,54 @@ func (r *run) answer(in chat.Inbound) error {
 	return r.answerChoice(f, st, in)
 }
 
+// waits reports whether a step waits for an answer.
+func waits(st *flows.Step) bool {
+	switch st.Kind {
+	case flows.StepAsk:
+		return true
+	case flows.StepButtons:
+		return st.Buttons.Await
+	case flows.StepList:
+		return st.List.Await
+	}
+	return false
+}
+
+// questionChanged handles an answer to a question that a reload changed or removed: the
+// answer is never filed under another question. The customer is told, then asked the
+// changed question again; a removed question restarts its flow from the first step; a
+// removed flow lets the message start whatever it triggers (docs/flows.md, "Editing
+// flows while customers answer them").
+func (r *run) questionChanged(in chat.Inbound, f *flows.Flow, st *flows.Step, i int) error {
+	s := r.sess()
+	a := s.Await
+	detail := "the question was removed"
+	if st != nil {
+		detail = "the question changed"
+	}
+	r.e.log.Info("answer to a question a reload changed", slog.String("flow", a.Flow), slog.String("step", a.Step), slog.String("why", detail))
+	r.record(chat.Event{Kind: chat.EventQuestionChanged, Flow: a.Flow, Step: a.Step, Detail: detail})
+	s.Await = nil
+	r.clearTimers(TimerTimeout)
+	r.say(r.l.set.Settings.QuestionChanged)
+	switch {
+	case st != nil && waits(st):
+		s.Flow, s.Step = f.Name, st.ID
+		return r.runFrom(f, i)
+	case f != nil && len(f.Steps) > 0:
+		s.Flow, s.Step = f.Name, ""
+		return r.runFrom(f, 0)
+	}
+	r.endSession()
+	if r.matchTrigger(in, r.folded) == nil {
+		return nil // nothing to start: the apology is the answer
+	}
+	return r.handle(in)
+}
+
 // retry answers an invalid answer: the retry text and another wait, or, when the retries
 // are used up, the failure branch.
-func (r *run) retry(f *flows.Flow, st *flows.Step, max int, onFail flows.Target, retry, prompt *flows.Template, timeout time.Duration) error {
+func (r *run) retry(f *flows.Flow, st *flows.Step, max int, onFail flows.Target, retry, prompt *expr.Template, timeout time.Duration) error {
 	s := r.sess()
 	s.Await.Retries++
 	if s.Await.Retries > max {

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/wasla/wasla/engine"
-	"github.com/wasla/wasla/flows"
+	"github.com/wasla/wasla/flows/expr"
 )
 
 const greedyFlow = `flow: greedy
@@ -28,7 +28,7 @@ steps:
 func TestExpressionOverBudgetFailsOneConversation(t *testing.T) {
 	var logs bytes.Buffer
 	h := newHarness(t, map[string]string{"greedy.yaml": greedyFlow, "polite.yaml": politeFlow},
-		engine.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil)), ExprBudget: &flows.Budget{MaxSize: 4096}})
+		engine.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil)), ExprBudget: &expr.Budget{MaxSize: 4096}})
 	got := h.say("grow")
 	if strings.Contains(strings.Join(got, ""), strings.Repeat("grow", 100)) {
 		t.Fatalf("the reply was built over the budget (%d bytes)", len(strings.Join(got, "")))

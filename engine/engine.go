@@ -11,6 +11,7 @@ import (
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/clock"
 	"github.com/wasla/wasla/flows"
+	"github.com/wasla/wasla/flows/expr"
 )
 
 // Options configure an Engine. Zero values get sensible defaults.
@@ -21,12 +22,17 @@ type Options struct {
 	// fails the step (default DefaultHTTPMaxBody).
 	HTTPMaxBody int64
 	// ExprBudget bounds each evaluation of an expression or template (time, text size,
-	// items); nil: the defaults of flows.Budget.
-	ExprBudget *flows.Budget
+	// items); nil: the defaults of expr.Budget.
+	ExprBudget *expr.Budget
 	Logger     *slog.Logger
 	// OnStep, when set, is called for every step the engine runs; the conversation test
 	// runner uses it for coverage. It must be safe for concurrent use.
 	OnStep func(contact chat.ContactID, flow, step string)
+	// OnError, when set, is told of every run-time error of a flow (see RuntimeError);
+	// `wasla test` fails a test with one it did not expect and the simulator prints it.
+	// It is called after the run's state is committed, in order with the run's replies.
+	// It must be safe for concurrent use.
+	OnError func(contact chat.ContactID, err *RuntimeError)
 	// Router picks the sending number of every reply; nil: the number the contact wrote to.
 	Router Router
 	// CommitAttempts bounds how often a message is re-run when another writer changed the
@@ -47,7 +53,7 @@ var ErrDelivery = errors.New("reply not delivered")
 // loaded is a flow set with what the engine derives from it once.
 type loaded struct {
 	set   *flows.Set
-	hours *flows.Hours // nil: no business hours configured
+	hours *expr.Hours // nil: no business hours configured
 	tz    *time.Location
 }
 
@@ -99,7 +105,7 @@ func (e *Engine) SetFlows(set *flows.Set) {
 	}
 	if set.Settings.BusinessHours != "" {
 		// The loader has validated the spec; a failure here means no hours.
-		if h, err := flows.ParseHours(set.Settings.BusinessHours); err == nil {
+		if h, err := expr.ParseHours(set.Settings.BusinessHours); err == nil {
 			l.hours = h
 		}
 	}
@@ -271,18 +277,30 @@ func (e *Engine) commitLoop(ctx context.Context, tx Tx, fn func(*run) error) err
 		if err != nil {
 			return fmt.Errorf("committing contact state: %w", err)
 		}
-		return e.sendCommitted(ctx, r.outs)
+		return e.sendCommitted(ctx, id, r.outs, r.failures)
 	}
 }
 
-// sendCommitted hands the replies of a committed run to the Sender. A failure no longer
-// changes the conversation: it is returned wrapped in ErrDelivery for the caller to report.
-func (e *Engine) sendCommitted(ctx context.Context, outs []chat.Outbound) error {
-	if e.send == nil {
-		return nil // the store's outbox sends what the commit queued
-	}
+// sendCommitted hands the replies of a committed run to the Sender, and its run-time
+// errors to Options.OnError in their place among the replies. A failure to send no
+// longer changes the conversation: it is returned wrapped in ErrDelivery for the caller
+// to report.
+func (e *Engine) sendCommitted(ctx context.Context, id chat.ContactID, outs []chat.Outbound, failures []failure) error {
 	var errs []error
-	for _, m := range outs {
+	for i := 0; i <= len(outs); i++ {
+		for len(failures) > 0 && failures[0].before == i {
+			if e.opts.OnError != nil {
+				e.opts.OnError(id, failures[0].err)
+			}
+			failures = failures[1:]
+		}
+		if i == len(outs) {
+			break
+		}
+		if e.send == nil {
+			continue // the store's outbox sends what the commit queued
+		}
+		m := outs[i]
 		if err := e.send.Send(ctx, m); err != nil {
 			errs = append(errs, fmt.Errorf("%w: sending %s message: %w", ErrDelivery, m.Kind, err))
 		}

@@ -221,7 +221,7 @@ steps:
     set: {n: '(vars.n ?? 0) + 1'}
   - goto: a
 `}, engine.Options{})
-	expect(t, "loop", h.say("loop"))
+	expect(t, "loop", h.say("loop"), flows.DefaultErrorReply)
 	var found bool
 	for _, ev := range h.store.History("966500000001") {
 		if ev.Kind == chat.EventError && strings.Contains(ev.Detail, "too many steps") {
@@ -647,7 +647,7 @@ steps:
 	expect(t, "book", h.say("book"))
 	expect(t, "before", h.advance(3*time.Hour-time.Minute))
 	expect(t, "at the moment", h.advance(time.Minute), "three hours on")
-	expect(t, "a moment already past", h.say("late"), "at once")
+	expect(t, "a moment already past", h.say("late"), "at once", flows.DefaultErrorReply)
 	var failed bool
 	for _, ev := range h.store.History("966500000001") {
 		if ev.Kind == chat.EventError && strings.Contains(ev.Detail, "gave a text, want a time") {

@@ -3,27 +3,28 @@ package engine
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/flows"
+	"github.com/wasla/wasla/flows/expr"
 )
 
 // run is the handling of one message or one timer for one contact: it changes st in
 // memory and collects replies and history; Engine.update commits them and then sends the
 // replies.
 type run struct {
-	e      *Engine
-	ctx    context.Context
-	l      *loaded
-	st     *State
-	now    time.Time
-	msg    *chat.Inbound // the message being handled; nil when a timer fired
-	folded string        // normalize.Text(msg.Text), folded once per message
-	outs   []chat.Outbound
-	events []chat.Event
-	steps  int // steps run since the last input
+	e        *Engine
+	ctx      context.Context
+	l        *loaded
+	st       *State
+	now      time.Time
+	msg      *chat.Inbound // the message being handled; nil when a timer fired
+	folded   string        // normalize.Text(msg.Text), folded once per message
+	outs     []chat.Outbound
+	events   []chat.Event
+	failures []failure // run-time errors, reported after the commit
+	steps    int       // steps run since the last input
 }
 
 func (e *Engine) newRun(ctx context.Context, st *State) *run {
@@ -85,15 +86,16 @@ func (r *run) routeAndQueue(m chat.Outbound, kind chat.EventKind, detail string)
 	r.record(chat.Event{Kind: kind, Number: m.From, Outbound: &m, Flow: r.sess().Flow, Step: r.sess().Step, Detail: detail})
 }
 
+// say sends a text; one longer than WhatsApp takes goes as several messages, cut at
+// paragraph, then sentence, then word boundaries (splitText).
 func (r *run) say(text string) {
-	if text == "" {
-		return
+	for _, part := range splitText(text, flows.MaxText) {
+		r.reply(chat.Outbound{Kind: chat.KindText, Text: part})
 	}
-	r.reply(chat.Outbound{Kind: chat.KindText, Text: text})
 }
 
 // env builds the expression environment for the current moment of the run.
-func (r *run) env() *flows.Env {
+func (r *run) env() *expr.Env {
 	c := &r.st.Contact
 	s := r.sess()
 	if s.Vars == nil {
@@ -103,17 +105,17 @@ func (r *run) env() *flows.Env {
 	if mode == "" {
 		mode = ModeBot
 	}
-	env := &flows.Env{
+	env := &expr.Env{
 		Budget: r.e.opts.ExprBudget,
 		Vars:   s.Vars,
 		Number: string(c.LastNumber),
 		Now:    r.now,
 		Open:   r.l.hours != nil && r.l.hours.Open(r.now),
-		Contact: flows.ContactEnv{
+		Contact: expr.ContactEnv{
 			ID: string(c.ID), Name: c.Name, Language: c.Language,
 			Tags: c.Tags, Attrs: c.Attrs, OptedOut: c.OptedOut,
 		},
-		Session: flows.SessionEnv{
+		Session: expr.SessionEnv{
 			Flow: s.Flow, Step: s.Step, Mode: string(mode),
 			Started: s.Started, LastInbound: s.LastInbound,
 		},
@@ -122,7 +124,7 @@ func (r *run) env() *flows.Env {
 		env.Session.Retries = s.Await.Retries
 	}
 	if m := r.msg; m != nil {
-		env.Message = flows.MessageEnv{
+		env.Message = expr.MessageEnv{
 			ID: m.ID, Kind: string(m.Kind), Text: m.Text, Folded: r.folded,
 			ReplyID: m.ReplyID,
 		}
@@ -137,19 +139,11 @@ func (r *run) env() *flows.Env {
 	return env
 }
 
-func (r *run) render(t *flows.Template) (string, error) {
+func (r *run) render(t *expr.Template) (string, error) {
 	if t == nil {
 		return "", nil
 	}
 	return t.Render(r.env())
-}
-
-// fail ends the conversation after a run-time error in a flow: it is recorded in the
-// history and logged, and the contact's next message starts afresh.
-func (r *run) fail(err error) {
-	r.e.log.Warn("flow step failed", slog.String("flow", r.sess().Flow), slog.String("step", r.sess().Step), slog.Any("error", err))
-	r.record(chat.Event{Kind: chat.EventError, Flow: r.sess().Flow, Step: r.sess().Step, Detail: err.Error()})
-	r.endSession()
 }
 
 // describe names a value's kind for an error a business owner reads.

@@ -53,8 +53,7 @@ func (r *run) sendButtons(b *flows.Buttons) error {
 		}
 		m.Buttons = append(m.Buttons, chat.Button{ID: c.ID, Title: title})
 	}
-	r.reply(m)
-	return nil
+	return r.replyInteractive(m)
 }
 
 func (r *run) sendList(l *flows.List) error {
@@ -92,8 +91,7 @@ func (r *run) sendList(l *flows.List) error {
 		}
 		m.Sections = append(m.Sections, cs)
 	}
-	r.reply(m)
-	return nil
+	return r.replyInteractive(m)
 }
 
 // choicesOf returns the buttons or list rows of a step, or nil for other kinds.

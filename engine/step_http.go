@@ -12,6 +12,7 @@ import (
 
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/flows"
+	"github.com/wasla/wasla/flows/expr"
 	"github.com/wasla/wasla/redact"
 )
 
@@ -19,20 +20,26 @@ import (
 // Options.HTTPMaxBody is 0, so a misbehaving endpoint cannot fill the session.
 const DefaultHTTPMaxBody = 1 << 20
 
-// stepHTTP calls an HTTP endpoint; on failure it jumps to on_error when the step has one,
-// and otherwise continues.
+// stepHTTP calls an HTTP endpoint; on failure it jumps to on_error when the step has one.
+// A failure the flow has no on_error for is a run-time error: the flow cannot know what
+// to say next.
 func (r *run) stepHTTP(st *flows.Step) (action, flows.Target, error) {
-	if ok := r.callHTTP(st.HTTP); !ok && !st.HTTP.OnError.IsZero() {
+	if err := r.callHTTP(st.HTTP); err != nil {
+		if st.HTTP.OnError.IsZero() {
+			return 0, flows.Target{}, fmt.Errorf("http step failed and has no on_error: %w", err)
+		}
+		s := r.sess()
+		r.record(chat.Event{Kind: chat.EventError, Flow: s.Flow, Step: s.Step, Detail: err.Error()})
+		r.e.log.Warn("http step failed", slog.String("flow", s.Flow), slog.String("step", s.Step), slog.String("error", err.Error()))
 		return actJump, st.HTTP.OnError, nil
 	}
 	return actNext, flows.Target{}, nil
 }
 
-// callHTTP runs an http step. It reports whether the call succeeded. vars["<save>_status"]
-// holds the answer's HTTP status when one came; on failure vars["<save>"] is removed,
-// vars["<save>_error"] (vars["http_error"] without save) says why and the failure is
-// recorded in the history.
-func (r *run) callHTTP(h *flows.HTTP) bool {
+// callHTTP runs an http step and returns why it failed. vars["<save>_status"] holds the
+// answer's HTTP status when one came; on failure vars["<save>"] is removed and
+// vars["<save>_error"] (vars["http_error"] without save) says why.
+func (r *run) callHTTP(h *flows.HTTP) error {
 	s := r.sess()
 	errVar := h.Save + "_error"
 	if h.Save == "" {
@@ -56,18 +63,16 @@ func (r *run) callHTTP(h *flows.HTTP) bool {
 		// echo the headers the step sent (an API key), so it is redacted first.
 		msg := redact.Text(err.Error())
 		s.Vars[errVar] = msg
-		r.record(chat.Event{Kind: chat.EventError, Flow: s.Flow, Step: s.Step, Detail: msg})
-		r.e.log.Warn("http step failed", slog.String("flow", s.Flow), slog.String("step", s.Step), slog.String("error", msg))
-		return false
+		return errors.New(msg)
 	}
 	if h.Save != "" {
 		s.Vars[h.Save] = val
 	}
-	return true
+	return nil
 }
 
 func (r *run) doHTTP(h *flows.HTTP) (any, int, error) {
-	// Values are escaped for where they stand (flows.Template.RenderURL, RenderJSON), so
+	// Values are escaped for where they stand (expr.Template.RenderURL, RenderJSON), so
 	// that customer text cannot rewrite the path or add JSON keys.
 	url, err := h.URL.RenderURL(r.env())
 	if err != nil {
@@ -78,7 +83,7 @@ func (r *run) doHTTP(h *flows.HTTP) (any, int, error) {
 	if h.Body != nil {
 		render := r.render
 		if h.Body.LooksJSON() {
-			render = func(t *flows.Template) (string, error) { return t.RenderJSON(r.env()) }
+			render = func(t *expr.Template) (string, error) { return t.RenderJSON(r.env()) }
 		}
 		b, err := render(h.Body)
 		if err != nil {

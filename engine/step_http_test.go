@@ -112,7 +112,9 @@ triggers: [{keywords: [track]}]
 steps:
   - http: {get: "https://carrier.example/v1/track/{{ vars.no }}"}
     save: shipment
-  - say: "{{ vars.shipment_status ?? 0 }} {{ vars.shipment ?? \"nothing\" }} {{ vars.shipment_error ?? \"ok\" }}"
+    on_error: report
+  - id: report
+    say: "{{ vars.shipment_status ?? 0 }} {{ vars.shipment ?? \"nothing\" }} {{ vars.shipment_error ?? \"ok\" }}"
 `
 	cases := []struct {
 		name    string

@@ -16,6 +16,9 @@ func (r *run) stepMedia(st *flows.Step) (action, flows.Target, error) {
 	if err != nil {
 		return 0, flows.Target{}, err
 	}
+	if err := fits("caption", caption, flows.MaxCaption); err != nil {
+		return 0, flows.Target{}, err
+	}
 	r.reply(chat.Outbound{Kind: chat.Kind(m.Kind), Media: &chat.Media{ID: m.ID, URL: url, Caption: caption, Filename: m.Filename}})
 	return actNext, flows.Target{}, nil
 }

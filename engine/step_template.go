@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"fmt"
+
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/flows"
 )
@@ -11,6 +13,9 @@ func (r *run) stepTemplate(st *flows.Step) (action, flows.Target, error) {
 	for _, p := range st.Template.Params {
 		v, err := r.render(p)
 		if err != nil {
+			return 0, flows.Target{}, err
+		}
+		if err := fits(fmt.Sprintf("template parameter %d", len(tm.Params)+1), v, flows.MaxTemplateParam); err != nil {
 			return 0, flows.Target{}, err
 		}
 		tm.Params = append(tm.Params, v)

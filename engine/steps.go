@@ -129,20 +129,19 @@ func (r *run) runFrom(f *flows.Flow, i int) error {
 			continue
 		}
 		step := f.Steps[i]
+		s.Flow, s.Step = f.Name, step.ID
 		r.steps++
 		if r.steps > limit {
-			r.fail(fmt.Errorf("%w: stopped after %d steps at %s:%d (flow %q, step %q); add an ask, buttons or wait to the loop",
-				ErrStepLimit, limit, step.Pos.File, step.Pos.Line, f.Name, step.ID))
+			r.fail(fmt.Errorf("%w: stopped after %d steps; add an ask, buttons or wait to the loop", ErrStepLimit, limit))
 			return nil
 		}
-		s.Flow, s.Step = f.Name, step.ID
 		if r.e.opts.OnStep != nil {
 			r.e.opts.OnStep(r.st.Contact.ID, f.Name, step.ID)
 		}
 		r.e.log.Debug("step", slog.String("flow", f.Name), slog.String("step", step.ID), slog.String("kind", string(step.Kind)))
 		act, target, err := r.exec(f, step)
 		if err != nil {
-			r.fail(fmt.Errorf("%s:%d: step %q: %w", step.Pos.File, step.Pos.Line, step.ID, err))
+			r.fail(err)
 			return nil
 		}
 		switch act {

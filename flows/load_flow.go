@@ -37,13 +37,18 @@ type flowState struct {
 	steps    []*stepState
 	refs     []targetRef
 	calls    []callRef
-	dup      bool // another flow of this name came first; not part of the set
+	dup      bool              // another flow of this name came first; not part of the set
+	aliases  map[string]string // positional name (`say_3`) -> step id, for targets
 }
 
 type stepState struct {
 	step *Step
 	node *yaml.Node
 	idAt *yaml.Node // the id's value node, or the step's mapping for a default id
+	kind string     // the step's kind key as written (`untag`, not tag); "" when unreadable
+	// alias is the positional name `<kind>_<n>`, still accepted as a target.
+	alias    string
+	explicit bool // the step has an `id`
 }
 
 // targetRef is a target written in a flow, resolved once every flow is known.
@@ -72,6 +77,7 @@ func build(srcs []source, diags Diagnostics) (*Set, Diagnostics) {
 	l.resolve()
 	settings := l.finishSettings()
 	l.reachability()
+	l.endlessLoops()
 
 	set := &Set{Flows: map[string]*Flow{}, Settings: settings}
 	for _, fs := range l.flows {
@@ -319,6 +325,7 @@ func (l *loader) loadFlow(f *file, root *yaml.Node, skip map[string]bool) {
 			steps = append(steps, ss.step)
 		}
 	}
+	nameSteps(fs)
 	seen := map[string]*stepState{}
 	for _, ss := range fs.steps {
 		if first, dup := seen[ss.step.ID]; dup {
@@ -342,12 +349,12 @@ func (l *loader) loadTrigger(fs *flowState, n *yaml.Node, flowPriority int) *Tri
 	if n.Kind != yaml.MappingNode {
 		return nil
 	}
-	sh, _ := variantOf(n, &Shape{Kind: ShapeOneOf, Alts: l.defs.Triggers})
+	sh, _ := variantOf(n, &yamlfile.Spec{Kind: yamlfile.KindOneOf, Alts: l.defs.Triggers})
 	if sh == nil {
 		return nil
 	}
 	m := f.view(n)
-	kind := sh.kindKey()
+	kind := sh.KindKey()
 	t := &Trigger{Flow: fs.flow.Name, Priority: m.integer("priority", flowPriority), Pos: f.pos(n)}
 	v := m.vals[kind]
 	switch kind {

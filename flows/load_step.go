@@ -25,18 +25,18 @@ func (l *loader) loadStep(fs *flowState, n *yaml.Node, index int) *stepState {
 	if n.Kind != yaml.MappingNode {
 		return nil
 	}
-	sh, _ := variantOf(n, &Shape{Kind: ShapeOneOf, Alts: l.defs.Steps})
+	sh, _ := variantOf(n, &yamlfile.Spec{Kind: yamlfile.KindOneOf, Alts: l.defs.Steps})
 	if sh == nil {
 		return nil
 	}
-	kind := sh.kindKey()
+	kind := sh.KindKey()
 	m := f.view(n)
 	s := &Step{Pos: f.pos(n)}
-	ss := &stepState{step: s, node: n, idAt: n}
+	ss := &stepState{step: s, node: n, idAt: n, kind: kind, alias: fmt.Sprintf("%s_%d", kind, index)}
 	if id := m.scalar("id"); id != nil {
-		s.ID, ss.idAt = id.Value, id
+		s.ID, ss.idAt, ss.explicit = id.Value, id, true
 	} else {
-		s.ID = fmt.Sprintf("%s_%d", kind, index)
+		s.ID = ss.alias // until nameSteps names it by its content
 	}
 	fs.target(m, "next", &s.Next)
 	v := m.vals[kind]

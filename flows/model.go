@@ -29,6 +29,13 @@ type Settings struct {
 	MaxSteps      int           // steps run without input before the engine stops a loop
 	BusinessHours string        // spec read by the `open` variable, e.g. "sun-thu 09:00-17:00; sat 10:00-14:00"
 	HTTPTimeout   time.Duration // default timeout of http steps
+	// QuestionChanged is said to a customer whose question was changed or removed by a
+	// reload while they were answering it, before they are asked again.
+	QuestionChanged string
+	// ErrorReply is said when a step fails at run time; ErrorHandoff, when set, is the
+	// queue the conversation is then handed to.
+	ErrorReply   string
+	ErrorHandoff string
 }
 
 // TriggerKind names what a trigger matches.
@@ -130,12 +137,17 @@ const (
 )
 
 // Step is one instruction of a flow. Exactly one of the kind-specific fields is set,
-// matching Kind. Steps without an explicit id get "<kind>_<n>" (1-based index in the flow).
+// matching Kind. A step without an explicit id is named from its content (see nameSteps),
+// so that a reload finds a waiting session's step under the same name.
 type Step struct {
 	ID   string
 	Kind StepKind
 	Pos  Pos
 	Next Target // explicit continuation; zero: the following step, or the end of the flow
+	// Fingerprint hashes what the step says and does, without its id, continuations,
+	// retry text and timeout: a session waiting at a step whose fingerprint changed
+	// across a reload waits at a different question.
+	Fingerprint string
 
 	Say      *expr.Template
 	Buttons  *Buttons

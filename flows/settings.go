@@ -16,6 +16,12 @@ var (
 	defaultOptOutWords  = []string{"stop", "إلغاء", "الغاء"}
 )
 
+// Default texts, in both languages, for what the engine says on its own.
+const (
+	DefaultQuestionChanged = "عذرًا، تغيّر هذا السؤال منذ أن أرسلناه إليك. / Sorry, this question changed since we sent it."
+	DefaultErrorReply      = "عذرًا، حدث خطأ من جهتنا. / Sorry, something went wrong on our side."
+)
+
 // Defaults of Settings that the engine also applies to a set built without the loader.
 const (
 	DefaultMaxSteps    = 100
@@ -65,6 +71,9 @@ func (l *loader) loadSettings(f *file, root *yaml.Node) {
 	s.BurstWindow = m.duration("burst_window")
 	s.MaxSteps = m.integer("max_steps", 0)
 	s.HTTPTimeout = m.duration("http_timeout")
+	s.QuestionChanged = m.str("question_changed")
+	s.ErrorReply = m.str("error_reply")
+	s.ErrorHandoff = m.str("error_handoff")
 	if rf := m.scalar("restart_flow"); rf != nil {
 		s.RestartFlow, st.restartFlow = rf.Value, rf
 	}
@@ -117,6 +126,12 @@ func (l *loader) finishSettings() Settings {
 	}
 	if s.HTTPTimeout == 0 {
 		s.HTTPTimeout = DefaultHTTPTimeout
+	}
+	if s.QuestionChanged == "" {
+		s.QuestionChanged = DefaultQuestionChanged
+	}
+	if s.ErrorReply == "" {
+		s.ErrorReply = DefaultErrorReply
 	}
 	return s
 }

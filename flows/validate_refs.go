@@ -51,13 +51,14 @@ func (l *loader) resolveTarget(fs *flowState, r targetRef) (Target, bool) {
 			f.errorAt(yamlfile.CodeUndefinedTarget, r.node, "target `%s` names no flow `%s`%s", r.raw, flowName, yamlfile.DidYouMean(flowName, l.flowNames()))
 			return Target{}, false
 		}
-		if _, _, ok := other.flow.Step(stepID); !ok {
+		id, ok := other.stepID(stepID)
+		if !ok {
 			f.errorAt(yamlfile.CodeUndefinedTarget, r.node, "target `%s`: flow `%s` has no step `%s`%s", r.raw, flowName, stepID, yamlfile.DidYouMean(stepID, stepIDs(other)))
 			return Target{}, false
 		}
-		return Target{Flow: flowName, Step: stepID}, true
+		return Target{Flow: flowName, Step: id}, true
 	}
-	_, _, isStep := fs.flow.Step(r.raw)
+	id, isStep := fs.stepID(r.raw)
 	_, isFlow := l.byName[r.raw]
 	switch {
 	case isStep && isFlow:
@@ -65,13 +66,23 @@ func (l *loader) resolveTarget(fs *flowState, r targetRef) (Target, bool) {
 			r.raw, fs.flow.Name, r.raw, r.raw, firstStepID(l.byName[r.raw]))
 		return Target{}, false
 	case isStep:
-		return Target{Flow: fs.flow.Name, Step: r.raw}, true
+		return Target{Flow: fs.flow.Name, Step: id}, true
 	case isFlow:
 		return Target{Flow: r.raw}, true
 	}
 	candidates := append(stepIDs(fs), l.flowNames()...)
 	f.errorAt(yamlfile.CodeUndefinedTarget, r.node, "target `%s` names no step of this flow and no flow%s", r.raw, yamlfile.DidYouMean(r.raw, candidates))
 	return Target{}, false
+}
+
+// stepID finds a step by its id or by its positional name (`say_3`, the third step), which
+// flows written before steps were named by content still use.
+func (fs *flowState) stepID(name string) (string, bool) {
+	if _, _, ok := fs.flow.Step(name); ok {
+		return name, true
+	}
+	id, ok := fs.aliases[name]
+	return id, ok
 }
 
 func stepIDs(fs *flowState) []string {
@@ -234,4 +245,67 @@ func whyNotNext(prev *Step) string {
 		return "every branch of the step before it goes elsewhere"
 	}
 	return "the step before it is never reached either"
+}
+
+// endlessLoops warns about steps that can never wait for input: no path from them reaches
+// a question, waiting buttons or list, a wait, a call, a hand-off, an end or the end of
+// their flow, so once entered they loop until the engine stops them at max_steps with a
+// run-time error. One warning per flow, at its first such step.
+func (l *loader) endlessLoops() {
+	type node struct {
+		fs *flowState
+		i  int
+	}
+	escapes := map[node]bool{}
+	var nodes []node
+	for _, fs := range l.flows {
+		if fs.dup {
+			continue
+		}
+		for i, s := range fs.flow.Steps {
+			n := node{fs, i}
+			nodes = append(nodes, n)
+			switch s.Kind {
+			case StepAsk, StepWait, StepCall, StepHandoff, StepEnd:
+				escapes[n] = true
+			case StepButtons:
+				escapes[n] = s.Buttons.Await
+			case StepList:
+				escapes[n] = s.List.Await
+			case "":
+				escapes[n] = true // unreadable, reported already
+			}
+		}
+	}
+	for changed := true; changed; {
+		changed = false
+		for _, n := range nodes {
+			if escapes[n] {
+				continue
+			}
+			out := false
+			l.successors(n.fs, n.i, func(fs *flowState, k int) {
+				out = out || k >= len(fs.flow.Steps) || escapes[node{fs, k}]
+			})
+			if !out {
+				// A step that continues nowhere (a target that did not resolve) stops
+				// the run; it is no loop.
+				some := false
+				l.successors(n.fs, n.i, func(*flowState, int) { some = true })
+				out = !some
+			}
+			if out {
+				escapes[n], changed = true, true
+			}
+		}
+	}
+	warned := map[*flowState]bool{}
+	for _, n := range nodes {
+		if escapes[n] || warned[n.fs] {
+			continue
+		}
+		warned[n.fs] = true
+		ss := n.fs.steps[n.i]
+		n.fs.f.warnAt(yamlfile.CodeEndlessLoop, ss.node, "step `%s` starts a loop that never waits for input: no path from it reaches an ask, waiting buttons or list, a wait, a call, a hand-off or an end, so the engine stops it after max_steps steps with a run-time error", ss.step.ID)
+	}
 }

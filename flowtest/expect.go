@@ -15,20 +15,8 @@ import (
 // when they agree, or the reason they do not.
 func checkBot(want *BotExpect, got chat.Outbound) string {
 	if want.HasText {
-		text := messageText(got)
-		switch want.Match {
-		case TextExact:
-			if text != want.Text {
-				return "the text differs" + firstDifference(want.Text, text)
-			}
-		case TextContains:
-			if !strings.Contains(text, want.Text) {
-				return fmt.Sprintf("the text does not contain %q", want.Text)
-			}
-		case TextRegex:
-			if !want.Regex.MatchString(text) {
-				return fmt.Sprintf("the text does not match %q", want.Text)
-			}
+		if reason := checkText(want, messageText(got)); reason != "" {
+			return reason
 		}
 	}
 	if want.Buttons != nil {
@@ -59,6 +47,33 @@ func checkBot(want *BotExpect, got chat.Outbound) string {
 		return fmt.Sprintf("want a %s message, got a %s message", want.Media, got.Kind)
 	}
 	return ""
+}
+
+// checkText compares a text with the text part of an expectation; "" when they agree.
+func checkText(want *BotExpect, text string) string {
+	switch want.Match {
+	case TextExact:
+		if text != want.Text {
+			return "the text differs" + firstDifference(want.Text, text)
+		}
+	case TextContains:
+		if !strings.Contains(text, want.Text) {
+			return fmt.Sprintf("the text does not contain %q", want.Text)
+		}
+	case TextRegex:
+		if !want.Regex.MatchString(text) {
+			return fmt.Sprintf("the text does not match %q", want.Text)
+		}
+	}
+	return ""
+}
+
+// renderText shows the text part of an expectation as the test wrote it.
+func renderText(b *BotExpect) string {
+	if b.Match == TextExact {
+		return fmt.Sprintf("%q", b.Text)
+	}
+	return fmt.Sprintf("%s %q", b.Match, b.Text)
 }
 
 // messageText is the text a `bot:` text expectation reads: the body, or a media caption.

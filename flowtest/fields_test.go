@@ -4,14 +4,16 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/wasla/wasla/yamlfile"
 )
 
 // TestDefinitionsDocumented requires a description on every key: the schema shows it on
 // hover and beside completions.
 func TestDefinitionsDocumented(t *testing.T) {
-	seen := map[*Value]bool{}
-	var walk func(path string, v *Value)
-	walk = func(path string, v *Value) {
+	seen := map[*yamlfile.Spec]bool{}
+	var walk func(path string, v *yamlfile.Spec)
+	walk = func(path string, v *yamlfile.Spec) {
 		if v == nil || seen[v] {
 			return
 		}
@@ -20,7 +22,7 @@ func TestDefinitionsDocumented(t *testing.T) {
 			if f.Doc == "" {
 				t.Errorf("%s.%s has no Doc", path, f.Name)
 			}
-			walk(path+"."+f.Name, f.Value)
+			walk(path+"."+f.Name, f.Spec)
 		}
 		walk(path+"[]", v.Elem)
 		for _, a := range v.Alts {
@@ -37,7 +39,7 @@ func TestDefinitionsDocumented(t *testing.T) {
 // TestDefinitionsNameEveryStepKind keeps the step table and the StepKind constants together.
 func TestDefinitionsNameEveryStepKind(t *testing.T) {
 	want := []StepKind{StepUser, StepPress, StepChoose, StepMedia, StepLocation, StepBot, StepNoReply,
-		StepVars, StepTags, StepNoTags, StepHandoff, StepOptedOut, StepTime}
+		StepVars, StepTags, StepNoTags, StepHandoff, StepOptedOut, StepTime, StepError}
 	var got []StepKind
 	for _, name := range FormatDefinitions().Step.Names() {
 		got = append(got, StepKind(name))

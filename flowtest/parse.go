@@ -457,6 +457,11 @@ func (p *parser) step(kind StepKind, k, v *yaml.Node) *Step {
 		}
 	case StepOptedOut:
 		st.OptedOut, ok = p.boolean(v, "opted_out")
+	case StepError:
+		if _, ok = p.nonEmpty(v, "error"); ok {
+			st.Error = &BotExpect{}
+			ok = p.textMatch(v, "error", st.Error)
+		}
 	case StepTime:
 		var s string
 		if s, ok = p.nonEmpty(v, "time"); ok {
@@ -569,6 +574,11 @@ func (p *parser) bot(v *yaml.Node) (*BotExpect, bool) {
 // the part and the pattern only delimit it: backslashes stay as written, so regex "\d+"
 // means what it says.
 func (p *parser) botText(v *yaml.Node, b *BotExpect) bool {
+	return p.textMatch(v, "bot", b)
+}
+
+// textMatch reads the text forms of a `key:` expectation into b.
+func (p *parser) textMatch(v *yaml.Node, key string, b *BotExpect) bool {
 	s := v.Value
 	b.HasText, b.Match, b.Text = true, TextExact, s
 	for _, m := range []TextMatch{TextContains, TextRegex} {
@@ -580,13 +590,13 @@ func (p *parser) botText(v *yaml.Node, b *BotExpect) bool {
 		if m == TextRegex {
 			re, err := regexp.Compile(b.Text)
 			if err != nil {
-				p.errorf(yamlfile.CodeBadValue, v, "bot: regex %q does not compile: %s", b.Text, strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+				p.errorf(yamlfile.CodeBadValue, v, "%s: regex %q does not compile: %s", key, b.Text, strings.TrimPrefix(err.Error(), "error parsing regexp: "))
 				return false
 			}
 			b.Regex = re
 		}
 		if b.Text == "" {
-			p.errorf(yamlfile.CodeBadValue, v, "bot: %s needs a text after it", m)
+			p.errorf(yamlfile.CodeBadValue, v, "%s: %s needs a text after it", key, m)
 			return false
 		}
 	}

@@ -90,8 +90,14 @@ func Run(ctx context.Context, set *flows.Set, t *Test, opts RunOptions) *Result 
 	if opts.OnStep != nil {
 		onStep = func(_ chat.ContactID, flow, step string) { opts.OnStep(flow, step) }
 	}
+	onError := func(_ chat.ContactID, err *engine.RuntimeError) {
+		r.errMu.Lock()
+		r.errs = append(r.errs, err)
+		r.errMu.Unlock()
+		r.log("(error: " + err.Error() + ")")
+	}
 	eng, err := compose.Engine(set, store, r.rec, compose.Options{
-		Engine: engine.Options{Clock: clk, HTTP: r.mocks, Logger: logger, OnStep: onStep},
+		Engine: engine.Options{Clock: clk, HTTP: r.mocks, Logger: logger, OnStep: onStep, OnError: onError},
 		Config: opts.Config,
 	})
 	if err != nil {
@@ -110,7 +116,9 @@ func Run(ctx context.Context, set *flows.Set, t *Test, opts RunOptions) *Result 
 		r.fail(t.Pos, "engine: %v", err)
 		return r.res
 	}
-	r.checkMocks(t.Pos)
+	if r.checkMocks(t.Pos) {
+		r.unexpectedErrors()
+	}
 	return r.res
 }
 
@@ -149,6 +157,44 @@ type runner struct {
 	rec    *recorder
 	mocks  *mockDoer
 	media  int
+
+	errMu    sync.Mutex
+	errs     []*engine.RuntimeError // run-time errors no error: step has taken yet
+	lastTurn flows.Pos              // the user turn or clock move that ran last
+}
+
+// unexpectedErrors fails the test when a run-time error happened that no error: step
+// took: a flow that fails on WhatsApp must not pass its test. It reports whether the test
+// still passes.
+func (r *runner) unexpectedErrors() bool {
+	r.errMu.Lock()
+	defer r.errMu.Unlock()
+	if len(r.errs) == 0 {
+		return true
+	}
+	pos := r.lastTurn
+	if pos.File == "" {
+		pos = r.test.Pos
+	}
+	r.fail(pos, "a run-time error happened: %v\n    fix the flow, or expect it with an `error:` step (docs/testing.md)", r.errs[0])
+	return false
+}
+
+// expectError takes the oldest run-time error for an error: step.
+func (r *runner) expectError(st *Step) bool {
+	r.errMu.Lock()
+	defer r.errMu.Unlock()
+	if len(r.errs) == 0 {
+		r.fail(st.Pos, "want a run-time error (%s), none happened", renderText(st.Error))
+		return false
+	}
+	err := r.errs[0]
+	r.errs = r.errs[1:]
+	if reason := checkText(st.Error, err.Error()); reason != "" {
+		r.fail(st.Pos, "the run-time error differs: %s\n    want: %s\n     got: %s", reason, renderText(st.Error), err.Error())
+		return false
+	}
+	return true
 }
 
 func (r *runner) log(line string) { r.res.Transcript = append(r.res.Transcript, line) }
@@ -159,6 +205,14 @@ func (r *runner) fail(pos flows.Pos, format string, args ...any) {
 
 // step runs one test step; it returns false when the test failed.
 func (r *runner) step(ctx context.Context, st *Step) bool {
+	switch {
+	case st.Kind.IsTurn() || st.Kind == StepTime:
+		// Not settled first: a turn may join a burst still being collected.
+		if !r.unexpectedErrors() {
+			return false
+		}
+		r.lastTurn = st.Pos
+	}
 	switch {
 	case st.Kind.IsTurn():
 		in, ok := r.inbound(st)
@@ -190,6 +244,9 @@ func (r *runner) step(ctx context.Context, st *Step) bool {
 	}
 	if st.Kind == StepBot {
 		return r.expectBot(st)
+	}
+	if st.Kind == StepError {
+		return r.expectError(st)
 	}
 	if st.Kind == StepNoReply {
 		if left := r.rec.rest(); len(left) > 0 {

@@ -67,6 +67,7 @@ const (
 	StepHandoff  StepKind = "handoff"
 	StepOptedOut StepKind = "opted_out"
 	StepTime     StepKind = "time"
+	StepError    StepKind = "error"
 )
 
 // IsTurn reports whether the step is something the user sends.
@@ -88,6 +89,9 @@ type Step struct {
 	Location  chat.Location
 
 	Bot *BotExpect // bot
+	// Error is what the next run-time error of the flows must say (error:); only its text
+	// is set. A test fails at a run-time error no error: step expects.
+	Error *BotExpect
 
 	Vars     []VarExpect   // vars, in file order
 	Tags     []string      // tags, no_tags

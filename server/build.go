@@ -17,6 +17,7 @@ import (
 	"github.com/wasla/wasla/config"
 	"github.com/wasla/wasla/engine"
 	"github.com/wasla/wasla/flows"
+	"github.com/wasla/wasla/flows/expr"
 	"github.com/wasla/wasla/numbers"
 	"github.com/wasla/wasla/routing"
 	"github.com/wasla/wasla/sending"
@@ -143,7 +144,7 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 				MaxRedirects:  cfg.HTTPSteps.MaxRedirects,
 			}),
 			HTTPMaxBody: cfg.HTTPSteps.MaxBody,
-			ExprBudget:  &flows.Budget{Timeout: cfg.Expressions.Timeout, MaxSize: cfg.Expressions.MaxSize, MaxItems: cfg.Expressions.MaxItems}},
+			ExprBudget:  &expr.Budget{Timeout: cfg.Expressions.Timeout, MaxSize: cfg.Expressions.MaxSize, MaxItems: cfg.Expressions.MaxItems}},
 		Config:   cfg,
 		Numbers:  reg,
 		Observer: routingObserver{metrics, log},

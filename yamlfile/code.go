@@ -18,6 +18,7 @@ const (
 	CodeExpression      Code = "expression"       // an expression or {{ }} template that does not compile
 	CodeLimit           Code = "limit"            // beyond a WhatsApp limit: a length or a count
 	CodeUnreachable     Code = "unreachable"      // a part that can never run
+	CodeEndlessLoop     Code = "endless-loop"     // steps that loop without ever waiting for input
 	CodeIO              Code = "io"               // the file or folder cannot be read
 	CodeInvalid         Code = "invalid"          // any other problem
 )
@@ -26,7 +27,7 @@ const (
 func Codes() []Code {
 	return []Code{CodeYAMLSyntax, CodeUnsupported, CodeUnknownKey, CodeMissingKey, CodeWrongType,
 		CodeBadValue, CodeConflict, CodeDuplicate, CodeUndefinedTarget, CodeExpression, CodeLimit,
-		CodeUnreachable, CodeIO, CodeInvalid}
+		CodeUnreachable, CodeEndlessLoop, CodeIO, CodeInvalid}
 }
 
 // Valid reports whether c is one of Codes.

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/wasla/wasla/flows"
+	"github.com/wasla/wasla/flows/expr"
 )
 
 const minutesPerWeek = 7 * 24 * 60
@@ -21,13 +21,13 @@ type Hours struct {
 	wait [minutesPerWeek]int32
 }
 
-// ParseHours reads a sending-hours spec in the syntax of flows.ParseHours; "" gives nil:
+// ParseHours reads a sending-hours spec in the syntax of expr.ParseHours; "" gives nil:
 // any time.
 func ParseHours(spec string) (*Hours, error) {
 	if spec == "" {
 		return nil, nil
 	}
-	fh, err := flows.ParseHours(spec)
+	fh, err := expr.ParseHours(spec)
 	if err != nil {
 		return nil, fmt.Errorf("sending hours: %w", err)
 	}

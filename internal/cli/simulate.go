@@ -128,6 +128,7 @@ func runSimulate(ctx context.Context, args []string, s Streams) int {
 	if *trace {
 		opts.OnStep = sim.traceStep
 	}
+	opts.OnError = sim.runtimeError
 	eng, err := compose.Engine(set, st, sim, compose.Options{Engine: opts, Config: cfg})
 	if err != nil {
 		fmt.Fprintf(s.Err, "wasla simulate: %v\n", err)
@@ -191,6 +192,14 @@ func (sim *simulator) Send(_ context.Context, msg chat.Outbound) error {
 	}
 	fmt.Fprintln(sim.out, terminal.Prefix(prefix, text))
 	return nil
+}
+
+// runtimeError prints a run-time error of the flows where the conversation shows it, before
+// the reply the customer gets for it.
+func (sim *simulator) runtimeError(_ chat.ContactID, err *engine.RuntimeError) {
+	sim.mu.Lock()
+	defer sim.mu.Unlock()
+	fmt.Fprintf(sim.out, "(run-time error: %v)\n", err)
 }
 
 func (sim *simulator) traceStep(contact chat.ContactID, flow, step string) {
