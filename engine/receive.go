@@ -36,7 +36,11 @@ func (r *run) receive(in chat.Inbound) error {
 		if c.Windows == nil {
 			c.Windows = map[chat.NumberID]time.Time{}
 		}
-		c.Windows[in.Number] = in.At
+		// The window runs from the newest message: a late delivery of an older one (Meta
+		// does not keep webhook order) never shortens it.
+		if in.At.After(c.Windows[in.Number]) {
+			c.Windows[in.Number] = in.At
+		}
 	}
 	s := r.sess()
 	s.LastInbound = r.now

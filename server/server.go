@@ -118,6 +118,11 @@ type Server struct {
 	reloadMu sync.Mutex
 	lastScan fingerprint // guarded by reloadMu
 
+	// Marks as read run in the background (markRead): marks bounds how many at once,
+	// marking waits for them at shutdown.
+	marks   chan struct{}
+	marking sync.WaitGroup
+
 	now         func() time.Time
 	statusQ     chan *whatsapp.Status
 	warnRefused *throttledLog // refused webhook requests
@@ -163,7 +168,8 @@ func New(d Deps) (*Server, error) {
 		statusQ:     make(chan *whatsapp.Status, d.StatusQueue),
 		warnRefused: newThrottledLog(d.Logger, refusalLogPeriod, d.Clock.Now),
 		warnStatus:  newThrottledLog(d.Logger, refusalLogPeriod, d.Clock.Now),
-		depth:       newDepthCache()}
+		depth:       newDepthCache(),
+		marks:       make(chan struct{}, max(d.Workers, 1))}
 	s.metrics.registerGauges(s.depth, d.Numbers)
 	if d.Inbox != nil {
 		s.metrics.reg.MustRegister(d.Inbox.Collectors()...)
@@ -292,7 +298,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	}
 	stopWork()
 	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
+	go func() { wg.Wait(); s.marking.Wait(); close(done) }()
 	select {
 	case <-done:
 		s.log.Info("stopped")

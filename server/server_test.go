@@ -520,3 +520,38 @@ func TestHandleTakesAnUndeliveredReplyAsHandled(t *testing.T) {
 		})
 	}
 }
+
+// blockingMarker is a MarkReader whose requests hang until released, like a slow Graph
+// API or a number whose throughput is used up.
+type blockingMarker struct {
+	release chan struct{}
+	calls   chan string
+}
+
+func (m *blockingMarker) MarkRead(ctx context.Context, _ chat.NumberID, id string) error {
+	m.calls <- id
+	select {
+	case <-m.release:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Marking a message read never holds up handling it.
+func TestMarkReadNeverHoldsUpHandling(t *testing.T) {
+	mark := &blockingMarker{release: make(chan struct{}), calls: make(chan string, 1)}
+	r := newRig(t, func(d *Deps) { d.MarkRead = mark })
+	in := chat.Inbound{ID: "wamid.1", Contact: "966500000001", Number: "inbox", Kind: chat.KindText, Text: "hi"}
+	if err := r.srv.handle(context.Background(), nil, in); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.engine.Received(); len(got) != 1 {
+		t.Fatalf("engine received %d messages while the mark as read hangs, want 1", len(got))
+	}
+	if id := <-mark.calls; id != "wamid.1" {
+		t.Fatalf("marked %q read, want wamid.1", id)
+	}
+	close(mark.release)
+	r.srv.marking.Wait()
+}

@@ -18,11 +18,7 @@ import (
 func (s *Server) handle(ctx context.Context, tx *store.Tx, in chat.Inbound) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.d.HandleTimeout)
 	defer cancel()
-	if s.d.MarkRead != nil {
-		if err := s.d.MarkRead.MarkRead(ctx, in.Number, in.ID); err != nil {
-			s.log.Debug("mark as read failed", slog.String("number", string(in.Number)), slog.Any("error", err))
-		}
-	}
+	s.markRead(ctx, in)
 	var etx engine.Tx
 	if tx != nil { // a nil *store.Tx must reach the engine as no transaction at all
 		etx = tx
@@ -45,6 +41,33 @@ func (s *Server) handle(ctx context.Context, tx *store.Tx, in chat.Inbound) erro
 	}
 	s.metrics.handled.WithLabelValues("ok").Inc()
 	return nil
+}
+
+// markReadTimeout bounds one mark-as-read request, throughput wait included.
+const markReadTimeout = 30 * time.Second
+
+// markRead marks in read on the number that received it, in the background: it waits for
+// the number's throughput like a send, and a slow Graph API must never hold up the
+// handling of the message. It is best effort: when as many marks as workers are already
+// in flight, this one is skipped.
+func (s *Server) markRead(ctx context.Context, in chat.Inbound) {
+	if s.d.MarkRead == nil || in.ID == "" {
+		return
+	}
+	select {
+	case s.marks <- struct{}{}:
+	default:
+		s.log.Debug("mark as read skipped: too many in flight", slog.String("number", string(in.Number)))
+		return
+	}
+	s.marking.Go(func() {
+		defer func() { <-s.marks }()
+		mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markReadTimeout)
+		defer cancel()
+		if err := s.d.MarkRead.MarkRead(mctx, in.Number, in.ID); err != nil {
+			s.log.Debug("mark as read failed", slog.String("number", string(in.Number)), slog.Any("error", err))
+		}
+	})
 }
 
 // timerLoop fires due timers on every tick until ctx is done.

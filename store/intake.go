@@ -22,7 +22,7 @@ import (
 
 // Defaults of the intake options.
 const (
-	DefaultLease        = 30 * time.Second
+	DefaultLease        = 5 * time.Second
 	DefaultPoll         = 500 * time.Millisecond
 	DefaultMaxAttempts  = 5
 	DefaultRetryBackoff = 200 * time.Millisecond
@@ -598,6 +598,7 @@ func (q *Intake) handleOne(hctx context.Context, tx *Tx, raw string, handle Hand
 			slog.String("contact", id.Redacted()), slog.Any("err", err))
 		return q.deadRecord(DeadLetter{Raw: raw, Error: err.Error()}), true
 	}
+	counted := 0 // failures that count towards MaxAttempts: not those of Redis
 	for attempt := 1; ; attempt++ {
 		err := callHandler(hctx, handle, tx, msg)
 		if err == nil {
@@ -606,13 +607,18 @@ func (q *Intake) handleOne(hctx context.Context, tx *Tx, raw string, handle Hand
 		if hctx.Err() != nil || errors.Is(err, ErrFenced) {
 			return "", false
 		}
-		if attempt >= q.maxAttempts {
+		// When Redis, not the message, is at fault, the intake waits for it as long as it
+		// takes: the message was acknowledged to Meta, and giving it up would lose it.
+		if !errors.Is(err, ErrUnavailable) {
+			counted++
+		}
+		if counted >= q.maxAttempts {
 			q.log.Error("store: intake: message moved to the dead letters after repeated failures",
 				slog.String("contact", id.Redacted()), slog.String("message", msg.ID),
 				slog.Int("attempts", attempt), slog.Any("err", err))
 			return q.deadRecord(DeadLetter{Message: msg, Error: err.Error(), Attempts: attempt}), true
 		}
-		wait := min(q.backoff<<(attempt-1), maxRetryBackoff)
+		wait := min(q.backoff<<min(attempt-1, 16), maxRetryBackoff)
 		q.log.Warn("store: intake: handling a message failed; retrying",
 			slog.String("contact", id.Redacted()), slog.String("message", msg.ID),
 			slog.Int("attempt", attempt), slog.Duration("retry_in", wait), slog.Any("err", err))

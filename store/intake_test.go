@@ -523,3 +523,62 @@ func (s *scanCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.
 		return next(ctx, cmds)
 	}
 }
+
+// A message whose handling fails because Redis refuses writes (out of memory, say) is
+// retried until Redis takes them again, however long that is: Meta got a 200 for it, so
+// it must never become a dead letter for Redis's fault.
+func TestIntakeNeverDeadLettersForRedisFaults(t *testing.T) {
+	m := miniredis.RunT(t)
+	c := redis.NewClient(&redis.Options{Addr: m.Addr()})
+	s, err := New(c, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := NewIntakeOf(s, fastOpts(Options{MaxAttempts: 2}))
+	var mu sync.Mutex
+	attempts := 0
+	done := make(chan struct{})
+	runIntake(t, q, 1, func(ctx context.Context, tx *Tx, in chat.Inbound) error {
+		mu.Lock()
+		attempts++
+		n := attempts
+		mu.Unlock()
+		if n <= 6 { // Redis down for three times MaxAttempts
+			return fmt.Errorf("committing contact state: store: commit: %w: OOM command not allowed", ErrUnavailable)
+		}
+		st, err := tx.Load(ctx)
+		if err != nil {
+			return err
+		}
+		if err := tx.Commit(ctx, st, []chat.Event{{Kind: chat.EventInbound, At: in.At, Inbound: &in}}); err != nil {
+			return err
+		}
+		close(done)
+		return nil
+	})
+	if err := q.Push(t.Context(), []chat.Inbound{msg("1", "a")}); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	waitFor(t, "the queue drained", func() bool { return depth(t, q) == 0 })
+	var dead int
+	if err := q.DeadLetters(t.Context(), func(DeadLetter) error { dead++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if dead != 0 {
+		t.Fatalf("%d dead letters after a Redis fault, want none", dead)
+	}
+}
+
+// Loads and commits that Redis refuses say so with ErrUnavailable.
+func TestRedisFaultsAreUnavailable(t *testing.T) {
+	s, m, _ := miniStore(t, Options{})
+	m.SetError("OOM command not allowed when used memory > 'maxmemory'")
+	if _, err := s.Load(t.Context(), "1"); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("Load = %v, want ErrUnavailable", err)
+	}
+	st := &contact.State{Contact: contact.Contact{ID: "1"}}
+	if err := s.Commit(t.Context(), st, nil); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("Commit = %v, want ErrUnavailable", err)
+	}
+}

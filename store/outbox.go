@@ -21,7 +21,7 @@ import (
 )
 
 // DefaultSendLease is the outbox lease when Options.SendLease is 0.
-const DefaultSendLease = 10 * time.Second
+const DefaultSendLease = 5 * time.Second
 
 // outqPerBucket bounds how many contacts one scan takes from each bucket's outbox index.
 const outqPerBucket = 64

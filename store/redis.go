@@ -59,15 +59,16 @@ type Options struct {
 	// them.
 	Outbox bool
 	// SendLease is how long an outbox sender holds a contact's outbox without extending it
-	// (default 10 seconds): after a replica dies, the replies it was sending wait this long
+	// (default 5 seconds): after a replica dies, the replies it was sending wait this long
 	// for another. The sender extends it every third of it while it sends.
 	SendLease time.Duration
 
 	// The intake queue's options (NewIntake); the store ignores them.
 
-	// Lease is how long an intake worker holds a contact without extending it (default 30
+	// Lease is how long an intake worker holds a contact without extending it (default 5
 	// seconds): after a replica dies, its contacts wait this long for another worker. The
-	// worker extends it every third of it while it works.
+	// worker extends it every third of it while it works, so a slow handler keeps it; only
+	// a process that stopped (or cannot reach Redis) loses it.
 	Lease time.Duration
 	// Poll is how often the intake scans the ready index for contacts queued by other
 	// replicas or left by a dead one (default 500ms).
@@ -149,14 +150,14 @@ func (r *Redis) Load(ctx context.Context, id chat.ContactID) (*contact.State, er
 		return nil
 	})
 	if err != nil && !errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("store: loading contact: %w", err)
+		return nil, fmt.Errorf("store: loading contact: %w: %w", ErrUnavailable, err)
 	}
 	vals := profile.Val()
 	v, _ := vals[0].(string)
 	p, _ := vals[1].(string)
 	s, err := session.Result()
 	if err != nil && !errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("store: loading contact: %w", err)
+		return nil, fmt.Errorf("store: loading contact: %w: %w", ErrUnavailable, err)
 	}
 	version, err := parseVersion(v)
 	if err != nil {
@@ -299,7 +300,7 @@ func (r *Redis) commit(ctx context.Context, st *contact.State, history []chat.Ev
 			k.outbox, k.outq, k.olease, k.ostate}, args...).Slice()
 	if err != nil {
 		tx.drop() // the commit may have gone through
-		return fmt.Errorf("store: commit: %w", err)
+		return fmt.Errorf("store: commit: %w: %w", ErrUnavailable, err)
 	}
 	status, _ := intAt(res, 0)
 	if status != 1 && status != 2 {

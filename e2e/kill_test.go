@@ -1,0 +1,179 @@
+package e2e
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/wasla/wasla/channels/whatsapp"
+	"github.com/wasla/wasla/internal/redistest"
+)
+
+// killCycles is how often TestServeSIGKILLLosesNoReply kills wasla; WASLA_KILLS overrides.
+const killCycles = 50
+
+// wasla serve is killed with SIGKILL at random moments under a steady webhook load, again
+// and again, against a real redis-server and the fake Graph API; a last process drains
+// what is left. Every message the webhook answered 200 gets its reply, exactly once unless
+// a process died in the middle of sending it, which the next sender counts as an attempt
+// of unknown outcome.
+func TestServeSIGKILLLosesNoReply(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the kill loop takes a while")
+	}
+	rs := redistest.Start(t)
+	if rs == nil {
+		return
+	}
+	kills := killCycles
+	if v := os.Getenv("WASLA_KILLS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			t.Fatalf("WASLA_KILLS=%q: %v", v, err)
+		}
+		kills = n
+	}
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d (the kill moments and the load)", seed)
+	rng := rand.New(rand.NewPCG(seed, seed>>1))
+
+	g := newFakeGraph(t, graphTokens)
+	cfg := writeConfigWith(t, rs.URL(), g.URL(), "testdata/echo")
+	contacts := []string{"966500000101", "966500000102", "966500000103", "966500000104",
+		"966500000105", "966500000106", "966500000107", "966500000108"}
+	acked := map[string]string{} // message text -> the contact that wrote it, for the 200s
+	client := &http.Client{Timeout: 5 * time.Second}
+	var procs []*proc
+	n := 0
+	for cycle := 0; cycle <= kills; cycle++ {
+		p := serve(t, cfg)
+		procs = append(procs, p)
+		// A steady load, one webhook every 4 ms, for a random time before the kill.
+		load := time.Duration(50+rng.IntN(450)) * time.Millisecond
+		if cycle == kills {
+			load = 200 * time.Millisecond // the last process keeps running and drains
+		}
+		tick := time.NewTicker(4 * time.Millisecond)
+		end := time.After(load)
+	posting:
+		for {
+			select {
+			case <-end:
+				break posting
+			case <-tick.C:
+			}
+			n++
+			text := fmt.Sprintf("k%05d", n)
+			from := contacts[rng.IntN(len(contacts))]
+			body := textWebhook(t, inbound{number: inboxID, display: inboxDisplay, from: from,
+				name: "Kill", id: fmt.Sprintf("wamid.KILL%05d", n), text: text})
+			if postQuietly(client, p, body) == http.StatusOK {
+				acked[text] = from
+			}
+		}
+		tick.Stop()
+		if cycle < kills {
+			p.signal(syscall.SIGKILL)
+			<-p.done
+		}
+	}
+	last := procs[len(procs)-1]
+
+	// Every acknowledged message is answered, by one of the processes or the last one.
+	replies := func() map[string]int {
+		got := map[string]int{}
+		for _, s := range g.Sent(func(s sent) bool { return s.Type == "text" }) {
+			text, ok := strings.CutPrefix(s.Text, "echo ")
+			if ok && acked[text] == strings.TrimPrefix(s.To, "+") {
+				got[text]++
+			}
+		}
+		return got
+	}
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		if len(replies()) == len(acked) {
+			break
+		}
+		if time.Now().After(deadline) {
+			break
+		}
+		select {
+		case <-last.done:
+			t.Fatalf("the last wasla exited: %v", last.err)
+		case <-time.After(50 * time.Millisecond): // polling the fake Graph API
+		}
+	}
+	got := replies()
+	var lost []string
+	sentOnce, duplicated, extra := 0, 0, 0
+	for text := range acked {
+		switch c := got[text]; {
+		case c == 0:
+			lost = append(lost, text)
+		case c == 1:
+			sentOnce++
+		default:
+			duplicated++
+			extra += c - 1
+		}
+	}
+	unknown := 0
+	for _, p := range procs {
+		for _, m := range p.logLines() {
+			if msg, _ := m["msg"].(string); strings.HasPrefix(msg, "sending a reply whose earlier attempt was cut off") {
+				unknown++
+			}
+		}
+	}
+	t.Logf("%d kills, %d messages posted, %d acknowledged: %d replies sent once, %d sent more than once (%d extra copies), %d lost; %d attempts of unknown outcome",
+		kills, n, len(acked), sentOnce, duplicated, extra, len(lost), unknown)
+	if len(lost) > 0 {
+		t.Errorf("%d acknowledged messages never answered, e.g. %v", len(lost), lost[:min(len(lost), 10)])
+	}
+	if extra > unknown {
+		t.Errorf("%d extra copies sent but only %d attempts of unknown outcome: a reply went twice without a crash in the middle of its sending", extra, unknown)
+	}
+	if kills >= 10 && len(acked) < 10*kills {
+		t.Errorf("only %d messages acknowledged over %d kills: the load was not steady", len(acked), kills)
+	}
+}
+
+// writeConfigWith is writeConfig with the flows of folder flows.
+func writeConfigWith(t *testing.T, redisURL, graphURL, flows string) string {
+	t.Helper()
+	path := writeConfig(t, redisURL, graphURL)
+	dir := filepath.Join(filepath.Dir(path), "flows")
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.CopyFS(dir, os.DirFS(flows)); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// postQuietly posts a signed webhook and returns the status, 0 when the request failed
+// (the process died under it).
+func postQuietly(c *http.Client, p *proc, body []byte) int {
+	req, err := http.NewRequest(http.MethodPost, p.url("/webhook"), bytes.NewReader(body))
+	if err != nil {
+		return 0
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(whatsapp.SignatureHeader, whatsapp.Sign(appSecret, body))
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
