@@ -77,6 +77,8 @@ type Config struct {
 	Metrics Metrics
 	// HTTPSteps bounds the flows' http steps.
 	HTTPSteps HTTPSteps
+	// Expressions bounds each evaluation of a flow expression or template.
+	Expressions Expressions
 }
 
 // Log configures the server's log output.

@@ -325,8 +325,9 @@ func (p *parser) parse(data []byte) *Config {
 		"state": func(_, v *yaml.Node) {
 			p.state(v, &cfg.State)
 		},
-		"metrics":    func(_, v *yaml.Node) { p.metrics(v, &cfg.Metrics) },
-		"http_steps": func(_, v *yaml.Node) { p.httpSteps(v, &cfg.HTTPSteps) },
+		"metrics":     func(_, v *yaml.Node) { p.metrics(v, &cfg.Metrics) },
+		"http_steps":  func(_, v *yaml.Node) { p.httpSteps(v, &cfg.HTTPSteps) },
+		"expressions": func(_, v *yaml.Node) { p.expressions(v, &cfg.Expressions) },
 	})
 	if root.Kind != yaml.MappingNode {
 		return nil
@@ -413,11 +414,12 @@ func (p *parser) numbers(v *yaml.Node, cfg *Config) []numberNodes {
 	var nodes []numberNodes
 	ids := map[string]int{}
 	firstInbox := 0
+	spec := FormatSpec().Field("numbers").Spec.Elem
 	for i, item := range v.Content {
 		what := fmt.Sprintf("numbers[%d]", i)
 		n := Number{Line: item.Line}
 		var roleNode, policyNode, campaignNode *yaml.Node
-		seen := p.mapping(item, what, FormatSpec().Field("numbers").Spec.Elem, map[string]func(k, v *yaml.Node){
+		seen := p.mapping(item, what, spec, map[string]func(k, v *yaml.Node){
 			"id": func(_, v *yaml.Node) {
 				n.ID = p.str(v, what+".id")
 				if n.ID != "" && !digits.MatchString(n.ID) {
@@ -460,16 +462,8 @@ func (p *parser) numbers(v *yaml.Node, cfg *Config) []numberNodes {
 		if item.Kind != yaml.MappingNode {
 			continue
 		}
-		for _, req := range []struct{ key, why string }{
-			{"id", "Meta's phone number id"},
-			{"display", "the number as users see it, such as +966 50 123 4567"},
-			{"role", "inbox or campaign"},
-			{"waba", "the WhatsApp Business Account id"},
-			{"token", "the Graph API access token"},
-		} {
-			if seen[req.key] == nil {
-				p.errorf(yamlfile.CodeMissingKey, item, "%s: missing key `%s` (%s)", what, req.key, req.why)
-			}
+		for _, f := range spec.Missing(func(k string) bool { return seen[k] != nil }) {
+			p.errorf(yamlfile.CodeMissingKey, item, "%s: missing key `%s` (%s)", what, f.Name, f.Why)
 		}
 		if seen["token"] != nil && !n.Token.IsSet() && !p.reported[what+".token"] {
 			p.errorf(yamlfile.CodeMissingKey, seen["token"], "%s.token is empty", what)
@@ -661,7 +655,8 @@ func (p *parser) settlePolicies(cfg *Config, nums []numberNodes, camps []campaig
 
 func (p *parser) template(v *yaml.Node, what string) Template {
 	var t Template
-	seen := p.mapping(v, what, FormatSpec().Field("routing").Spec.Field("bridge_template").Spec, map[string]func(k, v *yaml.Node){
+	spec := FormatSpec().Field("routing").Spec.Field("bridge_template").Spec
+	seen := p.mapping(v, what, spec, map[string]func(k, v *yaml.Node){
 		"name":     func(_, v *yaml.Node) { t.Name = p.str(v, what+".name") },
 		"language": func(_, v *yaml.Node) { t.Language = p.str(v, what+".language") },
 		"params": func(_, v *yaml.Node) {
@@ -675,11 +670,9 @@ func (p *parser) template(v *yaml.Node, what string) Template {
 		},
 	})
 	if v.Kind == yaml.MappingNode {
-		if seen["name"] == nil || t.Name == "" {
-			p.errorf(yamlfile.CodeMissingKey, v, "%s: missing key `name` (the approved template's name)", what)
-		}
-		if seen["language"] == nil || t.Language == "" {
-			p.errorf(yamlfile.CodeMissingKey, v, "%s: missing key `language` (the template's language code, such as ar or en_US)", what)
+		given := map[string]string{"name": t.Name, "language": t.Language}
+		for _, f := range spec.Missing(func(k string) bool { return seen[k] != nil && given[k] != "" }) {
+			p.errorf(yamlfile.CodeMissingKey, v, "%s: missing key `%s` (%s)", what, f.Name, f.Why)
 		}
 	}
 	return t

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -110,4 +111,33 @@ func (p *parser) size(n *yaml.Node, what string) (int64, bool) {
 		return 0, false
 	}
 	return v * mult, true
+}
+
+// Expressions bounds each evaluation of a flow expression or template; going over is an
+// error for that one conversation (see expr.Budget, which owns the defaults: a zero field
+// here means its default).
+type Expressions struct {
+	Timeout  time.Duration
+	MaxSize  int // bytes of a text built
+	MaxItems int // list items, map entries and range elements created
+}
+
+func (p *parser) expressions(v *yaml.Node, e *Expressions) {
+	p.mapping(v, "expressions", FormatSpec().Field("expressions").Spec, map[string]func(k, v *yaml.Node){
+		"timeout": p.durationInto(&e.Timeout, "expressions.timeout", false),
+		"max_size": func(_, v *yaml.Node) {
+			if n, ok := p.size(v, "expressions.max_size"); ok {
+				if n > 64<<20 {
+					p.errorf(yamlfile.CodeBadValue, v, "expressions.max_size must be at most 64MiB, found %d bytes", n)
+					return
+				}
+				e.MaxSize = int(n)
+			}
+		},
+		"max_items": func(_, v *yaml.Node) {
+			if n := p.integer(v, "expressions.max_items", 1); n > 0 {
+				e.MaxItems = n
+			}
+		},
+	})
 }

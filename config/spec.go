@@ -30,8 +30,8 @@ func buildSpec() *yamlfile.Spec {
 		return &yamlfile.Spec{Kind: yamlfile.KindDuration, AllowZero: allowZero, Doc: doc}
 	}
 	template := &yamlfile.Spec{Kind: yamlfile.KindObject, Def: "template", Doc: "An approved WhatsApp template.", Fields: []*yamlfile.Field{
-		{Name: "name", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, MinLen: 1}, Required: true, Doc: "The approved template's name."},
-		{Name: "language", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, MinLen: 1}, Required: true, Doc: "The template's language code, such as ar or en_US."},
+		{Name: "name", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, MinLen: 1}, Required: true, Why: "the approved template's name", Doc: "The approved template's name."},
+		{Name: "language", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, MinLen: 1}, Required: true, Why: "the template's language code, such as ar or en_US", Doc: "The template's language code, such as ar or en_US."},
 		{Name: "params", Spec: &yamlfile.Spec{Kind: yamlfile.KindList, Elem: text("")}, Doc: "Body parameters {{1}}, {{2}}, ... in order."},
 	}}
 	linkText := &yamlfile.Spec{Kind: yamlfile.KindString, Pattern: `\{link\}`, Doc: "The reply that carries the link; must contain {link}, the wa.me link to the inbox number."}
@@ -52,18 +52,18 @@ func buildSpec() *yamlfile.Spec {
 			{Name: "policy", Spec: policy, Doc: "The policy of this campaign's numbers without their own."},
 		}, routingFields("")...)}
 	number := &yamlfile.Spec{Kind: yamlfile.KindObject, Def: "number", Doc: "A business number.", Fields: []*yamlfile.Field{
-		{Name: "id", Spec: digits, Required: true, Doc: "Meta's phone number id (digits only)."},
-		{Name: "display", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, Pattern: `^\+?[0-9 -]+$`}, Required: true, Doc: "The number as users see it, such as +966 50 123 4567."},
-		{Name: "role", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, Enum: []string{string(RoleInbox), string(RoleCampaign)}}, Required: true,
+		{Name: "id", Spec: digits, Required: true, Why: "Meta's phone number id", Doc: "Meta's phone number id (digits only)."},
+		{Name: "display", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, Pattern: `^\+?[0-9 -]+$`}, Required: true, Why: "the number as users see it, such as +966 50 123 4567", Doc: "The number as users see it, such as +966 50 123 4567."},
+		{Name: "role", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, Enum: []string{string(RoleInbox), string(RoleCampaign)}}, Required: true, Why: "inbox or campaign",
 			Doc: "inbox: the one central number conversations are routed to; campaign: a replaceable number that sends campaigns."},
-		{Name: "waba", Spec: digits, Required: true, Doc: "The WhatsApp Business Account id (digits only)."},
+		{Name: "waba", Spec: digits, Required: true, Why: "the WhatsApp Business Account id", Doc: "The WhatsApp Business Account id (digits only)."},
 		{Name: "portfolio", Spec: text(""), Doc: "The business portfolio id; messaging limits are shared by all numbers of a portfolio."},
-		{Name: "token", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, MinLen: 1}, Required: true, Doc: "The Graph API access token; write ${NAME} to read it from the environment."},
+		{Name: "token", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, MinLen: 1}, Required: true, Why: "the Graph API access token", Doc: "The Graph API access token; write ${NAME} to read it from the environment."},
 		{Name: "throughput", Spec: &yamlfile.Spec{Kind: yamlfile.KindInt, Min: yamlfile.IntPtr(1)}, Default: DefaultThroughput, Doc: "Messages per second this number may send, shared by all replicas through Redis."},
 		{Name: "campaign", Spec: text(""), Doc: "The campaign this campaign number sends; its replies carry the name."},
 		{Name: "policy", Spec: policy, Doc: "This campaign number's policy; default: its campaign's, else routing.default_policy."},
 	}}
-	return &yamlfile.Spec{Kind: yamlfile.KindObject, What: "the configuration", Expand: true,
+	return &yamlfile.Spec{Kind: yamlfile.KindObject, What: "the configuration", Expand: true, EmptyIsMapping: true,
 		Doc: "The configuration of wasla serve. Secrets come from the environment: ${NAME} is replaced by the variable's value, ${NAME:-default} gives a default, $${ is a literal ${. See docs/config.md.",
 		Fields: []*yamlfile.Field{
 			{Name: "listen", Spec: text(""), Default: DefaultListen, Doc: "host:port or :port of the webhook, health and metrics endpoints."},
@@ -101,6 +101,11 @@ func buildSpec() *yamlfile.Spec {
 				{Name: "block_internal", Spec: &yamlfile.Spec{Kind: yamlfile.KindBool}, Default: true, Doc: "Refuse connections to loopback, private, link-local (cloud metadata) and other non-public addresses."},
 				{Name: "allow_hosts", Spec: &yamlfile.Spec{Kind: yamlfile.KindList, Elem: text("")}, Doc: "Host names (or host:port) a step may reach even when they resolve to an internal address: the business's own backend."},
 			}}, Doc: "Limits and the internal-address guard of http steps."},
+			{Name: "expressions", Spec: &yamlfile.Spec{Kind: yamlfile.KindObject, What: "expressions", Doc: "The budget of each evaluation of a flow expression or template; going over is a run-time error for that one conversation.", Fields: []*yamlfile.Field{
+				{Name: "timeout", Spec: duration(false, ""), Default: "100ms", Doc: "The longest one evaluation may run."},
+				{Name: "max_size", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, Pattern: `^(?i)[0-9]+\s*(b|kb|kib|mb|mib)?$`}, Default: "64KiB", Doc: "The largest text one evaluation may build, at most 64MiB."},
+				{Name: "max_items", Spec: &yamlfile.Spec{Kind: yamlfile.KindInt, Min: yamlfile.IntPtr(1)}, Default: 100000, Doc: "The most list items, map entries and range elements one evaluation may create."},
+			}}, Doc: "The budget of each evaluation of a flow expression or template."},
 			{Name: "state", Spec: &yamlfile.Spec{Kind: yamlfile.KindObject, What: "state", Doc: "How long contact state is kept.", Fields: []*yamlfile.Field{
 				{Name: "session_idle", Spec: duration(true, ""), Default: yamlfile.FormatDuration(DefaultSessionIdle), Doc: "A conversation idle this long is forgotten; a pending timer keeps it until the timer has fired; 0: never."},
 				{Name: "history_retention", Spec: duration(true, ""), Doc: "How long history entries are kept; 0 keeps them forever."},

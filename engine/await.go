@@ -6,6 +6,7 @@ import (
 
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/flows"
+	"github.com/wasla/wasla/flows/expr"
 )
 
 // await makes the session wait at a step for input, keeping the retry count when it
@@ -89,7 +90,7 @@ func (r *run) questionChanged(in chat.Inbound, f *flows.Flow, st *flows.Step, i 
 
 // retry answers an invalid answer: the retry text and another wait, or, when the retries
 // are used up, the failure branch.
-func (r *run) retry(f *flows.Flow, st *flows.Step, max int, onFail flows.Target, retry, prompt *flows.Template, timeout time.Duration) error {
+func (r *run) retry(f *flows.Flow, st *flows.Step, max int, onFail flows.Target, retry, prompt *expr.Template, timeout time.Duration) error {
 	s := r.sess()
 	s.Await.Retries++
 	if s.Await.Retries > max {

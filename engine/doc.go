@@ -20,7 +20,11 @@
 //     state). Nothing leaves the process in this step but http steps' requests.
 //  3. commit: the state and the history are stored at once, if the stored version is still
 //     the loaded one.
-//  4. send: the replies go to the Sender, only after the commit succeeded.
+//  4. send: the replies go to the Sender, only after the commit succeeded. A store with
+//     an outbox (the server's) stores the replies in the commit itself, as the messages of
+//     the outbound and agent events of the history, and sends them from there; the engine
+//     then has no Sender, and a reply committed is a reply that will be sent, whatever
+//     crashes after the commit.
 //
 // When the commit is refused with ErrConflict (another writer — a timer, an agent's reply,
 // another replica — committed the contact since the load), steps 1 to 3 run again from a

@@ -5,20 +5,26 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"sync/atomic"
 	"time"
 
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/clock"
 	"github.com/wasla/wasla/flows"
+	"github.com/wasla/wasla/flows/expr"
 )
 
 // Options configure an Engine. Zero values get sensible defaults.
 type Options struct {
-	Clock  clock.Clock // default: the wall clock
-	HTTP   HTTPDoer    // default: an http.Client (each step sets its own timeout)
-	Logger *slog.Logger
+	Clock clock.Clock // default: the wall clock
+	HTTP  HTTPDoer    // default: NewHTTPClient(HTTPPolicy{}) (each step sets its own timeout)
+	// HTTPMaxBody is the most bytes of an answer an http step reads; a longer answer
+	// fails the step (default DefaultHTTPMaxBody).
+	HTTPMaxBody int64
+	// ExprBudget bounds each evaluation of an expression or template (time, text size,
+	// items); nil: the defaults of expr.Budget.
+	ExprBudget *expr.Budget
+	Logger     *slog.Logger
 	// OnStep, when set, is called for every step the engine runs; the conversation test
 	// runner uses it for coverage. It must be safe for concurrent use.
 	OnStep func(contact chat.ContactID, flow, step string)
@@ -47,7 +53,7 @@ var ErrDelivery = errors.New("reply not delivered")
 // loaded is a flow set with what the engine derives from it once.
 type loaded struct {
 	set   *flows.Set
-	hours *flows.Hours // nil: no business hours configured
+	hours *expr.Hours // nil: no business hours configured
 	tz    *time.Location
 }
 
@@ -62,13 +68,19 @@ type Engine struct {
 	locks *contactLocks
 }
 
-// New returns an engine running set over store, replying through send.
+// New returns an engine running set over store, replying through send. send may be nil
+// when store keeps an outbox: its commits then queue every reply (the message of each
+// outbound and agent event) with the state, and the store's senders deliver them, so a
+// crash after the commit loses none.
 func New(set *flows.Set, store Store, send Sender, opts Options) *Engine {
 	if opts.Clock == nil {
 		opts.Clock = clock.Real{}
 	}
 	if opts.HTTP == nil {
-		opts.HTTP = &http.Client{}
+		opts.HTTP = NewHTTPClient(HTTPPolicy{})
+	}
+	if opts.HTTPMaxBody <= 0 {
+		opts.HTTPMaxBody = DefaultHTTPMaxBody
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -93,7 +105,7 @@ func (e *Engine) SetFlows(set *flows.Set) {
 	}
 	if set.Settings.BusinessHours != "" {
 		// The loader has validated the spec; a failure here means no hours.
-		if h, err := flows.ParseHours(set.Settings.BusinessHours); err == nil {
+		if h, err := expr.ParseHours(set.Settings.BusinessHours); err == nil {
 			l.hours = h
 		}
 	}
@@ -290,6 +302,9 @@ func (e *Engine) sendCommitted(ctx context.Context, id chat.ContactID, outs []ch
 		}
 		if i == len(outs) {
 			break
+		}
+		if e.send == nil {
+			continue // the store's outbox sends what the commit queued
 		}
 		m := outs[i]
 		if err := e.send.Send(ctx, m); err != nil {

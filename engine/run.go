@@ -7,6 +7,7 @@ import (
 
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/flows"
+	"github.com/wasla/wasla/flows/expr"
 )
 
 // run is the handling of one message or one timer for one contact: it changes st in
@@ -96,7 +97,7 @@ func (r *run) say(text string) {
 }
 
 // env builds the expression environment for the current moment of the run.
-func (r *run) env() *flows.Env {
+func (r *run) env() *expr.Env {
 	c := &r.st.Contact
 	s := r.sess()
 	if s.Vars == nil {
@@ -106,16 +107,17 @@ func (r *run) env() *flows.Env {
 	if mode == "" {
 		mode = ModeBot
 	}
-	env := &flows.Env{
+	env := &expr.Env{
+		Budget: r.e.opts.ExprBudget,
 		Vars:   s.Vars,
 		Number: string(c.LastNumber),
 		Now:    r.now,
 		Open:   r.l.hours != nil && r.l.hours.Open(r.now),
-		Contact: flows.ContactEnv{
+		Contact: expr.ContactEnv{
 			ID: string(c.ID), Name: c.Name, Language: c.Language,
 			Tags: c.Tags, Attrs: c.Attrs, OptedOut: c.OptedOut,
 		},
-		Session: flows.SessionEnv{
+		Session: expr.SessionEnv{
 			Flow: s.Flow, Step: s.Step, Mode: string(mode),
 			Started: s.Started, LastInbound: s.LastInbound,
 		},
@@ -124,7 +126,7 @@ func (r *run) env() *flows.Env {
 		env.Session.Retries = s.Await.Retries
 	}
 	if m := r.msg; m != nil {
-		env.Message = flows.MessageEnv{
+		env.Message = expr.MessageEnv{
 			ID: m.ID, Kind: string(m.Kind), Text: m.Text, Folded: r.folded,
 			ReplyID: m.ReplyID,
 		}
@@ -139,7 +141,7 @@ func (r *run) env() *flows.Env {
 	return env
 }
 
-func (r *run) render(t *flows.Template) (string, error) {
+func (r *run) render(t *expr.Template) (string, error) {
 	if t == nil {
 		return "", nil
 	}

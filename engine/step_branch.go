@@ -2,6 +2,7 @@ package engine
 
 import (
 	"github.com/wasla/wasla/flows"
+	"github.com/wasla/wasla/flows/expr"
 	"github.com/wasla/wasla/normalize"
 )
 
@@ -25,7 +26,7 @@ func (r *run) stepSwitch(st *flows.Step) (action, flows.Target, error) {
 		return 0, flows.Target{}, err
 	}
 	// Written as a template writes it: a stored 1000000 is "1000000", not "1e+06".
-	got := normalize.Text(flows.FormatValue(v))
+	got := normalize.Text(expr.FormatValue(v))
 	for _, c := range st.Switch.Cases {
 		if normalize.Text(c.Value) == got { // no allocation: the loader folded it
 			return actJump, c.Goto, nil

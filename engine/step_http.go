@@ -9,16 +9,16 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/flows"
+	"github.com/wasla/wasla/flows/expr"
 	"github.com/wasla/wasla/redact"
 )
 
-// maxHTTPBody bounds what an http step reads from an answer, so a misbehaving endpoint
-// cannot fill the session.
-const maxHTTPBody = 1 << 20
+// DefaultHTTPMaxBody bounds what an http step reads from an answer when
+// Options.HTTPMaxBody is 0, so a misbehaving endpoint cannot fill the session.
+const DefaultHTTPMaxBody = 1 << 20
 
 // stepHTTP calls an HTTP endpoint; on failure it jumps to on_error when the step has one.
 // A failure the flow has no on_error for is a run-time error: the flow cannot know what
@@ -72,14 +72,20 @@ func (r *run) callHTTP(h *flows.HTTP) error {
 }
 
 func (r *run) doHTTP(h *flows.HTTP) (any, int, error) {
-	url, err := r.render(h.URL)
+	// Values are escaped for where they stand (expr.Template.RenderURL, RenderJSON), so
+	// that customer text cannot rewrite the path or add JSON keys.
+	url, err := h.URL.RenderURL(r.env())
 	if err != nil {
 		return nil, 0, err
 	}
 	var body io.Reader
 	var isJSON bool
 	if h.Body != nil {
-		b, err := r.render(h.Body)
+		render := r.render
+		if h.Body.LooksJSON() {
+			render = func(t *expr.Template) (string, error) { return t.RenderJSON(r.env()) }
+		}
+		b, err := render(h.Body)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -91,7 +97,7 @@ func (r *run) doHTTP(h *flows.HTTP) (any, int, error) {
 		timeout = r.l.set.Settings.HTTPTimeout
 	}
 	if timeout <= 0 {
-		timeout = 5 * time.Second
+		timeout = flows.DefaultHTTPTimeout
 	}
 	ctx, cancel := context.WithTimeout(r.ctx, timeout)
 	defer cancel()
@@ -120,9 +126,13 @@ func (r *run) doHTTP(h *flows.HTTP) (any, int, error) {
 		return nil, 0, fmt.Errorf("%s %s: %w", h.Method, req.URL.Redacted(), err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxHTTPBody))
+	limit := r.e.opts.HTTPMaxBody
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
 		return nil, resp.StatusCode, fmt.Errorf("%s %s: reading answer: %w", h.Method, req.URL.Redacted(), err)
+	}
+	if int64(len(data)) > limit {
+		return nil, resp.StatusCode, fmt.Errorf("%s %s: answer larger than %d bytes (http_steps.max_body)", h.Method, req.URL.Redacted(), limit)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, resp.StatusCode, fmt.Errorf("%s %s: status %d", h.Method, req.URL.Redacted(), resp.StatusCode)

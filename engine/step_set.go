@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/wasla/wasla/flows"
+	"github.com/wasla/wasla/flows/expr"
 )
 
 // stepSet evaluates each assignment in order and stores its value.
@@ -25,14 +26,14 @@ func (r *run) assign(name string, v any) {
 	c := &r.st.Contact
 	switch {
 	case name == "contact.name":
-		c.Name = flows.FormatValue(v)
+		c.Name = expr.FormatValue(v)
 	case name == "contact.language":
-		c.Language = flows.FormatValue(v)
+		c.Language = expr.FormatValue(v)
 	case strings.HasPrefix(name, "contact.attrs."):
 		if c.Attrs == nil {
 			c.Attrs = map[string]string{}
 		}
-		c.Attrs[strings.TrimPrefix(name, "contact.attrs.")] = flows.FormatValue(v)
+		c.Attrs[strings.TrimPrefix(name, "contact.attrs.")] = expr.FormatValue(v)
 	default:
 		r.sess().Vars[name] = v
 	}

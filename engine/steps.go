@@ -100,7 +100,7 @@ func (r *run) runFrom(f *flows.Flow, i int) error {
 	s := r.sess()
 	limit := r.l.set.Settings.MaxSteps
 	if limit <= 0 {
-		limit = 100
+		limit = flows.DefaultMaxSteps
 	}
 	for {
 		if i >= len(f.Steps) {

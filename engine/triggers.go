@@ -7,6 +7,7 @@ import (
 
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/flows"
+	"github.com/wasla/wasla/flows/expr"
 	"github.com/wasla/wasla/normalize"
 )
 
@@ -26,7 +27,7 @@ func (r *run) matchTrigger(in chat.Inbound, folded string) *flows.Trigger {
 		}
 	}
 	var fallback *flows.Trigger
-	var env *flows.Env
+	var env *expr.Env
 	for _, t := range r.l.set.Triggers {
 		if reaction && t.Kind != flows.TriggerWhen {
 			continue

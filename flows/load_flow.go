@@ -199,6 +199,9 @@ func (f *file) template(v *yaml.Node) *expr.Template {
 		f.exprError(v, err)
 		return nil
 	}
+	for _, w := range t.BudgetWarnings() {
+		f.warnAt(yamlfile.CodeExpression, v, "%s", w)
+	}
 	return t
 }
 
@@ -215,6 +218,9 @@ func (f *file) expr(v *yaml.Node, want expr.ExprType) *expr.Expr {
 	if err != nil {
 		f.exprError(v, err)
 		return nil
+	}
+	for _, w := range expr.BudgetWarnings(e.Source) {
+		f.warnAt(yamlfile.CodeExpression, v, "%s", w)
 	}
 	return e
 }
@@ -343,12 +349,12 @@ func (l *loader) loadTrigger(fs *flowState, n *yaml.Node, flowPriority int) *Tri
 	if n.Kind != yaml.MappingNode {
 		return nil
 	}
-	sh, _ := variantOf(n, &Shape{Kind: ShapeOneOf, Alts: l.defs.Triggers})
+	sh, _ := variantOf(n, &yamlfile.Spec{Kind: yamlfile.KindOneOf, Alts: l.defs.Triggers})
 	if sh == nil {
 		return nil
 	}
 	m := f.view(n)
-	kind := sh.kindKey()
+	kind := sh.KindKey()
 	t := &Trigger{Flow: fs.flow.Name, Priority: m.integer("priority", flowPriority), Pos: f.pos(n)}
 	v := m.vals[kind]
 	switch kind {

@@ -25,11 +25,11 @@ func (l *loader) loadStep(fs *flowState, n *yaml.Node, index int) *stepState {
 	if n.Kind != yaml.MappingNode {
 		return nil
 	}
-	sh, _ := variantOf(n, &Shape{Kind: ShapeOneOf, Alts: l.defs.Steps})
+	sh, _ := variantOf(n, &yamlfile.Spec{Kind: yamlfile.KindOneOf, Alts: l.defs.Steps})
 	if sh == nil {
 		return nil
 	}
-	kind := sh.kindKey()
+	kind := sh.KindKey()
 	m := f.view(n)
 	s := &Step{Pos: f.pos(n)}
 	ss := &stepState{step: s, node: n, idAt: n, kind: kind, alias: fmt.Sprintf("%s_%d", kind, index)}

@@ -25,9 +25,10 @@ const (
 	DefaultOptInReply      = "أهلاً بعودتك! / Welcome back!"
 )
 
+// Defaults of Settings that the engine also applies to a set built without the loader.
 const (
-	defaultMaxSteps    = 100
-	defaultHTTPTimeout = 5 * time.Second
+	DefaultMaxSteps    = 100
+	DefaultHTTPTimeout = 5 * time.Second
 )
 
 // settingsState is the settings file of a set, read before every flow is known.
@@ -133,10 +134,10 @@ func (l *loader) finishSettings() Settings {
 		s.RestartFlow = l.fallback.Flow
 	}
 	if s.MaxSteps == 0 {
-		s.MaxSteps = defaultMaxSteps
+		s.MaxSteps = DefaultMaxSteps
 	}
 	if s.HTTPTimeout == 0 {
-		s.HTTPTimeout = defaultHTTPTimeout
+		s.HTTPTimeout = DefaultHTTPTimeout
 	}
 	if s.QuestionChanged == "" {
 		s.QuestionChanged = DefaultQuestionChanged

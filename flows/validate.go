@@ -14,7 +14,7 @@ import (
 	"github.com/wasla/wasla/yamlfile"
 )
 
-// The checks in this file are driven by the field definitions (fields.go): they report
+// The checks in this file are driven by the yamlfile.Spec definitions (fields.go): they report
 // unknown keys, missing keys, values of the wrong kind and broken limits, each once, and
 // never stop at the first. The builders that follow read the same nodes tolerantly and
 // only add what needs the model (compiled expressions, resolved targets).
@@ -40,15 +40,15 @@ var (
 // check reports every way node differs from sh. what names the value in messages
 // ("`say`", "`options` entry"). It reports whether the node has the right kind at its top,
 // so that a caller knows whether to look inside.
-func (f *file) check(node *yaml.Node, sh *Shape, what string) bool {
+func (f *file) check(node *yaml.Node, sh *yamlfile.Spec, what string) bool {
 	if node.Kind == yaml.AliasNode {
 		f.errorAt(yamlfile.CodeUnsupported, node, "YAML aliases (*%s) are not supported in flow files; write the value out", node.Value)
 		return false
 	}
 	switch sh.Kind {
-	case ShapeObject:
+	case yamlfile.KindObject:
 		return f.checkObject(node, sh, what, nil)
-	case ShapeList:
+	case yamlfile.KindList:
 		if node.Kind != yaml.SequenceNode {
 			f.wrongKind(node, sh, what)
 			return false
@@ -61,7 +61,7 @@ func (f *file) check(node *yaml.Node, sh *Shape, what string) bool {
 			f.check(item, sh.Elem, what+" entry")
 		}
 		return true
-	case ShapeMap:
+	case yamlfile.KindMap:
 		if node.Kind != yaml.MappingNode {
 			f.wrongKind(node, sh, what)
 			return false
@@ -79,7 +79,7 @@ func (f *file) check(node *yaml.Node, sh *Shape, what string) bool {
 			f.check(v, sh.Elem, "`"+k.Value+"`")
 		}
 		return true
-	case ShapeOneOf:
+	case yamlfile.KindOneOf:
 		if isVariant(sh) {
 			_, ok := f.checkVariant(node, sh, what)
 			return ok
@@ -90,7 +90,7 @@ func (f *file) check(node *yaml.Node, sh *Shape, what string) bool {
 			return false
 		}
 		return f.check(node, alt, what)
-	case ShapeAny:
+	case yamlfile.KindAny:
 		return f.noAliases(node)
 	default:
 		return f.checkScalar(node, sh, what)
@@ -98,7 +98,7 @@ func (f *file) check(node *yaml.Node, sh *Shape, what string) bool {
 }
 
 // checkVariant checks a step or trigger: a mapping whose one kind key chooses its shape.
-func (f *file) checkVariant(node *yaml.Node, sh *Shape, what string) (*Shape, bool) {
+func (f *file) checkVariant(node *yaml.Node, sh *yamlfile.Spec, what string) (*yamlfile.Spec, bool) {
 	noun := "step"
 	if strings.HasPrefix(sh.Def, "trigger") {
 		noun = "trigger"
@@ -112,7 +112,7 @@ func (f *file) checkVariant(node *yaml.Node, sh *Shape, what string) (*Shape, bo
 		var names []string
 		known := map[string]bool{}
 		for _, a := range sh.Alts {
-			names = append(names, a.kindKey())
+			names = append(names, a.KindKey())
 			for _, fl := range a.Fields {
 				known[fl.Name] = true
 			}
@@ -144,7 +144,7 @@ func (f *file) checkVariant(node *yaml.Node, sh *Shape, what string) (*Shape, bo
 }
 
 // checkObject checks a mapping against an object shape; keys in skip were reported already.
-func (f *file) checkObject(node *yaml.Node, sh *Shape, what string, skip map[string]bool) bool {
+func (f *file) checkObject(node *yaml.Node, sh *yamlfile.Spec, what string, skip map[string]bool) bool {
 	if node.Kind != yaml.MappingNode {
 		f.wrongKind(node, sh, what)
 		return false
@@ -160,19 +160,18 @@ func (f *file) checkObject(node *yaml.Node, sh *Shape, what string, skip map[str
 		if !f.checkKey(k, seen) || skip[k.Value] {
 			continue
 		}
-		fl := sh.field(k.Value)
+		fl := sh.Field(k.Value)
 		if fl == nil {
 			guess := yamlfile.Suggest(k.Value, names)
 			suggested[guess] = true
 			f.errorAt(yamlfile.CodeUnknownKey, k, "unknown key `%s` in %s%s", k.Value, sh.What, f.unknownKeyHint(k.Value, guess, sh))
 			continue
 		}
-		f.check(v, fl.Shape, "`"+k.Value+"`")
+		f.check(v, fl.Spec, "`"+k.Value+"`")
 	}
-	for _, fl := range sh.Fields {
-		if fl.Required && seen[fl.Name] == nil && !suggested[fl.Name] {
-			f.errorAt(yamlfile.CodeMissingKey, node, "%s needs `%s`", sh.What, fl.Name)
-		}
+	// A key an unknown key probably meant is not reported missing as well.
+	for _, fl := range sh.Missing(func(k string) bool { return seen[k] != nil || suggested[k] }) {
+		f.errorAt(yamlfile.CodeMissingKey, node, "%s needs `%s`", sh.What, fl.Name)
 	}
 	if len(sh.ExactlyOne) > 0 {
 		var present []*yaml.Node
@@ -210,17 +209,17 @@ func (f *file) checkObject(node *yaml.Node, sh *Shape, what string, skip map[str
 }
 
 // unknownKeyHint suggests the likely key, or for a step names the kinds that take the key.
-func (f *file) unknownKeyHint(key, guess string, sh *Shape) string {
+func (f *file) unknownKeyHint(key, guess string, sh *yamlfile.Spec) string {
 	if guess != "" {
 		return "; did you mean `" + guess + "`?"
 	}
-	if sh.kindKey() == "" || !strings.HasSuffix(sh.What, " step") {
+	if sh.KindKey() == "" || !strings.HasSuffix(sh.What, " step") {
 		return ""
 	}
 	var kinds []string
 	for _, st := range f.l.defs.Steps {
-		if st.field(key) != nil && !st.field(key).KindKey {
-			kinds = append(kinds, st.kindKey())
+		if st.Field(key) != nil && !st.Field(key).KindKey {
+			kinds = append(kinds, st.KindKey())
 		}
 	}
 	if len(kinds) == 0 {
@@ -248,7 +247,7 @@ func (f *file) checkKey(k *yaml.Node, seen map[string]*yaml.Node) bool {
 	return true
 }
 
-func (f *file) checkCount(node *yaml.Node, n int, sh *Shape, what string) {
+func (f *file) checkCount(node *yaml.Node, n int, sh *yamlfile.Spec, what string) {
 	if n < sh.MinItems {
 		if sh.MinItems == 1 {
 			f.errorAt(yamlfile.CodeBadValue, node, "%s is empty; it needs at least one entry", what)
@@ -268,20 +267,20 @@ func (f *file) checkCount(node *yaml.Node, n int, sh *Shape, what string) {
 }
 
 // checkScalar checks a scalar value: its YAML type, its syntax and its limits.
-func (f *file) checkScalar(node *yaml.Node, sh *Shape, what string) bool {
+func (f *file) checkScalar(node *yaml.Node, sh *yamlfile.Spec, what string) bool {
 	if node.Kind != yaml.ScalarNode || !scalarFits(node, sh) {
 		f.wrongKind(node, sh, what)
 		return false
 	}
 	v := node.Value
 	switch sh.Kind {
-	case ShapeBool:
+	case yamlfile.KindBool:
 		if sh.Const != nil {
 			if b, _ := strconv.ParseBool(v); b != sh.Const {
 				f.errorAt(yamlfile.CodeBadValue, node, "%s can only be %v", what, sh.Const)
 			}
 		}
-	case ShapeInt:
+	case yamlfile.KindInt:
 		n, err := strconv.Atoi(strings.ReplaceAll(v, "_", ""))
 		if err != nil {
 			f.errorAt(yamlfile.CodeWrongType, node, "%s is %s; want a whole number", what, v)
@@ -293,35 +292,37 @@ func (f *file) checkScalar(node *yaml.Node, sh *Shape, what string) bool {
 		if sh.Max != nil && n > *sh.Max {
 			f.errorAt(yamlfile.CodeBadValue, node, "%s is %d; want at most %d", what, n, *sh.Max)
 		}
-	case ShapeFlowName:
-		if !flowNameRE.MatchString(v) {
-			f.errorAt(yamlfile.CodeBadValue, node, "`%s` is not a valid flow name; use lower-case letters, digits, _ and -", v)
-		}
-	case ShapeStepID:
-		if !stepIDRE.MatchString(v) {
-			f.errorAt(yamlfile.CodeBadValue, node, "`%s` is not a valid step id; use letters, digits, _ and -", v)
-		}
-	case ShapeIdent:
-		if !identRE.MatchString(v) {
-			f.errorAt(yamlfile.CodeBadValue, node, "`%s` is not a valid variable name; use letters, digits and _, not starting with a digit", v)
-		}
-	case ShapeSetTarget:
-		if !setTargetRE.MatchString(v) {
-			f.errorAt(yamlfile.CodeBadValue, node, "`%s` cannot be set; write a variable name (letters, digits and _), contact.name, contact.language or contact.attrs.<key>", v)
-		}
-	case ShapeTarget:
-		if !targetRE.MatchString(v) {
-			f.errorAt(yamlfile.CodeBadValue, node, "`%s` is not a valid target; write a step id, a flow name or flow.step", v)
-		}
-	case ShapeDuration:
+	case yamlfile.KindDuration:
 		d, err := yamlfile.ParseDuration(v)
 		switch {
 		case err != nil:
 			f.errorAt(yamlfile.CodeBadValue, node, "%s: %v", what, err)
 		case d <= 0:
 			f.errorAt(yamlfile.CodeBadValue, node, "%s is %s; want more than zero", what, v)
-		case sh.MaxDur > 0 && d > sh.MaxDur:
-			f.errorAt(yamlfile.CodeBadValue, node, "%s is %s; at most %s is allowed", what, v, yamlfile.FormatDuration(sh.MaxDur))
+		case sh.MaxDuration > 0 && d > sh.MaxDuration:
+			f.errorAt(yamlfile.CodeBadValue, node, "%s is %s; at most %s is allowed", what, v, yamlfile.FormatDuration(sh.MaxDuration))
+		}
+	}
+	switch sh.Ext {
+	case extFlowName:
+		if !flowNameRE.MatchString(v) {
+			f.errorAt(yamlfile.CodeBadValue, node, "`%s` is not a valid flow name; use lower-case letters, digits, _ and -", v)
+		}
+	case extStepID:
+		if !stepIDRE.MatchString(v) {
+			f.errorAt(yamlfile.CodeBadValue, node, "`%s` is not a valid step id; use letters, digits, _ and -", v)
+		}
+	case extIdent:
+		if !identRE.MatchString(v) {
+			f.errorAt(yamlfile.CodeBadValue, node, "`%s` is not a valid variable name; use letters, digits and _, not starting with a digit", v)
+		}
+	case extSetTarget:
+		if !setTargetRE.MatchString(v) {
+			f.errorAt(yamlfile.CodeBadValue, node, "`%s` cannot be set; write a variable name (letters, digits and _), contact.name, contact.language or contact.attrs.<key>", v)
+		}
+	case extTarget:
+		if !targetRE.MatchString(v) {
+			f.errorAt(yamlfile.CodeBadValue, node, "`%s` is not a valid target; write a step id, a flow name or flow.step", v)
 		}
 	}
 	if len(sh.Enum) > 0 && !slices.Contains(sh.Enum, v) {
@@ -336,7 +337,7 @@ func (f *file) checkScalar(node *yaml.Node, sh *Shape, what string) bool {
 		}
 	}
 	if sh.MaxLen > 0 {
-		if sh.Kind == ShapeText && strings.Contains(v, "{{") {
+		if sh.Ext == extText && strings.Contains(v, "{{") {
 			if lit := literalLen(v); lit > sh.MaxLen {
 				f.errorAt(yamlfile.CodeLimit, node, "%s has %d characters besides its {{ }} parts; WhatsApp allows at most %d", what, lit, sh.MaxLen)
 			}
@@ -349,16 +350,20 @@ func (f *file) checkScalar(node *yaml.Node, sh *Shape, what string) bool {
 
 // scalarFits reports whether a scalar's YAML type suits the shape: texts take numbers as
 // written, expressions also take true and false, nothing takes an empty value.
-func scalarFits(node *yaml.Node, sh *Shape) bool {
+func scalarFits(node *yaml.Node, sh *yamlfile.Spec) bool {
 	tag := node.ShortTag()
 	switch sh.Kind {
-	case ShapeBool:
+	case yamlfile.KindBool:
 		return tag == "!!bool"
-	case ShapeInt:
+	case yamlfile.KindInt:
 		return tag == "!!int"
-	case ShapeString, ShapeText:
+	case yamlfile.KindString:
 		return tag == "!!str" || tag == "!!int" || tag == "!!float" || tag == "!!timestamp"
-	case ShapeExpr, ShapeBoolExpr:
+	}
+	switch sh.Ext {
+	case extText:
+		return tag == "!!str" || tag == "!!int" || tag == "!!float" || tag == "!!timestamp"
+	case extExpr, extBoolExpr:
 		return tag == "!!str" || tag == "!!int" || tag == "!!float" || tag == "!!bool"
 	default:
 		return tag == "!!str"
@@ -378,21 +383,21 @@ func (f *file) noAliases(node *yaml.Node) bool {
 	return ok
 }
 
-func (f *file) wrongKind(node *yaml.Node, sh *Shape, what string) {
+func (f *file) wrongKind(node *yaml.Node, sh *yamlfile.Spec, what string) {
 	f.errorAt(yamlfile.CodeWrongType, node, "%s wants %s, found %s", what, describeShape(sh), yamlfile.Describe(node))
 }
 
 // isVariant reports whether a one-of shape chooses by kind key (steps and triggers).
-func isVariant(sh *Shape) bool {
-	return sh.Kind == ShapeOneOf && len(sh.Alts) > 0 && sh.Alts[0].Kind == ShapeObject && sh.Alts[0].kindKey() != ""
+func isVariant(sh *yamlfile.Spec) bool {
+	return sh.Kind == yamlfile.KindOneOf && len(sh.Alts) > 0 && sh.Alts[0].Kind == yamlfile.KindObject && sh.Alts[0].KindKey() != ""
 }
 
 // variantOf returns the shape chosen by the kind keys of a mapping, and the kind keys that
 // conflict with it (empty when the choice is clean). A kind key that is also a field of
 // another present kind (ask's media: true) belongs to that kind.
-func variantOf(node *yaml.Node, sh *Shape) (*Shape, []*yaml.Node) {
+func variantOf(node *yaml.Node, sh *yamlfile.Spec) (*yamlfile.Spec, []*yaml.Node) {
 	var kinds []*yaml.Node
-	var alts []*Shape
+	var alts []*yamlfile.Spec
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(node.Content); i += 2 {
 		k := node.Content[i]
@@ -400,7 +405,7 @@ func variantOf(node *yaml.Node, sh *Shape) (*Shape, []*yaml.Node) {
 			continue
 		}
 		for _, a := range sh.Alts {
-			if a.kindKey() == k.Value {
+			if a.KindKey() == k.Value {
 				seen[k.Value] = true
 				kinds = append(kinds, k)
 				alts = append(alts, a)
@@ -413,7 +418,7 @@ func variantOf(node *yaml.Node, sh *Shape) (*Shape, []*yaml.Node) {
 	for i, a := range alts {
 		takesAll := true
 		for _, k := range kinds {
-			takesAll = takesAll && a.field(k.Value) != nil
+			takesAll = takesAll && a.Field(k.Value) != nil
 		}
 		if takesAll {
 			return a, []*yaml.Node{kinds[i]}
@@ -423,15 +428,15 @@ func variantOf(node *yaml.Node, sh *Shape) (*Shape, []*yaml.Node) {
 }
 
 // pickAlt chooses the alternative of a one-of shape that suits the node's kind.
-func pickAlt(node *yaml.Node, sh *Shape) *Shape {
+func pickAlt(node *yaml.Node, sh *yamlfile.Spec) *yamlfile.Spec {
 	for _, a := range sh.Alts {
 		switch node.Kind {
 		case yaml.MappingNode:
-			if a.Kind == ShapeObject || a.Kind == ShapeMap || a.Kind == ShapeAny {
+			if a.Kind == yamlfile.KindObject || a.Kind == yamlfile.KindMap || a.Kind == yamlfile.KindAny {
 				return a
 			}
 		case yaml.SequenceNode:
-			if a.Kind == ShapeList || a.Kind == ShapeAny {
+			if a.Kind == yamlfile.KindList || a.Kind == yamlfile.KindAny {
 				return a
 			}
 		case yaml.ScalarNode:
@@ -450,58 +455,42 @@ func pickAlt(node *yaml.Node, sh *Shape) *Shape {
 	return nil
 }
 
-func isScalarShape(sh *Shape) bool {
+func isScalarShape(sh *yamlfile.Spec) bool {
 	switch sh.Kind {
-	case ShapeObject, ShapeList, ShapeMap, ShapeOneOf, ShapeAny:
+	case yamlfile.KindObject, yamlfile.KindList, yamlfile.KindMap, yamlfile.KindOneOf, yamlfile.KindAny:
 		return false
 	}
 	return true
 }
 
-func describeShape(sh *Shape) string {
+func describeShape(sh *yamlfile.Spec) string {
 	switch sh.Kind {
-	case ShapeString:
+	case yamlfile.KindExt:
+		return sh.Ext.Describe()
+	case yamlfile.KindString:
 		if len(sh.Enum) > 0 {
 			return "one of " + strings.Join(sh.Enum, ", ")
 		}
 		return "a text"
-	case ShapeText:
-		return "a text"
-	case ShapeExpr:
-		return "an expression"
-	case ShapeBoolExpr:
-		return "a bool expression"
-	case ShapeTarget:
-		return "a target (step id, flow name or flow.step)"
-	case ShapeFlowName:
-		return "a flow name"
-	case ShapeStepID:
-		return "a step id"
-	case ShapeIdent:
-		return "a variable name"
-	case ShapeSetTarget:
-		return "a variable name or contact field"
-	case ShapeDuration:
+	case yamlfile.KindDuration:
 		return "a duration like 30s or 1d12h"
-	case ShapeRegex:
-		return "a regular expression"
-	case ShapeInt:
+	case yamlfile.KindInt:
 		return "a whole number"
-	case ShapeBool:
+	case yamlfile.KindBool:
 		if sh.Const != nil {
 			return fmt.Sprint(sh.Const)
 		}
 		return "true or false"
-	case ShapeObject:
+	case yamlfile.KindObject:
 		if sh.What != "" {
 			return "a mapping (" + sh.What + ")"
 		}
 		return "a mapping"
-	case ShapeList:
+	case yamlfile.KindList:
 		return "a list"
-	case ShapeMap:
+	case yamlfile.KindMap:
 		return "a mapping"
-	case ShapeOneOf:
+	case yamlfile.KindOneOf:
 		var parts []string
 		for _, a := range sh.Alts {
 			parts = append(parts, describeShape(a))
@@ -511,10 +500,10 @@ func describeShape(sh *Shape) string {
 	return "a value"
 }
 
-func kindList(sh *Shape) string {
+func kindList(sh *yamlfile.Spec) string {
 	var names []string
 	for _, a := range sh.Alts {
-		names = append(names, a.kindKey())
+		names = append(names, a.KindKey())
 	}
 	return strings.Join(names, ", ")
 }

@@ -12,9 +12,10 @@
 // burst window, the clock and its timers — and is shared with the `wasla simulate`
 // command, so the simulator and the tests exercise the engine the same way.
 //
-// FormatDefinitions is the table of the keys each part of a test file accepts, with what
-// each means: the parser's unknown-key checks and "did you mean" suggestions read it, and
-// package schema generates schema/test.schema.json from it for editors.
+// FormatDefinitions holds the yamlfile.Spec of each part of a test file: the keys it
+// accepts, with what each means. The parser's unknown-key checks and "did you mean"
+// suggestions read it, and package schema generates schema/test.schema.json from it
+// (FormatSpec) for editors, with the same writer as every other format.
 //
 // Defaults, when a test does not say: the contact is DefaultContact with no name, the
 // receiving number is DefaultNumber, and the clock starts at DefaultStart (a Monday).

@@ -4,14 +4,16 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/wasla/wasla/yamlfile"
 )
 
 // TestDefinitionsDocumented requires a description on every key: the schema shows it on
 // hover and beside completions.
 func TestDefinitionsDocumented(t *testing.T) {
-	seen := map[*Value]bool{}
-	var walk func(path string, v *Value)
-	walk = func(path string, v *Value) {
+	seen := map[*yamlfile.Spec]bool{}
+	var walk func(path string, v *yamlfile.Spec)
+	walk = func(path string, v *yamlfile.Spec) {
 		if v == nil || seen[v] {
 			return
 		}
@@ -20,7 +22,7 @@ func TestDefinitionsDocumented(t *testing.T) {
 			if f.Doc == "" {
 				t.Errorf("%s.%s has no Doc", path, f.Name)
 			}
-			walk(path+"."+f.Name, f.Value)
+			walk(path+"."+f.Name, f.Spec)
 		}
 		walk(path+"[]", v.Elem)
 		for _, a := range v.Alts {

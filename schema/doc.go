@@ -6,8 +6,10 @@
 // The key checks of each loader come from the same definitions as its schema, and a test
 // fails when a checked-in file is stale: regenerate them with `go generate ./schema`.
 //
-// GenerateSpec writes any format described by a yamlfile.Spec; a new format (campaign
-// files) adds its spec to the loader and one line to gen.
+// GenerateSpec is the one writer: it writes any format described by a yamlfile.Spec, with
+// the format's own value kinds (yamlfile.Ext) asked for their schemas. Formats lists the
+// checked-in ones; a new format (campaign files) adds its spec to the loader and one line
+// to Formats.
 package schema
 
 //go:generate go run ./gen -dir .

@@ -11,38 +11,27 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"gopkg.in/yaml.v3"
 
-	"github.com/wasla/wasla/config"
 	"github.com/wasla/wasla/flows"
-	"github.com/wasla/wasla/flowtest"
 )
 
-// TestSchemaUpToDate fails when a checked-in schema differs from what the definitions in
-// packages flows and flowtest and the spec of package config produce.
+// TestSchemaUpToDate fails when a checked-in schema differs from what the spec of its
+// format produces.
 func TestSchemaUpToDate(t *testing.T) {
-	tests := []struct {
-		file     string
-		generate func() ([]byte, error)
-		embedded []byte
-	}{
-		{"flow.schema.json", func() ([]byte, error) { return Generate(flows.FormatDefinitions()) }, File()},
-		{"test.schema.json", func() ([]byte, error) { return GenerateTests(flowtest.FormatDefinitions()) }, TestsFile()},
-		{"config.schema.json", func() ([]byte, error) { return GenerateSpec("wasla configuration", config.FormatSpec()) }, ConfigFile()},
-	}
-	for _, tt := range tests {
-		t.Run(tt.file, func(t *testing.T) {
-			want, err := tt.generate()
+	for _, f := range Formats() {
+		t.Run(f.File, func(t *testing.T) {
+			want, err := f.Generate()
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := os.ReadFile(tt.file)
+			got, err := os.ReadFile(f.File)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if !bytes.Equal(got, want) {
-				t.Fatalf("schema/%s is stale: its definitions changed.\nRegenerate it with: go generate ./schema", tt.file)
+				t.Fatalf("schema/%s is stale: its definitions changed.\nRegenerate it with: go generate ./schema", f.File)
 			}
-			if !bytes.Equal(tt.embedded, got) {
-				t.Fatalf("the package does not return the checked-in %s", tt.file)
+			if !bytes.Equal(f.CheckedIn(), got) {
+				t.Fatalf("the package does not return the checked-in %s", f.File)
 			}
 		})
 	}

@@ -1,21 +1,12 @@
 package schema
 
 import (
-	_ "embed"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/wasla/wasla/yamlfile"
 )
-
-// The checked-in schema of the serve configuration, served by ConfigFile.
-//
-//go:embed config.schema.json
-var checkedInConfig []byte
-
-// ConfigFile returns the checked-in config.schema.json, the schema of wasla serve's
-// configuration file.
-func ConfigFile() []byte { return slices.Clone(checkedInConfig) }
 
 // patternEnvRef is a text holding a ${NAME} reference: a format with Spec.Expand accepts
 // one wherever a scalar goes, since its value is known only when the file loads.
@@ -26,7 +17,7 @@ const patternEnvRef = `\$\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\}`
 // Named specs (Def) go under definitions once and are referred to; keys keep the spec's
 // order, so the output is deterministic.
 func GenerateSpec(title string, spec *yamlfile.Spec) ([]byte, error) {
-	g := &specGenerator{defs: obj{}, expand: spec.Expand}
+	g := &specGenerator{defs: obj{}, expand: spec.Expand, null: spec.EmptyIsMapping}
 	root := obj{}
 	root.set("$schema", Draft)
 	root.set("title", title)
@@ -49,6 +40,7 @@ func GenerateSpec(title string, spec *yamlfile.Spec) ([]byte, error) {
 type specGenerator struct {
 	defs   obj
 	expand bool // scalars may also be ${NAME} references
+	null   bool // mappings may also be empty values
 }
 
 func (g *specGenerator) spec(s *yamlfile.Spec) any {
@@ -64,6 +56,14 @@ func (g *specGenerator) spec(s *yamlfile.Spec) any {
 	return ref
 }
 
+// mappingType is the JSON type of a mapping: with EmptyIsMapping, null too.
+func (g *specGenerator) mappingType() any {
+	if g.null {
+		return []string{"object", "null"}
+	}
+	return "object"
+}
+
 func (g *specGenerator) inline(s *yamlfile.Spec) obj {
 	o := obj{}
 	if s.Doc != "" {
@@ -71,8 +71,7 @@ func (g *specGenerator) inline(s *yamlfile.Spec) obj {
 	}
 	switch s.Kind {
 	case yamlfile.KindObject:
-		// The loaders read an empty value (`log:`) as an empty mapping.
-		o.set("type", []string{"object", "null"})
+		o.set("type", g.mappingType())
 		props := obj{}
 		var required []string
 		for _, f := range s.Fields {
@@ -93,35 +92,122 @@ func (g *specGenerator) inline(s *yamlfile.Spec) obj {
 			o.set("required", required)
 		}
 		o.set("additionalProperties", false)
+		g.keyGroups(&o, s)
 	case yamlfile.KindList:
 		o.set("type", "array")
 		o.set("items", g.spec(s.Elem))
 		if s.MinItems > 0 {
 			o.set("minItems", s.MinItems)
 		}
+		if s.MaxItems > 0 {
+			o.set("maxItems", s.MaxItems)
+		}
 	case yamlfile.KindMap:
-		o.set("type", []string{"object", "null"})
-		if s.KeyDoc != "" {
+		o.set("type", g.mappingType())
+		switch {
+		case s.Key != nil:
+			o.set("propertyNames", g.spec(s.Key))
+		case s.KeyDoc != "":
 			names := obj{}
 			names.set("description", s.KeyDoc)
 			names.set("minLength", 1)
 			o.set("propertyNames", names)
 		}
-		o.set("additionalProperties", g.spec(s.Elem))
+		if s.Elem != nil {
+			o.set("additionalProperties", g.spec(s.Elem))
+		}
 		if s.MinItems > 0 {
 			o.set("minProperties", s.MinItems)
 		}
+		if s.MaxItems > 0 {
+			o.set("maxProperties", s.MaxItems)
+		}
 	case yamlfile.KindOneOf:
 		alts := make([]any, len(s.Alts))
+		objects := true
 		for i, a := range s.Alts {
 			alts[i] = g.spec(a)
+			objects = objects && a.Kind == yamlfile.KindObject
 		}
-		o.set("oneOf", alts)
+		// Mappings without other keys (steps, triggers, a flow or its settings) are told
+		// apart by their required keys, so exactly one matches; other alternatives may
+		// overlap (a body text is also any value), and any one of them will do.
+		if objects {
+			o.set("oneOf", alts)
+		} else {
+			o.set("anyOf", alts)
+		}
 	case yamlfile.KindAny:
+	case yamlfile.KindExt:
+		// The keys of an extension come in a fixed order: its type first, then by name.
+		m := s.Ext.Schema(s, g.spec)
+		if t, ok := m["type"]; ok {
+			o.set("type", t)
+		}
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			if k != "description" && k != "type" {
+				o.set(k, m[k])
+			}
+		}
 	default:
 		g.scalar(&o, s)
 	}
 	return o
+}
+
+// keyGroups writes the key groups of an object: bounds on its number of keys, exactly one
+// or at most one of some keys, keys that need others.
+func (g *specGenerator) keyGroups(o *obj, s *yamlfile.Spec) {
+	if len(s.ExactlyOne) > 0 && len(s.ExactlyOne) == len(s.Fields) {
+		// Exactly one of all its keys: one key.
+		o.set("minProperties", 1)
+		o.set("maxProperties", 1)
+	} else {
+		if s.MinItems > 0 {
+			o.set("minProperties", s.MinItems)
+		}
+		if len(s.ExactlyOne) > 0 {
+			var alts []any
+			for _, k := range s.ExactlyOne {
+				r := obj{}
+				r.set("required", []string{k})
+				alts = append(alts, r)
+			}
+			o.set("oneOf", alts)
+		}
+	}
+	if pairs := exclusivePairs(s.AtMostOne); len(pairs) == 1 {
+		o.set("not", pairs[0])
+	} else if len(pairs) > 1 {
+		var all []any
+		for _, p := range pairs {
+			n := obj{}
+			n.set("not", p)
+			all = append(all, n)
+		}
+		o.set("allOf", all)
+	}
+	if len(s.Requires) > 0 {
+		deps := obj{}
+		for _, k := range slices.Sorted(maps.Keys(s.Requires)) {
+			deps.set(k, s.Requires[k])
+		}
+		o.set("dependencies", deps)
+	}
+}
+
+// exclusivePairs returns {required: [a, b]} for every pair of keys of which a mapping may
+// hold at most one.
+func exclusivePairs(keys []string) []obj {
+	var out []obj
+	for i, a := range keys {
+		for _, b := range keys[i+1:] {
+			o := obj{}
+			o.set("required", []string{a, b})
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 // scalar sets the schema of a scalar spec on o; with expand, a ${NAME} reference is
@@ -139,6 +225,9 @@ func (g *specGenerator) scalar(o *obj, s *yamlfile.Spec) {
 			if s.MinLen > 0 {
 				value.set("minLength", s.MinLen)
 			}
+			if s.MaxLen > 0 {
+				value.set("maxLength", s.MaxLen)
+			}
 			if s.Pattern != "" {
 				value.set("pattern", s.Pattern)
 			}
@@ -148,9 +237,16 @@ func (g *specGenerator) scalar(o *obj, s *yamlfile.Spec) {
 		if s.Min != nil {
 			value.set("minimum", *s.Min)
 		}
+		if s.Max != nil {
+			value.set("maximum", *s.Max)
+		}
 	case yamlfile.KindBool:
 		value.set("type", "boolean")
+		if s.Const != nil {
+			value.set("const", s.Const)
+		}
 	case yamlfile.KindDuration:
+		// MaxDuration is left to the loader: a pattern cannot compare durations.
 		value.set("type", "string")
 		value.set("pattern", yamlfile.PatternDuration)
 		value.set("minLength", 2)

@@ -113,22 +113,25 @@ func (s *Sender) Send(ctx context.Context, msg chat.Outbound) error {
 }
 
 // SendMessage delivers msg from msg.From and returns the wamid Meta assigned (accepted,
-// not yet delivered: a failed status webhook may follow). On failure it acts by the error's
-// class before returning it:
-//
-//   - restricted (131048, 368, 131031, 130497): the number is marked restricted in the
-//     registry, and the failure recorded;
-//   - unreachable or opted out (131026, 131049, 130472, 131050) and window closed
-//     (131047): recorded as a refused event with the code in Detail;
-//   - template problems (132xxx), back-off errors the client's retries did not overcome,
-//     and any other failure: recorded as an error event.
-//
-// A number that is unknown, restricted or banned, or whose throughput stays used up
-// longer than MaxWait, sends nothing: the refusal is recorded too.
+// not yet delivered: a failed status webhook may follow). It is Attempt, then on failure
+// RecordFailure: the failure is acted on and recorded at once, never retried here.
 func (s *Sender) SendMessage(ctx context.Context, msg chat.Outbound) (string, error) {
+	wamid, err := s.Attempt(ctx, msg)
+	if err != nil {
+		return "", s.RecordFailure(ctx, msg, err)
+	}
+	return wamid, nil
+}
+
+// Attempt sends msg once from msg.From and returns the wamid Meta assigned. A number that
+// is unknown, restricted or banned, or whose throughput stays used up longer than MaxWait,
+// sends nothing. A restricted-class answer (131048, 368, 131031, 130497) marks the number
+// restricted in the registry. It records nothing in the history: the caller decides
+// whether to try again (Retryable) or to give up (RecordFailure).
+func (s *Sender) Attempt(ctx context.Context, msg chat.Outbound) (string, error) {
 	n, err := s.ready(ctx, msg.From)
 	if err != nil {
-		return "", s.fail(ctx, msg, chat.EventRefused, err)
+		return "", err
 	}
 	wamid, err := s.opts.Client.Send(ctx, n.ID, string(n.Token), msg)
 	if err == nil {
@@ -142,17 +145,59 @@ func (s *Sender) SendMessage(ctx context.Context, msg chat.Outbound) (string, er
 	if s.opts.Observer != nil {
 		s.opts.Observer.Failed(n.ID, code)
 	}
-	kind := chat.EventError
-	var errs []error
-	switch class {
-	case whatsapp.ClassRestricted:
+	if class == whatsapp.ClassRestricted {
 		if merr := s.opts.Numbers.MarkRestricted(ctx, n.ID, restrictReason(err, code)); merr != nil {
-			errs = append(errs, fmt.Errorf("marking number %s restricted: %w", n.ID, merr))
+			err = errors.Join(err, fmt.Errorf("marking number %s restricted: %w", n.ID, merr))
 		}
-	case whatsapp.ClassUnreachable, whatsapp.ClassWindowClosed:
-		kind = chat.EventRefused
 	}
-	return "", errors.Join(append([]error{s.fail(ctx, msg, kind, err)}, errs...)...)
+	return "", err
+}
+
+// RecordFailure records in the contact's history that msg was not sent because of err, an
+// error of Attempt, and returns err (joined with a recording failure):
+//
+//   - the sender's own refusals (unknown, restricted or banned number, throughput), the
+//     unreachable or opted-out class (131026, 131049, 130472, 131050) and the closed
+//     window (131047): a refused event with the code in Detail;
+//   - restricted numbers, template problems (132xxx), back-off errors that were not
+//     overcome, and any other failure: an error event.
+func (s *Sender) RecordFailure(ctx context.Context, msg chat.Outbound, err error) error {
+	kind := chat.EventError
+	switch {
+	case errors.Is(err, ErrUnknownNumber), errors.Is(err, ErrNumberUnusable), errors.Is(err, ErrThrottled):
+		kind = chat.EventRefused
+	default:
+		switch class, _ := classify(err); class {
+		case whatsapp.ClassUnreachable, whatsapp.ClassWindowClosed:
+			kind = chat.EventRefused
+		}
+	}
+	return s.fail(ctx, msg, kind, err)
+}
+
+// Retryable reports whether an error of Attempt may go away by itself, so that the message
+// is worth trying again later: the number's throughput was used up, Meta asked to back off
+// (130429 throughput, 131056 pair rate limit, 5xx and the other back-off codes), or Meta
+// could not be reached at all (refused or reset connections, timeouts). A number that is
+// restricted, banned or unknown, and every other answer of Meta, is final.
+func Retryable(err error) bool {
+	switch {
+	case err == nil:
+		return false
+	case errors.Is(err, ErrThrottled):
+		return true
+	case errors.Is(err, ErrUnknownNumber), errors.Is(err, ErrNumberUnusable):
+		return false
+	}
+	var api *whatsapp.APIError
+	if errors.As(err, &api) {
+		return api.Class() == whatsapp.ClassBackOff
+	}
+	if errors.Is(err, whatsapp.ErrInvalidMessage) {
+		return false
+	}
+	// Not an answer of Meta: the request failed on the way (a network error, a timeout).
+	return true
 }
 
 // MarkRead marks an inbound message (and those before it) read on number, showing the

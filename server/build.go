@@ -17,6 +17,7 @@ import (
 	"github.com/wasla/wasla/config"
 	"github.com/wasla/wasla/engine"
 	"github.com/wasla/wasla/flows"
+	"github.com/wasla/wasla/flows/expr"
 	"github.com/wasla/wasla/numbers"
 	"github.com/wasla/wasla/routing"
 	"github.com/wasla/wasla/sending"
@@ -80,12 +81,16 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 
 	storeOpts := store.Options{Clock: clk, Logger: log,
 		SessionTTL: orNever(cfg.State.SessionIdle), Retention: cfg.State.HistoryRetention,
-		DedupePeriod: orNever(cfg.State.DedupePeriod)}
+		DedupePeriod: orNever(cfg.State.DedupePeriod), Outbox: true}
 	st, err := store.New(client, storeOpts)
 	if err != nil {
 		return nil, nil, err
 	}
-	intake := store.NewIntake(client, storeOpts)
+	intake := store.NewIntakeOf(st, storeOpts)
+	outbox, err := store.NewOutbox(st, 0)
+	if err != nil {
+		return nil, nil, err
+	}
 
 	reg, err := compose.Numbers(cfg, numbers.NewRedisStates(client, st.Prefix()), clk)
 	if err != nil {
@@ -129,8 +134,17 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 		return nil, nil, err
 	}
 
-	eng, err := compose.Engine(set, st, sender, compose.Options{
-		Engine:   engine.Options{Clock: clk, Logger: log},
+	// The engine sends nothing itself: its commits queue the replies in the outbox, which
+	// the server's outbox senders deliver through sender.
+	eng, err := compose.Engine(set, st, nil, compose.Options{
+		Engine: engine.Options{Clock: clk, Logger: log,
+			HTTP: engine.NewHTTPClient(engine.HTTPPolicy{
+				BlockInternal: cfg.HTTPSteps.BlockInternal,
+				AllowHosts:    cfg.HTTPSteps.AllowHosts,
+				MaxRedirects:  cfg.HTTPSteps.MaxRedirects,
+			}),
+			HTTPMaxBody: cfg.HTTPSteps.MaxBody,
+			ExprBudget:  &expr.Budget{Timeout: cfg.Expressions.Timeout, MaxSize: cfg.Expressions.MaxSize, MaxItems: cfg.Expressions.MaxItems}},
 		Config:   cfg,
 		Numbers:  reg,
 		Observer: routingObserver{metrics, log},
@@ -145,6 +159,8 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 		AppSecret:       cfg.WhatsApp.AppSecret.Reveal(),
 		VerifyToken:     cfg.WhatsApp.VerifyToken.Reveal(),
 		Intake:          intake,
+		Outbox:          outbox,
+		Sender:          sender,
 		Engine:          eng,
 		Redis:           redisPinger{client},
 		Metrics:         metrics,
@@ -283,6 +299,8 @@ var (
 	_ engine.Sender    = (*sending.Sender)(nil)
 	_ Numbers          = registry{}
 	_ Statuses         = (*sending.Sender)(nil)
+	_ Sender           = (*sending.Sender)(nil)
+	_ Outbox           = (*store.Outbox)(nil)
 	_ History          = (*storeHistory)(nil)
 )
 

@@ -59,6 +59,7 @@ type Metrics struct {
 	timers          prometheus.Counter
 	reloads         *prometheus.CounterVec
 	stale           *prometheus.CounterVec
+	deliveries      *prometheus.CounterVec
 }
 
 // NewMetrics registers the server's metrics, the Go runtime and process collectors.
@@ -126,8 +127,13 @@ func NewMetrics() *Metrics {
 		Name: "wasla_webhook_stale_events_total",
 		Help: "Webhook events refused because they are older than the replay window, by type.",
 	}, []string{"type"})
+	m.deliveries = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "wasla_outbox_attempts_total",
+		Help: "Attempts at sending a reply from the outbox, by sending number and result: sent, retry (to try again later), failed (given up, recorded in the history), unknown (an earlier attempt's outcome was lost with its process: this attempt may send the reply twice).",
+	}, []string{"number", "result"})
 	m.reg.MustRegister(m.stale, m.webhookRequests, m.webhookLatency, m.inbound, m.outbound, m.errors,
 		m.statuses, m.refusals, m.sendRefusals, m.invitations, m.templates, m.events, m.handled, m.timers, m.reloads,
+		m.deliveries,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -207,4 +213,9 @@ func (c *numberCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(qualityDesc, prometheus.GaugeValue, 1, string(s.Number), s.Role, s.Quality)
 		ch <- prometheus.MustNewConstMetric(stateDesc, prometheus.GaugeValue, 1, string(s.Number), s.Role, s.State)
 	}
+}
+
+// Delivery counts an attempt at sending a reply from the outbox.
+func (m *Metrics) Delivery(number chat.NumberID, result string) {
+	m.deliveries.WithLabelValues(string(number), result).Inc()
 }

@@ -28,6 +28,22 @@ type Intake interface {
 	Depth(ctx context.Context) (int64, error)
 }
 
+// Outbox sends the replies that commits queued with the state they came from;
+// *store.Outbox implements it.
+type Outbox interface {
+	// Run hands queued replies to deliver, at most workers contacts at once, each contact's
+	// in order, until ctx is done; it returns after the deliveries it started have ended.
+	Run(ctx context.Context, workers int, deliver store.Deliver) error
+}
+
+// Sender sends one reply through the Graph API; *sending.Sender implements it.
+type Sender interface {
+	// Attempt sends msg once; it records nothing.
+	Attempt(ctx context.Context, msg chat.Outbound) (string, error)
+	// RecordFailure records in the contact's history that msg was given up because of err.
+	RecordFailure(ctx context.Context, msg chat.Outbound, err error) error
+}
+
 // Engine runs the flows; *engine.Engine implements it.
 type Engine interface {
 	Receive(ctx context.Context, tx engine.Tx, in chat.Inbound) error

@@ -64,6 +64,13 @@ type Deps struct {
 	Statuses Statuses
 	// MarkRead, when set, marks each message read as a worker takes it.
 	MarkRead MarkReader
+	// Outbox and Sender, both set, send the replies the engine committed in the outbox;
+	// unset, the engine sends them itself after each commit.
+	Outbox Outbox
+	Sender Sender
+	// DeliverFor is how long a reply that fails for a reason that may pass (network, 5xx,
+	// throughput) is retried, counted from its commit (default DefaultDeliverFor).
+	DeliverFor time.Duration
 
 	// LoadFlows loads the flow set from FlowsPaths; Reload calls it. nil disables reload.
 	LoadFlows  func() (*flows.Set, flows.Diagnostics)
@@ -140,6 +147,7 @@ func New(d Deps) (*Server, error) {
 	d.TimerInterval = cmp.Or(d.TimerInterval, DefaultTimerInterval)
 	d.ShutdownTimeout = cmp.Or(d.ShutdownTimeout, DefaultShutdownTimeout)
 	d.HandleTimeout = cmp.Or(d.HandleTimeout, DefaultHandleTimeout)
+	d.DeliverFor = cmp.Or(d.DeliverFor, DefaultDeliverFor)
 	if d.Tick == nil {
 		d.Tick = realTicker
 	}
@@ -203,6 +211,15 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 			workErr <- fmt.Errorf("server: intake workers: %w", err)
 		}
 	})
+	if s.d.Outbox != nil && s.d.Sender != nil {
+		d := &deliverer{send: s.d.Sender, metrics: s.metrics, log: s.log, clock: s.d.Clock,
+			For: s.d.DeliverFor, Base: DefaultRetryBase, Max: DefaultRetryMax}
+		wg.Go(func() {
+			if err := s.d.Outbox.Run(workCtx, s.d.Workers, d.deliver); err != nil && workCtx.Err() == nil {
+				workErr <- fmt.Errorf("server: outbox senders: %w", err)
+			}
+		})
+	}
 	wg.Go(func() { s.timerLoop(workCtx) })
 	wg.Go(func() {
 		s.statusLoop(workCtx, func() (context.Context, context.CancelFunc) {

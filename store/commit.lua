@@ -11,6 +11,11 @@
 -- KEYS[7] contacts  set     the bucket's contact index
 -- KEYS[8] inbox     list    the contact's queued inbound messages, oldest first
 -- KEYS[9] queued    string  the bucket's count of queued messages
+-- KEYS[10] outbox   list    the contact's committed replies not yet sent: entries
+--                           "<history entry id> <queued at, unix ms> <chat.Outbound JSON>"
+-- KEYS[11] outq     zset    the bucket's outbox index: contact id -> when to send next (unix ms)
+-- KEYS[12] olease   string  the outbox lease: the fencing token of the sender holding it
+-- KEYS[13] ostate   hash    the first outbox entry's attempts: i entry id, s started, a answered
 --
 -- ARGV[1]  version the caller loaded
 -- ARGV[2]  profile JSON
@@ -28,13 +33,20 @@
 -- ARGV[13] the intake message this commit stores, as the inbox holds it, to acknowledge;
 --          '' for none (only with a fencing token)
 -- ARGV[14] the lease in ms, renewed by an acknowledgement
--- ARGV[15] n, the number of inbound message ids that follow
--- ARGV[16] .. ARGV[15+n] inbound message ids
--- then pairs of event time (unix ms, >= 0) and event JSON, oldest first
+-- ARGV[15] outbox token: when the commit queues replies, the contact's outbox is due and
+--          its lease is free, the caller takes the lease with this token; '' never takes it
+-- ARGV[16] the outbox lease in ms
+-- ARGV[17] n, the number of inbound message ids that follow
+-- ARGV[18] .. ARGV[17+n] inbound message ids
+-- then triples of event time (unix ms, >= 0), event JSON and the chat.Outbound JSON to
+-- send ('' for an event that sends nothing), oldest first
 --
 -- Returns
---   {1, new version, map, ack[, next]}  committed; map is 1 when the user id mapping must be
---                                       written
+--   {1, new version, map, head, started, answered, ack[, next]}
+--                                       committed; map is 1 when the user id mapping must be
+--                                       written; head is the first outbox entry when the
+--                                       caller took the outbox lease ('' otherwise), with its
+--                                       attempts before this one (started, answered)
 --   {0, stored version}                 the stored version is not ARGV[1]
 --   {2, message id, ack[, next]}        the message id was committed within the dedupe period
 --   {3}                                 ARGV[11] is not the lease's token: another worker holds
@@ -70,11 +82,11 @@ if ARGV[11] ~= '' and redis.call('GET', KEYS[6]) ~= ARGV[11] then
   return {3}
 end
 
-local n = tonumber(ARGV[15])
+local n = tonumber(ARGV[17])
 local dedupe = ARGV[9] ~= ''
 if dedupe then
   local horizon = tonumber(ARGV[9])
-  for i = 16, 15 + n do
+  for i = 18, 17 + n do
     local at = redis.call('ZSCORE', KEYS[5], ARGV[i])
     if at and tonumber(at) >= horizon then
       return ack({2, ARGV[i]})
@@ -90,7 +102,8 @@ end
 -- History entry ids follow the event time but never go back: an event older than the last
 -- entry gets the last entry's millisecond and the next sequence number, so the stream keeps
 -- the order of the commits and ids stay usable as a time index for exports.
-local first = 16 + n
+local first = 18 + n
+local queued = 0
 if #ARGV >= first then
   local last = redis.call('HGET', KEYS[1], 'h')
   local lastMs, lastMsText, seq = 0, '0', 0
@@ -101,7 +114,7 @@ if #ARGV >= first then
     seq = tonumber(string.sub(last, dash + 1))
   end
   local id
-  for i = first, #ARGV, 2 do
+  for i = first, #ARGV, 3 do
     local ms = tonumber(ARGV[i])
     if ms > lastMs then
       lastMs, lastMsText, seq = ms, ARGV[i], 0
@@ -110,6 +123,10 @@ if #ARGV >= first then
     end
     id = lastMsText .. '-' .. seq
     redis.call('XADD', KEYS[3], id, 'e', ARGV[i + 1])
+    if ARGV[i + 2] ~= '' then
+      redis.call('RPUSH', KEYS[10], id .. ' ' .. ARGV[8] .. ' ' .. ARGV[i + 2])
+      queued = queued + 1
+    end
   end
   redis.call('HSET', KEYS[1], 'h', id)
 end
@@ -137,7 +154,7 @@ if ARGV[7] ~= '' then
 end
 
 if dedupe and n > 0 then
-  for i = 16, 15 + n do
+  for i = 18, 17 + n do
     redis.call('ZADD', KEYS[5], ARGV[8], ARGV[i])
   end
   redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', '(' .. ARGV[9])
@@ -151,4 +168,21 @@ if ARGV[12] ~= '' and redis.call('HGET', KEYS[1], 'u') ~= ARGV[12] then
   map = 1
 end
 
-return ack({1, version, map})
+-- The replies wait in the outbox for a sender. When none holds it and it is due (not
+-- backing off from a failed attempt), the caller takes it and sends at once.
+local head, started, answered = '', 0, 0
+if queued > 0 then
+  redis.call('ZADD', KEYS[11], 'NX', ARGV[8], ARGV[5])
+  local due = tonumber(redis.call('ZSCORE', KEYS[11], ARGV[5]))
+  if ARGV[15] ~= '' and due <= tonumber(ARGV[8]) and redis.call('SET', KEYS[12], ARGV[15], 'NX', 'PX', ARGV[16]) then
+    head = redis.call('LINDEX', KEYS[10], 0)
+    local id = string.sub(head, 1, string.find(head, ' ', 1, true) - 1)
+    local st = redis.call('HMGET', KEYS[13], 'i', 's', 'a')
+    if st[1] == id then
+      started, answered = tonumber(st[2] or '0'), tonumber(st[3] or '0')
+    end
+    redis.call('HSET', KEYS[13], 'i', id, 's', started + 1, 'a', answered)
+  end
+end
+
+return ack({1, version, map, head, started, answered})

@@ -77,6 +77,20 @@ type Intake struct {
 // must be the store's). It does no I/O; an invalid option is returned by every method.
 func NewIntake(client redis.UniversalClient, opts Options) *Intake {
 	r, err := New(client, opts)
+	return newIntake(r, err, client, opts)
+}
+
+// NewIntakeOf returns an intake queue over r's client and key layout whose handlers'
+// transactions commit through r: with Options.Outbox, the replies they queue go to the
+// Outbox senders of r at once. opts gives the intake's own options.
+func NewIntakeOf(r *Redis, opts Options) *Intake {
+	if r == nil {
+		return &Intake{err: errors.New("store: intake: nil store"), log: slog.New(slog.DiscardHandler)}
+	}
+	return newIntake(r, nil, r.client, opts)
+}
+
+func newIntake(r *Redis, err error, client redis.UniversalClient, opts Options) *Intake {
 	q := &Intake{
 		r:           r,
 		err:         err,
@@ -507,7 +521,7 @@ func (q *Intake) drain(ctx context.Context, tx *Tx, head string, handle Handler)
 	k := q.r.keysOf(id)
 	hctx, cancel := context.WithCancelCause(ctx)
 	var hb sync.WaitGroup
-	hb.Go(func() { q.heartbeat(hctx, cancel, k.lease, token) })
+	hb.Go(func() { heartbeat(hctx, q.client, q.lease, cancel, k.lease, token, q.log) })
 	defer func() {
 		cancel(nil)
 		hb.Wait()
@@ -632,10 +646,10 @@ func callHandler(ctx context.Context, handle Handler, tx *Tx, msg chat.Inbound) 
 	return handle(ctx, tx, msg)
 }
 
-// heartbeat extends the lease every third of its length until ctx is done; when the lease
-// turns out lost it cancels the handler.
-func (q *Intake) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, lease, token string) {
-	t := time.NewTicker(q.lease / 3)
+// heartbeat extends the lease held at key with token every third of lease until ctx is
+// done; when the lease turns out lost it cancels with errLeaseLost.
+func heartbeat(ctx context.Context, client redis.UniversalClient, lease time.Duration, cancel context.CancelCauseFunc, key, token string, log *slog.Logger) {
+	t := time.NewTicker(lease / 3)
 	defer t.Stop()
 	for {
 		select {
@@ -643,10 +657,10 @@ func (q *Intake) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, 
 			return
 		case <-t.C:
 		}
-		held, err := extendScript.Run(ctx, q.client, []string{lease}, token, q.lease.Milliseconds()).Int64()
+		held, err := extendScript.Run(ctx, client, []string{key}, token, lease.Milliseconds()).Int64()
 		if err != nil {
 			if ctx.Err() == nil {
-				q.log.Warn("store: intake: extending a lease", slog.Any("err", err))
+				log.Warn("store: extending a lease", slog.Any("err", err))
 			}
 			continue // the lease may still hold; a commit checks it anyway
 		}

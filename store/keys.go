@@ -27,12 +27,16 @@ type keys struct {
 	seen    string // sorted set: inbound message ids committed, scored by commit time (unix ms)
 	lease   string // string: the intake worker's fencing token, expires with the lease
 	inbox   string // list: the contact's queued inbound messages (chat.Inbound JSON), oldest first
+	outbox  string // list: the contact's committed replies not yet sent (outbox entries), oldest first
+	olease  string // string: the outbox sender's fencing token, expires with its lease
+	ostate  string // hash: the first outbox entry's attempts: i (entry id), s (started), a (answered)
 
 	due      string // sorted set of the bucket: contact id scored by its earliest timer (unix ms)
 	contacts string // set of the bucket: every contact ever committed
 	ready    string // sorted set of the bucket: contacts with a non-empty inbox, scored by push time
 	queued   string // string of the bucket: how many messages its inboxes hold
 	dead     string // list of the bucket: dead letters (DeadLetter JSON)
+	outq     string // sorted set of the bucket: contacts with a non-empty outbox, scored by when to send (unix ms)
 }
 
 // bucket returns the contact's bucket: FNV-1a of the id, modulo Buckets. It must never change.
@@ -50,12 +54,12 @@ func bucket(id chat.ContactID) int {
 func bucketTag(b int) string { return fmt.Sprintf("{b:%04d}", b) }
 
 // keysOf names every key of a contact. It runs twice per message (load and commit), so
-// all the names are written into one buffer and cut from it: one allocation, not eleven.
+// all the names are written into one buffer and cut from it: one allocation, not fifteen.
 func (r *Redis) keysOf(id chat.ContactID) keys {
 	b := bucket(id)
-	suffixes := [...]string{":contact", ":session", ":history", ":seen", ":lease", ":inbox", // the contact's
-		":due", ":contacts", ":ready", ":queued", ":dead"} // the bucket's
-	const contactKeys = 6
+	suffixes := [...]string{":contact", ":session", ":history", ":seen", ":lease", ":inbox", ":outbox", ":olease", ":ostate", // the contact's
+		":due", ":contacts", ":ready", ":queued", ":dead", ":outq"} // the bucket's
+	const contactKeys = 9
 	var ends [len(suffixes)]int
 	var buf strings.Builder
 	buf.Grow(len(suffixes)*(len(r.prefix)+len(":{b:0000}")+len(":contacts")) + contactKeys*(len(":c:")+len(id)))
@@ -84,11 +88,13 @@ func (r *Redis) keysOf(id chat.ContactID) keys {
 	}
 	return keys{
 		contact: key(0), session: key(1), history: key(2), seen: key(3), lease: key(4), inbox: key(5),
-		due: key(6), contacts: key(7), ready: key(8), queued: key(9), dead: key(10),
+		outbox: key(6), olease: key(7), ostate: key(8),
+		due: key(9), contacts: key(10), ready: key(11), queued: key(12), dead: key(13), outq: key(14),
 	}
 }
 
-// bucketKey is the key of bucket b named name: "due", "contacts", "ready", "queued", "dead".
+// bucketKey is the key of bucket b named name: "due", "contacts", "ready", "queued", "dead",
+// "outq".
 func (r *Redis) bucketKey(b int, name string) string {
 	return r.prefix + ":" + bucketTag(b) + ":" + name
 }

@@ -106,8 +106,10 @@ func TestKeysOfNamesEveryKey(t *testing.T) {
 		contact: "wasla:" + tag + ":c:966500000001:contact", session: "wasla:" + tag + ":c:966500000001:session",
 		history: "wasla:" + tag + ":c:966500000001:history", seen: "wasla:" + tag + ":c:966500000001:seen",
 		lease: "wasla:" + tag + ":c:966500000001:lease", inbox: "wasla:" + tag + ":c:966500000001:inbox",
-		due: "wasla:" + tag + ":due", contacts: "wasla:" + tag + ":contacts", ready: "wasla:" + tag + ":ready",
-		queued: "wasla:" + tag + ":queued", dead: "wasla:" + tag + ":dead",
+		outbox: "wasla:" + tag + ":c:966500000001:outbox", olease: "wasla:" + tag + ":c:966500000001:olease",
+		ostate: "wasla:" + tag + ":c:966500000001:ostate",
+		due:    "wasla:" + tag + ":due", contacts: "wasla:" + tag + ":contacts", ready: "wasla:" + tag + ":ready",
+		queued: "wasla:" + tag + ":queued", dead: "wasla:" + tag + ":dead", outq: "wasla:" + tag + ":outq",
 	}
 	if k != want {
 		t.Errorf("keysOf:\n got %+v\nwant %+v", k, want)

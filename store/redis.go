@@ -52,6 +52,17 @@ type Options struct {
 	// dead letters (default: discard).
 	Logger *slog.Logger
 
+	// Outbox makes Commit queue the message of every outbound and agent event it stores in
+	// the contact's outbox, atomically with the state and the history, for an Outbox to
+	// send: what a turn will send survives a crash of the process that committed it. Off,
+	// the engine's Sender sends replies after the commit, and a crash between the two loses
+	// them.
+	Outbox bool
+	// SendLease is how long an outbox sender holds a contact's outbox without extending it
+	// (default 10 seconds): after a replica dies, the replies it was sending wait this long
+	// for another. The sender extends it every third of it while it sends.
+	SendLease time.Duration
+
 	// The intake queue's options (NewIntake); the store ignores them.
 
 	// Lease is how long an intake worker holds a contact without extending it (default 30
@@ -79,6 +90,7 @@ type Redis struct {
 	dedupe     time.Duration // <= 0: off
 	clock      clock.Clock
 	log        *slog.Logger
+	out        *outboxLink // nil: Commit queues nothing
 }
 
 //go:embed commit.lua
@@ -101,6 +113,9 @@ func New(client redis.UniversalClient, opts Options) (*Redis, error) {
 		dedupe:     cmp.Or(opts.DedupePeriod, DefaultDedupePeriod),
 		clock:      opts.Clock,
 		log:        opts.Logger,
+	}
+	if opts.Outbox {
+		r.out = newOutboxLink(cmp.Or(opts.SendLease, DefaultSendLease))
 	}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
@@ -232,8 +247,9 @@ func (r *Redis) commit(ctx context.Context, st *contact.State, history []chat.Ev
 		period = max(r.dedupe.Milliseconds(), 1)
 	}
 	token, ack, leaseMS := tx.fence(), tx.ackFor(inbound), tx.leaseMillis()
+	sendToken, sendLeaseMS := r.out.grabToken()
 
-	args := make([]any, 0, 15+len(inbound)+2*len(history))
+	args := make([]any, 0, 17+len(inbound)+3*len(history))
 	args = append(args,
 		st.Version,
 		profile,
@@ -249,6 +265,8 @@ func (r *Redis) commit(ctx context.Context, st *contact.State, history []chat.Ev
 		st.Contact.UserID,
 		ack,
 		leaseMS,
+		sendToken,
+		sendLeaseMS,
 		len(inbound),
 	)
 	for _, in := range inbound {
@@ -268,12 +286,17 @@ func (r *Redis) commit(ctx context.Context, st *contact.State, history []chat.Ev
 		if err != nil {
 			return fmt.Errorf("store: commit: encoding history event %d: %w", i, err)
 		}
-		args = append(args, eventMillis(ev.At), b)
+		send, err := r.out.entry(ev)
+		if err != nil {
+			return fmt.Errorf("store: commit: encoding the message of history event %d: %w", i, err)
+		}
+		args = append(args, eventMillis(ev.At), b, send)
 	}
 
 	k := r.keysOf(id)
 	res, err := commitScript.Run(ctx, r.client,
-		[]string{k.contact, k.session, k.history, k.due, k.seen, k.lease, k.contacts, k.inbox, k.queued}, args...).Slice()
+		[]string{k.contact, k.session, k.history, k.due, k.seen, k.lease, k.contacts, k.inbox, k.queued,
+			k.outbox, k.outq, k.olease, k.ostate}, args...).Slice()
 	if err != nil {
 		tx.drop() // the commit may have gone through
 		return fmt.Errorf("store: commit: %w", err)
@@ -290,7 +313,12 @@ func (r *Redis) commit(ctx context.Context, st *contact.State, history []chat.Ev
 		}
 		st.Version = version
 		tx.set(version, string(profile), string(session))
-		tx.acknowledged(ackAt(res, 3))
+		tx.acknowledged(ackAt(res, 6))
+		if head, _ := stringAt(res, 3); head != "" {
+			started, _ := intAt(res, 4)
+			answered, _ := intAt(res, 5)
+			r.out.handOff(sendClaim{contact: id, token: sendToken, head: head, started: started, answered: answered})
+		}
 		if m, _ := intAt(res, 2); m == 1 {
 			// The commit stands whatever happens here: failing it now would make the
 			// engine drop replies to a message that is stored. The mapping is not marked

@@ -4,7 +4,9 @@
 // codes that editors and CI can filter on, caret snippets, the "did you mean" suggestion,
 // durations with days, the describer of a YAML node used in "found …" messages, and Spec:
 // one field table per format from which the loaders check keys and package schema writes
-// the JSON Schemas.
+// the JSON Schemas. A format's own value kinds (a flow's expressions and step targets, a
+// test's times and locations) plug into Spec as an Ext, which names them and gives their
+// schema.
 //
 // Diagnostics print as `file:line:col: message`, the shape editors and CI annotate; the
 // code is not part of that line, so golden outputs and existing annotations keep working.

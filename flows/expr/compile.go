@@ -159,6 +159,7 @@ func compileProgram(src string, want ExprType) (*vm.Program, *failure) {
 	}
 	opts := []exprlang.Option{exprlang.Env(Env{}), exprlang.DisableBuiltin("now")}
 	opts = append(opts, helperOptions()...)
+	opts = append(opts, budgetOptions()...)
 	if want == BoolType {
 		opts = append(opts, exprlang.AsBool())
 	}

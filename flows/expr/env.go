@@ -15,6 +15,10 @@ type Env struct {
 	Now      time.Time      `expr:"now"`      // the engine clock, in the settings' time zone
 	Open     bool           `expr:"open"`     // within Settings.BusinessHours at Now
 	Answer   string         `expr:"answer"`   // the answer being checked by ask/validate (digits folded to ASCII)
+	// Budget bounds each evaluation (time, text size, items); nil: the defaults.
+	Budget *Budget `expr:"-"`
+
+	evalStart time.Time // when the running evaluation started, for Budget.Timeout
 }
 
 // MessageEnv is the message being handled.

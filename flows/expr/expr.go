@@ -22,9 +22,19 @@ type Expr struct {
 
 // Eval runs the expression against env. Run-time failures (a helper given a value it cannot
 // read, an index out of range) name the expression's position.
+//
+// Every evaluation runs under env.Budget (see Budget): going over it is an *EvalError
+// wrapping ErrBudget.
 func (e *Expr) Eval(env *Env) (any, error) {
-	var m vm.VM
+	m := vm.VM{MemoryBudget: env.Budget.maxItems()}
+	env.evalStart = time.Now()
 	out, err := m.Run(e.program, env)
+	if err == nil {
+		err = checkResult(env, out)
+	} else if strings.Contains(err.Error(), "memory budget exceeded") {
+		err = fmt.Errorf("%w: more than %d list items, map entries or range elements", ErrBudget, env.Budget.maxItems())
+	}
+	env.evalStart = time.Time{}
 	if err != nil {
 		return nil, &EvalError{Pos: e.Pos, Source: e.Source, Err: err}
 	}

@@ -1,7 +1,6 @@
-// Command gen writes flow.schema.json from the flow-file definitions of package flows,
-// test.schema.json from the test-file definitions of package flowtest and
-// config.schema.json from the configuration spec of package config. Run it with
-// `go generate ./schema`.
+// Command gen writes the JSON Schema of every format of schema.Formats (flow files,
+// conversation tests, the serve configuration) from the spec its loader checks keys
+// against. Run it with `go generate ./schema`.
 package main
 
 import (
@@ -10,14 +9,11 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/wasla/wasla/config"
-	"github.com/wasla/wasla/flows"
-	"github.com/wasla/wasla/flowtest"
 	"github.com/wasla/wasla/schema"
 )
 
 func main() {
-	dir := flag.String("dir", "schema", "folder to write flow.schema.json, test.schema.json and config.schema.json in")
+	dir := flag.String("dir", "schema", "folder to write the schema files in")
 	flag.Parse()
 	if err := run(*dir); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
@@ -26,20 +22,12 @@ func main() {
 }
 
 func run(dir string) error {
-	flow, err := schema.Generate(flows.FormatDefinitions())
-	if err != nil {
-		return err
-	}
-	tests, err := schema.GenerateTests(flowtest.FormatDefinitions())
-	if err != nil {
-		return err
-	}
-	cfg, err := schema.GenerateSpec("wasla configuration", config.FormatSpec())
-	if err != nil {
-		return err
-	}
-	for name, data := range map[string][]byte{"flow.schema.json": flow, "test.schema.json": tests, "config.schema.json": cfg} {
-		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+	for _, f := range schema.Formats() {
+		data, err := f.Generate()
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, f.File), data, 0o644); err != nil {
 			return err
 		}
 	}

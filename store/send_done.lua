@@ -1,0 +1,48 @@
+-- send_done.lua: see sendDoneScript in outbox.go and docs/redis.md.
+--
+-- Ends an attempt at a contact's first outbox entry. Done (sent, or failed for good): the
+-- entry leaves the outbox and the next one is returned, counting its first attempt, with
+-- the lease extended; when there is none the lease is released and the contact leaves the
+-- index, atomically, so an entry committed meanwhile is either returned here or finds the
+-- lease free. Retry: the entry stays first, its answered attempts count one more, the
+-- contact is due again at the given time and the lease is released.
+--
+-- KEYS[1] olease, KEYS[2] outbox, KEYS[3] outq, KEYS[4] ostate (see send_claim.lua)
+-- ARGV[1] token, ARGV[2] the entry's id, ARGV[3] retry at (unix ms; '' when done),
+-- ARGV[4] lease ms, ARGV[5] contact id
+--
+-- Returns {0} when the lease is not held with the token (nothing changed), {1, entry,
+-- started, answered} with the next entry, {2} when the lease is released.
+
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+  return {0}
+end
+local head = redis.call('LINDEX', KEYS[2], 0)
+local first = head and string.sub(head, 1, #ARGV[2] + 1) == ARGV[2] .. ' '
+if ARGV[3] ~= '' then
+  if first then
+    redis.call('HINCRBY', KEYS[4], 'a', 1)
+  end
+  redis.call('ZADD', KEYS[3], ARGV[3], ARGV[5])
+  redis.call('DEL', KEYS[1])
+  return {2}
+end
+if first then
+  redis.call('LPOP', KEYS[2])
+  redis.call('DEL', KEYS[4])
+end
+head = redis.call('LINDEX', KEYS[2], 0)
+if not head then
+  redis.call('DEL', KEYS[1], KEYS[4])
+  redis.call('ZREM', KEYS[3], ARGV[5])
+  return {2}
+end
+local id = string.sub(head, 1, string.find(head, ' ', 1, true) - 1)
+local st = redis.call('HMGET', KEYS[4], 'i', 's', 'a')
+local started, answered = 0, 0
+if st[1] == id then
+  started, answered = tonumber(st[2] or '0'), tonumber(st[3] or '0')
+end
+redis.call('HSET', KEYS[4], 'i', id, 's', started + 1, 'a', answered)
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return {1, head, started, answered}
