@@ -298,7 +298,13 @@ func (e *Engine) commitLoop(ctx context.Context, tx Tx, fn func(*run) error) err
 		if err != nil {
 			return fmt.Errorf("committing contact state: %w", err)
 		}
-		return e.sendCommitted(ctx, id, r.outs, r.failures)
+		sent := e.sendCommitted(ctx, id, r.outs, r.failures)
+		if r.paused == nil {
+			return sent
+		}
+		p := r.paused
+		more := e.commitLoop(ctx, tx, func(r *run) error { return r.resume(p) })
+		return errors.Join(sent, more)
 	}
 }
 

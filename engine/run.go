@@ -23,8 +23,10 @@ type run struct {
 	folded   string        // normalize.Text(msg.Text), folded once per message
 	outs     []chat.Outbound
 	events   []chat.Event
-	failures []failure // run-time errors, reported after the commit
-	steps    int       // steps run since the last input
+	failures []failure   // run-time errors, reported after the commit
+	paused   *pause      // the run stopped before a slow step to send its replies first
+	resumed  *flows.Step // the step a resumed run starts at, which it does not pause before again
+	steps    int         // steps run since the last input
 }
 
 func (e *Engine) newRun(ctx context.Context, st *State) *run {

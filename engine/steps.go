@@ -62,14 +62,14 @@ func (r *run) exec(f *flows.Flow, st *flows.Step) (action, flows.Target, error) 
 func (r *run) jump(t flows.Target) error {
 	f := r.l.set.Flows[t.Flow]
 	if f == nil {
-		r.fail(fmt.Errorf("flow %q does not exist (the flows were reloaded?)", t.Flow))
+		r.fail(errFlowGone(t.Flow))
 		return nil
 	}
 	i := 0
 	if t.Step != "" {
 		var ok bool
 		if _, i, ok = f.Step(t.Step); !ok {
-			r.fail(fmt.Errorf("step %q of flow %q does not exist (the flows were reloaded?)", t.Step, t.Flow))
+			r.fail(errStepGone(t.Step, t.Flow))
 			return nil
 		}
 	}
@@ -80,12 +80,12 @@ func (r *run) jump(t flows.Target) error {
 func (r *run) continueAfter(flow, step string) error {
 	f := r.l.set.Flows[flow]
 	if f == nil {
-		r.fail(fmt.Errorf("flow %q does not exist (the flows were reloaded?)", flow))
+		r.fail(errFlowGone(flow))
 		return nil
 	}
 	st, i, ok := f.Step(step)
 	if !ok {
-		r.fail(fmt.Errorf("step %q of flow %q does not exist (the flows were reloaded?)", step, flow))
+		r.fail(errStepGone(step, flow))
 		return nil
 	}
 	if !st.Next.IsZero() {
@@ -112,7 +112,7 @@ func (r *run) runFrom(f *flows.Flow, i int) error {
 			s.Stack = s.Stack[:len(s.Stack)-1]
 			caller := r.l.set.Flows[top.Flow]
 			if caller == nil {
-				r.fail(fmt.Errorf("flow %q does not exist (the flows were reloaded?)", top.Flow))
+				r.fail(errFlowGone(top.Flow))
 				return nil
 			}
 			st, j, ok := caller.Step(top.Step)
@@ -133,6 +133,9 @@ func (r *run) runFrom(f *flows.Flow, i int) error {
 		r.steps++
 		if r.steps > limit {
 			r.fail(fmt.Errorf("%w: stopped after %d steps; add an ask, buttons or wait to the loop", ErrStepLimit, limit))
+			return nil
+		}
+		if r.pauseBefore(f, step) {
 			return nil
 		}
 		if r.e.opts.OnStep != nil {
@@ -176,4 +179,12 @@ func (r *run) endSession() {
 	s := r.sess()
 	s.Flow, s.Step, s.Await, s.Stack = "", "", nil, nil
 	r.clearTimers(TimerTimeout)
+}
+
+func errFlowGone(flow string) error {
+	return fmt.Errorf("flow %q does not exist (the flows were reloaded?)", flow)
+}
+
+func errStepGone(step, flow string) error {
+	return fmt.Errorf("step %q of flow %q does not exist (the flows were reloaded?)", step, flow)
 }

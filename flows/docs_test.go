@@ -17,6 +17,8 @@ func TestDocsQuoteTheDefaultTexts(t *testing.T) {
 	for name, text := range map[string]string{
 		"question_changed": DefaultQuestionChanged,
 		"error_reply":      DefaultErrorReply,
+		"opt_out_reply":    DefaultOptOutReply,
+		"opt_in_reply":     DefaultOptInReply,
 	} {
 		if !strings.Contains(string(doc), "\n> "+text+"\n") {
 			t.Errorf("docs/flows.md does not quote the default %s text %q", name, text)

@@ -14,12 +14,15 @@ import (
 var (
 	defaultRestartWords = []string{"menu", "القائمة"}
 	defaultOptOutWords  = []string{"stop", "إلغاء", "الغاء"}
+	defaultOptInWords   = []string{"start", "ابدأ"}
 )
 
 // Default texts, in both languages, for what the engine says on its own.
 const (
 	DefaultQuestionChanged = "عذرًا، تغيّر هذا السؤال منذ أن أرسلناه إليك. / Sorry, this question changed since we sent it."
 	DefaultErrorReply      = "عذرًا، حدث خطأ من جهتنا. / Sorry, something went wrong on our side."
+	DefaultOptOutReply     = "لن تصلك رسائل منا بعد الآن. أرسل «ابدأ» للعودة. / You will get no more messages from us. Send START to resume."
+	DefaultOptInReply      = "أهلاً بعودتك! / Welcome back!"
 )
 
 // Defaults of Settings that the engine also applies to a set built without the loader.
@@ -117,6 +120,15 @@ func (l *loader) finishSettings() Settings {
 	}
 	if s.OptOutWords == nil {
 		s.OptOutWords = foldAll(defaultOptOutWords)
+	}
+	if s.OptInWords == nil {
+		s.OptInWords = foldAll(defaultOptInWords)
+	}
+	if s.OptOutReply == "" {
+		s.OptOutReply = DefaultOptOutReply
+	}
+	if s.OptInReply == "" {
+		s.OptInReply = DefaultOptInReply
 	}
 	if s.RestartFlow == "" && l.fallback != nil {
 		s.RestartFlow = l.fallback.Flow
