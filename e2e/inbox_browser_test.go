@@ -258,7 +258,8 @@ func TestInboxInBrowser(t *testing.T) {
 	}
 	runBrowser(t, ctx, "back to Ahmed, under mine",
 		chromedp.Click(chromedp.CSS(`[data-view="mine"]`)),
-		chromedp.Click(chromedp.CSS(`.conv[data-contact="`+customer+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#conversations:not([aria-busy]) .conv[data-contact="`+customer+`"]`)),
+		chromedp.Click(chromedp.CSS(`#conversations:not([aria-busy]) .conv[data-contact="`+customer+`"]`)),
 		chromedp.WaitVisible(chromedp.CSS(".msg.note")),
 	)
 

@@ -124,18 +124,28 @@ $("signout").addEventListener("click", () => signOut(false));
 
 // ---- the list ----------------------------------------------------------------------
 
+// The list is marked busy while a load runs, so that a click lands on the rows of the view
+// just chosen, not on rows about to be replaced (and screen readers know it is changing).
+let listLoads = 0;
 async function loadList() {
   const p = new URLSearchParams({ view: state.view });
   if (state.queue) p.set("queue", state.queue);
   if (state.q) p.set("q", state.q);
-  const data = await api("GET", "/conversations?" + p);
+  const ul = $("conversations");
+  listLoads++;
+  ul.setAttribute("aria-busy", "true");
+  let data;
+  try {
+    data = await api("GET", "/conversations?" + p);
+  } finally {
+    if (--listLoads === 0) ul.removeAttribute("aria-busy");
+  }
   if (!state.after) state.after = data.after;
   for (const b of document.querySelectorAll("[data-count]")) {
     const v = b.dataset.count;
     b.textContent = data.counts[v] || 0;
     b.classList.toggle("unread", (data.unread[v] || 0) > 0);
   }
-  const ul = $("conversations");
   ul.replaceChildren();
   for (const c of data.conversations) ul.append(row(c));
   $("empty-list").hidden = data.conversations.length > 0;
@@ -204,7 +214,9 @@ $("back").addEventListener("click", () => {
 });
 
 async function loadDetail() {
-  const d = await api("GET", "/conversations/" + state.current);
+  const contact = state.current;
+  const d = await api("GET", "/conversations/" + contact);
+  if (contact !== state.current) return; // another thread was opened meanwhile
   state.detail = d;
   const c = d.conversation;
   $("t-name").textContent = c.name || c.contact;
