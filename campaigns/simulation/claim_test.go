@@ -44,16 +44,9 @@ func defaultScenario(t testing.TB, n int) Scenario {
 		MaxDays: 30, Observe: 3, Health: DefaultHealth()}
 }
 
-// blastScenario sends it all on day one: no ramp to speak of (a cap of 20,000 a number,
-// the audience split between the five), no spread, no canary, no health policy.
-func blastScenario(t testing.TB, n int) Scenario {
-	sc := defaultScenario(t, n)
-	sc.Pacing.Ramp.Steps = []int{n / len(sc.Pool)}
-	sc.Pacing.Spread = false
-	sc.Pacing.Canary.Share = 0
-	sc.Health = nil
-	return sc
-}
+// blastScenario sends it all on day one (Blast): a cap of 20,000 a number, the audience
+// split between the five, no spread, no canary, no health policy.
+func blastScenario(t testing.TB, n int) Scenario { return Blast(defaultScenario(t, n)) }
 
 func TestTheClaim(t *testing.T) {
 	if testing.Short() {

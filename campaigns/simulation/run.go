@@ -459,3 +459,15 @@ func pacingDay(day string, c health.Counts) pacing.DayResult {
 	return pacing.DayResult{Day: day, Sent: c[health.Sent],
 		QualityFailures: c[health.Undeliverable] + c[health.SpamLimit] + c[health.Restricted], OptOuts: c[health.OptOut]}
 }
+
+// Blast returns sc as "send it all on day one": each number's single ramp step is its
+// share of the audience, with no spread, no canary and no health policy — the way a
+// number burns, for comparison.
+func Blast(sc Scenario) Scenario {
+	share := (len(sc.Contacts) + len(sc.Pool) - 1) / max(len(sc.Pool), 1)
+	sc.Pacing.Ramp.Steps = []int{max(share, 1)}
+	sc.Pacing.Spread = false
+	sc.Pacing.Canary.Share = 0
+	sc.Health = nil
+	return sc
+}
