@@ -34,7 +34,9 @@ type Model struct {
 	// Meta's rating of a number: the negative rate (blocks and reports per delivered
 	// message) over 7 days, each day weighing RatingDecay times the one after it; YELLOW
 	// at YellowAt or more, RED at RedAt or more. A number RED on RestrictAfter consecutive
-	// daily ratings is restricted (health_status: cannot send).
+	// daily ratings of days on which it delivered messages is restricted (health_status:
+	// cannot send): Meta restricts a number that goes on sending while RED; one that
+	// stops sits it out.
 	RatingDecay     float64
 	YellowAt, RedAt float64
 	RestrictAfter   int

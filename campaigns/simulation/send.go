@@ -217,7 +217,9 @@ func (r *runner) rate(ctx context.Context, x *number) {
 	switch {
 	case r.m.RedAt > 0 && rate >= r.m.RedAt:
 		x.meta.Rating = health.Red
-		x.redDays++
+		if x.del > 0 { // restricted for going on while RED, not for a RED it sits out
+			x.redDays++
+		}
 		if !x.red {
 			x.red = true
 			r.res.ReachedRed = append(r.res.ReachedRed, x.n.Number)
