@@ -55,8 +55,11 @@ func TestCampaignSimulateIsReproducibleAndDrawsTheChart(t *testing.T) {
 	if !strings.Contains(a, "restricted: 0 []") {
 		t.Errorf("the careful plan got numbers restricted:\n%s", a)
 	}
-	if blast := run(filepath.Join(dir, "c.svg"), "--blast"); strings.Contains(blast, "restricted: 0 []") {
-		t.Errorf("sending it all on day one got nothing restricted:\n%s", blast)
+	if !strings.Contains(a, "numbers that reached RED: 0 []") {
+		t.Errorf("the careful plan turned numbers RED:\n%s", a)
+	}
+	if blast := run(filepath.Join(dir, "c.svg"), "--blast"); strings.Contains(blast, "numbers that reached RED: 0 []") {
+		t.Errorf("sending it all on day one turned no number RED:\n%s", blast)
 	}
 	data, err := os.ReadFile(filepath.Join(dir, "a.svg"))
 	if err != nil {
