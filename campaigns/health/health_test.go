@@ -152,6 +152,7 @@ func TestPolicy(t *testing.T) {
 	}{
 		{"healthy stays active", []step{{"d1", 95, MetaStatus{}, Active, 1}}},
 		{"slowed in proportion", []step{{"d1", 60, MetaStatus{}, Slowed, 0.60}, {"d2", 79, MetaStatus{}, Slowed, 0.95}, {"d3", 85, MetaStatus{}, Active, 1}}},
+		{"a wobble of the score is no change", []step{{"d1", 60, MetaStatus{}, Slowed, 0.60}, {"d1", 62, MetaStatus{}, Slowed, 0.60}, {"d1", 66, MetaStatus{}, Slowed, 0.70}}},
 		{"stopped under 40", []step{{"d1", 30, MetaStatus{}, Stopped, 0}}},
 		{"red stops", []step{{"d1", 90, MetaStatus{Rating: Red}, Stopped, 0}}},
 		{"resume after two clean days, not twice the same day", []step{

@@ -2,6 +2,7 @@ package health
 
 import (
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -105,7 +106,10 @@ func (p Policy) Evaluate(s Standing, sc Score, meta MetaStatus, day string) (Sta
 		s = Standing{State: Stopped, LastDay: s.LastDay, Reason: fmt.Sprintf("score %.0f is under %.0f", sc.Value, p.StopBelow)}
 	case sc.Value < p.SlowBelow:
 		a := p.MinAllowance + (1-p.MinAllowance)*(sc.Value-p.StopBelow)/(p.SlowBelow-p.StopBelow)
-		a = float64(int(a*20)) / 20 // in steps of 5 %, so a score wobbling by a point is no event
+		a = float64(int(a*20)) / 20                                   // in steps of 5 %
+		if old.State == Slowed && math.Abs(a-old.Allowance) < 0.099 { // under 10 points, floats aside
+			return s, false // a score wobbling by a few points is no event
+		}
 		s = Standing{State: Slowed, Allowance: a, LastDay: s.LastDay, Reason: fmt.Sprintf("score %.0f is under %.0f: %.0f%% of the allowance", sc.Value, p.SlowBelow, 100*a)}
 	default:
 		s = Standing{State: Active, Allowance: 1, LastDay: s.LastDay}

@@ -84,12 +84,23 @@ type planFile struct {
 // loadPlan reads a plan file into a scenario and the forecast's context. Errors name the
 // file and line.
 func loadPlan(path string) (simulation.Scenario, simulation.Context, error) {
-	var sc simulation.Scenario
-	var cx simulation.Context
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return sc, cx, err
+		return simulation.Scenario{}, simulation.Context{}, err
 	}
+	return parsePlan(path, data, readAudience)
+}
+
+// audienceReader reads an audience CSV: the contacts in order, and the rows left out by
+// reason.
+type audienceReader func(path, column, defaultCountry string, marketing bool) ([]chat.ContactID, map[string]int, error)
+
+// parsePlan reads a plan file's data (path names it in errors and anchors the audience
+// CSV's relative path).
+func parsePlan(path string, data []byte, readCSV audienceReader) (simulation.Scenario, simulation.Context, error) {
+	var sc simulation.Scenario
+	var cx simulation.Context
+	var err error
 	var f planFile
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
@@ -129,6 +140,9 @@ func loadPlan(path string) (simulation.Scenario, simulation.Context, error) {
 		}
 	}
 	sc.MaxDays, sc.Observe = 60, 3
+	if f.Days > 366 {
+		return sc, cx, bad("days %d: a plan looks at most a year (366 days) ahead", f.Days)
+	}
 	if f.Days > 0 {
 		sc.MaxDays = f.Days
 	}
@@ -191,11 +205,13 @@ func loadPlan(path string) (simulation.Scenario, simulation.Context, error) {
 		if !filepath.IsAbs(csvPath) {
 			csvPath = filepath.Join(filepath.Dir(path), csvPath)
 		}
-		contacts, left, err := readAudience(csvPath, f.Audience.PhoneColumn, f.Audience.DefaultCountry, sc.Category == "marketing")
+		contacts, left, err := readCSV(csvPath, f.Audience.PhoneColumn, f.Audience.DefaultCountry, sc.Category == "marketing")
 		if err != nil {
 			return sc, cx, bad("audience: %v", err)
 		}
 		sc.Contacts, cx.LeftOut = contacts, left
+	case f.Audience.Size > maxPlanAudience:
+		return sc, cx, bad("audience size %d is more than the %d a plan plays; give a CSV file for a real audience", f.Audience.Size, maxPlanAudience)
 	case f.Audience.Size > 0:
 		sc.Contacts = make([]chat.ContactID, f.Audience.Size)
 		for i := range sc.Contacts {
@@ -246,6 +262,9 @@ func planKeys(t reflect.Type, out []string) []string {
 	}
 	return out
 }
+
+// maxPlanAudience bounds a synthetic audience, so a typo cannot ask for a billion.
+const maxPlanAudience = 10_000_000
 
 func setF(dst *float64, v *float64) {
 	if v != nil {

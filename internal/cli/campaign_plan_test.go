@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/wasla/wasla/chat"
 )
 
 func TestCampaignPlanAndSimulateCommands(t *testing.T) {
@@ -82,4 +84,30 @@ func TestCampaignSimulateIsReproducibleAndDrawsTheChart(t *testing.T) {
 	if lines != 6 { // volume and score for each of the 3 numbers
 		t.Errorf("%d polylines; want 6", lines)
 	}
+}
+
+func FuzzParsePlan(f *testing.F) {
+	for _, name := range []string{"plan.yaml", "bad.yaml", "unknown_key.yaml"} {
+		data, err := os.ReadFile(filepath.Join("..", "..", "campaigns", "simulation", "testdata", "plan", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte("pool: [{number: '1', portfolio: p, tier: TIER_250}]\naudience: {size: 3}\nramp: [0, 5]\n"))
+	noFiles := func(string, string, string, bool) ([]chat.ContactID, map[string]int, error) {
+		return nil, nil, errors.New("no files in the fuzz target")
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		sc, _, err := parsePlan("fuzz.yaml", data, noFiles)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "fuzz.yaml") {
+				t.Errorf("the error does not name the file: %v", err)
+			}
+			return
+		}
+		if len(sc.Pool) == 0 || len(sc.Contacts) == 0 {
+			t.Errorf("accepted a plan without a pool or an audience")
+		}
+	})
 }
