@@ -53,6 +53,11 @@ type Number struct {
 	Usable bool
 	// Throughput is the number's messages per second; 0: Config.DefaultThroughput.
 	Throughput int
+	// Allowance is the share of the warm-up cap the health policy lets the number send
+	// (campaigns/health); 0 or 1: all of it. A smaller cap also widens the spread between
+	// sends, so a slowed number sends less and more slowly. For a number past its last
+	// capped step, the share applies to that last cap.
+	Allowance float64
 }
 
 // Window is a contact's open customer service window on one number.
@@ -171,7 +176,14 @@ func (p *Planner) ramp(n *Number) *Ramp {
 // Cap returns n's daily cap at now (0: none).
 func (p *Planner) Cap(n Number, now time.Time) int {
 	r := p.ramp(&n)
-	return r.Cap(r.Wake(n.Warmup, now))
+	limit := r.Cap(r.Wake(n.Warmup, now))
+	if n.Allowance <= 0 || n.Allowance >= 1 {
+		return limit
+	}
+	if limit == 0 {
+		limit = r.LastCap()
+	}
+	return max(1, int(n.Allowance*float64(limit)))
 }
 
 // gap returns the least time between two of n's sends at a daily cap.

@@ -247,3 +247,30 @@ func TestVirtualCampaignSpreadsAndKeepsQuietHours(t *testing.T) {
 		t.Errorf("last send at %v; want %v", last, want)
 	}
 }
+
+func TestPlannerCapFollowsTheHealthAllowance(t *testing.T) {
+	p, err := NewPlanner(Defaults(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		step      int
+		allowance float64
+		want      int
+	}{
+		{"no allowance set is the full cap", 3, 0, 400},
+		{"half", 3, 0.5, 200},
+		{"never below one", 0, 0.01, 1},
+		{"past the last capped step, a share of it", 10, 0.25, 6400},
+		{"past the last capped step, full: no cap", 10, 1, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n := Number{Warmup: Warmup{Step: tt.step}, Allowance: tt.allowance}
+			if got := p.Cap(n, t0); got != tt.want {
+				t.Errorf("cap %d; want %d", got, tt.want)
+			}
+		})
+	}
+}

@@ -73,6 +73,16 @@ func (r Ramp) Cap(w Warmup) int {
 	return r.Steps[min(max(w.Step, 0), len(r.Steps)-1)]
 }
 
+// LastCap returns the highest capped step (0 when no step has a cap).
+func (r Ramp) LastCap() int {
+	for i := len(r.Steps) - 1; i >= 0; i-- {
+		if r.Steps[i] > 0 {
+			return r.Steps[i]
+		}
+	}
+	return 0
+}
+
 // DayResult is what a number did on one day: the input of Judge.
 type DayResult struct {
 	Day             string

@@ -1,0 +1,113 @@
+package cli
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/wasla/wasla/chat"
+)
+
+func TestCampaignPlanAndSimulateCommands(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		exit int
+	}{
+		{name: "campaign_usage", args: []string{"campaign"}, exit: exitUsage},
+		{name: "campaign_plan", args: []string{"campaign", "plan", "../../campaigns/simulation/testdata/plan/plan.yaml"}, exit: exitOK},
+		{name: "campaign_plan_bad_zone", args: []string{"campaign", "plan", "../../campaigns/simulation/testdata/plan/bad.yaml"}, exit: exitFail},
+		{name: "campaign_plan_unknown_key", args: []string{"campaign", "plan", "../../campaigns/simulation/testdata/plan/unknown_key.yaml"}, exit: exitFail},
+		{name: "campaign_plan_no_file", args: []string{"campaign", "plan"}, exit: exitUsage},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errOut strings.Builder
+			code := Run(context.Background(), tt.args, strings.NewReader(""), &out, &errOut)
+			if code != tt.exit {
+				t.Errorf("exit code %d, want %d", code, tt.exit)
+			}
+			got := "$ wasla " + strings.Join(tt.args, " ") + "\n" +
+				"-- stdout --\n" + out.String() +
+				"-- stderr --\n" + errOut.String()
+			golden(t, filepath.Join("testdata", "golden", tt.name+".txt"), got)
+		})
+	}
+}
+
+func TestCampaignSimulateIsReproducibleAndDrawsTheChart(t *testing.T) {
+	dir := t.TempDir()
+	run := func(chart string, extra ...string) string {
+		var out, errOut strings.Builder
+		args := append([]string{"campaign", "simulate", "--seed", "7", "--chart", chart}, extra...)
+		if code := Run(context.Background(), append(args, "../../campaigns/simulation/testdata/plan/plan.yaml"), nil, &out, &errOut); code != exitOK {
+			t.Fatalf("exit %d: %s", code, errOut.String())
+		}
+		return strings.ReplaceAll(out.String(), chart, "CHART")
+	}
+	a, b := run(filepath.Join(dir, "a.svg")), run(filepath.Join(dir, "b.svg"))
+	if a != b {
+		t.Errorf("the same seed played two different runs:\n%s\n---\n%s", a, b)
+	}
+	if !strings.Contains(a, "restricted: 0 []") {
+		t.Errorf("the careful plan got numbers restricted:\n%s", a)
+	}
+	if !strings.Contains(a, "numbers that reached RED: 0 []") {
+		t.Errorf("the careful plan turned numbers RED:\n%s", a)
+	}
+	if blast := run(filepath.Join(dir, "c.svg"), "--blast"); strings.Contains(blast, "numbers that reached RED: 0 []") {
+		t.Errorf("sending it all on day one turned no number RED:\n%s", blast)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "a.svg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := xml.NewDecoder(strings.NewReader(string(data)))
+	lines := 0
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("the chart is not well-formed XML: %v", err)
+		}
+		if el, ok := tok.(xml.StartElement); ok && el.Name.Local == "polyline" {
+			lines++
+		}
+	}
+	if lines != 6 { // volume and score for each of the 3 numbers
+		t.Errorf("%d polylines; want 6", lines)
+	}
+}
+
+func FuzzParsePlan(f *testing.F) {
+	for _, name := range []string{"plan.yaml", "bad.yaml", "unknown_key.yaml"} {
+		data, err := os.ReadFile(filepath.Join("..", "..", "campaigns", "simulation", "testdata", "plan", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte("pool: [{number: '1', portfolio: p, tier: TIER_250}]\naudience: {size: 3}\nramp: [0, 5]\n"))
+	noFiles := func(string, string, string, bool) ([]chat.ContactID, map[string]int, error) {
+		return nil, nil, errors.New("no files in the fuzz target")
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		sc, _, err := parsePlan("fuzz.yaml", data, noFiles)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "fuzz.yaml") {
+				t.Errorf("the error does not name the file: %v", err)
+			}
+			return
+		}
+		if len(sc.Pool) == 0 || len(sc.Contacts) == 0 {
+			t.Errorf("accepted a plan without a pool or an audience")
+		}
+	})
+}
