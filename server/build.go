@@ -32,7 +32,7 @@ type BuildOptions struct {
 	Logger *slog.Logger
 	// Clock is the engine's and the store's time (default: the wall clock).
 	Clock clock.Clock
-	// HTTP sends Graph API requests (default: a client with a 30-second timeout).
+	// HTTP sends Graph API requests (default: whatsapp.NewHTTPClient).
 	HTTP *http.Client
 	// Tick starts the loops' tickers (default: time.NewTicker).
 	Tick Ticker
@@ -107,7 +107,7 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 	graph := &whatsapp.Client{
 		BaseURL: cfg.WhatsApp.GraphURL,
 		Version: cfg.WhatsApp.GraphVersion,
-		HTTP:    opts.HTTP,
+		HTTP:    cmp.Or(opts.HTTP, whatsapp.NewHTTPClient()),
 		Retry:   opts.Retry,
 		Logger:  log,
 	}
@@ -170,6 +170,7 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 		LoadFlows:       func() (*flows.Set, flows.Diagnostics) { return flows.Load(cfg.Flows) },
 		FlowsPaths:      []string{cfg.Flows},
 		Workers:         cfg.Limits.Workers,
+		SendWorkers:     sendWorkers(cfg),
 		TimerInterval:   cfg.Limits.TimerInterval,
 		RefreshInterval: cfg.Limits.RefreshInterval,
 		ReloadInterval:  cfg.Limits.ReloadInterval,
@@ -330,4 +331,19 @@ func orNever(d time.Duration) time.Duration {
 		return -1
 	}
 	return d
+}
+
+// sendLatency is the Graph API answer time the outbox senders are sized for: Meta usually
+// answers in 100–300 ms.
+const sendLatency = 500 * time.Millisecond
+
+// sendWorkers is how many replies are sent at once: enough for every number to send at
+// its throughput while each send waits sendLatency for Meta's answer, and no fewer than the
+// inbound workers.
+func sendWorkers(cfg *config.Config) int {
+	total := 0
+	for _, n := range cfg.Numbers {
+		total += cmp.Or(n.Throughput, config.DefaultThroughput)
+	}
+	return max(cfg.Limits.Workers, int(float64(total)*sendLatency.Seconds()))
 }
