@@ -114,10 +114,14 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 	// The sender records its failures through the engine, which sends through the
 	// sender: history gets its engine once the engine is built, before anything runs.
 	history := &storeHistory{seen: redisMarks{client: client, prefix: store.DefaultPrefix, ttl: cmp.Or(cfg.State.DedupePeriod, config.DefaultDedupePeriod)}}
+	// Each replica reserves 50 ms of a number's sends per round trip (one slot at 80/s, 50
+	// at 1,000/s) rather than one round trip per send.
+	limiter := sending.NewRedisLimiter(client, st.Prefix(), nil)
+	limiter.Batch = sendSlotBatch
 	sender, err := sending.New(sending.Options{
 		Client:   graph,
 		Numbers:  reg,
-		Limiter:  sending.NewRedisLimiter(client, st.Prefix(), nil),
+		Limiter:  limiter,
 		Recorder: history,
 		Observer: sendObserver{metrics},
 		Clock:    clk,
@@ -336,6 +340,9 @@ func orNever(d time.Duration) time.Duration {
 // sendLatency is the Graph API answer time the outbox senders are sized for: Meta usually
 // answers in 100–300 ms.
 const sendLatency = 500 * time.Millisecond
+
+// sendSlotBatch is how much of a number's sending time one limiter round trip reserves.
+const sendSlotBatch = 50 * time.Millisecond
 
 // sendWorkers is how many replies are sent at once: enough for every number to send at
 // its throughput while each send waits sendLatency for Meta's answer, and no fewer than the

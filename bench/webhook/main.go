@@ -67,7 +67,7 @@ const (
 type options struct {
 	duration, graphDelay, drain, burst time.Duration
 	rate, concurrency, contacts        int
-	throughput, portBase               int
+	throughput, portBase, workers      int
 	cpuprofile                         string
 }
 
@@ -78,13 +78,14 @@ func main() {
 	flag.IntVar(&o.concurrency, "concurrency", 64, "concurrent HTTP clients posting webhooks")
 	flag.IntVar(&o.contacts, "contacts", 20000, "distinct contacts the messages of a phase come from")
 	flag.DurationVar(&o.graphDelay, "graph-delay", 150*time.Millisecond, "how long the fake Graph API takes to answer a send")
+	flag.IntVar(&o.workers, "workers", 16, "the server's limits.workers (inbound messages handled at once)")
 	flag.IntVar(&o.throughput, "throughput", 1000, "the inbox number's throughput limit (messages per second)")
 	flag.DurationVar(&o.drain, "drain", 15*time.Second, "how long to wait after a phase for its last replies")
 	flag.DurationVar(&o.burst, "burst-window", 0, "the flows' burst_window (0: off); replies then come from the timer loop")
 	flag.IntVar(&o.portBase, "port-base", 0, "fixed ports: redis on N, fake Graph API on N+1, server on N+2, baseline on N+3 (0: free ports)")
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the server phase to this file")
 	flag.Parse()
-	if o.duration <= 0 || o.concurrency <= 0 || o.contacts <= 0 || o.rate < 0 || o.graphDelay < 0 || o.throughput <= 0 {
+	if o.duration <= 0 || o.concurrency <= 0 || o.contacts <= 0 || o.rate < 0 || o.graphDelay < 0 || o.throughput <= 0 || o.workers <= 0 {
 		fmt.Fprintln(os.Stderr, "webhook: -duration, -concurrency, -contacts and -throughput must be positive, -rate and -graph-delay not negative")
 		os.Exit(2)
 	}
@@ -175,7 +176,9 @@ func run(o options) error {
 		return err
 	}
 
-	perContact, err := redisBytesPerContact(ctx, rdb, 2*o.contacts)
+	// Each phase's messages come from min(messages, contacts) distinct contacts.
+	touched := min(baseRes.acked.n, int64(o.contacts)) + min(res.acked.n, int64(o.contacts))
+	perContact, err := redisBytesPerContact(ctx, rdb, touched)
 	if err != nil {
 		return err
 	}
@@ -355,7 +358,8 @@ numbers:
     throughput: %d
 limits:
   reload_interval: 0
-`, redisURL, appSecret, graphURL, numberID, display, o.throughput)
+  workers: %d
+`, redisURL, appSecret, graphURL, numberID, display, o.throughput, o.workers)
 	path := filepath.Join(dir, "wasla.yaml")
 	cfg, err := config.Parse(path, []byte(yaml), nil)
 	if err != nil {
@@ -507,7 +511,7 @@ func baselineHandler(intake *store.Intake) http.Handler {
 }
 
 // redisBytesPerContact is Redis's used memory, less that of an empty server, per contact.
-func redisBytesPerContact(ctx context.Context, rdb *redis.Client, contacts int) (float64, error) {
+func redisBytesPerContact(ctx context.Context, rdb *redis.Client, contacts int64) (float64, error) {
 	info, err := rdb.Info(ctx, "memory").Result()
 	if err != nil {
 		return 0, err
