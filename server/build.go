@@ -71,6 +71,9 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 	if err != nil {
 		return nil, nil, err
 	}
+	if w := streamNodeWarning(ctx, client); w != "" {
+		log.Warn(w)
+	}
 	ok := false
 	defer func() {
 		if !ok {

@@ -22,7 +22,8 @@
 // Usage:
 //
 //	go run ./bench/webhook [-rate 1000] [-duration 10s] [-graph-delay 150ms] [-throughput 1000]
-//	    [-concurrency 64] [-contacts 20000] [-burst-window 0] [-port-base 0] [-cpuprofile f]
+//	    [-concurrency 64] [-contacts 20000] [-workers 16] [-burst-window 0] [-drain 15s]
+//	    [-stream-node-max-bytes 0] [-port-base 0] [-cpuprofile f]
 package main
 
 import (
@@ -68,6 +69,7 @@ type options struct {
 	duration, graphDelay, drain, burst time.Duration
 	rate, concurrency, contacts        int
 	throughput, portBase, workers      int
+	streamNode                         int
 	cpuprofile                         string
 }
 
@@ -83,6 +85,7 @@ func main() {
 	flag.DurationVar(&o.drain, "drain", 15*time.Second, "how long to wait after a phase for its last replies")
 	flag.DurationVar(&o.burst, "burst-window", 0, "the flows' burst_window (0: off); replies then come from the timer loop")
 	flag.IntVar(&o.portBase, "port-base", 0, "fixed ports: redis on N, fake Graph API on N+1, server on N+2, baseline on N+3 (0: free ports)")
+	flag.IntVar(&o.streamNode, "stream-node-max-bytes", 0, "the redis-server's stream-node-max-bytes (0: Redis's default, 4096)")
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the server phase to this file")
 	flag.Parse()
 	if o.duration <= 0 || o.concurrency <= 0 || o.contacts <= 0 || o.rate < 0 || o.graphDelay < 0 || o.throughput <= 0 || o.workers <= 0 {
@@ -104,7 +107,7 @@ func run(o options) error {
 	}
 	defer os.RemoveAll(dir)
 
-	rs, err := startRedis(dir, port(o.portBase, 0))
+	rs, err := startRedis(dir, port(o.portBase, 0), o.streamNode)
 	if err != nil {
 		return err
 	}
@@ -337,7 +340,7 @@ func buildServer(ctx context.Context, dir, redisURL, graphURL string, o options)
 		return nil, nil, err
 	}
 	if o.burst > 0 {
-		settings := fmt.Sprintf("burst_window: %v\n", o.burst)
+		settings := fmt.Sprintf("settings:\n  burst_window: %v\n", o.burst)
 		if err := os.WriteFile(filepath.Join(flowsDir, "settings.yaml"), []byte(settings), 0o644); err != nil {
 			return nil, nil, err
 		}
@@ -563,7 +566,7 @@ type redisServer struct {
 	done chan struct{}
 }
 
-func startRedis(dir string, port int) (*redisServer, error) {
+func startRedis(dir string, port, streamNode int) (*redisServer, error) {
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		return nil, fmt.Errorf("the benchmark needs redis-server on PATH: %w", err)
@@ -579,6 +582,9 @@ func startRedis(dir string, port int) (*redisServer, error) {
 	rs := &redisServer{addr: fmt.Sprintf("127.0.0.1:%d", port), done: make(chan struct{})}
 	rs.cmd = exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no", "--dir", dir, "--logfile", filepath.Join(dir, "redis.log"))
+	if streamNode > 0 {
+		rs.cmd.Args = append(rs.cmd.Args, "--stream-node-max-bytes", strconv.Itoa(streamNode))
+	}
 	if err := rs.cmd.Start(); err != nil {
 		return nil, err
 	}
