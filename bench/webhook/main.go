@@ -67,6 +67,7 @@ const (
 
 type options struct {
 	duration, graphDelay, drain, burst time.Duration
+	warmup                             time.Duration
 	rate, concurrency, contacts        int
 	throughput, portBase, workers      int
 	streamNode                         int
@@ -82,6 +83,7 @@ func main() {
 	flag.DurationVar(&o.graphDelay, "graph-delay", 150*time.Millisecond, "how long the fake Graph API takes to answer a send")
 	flag.IntVar(&o.workers, "workers", 16, "the server's limits.workers (inbound messages handled at once)")
 	flag.IntVar(&o.throughput, "throughput", 1000, "the inbox number's throughput limit (messages per second)")
+	flag.DurationVar(&o.warmup, "warmup", 2*time.Second, "an unmeasured first phase that opens connections and loads scripts")
 	flag.DurationVar(&o.drain, "drain", 15*time.Second, "how long to wait after a phase for its last replies")
 	flag.DurationVar(&o.burst, "burst-window", 0, "the flows' burst_window (0: off); replies then come from the timer loop")
 	flag.IntVar(&o.portBase, "port-base", 0, "fixed ports: redis on N, fake Graph API on N+1, server on N+2, baseline on N+3 (0: free ports)")
@@ -145,9 +147,18 @@ func run(o options) error {
 	fmt.Printf("redis-server %s, fake Graph API %s (answers after %v), server %s; %d msg/s offered for %v from %d clients, %d contacts per phase, throughput limit %d/s, burst window %v\n",
 		rs.addr, graphURL, o.graphDelay, base, o.rate, o.duration, o.concurrency, o.contacts, o.throughput, o.burst)
 
+	intake := store.NewIntake(rdb, store.Options{})
+	// Warm-up: connections to Redis and the Graph API opened, scripts loaded, not measured.
+	if o.warmup > 0 {
+		w := o
+		w.duration = o.warmup
+		if _, err := phase(ctx, "warm-up", base+"/webhook", true, 2, graph, intake, w); err != nil {
+			return err
+		}
+	}
+
 	// Phase 1: the baseline handler, pushing to the same intake the server's workers take
 	// from, with those workers and senders running.
-	intake := store.NewIntake(rdb, store.Options{})
 	baseLn, err := listen(port(o.portBase, 3))
 	if err != nil {
 		return err
@@ -180,7 +191,8 @@ func run(o options) error {
 	}
 
 	// Each phase's messages come from min(messages, contacts) distinct contacts.
-	touched := min(baseRes.acked.n, int64(o.contacts)) + min(res.acked.n, int64(o.contacts))
+	touched := min(baseRes.acked.n, int64(o.contacts)) + min(res.acked.n, int64(o.contacts)) +
+		min(int64(o.warmup.Seconds()*float64(o.rate)), int64(o.contacts))
 	perContact, err := redisBytesPerContact(ctx, rdb, touched)
 	if err != nil {
 		return err
