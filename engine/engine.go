@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -40,6 +41,9 @@ type Options struct {
 	CommitAttempts int
 	// DueBatch is how many contacts RunDue takes from the store at a time (default 256).
 	DueBatch int
+	// DueWorkers is how many contacts of a batch RunDue fires at once (default 16): timer
+	// replies (burst windows, ask timeouts, waits) must keep pace with the webhook's.
+	DueWorkers int
 }
 
 // ErrStepLimit is recorded when a flow runs more steps without waiting for input than the
@@ -90,6 +94,9 @@ func New(set *flows.Set, store Store, send Sender, opts Options) *Engine {
 	}
 	if opts.DueBatch <= 0 {
 		opts.DueBatch = 256
+	}
+	if opts.DueWorkers <= 0 {
+		opts.DueWorkers = 16
 	}
 	e := &Engine{store: store, send: send, opts: opts, log: opts.Logger, locks: newContactLocks()}
 	e.SetFlows(set)
@@ -165,29 +172,55 @@ func (e *Engine) RunDue(ctx context.Context) (int, error) {
 		if err != nil {
 			return n, fmt.Errorf("finding due timers: %w", err)
 		}
-		fresh := 0
-		var errs []error
+		var fresh []chat.ContactID
 		for _, id := range ids {
-			if seen[id] {
-				continue
-			}
-			seen[id] = true
-			fresh++
-			err := e.update(ctx, e.plainTx(id), func(r *run) error { return r.fireDue() })
-			if err != nil {
-				errs = append(errs, err)
-			}
-			if err == nil || errors.Is(err, ErrDelivery) {
-				n++ // the timer fired and its state is stored, even if a reply failed
+			if !seen[id] {
+				seen[id] = true
+				fresh = append(fresh, id)
 			}
 		}
+		fired, errs := e.fireAll(ctx, fresh)
+		n += fired
 		if err := errors.Join(errs...); err != nil {
 			return n, err
 		}
-		if fresh == 0 || len(ids) < e.opts.DueBatch {
+		if len(fresh) == 0 || len(ids) < e.opts.DueBatch {
 			return n, nil
 		}
 	}
+}
+
+// fireAll fires the due timers of ids, distinct contacts, DueWorkers at a time, and
+// returns how many fired and every error.
+func (e *Engine) fireAll(ctx context.Context, ids []chat.ContactID) (int, []error) {
+	var (
+		mu    sync.Mutex
+		fired int
+		errs  []error
+		wg    sync.WaitGroup
+	)
+	next := make(chan chat.ContactID)
+	for range min(e.opts.DueWorkers, len(ids)) {
+		wg.Go(func() {
+			for id := range next {
+				err := e.update(ctx, e.plainTx(id), func(r *run) error { return r.fireDue() })
+				mu.Lock()
+				if err != nil {
+					errs = append(errs, err)
+				}
+				if err == nil || errors.Is(err, ErrDelivery) {
+					fired++ // the timer fired and its state is stored, even if a reply failed
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	for _, id := range ids {
+		next <- id
+	}
+	close(next)
+	wg.Wait()
+	return fired, errs
 }
 
 // State returns the stored state of a contact (for the simulator, tests and the inbox).

@@ -710,3 +710,44 @@ func TestHistoryEventsCarryTypedDetails(t *testing.T) {
 		t.Errorf("typed details:\n got %q\nwant %q", got, want)
 	}
 }
+
+// barrierSender holds every send until n sends are in flight at once, or ctx is done.
+type barrierSender struct {
+	mu      sync.Mutex
+	waiting int
+	n       int
+	all     chan struct{}
+}
+
+func (b *barrierSender) Send(ctx context.Context, _ chat.Outbound) error {
+	b.mu.Lock()
+	b.waiting++
+	if b.waiting == b.n {
+		close(b.all)
+	}
+	b.mu.Unlock()
+	select {
+	case <-b.all:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func TestRunDueFiresContactsConcurrently(t *testing.T) {
+	const contacts = 4
+	h := newHarness(t, map[string]string{"remind.yaml": "flow: remind\ntriggers: [{keywords: [book]}]\nsteps:\n  - wait: 1h\n  - say: reminder\n"}, engine.Options{})
+	for i := range contacts {
+		h.send(chat.Inbound{Contact: chat.ContactID(fmt.Sprintf("96650000010%d", i)), Kind: chat.KindText, Text: "book"})
+	}
+	barrier := &barrierSender{n: contacts, all: make(chan struct{})}
+	eng := engine.New(h.eng.Flows(), h.store, barrier, engine.Options{Clock: h.clk, DueWorkers: contacts})
+	h.clk.Advance(time.Hour)
+	// One timer at a time, the first send would wait for the others until the deadline.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	n, err := eng.RunDue(ctx)
+	if n != contacts || err != nil {
+		t.Fatalf("RunDue = %d, %v; want %d timers fired together", n, err, contacts)
+	}
+}

@@ -4,7 +4,8 @@
 -- ARGV[2]  burst: sends that may go at once after an idle spell (>= 1)
 -- ARGV[3]  the longest wait the caller accepts, in µs
 -- ARGV[4]  now in µs, or "" to use the server's clock
--- Returns the wait in µs before the reserved slot, or minus the wait when it exceeds
+-- ARGV[5]  how many consecutive slots to reserve (absent: 1), interval apart
+-- Returns the wait in µs before the first reserved slot, or minus the wait when it exceeds
 -- ARGV[3], in which case no slot is taken.
 local now
 if ARGV[4] == "" then
@@ -27,7 +28,8 @@ end
 if wait > maxwait then
   return -wait
 end
-local nexttat = tat + interval
+local count = tonumber(ARGV[5] or '1') or 1
+local nexttat = tat + count * interval
 -- Integers as digits: a Lua number would print in exponent form and lose precision.
 redis.call('SET', KEYS[1], string.format('%.0f', nexttat), 'PX', math.floor((nexttat - now) / 1000) + 1000)
 return wait

@@ -150,3 +150,46 @@ func TestRedisLimiterRejectsBadRate(t *testing.T) {
 }
 
 func chatID(s string) chat.NumberID { return chat.NumberID(s) }
+
+// With Batch, a replica reserves Batch of slots per round trip and hands them out at their
+// times; two replicas batching together still never share a slot, and slots left unused
+// past their time are dropped rather than bunched.
+func TestRedisLimiterBatchesSlots(t *testing.T) {
+	redisServers(t, func(t *testing.T, c redis.UniversalClient) {
+		clk := clock.NewManual(t0)
+		a, b := NewRedisLimiter(c, "batch", clk), NewRedisLimiter(c, "batch", clk)
+		a.Batch, b.Batch = 10*time.Millisecond, 10*time.Millisecond // 10 slots at 1,000/s
+		ctx := context.Background()
+		at := map[time.Duration]bool{} // slot times, from t0
+		for i := range 40 {
+			l := a
+			if i >= 20 {
+				l = b
+			}
+			w, err := l.Reserve(ctx, "2001", 1000, time.Minute)
+			if err != nil {
+				t.Fatal(err)
+			}
+			slot := clk.Now().Add(w).Sub(t0)
+			if at[slot] {
+				t.Fatalf("send %d got slot %v twice", i, slot)
+			}
+			at[slot] = true
+		}
+		if got := a.rounds.Load() + b.rounds.Load(); got != 4 {
+			t.Errorf("%d round trips for 40 sends in batches of 10, want 4", got)
+		}
+		if len(at) != 40 || !at[39*time.Millisecond] {
+			t.Errorf("slots %v, want 0..39ms", at)
+		}
+		// a holds no slot now; after an idle spell its next batch starts at the clock.
+		clk.Advance(time.Second)
+		if w, err := a.Reserve(ctx, "2001", 1000, time.Minute); err != nil || w != 0 {
+			t.Errorf("after an idle second: wait %v, %v; want 0", w, err)
+		}
+		clk.Advance(50 * time.Millisecond) // its 9 other slots passed unused
+		if w, err := a.Reserve(ctx, "2001", 1000, time.Minute); err != nil || w != 0 || a.rounds.Load() != 4 {
+			t.Errorf("after its batch's time passed: wait %v, %v, %d round trips; want 0 and a fresh batch", w, err, a.rounds.Load())
+		}
+	})
+}

@@ -35,7 +35,7 @@ type BuildOptions struct {
 	Logger *slog.Logger
 	// Clock is the engine's and the store's time (default: the wall clock).
 	Clock clock.Clock
-	// HTTP sends Graph API requests (default: a client with a 30-second timeout).
+	// HTTP sends Graph API requests (default: whatsapp.NewHTTPClient).
 	HTTP *http.Client
 	// Tick starts the loops' tickers (default: time.NewTicker).
 	Tick Ticker
@@ -74,6 +74,9 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 	if err != nil {
 		return nil, nil, err
 	}
+	if w := streamNodeWarning(ctx, client); w != "" {
+		log.Warn(w)
+	}
 	ok := false
 	defer func() {
 		if !ok {
@@ -110,7 +113,7 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 	graph := &whatsapp.Client{
 		BaseURL: cfg.WhatsApp.GraphURL,
 		Version: cfg.WhatsApp.GraphVersion,
-		HTTP:    opts.HTTP,
+		HTTP:    cmp.Or(opts.HTTP, whatsapp.NewHTTPClient()),
 		Retry:   opts.Retry,
 		Logger:  log,
 	}
@@ -134,10 +137,14 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 	// The sender records its failures through the engine, which sends through the
 	// sender: history gets its engine once the engine is built, before anything runs.
 	history := &storeHistory{seen: redisMarks{client: client, prefix: store.DefaultPrefix, ttl: cmp.Or(cfg.State.DedupePeriod, config.DefaultDedupePeriod)}}
+	// Each replica reserves 50 ms of a number's sends per round trip (one slot at 80/s, 50
+	// at 1,000/s) rather than one round trip per send.
+	limiter := sending.NewRedisLimiter(client, st.Prefix(), nil)
+	limiter.Batch = sendSlotBatch
 	sender, err := sending.New(sending.Options{
 		Client:   graph,
 		Numbers:  reg,
-		Limiter:  sending.NewRedisLimiter(client, st.Prefix(), nil),
+		Limiter:  limiter,
 		Recorder: history,
 		Observer: sendObserver{metrics},
 		Clock:    clk,
@@ -191,6 +198,7 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 		LoadFlows:       func() (*flows.Set, flows.Diagnostics) { return flows.Load(cfg.Flows) },
 		FlowsPaths:      []string{cfg.Flows},
 		Workers:         cfg.Limits.Workers,
+		SendWorkers:     sendWorkers(cfg),
 		TimerInterval:   cfg.Limits.TimerInterval,
 		RefreshInterval: cfg.Limits.RefreshInterval,
 		ReloadInterval:  cfg.Limits.ReloadInterval,
@@ -354,4 +362,22 @@ func orNever(d time.Duration) time.Duration {
 		return -1
 	}
 	return d
+}
+
+// sendLatency is the Graph API answer time the outbox senders are sized for: Meta usually
+// answers in 100–300 ms.
+const sendLatency = 500 * time.Millisecond
+
+// sendSlotBatch is how much of a number's sending time one limiter round trip reserves.
+const sendSlotBatch = 50 * time.Millisecond
+
+// sendWorkers is how many replies are sent at once: enough for every number to send at
+// its throughput while each send waits sendLatency for Meta's answer, and no fewer than the
+// inbound workers.
+func sendWorkers(cfg *config.Config) int {
+	total := 0
+	for _, n := range cfg.Numbers {
+		total += cmp.Or(n.Throughput, config.DefaultThroughput)
+	}
+	return max(cfg.Limits.Workers, int(float64(total)*sendLatency.Seconds()))
 }

@@ -31,3 +31,28 @@ func (p redisPinger) Ping(ctx context.Context) error {
 	}
 	return nil
 }
+
+// StreamNodeMaxBytes is the stream-node-max-bytes the Redis server should run with. Each
+// contact's history is a stream, and Redis gives a new stream node min(this setting,
+// 4096) bytes at once: at the default of 4096 an idle contact with a short history costs
+// ~5.5 KB, at 512 about 2 KB (docs/redis.md, "Memory").
+const StreamNodeMaxBytes = 512
+
+// streamNodeWarning reads the server's stream-node-max-bytes and returns a warning when
+// it makes every contact's history preallocate more than StreamNodeMaxBytes; "" when it
+// does not or when the server does not let us read its configuration (managed services
+// often refuse CONFIG).
+func streamNodeWarning(ctx context.Context, c redis.UniversalClient) string {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	cfg, err := c.ConfigGet(ctx, "stream-node-max-bytes").Result()
+	if err != nil {
+		return ""
+	}
+	n, err := strconv.Atoi(cfg["stream-node-max-bytes"])
+	if err != nil || (n > 0 && n <= StreamNodeMaxBytes) {
+		return ""
+	}
+	return fmt.Sprintf("redis: stream-node-max-bytes is %d: each contact's history then preallocates up to 4 KB; "+
+		"set it to %d in redis.conf (or CONFIG SET) to hold about 2 KB per idle contact", n, StreamNodeMaxBytes)
+}

@@ -60,6 +60,7 @@ type Metrics struct {
 	reloads         *prometheus.CounterVec
 	stale           *prometheus.CounterVec
 	deliveries      *prometheus.CounterVec
+	replyLag        prometheus.Histogram
 }
 
 // NewMetrics registers the server's metrics, the Go runtime and process collectors.
@@ -131,6 +132,13 @@ func NewMetrics() *Metrics {
 		Name: "wasla_outbox_attempts_total",
 		Help: "Attempts at sending a reply from the outbox, by sending number and result: sent, retry (to try again later), failed (given up, recorded in the history), unknown (an earlier attempt's outcome was lost with its process: this attempt may send the reply twice).",
 	}, []string{"number", "result"})
+	m.replyLag = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "wasla_reply_lag_seconds",
+		Help: "Time from a reply's commit to the start of each attempt at sending it: grows when the senders or the number's throughput fall behind.",
+		// Fine where Meta's own answer time lies, coarse for backlogs of minutes.
+		Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300},
+	})
+	m.reg.MustRegister(m.replyLag)
 	m.reg.MustRegister(m.stale, m.webhookRequests, m.webhookLatency, m.inbound, m.outbound, m.errors,
 		m.statuses, m.refusals, m.sendRefusals, m.invitations, m.templates, m.events, m.handled, m.timers, m.reloads,
 		m.deliveries,
@@ -214,6 +222,9 @@ func (c *numberCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(stateDesc, prometheus.GaugeValue, 1, string(s.Number), s.Role, s.State)
 	}
 }
+
+// ReplyLag observes how long a reply waited in the outbox before an attempt at it.
+func (m *Metrics) ReplyLag(d time.Duration) { m.replyLag.Observe(d.Seconds()) }
 
 // Delivery counts an attempt at sending a reply from the outbox.
 func (m *Metrics) Delivery(number chat.NumberID, result string) {

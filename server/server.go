@@ -18,6 +18,7 @@ import (
 	"github.com/wasla/wasla/clock"
 	"github.com/wasla/wasla/config"
 	"github.com/wasla/wasla/flows"
+	"github.com/wasla/wasla/store"
 )
 
 // MaxWebhookBody is the largest webhook POST accepted: Meta's payloads are at most 3 MB.
@@ -79,7 +80,11 @@ type Deps struct {
 	LoadFlows  func() (*flows.Set, flows.Diagnostics)
 	FlowsPaths []string
 
-	Workers         int
+	Workers int
+	// SendWorkers is how many replies the outbox senders deliver at once (of different
+	// contacts); default Workers. A send waits for Meta's answer, so a number sending at
+	// its throughput T with answers taking L needs T·L of them.
+	SendWorkers     int
 	TimerInterval   time.Duration
 	RefreshInterval time.Duration // 0: no periodic refresh
 	ReloadInterval  time.Duration // 0: no polling of the flows folder (SIGHUP still works)
@@ -152,6 +157,7 @@ func New(d Deps) (*Server, error) {
 		d.Metrics = NewMetrics()
 	}
 	d.Workers = cmp.Or(d.Workers, config.DefaultWorkers)
+	d.SendWorkers = cmp.Or(d.SendWorkers, d.Workers)
 	d.TimerInterval = cmp.Or(d.TimerInterval, config.DefaultTimerInterval)
 	d.ShutdownTimeout = cmp.Or(d.ShutdownTimeout, config.DefaultShutdownTimeout)
 	d.HandleTimeout = cmp.Or(d.HandleTimeout, DefaultHandleTimeout)
@@ -233,8 +239,12 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	if s.d.Outbox != nil && s.d.Sender != nil {
 		d := &deliverer{send: s.d.Sender, metrics: s.metrics, log: s.log, clock: s.d.Clock,
 			For: s.d.DeliverFor, Base: DefaultRetryBase, Max: DefaultRetryMax}
+		deliver := func(ctx context.Context, del store.Delivery) store.Outcome {
+			s.metrics.ReplyLag(s.d.Clock.Now().Sub(del.Queued))
+			return d.deliver(ctx, del)
+		}
 		wg.Go(func() {
-			if err := s.d.Outbox.Run(workCtx, s.d.Workers, d.deliver); err != nil && workCtx.Err() == nil {
+			if err := s.d.Outbox.Run(workCtx, s.d.SendWorkers, deliver); err != nil && workCtx.Err() == nil {
 				workErr <- fmt.Errorf("server: outbox senders: %w", err)
 			}
 		})

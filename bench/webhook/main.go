@@ -1,25 +1,35 @@
-// Command webhook is the load benchmark of `wasla serve`'s webhook: it starts its own
-// redis-server on a free loopback port and a fake Graph API, runs the real server
-// (server.Build from a generated configuration, the same wiring as `wasla serve`) and
-// posts signed text-message webhooks to it over loopback HTTP from -concurrency clients
-// for -duration. Every message runs through the flows and its reply goes to the fake
-// Graph API.
+// Command webhook is the load benchmark of `wasla serve` as a customer feels it: it
+// starts its own redis-server, a fake Graph API that answers after -graph-delay (150 ms by
+// default, like Meta's), and the real server (server.Build from a generated
+// configuration, the same wiring as `wasla serve`), then offers -rate signed text-message
+// webhooks per second over loopback HTTP for -duration. Every message runs through the
+// flows and its reply goes through the outbox to the fake Graph API, which notes when the
+// reply for each message arrives: replies are matched to messages per contact, in order
+// (each message gets one reply and a contact's replies are sent in order).
 //
-// In the same run it measures a baseline: a bare net/http handler on the same HTTP stack
-// and the same Redis that reads the body and does only the Redis work the webhook does per
-// message (the intake Push), without signature, parsing, flows or workers. The last line
-// compares the two:
+// In the same run, with the same server's consumers running, it measures a baseline: a
+// bare net/http handler on the same HTTP stack and the same Redis that reads the body and
+// pushes the message to the same intake, without signature check or parsing. Its messages
+// are handled and answered by the same workers and senders, so the ratio of the two ack
+// rates compares the webhook's own cost, like with like.
 //
-//	throughput=<msg/s> baseline=<msg/s> ratio=<r> p99_ms=<ms>
+// The last line holds every figure (see docs/bench.md for how to read them):
+//
+//	bench offered=<msg/s> graph_delay_ms=… acked=<msg/s> ack_p50_ms=… ack_p99_ms=…
+//	  replies=<msg/s> reply_p50_ms=… reply_p99_ms=… unanswered=… base_acked=… base_replies=…
+//	  ratio=… redis_bytes_per_contact=… load=<1-minute load average>
 //
 // Usage:
 //
-//	go run ./bench/webhook [-duration 10s] [-concurrency 32] [-contacts 10000]
+//	go run ./bench/webhook [-rate 1000] [-duration 10s] [-graph-delay 150ms] [-throughput 1000]
+//	    [-concurrency 64] [-contacts 20000] [-workers 16] [-burst-window 0] [-drain 15s]
+//	    [-stream-node-max-bytes 0] [-port-base 0] [-cpuprofile f]
 package main
 
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -27,12 +37,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -50,26 +61,46 @@ const (
 	appSecret = "bench-app-secret"
 	numberID  = "106540352242922"
 	display   = "15550783881"
-	// drainTimeout bounds the wait for the workers to answer every accepted message.
-	drainTimeout = 2 * time.Minute
+	// phoneBase is the first contact's number; phases use disjoint contact ranges.
+	phoneBase = 966500000000
 )
 
+type options struct {
+	duration, graphDelay, drain, burst time.Duration
+	warmup                             time.Duration
+	rate, concurrency, contacts        int
+	throughput, portBase, workers      int
+	streamNode                         int
+	cpuprofile                         string
+}
+
 func main() {
-	duration := flag.Duration("duration", 10*time.Second, "how long each phase sends webhooks")
-	concurrency := flag.Int("concurrency", 32, "concurrent HTTP clients")
-	contacts := flag.Int("contacts", 10000, "distinct contacts the messages come from")
+	var o options
+	flag.DurationVar(&o.duration, "duration", 10*time.Second, "how long each phase offers webhooks")
+	flag.IntVar(&o.rate, "rate", 1000, "offered load in messages per second (0: as fast as the clients go)")
+	flag.IntVar(&o.concurrency, "concurrency", 64, "concurrent HTTP clients posting webhooks")
+	flag.IntVar(&o.contacts, "contacts", 20000, "distinct contacts the messages of a phase come from")
+	flag.DurationVar(&o.graphDelay, "graph-delay", 150*time.Millisecond, "how long the fake Graph API takes to answer a send")
+	flag.IntVar(&o.workers, "workers", 16, "the server's limits.workers (inbound messages handled at once)")
+	flag.IntVar(&o.throughput, "throughput", 1000, "the inbox number's throughput limit (messages per second)")
+	flag.DurationVar(&o.warmup, "warmup", 2*time.Second, "an unmeasured first phase that opens connections and loads scripts")
+	flag.DurationVar(&o.drain, "drain", 15*time.Second, "how long to wait after a phase for its last replies")
+	flag.DurationVar(&o.burst, "burst-window", 0, "the flows' burst_window (0: off); replies then come from the timer loop")
+	flag.IntVar(&o.portBase, "port-base", 0, "fixed ports: redis on N, fake Graph API on N+1, server on N+2, baseline on N+3 (0: free ports)")
+	flag.IntVar(&o.streamNode, "stream-node-max-bytes", 0, "the redis-server's stream-node-max-bytes (0: Redis's default, 4096)")
+	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the server phase to this file")
 	flag.Parse()
-	if *duration <= 0 || *concurrency <= 0 || *contacts <= 0 {
-		fmt.Fprintln(os.Stderr, "webhook: -duration, -concurrency and -contacts must be positive")
+	if o.duration <= 0 || o.concurrency <= 0 || o.contacts <= 0 || o.rate < 0 || o.graphDelay < 0 || o.throughput <= 0 || o.workers <= 0 {
+		fmt.Fprintln(os.Stderr, "webhook: -duration, -concurrency, -contacts and -throughput must be positive, -rate and -graph-delay not negative")
 		os.Exit(2)
 	}
-	if err := run(*duration, *concurrency, *contacts); err != nil {
+	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "webhook:", err)
 		os.Exit(1)
 	}
 }
 
-func run(duration time.Duration, concurrency, contacts int) error {
+func run(o options) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	dir, err := os.MkdirTemp("", "wasla-bench-")
@@ -78,7 +109,7 @@ func run(duration time.Duration, concurrency, contacts int) error {
 	}
 	defer os.RemoveAll(dir)
 
-	rs, err := startRedis(dir)
+	rs, err := startRedis(dir, port(o.portBase, 0), o.streamNode)
 	if err != nil {
 		return err
 	}
@@ -86,24 +117,22 @@ func run(duration time.Duration, concurrency, contacts int) error {
 	rdb := redis.NewClient(&redis.Options{Addr: rs.addr})
 	defer rdb.Close()
 
-	var replies atomic.Int64
-	graph := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		n := replies.Add(1)
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"messaging_product":"whatsapp","contacts":[{"input":"x","wa_id":"x"}],"messages":[{"id":"wamid.BENCH%d"}]}`, n)
-	}))
-	defer graph.Close()
-
-	fmt.Printf("redis-server %s, fake Graph API %s, concurrency %d, duration %v, %d contacts\n",
-		rs.addr, graph.URL, concurrency, duration, contacts)
-
-	// Phase 1: the real server.
-	srv, closeSrv, err := buildServer(ctx, dir, "redis://"+rs.addr, graph.URL)
+	graph := newFakeGraph(o.graphDelay)
+	graphLn, err := listen(port(o.portBase, 1))
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	gs := &http.Server{Handler: graph, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = gs.Serve(graphLn) }()
+	defer gs.Close()
+	graphURL := "http://" + graphLn.Addr().String()
+
+	srv, closeSrv, err := buildServer(ctx, dir, "redis://"+rs.addr, graphURL, o)
+	if err != nil {
+		return err
+	}
+	defer closeSrv()
+	ln, err := listen(port(o.portBase, 2))
 	if err != nil {
 		return err
 	}
@@ -111,53 +140,209 @@ func run(duration time.Duration, concurrency, contacts int) error {
 	defer stopSrv()
 	srvDone := make(chan error, 1)
 	go func() { srvDone <- srv.Run(srvCtx, ln) }()
-	url := "http://" + ln.Addr().String() + "/webhook"
-	if err := waitReady("http://" + ln.Addr().String() + "/readyz"); err != nil {
+	base := "http://" + ln.Addr().String()
+	if err := waitReady(base + "/readyz"); err != nil {
 		return err
 	}
-	res, err := load(url, duration, concurrency, contacts, true)
+	fmt.Printf("redis-server %s, fake Graph API %s (answers after %v), server %s; %d msg/s offered for %v from %d clients, %d contacts per phase, throughput limit %d/s, burst window %v\n",
+		rs.addr, graphURL, o.graphDelay, base, o.rate, o.duration, o.concurrency, o.contacts, o.throughput, o.burst)
+
+	intake := store.NewIntake(rdb, store.Options{})
+	// Warm-up: connections to Redis and the Graph API opened, scripts loaded, not measured.
+	if o.warmup > 0 {
+		w := o
+		w.duration = o.warmup
+		if _, err := phase(ctx, "warm-up", base+"/webhook", true, 2, graph, intake, w); err != nil {
+			return err
+		}
+	}
+
+	// Phase 1: the baseline handler, pushing to the same intake the server's workers take
+	// from, with those workers and senders running.
+	baseLn, err := listen(port(o.portBase, 3))
 	if err != nil {
 		return err
 	}
-	fmt.Printf("server:   %d messages in %v: %.0f msg/s, p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
-		res.n, res.elapsed.Round(time.Millisecond), res.rate(), ms(res.p50), ms(res.p99), ms(res.max))
+	bs := &http.Server{Handler: baselineHandler(intake), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = bs.Serve(baseLn) }()
+	baseRes, err := phase(ctx, "baseline", "http://"+baseLn.Addr().String()+"/", false, 0, graph, intake, o)
+	_ = bs.Close()
+	if err != nil {
+		return err
+	}
 
-	intake := store.NewIntake(rdb, store.Options{})
-	drainStart := time.Now()
-	if err := drain(ctx, intake, &replies, res.n); err != nil {
-		fmt.Printf("drain:    %v\n", err)
-	} else {
-		total := res.elapsed + time.Since(drainStart)
-		fmt.Printf("replies:  %d replies reached the fake Graph API, all answered %v after the load ended (%.0f msg/s end to end)\n",
-			replies.Load(), time.Since(drainStart).Round(time.Millisecond), float64(res.n)/total.Seconds())
+	// Phase 2: the real webhook.
+	if o.cpuprofile != "" {
+		f, err := os.Create(o.cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
+	res, err := phase(ctx, "server", base+"/webhook", true, 1, graph, intake, o)
+	if o.cpuprofile != "" {
+		pprof.StopCPUProfile()
+	}
+	if err != nil {
+		return err
+	}
+
+	// Each phase's messages come from min(messages, contacts) distinct contacts.
+	touched := min(baseRes.acked.n, int64(o.contacts)) + min(res.acked.n, int64(o.contacts)) +
+		min(int64(o.warmup.Seconds()*float64(o.rate)), int64(o.contacts))
+	perContact, err := redisBytesPerContact(ctx, rdb, touched)
+	if err != nil {
+		return err
 	}
 	stopSrv()
 	if err := <-srvDone; err != nil {
 		return err
 	}
-	closeSrv()
 
-	// Phase 2: the baseline, on a clean Redis.
-	if err := rdb.FlushAll(ctx).Err(); err != nil {
-		return err
-	}
-	base, err := baseline(ctx, rdb, duration, concurrency, contacts)
-	if err != nil {
-		return err
-	}
-	fmt.Printf("baseline: %d messages in %v: %.0f msg/s, p50 %.2f ms, p99 %.2f ms\n",
-		base.n, base.elapsed.Round(time.Millisecond), base.rate(), ms(base.p50), ms(base.p99))
-
-	fmt.Printf("throughput=%.0f baseline=%.0f ratio=%.2f p99_ms=%.2f\n",
-		res.rate(), base.rate(), res.rate()/base.rate(), ms(res.p99))
+	fmt.Printf("bench offered=%d graph_delay_ms=%.0f acked=%.0f ack_p50_ms=%.2f ack_p99_ms=%.2f replies=%.0f reply_p50_ms=%.1f reply_p99_ms=%.1f unanswered=%d base_acked=%.0f base_replies=%.0f base_reply_p99_ms=%.1f ratio=%.2f redis_bytes_per_contact=%.0f load=%s\n",
+		o.rate, ms(o.graphDelay), res.acked.rate(), ms(res.acked.p50), ms(res.acked.p99),
+		res.replyRate, ms(res.replies.p50), ms(res.replies.p99), res.unanswered,
+		baseRes.acked.rate(), baseRes.replyRate, ms(baseRes.replies.p99),
+		res.acked.rate()/baseRes.acked.rate(), perContact, loadAverage())
 	return nil
+}
+
+// port is the fixed port of service i when base is set, 0 (any free port) otherwise.
+func port(base, i int) int {
+	if base == 0 {
+		return 0
+	}
+	return base + i
+}
+
+func listen(port int) (net.Listener, error) {
+	return net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
+// phaseResult is what one phase measured.
+type phaseResult struct {
+	acked      latencies // webhook POST → 200
+	replies    latencies // webhook POST started → reply reached the Graph API
+	replyRate  float64   // replies per second, from the first POST to the last reply
+	unanswered int64     // accepted messages without a reply when the drain ended
+}
+
+// phase offers o.rate webhooks per second to url for o.duration from contacts of range
+// idx, then waits up to o.drain for their replies, and prints a line about each.
+func phase(ctx context.Context, name, url string, sign bool, idx int, graph *fakeGraph, intake *store.Intake, o options) (phaseResult, error) {
+	graph.reset()
+	start := time.Now()
+	acked, err := load(url, sign, idx*o.contacts, graph, o)
+	if err != nil {
+		return phaseResult{}, fmt.Errorf("%s: %w", name, err)
+	}
+	fmt.Printf("%-9s acks:    %d messages in %v: %.0f msg/s, p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+		name+":", acked.n, acked.elapsed.Round(time.Millisecond), acked.rate(), ms(acked.p50), ms(acked.p99), ms(acked.max))
+	derr := drain(ctx, intake, graph, acked.n, o.drain)
+	n, last, lat := graph.results()
+	r := phaseResult{acked: acked, replies: summarize(lat, 0), unanswered: acked.n - n}
+	if n > 0 {
+		r.replyRate = float64(n) / last.Sub(start).Seconds()
+	}
+	fmt.Printf("%-9s replies: %d of %d in %v: %.0f msg/s end to end, webhook→reply p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
+		name+":", n, acked.n, last.Sub(start).Round(time.Millisecond), r.replyRate, ms(r.replies.p50), ms(r.replies.p99), ms(r.replies.max))
+	if derr != nil {
+		fmt.Printf("%-9s drain:   %v\n", name+":", derr)
+	}
+	return r, nil
+}
+
+// fakeGraph is the Graph API's messages endpoint: it notes when the reply to each contact
+// arrives, matches it with the oldest unanswered message of that contact, and answers
+// after delay.
+type fakeGraph struct {
+	delay time.Duration
+	ids   atomic.Int64
+
+	mu      sync.Mutex
+	pending map[string][]time.Time // contact → POST times of its unanswered messages
+	lat     []time.Duration
+	last    time.Time
+}
+
+func newFakeGraph(delay time.Duration) *fakeGraph {
+	return &fakeGraph{delay: delay, pending: map[string][]time.Time{}}
+}
+
+// sent notes that a message of contact was posted at t.
+func (g *fakeGraph) sent(contact string, t time.Time) {
+	g.mu.Lock()
+	g.pending[contact] = append(g.pending[contact], t)
+	g.mu.Unlock()
+}
+
+// unsent forgets the message of contact posted at t: its webhook was refused.
+func (g *fakeGraph) unsent(contact string, t time.Time) {
+	g.mu.Lock()
+	q := g.pending[contact]
+	if i := slices.Index(q, t); i >= 0 {
+		g.pending[contact] = slices.Delete(q, i, i+1)
+	}
+	g.mu.Unlock()
+}
+
+func (g *fakeGraph) reset() {
+	g.mu.Lock()
+	g.pending = map[string][]time.Time{}
+	g.lat = nil
+	g.last = time.Time{}
+	g.mu.Unlock()
+}
+
+func (g *fakeGraph) replied() int64 {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return int64(len(g.lat))
+}
+
+func (g *fakeGraph) results() (int64, time.Time, []time.Duration) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return int64(len(g.lat)), g.last, slices.Clone(g.lat)
+}
+
+func (g *fakeGraph) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	now := time.Now()
+	var req struct {
+		To string `json:"to"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		http.Error(w, `{"error":{"message":"bad body","code":100}}`, http.StatusBadRequest)
+		return
+	}
+	contact := strings.TrimPrefix(req.To, "+")
+	g.mu.Lock()
+	if q := g.pending[contact]; len(q) > 0 {
+		g.lat = append(g.lat, now.Sub(q[0]))
+		g.last = now
+		g.pending[contact] = q[1:]
+	}
+	g.mu.Unlock()
+	if g.delay > 0 {
+		select {
+		case <-time.After(g.delay):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	fmt.Fprintf(w, `{"messaging_product":"whatsapp","contacts":[{"input":"%s","wa_id":"%s"}],"messages":[{"id":"wamid.BENCH%d"}]}`,
+		contact, contact, g.ids.Add(1))
+}
+
 // buildServer writes a flow and a configuration into dir and builds the server from them
 // exactly as `wasla serve` does.
-func buildServer(ctx context.Context, dir, redisURL, graphURL string) (*server.Server, func(), error) {
+func buildServer(ctx context.Context, dir, redisURL, graphURL string, o options) (*server.Server, func(), error) {
 	flowsDir := filepath.Join(dir, "flows")
 	if err := os.MkdirAll(flowsDir, 0o755); err != nil {
 		return nil, nil, err
@@ -165,6 +350,12 @@ func buildServer(ctx context.Context, dir, redisURL, graphURL string) (*server.S
 	flow := "flow: thanks\ntriggers:\n  - fallback: true\nsteps:\n  - say: \"Thanks {{ contact.name }}, we got your message.\"\n"
 	if err := os.WriteFile(filepath.Join(flowsDir, "thanks.yaml"), []byte(flow), 0o644); err != nil {
 		return nil, nil, err
+	}
+	if o.burst > 0 {
+		settings := fmt.Sprintf("settings:\n  burst_window: %v\n", o.burst)
+		if err := os.WriteFile(filepath.Join(flowsDir, "settings.yaml"), []byte(settings), 0o644); err != nil {
+			return nil, nil, err
+		}
 	}
 	yaml := fmt.Sprintf(`listen: 127.0.0.1:0
 redis: %s
@@ -179,10 +370,11 @@ numbers:
     role: inbox
     waba: "102290129340398"
     token: bench-token
-    throughput: 100000
+    throughput: %d
 limits:
   reload_interval: 0
-`, redisURL, appSecret, graphURL, numberID, display)
+  workers: %d
+`, redisURL, appSecret, graphURL, numberID, display, o.throughput, o.workers)
 	path := filepath.Join(dir, "wasla.yaml")
 	cfg, err := config.Parse(path, []byte(yaml), nil)
 	if err != nil {
@@ -193,40 +385,64 @@ limits:
 }
 
 // webhookBody is one text message webhook in Meta's shape.
-func webhookBody(seq int64, contact int) []byte {
-	waID := strconv.Itoa(966500000000 + contact)
-	return fmt.Appendf(nil, `{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"%s","phone_number_id":"%s"},"contacts":[{"profile":{"name":"Customer %d"},"wa_id":"%s"}],"messages":[{"from":"%s","id":"wamid.BENCH.%d","timestamp":"%d","type":"text","text":{"body":"Hello, is order %d ready?"}}]},"field":"messages"}]}]}`,
-		display, numberID, contact, waID, waID, seq, time.Now().Unix(), seq)
+func webhookBody(seq int64, waID string) []byte {
+	return fmt.Appendf(nil, `{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"%s","phone_number_id":"%s"},"contacts":[{"profile":{"name":"Customer %s"},"wa_id":"%s"}],"messages":[{"from":"%s","id":"wamid.BENCH.%d","timestamp":"%d","type":"text","text":{"body":"Hello, is order %d ready?"}}]},"field":"messages"}]}]}`,
+		display, numberID, waID, waID, waID, seq, time.Now().Unix(), seq)
 }
 
-type result struct {
+// latencies summarizes a set of measured durations.
+type latencies struct {
 	n             int64
 	elapsed       time.Duration
 	p50, p99, max time.Duration
 }
 
-func (r result) rate() float64 { return float64(r.n) / r.elapsed.Seconds() }
+func (l latencies) rate() float64 { return float64(l.n) / l.elapsed.Seconds() }
+
+func summarize(all []time.Duration, elapsed time.Duration) latencies {
+	if len(all) == 0 {
+		return latencies{elapsed: elapsed}
+	}
+	slices.Sort(all)
+	at := func(q float64) time.Duration { return all[min(len(all)-1, int(q*float64(len(all))))] }
+	return latencies{n: int64(len(all)), elapsed: elapsed, p50: at(0.50), p99: at(0.99), max: all[len(all)-1]}
+}
 
 // seq numbers messages across phases and clients.
 var seq atomic.Int64
 
-// load posts webhooks to url from concurrency clients for duration and measures each
-// answer's latency. Every answer must be 200.
-func load(url string, duration time.Duration, concurrency, contacts int, sign bool) (result, error) {
+// load posts webhooks to url from o.concurrency clients for o.duration, o.rate per second
+// in all (each client on its own schedule; a client behind schedule posts at once), from
+// contacts first..first+o.contacts-1, and measures each answer's latency. Every answer
+// must be 200.
+func load(url string, sign bool, first int, graph *fakeGraph, o options) (latencies, error) {
 	client := &http.Client{Transport: &http.Transport{
-		MaxIdleConns: concurrency, MaxIdleConnsPerHost: concurrency, IdleConnTimeout: time.Minute,
+		MaxIdleConns: o.concurrency, MaxIdleConnsPerHost: o.concurrency, IdleConnTimeout: time.Minute,
 	}}
 	defer client.CloseIdleConnections()
-	lat := make([][]time.Duration, concurrency)
-	errs := make([]error, concurrency)
+	lat := make([][]time.Duration, o.concurrency)
+	errs := make([]error, o.concurrency)
+	var interval time.Duration
+	if o.rate > 0 {
+		interval = time.Duration(float64(time.Second) * float64(o.concurrency) / float64(o.rate))
+	}
 	start := time.Now()
-	deadline := start.Add(duration)
+	deadline := start.Add(o.duration)
 	var wg sync.WaitGroup
-	for c := range concurrency {
+	for c := range o.concurrency {
 		wg.Go(func() {
-			for time.Now().Before(deadline) {
+			next := start.Add(interval * time.Duration(c) / time.Duration(o.concurrency))
+			for {
+				if interval > 0 {
+					time.Sleep(time.Until(next))
+					next = next.Add(interval)
+				}
+				if !time.Now().Before(deadline) {
+					return
+				}
 				s := seq.Add(1)
-				body := webhookBody(s, int(s)%contacts)
+				waID := strconv.Itoa(phoneBase + first + int(s)%o.contacts)
+				body := webhookBody(s, waID)
 				req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
 				if err != nil {
 					errs[c] = err
@@ -237,64 +453,68 @@ func load(url string, duration time.Duration, concurrency, contacts int, sign bo
 					req.Header.Set(whatsapp.SignatureHeader, whatsapp.Sign(appSecret, body))
 				}
 				t0 := time.Now()
+				graph.sent(waID, t0)
 				resp, err := client.Do(req)
 				if err != nil {
+					graph.unsent(waID, t0)
 					errs[c] = err
 					return
 				}
 				_, _ = io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
-				lat[c] = append(lat[c], time.Since(t0))
 				if resp.StatusCode != http.StatusOK {
+					graph.unsent(waID, t0)
 					errs[c] = fmt.Errorf("POST answered %d", resp.StatusCode)
 					return
 				}
+				lat[c] = append(lat[c], time.Since(t0))
 			}
 		})
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
 	if err := errors.Join(errs...); err != nil {
-		return result{}, err
+		return latencies{}, err
 	}
 	all := slices.Concat(lat...)
 	if len(all) == 0 {
-		return result{}, errors.New("no request completed")
+		return latencies{}, errors.New("no request completed")
 	}
-	slices.Sort(all)
-	at := func(q float64) time.Duration { return all[min(len(all)-1, int(q*float64(len(all))))] }
-	return result{n: int64(len(all)), elapsed: elapsed, p50: at(0.50), p99: at(0.99), max: all[len(all)-1]}, nil
+	return summarize(all, elapsed), nil
 }
 
-// drain waits until the intake is empty and every accepted message got its reply.
-func drain(ctx context.Context, intake *store.Intake, replies *atomic.Int64, want int64) error {
-	ctx, cancel := context.WithTimeout(ctx, drainTimeout)
+// drain waits up to timeout until the intake is empty and every accepted message got its
+// reply.
+func drain(ctx context.Context, intake *store.Intake, graph *fakeGraph, want int64, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	for {
 		depth, err := intake.Depth(ctx)
-		if err == nil && depth == 0 && replies.Load() >= want {
+		if err == nil && depth == 0 && graph.replied() >= want {
 			return nil
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("after %v: %d messages still queued, %d of %d replies sent", drainTimeout, depth, replies.Load(), want)
+			return fmt.Errorf("gave up after %v: %d messages still queued, %d of %d replies sent", timeout, depth, graph.replied(), want)
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
 }
 
-// baseline serves a bare handler on the same stack: read the body, push one message to the
-// same intake, answer 200.
-func baseline(ctx context.Context, rdb redis.UniversalClient, duration time.Duration, concurrency, contacts int) (result, error) {
-	intake := store.NewIntake(rdb, store.Options{})
+// baselineHandler reads the body, pushes one message to intake, and answers 200: the
+// Redis work of the webhook without its checks and parsing.
+func baselineHandler(intake *store.Intake) http.Handler {
 	var n atomic.Int64
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, err := io.ReadAll(http.MaxBytesReader(w, r.Body, server.MaxWebhookBody)); err != nil {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, server.MaxWebhookBody))
+		if err != nil {
 			w.WriteHeader(http.StatusBadRequest)
 			return
 		}
+		// The contact is the "from" of the body; finding it is the least parsing possible.
+		_, rest, _ := bytes.Cut(body, []byte(`"from":"`))
+		waID, _, _ := bytes.Cut(rest, []byte(`"`))
 		i := n.Add(1)
-		waID := strconv.Itoa(966500000000 + int(i)%contacts)
 		msg := chat.Inbound{ID: "wamid.BASE." + strconv.FormatInt(i, 10), Contact: chat.ContactID(waID),
 			ProfileName: "Customer", Number: numberID, Kind: chat.KindText, Text: "Hello, is order ready?", At: time.Now()}
 		if err := intake.Push(r.Context(), []chat.Inbound{msg}); err != nil {
@@ -303,18 +523,37 @@ func baseline(ctx context.Context, rdb redis.UniversalClient, duration time.Dura
 		}
 		w.WriteHeader(http.StatusOK)
 	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+}
+
+// redisBytesPerContact is Redis's used memory, less that of an empty server, per contact.
+func redisBytesPerContact(ctx context.Context, rdb *redis.Client, contacts int64) (float64, error) {
+	info, err := rdb.Info(ctx, "memory").Result()
 	if err != nil {
-		return result{}, err
+		return 0, err
 	}
-	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = hs.Serve(ln) }()
-	defer func() {
-		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		defer cancel()
-		_ = hs.Shutdown(sctx)
-	}()
-	return load("http://"+ln.Addr().String()+"/", duration, concurrency, contacts, false)
+	used := infoField(info, "used_memory")
+	empty := infoField(info, "used_memory_startup")
+	return float64(used-empty) / float64(contacts), nil
+}
+
+func infoField(info, name string) int64 {
+	for line := range strings.Lines(info) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), name+":"); ok {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+// loadAverage is the machine's 1-minute load average, "?" where it cannot be read.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	first, _, _ := strings.Cut(string(b), " ")
+	return first
 }
 
 func waitReady(url string) error {
@@ -332,27 +571,32 @@ func waitReady(url string) error {
 	return fmt.Errorf("server not ready at %s", url)
 }
 
-// redisServer is a redis-server process on a free loopback port, without persistence.
+// redisServer is a redis-server process on a loopback port, without persistence.
 type redisServer struct {
 	addr string
 	cmd  *exec.Cmd
 	done chan struct{}
 }
 
-func startRedis(dir string) (*redisServer, error) {
+func startRedis(dir string, port, streamNode int) (*redisServer, error) {
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		return nil, fmt.Errorf("the benchmark needs redis-server on PATH: %w", err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
+	if port == 0 {
+		ln, err := listen(0)
+		if err != nil {
+			return nil, err
+		}
+		port = ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
 	rs := &redisServer{addr: fmt.Sprintf("127.0.0.1:%d", port), done: make(chan struct{})}
 	rs.cmd = exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no", "--dir", dir, "--logfile", filepath.Join(dir, "redis.log"))
+	if streamNode > 0 {
+		rs.cmd.Args = append(rs.cmd.Args, "--stream-node-max-bytes", strconv.Itoa(streamNode))
+	}
 	if err := rs.cmd.Start(); err != nil {
 		return nil, err
 	}

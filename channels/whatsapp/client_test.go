@@ -346,3 +346,15 @@ func TestRetryDelayAndJitter(t *testing.T) {
 		}
 	}
 }
+
+func TestNewHTTPClientKeepsConcurrentConnectionsAlive(t *testing.T) {
+	hc := NewHTTPClient()
+	tr, ok := hc.Transport.(*http.Transport)
+	if !ok {
+		t.Fatalf("transport is %T, want *http.Transport", hc.Transport)
+	}
+	if tr.MaxIdleConnsPerHost < 256 || tr.MaxIdleConns < tr.MaxIdleConnsPerHost || !tr.ForceAttemptHTTP2 || hc.Timeout == 0 {
+		t.Errorf("idle per host %d, idle %d, http2 %v, timeout %v: concurrent sends would reopen connections",
+			tr.MaxIdleConnsPerHost, tr.MaxIdleConns, tr.ForceAttemptHTTP2, hc.Timeout)
+	}
+}
