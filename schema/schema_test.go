@@ -11,6 +11,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"gopkg.in/yaml.v3"
 
+	"github.com/wasla/wasla/campaigns/campaignfile"
 	"github.com/wasla/wasla/config"
 	"github.com/wasla/wasla/flows"
 	"github.com/wasla/wasla/flowtest"
@@ -27,6 +28,7 @@ func TestSchemaUpToDate(t *testing.T) {
 		{"flow.schema.json", func() ([]byte, error) { return Generate(flows.FormatDefinitions()) }, File()},
 		{"test.schema.json", func() ([]byte, error) { return GenerateTests(flowtest.FormatDefinitions()) }, TestsFile()},
 		{"config.schema.json", func() ([]byte, error) { return GenerateSpec("wasla configuration", config.FormatSpec()) }, ConfigFile()},
+		{"campaign.schema.json", func() ([]byte, error) { return GenerateSpec("wasla campaign", campaignfile.FormatSpec()) }, CampaignFile()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {

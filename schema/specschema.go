@@ -17,6 +17,14 @@ var checkedInConfig []byte
 // configuration file.
 func ConfigFile() []byte { return slices.Clone(checkedInConfig) }
 
+// The checked-in schema of campaign files, served by CampaignFile.
+//
+//go:embed campaign.schema.json
+var checkedInCampaign []byte
+
+// CampaignFile returns the checked-in campaign.schema.json, the schema of campaign files.
+func CampaignFile() []byte { return slices.Clone(checkedInCampaign) }
+
 // patternEnvRef is a text holding a ${NAME} reference: a format with Spec.Expand accepts
 // one wherever a scalar goes, since its value is known only when the file loads.
 const patternEnvRef = `\$\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\}`

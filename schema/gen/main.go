@@ -1,6 +1,7 @@
 // Command gen writes flow.schema.json from the flow-file definitions of package flows,
 // test.schema.json from the test-file definitions of package flowtest and
-// config.schema.json from the configuration spec of package config. Run it with
+// config.schema.json from the configuration spec of package config and
+// campaign.schema.json from the campaign file spec of package campaigns/campaignfile. Run it with
 // `go generate ./schema`.
 package main
 
@@ -10,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/wasla/wasla/campaigns/campaignfile"
 	"github.com/wasla/wasla/config"
 	"github.com/wasla/wasla/flows"
 	"github.com/wasla/wasla/flowtest"
@@ -38,7 +40,11 @@ func run(dir string) error {
 	if err != nil {
 		return err
 	}
-	for name, data := range map[string][]byte{"flow.schema.json": flow, "test.schema.json": tests, "config.schema.json": cfg} {
+	camp, err := schema.GenerateSpec("wasla campaign", campaignfile.FormatSpec())
+	if err != nil {
+		return err
+	}
+	for name, data := range map[string][]byte{"flow.schema.json": flow, "test.schema.json": tests, "config.schema.json": cfg, "campaign.schema.json": camp} {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
 			return err
 		}
