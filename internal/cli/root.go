@@ -31,6 +31,8 @@ Usage:
   wasla test [-run REGEXP] [-v] PATH...   run the conversation tests (*.test.yaml) beside the flows
   wasla serve --config FILE               run the WhatsApp webhook server (see docs/config.md)
   wasla history export [flags]            write contacts' histories as JSONL or CSV, streaming
+  wasla campaign start|pause|resume|cancel|status FILE-or-NAME --redis URL
+                                          run campaigns in a deployment (docs/campaigns.md)
 
 Run "wasla COMMAND -h" for a command's flags.
 `
@@ -55,6 +57,8 @@ func Run(ctx context.Context, args []string, in io.Reader, out, errOut io.Writer
 		return runHistory(ctx, rest, s)
 	case "serve":
 		return runServe(ctx, rest, s)
+	case "campaign":
+		return runCampaign(ctx, rest, s)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(out, usage)
 		return exitOK
