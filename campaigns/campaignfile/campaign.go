@@ -38,6 +38,8 @@ type Campaign struct {
 	Ramp       []int // nil: the default ramp
 	SpreadOver time.Duration
 	ZoneAttr   string
+	// Lease is a claim's lease; Grace the wait of an unknown attempt for a status webhook.
+	Lease, Grace time.Duration
 }
 
 // Template is the approved template and its compiled parameters.
@@ -286,6 +288,7 @@ func (c *checker) build(root *yaml.Node) *Campaign {
 	camp.Ramp = ints(get(pn, "ramp"))
 	camp.SpreadOver = dur(pn, ps, "spread_over")
 	camp.ZoneAttr = str(pn, ps, "zone_attribute")
+	camp.Lease, camp.Grace = dur(pn, ps, "claim_lease"), dur(pn, ps, "unknown_grace")
 	return camp
 }
 

@@ -71,6 +71,8 @@ func buildSpec() *yamlfile.Spec {
 	pacingSpec := &yamlfile.Spec{Kind: yamlfile.KindObject, What: "pacing", Doc: "Overrides of the pacing defaults.", Fields: []*yamlfile.Field{
 		{Name: "ramp", Spec: steps, Doc: "The warm-up ramp of the pool's numbers without their own."},
 		{Name: "spread_over", Spec: duration(""), Default: "10h", Doc: "A ramping number's daily cap is spread over this long."},
+		{Name: "claim_lease", Spec: duration(""), Default: "1m", Doc: "How long a replica holds a contact while it sends; a replica that dies holding it is found out after this."},
+		{Name: "unknown_grace", Spec: duration(""), Default: "30m", Doc: "How long an attempt whose answer was lost waits for Meta's status webhook before it is sent again; longer than any webhook delay."},
 		{Name: "zone_attribute", Spec: nonEmpty, Default: "tz", Doc: "The contact attribute naming an IANA time zone, over the zone of the phone's country."},
 	}}
 	return &yamlfile.Spec{Kind: yamlfile.KindObject, What: "the campaign", Doc: "A wasla campaign: one approved template sent to an audience through a pool of campaign numbers. See docs/campaigns.md.",

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -219,7 +220,7 @@ func (r *Runner) runOne(ctx context.Context, rec Record) (int, error) {
 	if !until.IsZero() && now.After(until) {
 		return 0, r.o.Control.stopIf(ctx, rec.Name, StateDone, "its sending window ended "+until.Format(time.RFC3339))
 	}
-	if _, err := c.aud.Sweep(ctx, now, r.o.Grace, r.o.Page); err != nil {
+	if _, err := c.aud.Sweep(ctx, now, cmp.Or(c.camp.Grace, r.o.Grace), r.o.Page); err != nil {
 		return 0, err
 	}
 	allow, err := r.gate(ctx, c, rec, now)
@@ -352,7 +353,7 @@ func (r *Runner) sendOne(ctx context.Context, c *compiled, rcp audience.Recipien
 		// Quiet hours are the contact's own; every other wait holds for the whole pool.
 		return false, d.Wait != pacing.WaitHours, nil
 	}
-	attempt, err := c.aud.Claim(ctx, rcp.Contact, d.Number, r.o.Owner, now, r.o.Lease)
+	attempt, err := c.aud.Claim(ctx, rcp.Contact, d.Number, r.o.Owner, now, cmp.Or(c.camp.Lease, r.o.Lease))
 	if errors.Is(err, audience.ErrNotClaimed) {
 		return false, false, r.state.Release(ctx, res, grant)
 	}
@@ -375,7 +376,7 @@ func (r *Runner) sendOne(ctx context.Context, c *compiled, rcp audience.Recipien
 		set.Kind, set.WAMID, set.Level = audience.Sent, wamid, 1
 		r.o.Metrics.sent(c.camp.Name, d.Number)
 	} else {
-		stop = r.failure(&set, attempt, sendErr, at)
+		stop = r.failure(&set, attempt, sendErr, at, cmp.Or(c.camp.Grace, r.o.Grace))
 		r.o.Metrics.failed(c.camp.Name, d.Number, set.Code)
 		if set.Kind == audience.Pending {
 			if rerr := r.state.Release(ctx, res, grant); rerr != nil {
@@ -395,7 +396,7 @@ func (r *Runner) sendOne(ctx context.Context, c *compiled, rcp audience.Recipien
 
 // failure turns a failed attempt into its settlement; stop is true when the number or
 // the pool cannot send now.
-func (r *Runner) failure(set *audience.Settlement, attempt int, err error, at time.Time) (stop bool) {
+func (r *Runner) failure(set *audience.Settlement, attempt int, err error, at time.Time, grace time.Duration) (stop bool) {
 	code, status := sending.Code(err)
 	switch {
 	case errors.Is(err, sending.ErrThrottled), errors.Is(err, sending.ErrNumberUnusable), errors.Is(err, sending.ErrUnknownNumber):
@@ -404,7 +405,7 @@ func (r *Runner) failure(set *audience.Settlement, attempt int, err error, at ti
 	case code == 0:
 		// No answer from Meta (network, timeout): the message may have reached it. Wait
 		// for a status webhook, as for a replica that died here.
-		set.Kind, set.Due = audience.Unknown, at.Add(r.o.Grace)
+		set.Kind, set.Due = audience.Unknown, at.Add(grace)
 		return false
 	}
 	set.Code = code
