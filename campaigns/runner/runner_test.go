@@ -60,7 +60,9 @@ canary: {share: 0%}
 `
 
 // start imports an audience of n contacts and records the campaign as running.
-func start(t *testing.T, n int) (*Control, *campaignfile.Campaign) {
+func start(t *testing.T, n int) (*Control, *campaignfile.Campaign) { return startTB(t, n) }
+
+func startTB(t testing.TB, n int) (*Control, *campaignfile.Campaign) {
 	t.Helper()
 	srv := redistest.Start(t)
 	if srv == nil {
