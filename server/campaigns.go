@@ -3,7 +3,9 @@ package server
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/wasla/wasla/campaigns/runner"
 	"github.com/wasla/wasla/channels/whatsapp"
@@ -19,6 +21,26 @@ import (
 type Campaigns interface {
 	Run(ctx context.Context)
 	ApplyStatus(ctx context.Context, st runner.Status) (bool, error)
+	PauseTemplate(ctx context.Context, name, why string) (int, error)
+}
+
+// pauseTemplate pauses the campaigns of a template Meta paused or disabled.
+func (s *Server) pauseTemplate(ctx context.Context, ev *whatsapp.TemplateStatus) error {
+	if s.d.Campaigns == nil || (ev.Event != "PAUSED" && ev.Event != "DISABLED") {
+		return nil
+	}
+	why := fmt.Sprintf("Meta %s the template %s (%s)", strings.ToLower(ev.Event), ev.Name, ev.Language)
+	if ev.Reason != "" && ev.Reason != "NONE" {
+		why += ": " + ev.Reason
+	}
+	n, err := s.d.Campaigns.PauseTemplate(ctx, ev.Name, why)
+	if err != nil {
+		return fmt.Errorf("pausing the campaigns of template %s: %w", ev.Name, err)
+	}
+	if n > 0 {
+		s.log.Warn("campaigns paused", slog.Int("count", n), slog.String("reason", why))
+	}
+	return nil
 }
 
 // campaignStatus hands a status webhook that carries a campaign's callback data to the

@@ -124,6 +124,7 @@ func (s *Server) accept(ctx context.Context, batch *whatsapp.Batch) error {
 			s.metrics.templates.WithLabelValues(ev.Event).Inc()
 			s.log.Info("template status update", slog.String("template", ev.Name), slog.String("language", ev.Language),
 				slog.String("event", ev.Event), slog.String("reason", ev.Reason))
+			errs = append(errs, s.pauseTemplate(ctx, ev))
 		case *whatsapp.Unknown:
 			s.log.Info("webhook change not handled", slog.String("field", ev.Field), slog.String("object", ev.Object), slog.String("reason", ev.Reason))
 		}

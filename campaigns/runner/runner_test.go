@@ -155,3 +155,24 @@ func TestRunnerSendsEveryoneOnce(t *testing.T) {
 func metaError(code int) error {
 	return &whatsapp.APIError{Code: code, HTTPStatus: 400, Message: "test"}
 }
+
+// TestPauseTemplate pauses the running campaigns of a template Meta paused, and only
+// those.
+func TestPauseTemplate(t *testing.T) {
+	ctx := context.Background()
+	ctl, _ := start(t, 5)
+	run, err := New(Options{Control: ctl, Sender: &fakeSender{}, Numbers: numbersOf{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := run.PauseTemplate(ctx, "another", "x"); err != nil || n != 0 {
+		t.Fatalf("PauseTemplate(another) = %d, %v", n, err)
+	}
+	if n, err := run.PauseTemplate(ctx, "offer", "Meta paused the template offer (ar)"); err != nil || n != 1 {
+		t.Fatalf("PauseTemplate(offer) = %d, %v", n, err)
+	}
+	rec, err := ctl.Get(ctx, "offer")
+	if err != nil || rec.State != StatePaused || rec.Reason != "Meta paused the template offer (ar)" {
+		t.Fatalf("record %+v, %v", rec, err)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/wasla/wasla/campaigns/audience"
+	"github.com/wasla/wasla/campaigns/campaignfile"
 	"github.com/wasla/wasla/campaigns/outcome"
 	"github.com/wasla/wasla/chat"
 )
@@ -57,4 +58,29 @@ func (r *Runner) ApplyStatus(ctx context.Context, st Status) (bool, error) {
 		r.o.Metrics.status(a.Campaign, st.Number, st.Level, st.Code)
 	}
 	return changed, err
+}
+
+// PauseTemplate pauses every running campaign that sends the template name, saying why:
+// Meta paused or disabled it (a message_template_status_update), so every send would
+// fail. It returns how many campaigns it paused. Resume them when the template is back.
+func (r *Runner) PauseTemplate(ctx context.Context, name, why string) (int, error) {
+	recs, err := r.o.Control.List(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, rec := range recs {
+		if rec.State != StateRunning {
+			continue
+		}
+		camp, diags := campaignfile.Parse(rec.File, rec.Source)
+		if diags.HasErrors() || camp.Template.Name != name {
+			continue
+		}
+		if _, err := r.o.Control.Set(ctx, rec.Name, "pause", why); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }
