@@ -127,6 +127,9 @@ type Outbound struct {
 	Template   *Template `json:"template,omitempty"`    // KindTemplate
 	Media      *Media    `json:"media,omitempty"`       // media kinds
 	ReplyTo    string    `json:"reply_to,omitempty"`    // inbound message id this answers
+	// CallbackData is echoed by Meta in every status webhook of the message; campaigns
+	// name the (campaign, contact, attempt) in it.
+	CallbackData string `json:"callback_data,omitempty"`
 }
 
 // EventKind names an entry of a contact's history.

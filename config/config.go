@@ -76,6 +76,8 @@ type Config struct {
 	State State
 	// Metrics says where /metrics is served.
 	Metrics Metrics
+	// Admin protects the admin API.
+	Admin Admin
 	// HTTPSteps bounds the flows' http steps.
 	HTTPSteps HTTPSteps
 	// Expressions bounds each evaluation of a flow expression or template.

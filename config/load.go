@@ -334,6 +334,7 @@ func (p *parser) parse(data []byte) *Config {
 			p.state(v, &cfg.State)
 		},
 		"metrics":     func(_, v *yaml.Node) { p.metrics(v, &cfg.Metrics) },
+		"admin":       func(_, v *yaml.Node) { p.admin(v, &cfg.Admin) },
 		"http_steps":  func(_, v *yaml.Node) { p.httpSteps(v, &cfg.HTTPSteps) },
 		"expressions": func(_, v *yaml.Node) { p.expressions(v, &cfg.Expressions) },
 	})

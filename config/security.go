@@ -55,6 +55,19 @@ func (p *parser) metrics(v *yaml.Node, m *Metrics) {
 	})
 }
 
+// Admin protects the admin HTTP API (/api/campaigns).
+type Admin struct {
+	// Token is the bearer token every admin request must send; empty: the admin API is
+	// not served.
+	Token Secret
+}
+
+func (p *parser) admin(v *yaml.Node, a *Admin) {
+	p.mapping(v, "admin", FormatSpec().Field("admin").Spec, map[string]func(k, v *yaml.Node){
+		"token": func(_, v *yaml.Node) { a.Token = Secret(p.secret(v, "admin.token")) },
+	})
+}
+
 func (p *parser) httpSteps(v *yaml.Node, h *HTTPSteps) {
 	p.mapping(v, "http_steps", FormatSpec().Field("http_steps").Spec, map[string]func(k, v *yaml.Node){
 		"max_body": func(_, v *yaml.Node) {

@@ -96,6 +96,9 @@ func buildSpec() *yamlfile.Spec {
 				{Name: "token", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, MinLen: 1}, Doc: "The bearer token a scrape must send (Authorization: Bearer); write ${NAME} to read it from the environment."},
 				{Name: "listen", Spec: text(""), Doc: "host:port or :port of a listener of its own for /metrics, apart from the webhook's."},
 			}}, Doc: "Where /metrics is served: with a token, on its own address, or not at all."},
+			{Name: "admin", Spec: &yamlfile.Spec{Kind: yamlfile.KindObject, What: "admin", Doc: "The admin HTTP API (/api/campaigns).", Fields: []*yamlfile.Field{
+				{Name: "token", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, MinLen: 1}, Doc: "The bearer token every admin request must send (Authorization: Bearer); write ${NAME} to read it from the environment. Without it the admin API is not served."},
+			}}, Doc: "The admin HTTP API: its bearer token."},
 			{Name: "http_steps", Spec: &yamlfile.Spec{Kind: yamlfile.KindObject, What: "http_steps", Doc: "What the flows' http steps may do.", Fields: []*yamlfile.Field{
 				{Name: "max_body", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, Pattern: `^(?i)[0-9]+\s*(b|kb|kib|mb|mib)?$`}, Default: "1MiB", Doc: "The most bytes of an answer a step reads, such as 1048576, 512KiB or 2MiB; a longer answer fails the step."},
 				{Name: "max_redirects", Spec: &yamlfile.Spec{Kind: yamlfile.KindInt, Min: yamlfile.IntPtr(0)}, Default: DefaultHTTPMaxRedirects, Doc: "How many redirects a step follows, at most 10 (never to another scheme); 0 follows none."},

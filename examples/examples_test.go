@@ -18,7 +18,7 @@ import (
 )
 
 // sets are the example folders; each is one flow set with its conversation tests.
-var sets = []string{"shop", "clinic", "tour"}
+var sets = []string{"shop", "clinic", "tour", "campaign"}
 
 // TestExamples loads every example set, runs its conversation tests and requires them to
 // reach every step: an example that a test does not exercise is an example nobody knows

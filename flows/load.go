@@ -62,10 +62,10 @@ func ParseFiles(files map[string][]byte) (*Set, Diagnostics) {
 }
 
 // IsFlowFile reports whether a file name is a flow file: *.yaml or *.yml but not a
-// conversation test (*.test.yaml, *.test.yml) or a simulator's mocks file (*.mocks.yaml,
-// *.mocks.yml).
+// conversation test (*.test.yaml, *.test.yml), a simulator's mocks file (*.mocks.yaml,
+// *.mocks.yml) or a campaign file (*.campaign.yaml, *.campaign.yml).
 func IsFlowFile(name string) bool {
-	for _, not := range []string{".test.yaml", ".test.yml", ".mocks.yaml", ".mocks.yml"} {
+	for _, not := range []string{".test.yaml", ".test.yml", ".mocks.yaml", ".mocks.yml", ".campaign.yaml", ".campaign.yml"} {
 		if strings.HasSuffix(name, not) {
 			return false
 		}

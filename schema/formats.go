@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"slices"
 
+	"github.com/wasla/wasla/campaigns/campaignfile"
 	"github.com/wasla/wasla/config"
 	"github.com/wasla/wasla/flows"
 	"github.com/wasla/wasla/flowtest"
@@ -27,6 +28,7 @@ func Formats() []Format {
 		{File: "flow.schema.json", Title: "wasla flow file", Spec: flows.FormatSpec, CheckedIn: File},
 		{File: "test.schema.json", Title: "wasla conversation test", Spec: flowtest.FormatSpec, CheckedIn: TestsFile},
 		{File: "config.schema.json", Title: "wasla configuration", Spec: config.FormatSpec, CheckedIn: ConfigFile},
+		{File: "campaign.schema.json", Title: "wasla campaign", Spec: campaignfile.FormatSpec, CheckedIn: CampaignFile},
 	}
 }
 
@@ -41,7 +43,12 @@ var (
 	checkedInTests []byte
 	//go:embed config.schema.json
 	checkedInConfig []byte
+	//go:embed campaign.schema.json
+	checkedInCampaign []byte
 )
+
+// CampaignFile returns the checked-in campaign.schema.json, the schema of campaign files.
+func CampaignFile() []byte { return slices.Clone(checkedInCampaign) }
 
 // File returns the checked-in flow.schema.json, the schema of flow and settings files.
 func File() []byte { return slices.Clone(checkedInFlows) }

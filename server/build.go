@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/wasla/wasla/campaigns/runner"
 
 	"github.com/wasla/wasla/channels/whatsapp"
 	"github.com/wasla/wasla/chat"
@@ -181,7 +184,22 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 	history.engine = eng
 	late.eng, late.sender = eng, sender
 
+	ctl := runner.NewControl(client, st.Prefix())
+	optOuts := storeOptOuts{st}
+	camps, err := runner.New(runner.Options{Control: ctl, Sender: sender, OptOuts: optOuts,
+		Numbers: campaignNumbers{cfg: cfg, reg: reg, clock: clk}, Clock: clk, Logger: log,
+		Metrics: runner.NewMetrics(metrics.reg), Owner: fmt.Sprintf("%s-%d", hostname(), os.Getpid())})
+	if err != nil {
+		return nil, nil, err
+	}
+	var campaignAPI http.Handler
+	if tok := cfg.Admin.Token.Reveal(); tok != "" {
+		campaignAPI = (&runner.API{Control: ctl, Token: tok, OptOuts: importOptOuts{optOuts}, Now: clk.Now, Logger: log}).Handler()
+	}
+
 	d := Deps{
+		Campaigns:       camps,
+		CampaignAPI:     campaignAPI,
 		Logger:          log,
 		AppSecret:       cfg.WhatsApp.AppSecret.Reveal(),
 		VerifyToken:     cfg.WhatsApp.VerifyToken.Reveal(),

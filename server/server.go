@@ -105,6 +105,10 @@ type Deps struct {
 	// /metrics is not served (see metricsHandler).
 	MetricsToken string
 	MetricsAddr  string
+	// Campaigns, when set, runs the campaign loop and settles campaign status webhooks;
+	// CampaignAPI, when set, is served under /api/campaigns (it checks its own token).
+	Campaigns   Campaigns
+	CampaignAPI http.Handler
 	// DepthInterval is how often the intake depth for /metrics is re-read; default
 	// DefaultDepthInterval.
 	DepthInterval time.Duration
@@ -197,6 +201,10 @@ func (s *Server) routes() chi.Router {
 	if s.metricsOnMain() {
 		r.Method(http.MethodGet, "/metrics", s.metricsHandler())
 	}
+	if s.d.CampaignAPI != nil {
+		r.Handle("/api/campaigns", s.d.CampaignAPI)
+		r.Handle("/api/campaigns/*", s.d.CampaignAPI)
+	}
 	if s.d.Inbox != nil {
 		r.Route("/api", s.d.Inbox.APIRoutes)
 	}
@@ -263,6 +271,9 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	}
 
 	wg.Go(func() { s.depthLoop(workCtx) })
+	if s.d.Campaigns != nil {
+		wg.Go(func() { s.d.Campaigns.Run(workCtx) })
+	}
 
 	httpErr := make(chan error, 2)
 	var ms *http.Server

@@ -124,6 +124,7 @@ func (s *Server) accept(ctx context.Context, batch *whatsapp.Batch) error {
 			s.metrics.templates.WithLabelValues(ev.Event).Inc()
 			s.log.Info("template status update", slog.String("template", ev.Name), slog.String("language", ev.Language),
 				slog.String("event", ev.Event), slog.String("reason", ev.Reason))
+			errs = append(errs, s.pauseTemplate(ctx, ev))
 		case *whatsapp.Unknown:
 			s.log.Info("webhook change not handled", slog.String("field", ev.Field), slog.String("object", ev.Object), slog.String("reason", ev.Reason))
 		}
@@ -172,8 +173,9 @@ func (s *Server) resolveContacts(ctx context.Context, msgs []chat.Inbound) error
 // contact's history with Meta's error: a send that returned a wamid can still fail here.
 func (s *Server) status(ctx context.Context, st *whatsapp.Status) error {
 	s.metrics.statuses.WithLabelValues(string(st.Number), string(st.Status)).Inc()
+	campaignErr := s.campaignStatus(ctx, st)
 	if st.Status != whatsapp.StatusFailed {
-		return nil
+		return campaignErr
 	}
 	detail := "failed"
 	for _, e := range st.Errors {
@@ -183,7 +185,7 @@ func (s *Server) status(ctx context.Context, st *whatsapp.Status) error {
 	detail = redact.Text(detail)
 	s.log.Warn("message failed after it was sent", slog.String("number", string(st.Number)),
 		slog.String("message_id", st.MessageID), slog.String("detail", detail))
-	var errs []error
+	errs := []error{campaignErr}
 	if s.d.Statuses != nil {
 		if err := s.d.Statuses.ApplyStatus(ctx, st); err != nil {
 			errs = append(errs, fmt.Errorf("applying a failed status: %w", err))

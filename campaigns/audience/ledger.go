@@ -104,6 +104,10 @@ func describe(state string) string {
 	return state
 }
 
+// CodeOptedOut, as a Failed settlement's Code, leaves a pair out because the contact
+// opted out after the import (checked at send time): counted opted_out, not failed.
+const CodeOptedOut = -1
+
 // Settlement is one change of an attempt's state; see Settle.
 type Settlement struct {
 	Contact chat.ContactID

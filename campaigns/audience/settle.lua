@@ -89,7 +89,12 @@ if k == 's' then
   -- a failed status after an accepted send: the message was counted sent and now fails
   redis.call('HINCRBY', KEYS[4], 'failed_after_sent', 1)
 end
-redis.call('HINCRBY', KEYS[4], 'failed:' .. ARGV[9], 1)
+if ARGV[9] == '-1' then
+  -- CodeOptedOut: left out at send time because the contact opted out
+  redis.call('HINCRBY', KEYS[4], 'opted_out', 1)
+else
+  redis.call('HINCRBY', KEYS[4], 'failed:' .. ARGV[9], 1)
+end
 if kind == 'f' then
   redis.call('HSET', KEYS[1], contact, 'f|' .. a .. '|' .. num .. '|' .. now .. '|' .. ARGV[9])
   return 1

@@ -247,6 +247,7 @@ func NewSendRequest(msg chat.Outbound) (*SendRequest, error) {
 	if err != nil {
 		return nil, err
 	}
+	req.CallbackData = msg.CallbackData
 	switch k := msg.Kind; k {
 	case chat.KindText:
 		if err := checkText("text body", msg.Text, maxTextBody); err != nil {

@@ -31,6 +31,8 @@ Usage:
   wasla test [-run REGEXP] [-v] PATH...   run the conversation tests (*.test.yaml) beside the flows
   wasla serve --config FILE               run the WhatsApp webhook server (see docs/config.md)
   wasla history export [flags]            write contacts' histories as JSONL or CSV, streaming
+  wasla campaign start|pause|resume|cancel|status FILE-or-NAME --redis URL
+                                          run campaigns in a deployment (docs/campaigns.md)
   wasla campaign plan|simulate FILE       forecast a campaign, or play it against a modelled Meta
 
 Run "wasla COMMAND -h" for a command's flags.

@@ -99,7 +99,7 @@ func runServe(ctx context.Context, args []string, s Streams) int {
 // configSecrets lists the configuration's secrets, for the log's redaction: a log record
 // must never show one, whatever error text it quotes.
 func configSecrets(cfg *config.Config) []string {
-	out := []string{cfg.WhatsApp.AppSecret.Reveal(), cfg.WhatsApp.VerifyToken.Reveal(), cfg.Metrics.Token.Reveal()}
+	out := []string{cfg.WhatsApp.AppSecret.Reveal(), cfg.WhatsApp.VerifyToken.Reveal(), cfg.Metrics.Token.Reveal(), cfg.Admin.Token.Reveal()}
 	if u, err := url.Parse(cfg.Redis.Reveal()); err == nil && u.User != nil {
 		if pw, ok := u.User.Password(); ok {
 			out = append(out, pw)

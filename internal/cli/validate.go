@@ -6,14 +6,16 @@ import (
 	"os"
 	"strings"
 
+	"github.com/wasla/wasla/campaigns/campaignfile"
 	"github.com/wasla/wasla/flows"
 	"github.com/wasla/wasla/flowtest"
 )
 
 const validateAbout = `
 Loads the flow files under the PATHs (files, or folders searched recursively) as one flow
-set, and parses the conversation tests (*.test.yaml) beside them. A PATH ending in /...
-(examples/...) stands for every flow set below it, each checked on its own. Every problem
+set, and parses the conversation tests (*.test.yaml) and the campaign files
+(*.campaign.yaml) beside them. A PATH ending in /... (examples/...) stands for every flow
+set below it, each checked on its own. Every problem
 is printed as file:line:col: message, followed by the line with a caret under the place.
 With -json, each problem is instead one JSON object per line (file, line, col, level, code,
 message; docs/diagnostics.md) and no summary is printed: for editors and CI, which filter
@@ -30,11 +32,13 @@ func runValidate(_ context.Context, args []string, s Streams) int {
 	// Plain paths make one flow set; a path ending in /... stands for every flow set below
 	// it, each loaded on its own.
 	var sets [][]string
-	var plain, testPaths []string
+	var plain, testPaths, campaignPaths []string
 	for _, p := range paths {
 		switch {
 		case isTestFile(p):
 			testPaths = append(testPaths, p)
+		case campaignfile.IsCampaignFile(p):
+			campaignPaths = append(campaignPaths, p)
 		case isEllipsis(p):
 			folders, err := flowFolders(trimEllipsis(p))
 			if err != nil {
@@ -77,6 +81,21 @@ func runValidate(_ context.Context, args []string, s Streams) int {
 	for _, f := range testFiles {
 		_, tdiags := flowtest.ReadFile(f)
 		diags = append(diags, tdiags...)
+	}
+	// Campaign files sit beside the flows or in a folder of their own.
+	for _, p := range testPaths {
+		if !isTestFile(p) {
+			campaignPaths = append(campaignPaths, p)
+		}
+	}
+	campaignFiles, err := findFiles(campaignPaths, campaignfile.IsCampaignFile, "campaign file (*.campaign.yaml)", "finding campaigns")
+	if err != nil {
+		fmt.Fprintf(s.Err, "wasla validate: %v\n", err)
+		return exitFail
+	}
+	for _, f := range campaignFiles {
+		_, cdiags := campaignfile.Load(f)
+		diags = append(diags, cdiags...)
 	}
 	print := diags.Print
 	if *asJSON {

@@ -1,5 +1,5 @@
 // Command gen writes the JSON Schema of every format of schema.Formats (flow files,
-// conversation tests, the serve configuration) from the spec its loader checks keys
+// conversation tests, the serve configuration, campaign files) from the spec its loader checks keys
 // against. Run it with `go generate ./schema`.
 package main
 

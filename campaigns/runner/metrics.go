@@ -1,0 +1,51 @@
+package runner
+
+import (
+	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wasla/wasla/chat"
+)
+
+// Metrics are the campaigns' Prometheus metrics, per campaign and number. A nil
+// *Metrics records nothing.
+type Metrics struct {
+	sends    *prometheus.CounterVec
+	failures *prometheus.CounterVec
+	statuses *prometheus.CounterVec
+}
+
+// NewMetrics registers the campaign metrics with reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		sends: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "wasla_campaign_sends_total",
+			Help: "Campaign templates Meta accepted, by campaign and number."}, []string{"campaign", "number"}),
+		failures: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "wasla_campaign_send_failures_total",
+			Help: "Campaign sends that failed, by campaign, number and Meta's error code (0: no answer)."}, []string{"campaign", "number", "code"}),
+		statuses: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "wasla_campaign_statuses_total",
+			Help: "Status webhooks that settled a campaign attempt, by campaign, number and status."}, []string{"campaign", "number", "status"}),
+	}
+	reg.MustRegister(m.sends, m.failures, m.statuses)
+	return m
+}
+
+func (m *Metrics) sent(campaign string, number chat.NumberID) {
+	if m != nil {
+		m.sends.WithLabelValues(campaign, string(number)).Inc()
+	}
+}
+
+func (m *Metrics) failed(campaign string, number chat.NumberID, code int) {
+	if m != nil {
+		m.failures.WithLabelValues(campaign, string(number), strconv.Itoa(code)).Inc()
+	}
+}
+
+func (m *Metrics) status(campaign string, number chat.NumberID, level, code int) {
+	if m == nil {
+		return
+	}
+	name := [...]string{"failed", "sent", "delivered", "read"}[min(max(level, 0), 3)]
+	m.statuses.WithLabelValues(campaign, string(number), name).Inc()
+}

@@ -1,0 +1,86 @@
+package runner
+
+import (
+	"context"
+	"time"
+
+	"github.com/wasla/wasla/campaigns/audience"
+	"github.com/wasla/wasla/campaigns/campaignfile"
+	"github.com/wasla/wasla/campaigns/outcome"
+	"github.com/wasla/wasla/chat"
+)
+
+// Status is a status webhook of a message, as the runner needs it; the server converts
+// Meta's.
+type Status struct {
+	CallbackData string
+	// Level is 1 sent, 2 delivered, 3 read; 0 with Code for failed.
+	Level  int
+	Code   int
+	WAMID  string
+	Number chat.NumberID
+	At     time.Time
+}
+
+// ApplyStatus settles a campaign attempt from its status webhook, found by its callback
+// data; it reports false for a status that is not a campaign's or changes nothing (a
+// repeat, an older attempt). It needs no compiled campaign, so any replica applies it.
+func (r *Runner) ApplyStatus(ctx context.Context, st Status) (bool, error) {
+	a, ok := audience.ParseCallbackData(st.CallbackData)
+	if !ok {
+		return false, nil
+	}
+	aud, err := r.o.Control.Audience(a.Campaign)
+	if err != nil {
+		return false, nil
+	}
+	set := audience.Settlement{Contact: a.Contact, Attempt: a.Attempt, Number: st.Number, At: st.At, WAMID: st.WAMID}
+	if set.At.IsZero() {
+		set.At = r.o.Clock.Now()
+	}
+	if st.Level > 0 {
+		set.Kind, set.Level = audience.Sent, st.Level
+	} else {
+		set.Kind, set.Code = audience.Failed, st.Code
+		switch outcome.Classify(st.Code, 0) {
+		case outcome.Fatigued:
+			if due, ok := outcome.DefaultLadder().Next(a.Attempt, set.At); ok {
+				set.Kind, set.Due = audience.Retrying, due
+			}
+		case outcome.Transient, outcome.Reassign:
+			if due, ok := outcome.DefaultBackoff().Next(a.Attempt, set.At); ok {
+				set.Kind, set.Due = audience.Retrying, due
+			}
+		}
+	}
+	changed, err := aud.Settle(ctx, set)
+	if err == nil && changed {
+		r.o.Metrics.status(a.Campaign, st.Number, st.Level, st.Code)
+	}
+	return changed, err
+}
+
+// PauseTemplate pauses every running campaign that sends the template name, saying why:
+// Meta paused or disabled it (a message_template_status_update), so every send would
+// fail. It returns how many campaigns it paused. Resume them when the template is back.
+func (r *Runner) PauseTemplate(ctx context.Context, name, why string) (int, error) {
+	recs, err := r.o.Control.List(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, rec := range recs {
+		if rec.State != StateRunning {
+			continue
+		}
+		camp, diags := campaignfile.Parse(rec.File, rec.Source)
+		if diags.HasErrors() || camp.Template.Name != name {
+			continue
+		}
+		if _, err := r.o.Control.Set(ctx, rec.Name, "pause", why); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
