@@ -165,6 +165,36 @@ func TestAskFailsAfterMaxRetries(t *testing.T) {
 	expect(t, "second invalid goes to on_fail", h.say("y"), "سنحوّلك إلى موظف")
 }
 
+// TestFailedAskLeavesWhatAFailedHTTPLeaves checks that a question that fails (no valid
+// answer, or none in time) removes vars.<save>, so that an earlier answer cannot pass for
+// this one's, and says why in vars.<save>_error, which a valid answer removes.
+func TestFailedAskLeavesWhatAFailedHTTPLeaves(t *testing.T) {
+	h := newHarness(t, map[string]string{"order.yaml": orderFlow}, engine.Options{})
+	check := func(what string, wantNo, wantErr any) {
+		t.Helper()
+		vars := h.state().Session.Vars
+		if got := vars["order_no"]; got != wantNo {
+			t.Errorf("%s: order_no = %#v, want %#v", what, got, wantNo)
+		}
+		if got := vars["order_no_error"]; got != wantErr {
+			t.Errorf("%s: order_no_error = %#v, want %#v", what, got, wantErr)
+		}
+	}
+	h.say("order")
+	h.say("123456")
+	check("answered", "123456", nil)
+	h.say("order")
+	h.say("x")
+	expect(t, "no valid answer", h.say("y"), "سنحوّلك إلى موظف")
+	check("no valid answer", nil, "no valid answer after 2 tries")
+	h.say("order")
+	h.say("654321")
+	check("answered again", "654321", nil)
+	h.say("order")
+	expect(t, "no answer in time", h.advance(30*time.Minute), "انتهت المهلة")
+	check("no answer in time", nil, "no answer within 30m")
+}
+
 func TestAskTimeoutTakesItsBranchOnce(t *testing.T) {
 	h := newHarness(t, map[string]string{"order.yaml": orderFlow}, engine.Options{})
 	h.say("order")
