@@ -373,6 +373,39 @@ func TestOptOutConfirmsOnceAndSilencesTheBot(t *testing.T) {
 	}
 }
 
+// TestSetOptedOutIsHonouredLikeTheWords checks Meta's marketing stop and resume as the
+// server passes them: the contact is opted out (the flow ends, nothing is sent), the bot
+// stays silent, a repeated stop records nothing, and a resume lets the bot answer again.
+func TestSetOptedOutIsHonouredLikeTheWords(t *testing.T) {
+	h := newHarness(t, map[string]string{"order.yaml": orderFlow}, engine.Options{})
+	ctx := context.Background()
+	const id = "966500000001"
+	h.say("order")
+	for range 2 {
+		if err := h.eng.SetOptedOut(ctx, id, true, "marketing stop"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	expect(t, "sent on the stop", texts(h.rec.Take()))
+	if st := h.state(); !st.Contact.OptedOut || st.Session.Flow != "" {
+		t.Errorf("after the stop: opted out %v, flow %q; want opted out, no flow", st.Contact.OptedOut, st.Session.Flow)
+	}
+	expect(t, "message after the stop", h.say("order"))
+	if err := h.eng.SetOptedOut(ctx, id, false, "marketing resume"); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, "message after the resume", h.say("order"), "رقم الطلب؟")
+	var kinds []string
+	for _, ev := range h.store.History(id) {
+		if ev.Kind == chat.EventOptOut || ev.Kind == chat.EventOptIn {
+			kinds = append(kinds, string(ev.Kind)+":"+ev.Detail)
+		}
+	}
+	if want := []string{string(chat.EventOptOut) + ":marketing stop", string(chat.EventOptIn) + ":marketing resume"}; !slices.Equal(kinds, want) {
+		t.Errorf("history %v, want %v", kinds, want)
+	}
+}
+
 func TestRestartWordRestartsFromAwaitedInput(t *testing.T) {
 	h := newHarness(t, map[string]string{"order.yaml": orderFlow, "menu.yaml": shopFlows, "hours.yaml": hoursFlow}, engine.Options{})
 	h.say("order")
