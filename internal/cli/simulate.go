@@ -204,7 +204,7 @@ func (sim *simulator) Send(_ context.Context, msg chat.Outbound) error {
 	if sim.rtl {
 		out = terminal.MarkRTL(out)
 	}
-	fmt.Fprintln(sim.out, out)
+	fmt.Fprintln(sim.out, sim.lineStart()+out)
 	return nil
 }
 
@@ -213,7 +213,21 @@ func (sim *simulator) Send(_ context.Context, msg chat.Outbound) error {
 func (sim *simulator) runtimeError(_ chat.ContactID, err *engine.RuntimeError) {
 	sim.mu.Lock()
 	defer sim.mu.Unlock()
-	fmt.Fprintf(sim.out, "(run-time error: %v)\n", err)
+	fmt.Fprintf(sim.out, "%s(run-time error: %v)\n", sim.lineStart(), err)
+}
+
+// clearLine returns a terminal's cursor to the start of the line and erases it.
+const clearLine = "\r\x1b[K"
+
+// lineStart is what goes before each line the bot prints. At a terminal, text the person
+// typed ahead while the bot was busy is echoed where the cursor stands; erasing that line
+// first puts every bot message on lines of its own, and the prompt is drawn again after
+// the answer (the typed text stays in the input and is read next). A script gets nothing.
+func (sim *simulator) lineStart() string {
+	if sim.script {
+		return ""
+	}
+	return clearLine
 }
 
 func (sim *simulator) traceStep(contact chat.ContactID, flow, step string) {

@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/wasla/wasla/channels/terminal"
+	"github.com/wasla/wasla/chat"
 )
 
 // writeFlows writes name → source files into a new folder and returns it.
@@ -64,6 +67,26 @@ func TestSimulateRTLMarks(t *testing.T) {
 		}
 		if out.String() != want {
 			t.Errorf("--rtl-marks=%v output:\n%q\nwant:\n%q", marks, out.String(), want)
+		}
+	}
+}
+
+// TestSimulateBotLinesStartClean checks that, at a terminal, each bot message starts by
+// erasing the line, so that text typed while the bot was busy does not run into it; a
+// script's output stays plain.
+func TestSimulateBotLinesStartClean(t *testing.T) {
+	for _, script := range []bool{true, false} {
+		var out strings.Builder
+		sim := &simulator{out: &out, script: script, contact: "1", choices: map[chat.ContactID][]terminal.Choice{}}
+		if err := sim.Send(context.Background(), chat.Outbound{To: "1", Kind: chat.KindText, Text: "hello"}); err != nil {
+			t.Fatal(err)
+		}
+		want := "bot: hello\n"
+		if !script {
+			want = clearLine + want
+		}
+		if out.String() != want {
+			t.Errorf("script=%v: %q, want %q", script, out.String(), want)
 		}
 	}
 }
