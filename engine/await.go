@@ -1,12 +1,14 @@
 package engine
 
 import (
+	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/flows"
 	"github.com/wasla/wasla/flows/expr"
+	"github.com/wasla/wasla/yamlfile"
 )
 
 // await makes the session wait at a step for input, keeping the retry count when it
@@ -95,6 +97,9 @@ func (r *run) retry(f *flows.Flow, st *flows.Step, max int, onFail flows.Target,
 	s.Await.Retries++
 	if s.Await.Retries > max {
 		s.Await = nil
+		if st.Kind == flows.StepAsk {
+			r.askFailed(st.Ask, fmt.Sprintf("no valid answer after %d tries", max+1))
+		}
 		r.clearTimers(TimerTimeout)
 		if !onFail.IsZero() {
 			return r.jump(onFail)
@@ -140,6 +145,7 @@ func (r *run) timeout() error {
 			switch st.Kind {
 			case flows.StepAsk:
 				target = st.Ask.OnTimeout
+				r.askFailed(st.Ask, "no answer within "+yamlfile.FormatDuration(st.Ask.Timeout))
 			case flows.StepButtons:
 				target = st.Buttons.OnTimeout
 			case flows.StepList:
@@ -152,4 +158,12 @@ func (r *run) timeout() error {
 		return nil
 	}
 	return r.jump(target)
+}
+
+// askFailed leaves what a failed http step leaves: vars["<save>"] removed, so that no
+// earlier answer passes for this one's, and vars["<save>_error"] saying why.
+func (r *run) askFailed(ask *flows.Ask, why string) {
+	s := r.sess()
+	delete(s.Vars, ask.Save)
+	s.Vars[ask.Save+"_error"] = why
 }

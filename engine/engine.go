@@ -299,6 +299,26 @@ func (e *Engine) Record(ctx context.Context, id chat.ContactID, events ...chat.E
 	})
 }
 
+// SetOptedOut records an opt-out (out) or opt-in that did not come as a message, such as
+// Meta's user_preferences marketing stop and resume: the contact's state changes as with
+// the opt-out and opt-in words, and the history says so with detail, but nothing is
+// sent, since no message of the customer's opened a conversation to answer in. A
+// repeated stop or resume changes nothing.
+func (e *Engine) SetOptedOut(ctx context.Context, id chat.ContactID, out bool, detail string) error {
+	if id == "" {
+		return errors.New("recording an opt-out: no contact id")
+	}
+	return e.update(ctx, e.plainTx(id), func(r *run) error {
+		switch {
+		case out && !r.st.Contact.OptedOut:
+			r.optOut(detail)
+		case !out && r.st.Contact.OptedOut:
+			r.optIn(detail)
+		}
+		return nil
+	})
+}
+
 // update runs fn over the contact's state under the contact's lock and commits the result
 // through tx, re-running fn from a fresh load when another writer committed first. Replies
 // are sent only after the commit succeeded, so a re-run never sends twice.

@@ -165,6 +165,36 @@ func TestAskFailsAfterMaxRetries(t *testing.T) {
 	expect(t, "second invalid goes to on_fail", h.say("y"), "سنحوّلك إلى موظف")
 }
 
+// TestFailedAskLeavesWhatAFailedHTTPLeaves checks that a question that fails (no valid
+// answer, or none in time) removes vars.<save>, so that an earlier answer cannot pass for
+// this one's, and says why in vars.<save>_error, which a valid answer removes.
+func TestFailedAskLeavesWhatAFailedHTTPLeaves(t *testing.T) {
+	h := newHarness(t, map[string]string{"order.yaml": orderFlow}, engine.Options{})
+	check := func(what string, wantNo, wantErr any) {
+		t.Helper()
+		vars := h.state().Session.Vars
+		if got := vars["order_no"]; got != wantNo {
+			t.Errorf("%s: order_no = %#v, want %#v", what, got, wantNo)
+		}
+		if got := vars["order_no_error"]; got != wantErr {
+			t.Errorf("%s: order_no_error = %#v, want %#v", what, got, wantErr)
+		}
+	}
+	h.say("order")
+	h.say("123456")
+	check("answered", "123456", nil)
+	h.say("order")
+	h.say("x")
+	expect(t, "no valid answer", h.say("y"), "سنحوّلك إلى موظف")
+	check("no valid answer", nil, "no valid answer after 2 tries")
+	h.say("order")
+	h.say("654321")
+	check("answered again", "654321", nil)
+	h.say("order")
+	expect(t, "no answer in time", h.advance(30*time.Minute), "انتهت المهلة")
+	check("no answer in time", nil, "no answer within 30m")
+}
+
 func TestAskTimeoutTakesItsBranchOnce(t *testing.T) {
 	h := newHarness(t, map[string]string{"order.yaml": orderFlow}, engine.Options{})
 	h.say("order")
@@ -340,6 +370,39 @@ func TestOptOutConfirmsOnceAndSilencesTheBot(t *testing.T) {
 	expect(t, "later message", h.say("hello"))
 	if !h.state().Contact.OptedOut {
 		t.Error("contact not marked opted out")
+	}
+}
+
+// TestSetOptedOutIsHonouredLikeTheWords checks Meta's marketing stop and resume as the
+// server passes them: the contact is opted out (the flow ends, nothing is sent), the bot
+// stays silent, a repeated stop records nothing, and a resume lets the bot answer again.
+func TestSetOptedOutIsHonouredLikeTheWords(t *testing.T) {
+	h := newHarness(t, map[string]string{"order.yaml": orderFlow}, engine.Options{})
+	ctx := context.Background()
+	const id = "966500000001"
+	h.say("order")
+	for range 2 {
+		if err := h.eng.SetOptedOut(ctx, id, true, "marketing stop"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	expect(t, "sent on the stop", texts(h.rec.Take()))
+	if st := h.state(); !st.Contact.OptedOut || st.Session.Flow != "" {
+		t.Errorf("after the stop: opted out %v, flow %q; want opted out, no flow", st.Contact.OptedOut, st.Session.Flow)
+	}
+	expect(t, "message after the stop", h.say("order"))
+	if err := h.eng.SetOptedOut(ctx, id, false, "marketing resume"); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, "message after the resume", h.say("order"), "رقم الطلب؟")
+	var kinds []string
+	for _, ev := range h.store.History(id) {
+		if ev.Kind == chat.EventOptOut || ev.Kind == chat.EventOptIn {
+			kinds = append(kinds, string(ev.Kind)+":"+ev.Detail)
+		}
+	}
+	if want := []string{string(chat.EventOptOut) + ":marketing stop", string(chat.EventOptIn) + ":marketing resume"}; !slices.Equal(kinds, want) {
+		t.Errorf("history %v, want %v", kinds, want)
 	}
 }
 

@@ -103,23 +103,36 @@ func (r *run) optWords(in chat.Inbound) bool {
 			return true // confirmed once already
 		}
 		r.say(st.OptOutReply)
-		c.OptedOut, c.OptedOutAt = true, r.now
-		r.record(chat.Event{Kind: chat.EventOptOut, Detail: in.Text})
-		r.endSession()
-		// A hand-off ends too: no agent may write to the contact any more, and after an
-		// opt-in the bot, not a forgotten queue, answers.
-		r.returnToBot("opt-out")
-		r.clearTimers(TimerWait, TimerReturn)
-		r.sess().Pending = nil
-		r.clearTimers(TimerBurst)
+		r.optOut(in.Text)
 		return true
 	case c.OptedOut && slices.Contains(st.OptInWords, folded):
-		c.OptedOut, c.OptedOutAt = false, time.Time{}
-		r.record(chat.Event{Kind: chat.EventOptIn, Detail: in.Text})
+		r.optIn(in.Text)
 		r.say(st.OptInReply)
 		return true
 	}
 	return false
+}
+
+// optOut marks the contact opted out and ends what could still write to them; detail
+// says how (the word, or Meta's marketing stop).
+func (r *run) optOut(detail string) {
+	c := &r.st.Contact
+	c.OptedOut, c.OptedOutAt = true, r.now
+	r.record(chat.Event{Kind: chat.EventOptOut, Detail: detail})
+	r.endSession()
+	// A hand-off ends too: no agent may write to the contact any more, and after an
+	// opt-in the bot, not a forgotten queue, answers.
+	r.returnToBot("opt-out")
+	r.clearTimers(TimerWait, TimerReturn)
+	r.sess().Pending = nil
+	r.clearTimers(TimerBurst)
+}
+
+// optIn lifts an opt-out.
+func (r *run) optIn(detail string) {
+	c := &r.st.Contact
+	c.OptedOut, c.OptedOutAt = false, time.Time{}
+	r.record(chat.Event{Kind: chat.EventOptIn, Detail: detail})
 }
 
 // handle answers one message in bot mode.

@@ -62,6 +62,7 @@ func (r *run) answerAsk(f *flows.Flow, st *flows.Step, in chat.Inbound) error {
 	}
 	if valid {
 		s.Vars[ask.Save] = value
+		delete(s.Vars, ask.Save+"_error")
 		s.Await = nil
 		r.clearTimers(TimerTimeout)
 		return r.continueAfter(f.Name, st.ID)

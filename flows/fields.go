@@ -177,7 +177,7 @@ func buildDefinitions() *Definitions {
 		step("template", templateMsg, "Send an approved WhatsApp template."),
 		step("media", mediaMsg, "Send an image, video, audio, document or sticker."),
 		step("ask", text(maxTextLen, ""), "Send a question and wait for the answer, visible as answer.",
-			&yamlfile.Field{Name: "save", Spec: ident, Required: true, Doc: "Variable that receives the answer."},
+			&yamlfile.Field{Name: "save", Spec: ident, Required: true, Doc: "Variable that receives the answer; when no valid answer comes (on_fail, on_timeout) it is removed and <save>_error says why."},
 			&yamlfile.Field{Name: "validate", Spec: boolExpr, Doc: "A bool expression over answer; false asks again."},
 			&yamlfile.Field{Name: "value", Spec: expr, Doc: "An expression over answer whose value is saved instead of the answer."},
 			&yamlfile.Field{Name: "retry", Spec: text(maxTextLen, ""), Doc: "Text sent after an invalid answer; default: the question again."},

@@ -87,6 +87,7 @@ func buildDefinitions() *Definitions {
 				Doc: `The next bot message: "exact text", contains "part", regex "pattern", or a mapping of text, buttons, list, template, media.`},
 			{Name: string(StepNoReply), Spec: &yamlfile.Spec{Kind: yamlfile.KindBool, Const: true}, Doc: "The bot sent nothing more."},
 			{Name: string(StepVars), Spec: &yamlfile.Spec{Kind: yamlfile.KindMap, MinItems: 1}, Doc: "These variables have these values; others are not checked."},
+			{Name: string(StepNoVars), Spec: names, Doc: "None of these variables is set, as after a failed http step or ask."},
 			{Name: string(StepTags), Spec: names, Doc: "The contact has these tags (others allowed)."},
 			{Name: string(StepNoTags), Spec: names, Doc: "The contact has none of these tags."},
 			{Name: string(StepHandoff), Spec: &yamlfile.Spec{Kind: yamlfile.KindOneOf, Alts: []*yamlfile.Spec{boolean, name}},

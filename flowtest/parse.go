@@ -446,7 +446,7 @@ func (p *parser) step(kind StepKind, k, v *yaml.Node) *Step {
 				st.Vars = append(st.Vars, VarExpect{Name: name, Value: val, Pos: p.pos(k)})
 			}
 		})
-	case StepTags, StepNoTags:
+	case StepTags, StepNoTags, StepNoVars:
 		st.Tags, ok = p.strings(v, string(kind))
 	case StepHandoff:
 		if v.Kind == yaml.ScalarNode && v.Tag == "!!bool" {

@@ -375,6 +375,13 @@ func (r *runner) expectState(st *Step, state *contact.State) bool {
 				return false
 			}
 		}
+	case StepNoVars:
+		for _, name := range st.Tags {
+			if got, ok := state.Session.Vars[name]; ok {
+				r.fail(st.Pos, "variable %s is set\n    want: not set\n    got:  %s", name, showValue(got))
+				return false
+			}
+		}
 	case StepTags:
 		for _, tag := range st.Tags {
 			if !state.Contact.HasTag(tag) {

@@ -62,6 +62,7 @@ const (
 	StepBot      StepKind = "bot"
 	StepNoReply  StepKind = "no_reply"
 	StepVars     StepKind = "vars"
+	StepNoVars   StepKind = "no_vars"
 	StepTags     StepKind = "tags"
 	StepNoTags   StepKind = "no_tags"
 	StepHandoff  StepKind = "handoff"
@@ -94,7 +95,7 @@ type Step struct {
 	Error *BotExpect
 
 	Vars     []VarExpect   // vars, in file order
-	Tags     []string      // tags, no_tags
+	Tags     []string      // tags, no_tags; no_vars: the variable names
 	Queue    string        // handoff: the queue; empty with Human set means any queue
 	Human    bool          // handoff: the conversation must be in human mode (false: bot mode)
 	OptedOut bool          // opted_out

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -177,6 +178,26 @@ func (h *fakeHistory) Events() []chat.Event {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return append([]chat.Event(nil), h.events...)
+}
+
+// fakePreferences records the opt-outs (true) and opt-ins (false) it was given.
+type fakePreferences struct {
+	mu  sync.Mutex
+	got []string
+	err error
+}
+
+func (p *fakePreferences) SetOptedOut(_ context.Context, id chat.ContactID, out bool, detail string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.got = append(p.got, fmt.Sprintf("%s %v %s", id, out, detail))
+	return p.err
+}
+
+func (p *fakePreferences) Got() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.got...)
 }
 
 type fakeNumbers struct {

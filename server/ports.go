@@ -71,6 +71,12 @@ type History interface {
 	Append(ctx context.Context, ev chat.Event) error
 }
 
+// Preferences records an opt-out (out) or opt-in that came as a webhook, not as a
+// message; *engine.Engine implements it.
+type Preferences interface {
+	SetOptedOut(ctx context.Context, id chat.ContactID, out bool, detail string) error
+}
+
 // Numbers is the business number registry: it takes quality, restriction and ban
 // webhooks and refreshes numbers from the Graph API.
 type Numbers interface {

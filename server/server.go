@@ -58,6 +58,9 @@ type Deps struct {
 	Contacts Contacts
 	// History records failed statuses; nil only logs them.
 	History History
+	// Preferences records Meta's marketing stop and resume webhooks as opt-outs and
+	// opt-ins; nil only logs them.
+	Preferences Preferences
 	// Numbers receives quality and account webhooks and refreshes; nil ignores them.
 	Numbers Numbers
 	// Statuses acts on failed statuses (a restricted number is marked); nil ignores them.

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -281,6 +282,26 @@ func TestWebhookNumberEvents(t *testing.T) {
 	_, metrics := r.get(t, "/metrics")
 	if !strings.Contains(metrics, `wasla_template_status_updates_total{event="APPROVED"}`) {
 		t.Errorf("metrics lack the template status:\n%s", grep(metrics, "template"))
+	}
+}
+
+func TestWebhookUserPreferencesOptOutAndIn(t *testing.T) {
+	prefs := &fakePreferences{}
+	r := newRig(t, func(d *Deps) { d.Preferences = prefs })
+	body := sample(t, "user_preferences.json")
+	if code, _ := r.post(t, body, whatsapp.Sign(secret, body)); code != 200 {
+		t.Fatalf("POST = %d", code)
+	}
+	want := []string{
+		"966501234567 true whatsapp marketing_messages stop",
+		"966501234567 false whatsapp marketing_messages resume",
+	}
+	if got := prefs.Got(); !slices.Equal(got, want) {
+		t.Errorf("preferences recorded %q, want %q", got, want)
+	}
+	prefs.err = errors.New("redis down")
+	if code, _ := r.post(t, body, whatsapp.Sign(secret, body)); code != 500 {
+		t.Errorf("POST with the store down = %d, want 500 so that Meta retries", code)
 	}
 }
 

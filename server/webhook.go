@@ -120,6 +120,8 @@ func (s *Server) accept(ctx context.Context, batch *whatsapp.Batch) error {
 			s.log.Warn("account update", slog.String("waba", ev.WABA), slog.String("event", ev.Event),
 				slog.String("ban_state", ev.BanState), slog.String("phone_number", ev.PhoneNumber))
 			errs = append(errs, s.applyNumbers(ctx, ev))
+		case *whatsapp.UserPreference:
+			errs = append(errs, s.applyPreference(ctx, ev))
 		case *whatsapp.TemplateStatus:
 			s.metrics.templates.WithLabelValues(ev.Event).Inc()
 			s.log.Info("template status update", slog.String("template", ev.Name), slog.String("language", ev.Language),
@@ -231,6 +233,36 @@ func (s *Server) applyNumbers(ctx context.Context, ev whatsapp.Event) error {
 	}
 	if err := s.d.Numbers.Apply(ctx, ev); err != nil {
 		return fmt.Errorf("applying %s to the number registry: %w", ev.Type(), err)
+	}
+	return nil
+}
+
+// applyPreference honours a user's marketing stop or resume as the opt-out and opt-in
+// words are honoured: a user who tapped stop is not written to again until they resume.
+func (s *Server) applyPreference(ctx context.Context, ev *whatsapp.UserPreference) error {
+	var out bool
+	switch ev.Value {
+	case whatsapp.PreferenceStop:
+		out = true
+	case whatsapp.PreferenceResume:
+	default:
+		s.log.Info("user preference not handled", slog.String("category", ev.Category), slog.String("value", ev.Value))
+		return nil
+	}
+	if s.d.Preferences == nil {
+		s.log.Info("user preference not recorded", slog.String("value", ev.Value))
+		return nil
+	}
+	id := ev.Contact
+	if s.d.Contacts != nil {
+		var err error
+		if id, err = s.d.Contacts.ResolveContact(ctx, string(ev.Contact), ""); err != nil {
+			return fmt.Errorf("resolving the contact of a user preference: %w", err)
+		}
+	}
+	detail := "whatsapp " + ev.Category + " " + ev.Value
+	if err := s.d.Preferences.SetOptedOut(ctx, id, out, detail); err != nil {
+		return fmt.Errorf("recording a %s preference: %w", ev.Value, err)
 	}
 	return nil
 }

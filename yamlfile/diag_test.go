@@ -3,6 +3,9 @@ package yamlfile
 import (
 	"bytes"
 	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -147,7 +150,7 @@ func TestSyntaxErrors(t *testing.T) {
 }
 
 func TestDurations(t *testing.T) {
-	for in, want := range map[string]string{"30s": "30s", "1d12h": "1d12h", "90m": "1h30m", "7d": "7d"} {
+	for in, want := range map[string]string{"30s": "30s", "1d12h": "1d12h", "90m": "1h30m", "7d": "7d", "500ms": "500ms"} {
 		d, err := ParseDuration(in)
 		if err != nil || FormatDuration(d) != want {
 			t.Errorf("ParseDuration(%q) = %v, %v; want %s", in, d, err, want)
@@ -156,6 +159,35 @@ func TestDurations(t *testing.T) {
 	for _, bad := range []string{"", "-1s", "1x", "d", "+1d"} {
 		if _, err := ParseDuration(bad); err == nil {
 			t.Errorf("ParseDuration(%q) gave no error", bad)
+		}
+	}
+}
+
+// TestDurationsDocumented checks that every example of docs/flows.md's Durations section
+// parses, and that every unit the section lists is one ParseDuration takes.
+func TestDurationsDocumented(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "flows.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(doc), "\n## Durations\n")
+	if !ok {
+		t.Fatal("docs/flows.md has no Durations section")
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	examples := regexp.MustCompile("`([0-9][0-9a-z.]*)`").FindAllStringSubmatch(section, -1)
+	units := regexp.MustCompile("`([a-z]+)` (?:milli)?(?:seconds|minutes|hours|days)").FindAllStringSubmatch(section, -1)
+	if len(examples) < 5 || len(units) < 5 {
+		t.Fatalf("found %d examples and %d units in the Durations section; has its form changed?", len(examples), len(units))
+	}
+	for _, m := range examples {
+		if _, err := ParseDuration(m[1]); err != nil {
+			t.Errorf("documented example %q: %v", m[1], err)
+		}
+	}
+	for _, m := range units {
+		if _, err := ParseDuration("2" + m[1]); err != nil {
+			t.Errorf("documented unit %q: %v", m[1], err)
 		}
 	}
 }

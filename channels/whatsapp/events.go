@@ -18,11 +18,13 @@ const (
 	TypeQualityUpdate  EventType = "phone_number_quality_update"
 	TypeAccountUpdate  EventType = "account_update"
 	TypeTemplateStatus EventType = "message_template_status_update"
+	TypeUserPreference EventType = "user_preferences"
 	TypeUnknown        EventType = "unknown"
 )
 
 // Event is one item of a webhook batch. The set is closed: it is one of *Message,
-// *Status, *ErrorEvent, *QualityUpdate, *AccountUpdate, *TemplateStatus and *Unknown.
+// *Status, *ErrorEvent, *QualityUpdate, *AccountUpdate, *TemplateStatus, *UserPreference
+// and *Unknown.
 type Event interface {
 	// Type names the event.
 	Type() EventType
@@ -303,6 +305,31 @@ type TemplateStatus struct {
 
 // Type returns TypeTemplateStatus.
 func (*TemplateStatus) Type() EventType { return TypeTemplateStatus }
+
+// UserPreference is one item of a user_preferences change: a user tapped stop (or resume)
+// on a business's marketing messages. wasla honours it as it honours the opt-out (and
+// opt-in) words, since a user who stopped must not be written to again.
+type UserPreference struct {
+	Envelope
+	// Number is the business number the preference is about (metadata.phone_number_id).
+	Number  chat.NumberID  `json:"number,omitempty"`
+	Contact chat.ContactID `json:"contact"`
+	// Category is the kind of messages, "marketing_messages".
+	Category string `json:"category"`
+	// Value is PreferenceStop or PreferenceResume.
+	Value  string    `json:"value"`
+	Detail string    `json:"detail,omitempty"`
+	At     time.Time `json:"at,omitzero"`
+}
+
+// The values of a UserPreference.
+const (
+	PreferenceStop   = "stop"
+	PreferenceResume = "resume"
+)
+
+// Type returns TypeUserPreference.
+func (*UserPreference) Type() EventType { return TypeUserPreference }
 
 // Unknown is a change this package does not decode: a field it has no type for, an object
 // other than whatsapp_business_account, or an item whose shape did not match Meta's

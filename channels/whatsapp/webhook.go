@@ -21,6 +21,7 @@ const (
 	FieldPhoneNumberQualityUpdate    = "phone_number_quality_update"
 	FieldAccountUpdate               = "account_update"
 	FieldMessageTemplateStatusUpdate = "message_template_status_update"
+	FieldUserPreferences             = "user_preferences"
 )
 
 // ParseWebhook decodes the body of a webhook POST into its events, in the order of
@@ -106,6 +107,23 @@ func appendChange(evs []Event, entry wireEntry, ch wireChange) []Event {
 			DisableDate:     v.DisableInfo.DisableDate.s,
 			RejectionReason: v.RejectionInfo.Reason, Recommendation: v.RejectionInfo.Recommendation,
 		})
+	case FieldUserPreferences:
+		var v wirePreferencesValue
+		if err := json.Unmarshal(ch.Value, &v); err != nil {
+			return unknown("decoding user preferences: " + err.Error())
+		}
+		for _, p := range v.UserPreferences {
+			if p.WaID.s == "" {
+				evs = append(evs, &Unknown{Envelope: env, Object: ObjectWABA, At: entry.Time.t, Reason: "user preference without wa_id"})
+				continue
+			}
+			evs = append(evs, &UserPreference{
+				Envelope: env, Number: chat.NumberID(v.Metadata.PhoneNumberID.s),
+				Contact: chat.ContactID(p.WaID.s), Category: p.Category, Value: p.Value,
+				Detail: p.Detail, At: p.Timestamp.t,
+			})
+		}
+		return evs
 	default:
 		return unknown(fmt.Sprintf("field %q is not decoded", ch.Field))
 	}
@@ -363,6 +381,19 @@ type wireEntry struct {
 type wireChange struct {
 	Field string          `json:"field"`
 	Value json.RawMessage `json:"value"`
+}
+
+type wirePreferencesValue struct {
+	Metadata struct {
+		PhoneNumberID lenientString `json:"phone_number_id"`
+	} `json:"metadata"`
+	UserPreferences []struct {
+		WaID      lenientString `json:"wa_id"`
+		Detail    string        `json:"detail"`
+		Category  string        `json:"category"`
+		Value     string        `json:"value"`
+		Timestamp unixTime      `json:"timestamp"`
+	} `json:"user_preferences"`
 }
 
 type wireMessagesValue struct {

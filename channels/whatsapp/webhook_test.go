@@ -256,8 +256,15 @@ func TestParseWebhookFieldEvents(t *testing.T) {
 	if ts.Event != "REJECTED" || ts.TemplateID != "1689556908129835" || ts.Reason != "INVALID_FORMAT" || ts.RejectionReason == "" {
 		t.Errorf("template status = %+v", ts)
 	}
+	stop := parseOne[*UserPreference](t, "user_preferences.json", 0)
+	if stop.Contact != "966501234567" || stop.Value != PreferenceStop || stop.Category != "marketing_messages" || stop.Number != "106540352242922" {
+		t.Errorf("user preference = %+v", stop)
+	}
+	if resume := parseOne[*UserPreference](t, "user_preferences.json", 1); resume.Value != PreferenceResume {
+		t.Errorf("second user preference = %+v", resume)
+	}
 	un := parseOne[*Unknown](t, "unknown_fields.json", 0)
-	if un.Field != "user_preferences" || un.Reason == "" {
+	if un.Field != "history" || un.Reason == "" {
 		t.Errorf("unknown = %+v", un)
 	}
 	bad := parseOne[*Unknown](t, "unknown_fields.json", 2)

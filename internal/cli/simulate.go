@@ -44,6 +44,8 @@ const simulateHelp = `Commands:
   /time +DURATION     move the clock (30m, 25h, 2d) and fire the timers that fall due
   /image [CAPTION]    send an image (also /video, /audio, /document, /sticker)
   /location LAT LON   send a location
+  /burst              the lines that follow, up to an empty line, are sent as one burst
+                      (separate messages within the burst window)
   /reload             load the flows again (the conversation goes on)
   /help               this list
   /quit               leave
@@ -59,6 +61,7 @@ func runSimulate(ctx context.Context, args []string, s Streams) int {
 	trace := fs.Bool("trace", false, "print every step the engine runs")
 	mocksFile := fs.String("mocks", "", "answer http steps from this mocks `file` (default: the *.mocks.yaml files beside the flows)")
 	liveHTTP := fs.Bool("live-http", false, "let http steps call the real endpoints even when a mocks file is present")
+	rtlMarks := fs.Bool("rtl-marks", false, "start each right-to-left line with a right-to-left mark (U+200F), for terminals that do not reorder Arabic")
 	cfgPath := fs.String("config", "", "route replies by the numbers and routing of this serve config `file`, as serve does (default --number: its inbox)")
 	paths, code, ok := parsePaths(fs, args)
 	if !ok {
@@ -111,6 +114,7 @@ func runSimulate(ctx context.Context, args []string, s Streams) int {
 		number:  chat.NumberID(*number),
 		clock:   clk,
 		choices: map[chat.ContactID][]terminal.Choice{},
+		rtl:     *rtlMarks,
 	}
 	opts := engine.Options{
 		Clock:  clk,
@@ -168,6 +172,12 @@ type simulator struct {
 	drv         *flowtest.Driver
 	clock       *clock.Manual
 	script      bool
+	rtl         bool // mark right-to-left lines (--rtl-marks)
+
+	// burst holds the lines typed after /burst, sent together at the empty line that
+	// ends them; collecting is true meanwhile.
+	burst      []string
+	collecting bool
 
 	contact chat.ContactID
 	name    string
@@ -190,7 +200,11 @@ func (sim *simulator) Send(_ context.Context, msg chat.Outbound) error {
 	if msg.To != sim.contact {
 		prefix = fmt.Sprintf("bot → %s: ", msg.To)
 	}
-	fmt.Fprintln(sim.out, terminal.Prefix(prefix, text))
+	out := terminal.Prefix(prefix, text)
+	if sim.rtl {
+		out = terminal.MarkRTL(out)
+	}
+	fmt.Fprintln(sim.out, sim.lineStart()+out)
 	return nil
 }
 
@@ -199,7 +213,21 @@ func (sim *simulator) Send(_ context.Context, msg chat.Outbound) error {
 func (sim *simulator) runtimeError(_ chat.ContactID, err *engine.RuntimeError) {
 	sim.mu.Lock()
 	defer sim.mu.Unlock()
-	fmt.Fprintf(sim.out, "(run-time error: %v)\n", err)
+	fmt.Fprintf(sim.out, "%s(run-time error: %v)\n", sim.lineStart(), err)
+}
+
+// clearLine returns a terminal's cursor to the start of the line and erases it.
+const clearLine = "\r\x1b[K"
+
+// lineStart is what goes before each line the bot prints. At a terminal, text the person
+// typed ahead while the bot was busy is echoed where the cursor stands; erasing that line
+// first puts every bot message on lines of its own, and the prompt is drawn again after
+// the answer (the typed text stays in the input and is read next). A script gets nothing.
+func (sim *simulator) lineStart() string {
+	if sim.script {
+		return ""
+	}
+	return clearLine
 }
 
 func (sim *simulator) traceStep(contact chat.ContactID, flow, step string) {
@@ -231,6 +259,9 @@ func (sim *simulator) run(ctx context.Context, in io.Reader) int {
 		case line, more = <-lines:
 		}
 		if !more {
+			if sim.collecting {
+				sim.sendBurst(ctx)
+			}
 			if !sim.script {
 				fmt.Fprintln(sim.out)
 			}
@@ -239,6 +270,14 @@ func (sim *simulator) run(ctx context.Context, in io.Reader) int {
 		line = strings.TrimRight(line, "\r")
 		if sim.script {
 			fmt.Fprintln(sim.out, strings.TrimRight("> "+line, " "))
+		}
+		if sim.collecting {
+			if strings.TrimSpace(line) == "" {
+				sim.sendBurst(ctx)
+			} else {
+				sim.burst = append(sim.burst, line)
+			}
+			continue
 		}
 		if strings.TrimSpace(line) == "" {
 			continue
@@ -311,6 +350,9 @@ func (sim *simulator) handle(ctx context.Context, line string) bool {
 		sim.sendLocation(ctx, arg)
 	case "/reload":
 		sim.reload()
+	case "/burst":
+		sim.collecting, sim.burst = true, nil
+		sim.note("burst: type the messages, then an empty line to send them")
 	default:
 		sim.errorf("unknown command %s; /help lists the commands", cmd)
 	}
@@ -340,6 +382,30 @@ func (sim *simulator) say(ctx context.Context, line string) {
 		choices = nil
 	}
 	sim.send(ctx, terminal.Inbound(line, choices))
+}
+
+// sendBurst sends the lines collected after /burst one after another at one instant, as
+// quick typing on a phone does, then lets the burst window pass: with burst_window set
+// the engine answers them once, as one message.
+func (sim *simulator) sendBurst(ctx context.Context) {
+	lines := sim.burst
+	sim.collecting, sim.burst = false, nil
+	if len(lines) == 0 {
+		sim.note("empty burst: nothing sent")
+		return
+	}
+	sim.note(fmt.Sprintf("sending %s as one burst", plural(len(lines), "message")))
+	for _, line := range lines {
+		in := terminal.Inbound(line, nil)
+		in.Contact, in.ProfileName, in.Number = sim.contact, sim.name, sim.number
+		if err := sim.drv.Send(ctx, in); err != nil {
+			sim.errorf("%v", err)
+			return
+		}
+	}
+	if err := sim.drv.Settle(ctx); err != nil {
+		sim.errorf("%v", err)
+	}
 }
 
 func (sim *simulator) send(ctx context.Context, in chat.Inbound) {
