@@ -415,10 +415,19 @@ func (q *Intake) dispatch(ctx context.Context, cand chan<- chat.ContactID, b *bu
 // readyContacts reads every bucket's ready index in one pipeline and returns the contacts
 // with queued messages, longest waiting first.
 func (q *Intake) readyContacts(ctx context.Context) ([]chat.ContactID, error) {
+	return scanBuckets(ctx, q.client, func(p redis.Pipeliner, b int) *redis.ZSliceCmd {
+		return p.ZRangeWithScores(ctx, q.r.bucketKey(b, "ready"), 0, readyPerBucket-1)
+	})
+}
+
+// scanBuckets runs read on every bucket in one pipeline and returns the contacts of all
+// the sorted sets read, lowest score (longest waiting) first: the scans of the intake's
+// ready index and of the outbox's queue index.
+func scanBuckets(ctx context.Context, c redis.UniversalClient, read func(p redis.Pipeliner, b int) *redis.ZSliceCmd) ([]chat.ContactID, error) {
 	cmds := make([]*redis.ZSliceCmd, Buckets)
-	_, err := q.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+	_, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for b := range Buckets {
-			cmds[b] = p.ZRangeWithScores(ctx, q.r.bucketKey(b, "ready"), 0, readyPerBucket-1)
+			cmds[b] = read(p, b)
 		}
 		return nil
 	})

@@ -247,28 +247,11 @@ func (o *Outbox) dispatch(ctx context.Context, jobs chan<- sendClaim, b *busy) {
 // due now, longest waiting first.
 func (o *Outbox) dueContacts(ctx context.Context) ([]chat.ContactID, error) {
 	upTo := strconv.FormatInt(o.r.clock.Now().UnixMilli(), 10)
-	cmds := make([]*redis.ZSliceCmd, Buckets)
-	_, err := o.r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for b := range Buckets {
-			cmds[b] = p.ZRangeByScoreWithScores(ctx, o.r.bucketKey(b, "outq"), &redis.ZRangeBy{
-				Min: "-inf", Max: upTo, Count: outqPerBucket,
-			})
-		}
-		return nil
+	return scanBuckets(ctx, o.r.client, func(p redis.Pipeliner, b int) *redis.ZSliceCmd {
+		return p.ZRangeByScoreWithScores(ctx, o.r.bucketKey(b, "outq"), &redis.ZRangeBy{
+			Min: "-inf", Max: upTo, Count: outqPerBucket,
+		})
 	})
-	if err != nil {
-		return nil, err
-	}
-	var all []redis.Z
-	for _, c := range cmds {
-		all = append(all, c.Val()...)
-	}
-	slices.SortFunc(all, func(a, b redis.Z) int { return cmp.Compare(a.Score, b.Score) })
-	ids := make([]chat.ContactID, len(all))
-	for i, z := range all {
-		ids[i] = chat.ContactID(z.Member.(string))
-	}
-	return ids, nil
 }
 
 // held reports whether a worker of this process holds the contact.
