@@ -16,6 +16,7 @@
 -- KEYS[11] outq     zset    the bucket's outbox index: contact id -> when to send next (unix ms)
 -- KEYS[12] olease   string  the outbox lease: the fencing token of the sender holding it
 -- KEYS[13] ostate   hash    the first outbox entry's attempts: i entry id, s started, a answered
+-- KEYS[14] ready    zset    the bucket's ready index: contacts with a non-empty inbox
 --
 -- ARGV[1]  version the caller loaded
 -- ARGV[2]  profile JSON
@@ -36,8 +37,10 @@
 -- ARGV[15] outbox token: when the commit queues replies, the contact's outbox is due and
 --          its lease is free, the caller takes the lease with this token; '' never takes it
 -- ARGV[16] the outbox lease in ms
--- ARGV[17] n, the number of inbound message ids that follow
--- ARGV[18] .. ARGV[17+n] inbound message ids
+-- ARGV[17] '1': an acknowledgement that finds the inbox empty also releases the contact
+--          (deletes the lease, takes the contact out of the ready index); '' keeps the lease
+-- ARGV[18] n, the number of inbound message ids that follow
+-- ARGV[19] .. ARGV[18+n] inbound message ids
 -- then triples of event time (unix ms, >= 0), event JSON and the chat.Outbound JSON to
 -- send ('' for an event that sends nothing), oldest first
 --
@@ -53,7 +56,9 @@
 --                                       the contact
 -- ack is 1 when ARGV[13] was acknowledged: taken out of the inbox if it is still first there
 -- (a retry may find it gone), and the lease renewed; next is then the message now first in
--- the inbox, absent when the inbox is empty. A refused duplicate is acknowledged too; a
+-- the inbox, absent when the inbox is empty. ack is 2 when it was acknowledged, the inbox is
+-- empty and ARGV[17] asked for the release: the lease is gone and the contact is no longer
+-- ready, so a message pushed after this script finds the contact free. A refused duplicate is acknowledged too; a
 -- conflict and a fenced commit are not.
 -- Every check comes before the first write: a script that fails half-way keeps the writes it
 -- made, and a refused commit writes nothing.
@@ -69,9 +74,15 @@ local function ack(reply)
     redis.call('LPOP', KEYS[8])
     redis.call('DECR', KEYS[9])
   end
+  local head = redis.call('LINDEX', KEYS[8], 0)
+  if not head and ARGV[17] == '1' then
+    redis.call('DEL', KEYS[6])
+    redis.call('ZREM', KEYS[14], ARGV[5])
+    reply[#reply + 1] = 2
+    return reply
+  end
   redis.call('PEXPIRE', KEYS[6], ARGV[14])
   reply[#reply + 1] = 1
-  local head = redis.call('LINDEX', KEYS[8], 0)
   if head then
     reply[#reply + 1] = head
   end
@@ -82,11 +93,11 @@ if ARGV[11] ~= '' and redis.call('GET', KEYS[6]) ~= ARGV[11] then
   return {3}
 end
 
-local n = tonumber(ARGV[17])
+local n = tonumber(ARGV[18])
 local dedupe = ARGV[9] ~= ''
 if dedupe then
   local horizon = tonumber(ARGV[9])
-  for i = 18, 17 + n do
+  for i = 19, 18 + n do
     local at = redis.call('ZSCORE', KEYS[5], ARGV[i])
     if at and tonumber(at) >= horizon then
       return ack({2, ARGV[i]})
@@ -102,7 +113,7 @@ end
 -- History entry ids follow the event time but never go back: an event older than the last
 -- entry gets the last entry's millisecond and the next sequence number, so the stream keeps
 -- the order of the commits and ids stay usable as a time index for exports.
-local first = 18 + n
+local first = 19 + n
 local queued = 0
 if #ARGV >= first then
   local last = redis.call('HGET', KEYS[1], 'h')
@@ -154,7 +165,7 @@ if ARGV[7] ~= '' then
 end
 
 if dedupe and n > 0 then
-  for i = 18, 17 + n do
+  for i = 19, 18 + n do
     redis.call('ZADD', KEYS[5], ARGV[8], ARGV[i])
   end
   redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', '(' .. ARGV[9])
