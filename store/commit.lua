@@ -4,7 +4,8 @@
 -- KEYS[1] contact   hash    v = version, p = profile JSON, h = id of the last history entry,
 --                           u = the user id whose mapping to this contact is written
 -- KEYS[2] session   string  session JSON
--- KEYS[3] history   stream  field e = event JSON
+-- KEYS[3] history   list    entries "<entry id> <event JSON>", oldest first; a stream (field e =
+--                           event JSON) when written before lists, still appended to when long
 -- KEYS[4] due       zset    the bucket's timer index: contact id -> earliest timer (unix ms)
 -- KEYS[5] seen      zset    inbound message ids committed, scored by commit time (unix ms)
 -- KEYS[6] lease     string  the intake lease: the fencing token of the worker holding the contact
@@ -24,7 +25,7 @@
 -- ARGV[4]  session TTL in ms, '0' for none
 -- ARGV[5]  contact id (member of the timer and contact indexes)
 -- ARGV[6]  earliest timer in unix ms, '' removes the contact from the timer index
--- ARGV[7]  trim the history below this stream id, '' keeps it all
+-- ARGV[7]  trim the history below this entry id (unix ms), '' keeps it all
 -- ARGV[8]  now, unix ms (the score of newly seen message ids)
 -- ARGV[9]  dedupe horizon, unix ms: ids seen at or after it are duplicates, older ones are
 --          forgotten; '' turns deduplication off
@@ -110,8 +111,22 @@ if stored ~= tonumber(ARGV[1]) then
   return {0, stored}
 end
 
+-- The history is a list: a stream's first node takes 4 KB (stream-node-max-bytes' default)
+-- however short the history, a list's nodes take what they hold. A stream written before
+-- lists is converted while it is short (a bounded copy); a long one stays a stream, whose
+-- nodes are full by then, and is read as one.
+local stream = redis.call('TYPE', KEYS[3])['ok'] == 'stream'
+if stream and redis.call('XLEN', KEYS[3]) <= 64 then
+  local entries = redis.call('XRANGE', KEYS[3], '-', '+')
+  redis.call('DEL', KEYS[3])
+  for _, e in ipairs(entries) do
+    redis.call('RPUSH', KEYS[3], e[1] .. ' ' .. e[2][2])
+  end
+  stream = false
+end
+
 -- History entry ids follow the event time but never go back: an event older than the last
--- entry gets the last entry's millisecond and the next sequence number, so the stream keeps
+-- entry gets the last entry's millisecond and the next sequence number, so the history keeps
 -- the order of the commits and ids stay usable as a time index for exports.
 local first = 19 + n
 local queued = 0
@@ -133,7 +148,11 @@ if #ARGV >= first then
       seq = seq + 1
     end
     id = lastMsText .. '-' .. seq
-    redis.call('XADD', KEYS[3], id, 'e', ARGV[i + 1])
+    if stream then
+      redis.call('XADD', KEYS[3], id, 'e', ARGV[i + 1])
+    else
+      redis.call('RPUSH', KEYS[3], id .. ' ' .. ARGV[i + 1])
+    end
     if ARGV[i + 2] ~= '' then
       redis.call('RPUSH', KEYS[10], id .. ' ' .. ARGV[8] .. ' ' .. ARGV[i + 2])
       queued = queued + 1
@@ -161,7 +180,18 @@ else
 end
 
 if ARGV[7] ~= '' then
-  redis.call('XTRIM', KEYS[3], 'MINID', ARGV[7])
+  if stream then
+    redis.call('XTRIM', KEYS[3], 'MINID', ARGV[7])
+  else
+    local below = tonumber(ARGV[7])
+    while true do
+      local e = redis.call('LINDEX', KEYS[3], 0)
+      if not e or tonumber(string.sub(e, 1, string.find(e, '-', 1, true) - 1)) >= below then
+        break
+      end
+      redis.call('LPOP', KEYS[3])
+    end
+  end
 end
 
 if dedupe and n > 0 then
