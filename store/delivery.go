@@ -53,7 +53,7 @@ func (r *Redis) deliveryKey(id chat.ContactID) string {
 func (r *Redis) failedKey(b int) string { return r.bucketKey(b, "ofailed") }
 
 // keepArg is how long a delivery hash outlives its last write, in ms, as the scripts take
-// it: the history's retention, ” when the history is kept for ever.
+// it: the history's retention, empty when the history is kept for ever.
 func (r *Redis) keepArg() string {
 	if r.retention <= 0 {
 		return ""
