@@ -181,4 +181,11 @@ type Event struct {
 	To   NumberID `json:"to,omitempty"`
 	// Queue is the human queue of a hand-off, or the one a return to the bot left.
 	Queue string `json:"queue,omitempty"`
+
+	// ID is the event's history entry id, set when the history is read back (never
+	// stored in the event): the outbox and the delivery states name a message by it.
+	ID string `json:"id,omitempty"`
+	// Delivery is the delivery state of an outbound or agent event, set by readers that
+	// fold it in (the history export); never stored in the event.
+	Delivery *Delivery `json:"delivery,omitempty"`
 }

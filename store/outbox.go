@@ -66,6 +66,32 @@ type Outcome struct {
 	// time; the contact's later messages wait behind it. Zero means the message is done
 	// with: sent, or failed for good (the Deliver function records the failure).
 	RetryAt time.Time
+	// Wamid is the id Meta gave a sent message; the message's delivery state becomes
+	// sent with it, in the round trip that takes the message off the outbox.
+	Wamid string
+	// Failed, when set, is a message given up: its delivery state becomes failed with
+	// this code, class and title, and it is listed among the failed messages
+	// (Redis.FailedMessages) for an operator to retry or drop.
+	Failed *Failure
+}
+
+// Failure says why a message was given up.
+type Failure struct {
+	Code  int    // Meta's error code, 0 when the failure is not Meta's answer
+	Class string // whatsapp.Class as text
+	Title string // Meta's title, or our reason
+}
+
+// record is the delivery state record the outcome of d leaves, "" for a retry.
+func (out Outcome) record(d Delivery, now time.Time) string {
+	switch {
+	case !out.RetryAt.IsZero():
+		return ""
+	case out.Failed != nil:
+		return stateRecord(chat.Delivery{State: chat.StateFailed, Number: d.Message.From, At: now.UTC(),
+			ErrorCode: out.Failed.Code, ErrorClass: out.Failed.Class, ErrorTitle: out.Failed.Title})
+	}
+	return stateRecord(chat.Delivery{State: chat.StateSent, Wamid: out.Wamid, Number: d.Message.From, At: now.UTC()})
 }
 
 // Deliver sends one message and says what became of it. It must be safe for concurrent
@@ -307,7 +333,8 @@ func (o *Outbox) work(ctx context.Context, c sendClaim, b *busy, deliver Deliver
 		d, err := parseEntry(c)
 		var out Outcome
 		if err != nil {
-			o.log.Error("store: outbox: undecodable entry dropped", slog.String("contact", c.contact.Redacted()), slog.Any("err", err))
+			o.log.Error("store: outbox: undecodable entry listed as failed", slog.String("contact", c.contact.Redacted()), slog.Any("err", err))
+			out.Failed = &Failure{Class: "undecodable", Title: err.Error()}
 		} else {
 			out = deliver(hctx, d)
 		}
@@ -315,9 +342,12 @@ func (o *Outbox) work(ctx context.Context, c sendClaim, b *busy, deliver Deliver
 		if !out.RetryAt.IsZero() {
 			retryAt = strconv.FormatInt(out.RetryAt.UnixMilli(), 10)
 		}
+		now := o.r.clock.Now()
 		sctx, done := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
-		res, err := sendDoneScript.Run(sctx, o.r.client, []string{k.olease, k.outbox, k.outq, k.ostate},
-			c.token, d.Entry, retryAt, o.lease.Milliseconds(), string(c.contact)).Slice()
+		res, err := sendDoneScript.Run(sctx, o.r.client,
+			[]string{k.olease, k.outbox, k.outq, k.ostate, o.r.deliveryKey(c.contact), o.r.failedKey(bucket(c.contact))},
+			c.token, d.Entry, retryAt, o.lease.Milliseconds(), string(c.contact),
+			out.record(d, now), out.Wamid, now.UnixMilli(), o.r.keepArg()).Slice()
 		done()
 		if err != nil {
 			// The entry stays first; the lease runs out and a sender tries it again, told

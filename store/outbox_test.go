@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -214,7 +215,7 @@ func TestOutboxRoundTrips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rec deliveries
+	rec := deliveries{answer: func(d Delivery) Outcome { return Outcome{Wamid: "wamid." + d.Entry} }}
 	runOutbox(t, o, 1, rec.deliver)
 	waitFor(t, "the outbox running", func() bool { return s.out.running.Load() == 1 })
 	ctx := t.Context()
@@ -247,6 +248,20 @@ func TestOutboxRoundTrips(t *testing.T) {
 			waitFor(t, "the lease released", released(id))
 			if got, want := counter.get(), 1+replies; got != want {
 				t.Fatalf("%d round trips, want %d (the commit, then one per reply)", got, want)
+			}
+			// The delivery states (sent, with the wamid) came with those round trips.
+			states, err := s.DeliveryStates(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sent := 0
+			for _, d := range states {
+				if d.State == chat.StateSent && strings.HasPrefix(d.Wamid, "wamid.") {
+					sent++
+				}
+			}
+			if sent != replies {
+				t.Fatalf("delivery states %+v, want %d sent with their wamid", states, replies)
 			}
 		})
 	}

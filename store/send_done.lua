@@ -7,9 +7,19 @@
 -- lease free. Retry: the entry stays first, its answered attempts count one more, the
 -- contact is due again at the given time and the lease is released.
 --
+-- Done also records the entry's delivery state in the contact's delivery hash (see
+-- delivery_status.lua), in the same round trip: sent with the wamid (merged with a status
+-- webhook that came before this answer and waits under p:<wamid>), or failed, which also
+-- lists the entry in the bucket's failed index.
+--
 -- KEYS[1] olease, KEYS[2] outbox, KEYS[3] outq, KEYS[4] ostate (see send_claim.lua)
+-- KEYS[5] delivery hash   the contact's delivery states (see delivery_status.lua)
+-- KEYS[6] ofailed  zset   the bucket's failed messages: "<entry id> <contact id>" -> unix ms
 -- ARGV[1] token, ARGV[2] the entry's id, ARGV[3] retry at (unix ms; '' when done),
--- ARGV[4] lease ms, ARGV[5] contact id
+-- ARGV[4] lease ms, ARGV[5] contact id,
+-- ARGV[6] the state record "<state>|<chat.Delivery JSON>" ('' records nothing),
+-- ARGV[7] the wamid of a sent message (''), ARGV[8] now (unix ms), ARGV[9] how long the
+-- delivery hash outlives its last write in ms, '' for ever (the history's retention)
 --
 -- Returns {0} when the lease is not held with the token (nothing changed), {1, entry,
 -- started, answered} with the next entry, {2} when the lease is released.
@@ -30,6 +40,24 @@ end
 if first then
   redis.call('LPOP', KEYS[2])
   redis.call('DEL', KEYS[4])
+  if ARGV[6] ~= '' then
+    local record = ARGV[6]
+    if ARGV[7] ~= '' then
+      local pending = redis.call('HGET', KEYS[5], 'p:' .. ARGV[7])
+      if pending then
+        record = pending
+        redis.call('HDEL', KEYS[5], 'p:' .. ARGV[7])
+      end
+      redis.call('HSET', KEYS[5], 'w:' .. ARGV[7], ARGV[2])
+    end
+    redis.call('HSET', KEYS[5], ARGV[2], record)
+    if string.sub(record, 1, 7) == 'failed|' then
+      redis.call('ZADD', KEYS[6], ARGV[8], ARGV[2] .. ' ' .. ARGV[5])
+    end
+    if ARGV[9] ~= '' then
+      redis.call('PEXPIRE', KEYS[5], ARGV[9])
+    end
+  end
 end
 head = redis.call('LINDEX', KEYS[2], 0)
 if not head then

@@ -1,0 +1,55 @@
+-- delivery_status.lua: see deliveryStatusScript in delivery.go and docs/redis.md.
+--
+-- Applies a status webhook (sent, delivered, read, failed) to the delivery state of the
+-- outbound message Meta names by its wamid. States only move forward (queued < sent <
+-- delivered < read < failed): a late, lower status changes nothing. A wamid the contact's
+-- delivery hash does not know yet, while the contact's outbox is not empty, is a status
+-- that overtook the sender's own record of the answer (send_done.lua): it waits under
+-- p:<wamid> and the sender merges it. Otherwise the message was not sent through the
+-- outbox (a campaign, another tool) and nothing is recorded.
+--
+-- KEYS[1] delivery hash  <entry id> -> "<state>|<chat.Delivery JSON>",
+--                        w:<wamid> -> entry id, p:<wamid> -> a waiting state record
+-- KEYS[2] outbox   list  the contact's outbox (see send_claim.lua)
+-- KEYS[3] ofailed  zset  the bucket's failed messages: "<entry id> <contact id>" -> unix ms
+-- ARGV[1] wamid, ARGV[2] the state record, ARGV[3] contact id, ARGV[4] now (unix ms),
+-- ARGV[5] how long the delivery hash outlives its last write in ms, '' for ever
+--
+-- Returns {1, entry} when the state moved forward, {3, entry} when it was already as far,
+-- {2} when the status waits for the sender, {0} for a message the outbox did not send.
+
+local rank = {queued = 0, sent = 1, delivered = 2, read = 3, failed = 4}
+local function rankOf(record)
+  if not record then
+    return -1
+  end
+  local state = string.match(record, '^(%a+)|')
+  return rank[state] or -1
+end
+
+local new = rankOf(ARGV[2])
+local entry = redis.call('HGET', KEYS[1], 'w:' .. ARGV[1])
+if not entry then
+  if redis.call('LLEN', KEYS[2]) == 0 then
+    return {0}
+  end
+  local key = 'p:' .. ARGV[1]
+  if rankOf(redis.call('HGET', KEYS[1], key)) < new then
+    redis.call('HSET', KEYS[1], key, ARGV[2])
+    if ARGV[5] ~= '' then
+      redis.call('PEXPIRE', KEYS[1], ARGV[5])
+    end
+  end
+  return {2}
+end
+if rankOf(redis.call('HGET', KEYS[1], entry)) >= new then
+  return {3, entry}
+end
+redis.call('HSET', KEYS[1], entry, ARGV[2])
+if ARGV[5] ~= '' then
+  redis.call('PEXPIRE', KEYS[1], ARGV[5])
+end
+if string.sub(ARGV[2], 1, 7) == 'failed|' then
+  redis.call('ZADD', KEYS[3], ARGV[4], entry .. ' ' .. ARGV[3])
+end
+return {1, entry}
