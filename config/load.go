@@ -248,7 +248,7 @@ func (p *parser) parse(data []byte) *Config {
 			GraphURL:     DefaultGraphURL,
 			GraphVersion: DefaultGraphVersion,
 		},
-		Routing: Routing{DefaultPolicy: DefaultPolicy},
+		Routing: Routing{DefaultPolicy: DefaultPolicy, RedirectEvery: DefaultRedirectEvery},
 		Limits: Limits{
 			Workers:         DefaultWorkers,
 			TimerInterval:   DefaultTimerInterval,
@@ -526,6 +526,7 @@ func (p *parser) routing(v *yaml.Node, r *Routing) *yaml.Node {
 		"link_prefill":    func(_, v *yaml.Node) { r.LinkPrefill = p.str(v, "routing.link_prefill") },
 		"bridge_template": func(_, v *yaml.Node) { r.BridgeTemplate = p.template(v, "routing.bridge_template") },
 		"window_template": func(_, v *yaml.Node) { r.WindowTemplate = p.template(v, "routing.window_template") },
+		"redirect_every":  p.durationInto(&r.RedirectEvery, "routing.redirect_every", false),
 	})
 	return def
 }
