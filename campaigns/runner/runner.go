@@ -268,7 +268,11 @@ func (r *Runner) runOne(ctx context.Context, rec Record) (int, error) {
 	if len(work) == 0 {
 		return 0, nil
 	}
-	u, err := r.state.Usage(ctx, c.planner.Day(now), c.planner.Refs(), now, c.cfg.ReachWindow)
+	planner, err := r.warmups(ctx, c, now)
+	if err != nil {
+		return 0, err
+	}
+	u, err := r.state.Usage(ctx, planner.Day(now), planner.Refs(), now, c.cfg.ReachWindow)
 	if err != nil {
 		return 0, err
 	}
@@ -280,7 +284,7 @@ func (r *Runner) runOne(ctx context.Context, rec Record) (int, error) {
 		if ctx.Err() != nil {
 			return sends, ctx.Err()
 		}
-		sent, stop, err := r.sendOne(ctx, c, rcp, r.o.Clock.Now(), u)
+		sent, stop, err := r.sendOne(ctx, c, planner, rcp, r.o.Clock.Now(), u)
 		if err != nil {
 			return sends, err
 		}
@@ -328,7 +332,7 @@ func (r *Runner) gate(ctx context.Context, c *compiled, rec Record, now time.Tim
 
 // sendOne sends to one contact: it reports whether a message went, and stop when the
 // pool cannot send more now.
-func (r *Runner) sendOne(ctx context.Context, c *compiled, rcp audience.Recipient, now time.Time, u pacing.Usage) (sent, stop bool, err error) {
+func (r *Runner) sendOne(ctx context.Context, c *compiled, planner *pacing.Planner, rcp audience.Recipient, now time.Time, u pacing.Usage) (sent, stop bool, err error) {
 	attrs := make(map[string]string, len(c.cols))
 	for i, col := range c.cols {
 		if i < len(rcp.Attrs) {
@@ -345,7 +349,7 @@ func (r *Runner) sendOne(ctx context.Context, c *compiled, rcp audience.Recipien
 		}
 	}
 	zone, _ := c.zones.Of(rcp.Contact, attrs[c.cfg.ZoneAttr])
-	d, res, grant, err := c.planner.Next(ctx, r.state, now, pacing.Candidate{Contact: rcp.Contact, Zone: zone}, u)
+	d, res, grant, err := planner.Next(ctx, r.state, now, pacing.Candidate{Contact: rcp.Contact, Zone: zone}, u)
 	if err != nil {
 		return false, false, err
 	}
@@ -385,6 +389,9 @@ func (r *Runner) sendOne(ctx context.Context, c *compiled, rcp audience.Recipien
 		}
 	}
 	if _, err := c.aud.Settle(ctx, set); err != nil {
+		return sendErr == nil, stop, err
+	}
+	if err := r.noteOutcome(ctx, d.Number, planner.Day(at), set.Code); err != nil {
 		return sendErr == nil, stop, err
 	}
 	if set.Code != 0 && outcome.Classify(set.Code, 0) == outcome.TemplateProblem {

@@ -22,6 +22,8 @@ type fakeSender struct {
 	mu    sync.Mutex
 	sends map[chat.ContactID][]chat.Outbound
 	fail  map[chat.ContactID]error
+	// failIf, when set, may fail any send.
+	failIf func(chat.Outbound) error
 }
 
 func (f *fakeSender) Attempt(_ context.Context, msg chat.Outbound) (string, error) {
@@ -31,6 +33,11 @@ func (f *fakeSender) Attempt(_ context.Context, msg chat.Outbound) (string, erro
 		f.sends = map[chat.ContactID][]chat.Outbound{}
 	}
 	f.sends[msg.To] = append(f.sends[msg.To], msg)
+	if f.failIf != nil {
+		if err := f.failIf(msg); err != nil {
+			return "", err
+		}
+	}
 	if err := f.fail[msg.To]; err != nil {
 		delete(f.fail, msg.To) // fails once
 		return "", err
