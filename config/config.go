@@ -87,6 +87,8 @@ type Config struct {
 	// InboxFile is the agents' inbox file (agents, queues, canned replies; docs/inbox.md), made
 	// absolute against the config file's folder; empty: no inbox is served.
 	InboxFile string
+	// Health configures the number health loop and policy.
+	Health Health
 }
 
 // Log configures the server's log output.

@@ -258,6 +258,7 @@ func (p *parser) parse(data []byte) *Config {
 		},
 		State:     State{SessionIdle: DefaultSessionIdle, DedupePeriod: DefaultDedupePeriod},
 		HTTPSteps: HTTPSteps{MaxBody: DefaultHTTPMaxBody, MaxRedirects: DefaultHTTPMaxRedirects, BlockInternal: true},
+		Health:    defaultHealth(),
 	}
 	var numbersKey, whatsappKey *yaml.Node
 	var numNodes []numberNodes
@@ -337,6 +338,7 @@ func (p *parser) parse(data []byte) *Config {
 		"admin":       func(_, v *yaml.Node) { p.admin(v, &cfg.Admin) },
 		"http_steps":  func(_, v *yaml.Node) { p.httpSteps(v, &cfg.HTTPSteps) },
 		"expressions": func(_, v *yaml.Node) { p.expressions(v, &cfg.Expressions) },
+		"health":      func(_, v *yaml.Node) { p.health(v, &cfg.Health) },
 	})
 	if root.Kind != yaml.MappingNode {
 		return nil

@@ -117,5 +117,6 @@ func buildSpec() *yamlfile.Spec {
 				{Name: "history_retention", Spec: duration(true, ""), Doc: "How long history entries are kept; 0 keeps them forever."},
 				{Name: "dedupe_period", Spec: duration(true, ""), Default: yamlfile.FormatDuration(DefaultDedupePeriod), Doc: "How long the id of every handled message is remembered, so a webhook Meta delivers again is answered once; 0 turns deduplication off."},
 			}}, Doc: "How long contact state is kept."},
+			{Name: "health", Spec: healthSpec(), Doc: "Number health: the Graph API poll, the policy's thresholds, negative phrases and the operator's webhook."},
 		}}
 }
