@@ -44,7 +44,10 @@ func (r *run) fireDue() error {
 		case TimerBurst:
 			r.flushBurst()
 		case TimerReturn:
-			r.returnToBot("timer")
+			r.msg, r.steps = nil, 0
+			if err := r.comeBack("no agent reply", false); err != nil {
+				return err
+			}
 		case TimerTimeout:
 			if s.Await == nil || s.Await.Flow != t.Flow || s.Await.Step != t.Step {
 				continue
