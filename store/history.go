@@ -88,7 +88,7 @@ func (r *Redis) history(ctx context.Context, id chat.ContactID, from, to time.Ti
 			if !keep(ev) {
 				continue
 			}
-			if err := fn(ev); err != nil {
+			if err := fn(entryID, ev); err != nil {
 				return err
 			}
 		}
@@ -99,7 +99,7 @@ func (r *Redis) history(ctx context.Context, id chat.ContactID, from, to time.Ti
 }
 
 // streamHistory is History over a history stream, the layout before lists.
-func (r *Redis) streamHistory(ctx context.Context, key string, from time.Time, keep func(chat.Event) bool, fn func(chat.Event) error) error {
+func (r *Redis) streamHistory(ctx context.Context, key string, from time.Time, keep func(chat.Event) bool, fn func(string, chat.Event) error) error {
 	start := "-"
 	if !from.IsZero() {
 		start = strconv.FormatInt(max(from.UnixMilli(), 0), 10)
