@@ -183,13 +183,13 @@ func parseVersion(v string) (int64, error) {
 func decodeState(id chat.ContactID, version int64, profile, session string) (*contact.State, error) {
 	st := &contact.State{Contact: contact.Contact{ID: id}, Version: version}
 	if profile != "" {
-		if err := json.Unmarshal([]byte(profile), &st.Contact); err != nil {
-			return nil, fmt.Errorf("store: loading contact: decoding profile: %w", err)
+		if err := contact.DecodeContact(profile, &st.Contact); err != nil {
+			return nil, fmt.Errorf("store: loading contact: %w", err)
 		}
 	}
 	if session != "" {
-		if err := json.Unmarshal([]byte(session), &st.Session); err != nil {
-			return nil, fmt.Errorf("store: loading contact: decoding session: %w", err)
+		if err := contact.DecodeSession(session, &st.Session); err != nil {
+			return nil, fmt.Errorf("store: loading contact: %w", err)
 		}
 	}
 	return st, nil
@@ -222,17 +222,22 @@ func (r *Redis) commit(ctx context.Context, st *contact.State, history []chat.Ev
 		return errors.New("store: commit: state without contact id")
 	}
 	id := st.Contact.ID
-	profile, err := json.Marshal(st.Contact)
-	if err != nil {
-		return fmt.Errorf("store: commit: encoding profile: %w", err)
-	}
-	session, err := json.Marshal(st.Session)
+	// Profile and session in their compact encoding, in one buffer turned into one string
+	// that both the script's arguments and the Tx's reused state cut from.
+	// The contact id is the key's: the profile leaves it out, and decodeState sets it.
+	c := st.Contact
+	c.ID = ""
+	buf := contact.AppendContact(make([]byte, 0, 512), &c)
+	cut := len(buf)
+	buf, err := contact.AppendSession(buf, &st.Session)
 	if err != nil {
 		return fmt.Errorf("store: commit: encoding session: %w", err)
 	}
-	if bytes.Equal(session, []byte("{}")) {
-		session = nil // nothing to keep; the script deletes the key
+	if bytes.Equal(buf[cut:], emptySession) {
+		buf = buf[:cut] // nothing to keep; the script deletes the key
 	}
+	encoded := string(buf)
+	profile, session := encoded[:cut], encoded[cut:]
 	now := r.clock.Now()
 	due := st.Session.NextDue()
 
@@ -263,7 +268,7 @@ func (r *Redis) commit(ctx context.Context, st *contact.State, history []chat.Ev
 	args = append(args,
 		st.Version,
 		profile,
-		string(session), // "" deletes the session
+		session, // "" deletes the session
 		r.sessionTTLAt(now, due).Milliseconds(),
 		string(id),
 		dueScore(due),
@@ -323,7 +328,7 @@ func (r *Redis) commit(ctx context.Context, st *contact.State, history []chat.Ev
 			return fmt.Errorf("store: commit: script returned %v", res)
 		}
 		st.Version = version
-		tx.set(version, string(profile), string(session))
+		tx.set(version, profile, session)
 		tx.acknowledged(ackAt(res, 6))
 		if head, _ := stringAt(res, 3); head != "" {
 			started, _ := intAt(res, 4)
@@ -366,6 +371,9 @@ func (r *Redis) mapUser(ctx context.Context, contactKey, userID string, id chat.
 	}
 	return nil
 }
+
+// emptySession is the encoding of a session with nothing in it.
+var emptySession, _ = contact.AppendSession(nil, &contact.Session{})
 
 // intAt returns element i of a script reply as an integer.
 func intAt(res []any, i int) (int64, bool) {
