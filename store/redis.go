@@ -133,7 +133,7 @@ func New(client redis.UniversalClient, opts Options) (*Redis, error) {
 	return r, nil
 }
 
-// Load returns the contact's state in one MULTI/EXEC round trip, so profile, version and
+// Load returns the contact's state in one round trip, a script, so profile, version and
 // session are read at one instant. An unknown contact gets Version 0 and Contact.ID = id;
 // an expired session comes back empty with the profile and version intact. (An intake
 // handler's Tx.Load usually costs no round trip at all.)
@@ -142,29 +142,26 @@ func (r *Redis) Load(ctx context.Context, id chat.ContactID) (*contact.State, er
 		return nil, errors.New("store: load: empty contact id")
 	}
 	k := r.keysOf(id)
-	var profile *redis.SliceCmd
-	var session *redis.StringCmd
-	_, err := r.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		profile = p.HMGet(ctx, k.contact, "v", "p")
-		session = p.Get(ctx, k.session)
-		return nil
-	})
-	if err != nil && !errors.Is(err, redis.Nil) {
+	res, err := loadScript.Run(ctx, r.client, []string{k.contact, k.session}).Slice()
+	if err != nil {
 		return nil, fmt.Errorf("store: loading contact: %w: %w", ErrUnavailable, err)
 	}
-	vals := profile.Val()
-	v, _ := vals[0].(string)
-	p, _ := vals[1].(string)
-	s, err := session.Result()
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("store: loading contact: %w: %w", ErrUnavailable, err)
-	}
+	v, _ := stringAt(res, 0)
+	p, _ := stringAt(res, 1)
+	s, _ := stringAt(res, 2)
 	version, err := parseVersion(v)
 	if err != nil {
 		return nil, err
 	}
 	return decodeState(id, version, p, s)
 }
+
+// loadScript reads what Load returns (load.lua). A script rather than MULTI/EXEC: one
+// command to send and one reply to read, which is most of what a Load costs the client.
+//
+//go:embed load.lua
+var loadSource string
+var loadScript = redis.NewScript(loadSource)
 
 // parseVersion reads the contact hash's v field; "" (no field) is version 0.
 func parseVersion(v string) (int64, error) {
