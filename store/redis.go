@@ -244,11 +244,6 @@ func (r *Redis) commit(ctx context.Context, st *contact.State, history []chat.Ev
 			inbound = append(inbound, in.ID)
 		}
 	}
-	horizon, period := "", int64(0)
-	if r.dedupe > 0 {
-		horizon = strconv.FormatInt(now.Add(-r.dedupe).UnixMilli(), 10)
-		period = max(r.dedupe.Milliseconds(), 1)
-	}
 	token, ack, leaseMS := tx.fence(), tx.ackFor(inbound), tx.leaseMillis()
 	sendToken, sendLeaseMS := r.out.grabToken()
 
@@ -256,31 +251,41 @@ func (r *Redis) commit(ctx context.Context, st *contact.State, history []chat.Ev
 	// finds the inbox empty may release the contact at once: the next message of the
 	// contact, whoever handles it, queues its replies behind these. Without one the engine
 	// sends after the commit, and the worker must keep the contact until it did.
-	release := ""
-	if r.out != nil && ack != "" {
-		release = "1"
-	}
+	release := r.out != nil && ack != ""
 
-	args := make([]any, 0, 18+len(inbound)+3*len(history))
+	// The numbers go packed in one argument (see commit.lua): each argument costs the
+	// client an allocation.
+	nums := make([]byte, 0, 128+16*len(history))
+	num := func(n int64, ok bool) {
+		if ok {
+			nums = strconv.AppendInt(nums, n, 10)
+		} else {
+			nums = append(nums, '_')
+		}
+		nums = append(nums, ' ')
+	}
+	num(st.Version, true)
+	num(r.sessionTTLAt(now, due).Milliseconds(), true)
+	num(due.UnixMilli(), !due.IsZero())
+	num(max(now.Add(-r.retention).UnixMilli(), 0), r.retention != 0)
+	num(now.UnixMilli(), true)
+	num(now.Add(-r.dedupe).UnixMilli(), r.dedupe > 0)
+	num(max(r.dedupe.Milliseconds(), 1), true)
+	num(leaseMS, true)
+	num(sendLeaseMS, true)
+	num(1, release)
+	num(int64(len(inbound)), true)
+
+	args := make([]any, 0, 8+len(inbound)+2*len(history))
 	args = append(args,
-		st.Version,
+		nil, // the numbers, below
 		profile,
 		session, // "" deletes the session
-		r.sessionTTLAt(now, due).Milliseconds(),
 		string(id),
-		dueScore(due),
-		r.trimBelow(now),
-		now.UnixMilli(),
-		horizon,
-		period,
 		token,
 		st.Contact.UserID,
 		ack,
-		leaseMS,
 		sendToken,
-		sendLeaseMS,
-		release,
-		len(inbound),
 	)
 	for _, in := range inbound {
 		args = append(args, in)
@@ -303,8 +308,10 @@ func (r *Redis) commit(ctx context.Context, st *contact.State, history []chat.Ev
 		if err != nil {
 			return fmt.Errorf("store: commit: encoding the message of history event %d: %w", i, err)
 		}
-		args = append(args, eventMillis(ev.At), b, send)
+		num(max(ev.At.UnixMilli(), 0), true) // stream ids, and so entry ids, cannot be negative
+		args = append(args, b, send)
 	}
+	args[0] = nums
 
 	k := r.keysOf(id)
 	res, err := commitScript.Run(ctx, r.client,
@@ -409,28 +416,6 @@ func (r *Redis) sessionTTLAt(now, due time.Time) time.Duration {
 		ttl += due.Sub(now)
 	}
 	return max(ttl, time.Millisecond)
-}
-
-// trimBelow is the stream id below which history may go, or "" to keep everything.
-func (r *Redis) trimBelow(now time.Time) string {
-	if r.retention == 0 {
-		return ""
-	}
-	return strconv.FormatInt(max(now.Add(-r.retention).UnixMilli(), 0), 10)
-}
-
-// dueScore is the timer index score of due, or "" when there is no timer.
-func dueScore(due time.Time) string {
-	if due.IsZero() {
-		return ""
-	}
-	return strconv.FormatInt(due.UnixMilli(), 10)
-}
-
-// eventMillis is the stream time of an event: its time in unix ms, never before the Unix
-// epoch (stream ids cannot be negative).
-func eventMillis(at time.Time) string {
-	return strconv.FormatInt(max(at.UnixMilli(), 0), 10)
 }
 
 // Due returns up to limit contacts whose earliest timer is at or before now, earliest first.
