@@ -1,23 +1,27 @@
 -- Commit one contact's state, atomically, and acknowledge the intake message it stores.
 -- See docs/redis.md.
 --
--- KEYS[1] contact   hash    v = version, p = profile JSON, h = id of the last history entry,
---                           u = the user id whose mapping to this contact is written
--- KEYS[2] session   string  session JSON
--- KEYS[3] history   list    entries "<entry id> <event JSON>", oldest first; a stream (field e =
---                           event JSON) when written before lists, still appended to when long
--- KEYS[4] due       zset    the bucket's timer index: contact id -> earliest timer (unix ms)
--- KEYS[5] seen      zset    inbound message ids committed, scored by commit time (unix ms)
--- KEYS[6] lease     string  the intake lease: the fencing token of the worker holding the contact
--- KEYS[7] contacts  set     the bucket's contact index
--- KEYS[8] inbox     list    the contact's queued inbound messages, oldest first
--- KEYS[9] queued    string  the bucket's count of queued messages
--- KEYS[10] outbox   list    the contact's committed replies not yet sent: entries
---                           "<history entry id> <queued at, unix ms> <chat.Outbound JSON>"
--- KEYS[11] outq     zset    the bucket's outbox index: contact id -> when to send next (unix ms)
--- KEYS[12] olease   string  the outbox lease: the fencing token of the sender holding it
--- KEYS[13] ostate   hash    the first outbox entry's attempts: i entry id, s started, a answered
--- KEYS[14] ready    zset    the bucket's ready index: contacts with a non-empty inbox
+-- KEYS[1]  contact   hash    v = version, p = profile (contact.AppendContact), h = id of the
+--                            last history entry, u = the user id whose mapping is written
+-- KEYS[2]  session   string  session (contact.AppendSession)
+-- KEYS[3]  history   list    entries "<entry id> <event JSON>", oldest first; a stream (field
+--                            e = event JSON) when written before lists and too long to convert
+-- KEYS[4]  due       zset    the bucket's timer index: contact id -> earliest timer (unix ms)
+-- KEYS[5]  seen      zset    inbound message ids committed, scored by commit time (unix ms)
+-- KEYS[6]  contacts  set     the bucket's contact index
+-- with an outbox:
+-- KEYS[7]  outbox    list    the contact's committed replies not yet sent: entries
+--                            "<history entry id> <queued at, unix ms> <chat.Outbound JSON>"
+-- KEYS[8]  outq      zset    the bucket's outbox index: contact id -> when to send next (unix ms)
+-- KEYS[9]  olease    string  the outbox lease: the fencing token of the sender holding it
+-- KEYS[10] ostate    hash    the first outbox entry's attempts: i entry id, s started, a answered
+-- with an intake transaction:
+-- KEYS[11] lease     string  the intake lease: the fencing token of the worker holding the contact
+-- KEYS[12] inbox     list    the contact's queued inbound messages, oldest first
+-- KEYS[13] queued    string  the bucket's count of queued messages
+-- KEYS[14] ready     zset    the bucket's ready index: contacts with a non-empty inbox
+-- A commit declares only the keys it may touch: the first six, the outbox's when the store
+-- has one (or the transaction's follow), and the transaction's when it has a fencing token.
 --
 -- The arguments come packed, so that the client has fewer values to send (each costs it
 -- an allocation): ARGV[1] holds the numbers, separated by spaces, '_' for an empty one —
@@ -100,18 +104,18 @@ local function ack(reply)
     reply[#reply + 1] = 0
     return reply
   end
-  if redis.call('LINDEX', KEYS[8], 0) == A[13] then
-    redis.call('LPOP', KEYS[8])
-    redis.call('DECR', KEYS[9])
+  if redis.call('LINDEX', KEYS[12], 0) == A[13] then
+    redis.call('LPOP', KEYS[12])
+    redis.call('DECR', KEYS[13])
   end
-  local head = redis.call('LINDEX', KEYS[8], 0)
+  local head = redis.call('LINDEX', KEYS[12], 0)
   if not head and A[17] == '1' then
-    redis.call('DEL', KEYS[6])
+    redis.call('DEL', KEYS[11])
     redis.call('ZREM', KEYS[14], A[5])
     reply[#reply + 1] = 2
     return reply
   end
-  redis.call('PEXPIRE', KEYS[6], A[14])
+  redis.call('PEXPIRE', KEYS[11], A[14])
   reply[#reply + 1] = 1
   if head then
     reply[#reply + 1] = head
@@ -119,7 +123,7 @@ local function ack(reply)
   return reply
 end
 
-if A[11] ~= '' and redis.call('GET', KEYS[6]) ~= A[11] then
+if A[11] ~= '' and redis.call('GET', KEYS[11]) ~= A[11] then
   return {3}
 end
 
@@ -183,7 +187,7 @@ if #A >= first then
       redis.call('RPUSH', KEYS[3], id .. ' ' .. A[i + 1])
     end
     if A[i + 2] ~= '' then
-      redis.call('RPUSH', KEYS[10], id .. ' ' .. A[8] .. ' ' .. A[i + 2])
+      redis.call('RPUSH', KEYS[7], id .. ' ' .. A[8] .. ' ' .. A[i + 2])
       queued = queued + 1
     end
   end
@@ -192,7 +196,7 @@ end
 
 local version = redis.call('HINCRBY', KEYS[1], 'v', 1)
 redis.call('HSET', KEYS[1], 'p', A[2])
-redis.call('SADD', KEYS[7], A[5])
+redis.call('SADD', KEYS[6], A[5])
 
 if A[3] == '' then
   redis.call('DEL', KEYS[2])
@@ -242,16 +246,16 @@ end
 -- backing off from a failed attempt), the caller takes it and sends at once.
 local head, started, answered = '', 0, 0
 if queued > 0 then
-  redis.call('ZADD', KEYS[11], 'NX', A[8], A[5])
-  local due = tonumber(redis.call('ZSCORE', KEYS[11], A[5]))
-  if A[15] ~= '' and due <= tonumber(A[8]) and redis.call('SET', KEYS[12], A[15], 'NX', 'PX', A[16]) then
-    head = redis.call('LINDEX', KEYS[10], 0)
+  redis.call('ZADD', KEYS[8], 'NX', A[8], A[5])
+  local due = tonumber(redis.call('ZSCORE', KEYS[8], A[5]))
+  if A[15] ~= '' and due <= tonumber(A[8]) and redis.call('SET', KEYS[9], A[15], 'NX', 'PX', A[16]) then
+    head = redis.call('LINDEX', KEYS[7], 0)
     local id = string.sub(head, 1, string.find(head, ' ', 1, true) - 1)
-    local st = redis.call('HMGET', KEYS[13], 'i', 's', 'a')
+    local st = redis.call('HMGET', KEYS[10], 'i', 's', 'a')
     if st[1] == id then
       started, answered = tonumber(st[2] or '0'), tonumber(st[3] or '0')
     end
-    redis.call('HSET', KEYS[13], 'i', id, 's', started + 1, 'a', answered)
+    redis.call('HSET', KEYS[10], 'i', id, 's', started + 1, 'a', answered)
   end
 end
 

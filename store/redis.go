@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -142,13 +143,17 @@ func (r *Redis) Load(ctx context.Context, id chat.ContactID) (*contact.State, er
 		return nil, errors.New("store: load: empty contact id")
 	}
 	k := r.keysOf(id)
-	res, err := loadScript.Run(ctx, r.client, []string{k.contact, k.session}).Slice()
+	res, err := loadScript.Run(ctx, r.client, []string{k.contact, k.session}).Text()
 	if err != nil {
 		return nil, fmt.Errorf("store: loading contact: %w: %w", ErrUnavailable, err)
 	}
-	v, _ := stringAt(res, 0)
-	p, _ := stringAt(res, 1)
-	s, _ := stringAt(res, 2)
+	v, rest, _ := strings.Cut(res, " ")
+	n, rest, _ := strings.Cut(rest, " ")
+	size, err := strconv.Atoi(n)
+	if err != nil || size > len(rest) {
+		return nil, fmt.Errorf("store: loading contact: bad reply %.40q", res)
+	}
+	p, s := rest[:size], rest[size:]
 	version, err := parseVersion(v)
 	if err != nil {
 		return nil, err
@@ -314,9 +319,18 @@ func (r *Redis) commit(ctx context.Context, st *contact.State, history []chat.Ev
 	args[0] = nums
 
 	k := r.keysOf(id)
-	res, err := commitScript.Run(ctx, r.client,
-		[]string{k.contact, k.session, k.history, k.due, k.seen, k.lease, k.contacts, k.inbox, k.queued,
-			k.outbox, k.outq, k.olease, k.ostate, k.ready}, args...).Slice()
+	// The keys the commit may touch (commit.lua): the outbox's only with an outbox, the
+	// intake's only under a fence. Each key costs the client an allocation.
+	keys := [...]string{k.contact, k.session, k.history, k.due, k.seen, k.contacts,
+		k.outbox, k.outq, k.olease, k.ostate, k.lease, k.inbox, k.queued, k.ready}
+	n := 6
+	switch {
+	case token != "":
+		n = 14
+	case r.out != nil:
+		n = 10
+	}
+	res, err := commitScript.Run(ctx, r.client, keys[:n], args...).Slice()
 	if err != nil {
 		tx.drop() // the commit may have gone through
 		return fmt.Errorf("store: commit: %w: %w", ErrUnavailable, err)
