@@ -24,11 +24,12 @@
 -- has one (or the transaction's follow), and the transaction's when it has a fencing token.
 --
 -- The arguments come packed, so that the client has fewer values to send (each costs it
--- an allocation): ARGV[1] holds the numbers, separated by spaces, '_' for an empty one —
+-- an allocation). ARGV[1] holds the numbers, separated by spaces, '_' for an empty one —
 -- A[1], A[4], A[6], A[7], A[8], A[9], A[10], A[14], A[16], A[17], A[18] below, then each
--- event's time; ARGV[2] .. ARGV[8] are A[2], A[3], A[5], A[11], A[12], A[13], A[15]; then
--- the n inbound message ids, then per event its JSON and the message to send. The script
--- first unpacks them into A:
+-- event's time — then a newline, then the strings A[2], A[3], A[5], A[11], A[12], A[13],
+-- A[15] and the n inbound message ids A[19] .., each after its length in eight digits and
+-- a space. Then come, per event, its JSON and the message to send. The script first
+-- unpacks them into A:
 --
 -- A[1]   version the caller loaded
 -- A[2]   profile (contact.AppendContact)
@@ -77,19 +78,29 @@
 
 local A = {}
 do
+  local blob = ARGV[1]
+  local nl = string.find(blob, '\n', 1, true)
   local nums = {}
-  for f in string.gmatch(ARGV[1], '%S+') do
+  for f in string.gmatch(string.sub(blob, 1, nl - 1), '%S+') do
     nums[#nums + 1] = f == '_' and '' or f
   end
   A[1], A[4], A[6], A[7], A[8], A[9], A[10], A[14], A[16], A[17], A[18] =
     nums[1], nums[2], nums[3], nums[4], nums[5], nums[6], nums[7], nums[8], nums[9], nums[10], nums[11]
-  A[2], A[3], A[5], A[11], A[12], A[13], A[15] = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
-  local n = tonumber(nums[11])
-  for i = 1, n do
-    A[18 + i] = ARGV[8 + i]
+  local pos = nl + 1
+  local function take()
+    local size = tonumber(string.sub(blob, pos, pos + 7))
+    local s = string.sub(blob, pos + 9, pos + 8 + size)
+    pos = pos + 9 + size
+    return s
+  end
+  for _, i in ipairs({2, 3, 5, 11, 12, 13, 15}) do
+    A[i] = take()
+  end
+  for i = 1, tonumber(nums[11]) do
+    A[18 + i] = take()
   end
   local e = 12
-  for i = 9 + n, #ARGV, 2 do
+  for i = 2, #ARGV, 2 do
     A[#A + 1] = nums[e]
     A[#A + 1] = ARGV[i]
     A[#A + 1] = ARGV[i + 1]

@@ -224,22 +224,6 @@ func (r *Redis) commit(ctx context.Context, st *contact.State, history []chat.Ev
 		return errors.New("store: commit: state without contact id")
 	}
 	id := st.Contact.ID
-	// Profile and session in their compact encoding, in one buffer turned into one string
-	// that both the script's arguments and the Tx's reused state cut from.
-	// The contact id is the key's: the profile leaves it out, and decodeState sets it.
-	c := st.Contact
-	c.ID = ""
-	buf := contact.AppendContact(make([]byte, 0, 512), &c)
-	cut := len(buf)
-	buf, err := contact.AppendSession(buf, &st.Session)
-	if err != nil {
-		return fmt.Errorf("store: commit: encoding session: %w", err)
-	}
-	if bytes.Equal(buf[cut:], emptySession) {
-		buf = buf[:cut] // nothing to keep; the script deletes the key
-	}
-	encoded := string(buf)
-	profile, session := encoded[:cut], encoded[cut:]
 	now := r.clock.Now()
 	due := st.Session.NextDue()
 
@@ -258,43 +242,27 @@ func (r *Redis) commit(ctx context.Context, st *contact.State, history []chat.Ev
 	// sends after the commit, and the worker must keep the contact until it did.
 	release := r.out != nil && ack != ""
 
-	// The numbers go packed in one argument (see commit.lua): each argument costs the
-	// client an allocation.
-	nums := make([]byte, 0, 128+16*len(history))
-	num := func(n int64, ok bool) {
-		if ok {
-			nums = strconv.AppendInt(nums, n, 10)
-		} else {
-			nums = append(nums, '_')
-		}
-		nums = append(nums, ' ')
-	}
-	num(st.Version, true)
-	num(r.sessionTTLAt(now, due).Milliseconds(), true)
-	num(due.UnixMilli(), !due.IsZero())
-	num(max(now.Add(-r.retention).UnixMilli(), 0), r.retention != 0)
-	num(now.UnixMilli(), true)
-	num(now.Add(-r.dedupe).UnixMilli(), r.dedupe > 0)
-	num(max(r.dedupe.Milliseconds(), 1), true)
-	num(leaseMS, true)
-	num(sendLeaseMS, true)
-	num(1, release)
-	num(int64(len(inbound)), true)
+	// All the numbers and strings go packed in one argument (commit.lua), since each
+	// argument costs the client an allocation: the numbers first, separated by spaces, then
+	// a newline, then the strings, each after its length in eight digits — profile and
+	// session in their compact encoding, contact id, fencing token, user id, the message to
+	// acknowledge, the outbox token, the inbound message ids. One buffer turned into one string, which the Tx's
+	// reused state also cuts from.
+	blob := make([]byte, 0, 768+len(ack)+16*len(history))
+	blob = appendNum(blob, st.Version, true)
+	blob = appendNum(blob, r.sessionTTLAt(now, due).Milliseconds(), true)
+	blob = appendNum(blob, due.UnixMilli(), !due.IsZero())
+	blob = appendNum(blob, max(now.Add(-r.retention).UnixMilli(), 0), r.retention != 0)
+	blob = appendNum(blob, now.UnixMilli(), true)
+	blob = appendNum(blob, now.Add(-r.dedupe).UnixMilli(), r.dedupe > 0)
+	blob = appendNum(blob, max(r.dedupe.Milliseconds(), 1), true)
+	blob = appendNum(blob, leaseMS, true)
+	blob = appendNum(blob, sendLeaseMS, true)
+	blob = appendNum(blob, 1, release)
+	blob = appendNum(blob, int64(len(inbound)), true)
 
-	args := make([]any, 0, 8+len(inbound)+2*len(history))
-	args = append(args,
-		nil, // the numbers, below
-		profile,
-		session, // "" deletes the session
-		string(id),
-		token,
-		st.Contact.UserID,
-		ack,
-		sendToken,
-	)
-	for _, in := range inbound {
-		args = append(args, in)
-	}
+	args := make([]any, 0, 1+2*len(history))
+	args = append(args, nil) // the blob, below
 	for i := range history {
 		ev := history[i]
 		if ev.Contact == "" {
@@ -313,10 +281,37 @@ func (r *Redis) commit(ctx context.Context, st *contact.State, history []chat.Ev
 		if err != nil {
 			return fmt.Errorf("store: commit: encoding the message of history event %d: %w", i, err)
 		}
-		num(max(ev.At.UnixMilli(), 0), true) // stream ids, and so entry ids, cannot be negative
+		blob = appendNum(blob, max(ev.At.UnixMilli(), 0), true) // entry ids cannot be negative
 		args = append(args, b, send)
 	}
-	args[0] = nums
+	blob = append(blob, '\n')
+
+	// The contact id is the key's: the profile leaves it out, and decodeState sets it.
+	c := st.Contact
+	c.ID = ""
+	blob = append(blob, sizeSlot...)
+	p0 := len(blob)
+	blob = contact.AppendContact(blob, &c)
+	plen := setSize(blob, p0)
+	blob = append(blob, sizeSlot...)
+	s0 := len(blob)
+	blob, err := contact.AppendSession(blob, &st.Session)
+	if err != nil {
+		return fmt.Errorf("store: commit: encoding session: %w", err)
+	}
+	if bytes.Equal(blob[s0:], emptySession) {
+		blob = blob[:s0] // nothing to keep; the script deletes the key
+	}
+	slen := setSize(blob, s0)
+	for _, f := range [...]string{string(id), token, st.Contact.UserID, ack, sendToken} {
+		blob = appendSized(blob, f)
+	}
+	for _, in := range inbound {
+		blob = appendSized(blob, in)
+	}
+	encoded := string(blob)
+	args[0] = encoded
+	profile, session := encoded[p0:p0+plen], encoded[s0:s0+slen]
 
 	k := r.keysOf(id)
 	// The keys the commit may touch (commit.lua): the outbox's only with an outbox, the
@@ -388,6 +383,37 @@ func (r *Redis) mapUser(ctx context.Context, contactKey, userID string, id chat.
 		return fmt.Errorf("recording the user id mapping: %w", err)
 	}
 	return nil
+}
+
+// appendNum appends n and a space to the commit's packed numbers, or "_ " when !ok.
+func appendNum(b []byte, n int64, ok bool) []byte {
+	if ok {
+		b = strconv.AppendInt(b, n, 10)
+	} else {
+		b = append(b, '_')
+	}
+	return append(b, ' ')
+}
+
+// appendSized appends s after its length (sizeSlot).
+func appendSized(b []byte, s string) []byte {
+	b = append(b, sizeSlot...)
+	at := len(b)
+	b = append(b, s...)
+	setSize(b, at)
+	return b
+}
+
+// sizeSlot is where a string packed into the commit's arguments gets its length (setSize).
+const sizeSlot = "00000000 "
+
+// setSize writes into the slot before b[at:] the length of b[at:], and returns it.
+func setSize(b []byte, at int) int {
+	n := len(b) - at
+	for i, m := at-2, n; i >= at-len(sizeSlot); i, m = i-1, m/10 {
+		b[i] = byte('0' + m%10)
+	}
+	return n
 }
 
 // emptySession is the encoding of a session with nothing in it.
