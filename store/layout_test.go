@@ -258,8 +258,8 @@ func TestRoundTrips(t *testing.T) {
 		}
 	}
 	handle()
-	if got := counter.get(); got != 3 {
-		t.Fatalf("the first load+commit took %d round trips, want 3 (EVALSHA answers NOSCRIPT, EVAL follows)", got)
+	if got := counter.get(); got != 4 {
+		t.Fatalf("the first load+commit took %d round trips, want 4 (each script: EVALSHA answers NOSCRIPT, EVAL follows)", got)
 	}
 	counter.reset()
 	for range 10 {

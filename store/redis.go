@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -133,7 +134,7 @@ func New(client redis.UniversalClient, opts Options) (*Redis, error) {
 	return r, nil
 }
 
-// Load returns the contact's state in one MULTI/EXEC round trip, so profile, version and
+// Load returns the contact's state in one round trip, a script, so profile, version and
 // session are read at one instant. An unknown contact gets Version 0 and Contact.ID = id;
 // an expired session comes back empty with the profile and version intact. (An intake
 // handler's Tx.Load usually costs no round trip at all.)
@@ -142,29 +143,30 @@ func (r *Redis) Load(ctx context.Context, id chat.ContactID) (*contact.State, er
 		return nil, errors.New("store: load: empty contact id")
 	}
 	k := r.keysOf(id)
-	var profile *redis.SliceCmd
-	var session *redis.StringCmd
-	_, err := r.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		profile = p.HMGet(ctx, k.contact, "v", "p")
-		session = p.Get(ctx, k.session)
-		return nil
-	})
-	if err != nil && !errors.Is(err, redis.Nil) {
+	res, err := loadScript.Run(ctx, r.client, []string{k.contact, k.session}).Text()
+	if err != nil {
 		return nil, fmt.Errorf("store: loading contact: %w: %w", ErrUnavailable, err)
 	}
-	vals := profile.Val()
-	v, _ := vals[0].(string)
-	p, _ := vals[1].(string)
-	s, err := session.Result()
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("store: loading contact: %w: %w", ErrUnavailable, err)
+	v, rest, _ := strings.Cut(res, " ")
+	n, rest, _ := strings.Cut(rest, " ")
+	size, err := strconv.Atoi(n)
+	if err != nil || size > len(rest) {
+		return nil, fmt.Errorf("store: loading contact: bad reply %.40q", res)
 	}
+	p, s := rest[:size], rest[size:]
 	version, err := parseVersion(v)
 	if err != nil {
 		return nil, err
 	}
 	return decodeState(id, version, p, s)
 }
+
+// loadScript reads what Load returns (load.lua). A script rather than MULTI/EXEC: one
+// command to send and one reply to read, which is most of what a Load costs the client.
+//
+//go:embed load.lua
+var loadSource string
+var loadScript = redis.NewScript(loadSource)
 
 // parseVersion reads the contact hash's v field; "" (no field) is version 0.
 func parseVersion(v string) (int64, error) {
@@ -183,13 +185,13 @@ func parseVersion(v string) (int64, error) {
 func decodeState(id chat.ContactID, version int64, profile, session string) (*contact.State, error) {
 	st := &contact.State{Contact: contact.Contact{ID: id}, Version: version}
 	if profile != "" {
-		if err := json.Unmarshal([]byte(profile), &st.Contact); err != nil {
-			return nil, fmt.Errorf("store: loading contact: decoding profile: %w", err)
+		if err := contact.DecodeContact(profile, &st.Contact); err != nil {
+			return nil, fmt.Errorf("store: loading contact: %w", err)
 		}
 	}
 	if session != "" {
-		if err := json.Unmarshal([]byte(session), &st.Session); err != nil {
-			return nil, fmt.Errorf("store: loading contact: decoding session: %w", err)
+		if err := contact.DecodeSession(session, &st.Session); err != nil {
+			return nil, fmt.Errorf("store: loading contact: %w", err)
 		}
 	}
 	return st, nil
@@ -222,17 +224,6 @@ func (r *Redis) commit(ctx context.Context, st *contact.State, history []chat.Ev
 		return errors.New("store: commit: state without contact id")
 	}
 	id := st.Contact.ID
-	profile, err := json.Marshal(st.Contact)
-	if err != nil {
-		return fmt.Errorf("store: commit: encoding profile: %w", err)
-	}
-	session, err := json.Marshal(st.Session)
-	if err != nil {
-		return fmt.Errorf("store: commit: encoding session: %w", err)
-	}
-	if bytes.Equal(session, []byte("{}")) {
-		session = nil // nothing to keep; the script deletes the key
-	}
 	now := r.clock.Now()
 	due := st.Session.NextDue()
 
@@ -242,11 +233,6 @@ func (r *Redis) commit(ctx context.Context, st *contact.State, history []chat.Ev
 			inbound = append(inbound, in.ID)
 		}
 	}
-	horizon, period := "", int64(0)
-	if r.dedupe > 0 {
-		horizon = strconv.FormatInt(now.Add(-r.dedupe).UnixMilli(), 10)
-		period = max(r.dedupe.Milliseconds(), 1)
-	}
 	token, ack, leaseMS := tx.fence(), tx.ackFor(inbound), tx.leaseMillis()
 	sendToken, sendLeaseMS := r.out.grabToken()
 
@@ -254,35 +240,29 @@ func (r *Redis) commit(ctx context.Context, st *contact.State, history []chat.Ev
 	// finds the inbox empty may release the contact at once: the next message of the
 	// contact, whoever handles it, queues its replies behind these. Without one the engine
 	// sends after the commit, and the worker must keep the contact until it did.
-	release := ""
-	if r.out != nil && ack != "" {
-		release = "1"
-	}
+	release := r.out != nil && ack != ""
 
-	args := make([]any, 0, 18+len(inbound)+3*len(history))
-	args = append(args,
-		st.Version,
-		profile,
-		string(session), // "" deletes the session
-		r.sessionTTLAt(now, due).Milliseconds(),
-		string(id),
-		dueScore(due),
-		r.trimBelow(now),
-		now.UnixMilli(),
-		horizon,
-		period,
-		token,
-		st.Contact.UserID,
-		ack,
-		leaseMS,
-		sendToken,
-		sendLeaseMS,
-		release,
-		len(inbound),
-	)
-	for _, in := range inbound {
-		args = append(args, in)
-	}
+	// All the numbers and strings go packed in one argument (commit.lua), since each
+	// argument costs the client an allocation: the numbers first, separated by spaces, then
+	// a newline, then the strings, each after its length in eight digits — profile and
+	// session in their compact encoding, contact id, fencing token, user id, the message to
+	// acknowledge, the outbox token, the inbound message ids. One buffer turned into one string, which the Tx's
+	// reused state also cuts from.
+	blob := make([]byte, 0, 768+len(ack)+16*len(history))
+	blob = appendNum(blob, st.Version, true)
+	blob = appendNum(blob, r.sessionTTLAt(now, due).Milliseconds(), true)
+	blob = appendNum(blob, due.UnixMilli(), !due.IsZero())
+	blob = appendNum(blob, max(now.Add(-r.retention).UnixMilli(), 0), r.retention != 0)
+	blob = appendNum(blob, now.UnixMilli(), true)
+	blob = appendNum(blob, now.Add(-r.dedupe).UnixMilli(), r.dedupe > 0)
+	blob = appendNum(blob, max(r.dedupe.Milliseconds(), 1), true)
+	blob = appendNum(blob, leaseMS, true)
+	blob = appendNum(blob, sendLeaseMS, true)
+	blob = appendNum(blob, 1, release)
+	blob = appendNum(blob, int64(len(inbound)), true)
+
+	args := make([]any, 0, 1+2*len(history))
+	args = append(args, nil) // the blob, below
 	for i := range history {
 		ev := history[i]
 		if ev.Contact == "" {
@@ -301,13 +281,51 @@ func (r *Redis) commit(ctx context.Context, st *contact.State, history []chat.Ev
 		if err != nil {
 			return fmt.Errorf("store: commit: encoding the message of history event %d: %w", i, err)
 		}
-		args = append(args, eventMillis(ev.At), b, send)
+		blob = appendNum(blob, max(ev.At.UnixMilli(), 0), true) // entry ids cannot be negative
+		args = append(args, b, send)
 	}
+	blob = append(blob, '\n')
+
+	// The contact id is the key's: the profile leaves it out, and decodeState sets it.
+	c := st.Contact
+	c.ID = ""
+	blob = append(blob, sizeSlot...)
+	p0 := len(blob)
+	blob = contact.AppendContact(blob, &c)
+	plen := setSize(blob, p0)
+	blob = append(blob, sizeSlot...)
+	s0 := len(blob)
+	blob, err := contact.AppendSession(blob, &st.Session)
+	if err != nil {
+		return fmt.Errorf("store: commit: encoding session: %w", err)
+	}
+	if bytes.Equal(blob[s0:], emptySession) {
+		blob = blob[:s0] // nothing to keep; the script deletes the key
+	}
+	slen := setSize(blob, s0)
+	for _, f := range [...]string{string(id), token, st.Contact.UserID, ack, sendToken} {
+		blob = appendSized(blob, f)
+	}
+	for _, in := range inbound {
+		blob = appendSized(blob, in)
+	}
+	encoded := string(blob)
+	args[0] = encoded
+	profile, session := encoded[p0:p0+plen], encoded[s0:s0+slen]
 
 	k := r.keysOf(id)
-	res, err := commitScript.Run(ctx, r.client,
-		[]string{k.contact, k.session, k.history, k.due, k.seen, k.lease, k.contacts, k.inbox, k.queued,
-			k.outbox, k.outq, k.olease, k.ostate, k.ready}, args...).Slice()
+	// The keys the commit may touch (commit.lua): the outbox's only with an outbox, the
+	// intake's only under a fence. Each key costs the client an allocation.
+	keys := [...]string{k.contact, k.session, k.history, k.due, k.seen, k.contacts,
+		k.outbox, k.outq, k.olease, k.ostate, k.lease, k.inbox, k.queued, k.ready}
+	n := 6
+	switch {
+	case token != "":
+		n = 14
+	case r.out != nil:
+		n = 10
+	}
+	res, err := commitScript.Run(ctx, r.client, keys[:n], args...).Slice()
 	if err != nil {
 		tx.drop() // the commit may have gone through
 		return fmt.Errorf("store: commit: %w: %w", ErrUnavailable, err)
@@ -323,7 +341,7 @@ func (r *Redis) commit(ctx context.Context, st *contact.State, history []chat.Ev
 			return fmt.Errorf("store: commit: script returned %v", res)
 		}
 		st.Version = version
-		tx.set(version, string(profile), string(session))
+		tx.set(version, profile, session)
 		tx.acknowledged(ackAt(res, 6))
 		if head, _ := stringAt(res, 3); head != "" {
 			started, _ := intAt(res, 4)
@@ -367,6 +385,40 @@ func (r *Redis) mapUser(ctx context.Context, contactKey, userID string, id chat.
 	return nil
 }
 
+// appendNum appends n and a space to the commit's packed numbers, or "_ " when !ok.
+func appendNum(b []byte, n int64, ok bool) []byte {
+	if ok {
+		b = strconv.AppendInt(b, n, 10)
+	} else {
+		b = append(b, '_')
+	}
+	return append(b, ' ')
+}
+
+// appendSized appends s after its length (sizeSlot).
+func appendSized(b []byte, s string) []byte {
+	b = append(b, sizeSlot...)
+	at := len(b)
+	b = append(b, s...)
+	setSize(b, at)
+	return b
+}
+
+// sizeSlot is where a string packed into the commit's arguments gets its length (setSize).
+const sizeSlot = "00000000 "
+
+// setSize writes into the slot before b[at:] the length of b[at:], and returns it.
+func setSize(b []byte, at int) int {
+	n := len(b) - at
+	for i, m := at-2, n; i >= at-len(sizeSlot); i, m = i-1, m/10 {
+		b[i] = byte('0' + m%10)
+	}
+	return n
+}
+
+// emptySession is the encoding of a session with nothing in it.
+var emptySession, _ = contact.AppendSession(nil, &contact.Session{})
+
 // intAt returns element i of a script reply as an integer.
 func intAt(res []any, i int) (int64, bool) {
 	if i >= len(res) {
@@ -404,28 +456,6 @@ func (r *Redis) sessionTTLAt(now, due time.Time) time.Duration {
 		ttl += due.Sub(now)
 	}
 	return max(ttl, time.Millisecond)
-}
-
-// trimBelow is the stream id below which history may go, or "" to keep everything.
-func (r *Redis) trimBelow(now time.Time) string {
-	if r.retention == 0 {
-		return ""
-	}
-	return strconv.FormatInt(max(now.Add(-r.retention).UnixMilli(), 0), 10)
-}
-
-// dueScore is the timer index score of due, or "" when there is no timer.
-func dueScore(due time.Time) string {
-	if due.IsZero() {
-		return ""
-	}
-	return strconv.FormatInt(due.UnixMilli(), 10)
-}
-
-// eventMillis is the stream time of an event: its time in unix ms, never before the Unix
-// epoch (stream ids cannot be negative).
-func eventMillis(at time.Time) string {
-	return strconv.FormatInt(max(at.UnixMilli(), 0), 10)
 }
 
 // Due returns up to limit contacts whose earliest timer is at or before now, earliest first.
