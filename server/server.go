@@ -65,6 +65,9 @@ type Deps struct {
 	Numbers Numbers
 	// Statuses acts on failed statuses (a restricted number is marked); nil ignores them.
 	Statuses Statuses
+	// Deliveries records the delivery states status webhooks report for the replies the
+	// outbox sent; nil records none.
+	Deliveries Deliveries
 	// MarkRead, when set, marks each message read as a worker takes it.
 	MarkRead MarkReader
 	// Outbox and Sender, both set, send the replies the engine committed in the outbox;
