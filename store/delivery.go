@@ -207,19 +207,30 @@ func (r *Redis) FailedMessages(ctx context.Context, fn func(FailedMessage) error
 
 // FailedCount returns how many failed messages are listed: one pipeline of ZCARDs.
 func (r *Redis) FailedCount(ctx context.Context) (int64, error) {
-	cmds := make([]*redis.IntCmd, Buckets)
-	_, err := r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for b := range Buckets {
-			cmds[b] = p.ZCard(ctx, r.failedKey(b))
-		}
-		return nil
+	n, err := sumBuckets(ctx, r.client, func(p redis.Pipeliner, b int) *redis.IntCmd {
+		return p.ZCard(ctx, r.failedKey(b))
 	})
 	if err != nil {
 		return 0, fmt.Errorf("store: counting failed messages: %w", err)
 	}
+	return n, nil
+}
+
+// sumBuckets adds up one count per bucket, read in one pipeline.
+func sumBuckets(ctx context.Context, c redis.UniversalClient, count func(p redis.Pipeliner, b int) *redis.IntCmd) (int64, error) {
+	cmds := make([]*redis.IntCmd, Buckets)
+	_, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for b := range Buckets {
+			cmds[b] = count(p, b)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
 	var n int64
-	for _, c := range cmds {
-		n += c.Val()
+	for _, cmd := range cmds {
+		n += cmd.Val()
 	}
 	return n, nil
 }
