@@ -360,3 +360,53 @@ func lastWrote(ok bool, at time.Time) string {
 	}
 	return "at " + at.UTC().Format("2006-01-02 15:04 MST")
 }
+
+// FailedSummary is a failed message as `wasla outbox failed --json` and GET
+// /api/outbox/failed show it: the contact redacted unless asked for in full, the text cut
+// to a preview.
+type FailedSummary struct {
+	ID         string        `json:"id"`
+	Contact    string        `json:"contact"`
+	Number     chat.NumberID `json:"number,omitempty"`
+	Failed     time.Time     `json:"failed"`
+	ErrorCode  int           `json:"error_code,omitempty"`
+	ErrorClass string        `json:"error_class,omitempty"`
+	ErrorTitle string        `json:"error_title,omitempty"`
+	Kind       chat.Kind     `json:"kind,omitempty"`
+	Preview    string        `json:"preview"`
+}
+
+// previewRunes is how much of a failed message's text a summary shows.
+const previewRunes = 60
+
+// Summary returns f as listed; fullContact keeps the contact id whole.
+func (f FailedMessage) Summary(fullContact bool) FailedSummary {
+	s := FailedSummary{ID: f.ID, Contact: f.Contact.Redacted(), Number: f.Delivery.Number, Failed: f.Failed,
+		ErrorCode: f.Delivery.ErrorCode, ErrorClass: f.Delivery.ErrorClass, ErrorTitle: f.Delivery.ErrorTitle}
+	if fullContact {
+		s.Contact = string(f.Contact)
+	}
+	if m := f.Message; m != nil {
+		s.Kind = m.Kind
+		if s.Number == "" {
+			s.Number = m.From
+		}
+		text := m.Text
+		if m.Template != nil && text == "" {
+			text = "[template " + m.Template.Name + "]"
+		}
+		s.Preview = preview(text)
+	} else {
+		s.Preview = "[gone from the history]"
+	}
+	return s
+}
+
+// preview cuts text to previewRunes runes on one line.
+func preview(text string) string {
+	text = strings.Join(strings.Fields(text), " ")
+	if r := []rune(text); len(r) > previewRunes {
+		return string(r[:previewRunes-1]) + "…"
+	}
+	return text
+}
