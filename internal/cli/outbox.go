@@ -323,4 +323,3 @@ func runIntakeDrop(ctx context.Context, ops *opsStore, v flagValues, rest []stri
 		return err
 	}, s)
 }
-

@@ -211,4 +211,3 @@ func TestIntakeCommands(t *testing.T) {
 		t.Fatalf("intake depth %d after the replay, want 1", d)
 	}
 }
-
