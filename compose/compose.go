@@ -119,7 +119,8 @@ func RoutingOptions(cfg *config.Config, obs routing.Observer) routing.Options {
 			Bridge:   template(cfg.Routing.BridgeTemplate),
 			Fallback: template(cfg.Routing.WindowTemplate),
 		},
-		Observer: obs,
+		RedirectEvery: cfg.Routing.RedirectEvery,
+		Observer:      obs,
 	}
 	if len(cfg.Campaigns) > 0 {
 		opts.Campaigns = make(map[string]routing.Policy, len(cfg.Campaigns))

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/wasla/wasla/numbers"
+	"github.com/wasla/wasla/routing"
 	"github.com/wasla/wasla/store"
 )
 
@@ -15,6 +16,7 @@ const (
 	DefaultGraphVersion    = "v25.0"
 	DefaultThroughput      = numbers.DefaultThroughput // messages per second, Meta's default per number
 	DefaultPolicy          = PolicyLink
+	DefaultRedirectEvery   = routing.DefaultRedirectEvery
 	DefaultWorkers         = 16
 	DefaultTimerInterval   = time.Second
 	DefaultRefreshInterval = 5 * time.Second
@@ -85,6 +87,8 @@ type Config struct {
 	// InboxFile is the agents' inbox file (agents, queues, canned replies; docs/inbox.md), made
 	// absolute against the config file's folder; empty: no inbox is served.
 	InboxFile string
+	// Health configures the number health loop and policy.
+	Health Health
 }
 
 // Log configures the server's log output.
@@ -154,6 +158,9 @@ type Routing struct {
 	// WindowTemplate replaces a free-form message that falls outside the 24-hour window;
 	// without it such a message is refused and recorded.
 	WindowTemplate Template
+	// RedirectEvery is how often, at most, a customer who keeps writing to a campaign
+	// number under the link or bridge policy gets the link to the inbox again.
+	RedirectEvery time.Duration
 }
 
 // Campaign is one campaign's routing: each field set here replaces routing's for the

@@ -248,7 +248,7 @@ func (p *parser) parse(data []byte) *Config {
 			GraphURL:     DefaultGraphURL,
 			GraphVersion: DefaultGraphVersion,
 		},
-		Routing: Routing{DefaultPolicy: DefaultPolicy},
+		Routing: Routing{DefaultPolicy: DefaultPolicy, RedirectEvery: DefaultRedirectEvery},
 		Limits: Limits{
 			Workers:         DefaultWorkers,
 			TimerInterval:   DefaultTimerInterval,
@@ -258,6 +258,7 @@ func (p *parser) parse(data []byte) *Config {
 		},
 		State:     State{SessionIdle: DefaultSessionIdle, DedupePeriod: DefaultDedupePeriod},
 		HTTPSteps: HTTPSteps{MaxBody: DefaultHTTPMaxBody, MaxRedirects: DefaultHTTPMaxRedirects, BlockInternal: true},
+		Health:    defaultHealth(),
 	}
 	var numbersKey, whatsappKey *yaml.Node
 	var numNodes []numberNodes
@@ -337,6 +338,7 @@ func (p *parser) parse(data []byte) *Config {
 		"admin":       func(_, v *yaml.Node) { p.admin(v, &cfg.Admin) },
 		"http_steps":  func(_, v *yaml.Node) { p.httpSteps(v, &cfg.HTTPSteps) },
 		"expressions": func(_, v *yaml.Node) { p.expressions(v, &cfg.Expressions) },
+		"health":      func(_, v *yaml.Node) { p.health(v, &cfg.Health) },
 	})
 	if root.Kind != yaml.MappingNode {
 		return nil
@@ -526,6 +528,7 @@ func (p *parser) routing(v *yaml.Node, r *Routing) *yaml.Node {
 		"link_prefill":    func(_, v *yaml.Node) { r.LinkPrefill = p.str(v, "routing.link_prefill") },
 		"bridge_template": func(_, v *yaml.Node) { r.BridgeTemplate = p.template(v, "routing.bridge_template") },
 		"window_template": func(_, v *yaml.Node) { r.WindowTemplate = p.template(v, "routing.window_template") },
+		"redirect_every":  p.durationInto(&r.RedirectEvery, "routing.redirect_every", false),
 	})
 	return def
 }

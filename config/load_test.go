@@ -504,3 +504,24 @@ func TestStateDurations(t *testing.T) {
 		t.Errorf("error = %v, want a did-you-mean for session_idel and a negative-duration error", err)
 	}
 }
+
+func TestParseRedirectEvery(t *testing.T) {
+	cfg, err := Parse("c.yaml", []byte(campaignNumbers), nil)
+	if err != nil {
+		t.Fatalf("Parse:\n%v", err)
+	}
+	if cfg.Routing.RedirectEvery != 6*time.Hour {
+		t.Errorf("default redirect_every = %v, want 6h", cfg.Routing.RedirectEvery)
+	}
+	cfg, err = Parse("c.yaml", []byte(campaignNumbers+"routing: {redirect_every: 90m}\n"), nil)
+	if err != nil {
+		t.Fatalf("Parse:\n%v", err)
+	}
+	if cfg.Routing.RedirectEvery != 90*time.Minute {
+		t.Errorf("redirect_every = %v, want 1h30m", cfg.Routing.RedirectEvery)
+	}
+	_, err = Parse("c.yaml", []byte(campaignNumbers+"routing: {redirect_every: 0}\n"), nil)
+	if err == nil || !strings.Contains(err.Error(), "routing.redirect_every") {
+		t.Errorf("redirect_every 0: %v", err)
+	}
+}

@@ -46,7 +46,9 @@ func buildSpec() *yamlfile.Spec {
 	routing := &yamlfile.Spec{Kind: yamlfile.KindObject, What: "routing", Doc: "How replies on campaign numbers reach the central inbox.",
 		Fields: append([]*yamlfile.Field{
 			{Name: "default_policy", Spec: policy, Default: string(DefaultPolicy), Doc: "The policy of campaign numbers and campaigns without their own."},
-		}, routingFields("")...)}
+		}, append(routingFields(""),
+			&yamlfile.Field{Name: "redirect_every", Spec: duration(false, ""), Default: yamlfile.FormatDuration(DefaultRedirectEvery),
+				Doc: "Under link and bridge, a customer who keeps writing to the campaign number gets the link to the inbox again at most this often; replies in between are recorded, not sent."})...)}
 	campaign := &yamlfile.Spec{Kind: yamlfile.KindObject, Def: "campaign", Doc: "The routing one campaign overrides.",
 		Fields: append([]*yamlfile.Field{
 			{Name: "policy", Spec: policy, Doc: "The policy of this campaign's numbers without their own."},
@@ -115,5 +117,6 @@ func buildSpec() *yamlfile.Spec {
 				{Name: "history_retention", Spec: duration(true, ""), Doc: "How long history entries are kept; 0 keeps them forever."},
 				{Name: "dedupe_period", Spec: duration(true, ""), Default: yamlfile.FormatDuration(DefaultDedupePeriod), Doc: "How long the id of every handled message is remembered, so a webhook Meta delivers again is answered once; 0 turns deduplication off."},
 			}}, Doc: "How long contact state is kept."},
+			{Name: "health", Spec: healthSpec(), Doc: "Number health: the Graph API poll, the policy's thresholds, negative phrases and the operator's webhook."},
 		}}
 }

@@ -44,6 +44,11 @@ type Options struct {
 	// DueWorkers is how many contacts of a batch RunDue fires at once (default 16): timer
 	// replies (burst windows, ask timeouts, waits) must keep pace with the webhook's.
 	DueWorkers int
+	// OnTimer, when set, is told after every commit that leaves the contact with a timer,
+	// when the earliest one falls due: a caller can then fire it at that moment with
+	// FireDue instead of waiting for the next poll of RunDue. It must be quick and safe for
+	// concurrent use.
+	OnTimer func(id chat.ContactID, due time.Time)
 }
 
 // ErrStepLimit is recorded when a flow runs more steps without waiting for input than the
@@ -338,6 +343,9 @@ func (e *Engine) commitLoop(ctx context.Context, tx Tx, fn func(*run) error) err
 		}
 		r := e.newRun(ctx, st)
 		if err := fn(r); err != nil {
+			if errors.Is(err, errNothingDue) {
+				return nil // a timer run found nothing to do: nothing to commit
+			}
 			return err
 		}
 		err = tx.Commit(ctx, st, r.events)
@@ -351,6 +359,7 @@ func (e *Engine) commitLoop(ctx context.Context, tx Tx, fn func(*run) error) err
 		if err != nil {
 			return fmt.Errorf("committing contact state: %w", err)
 		}
+		e.noteTimer(id, st)
 		sent := e.sendCommitted(ctx, id, r.outs, r.failures)
 		if r.paused == nil {
 			return sent

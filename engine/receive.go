@@ -49,6 +49,10 @@ func (r *run) receive(in chat.Inbound) error {
 	if r.optWords(in) {
 		return nil
 	}
+	if !c.OptedOut && s.Mode == ModeHuman && in.Kind == chat.KindText &&
+		slices.Contains(r.l.set.Settings.BotWords, normalize.Text(in.Text)) {
+		return r.comeBack("bot word", true) // the contact asked for the bot back
+	}
 	if c.OptedOut || s.Mode == ModeHuman {
 		return nil // recorded; nobody from the bot answers
 	}

@@ -1,8 +1,12 @@
 package engine
 
 import (
+	"context"
+	"errors"
 	"slices"
 	"time"
+
+	"github.com/wasla/wasla/chat"
 )
 
 // setTimer sets a timer, replacing the one of the same kind (for waits: of the same flow,
@@ -44,7 +48,10 @@ func (r *run) fireDue() error {
 		case TimerBurst:
 			r.flushBurst()
 		case TimerReturn:
-			r.returnToBot("timer")
+			r.msg, r.steps = nil, 0
+			if err := r.comeBack("no agent reply", false); err != nil {
+				return err
+			}
 		case TimerTimeout:
 			if s.Await == nil || s.Await.Flow != t.Flow || s.Await.Step != t.Step {
 				continue
@@ -69,4 +76,44 @@ func (r *run) fireDue() error {
 		}
 	}
 	return nil
+}
+
+// errNothingDue ends a timer run that found no due timer: the update then commits nothing
+// (a contact fired twice, or whose timer moved since it was noted, costs one load).
+var errNothingDue = errors.New("no timer due")
+
+// FireDue fires the due timers of one contact, as RunDue does for each contact it finds,
+// and says whether one was due: it is how a caller that was told of a timer by
+// Options.OnTimer fires it at its time. A contact without a due timer (already fired, or
+// moved later by a newer message) costs one load and no commit. A reply that could not be
+// delivered is returned wrapped in ErrDelivery, the timer counted as fired.
+func (e *Engine) FireDue(ctx context.Context, id chat.ContactID) (bool, error) {
+	fired := false
+	err := e.update(ctx, e.plainTx(id), func(r *run) error {
+		fired = hasDue(r.sess().Timers, r.now)
+		if !fired {
+			return errNothingDue
+		}
+		return r.fireDue()
+	})
+	return fired, err
+}
+
+func hasDue(timers []Timer, now time.Time) bool {
+	for _, t := range timers {
+		if !t.Due.After(now) {
+			return true
+		}
+	}
+	return false
+}
+
+// noteTimer tells Options.OnTimer when the committed session's earliest timer is due.
+func (e *Engine) noteTimer(id chat.ContactID, st *State) {
+	if e.opts.OnTimer == nil {
+		return
+	}
+	if due := st.Session.NextDue(); !due.IsZero() {
+		e.opts.OnTimer(id, due)
+	}
 }

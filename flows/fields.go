@@ -132,10 +132,19 @@ func buildDefinitions() *Definitions {
 	waitUntil := &yamlfile.Spec{Kind: yamlfile.KindObject, Def: "wait_until", What: "wait", Doc: "Wait until a moment.", Fields: []*yamlfile.Field{
 		{Name: "until", Spec: expr, Required: true, Doc: "An expression that gives the time to continue at, such as parse_date(vars.date) - duration(\"14h\"); a time already past continues at once."},
 	}}
+	outOfHours := &yamlfile.Spec{Kind: yamlfile.KindObject, Def: "out_of_hours", What: "out_of_hours", Doc: "What a hand-off to a closed queue does.",
+		ExactlyOne: []string{"say", "goto"},
+		Fields: []*yamlfile.Field{
+			{Name: "say", Spec: text(maxTextLen, ""), Doc: "Said instead of the hand-off's say; the conversation still waits in the queue."},
+			{Name: "goto", Spec: target, Doc: "Continue here instead of handing off."},
+		}}
 	handoff := &yamlfile.Spec{Kind: yamlfile.KindObject, Def: "handoff", What: "handoff", Doc: "A hand-off to a human queue.", Fields: []*yamlfile.Field{
 		{Name: "queue", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, MinLen: 1}, Required: true, Doc: "The queue of agents that takes the conversation."},
 		{Name: "say", Spec: text(maxTextLen, ""), Doc: "Text sent to the contact before the hand-off."},
-		{Name: "return_after", Spec: duration, Doc: "Give the conversation back to the bot after this long with no agent reply (default: never)."},
+		{Name: "return_after", Spec: duration, Doc: "Give the conversation back to the bot after this long with no agent reply; every agent reply starts the count again (default: never)."},
+		{Name: "return_to", Spec: target, Doc: "Where the flows continue when the conversation comes back by itself (return_after, or the contact's bot word); default: the bot waits for the next message."},
+		{Name: "out_of_hours", Spec: &yamlfile.Spec{Kind: yamlfile.KindOneOf, Alts: []*yamlfile.Spec{target, outOfHours}},
+			Doc: "When the queue is closed: a target to continue at instead of handing off, or {say: text} said instead of say (default: a message in Arabic and English saying when the queue opens)."},
 	}}
 	httpMethod := func(m string) *yamlfile.Field {
 		return &yamlfile.Field{Name: m, Spec: text(0, ""), Doc: "Send an HTTP " + upper(m) + " to this URL."}
@@ -246,6 +255,11 @@ func buildDefinitions() *Definitions {
 		{Name: "triggers", Spec: &yamlfile.Spec{Kind: yamlfile.KindList, Elem: triggerList}, Doc: "What starts the flow; without triggers it is reached by goto or call only."},
 		{Name: "steps", Spec: &yamlfile.Spec{Kind: yamlfile.KindList, Elem: stepList, MinItems: 1}, Required: true, Doc: "The steps, run in order."},
 	}}
+	queue := &yamlfile.Spec{Kind: yamlfile.KindObject, Def: "queue", What: "queue", Doc: "A human queue: its opening hours ({} : always open).", Fields: []*yamlfile.Field{
+		{Name: "timezone", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, MinLen: 1}, Doc: "IANA time zone of the hours and holidays (default settings.timezone)."},
+		{Name: "hours", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, MinLen: 1}, Doc: "Weekly opening hours, e.g. \"sun-thu 09:00-17:00\" or \"الأحد-الخميس 09:00-17:00\" (default: always open)."},
+		{Name: "holidays", Spec: &yamlfile.Spec{Kind: yamlfile.KindList, Elem: &yamlfile.Spec{Kind: yamlfile.KindString, MinLen: 1}}, Doc: "Days the queue is closed all day, as YYYY-MM-DD."},
+	}}
 	settingsObj := &yamlfile.Spec{Kind: yamlfile.KindObject, Def: "settings", What: "settings", Doc: "Set-wide options.", Fields: []*yamlfile.Field{
 		{Name: "timezone", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, MinLen: 1}, Doc: "IANA time zone of now and business hours, e.g. Asia/Riyadh (default UTC)."},
 		{Name: "business_hours", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, MinLen: 1}, Doc: "Opening hours read by open, e.g. \"sun-thu 09:00-17:00; sat 10:00-14:00\"."},
@@ -261,6 +275,9 @@ func buildDefinitions() *Definitions {
 		{Name: "question_changed", Spec: str(""), Doc: "Said before asking again a question that a reload changed or removed while the customer was answering it (default: a short apology in Arabic and English)."},
 		{Name: "error_reply", Spec: str(""), Doc: "Said when a step fails at run time (default: a short apology in Arabic and English)."},
 		{Name: "error_handoff", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, MinLen: 1}, Doc: "Queue a conversation is handed to after a run-time error (default: none, the conversation ends)."},
+		{Name: "queues", Spec: &yamlfile.Spec{Kind: yamlfile.KindMap, KeyDoc: "queue name", Elem: queue},
+			Doc: "The human queues hand-offs name, with their opening hours; once declared, a hand-off to an undeclared queue is an error (default: none declared, any queue, always open)."},
+		{Name: "bot_words", Spec: words(""), Doc: "Words a contact sends to get the bot back while an agent has the conversation (default bot, بوت)."},
 	}}
 	settingsFile := &yamlfile.Spec{Kind: yamlfile.KindObject, Def: "settings_file", What: "settings file", Doc: "The settings of a flows folder (at most one file per set).", Fields: []*yamlfile.Field{
 		{Name: "settings", Spec: settingsObj, Required: true, Doc: "Set-wide options."},

@@ -27,6 +27,14 @@ type loader struct {
 	triggers []*Trigger            // in load order
 	fallback *Trigger
 	settings *settingsState
+	// queueRefs are the queue names hand-offs give, checked against settings.queues.
+	queueRefs []queueRef
+}
+
+// queueRef is a queue name written in a flow or the settings.
+type queueRef struct {
+	f    *file
+	node *yaml.Node
 }
 
 // flowState is a flow being built, with what the later passes need.

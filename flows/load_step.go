@@ -149,6 +149,23 @@ func (l *loader) loadStep(fs *flowState, n *yaml.Node, index int) *stepState {
 		case yaml.MappingNode:
 			hm := f.view(v)
 			s.Handoff = &Handoff{Queue: hm.str("queue"), Say: hm.text("say"), Return: hm.duration("return_after")}
+			fs.target(hm, "return_to", &s.Handoff.ReturnTo)
+			if oh := hm.vals["out_of_hours"]; oh != nil {
+				s.Handoff.OutOfHours = &OutOfHours{}
+				if oh.Kind == yaml.MappingNode {
+					om := f.view(oh)
+					s.Handoff.OutOfHours.Say = om.text("say")
+					fs.target(om, "goto", &s.Handoff.OutOfHours.Goto)
+				} else {
+					fs.target(hm, "out_of_hours", &s.Handoff.OutOfHours.Goto)
+				}
+			}
+			if q := hm.scalar("queue"); q != nil {
+				l.queueRefs = append(l.queueRefs, queueRef{f: f, node: q})
+			}
+		}
+		if v.Kind == yaml.ScalarNode {
+			l.queueRefs = append(l.queueRefs, queueRef{f: f, node: v})
 		}
 	case "tag":
 		s.Kind, s.Tag = StepTag, &Tagging{Add: m.strings("tag")}

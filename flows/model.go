@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/wasla/wasla/flows/expr"
+	"github.com/wasla/wasla/schedule"
 )
 
 // Set is a loaded, validated, immutable collection of flows with its settings. It is safe
@@ -36,6 +37,27 @@ type Settings struct {
 	// queue the conversation is then handed to.
 	ErrorReply   string
 	ErrorHandoff string
+	// Queues are the human queues hand-offs may name, with their opening schedules; nil
+	// when the set declares none (any queue name is then accepted, always open).
+	Queues map[string]*Queue
+	// BotWords, folded, ask for the bot back while a human has the conversation (default
+	// bot, بوت).
+	BotWords []string
+}
+
+// Queue is a human queue declared in settings.queues.
+type Queue struct {
+	Name     string
+	Schedule *schedule.Schedule // nil: always open
+}
+
+// Schedule returns the opening schedule of queue, nil (always open) when the set declares
+// no hours for it.
+func (s *Settings) Schedule(queue string) *schedule.Schedule {
+	if q := s.Queues[queue]; q != nil {
+		return q.Schedule
+	}
+	return nil
 }
 
 // TriggerKind names what a trigger matches.
@@ -280,6 +302,20 @@ type Handoff struct {
 	Queue  string
 	Say    *expr.Template
 	Return time.Duration
+	// ReturnTo is where the flows continue when the conversation comes back by itself —
+	// the return timer or the contact's bot word; zero: the bot just listens again.
+	ReturnTo Target
+	// OutOfHours is what happens when the queue is closed at hand-off time; nil: the
+	// queue's default message (when it opens) replaces Say, and the hand-off goes on.
+	OutOfHours *OutOfHours
+}
+
+// OutOfHours is a hand-off's answer to a closed queue: a target to continue at instead of
+// handing off (Goto), or a text said instead of the hand-off's say (Say), the hand-off
+// then waiting in the queue for its opening.
+type OutOfHours struct {
+	Goto Target
+	Say  *expr.Template
 }
 
 // Tagging adds and removes contact tags.

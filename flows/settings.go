@@ -1,12 +1,14 @@
 package flows
 
 import (
+	"slices"
 	"time"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/wasla/wasla/flows/expr"
 	"github.com/wasla/wasla/normalize"
+	"github.com/wasla/wasla/schedule"
 	"github.com/wasla/wasla/yamlfile"
 )
 
@@ -15,6 +17,7 @@ var (
 	defaultRestartWords = []string{"menu", "القائمة"}
 	defaultOptOutWords  = []string{"stop", "إلغاء", "الغاء"}
 	defaultOptInWords   = []string{"start", "ابدأ"}
+	defaultBotWords     = []string{"bot", "بوت"}
 )
 
 // Default texts, in both languages, for what the engine says on its own.
@@ -77,6 +80,13 @@ func (l *loader) loadSettings(f *file, root *yaml.Node) {
 	s.QuestionChanged = m.str("question_changed")
 	s.ErrorReply = m.str("error_reply")
 	s.ErrorHandoff = m.str("error_handoff")
+	if eh := m.scalar("error_handoff"); eh != nil {
+		l.queueRefs = append(l.queueRefs, queueRef{f: f, node: eh})
+	}
+	s.BotWords = foldWords(f, m, "bot_words")
+	if qs := m.vals["queues"]; qs != nil && qs.Kind == yaml.MappingNode {
+		s.Queues = loadQueues(f, qs, s.Timezone)
+	}
 	if rf := m.scalar("restart_flow"); rf != nil {
 		s.RestartFlow, st.restartFlow = rf.Value, rf
 	}
@@ -127,6 +137,21 @@ func (l *loader) finishSettings() Settings {
 	if s.OptOutReply == "" {
 		s.OptOutReply = DefaultOptOutReply
 	}
+	if s.BotWords == nil {
+		s.BotWords = foldAll(defaultBotWords)
+	}
+	if s.Queues != nil {
+		names := make([]string, 0, len(s.Queues))
+		for name := range s.Queues {
+			names = append(names, name)
+		}
+		slices.Sort(names)
+		for _, r := range l.queueRefs {
+			if _, ok := s.Queues[r.node.Value]; !ok {
+				r.f.errorAt(yamlfile.CodeUndefinedTarget, r.node, "queue `%s` is not declared in settings.queues%s", r.node.Value, yamlfile.DidYouMean(r.node.Value, names))
+			}
+		}
+	}
 	if s.OptInReply == "" {
 		s.OptInReply = DefaultOptInReply
 	}
@@ -165,4 +190,50 @@ func containsString(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// loadQueues reads settings.queues: each queue's time zone (default the set's), weekly
+// hours (default: always open) and holidays.
+func loadQueues(f *file, n *yaml.Node, setZone *time.Location) map[string]*Queue {
+	out := map[string]*Queue{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		q := &Queue{Name: k.Value}
+		out[k.Value] = q
+		if v.Kind != yaml.MappingNode {
+			continue // an empty queue: always open; other shapes are reported by the shape check
+		}
+		m := f.view(v)
+		sch := &schedule.Schedule{Zone: setZone}
+		if tz := m.scalar("timezone"); tz != nil {
+			loc, err := time.LoadLocation(tz.Value)
+			if err != nil || tz.Value == "" || tz.Value == "Local" {
+				f.errorAt(yamlfile.CodeBadValue, tz, "unknown time zone `%s`; want an IANA name like Asia/Riyadh or UTC", tz.Value)
+			} else {
+				sch.Zone = loc
+			}
+		}
+		if h := m.scalar("hours"); h != nil {
+			week, err := expr.ParseHours(h.Value)
+			if err != nil {
+				f.errorAt(yamlfile.CodeBadValue, h, "%v", err)
+			}
+			sch.Week = week
+		}
+		if hs := m.vals["holidays"]; hs != nil {
+			sch.Holidays = map[schedule.Date]bool{}
+			for _, d := range scalarNodes(hs) {
+				date, err := schedule.ParseDate(d.Value)
+				if err != nil {
+					f.errorAt(yamlfile.CodeBadValue, d, "%v", err)
+					continue
+				}
+				sch.Holidays[date] = true
+			}
+		}
+		if sch.Week != nil || sch.Holidays != nil {
+			q.Schedule = sch
+		}
+	}
+	return out
 }

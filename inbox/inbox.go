@@ -1,6 +1,7 @@
 package inbox
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -191,7 +192,7 @@ func (ib *Inbox) Observe(ctx context.Context, st *engine.State, history []chat.E
 			case chat.EventHandoff:
 				*c = Conversation{Contact: c.Contact, Name: c.Name, Labels: c.Labels, Version: c.Version,
 					LastInbound: c.LastInbound, LastMessageID: c.LastMessageID, LastNumber: c.LastNumber, Preview: c.Preview,
-					Queue: ev.Detail, State: StateWaiting, Opened: ev.At, Unread: inbound}
+					Queue: cmp.Or(ev.Queue, ev.Detail), State: StateWaiting, Opened: ev.At, Unread: inbound}
 			case chat.EventAgent:
 				if kind := ib.breach(c, ev.At); kind != "" {
 					breaches = append(breaches, kind)

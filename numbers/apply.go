@@ -3,7 +3,6 @@ package numbers
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -112,24 +111,30 @@ func applyQuality(st *State, ev *QualityEvent, at, now time.Time) bool {
 	return changed
 }
 
-// messagingRestrictions are the account restriction types that stop sending: no
-// business-initiated messages (templates), no replies, no utility templates.
-var messagingRestrictions = []string{
-	"RESTRICTED_BIZ_INITIATED_MESSAGING",
-	"RESTRICTED_CUSTOMER_INITIATED_MESSAGING",
-	"RESTRICTED_UTILITY_TEMPLATES",
-	"RESTRICTED_DIRECT_SEND_UTILITY_TEMPLATES",
-}
+// The account restriction types that change what a number may send (account_update
+// reference; WHATSAPP.md §4.4). The others (adding phone numbers, creating utility
+// templates, Direct Send, calling) leave messaging alone and only flag the number.
+const (
+	// RestrictedInitiation forbids starting conversations: no template outside a
+	// contact's window, no campaign. Replies inside the window still go out.
+	RestrictedInitiation = "RESTRICTED_BIZ_INITIATED_MESSAGING"
+	// RestrictedReplies forbids answering customers; with nothing else it leaves nothing
+	// wasla could usefully send, so it stops the number.
+	RestrictedReplies = "RESTRICTED_CUSTOMER_INITIATED_MESSAGING"
+)
 
 // applyAccount merges an account_update into a number of the account.
 //
-//   - ACCOUNT_RESTRICTION with a messaging restriction restricts the number until the
-//     latest expiration (other restrictions, such as on adding numbers, only flag it);
+//   - ACCOUNT_RESTRICTION with RESTRICTED_BIZ_INITIATED_MESSAGING makes the number
+//     replies-only until its expiration; with RESTRICTED_CUSTOMER_INITIATED_MESSAGING it
+//     restricts it fully until that one's expiration, then replies-only for as long as
+//     the other lasts; other restriction types only flag it;
 //   - DISABLED_UPDATE DISABLE, ACCOUNT_DELETED and ACCOUNT_OFFBOARDED (and the older
 //     DISABLED and BANNED) ban it; SCHEDULE_FOR_DISABLE and ACCOUNT_VIOLATION flag it;
 //   - DISABLED_UPDATE REINSTATE and ACCOUNT_RECONNECTED make it active again.
 //
-// Other events change nothing.
+// Other events change nothing. An event lists every restriction in force, so a newer one
+// replaces what an older one said.
 func applyAccount(st *State, ev *AccountEvent, at, now time.Time) bool {
 	event := strings.ToUpper(ev.Event)
 	reason := "account_update " + event
@@ -138,36 +143,46 @@ func applyAccount(st *State, ev *AccountEvent, at, now time.Time) bool {
 			return false // an older event arriving late, overtaken by the current status
 		}
 		st.Status, st.Reason, st.Since, st.Until = s, why, at, until
+		st.Next, st.NextUntil = "", time.Time{}
 		return true
 	}
 	switch event {
 	case "ACCOUNT_RESTRICTION":
-		var stops, others []string
-		var until time.Time
-		unbounded := false
+		var initiation, replies restrictionSpan
+		var others []string
 		for _, rs := range ev.Restrictions {
-			if !slices.Contains(messagingRestrictions, rs.Type) {
+			switch rs.Type {
+			case RestrictedInitiation:
+				initiation.add(rs.Expiration)
+			case RestrictedReplies:
+				replies.add(rs.Expiration)
+			default:
 				others = append(others, rs.Type)
-				continue
-			}
-			stops = append(stops, rs.Type)
-			if rs.Expiration.IsZero() {
-				unbounded = true
-			} else if rs.Expiration.After(until) {
-				until = rs.Expiration
 			}
 		}
-		if unbounded {
-			until = time.Time{}
-		}
-		if len(stops) > 0 {
+		replies.dropIfOver(now)
+		initiation.dropIfOver(now)
+		if replies.set || initiation.set {
 			if st.Current(now) == StatusBanned {
 				return false
 			}
-			if !unbounded && !until.After(now) {
-				return false // already over
+			if !replies.set {
+				return set(StatusRepliesOnly, reason+": "+RestrictedInitiation, initiation.until)
 			}
-			return set(StatusRestricted, reason+": "+strings.Join(stops, ", "), until)
+			why := reason + ": " + RestrictedReplies
+			if initiation.set {
+				why += ", " + RestrictedInitiation
+			}
+			if !set(StatusRestricted, why, replies.until) {
+				return false
+			}
+			if initiation.set && !replies.until.IsZero() && (initiation.until.IsZero() || initiation.until.After(replies.until)) {
+				st.Next, st.NextUntil = StatusRepliesOnly, initiation.until
+			}
+			return true
+		}
+		if len(ev.Restrictions) > 0 && len(others) == 0 {
+			return false // every messaging restriction it names is already over
 		}
 		if len(others) > 0 && st.Current(now) == StatusActive {
 			return set(StatusFlagged, reason+": "+strings.Join(others, ", "), time.Time{})
@@ -196,7 +211,32 @@ func applyAccount(st *State, ev *AccountEvent, at, now time.Time) bool {
 }
 
 // severity orders statuses from the mildest.
-var severity = map[Status]int{StatusActive: 0, StatusFlagged: 1, StatusRestricted: 2, StatusBanned: 3}
+var severity = map[Status]int{StatusActive: 0, StatusFlagged: 1, StatusRepliesOnly: 2, StatusRestricted: 3, StatusBanned: 4}
+
+// restrictionSpan is how long one restriction type of an event lasts: until the latest
+// expiration given for it, or with no end when one of them gives none.
+type restrictionSpan struct {
+	set   bool
+	until time.Time // zero: no end said
+}
+
+func (s *restrictionSpan) add(exp time.Time) {
+	switch {
+	case !s.set:
+		s.set, s.until = true, exp
+	case s.until.IsZero() || exp.IsZero():
+		s.until = time.Time{}
+	case exp.After(s.until):
+		s.until = exp
+	}
+}
+
+// dropIfOver forgets a restriction whose expiration has already passed.
+func (s *restrictionSpan) dropIfOver(now time.Time) {
+	if s.set && over(s.until, now) {
+		*s = restrictionSpan{}
+	}
+}
 
 // lateButWorse reports whether an event older than the current status must still apply:
 // when it makes things worse and the current status is not the result of a lift. A ban

@@ -96,10 +96,29 @@ func TestApply(t *testing.T) {
 			ev:      account("w-camp", "ACCOUNT_RESTRICTION", t0, restriction("RESTRICTED_BIZ_INITIATED_MESSAGING")),
 			changed: []chat.NumberID{"2002"}, id: "2001",
 			want: State{Quality: QualityUnknown, Status: StatusBanned, Since: t0.Add(time.Hour)}},
-		{name: "messaging restriction", ev: account("w-camp", "ACCOUNT_RESTRICTION", t0,
+		{name: "business-initiated restriction is replies-only", ev: account("w-camp", "ACCOUNT_RESTRICTION", t0,
 			restriction("RESTRICTED_BIZ_INITIATED_MESSAGING", "RESTRICTED_ADD_PHONE_NUMBER_ACTION")),
 			changed: []chat.NumberID{"2001", "2002"}, id: "2001",
-			want: State{Quality: QualityUnknown, Status: StatusRestricted, Reason: "account_update ACCOUNT_RESTRICTION: RESTRICTED_BIZ_INITIATED_MESSAGING", Since: t0, Until: week}},
+			want: State{Quality: QualityUnknown, Status: StatusRepliesOnly, Reason: "account_update ACCOUNT_RESTRICTION: RESTRICTED_BIZ_INITIATED_MESSAGING", Since: t0, Until: week}},
+		{name: "customer-initiated restriction stops the number", ev: account("w-camp", "ACCOUNT_RESTRICTION", t0,
+			restriction("RESTRICTED_CUSTOMER_INITIATED_MESSAGING")),
+			changed: []chat.NumberID{"2001", "2002"}, id: "2001",
+			want: State{Quality: QualityUnknown, Status: StatusRestricted, Reason: "account_update ACCOUNT_RESTRICTION: RESTRICTED_CUSTOMER_INITIATED_MESSAGING", Since: t0, Until: week}},
+		{name: "both restrictions: full, then replies-only for the longer one", ev: account("w-camp", "ACCOUNT_RESTRICTION", t0, func(ev *AccountEvent) {
+			ev.Restrictions = []Restriction{
+				{Type: "RESTRICTED_BIZ_INITIATED_MESSAGING", Expiration: week},
+				{Type: "RESTRICTED_CUSTOMER_INITIATED_MESSAGING", Expiration: t0.Add(24 * time.Hour)},
+			}
+		}), changed: []chat.NumberID{"2001", "2002"}, id: "2001",
+			want: State{Quality: QualityUnknown, Status: StatusRestricted, Since: t0, Until: t0.Add(24 * time.Hour), Next: StatusRepliesOnly, NextUntil: week,
+				Reason: "account_update ACCOUNT_RESTRICTION: RESTRICTED_CUSTOMER_INITIATED_MESSAGING, RESTRICTED_BIZ_INITIATED_MESSAGING"}},
+		{name: "newer replies-only replaces a full restriction", before: map[chat.NumberID]State{"2001": {Quality: QualityUnknown, Status: StatusRestricted, Since: t0.Add(-time.Hour)}},
+			ev:      account("w-camp", "ACCOUNT_RESTRICTION", t0, restriction("RESTRICTED_BIZ_INITIATED_MESSAGING")),
+			changed: []chat.NumberID{"2001", "2002"}, id: "2001",
+			want: State{Quality: QualityUnknown, Status: StatusRepliesOnly, Reason: "account_update ACCOUNT_RESTRICTION: RESTRICTED_BIZ_INITIATED_MESSAGING", Since: t0, Until: week}},
+		{name: "utility template restriction only flags", ev: account("w-camp", "ACCOUNT_RESTRICTION", t0, restriction("RESTRICTED_UTILITY_TEMPLATES")),
+			changed: []chat.NumberID{"2001", "2002"}, id: "2001",
+			want: State{Quality: QualityUnknown, Status: StatusFlagged, Reason: "account_update ACCOUNT_RESTRICTION: RESTRICTED_UTILITY_TEMPLATES", Since: t0}},
 		{name: "restriction without expiry lasts", ev: account("w-camp", "ACCOUNT_RESTRICTION", t0, func(ev *AccountEvent) {
 			ev.Restrictions = []Restriction{{Type: "RESTRICTED_CUSTOMER_INITIATED_MESSAGING"}}
 		}), changed: []chat.NumberID{"2001", "2002"}, id: "2001",
@@ -162,5 +181,78 @@ func TestApply(t *testing.T) {
 
 func sameState(a, b State) bool {
 	return a.Quality == b.Quality && a.QualityAt.Equal(b.QualityAt) && a.Status == b.Status && a.Reason == b.Reason &&
-		a.Since.Equal(b.Since) && a.Until.Equal(b.Until) && a.Throughput == b.Throughput && a.Limit == b.Limit
+		a.Since.Equal(b.Since) && a.Until.Equal(b.Until) && a.Throughput == b.Throughput && a.Limit == b.Limit &&
+		a.Next == b.Next && a.NextUntil.Equal(b.NextUntil)
+}
+
+// A restriction lifts by the clock alone: nothing writes the lift, every replica sees it
+// at the same moment, and a full restriction gives way to the replies-only one that
+// outlasts it.
+func TestRestrictionLiftsByClock(t *testing.T) {
+	ctx := context.Background()
+	r, _, clk := newTestRegistry(t, testList())
+	day, week := t0.Add(24*time.Hour), t0.Add(7*24*time.Hour)
+	ev := account("w-camp", "ACCOUNT_RESTRICTION", t0, func(ev *AccountEvent) {
+		ev.Restrictions = []Restriction{
+			{Type: "RESTRICTED_CUSTOMER_INITIATED_MESSAGING", Expiration: day},
+			{Type: "RESTRICTED_BIZ_INITIATED_MESSAGING", Expiration: week},
+		}
+	})
+	if _, err := r.Apply(ctx, ev); err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		at                  time.Time
+		status              Status
+		usable, canInitiate bool
+		lifts               time.Time
+	}{
+		{t0, StatusRestricted, false, false, day},
+		{day.Add(-time.Second), StatusRestricted, false, false, day},
+		{day, StatusRepliesOnly, true, false, week},
+		{week.Add(-time.Second), StatusRepliesOnly, true, false, week},
+		{week, StatusActive, true, true, time.Time{}},
+	}
+	for _, s := range steps {
+		clk.Set(s.at)
+		st := r.State("2001")
+		if got := st.Current(clk.Now()); got != s.status {
+			t.Errorf("at %v: status %s, want %s", s.at, got, s.status)
+		}
+		if got := r.Usable("2001", clk.Now()); got != s.usable {
+			t.Errorf("at %v: usable %v, want %v", s.at, got, s.usable)
+		}
+		if got := r.CanInitiate("2001", clk.Now()); got != s.canInitiate {
+			t.Errorf("at %v: can initiate %v, want %v", s.at, got, s.canInitiate)
+		}
+		if got := st.LiftsAt(clk.Now()); !got.Equal(s.lifts) {
+			t.Errorf("at %v: lifts at %v, want %v", s.at, got, s.lifts)
+		}
+	}
+	if r.CanInitiate("9999", t0) {
+		t.Error("an unknown number can initiate")
+	}
+}
+
+// A send error's short full restriction on a replies-only number gives the replies-only
+// restriction back when it ends, not an active number.
+func TestMarkRestrictedKeepsRepliesOnly(t *testing.T) {
+	ctx := context.Background()
+	r, store, clk := newTestRegistry(t, testList())
+	week := t0.Add(7 * 24 * time.Hour)
+	mustSet(t, store, "2001", State{Quality: QualityUnknown, Status: StatusRepliesOnly, Since: t0, Until: week})
+	if err := r.MarkRestricted(ctx, "2001", "send error 368"); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.State("2001").Current(clk.Now()); got != StatusRestricted {
+		t.Fatalf("after the send error: %s", got)
+	}
+	clk.Advance(DefaultRestrictFor)
+	if got := r.State("2001").Current(clk.Now()); got != StatusRepliesOnly {
+		t.Errorf("after the send error's restriction: %s, want %s", got, StatusRepliesOnly)
+	}
+	clk.Set(week)
+	if got := r.State("2001").Current(clk.Now()); got != StatusActive {
+		t.Errorf("after the week: %s", got)
+	}
 }

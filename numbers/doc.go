@@ -1,7 +1,8 @@
 // Package numbers is the registry of the business's WhatsApp numbers: the one inbox
 // number and the campaign numbers, each with its account, portfolio, token, throughput
 // and routing policy, and with its live health — Meta's quality rating and whether it is
-// active, flagged, restricted or banned.
+// active, flagged, replies-only (Meta's RESTRICTED_BIZ_INITIATED_MESSAGING: answers inside
+// a contact's window, no templates outside it, no campaigns), restricted or banned.
 //
 // The list is validated once by New and never changes. The health changes through webhook
 // events (Apply: phone_number_quality_update, account_update), send errors
@@ -23,4 +24,5 @@
 //	_ = reg.Refresh(ctx)                    // at start-up, then every few seconds
 //	changed, err := reg.Apply(ctx, ev)      // for each *numbers.QualityEvent / *numbers.AccountEvent
 //	ok := reg.Usable("2001", time.Now())    // false once banned or restricted
+//	ok = reg.CanInitiate("2001", time.Now()) // false as well while replies-only
 package numbers

@@ -212,6 +212,13 @@ func (r *Registry) Usable(id chat.NumberID, now time.Time) bool {
 	return ok && st.Usable(now)
 }
 
+// CanInitiate reports whether the number is known and may start conversations at now
+// (templates outside the window, campaigns): it is active or flagged.
+func (r *Registry) CanInitiate(id chat.NumberID, now time.Time) bool {
+	st, ok := (*r.snap.Load())[id]
+	return ok && st.CanInitiate(now)
+}
+
 // Throughput returns the messages per second the number may send: what Meta announced,
 // else what was configured.
 func (r *Registry) Throughput(id chat.NumberID) int {
@@ -229,18 +236,26 @@ func (r *Registry) Throughput(id chat.NumberID) int {
 // for the registry's restrict-for duration (an hour by default), after which one send
 // tries it again: send errors do not say when a restriction lifts, and account_update
 // webhooks, which do, may be late or missing. A longer restriction or a ban already
-// recorded is kept.
+// recorded is kept; a replies-only restriction that outlasts it resumes after it.
 func (r *Registry) MarkRestricted(ctx context.Context, id chat.NumberID, reason string) error {
 	now := r.clock.Now()
 	_, err := r.update(ctx, []chat.NumberID{id}, func(_ Number, st *State) bool {
-		if st.Current(now) == StatusBanned {
+		cur := st.Current(now)
+		if cur == StatusBanned {
 			return false
 		}
 		until := now.Add(r.restrictFor)
-		if st.Current(now) == StatusRestricted && (st.Until.IsZero() || st.Until.After(until)) {
+		if cur == StatusRestricted && (st.LiftsAt(now).IsZero() || st.LiftsAt(now).After(until)) {
 			return false
 		}
+		next, nextUntil := Status(""), time.Time{}
+		if cur == StatusRepliesOnly {
+			if lifts := st.LiftsAt(now); lifts.IsZero() || lifts.After(until) {
+				next, nextUntil = StatusRepliesOnly, lifts
+			}
+		}
 		st.Status, st.Reason, st.Since, st.Until = StatusRestricted, reason, now, until
+		st.Next, st.NextUntil = next, nextUntil
 		return true
 	})
 	return err
@@ -252,6 +267,7 @@ func (r *Registry) MarkActive(ctx context.Context, id chat.NumberID, reason stri
 	now := r.clock.Now()
 	_, err := r.update(ctx, []chat.NumberID{id}, func(_ Number, st *State) bool {
 		st.Status, st.Reason, st.Since, st.Until = StatusActive, reason, now, time.Time{}
+		st.Next, st.NextUntil = "", time.Time{}
 		return true
 	})
 	return err

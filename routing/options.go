@@ -22,6 +22,10 @@ const DefaultLinkText = "To continue, please message us on our main number: {lin
 // a customer service window.
 const DefaultConversation = 24 * time.Hour
 
+// DefaultRedirectEvery is how often, at most, a contact who keeps writing to a campaign
+// number is sent the link to the inbox again when Options.RedirectEvery is zero.
+const DefaultRedirectEvery = 6 * time.Hour
+
 // Policy says how replies to a campaign's numbers reach the inbox, and which templates
 // stand in for replies that a closed window would block. Empty fields take the value of
 // Options.Default.
@@ -54,6 +58,11 @@ type Options struct {
 	// Conversation is how long an invitation (a link, a bridge or a fallback template)
 	// stands unanswered before a new reply may send another; default DefaultConversation.
 	Conversation time.Duration
+	// RedirectEvery is how often, at most, a contact who keeps writing to a campaign
+	// number under the link or bridge policy gets the short link message again while the
+	// invitation stands; replies in between are refused and recorded. Default
+	// DefaultRedirectEvery.
+	RedirectEvery time.Duration
 	// Observer, when set, hears of refusals and invitations.
 	Observer Observer
 }

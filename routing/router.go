@@ -27,6 +27,9 @@ const (
 	ReasonWindowClosed  = "24-hour window closed and no fallback template configured"
 	ReasonNoBridge      = "campaign number restricted or banned, inbox window closed, and no bridge or fallback template configured"
 	ReasonNoNumber      = "no usable number: the inbox and the contact's campaign number are restricted or banned"
+	// ReasonNoInitiation: a template would have to start a conversation, and every number
+	// that could send it is replies-only (Meta's RESTRICTED_BIZ_INITIATED_MESSAGING).
+	ReasonNoInitiation = "24-hour window closed and the numbers that could send a template may only reply (Meta restricts them from starting conversations)"
 )
 
 // Numbers is what the router needs of the number registry; *numbers.Registry has it.
@@ -36,6 +39,9 @@ type Numbers interface {
 	Numbers() []numbers.Number
 	Lookup(id chat.NumberID) (numbers.Number, bool)
 	Usable(id chat.NumberID, now time.Time) bool
+	// CanInitiate reports whether the number may start conversations: send a template
+	// outside the contact's window. A replies-only number is Usable but may not.
+	CanInitiate(id chat.NumberID, now time.Time) bool
 }
 
 // Router is the engine.Router that routes conversations into the central inbox. It is
@@ -46,6 +52,7 @@ type Router struct {
 	def          resolved
 	perNumber    map[chat.NumberID]resolved
 	conversation time.Duration
+	redirect     time.Duration
 	obs          Observer
 }
 
@@ -61,7 +68,11 @@ func New(nums Numbers, opts Options) (*Router, error) {
 	if conv <= 0 {
 		conv = DefaultConversation
 	}
-	return &Router{nums: nums, inbox: nums.Inbox().ID, def: def, perNumber: per, conversation: conv, obs: opts.Observer}, nil
+	redirect := opts.RedirectEvery
+	if redirect <= 0 {
+		redirect = DefaultRedirectEvery
+	}
+	return &Router{nums: nums, inbox: nums.Inbox().ID, def: def, perNumber: per, conversation: conv, redirect: redirect, obs: opts.Observer}, nil
 }
 
 // Route chooses the number msg leaves from, rewrites it into an invitation when the
@@ -82,12 +93,14 @@ func (r *Router) Route(now time.Time, st *contact.State, msg *chat.Outbound) (bo
 		pol = r.perNumber[via]
 	}
 
-	if msg.Kind == chat.KindTemplate { // templates need no window
+	if msg.Kind == chat.KindTemplate { // templates need no window, but start a conversation
 		switch {
-		case inboxUsable:
+		case r.nums.CanInitiate(r.inbox, now):
 			return r.send(c, msg, r.inbox)
-		case viaUsable:
+		case viaUsable && (windowOpen(c, via, now) || r.nums.CanInitiate(via, now)):
 			return r.send(c, msg, via)
+		case inboxUsable || viaUsable:
+			return r.refuse(cmpOr(via, r.inbox), ReasonNoInitiation)
 		}
 		return r.refuse(msg.From, ReasonNoNumber)
 	}
@@ -103,13 +116,13 @@ func (r *Router) Route(now time.Time, st *contact.State, msg *chat.Outbound) (bo
 		return r.bridge(now, c, msg, pol, via, inboxUsable, true)
 	}
 	kind := pol.kind
-	if !inboxUsable {
-		kind = numbers.PolicyHold // nothing to invite the contact to
+	if !inboxUsable || (kind == numbers.PolicyBridge && !r.nums.CanInitiate(r.inbox, now)) {
+		kind = numbers.PolicyHold // nothing to invite the contact to, or no way to open it
 	}
 	switch kind {
 	case numbers.PolicyLink:
 		if inv := invite(c); inv != nil && inv.Kind == InviteLink && inv.Via == via {
-			return r.refuse(via, ReasonWaitingInbox)
+			return r.redirectAgain(now, c, msg, pol, via, inv, ReasonWaitingInbox)
 		}
 		if !windowOpen(c, via, now) {
 			return r.windowClosed(now, c, msg, pol, via)
@@ -126,6 +139,25 @@ func (r *Router) Route(now time.Time, st *contact.State, msg *chat.Outbound) (bo
 	return r.windowClosed(now, c, msg, pol, via)
 }
 
+// redirectAgain answers a contact who keeps writing to the campaign number while an
+// invitation to the inbox stands: with the short link message from the campaign number
+// again once the invitation is Options.RedirectEvery old, so that the contact is never
+// left in silence; sooner, the reply is refused with reason and recorded. The link
+// message is free-form inside the campaign number's open window, so it costs nothing and
+// a replies-only campaign number may send it.
+func (r *Router) redirectAgain(now time.Time, c *contact.Contact, msg *chat.Outbound, pol resolved, via chat.NumberID, inv *contact.Invite, reason string) (bool, string) {
+	if now.Before(inv.At.Add(r.redirect)) || !r.nums.Usable(via, now) || !windowOpen(c, via, now) {
+		return r.refuse(cmpOr(inv.From, via), reason)
+	}
+	*msg = chat.Outbound{To: msg.To, Kind: chat.KindText, Text: pol.linkText, ReplyTo: msg.ReplyTo}
+	r.send(c, msg, via)
+	inv.At = now // the invitation stands, counted from its latest reminder
+	if r.obs != nil {
+		r.obs.Invited(via, InviteLink)
+	}
+	return true, ""
+}
+
 // bridge replaces the reply with the inbox number's template, once per conversation.
 // viaDown says the campaign number is out of service, where the fallback template may
 // stand in for a missing bridge template.
@@ -134,7 +166,13 @@ func (r *Router) bridge(now time.Time, c *contact.Contact, msg *chat.Outbound, p
 		return r.refuse(via, ReasonNoNumber)
 	}
 	if inv := invite(c); inv != nil && inv.Kind == InviteBridge {
-		return r.refuse(r.inbox, ReasonWaitingBridge)
+		if viaDown {
+			return r.refuse(r.inbox, ReasonWaitingBridge)
+		}
+		return r.redirectAgain(now, c, msg, pol, via, inv, ReasonWaitingBridge)
+	}
+	if !r.nums.CanInitiate(r.inbox, now) {
+		return r.refuse(r.inbox, ReasonNoInitiation)
 	}
 	tpl := pol.bridge
 	if tpl == nil && viaDown {
@@ -160,6 +198,15 @@ func (r *Router) windowClosed(now time.Time, c *contact.Contact, msg *chat.Outbo
 	}
 	if pol.fallback == nil {
 		return r.refuse(from, ReasonWindowClosed)
+	}
+	// The fallback template starts a conversation: a replies-only number may not send it.
+	switch {
+	case r.nums.CanInitiate(r.inbox, now):
+		from = r.inbox
+	case via != "" && r.nums.CanInitiate(via, now):
+		from = via
+	default:
+		return r.refuse(from, ReasonNoInitiation)
 	}
 	*msg = templateMessage(msg, pol.fallback)
 	return r.invite(now, c, msg, InviteFallback, from, via)
@@ -249,4 +296,11 @@ func routing(c *contact.Contact) *contact.Routing {
 		c.Routing = &contact.Routing{}
 	}
 	return c.Routing
+}
+
+func cmpOr(a, b chat.NumberID) chat.NumberID {
+	if a != "" {
+		return a
+	}
+	return b
 }

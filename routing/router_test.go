@@ -82,6 +82,19 @@ func ban(t *testing.T, reg *numbers.Registry, id chat.NumberID) {
 	}
 }
 
+// repliesOnly restricts the number's account from starting conversations for a week.
+func repliesOnly(t *testing.T, reg *numbers.Registry, id chat.NumberID) {
+	t.Helper()
+	_, err := reg.Apply(context.Background(), &numbers.AccountEvent{At: now.Add(-time.Minute), Event: "ACCOUNT_RESTRICTION", PhoneNumber: string(id),
+		Restrictions: []numbers.Restriction{{Type: numbers.RestrictedInitiation, Expiration: now.Add(7 * 24 * time.Hour)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reg.Usable(id, now) || reg.CanInitiate(id, now) {
+		t.Fatalf("number %s not replies-only: %+v", id, reg.State(id))
+	}
+}
+
 // ago describes when the contact last wrote to a number; never means not in 30 days.
 const never = time.Duration(-1)
 
@@ -97,12 +110,15 @@ func TestRoute(t *testing.T) {
 		template string // for templates
 		replyTo  string
 		invite   string // invitation kind standing after the call, "" none
+		// inviteFrom is the number the standing invitation left from, when not from.
+		inviteFrom chat.NumberID
 	}
 	tests := []struct {
 		name      string
 		last      chat.NumberID                   // the number the contact last wrote to
 		windows   map[chat.NumberID]time.Duration // how long ago the contact wrote to each
 		down      []chat.NumberID                 // restricted numbers
+		replies   []chat.NumberID                 // replies-only numbers (RESTRICTED_BIZ_INITIATED_MESSAGING)
 		invite    *contact.Invite
 		msg       chat.Outbound
 		opts      func(*Options)
@@ -205,6 +221,49 @@ func TestRoute(t *testing.T) {
 		{name: "banned campaign, inbox open", last: bridgeN, windows: map[chat.NumberID]time.Duration{bridgeN: time.Minute, inboxID: time.Hour}, down: []chat.NumberID{bridgeN},
 			msg: text, want: want{ok: true, from: inboxID, kind: chat.KindText, text: text.Text}},
 
+		// Replies-only numbers (RESTRICTED_BIZ_INITIATED_MESSAGING): answers inside the
+		// window leave from them, templates that would start a conversation do not.
+		{name: "replies-only link number still sends the link", last: linkNum, windows: map[chat.NumberID]time.Duration{linkNum: time.Minute}, replies: []chat.NumberID{linkNum},
+			msg: text, want: want{ok: true, from: linkNum, kind: chat.KindText, text: wantLink, replyTo: "wamid.in", invite: InviteLink}},
+		{name: "replies-only hold number answers in its window", last: holdNum, windows: map[chat.NumberID]time.Duration{holdNum: 23 * time.Hour}, replies: []chat.NumberID{holdNum},
+			msg: text, want: want{ok: true, from: holdNum, kind: chat.KindText, text: text.Text, replyTo: "wamid.in"}},
+		{name: "replies-only hold number, window closed: the fallback from the inbox", last: holdNum, windows: map[chat.NumberID]time.Duration{holdNum: 25 * time.Hour}, replies: []chat.NumberID{holdNum},
+			down: []chat.NumberID{}, msg: text, want: want{ok: true, from: inboxID, kind: chat.KindTemplate, template: "follow_up", invite: InviteFallback}},
+		{name: "replies-only inbox answers in its window", last: inboxID, windows: map[chat.NumberID]time.Duration{inboxID: time.Hour}, replies: []chat.NumberID{inboxID},
+			msg: text, want: want{ok: true, from: inboxID, kind: chat.KindText, text: text.Text, replyTo: "wamid.in"}},
+		{name: "replies-only inbox, window closed: no fallback template", last: inboxID, windows: map[chat.NumberID]time.Duration{inboxID: 25 * time.Hour}, replies: []chat.NumberID{inboxID},
+			msg: text, want: want{reason: ReasonNoInitiation}, refusedBy: inboxID},
+		{name: "replies-only inbox and hold number, windows closed: refused", last: holdNum, windows: map[chat.NumberID]time.Duration{holdNum: 30 * time.Hour}, replies: []chat.NumberID{inboxID, holdNum},
+			msg: text, want: want{reason: ReasonNoInitiation}, refusedBy: inboxID},
+		{name: "template, replies-only inbox: the campaign number whose window is open", last: holdNum, windows: map[chat.NumberID]time.Duration{holdNum: time.Hour}, replies: []chat.NumberID{inboxID},
+			msg: tpl, want: want{ok: true, from: holdNum, kind: chat.KindTemplate, template: "promo"}},
+		{name: "template, replies-only inbox and campaign number, windows closed: refused", last: holdNum, windows: map[chat.NumberID]time.Duration{holdNum: 30 * time.Hour}, replies: []chat.NumberID{inboxID, holdNum},
+			msg: tpl, want: want{reason: ReasonNoInitiation}, refusedBy: holdNum},
+		{name: "template, replies-only inbox, window open: the inbox", last: inboxID, windows: map[chat.NumberID]time.Duration{inboxID: time.Hour}, replies: []chat.NumberID{inboxID},
+			msg: tpl, want: want{ok: true, from: inboxID, kind: chat.KindTemplate, template: "promo"}},
+		{name: "bridge with a replies-only inbox: the campaign number holds", last: bridgeN, windows: map[chat.NumberID]time.Duration{bridgeN: time.Minute}, replies: []chat.NumberID{inboxID},
+			msg: text, want: want{ok: true, from: bridgeN, kind: chat.KindText, text: text.Text, replyTo: "wamid.in"}},
+		{name: "banned campaign number, replies-only inbox closed: no bridge", last: bridgeN, windows: map[chat.NumberID]time.Duration{bridgeN: time.Minute}, down: []chat.NumberID{bridgeN}, replies: []chat.NumberID{inboxID},
+			msg: text, want: want{reason: ReasonNoInitiation}, refusedBy: inboxID},
+
+		// No silent campaign numbers: the redirect again, at most once per RedirectEvery.
+		{name: "link: six hours on, the link again", last: linkNum, windows: map[chat.NumberID]time.Duration{linkNum: 0},
+			invite: &contact.Invite{Kind: InviteLink, From: linkNum, Via: linkNum, At: now.Add(-DefaultRedirectEvery)},
+			msg:    text, want: want{ok: true, from: linkNum, kind: chat.KindText, text: wantLink, replyTo: "wamid.in", invite: InviteLink}},
+		{name: "link: just under six hours, still waiting", last: linkNum, windows: map[chat.NumberID]time.Duration{linkNum: 0},
+			invite: &contact.Invite{Kind: InviteLink, From: linkNum, Via: linkNum, At: now.Add(-DefaultRedirectEvery + time.Second)},
+			msg:    text, want: want{reason: ReasonWaitingInbox, invite: InviteLink}, refusedBy: linkNum},
+		{name: "link: a shorter configured period", last: linkNum, windows: map[chat.NumberID]time.Duration{linkNum: 0},
+			invite: &contact.Invite{Kind: InviteLink, From: linkNum, Via: linkNum, At: now.Add(-time.Hour)},
+			opts:   func(o *Options) { o.RedirectEvery = time.Hour },
+			msg:    text, want: want{ok: true, from: linkNum, kind: chat.KindText, text: wantLink, replyTo: "wamid.in", invite: InviteLink}},
+		{name: "bridge: seven hours on, the link from the campaign number", last: bridgeN, windows: map[chat.NumberID]time.Duration{bridgeN: 0},
+			invite: &contact.Invite{Kind: InviteBridge, From: inboxID, Via: bridgeN, At: now.Add(-7 * time.Hour)},
+			msg:    text, want: want{ok: true, from: bridgeN, kind: chat.KindText, text: wantLink, replyTo: "wamid.in", invite: InviteBridge, inviteFrom: inboxID}},
+		{name: "bridge: the redirect waits for the campaign number's window", last: bridgeN, windows: map[chat.NumberID]time.Duration{bridgeN: 25 * time.Hour},
+			invite: &contact.Invite{Kind: InviteBridge, From: inboxID, Via: bridgeN, At: now.Add(-7 * time.Hour)},
+			msg:    text, want: want{reason: ReasonWaitingBridge, invite: InviteBridge}, refusedBy: inboxID},
+
 		// A number not in the registry counts as no campaign.
 		{name: "unknown number", last: "9999", windows: map[chat.NumberID]time.Duration{"9999": time.Minute},
 			msg: text, want: want{ok: true, from: inboxID, kind: chat.KindTemplate, template: "follow_up", invite: InviteFallback}},
@@ -218,6 +277,9 @@ func TestRoute(t *testing.T) {
 			r, reg, obs := newRouter(t, opts)
 			for _, id := range tt.down {
 				ban(t, reg, id)
+			}
+			for _, id := range tt.replies {
+				repliesOnly(t, reg, id)
 			}
 			st := &contact.State{Contact: contact.Contact{ID: "c1", LastNumber: tt.last}}
 			if tt.windows != nil {
@@ -271,10 +333,14 @@ func TestRoute(t *testing.T) {
 			}
 			if w.invite != "" {
 				inv := invite(&st.Contact)
-				if inv.From != w.from || !inv.At.Equal(now) {
+				if inv.From != cmpOr(w.inviteFrom, w.from) || !inv.At.Equal(now) {
 					t.Errorf("invite = %+v", inv)
 				}
-				if len(obs.invited) != 1 || obs.invited[0] != string(w.from)+": "+w.invite {
+				heard := string(w.from) + ": " + w.invite
+				if w.inviteFrom != "" { // a reminder of another number's invitation is a link
+					heard = string(w.from) + ": " + InviteLink
+				}
+				if len(obs.invited) != 1 || obs.invited[0] != heard {
 					t.Errorf("observer invited = %q", obs.invited)
 				}
 			}

@@ -164,9 +164,11 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 	}
 
 	// The engine sends nothing itself: its commits queue the replies in the outbox, which
-	// the server's outbox senders deliver through sender.
+	// the server's outbox senders deliver through sender. It notes every timer it commits,
+	// so the server fires it at its moment.
+	timerNotes := NewTimerNotes(clk.Now)
 	eng, err := compose.Engine(set, engStore, nil, compose.Options{
-		Engine: engine.Options{Clock: clk, Logger: log,
+		Engine: engine.Options{Clock: clk, Logger: log, OnTimer: timerNotes.Note,
 			HTTP: engine.NewHTTPClient(engine.HTTPPolicy{
 				BlockInternal: cfg.HTTPSteps.BlockInternal,
 				AllowHosts:    cfg.HTTPSteps.AllowHosts,
@@ -228,6 +230,7 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 		ReplayWindow:    cfg.State.DedupePeriod,
 		MetricsToken:    cfg.Metrics.Token.Reveal(),
 		MetricsAddr:     cfg.Metrics.Listen,
+		TimerNotes:      timerNotes,
 	}
 	if cfg.WhatsApp.MarkRead {
 		d.MarkRead = markReader{sender}

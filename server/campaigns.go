@@ -86,7 +86,9 @@ func (n campaignNumbers) Number(id chat.NumberID) (runner.NumberInfo, bool) {
 		}
 		usable := true
 		if st, ok := n.reg.States()[id]; ok {
-			usable = st.Usable(n.clock.Now())
+			// Campaigns start conversations: a replies-only number (Meta's
+			// RESTRICTED_BIZ_INITIATED_MESSAGING) may answer but sends no campaign.
+			usable = st.CanInitiate(n.clock.Now())
 		}
 		return runner.NumberInfo{Portfolio: c.Portfolio, Throughput: c.Throughput, Usable: usable}, true
 	}

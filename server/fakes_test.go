@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -81,6 +82,7 @@ type fakeEngine struct {
 	received []chat.Inbound
 	sets     []*flows.Set
 	due      int
+	fired    []chat.ContactID // FireDue's contacts, in order
 	started  chan chat.Inbound
 	gate     chan struct{}
 	err      error // what Receive returns after recording the message
@@ -113,6 +115,19 @@ func (e *fakeEngine) RunDue(context.Context) (int, error) {
 	defer e.mu.Unlock()
 	e.due++
 	return 1, nil
+}
+
+func (e *fakeEngine) FireDue(_ context.Context, id chat.ContactID) (bool, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.fired = append(e.fired, id)
+	return true, nil
+}
+
+func (e *fakeEngine) Fired() []chat.ContactID {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return slices.Clone(e.fired)
 }
 
 func (e *fakeEngine) Due() int {

@@ -51,6 +51,8 @@ type Sender interface {
 type Engine interface {
 	Receive(ctx context.Context, tx engine.Tx, in chat.Inbound) error
 	RunDue(ctx context.Context) (int, error)
+	// FireDue fires one contact's due timers and says whether one was due.
+	FireDue(ctx context.Context, id chat.ContactID) (bool, error)
 	SetFlows(set *flows.Set)
 }
 

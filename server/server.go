@@ -118,6 +118,9 @@ type Deps struct {
 	// DepthInterval is how often the intake depth for /metrics is re-read; default
 	// DefaultDepthInterval.
 	DepthInterval time.Duration
+	// TimerNotes, when set, holds the timers the engine committed (its Options.OnTimer is
+	// Note), and the server fires each at its moment besides polling every TimerInterval.
+	TimerNotes *TimerNotes
 }
 
 // Server is the webhook HTTP server with its workers and loops. Create it with New, run

@@ -70,8 +70,14 @@ func (s *Server) markRead(ctx context.Context, in chat.Inbound) {
 	})
 }
 
-// timerLoop fires due timers on every tick until ctx is done.
+// timerLoop fires due timers until ctx is done: those noted in TimerNotes at their
+// moment (wakeLoop), and on every tick those the store's timer index holds.
 func (s *Server) timerLoop(ctx context.Context) {
+	if s.d.TimerNotes != nil {
+		done := make(chan struct{})
+		go func() { defer close(done); s.wakeLoop(ctx) }()
+		defer func() { <-done }()
+	}
 	s.everyTick(ctx, s.d.TimerInterval, func() {
 		// A tick's work finishes even when the loop is being stopped, within bounds.
 		tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.d.HandleTimeout)

@@ -4,7 +4,8 @@
 -- KEYS[1] contact   hash    v = version, p = profile JSON, h = id of the last history entry,
 --                           u = the user id whose mapping to this contact is written
 -- KEYS[2] session   string  session JSON
--- KEYS[3] history   stream  field e = event JSON
+-- KEYS[3] history   list    entries "<entry id> <event JSON>", oldest first; a stream (field e =
+--                           event JSON) when written before lists, still appended to when long
 -- KEYS[4] due       zset    the bucket's timer index: contact id -> earliest timer (unix ms)
 -- KEYS[5] seen      zset    inbound message ids committed, scored by commit time (unix ms)
 -- KEYS[6] lease     string  the intake lease: the fencing token of the worker holding the contact
@@ -16,6 +17,7 @@
 -- KEYS[11] outq     zset    the bucket's outbox index: contact id -> when to send next (unix ms)
 -- KEYS[12] olease   string  the outbox lease: the fencing token of the sender holding it
 -- KEYS[13] ostate   hash    the first outbox entry's attempts: i entry id, s started, a answered
+-- KEYS[14] ready    zset    the bucket's ready index: contacts with a non-empty inbox
 --
 -- ARGV[1]  version the caller loaded
 -- ARGV[2]  profile JSON
@@ -23,7 +25,7 @@
 -- ARGV[4]  session TTL in ms, '0' for none
 -- ARGV[5]  contact id (member of the timer and contact indexes)
 -- ARGV[6]  earliest timer in unix ms, '' removes the contact from the timer index
--- ARGV[7]  trim the history below this stream id, '' keeps it all
+-- ARGV[7]  trim the history below this entry id (unix ms), '' keeps it all
 -- ARGV[8]  now, unix ms (the score of newly seen message ids)
 -- ARGV[9]  dedupe horizon, unix ms: ids seen at or after it are duplicates, older ones are
 --          forgotten; '' turns deduplication off
@@ -36,8 +38,10 @@
 -- ARGV[15] outbox token: when the commit queues replies, the contact's outbox is due and
 --          its lease is free, the caller takes the lease with this token; '' never takes it
 -- ARGV[16] the outbox lease in ms
--- ARGV[17] n, the number of inbound message ids that follow
--- ARGV[18] .. ARGV[17+n] inbound message ids
+-- ARGV[17] '1': an acknowledgement that finds the inbox empty also releases the contact
+--          (deletes the lease, takes the contact out of the ready index); '' keeps the lease
+-- ARGV[18] n, the number of inbound message ids that follow
+-- ARGV[19] .. ARGV[18+n] inbound message ids
 -- then triples of event time (unix ms, >= 0), event JSON and the chat.Outbound JSON to
 -- send ('' for an event that sends nothing), oldest first
 --
@@ -53,7 +57,9 @@
 --                                       the contact
 -- ack is 1 when ARGV[13] was acknowledged: taken out of the inbox if it is still first there
 -- (a retry may find it gone), and the lease renewed; next is then the message now first in
--- the inbox, absent when the inbox is empty. A refused duplicate is acknowledged too; a
+-- the inbox, absent when the inbox is empty. ack is 2 when it was acknowledged, the inbox is
+-- empty and ARGV[17] asked for the release: the lease is gone and the contact is no longer
+-- ready, so a message pushed after this script finds the contact free. A refused duplicate is acknowledged too; a
 -- conflict and a fenced commit are not.
 -- Every check comes before the first write: a script that fails half-way keeps the writes it
 -- made, and a refused commit writes nothing.
@@ -69,9 +75,15 @@ local function ack(reply)
     redis.call('LPOP', KEYS[8])
     redis.call('DECR', KEYS[9])
   end
+  local head = redis.call('LINDEX', KEYS[8], 0)
+  if not head and ARGV[17] == '1' then
+    redis.call('DEL', KEYS[6])
+    redis.call('ZREM', KEYS[14], ARGV[5])
+    reply[#reply + 1] = 2
+    return reply
+  end
   redis.call('PEXPIRE', KEYS[6], ARGV[14])
   reply[#reply + 1] = 1
-  local head = redis.call('LINDEX', KEYS[8], 0)
   if head then
     reply[#reply + 1] = head
   end
@@ -82,11 +94,11 @@ if ARGV[11] ~= '' and redis.call('GET', KEYS[6]) ~= ARGV[11] then
   return {3}
 end
 
-local n = tonumber(ARGV[17])
+local n = tonumber(ARGV[18])
 local dedupe = ARGV[9] ~= ''
 if dedupe then
   local horizon = tonumber(ARGV[9])
-  for i = 18, 17 + n do
+  for i = 19, 18 + n do
     local at = redis.call('ZSCORE', KEYS[5], ARGV[i])
     if at and tonumber(at) >= horizon then
       return ack({2, ARGV[i]})
@@ -99,10 +111,24 @@ if stored ~= tonumber(ARGV[1]) then
   return {0, stored}
 end
 
+-- The history is a list: a stream's first node takes 4 KB (stream-node-max-bytes' default)
+-- however short the history, a list's nodes take what they hold. A stream written before
+-- lists is converted while it is short (a bounded copy); a long one stays a stream, whose
+-- nodes are full by then, and is read as one.
+local stream = redis.call('TYPE', KEYS[3])['ok'] == 'stream'
+if stream and redis.call('XLEN', KEYS[3]) <= 64 then
+  local entries = redis.call('XRANGE', KEYS[3], '-', '+')
+  redis.call('DEL', KEYS[3])
+  for _, e in ipairs(entries) do
+    redis.call('RPUSH', KEYS[3], e[1] .. ' ' .. e[2][2])
+  end
+  stream = false
+end
+
 -- History entry ids follow the event time but never go back: an event older than the last
--- entry gets the last entry's millisecond and the next sequence number, so the stream keeps
+-- entry gets the last entry's millisecond and the next sequence number, so the history keeps
 -- the order of the commits and ids stay usable as a time index for exports.
-local first = 18 + n
+local first = 19 + n
 local queued = 0
 if #ARGV >= first then
   local last = redis.call('HGET', KEYS[1], 'h')
@@ -122,7 +148,11 @@ if #ARGV >= first then
       seq = seq + 1
     end
     id = lastMsText .. '-' .. seq
-    redis.call('XADD', KEYS[3], id, 'e', ARGV[i + 1])
+    if stream then
+      redis.call('XADD', KEYS[3], id, 'e', ARGV[i + 1])
+    else
+      redis.call('RPUSH', KEYS[3], id .. ' ' .. ARGV[i + 1])
+    end
     if ARGV[i + 2] ~= '' then
       redis.call('RPUSH', KEYS[10], id .. ' ' .. ARGV[8] .. ' ' .. ARGV[i + 2])
       queued = queued + 1
@@ -150,11 +180,22 @@ else
 end
 
 if ARGV[7] ~= '' then
-  redis.call('XTRIM', KEYS[3], 'MINID', ARGV[7])
+  if stream then
+    redis.call('XTRIM', KEYS[3], 'MINID', ARGV[7])
+  else
+    local below = tonumber(ARGV[7])
+    while true do
+      local e = redis.call('LINDEX', KEYS[3], 0)
+      if not e or tonumber(string.sub(e, 1, string.find(e, '-', 1, true) - 1)) >= below then
+        break
+      end
+      redis.call('LPOP', KEYS[3])
+    end
+  end
 end
 
 if dedupe and n > 0 then
-  for i = 18, 17 + n do
+  for i = 19, 18 + n do
     redis.call('ZADD', KEYS[5], ARGV[8], ARGV[i])
   end
   redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', '(' .. ARGV[9])

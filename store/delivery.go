@@ -240,28 +240,22 @@ func (r *Redis) failedMessage(ctx context.Context, member string, ms float64) (F
 	entry, cid, _ := strings.Cut(member, " ")
 	id := chat.ContactID(cid)
 	f := FailedMessage{ID: FailedID(id, entry), Contact: id, Entry: entry, Failed: time.UnixMilli(int64(ms)).UTC()}
-	var state *redis.StringCmd
-	var hist *redis.XMessageSliceCmd
-	_, err := r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-		state = p.HGet(ctx, r.deliveryKey(id), entry)
-		hist = p.XRange(ctx, r.keysOf(id).history, entry, entry)
-		return nil
-	})
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return f, fmt.Errorf("store: reading failed message %s: %w", f.ID, err)
-	}
-	if v, err := state.Result(); err == nil {
+	v, err := r.client.HGet(ctx, r.deliveryKey(id), entry).Result()
+	switch {
+	case err == nil:
 		if f.Delivery, err = parseStateRecord(v); err != nil {
 			return f, fmt.Errorf("store: failed message %s: %w", f.ID, err)
 		}
-	} else {
+	case errors.Is(err, redis.Nil):
 		f.Delivery = chat.Delivery{State: chat.StateFailed}
+	default:
+		return f, fmt.Errorf("store: reading failed message %s: %w", f.ID, err)
 	}
-	if msgs := hist.Val(); len(msgs) == 1 {
-		ev, err := decodeEntry(msgs[0])
-		if err != nil {
-			return f, err
-		}
+	ev, ok, err := r.historyEntry(ctx, id, entry)
+	if err != nil {
+		return f, fmt.Errorf("store: reading failed message %s: %w", f.ID, err)
+	}
+	if ok {
 		f.Message = ev.Outbound
 	}
 	return f, nil

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -17,13 +18,16 @@ import (
 const historyPage = 500
 
 // History calls fn with the contact's history entries whose time is in [from, to), oldest
-// first, reading the stream in pages. A zero from means from the beginning, a zero to means
+// first, reading the history in pages. A zero from means from the beginning, a zero to means
 // up to the end. fn's error stops the walk and is returned.
 //
-// Entry ids follow the event times and never decrease, so the walk starts at from's
-// millisecond and skips nothing at or after it. An event older than its predecessor carries
-// the predecessor's id time, so the walk reads to the end of the stream and filters on the
-// event's own time.
+// Entry ids follow the event times and never decrease, so entries whose id is before from's
+// millisecond are skipped without decoding. An event older than its predecessor carries the
+// predecessor's id time, so the walk reads to the end and filters on the event's own time.
+//
+// The history is a list ("<entry id> <event JSON>"); a contact whose history was written as
+// a stream before, and grew too long to be converted by its next commit, is read from the
+// stream.
 func (r *Redis) History(ctx context.Context, id chat.ContactID, from, to time.Time, fn func(chat.Event) error) error {
 	return r.history(ctx, id, from, to, func(_ string, ev chat.Event) error { return fn(ev) })
 }
@@ -51,6 +55,51 @@ func (r *Redis) HistoryWithDelivery(ctx context.Context, id chat.ContactID, from
 
 func (r *Redis) history(ctx context.Context, id chat.ContactID, from, to time.Time, fn func(string, chat.Event) error) error {
 	key := r.keysOf(id).history
+	keep := func(ev chat.Event) bool {
+		return (from.IsZero() || !ev.At.Before(from)) && (to.IsZero() || ev.At.Before(to))
+	}
+	fromMS := int64(-1)
+	if !from.IsZero() {
+		fromMS = max(from.UnixMilli(), 0)
+	}
+	for start := int64(0); ; start += historyPage {
+		entries, err := r.client.LRange(ctx, key, start, start+historyPage-1).Result()
+		if err != nil {
+			if start == 0 && redis.HasErrorPrefix(err, "WRONGTYPE") {
+				return r.streamHistory(ctx, key, from, keep, fn)
+			}
+			return fmt.Errorf("store: reading history: %w", err)
+		}
+		for _, e := range entries {
+			entryID, raw, ok := strings.Cut(e, " ")
+			if !ok {
+				return fmt.Errorf("store: history entry %.40q has no id", e)
+			}
+			if fromMS >= 0 {
+				ms, _, _ := strings.Cut(entryID, "-")
+				if n, err := strconv.ParseInt(ms, 10, 64); err == nil && n < fromMS {
+					continue
+				}
+			}
+			ev, err := decodeEvent(entryID, raw)
+			if err != nil {
+				return err
+			}
+			if !keep(ev) {
+				continue
+			}
+			if err := fn(entryID, ev); err != nil {
+				return err
+			}
+		}
+		if len(entries) < historyPage {
+			return nil
+		}
+	}
+}
+
+// streamHistory is History over a history stream, the layout before lists.
+func (r *Redis) streamHistory(ctx context.Context, key string, from time.Time, keep func(chat.Event) bool, fn func(string, chat.Event) error) error {
 	start := "-"
 	if !from.IsZero() {
 		start = strconv.FormatInt(max(from.UnixMilli(), 0), 10)
@@ -61,11 +110,15 @@ func (r *Redis) history(ctx context.Context, id chat.ContactID, from, to time.Ti
 			return fmt.Errorf("store: reading history: %w", err)
 		}
 		for _, m := range msgs {
-			ev, err := decodeEntry(m)
+			raw, ok := m.Values["e"].(string)
+			if !ok {
+				return fmt.Errorf("store: history entry %s has no event", m.ID)
+			}
+			ev, err := decodeEvent(m.ID, raw)
 			if err != nil {
 				return err
 			}
-			if (!from.IsZero() && ev.At.Before(from)) || (!to.IsZero() && !ev.At.Before(to)) {
+			if !keep(ev) {
 				continue
 			}
 			if err := fn(m.ID, ev); err != nil {
@@ -79,14 +132,10 @@ func (r *Redis) history(ctx context.Context, id chat.ContactID, from, to time.Ti
 	}
 }
 
-func decodeEntry(m redis.XMessage) (chat.Event, error) {
+func decodeEvent(entryID, raw string) (chat.Event, error) {
 	var ev chat.Event
-	raw, ok := m.Values["e"].(string)
-	if !ok {
-		return ev, fmt.Errorf("store: history entry %s has no event", m.ID)
-	}
 	if err := json.Unmarshal([]byte(raw), &ev); err != nil {
-		return ev, fmt.Errorf("store: history entry %s: %w", m.ID, err)
+		return ev, fmt.Errorf("store: history entry %s: %w", entryID, err)
 	}
 	return ev, nil
 }

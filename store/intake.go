@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -71,6 +72,21 @@ type Intake struct {
 	// for the next scan of the ready index. It is a hint: when it is full, the scan finds
 	// the contact.
 	wake chan chat.ContactID
+
+	// free counts Run's workers waiting for a contact, less the hand-overs Push reserved
+	// and has not delivered yet: Push claims a contact for this process's workers only
+	// when one is free to take it at once.
+	free atomic.Int64
+	// handed carries the contacts Push claimed to Run's workers.
+	handed chan handOver
+}
+
+// handOver is a contact Push claimed for this process's workers: the lease's token and
+// claim.lua's reply (first message, version, profile, session).
+type handOver struct {
+	id    chat.ContactID
+	token string
+	claim []any
 }
 
 // NewIntake returns an intake queue over client with the store's key layout (opts.Prefix
@@ -101,6 +117,7 @@ func newIntake(r *Redis, err error, client redis.UniversalClient, opts Options) 
 		backoff:     cmp.Or(opts.RetryBackoff, DefaultRetryBackoff),
 		log:         opts.Logger,
 		wake:        make(chan chat.ContactID, 1024),
+		handed:      make(chan handOver, 1024),
 	}
 	if q.log == nil {
 		q.log = slog.New(slog.DiscardHandler)
@@ -130,6 +147,10 @@ var pushScript = redis.NewScript(pushSource)
 // master, in parallel) plus one on a server that has not cached the script yet. On an
 // error some messages may be stored and others not; pushing them all again is safe, since
 // Commit refuses the second copy of a message with contact.ErrDuplicate.
+//
+// While Run's workers in this process wait for work, the same script also claims a free
+// contact for one of them and hands it over with the contact's state: the worker starts
+// without a claim round trip of its own.
 func (q *Intake) Push(ctx context.Context, msgs []chat.Inbound) error {
 	if q.err != nil {
 		return q.err
@@ -155,25 +176,63 @@ func (q *Intake) Push(ctx context.Context, msgs []chat.Inbound) error {
 		a, ok := args[m.Contact]
 		if !ok {
 			order = append(order, m.Contact)
-			a = []any{now.UnixMilli(), horizon, string(m.Contact)}
+			a = []any{now.UnixMilli(), horizon, string(m.Contact), "", q.lease.Milliseconds()}
 		}
 		args[m.Contact] = append(a, m.ID, b)
 	}
 	calls := make([]scriptCall, len(order))
 	for i, id := range order {
 		k := q.r.keysOf(id)
-		calls[i] = scriptCall{keys: []string{k.inbox, k.ready, k.queued, k.seen}, args: args[id]}
+		a := args[id]
+		if q.reserve() {
+			a[3] = newToken()
+		}
+		calls[i] = scriptCall{keys: []string{k.inbox, k.ready, k.queued, k.seen, k.lease, k.contact, k.session}, args: a}
 	}
-	if _, err := runPipelined(ctx, q.client, pushScript, calls); err != nil {
-		return fmt.Errorf("store: push: %w", err)
-	}
-	for _, id := range order {
+	cmds, err := runPipelined(ctx, q.client, pushScript, calls)
+	for i, id := range order {
+		token := calls[i].args[3].(string)
+		if token != "" {
+			var res []any
+			if cmds[i] != nil {
+				res, _ = cmds[i].Slice()
+			}
+			if len(res) == 5 { // claimed: the lease is this process's
+				h := handOver{id: id, token: token, claim: res[1:]}
+				select {
+				case q.handed <- h: // the worker that takes it ends the reservation
+					continue
+				default: // cannot happen while reserve keeps the channel at most half full
+					q.giveBack(ctx, h)
+				}
+			}
+			q.free.Add(1) // nothing handed over: the reservation is given back
+		}
 		select {
 		case q.wake <- id:
 		default: // the scan finds it
 		}
 	}
+	if err != nil {
+		return fmt.Errorf("store: push: %w", err)
+	}
 	return nil
+}
+
+// reserve takes one of Run's waiting workers for a hand-over, if one is free. The handed
+// channel never fills up: it holds at most as many hand-overs as there were free workers
+// (and a worker takes them before any other work), far fewer than its capacity unless Run
+// runs more than that many workers.
+func (q *Intake) reserve() bool {
+	for {
+		n := q.free.Load()
+		if n <= 0 || len(q.handed) >= cap(q.handed)/2 {
+			return false
+		}
+		if q.free.CompareAndSwap(n, n-1) {
+			return true
+		}
+	}
 }
 
 // scriptCall is one run of a script in a pipeline.
@@ -317,14 +376,49 @@ func (q *Intake) Run(ctx context.Context, workers int, handle Handler) error {
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
-			for id := range cand {
-				q.work(ctx, id, b, handle)
+			for {
+				// A contact Push claimed for this process comes first: its lease runs.
+				select {
+				case h := <-q.handed:
+					q.free.Add(1) // the reservation is used
+					q.workHanded(ctx, h, b, handle)
+					continue
+				default:
+				}
+				q.free.Add(1) // waiting: Push may reserve this worker
+				select {
+				case h := <-q.handed: // reserved and delivered: free is even
+					q.workHanded(ctx, h, b, handle)
+				case id, ok := <-cand:
+					q.free.Add(-1)
+					if !ok {
+						return
+					}
+					q.work(ctx, id, b, handle)
+				}
 			}
 		})
 	}
 	q.dispatch(ctx, cand, b)
 	wg.Wait()
-	return nil
+	// Contacts Push claimed too late for a worker: give their leases back so that the
+	// next holder need not wait for them to expire.
+	for {
+		select {
+		case h := <-q.handed:
+			q.giveBack(ctx, h)
+		default:
+			return nil
+		}
+	}
+}
+
+// giveBack releases a handed-over contact no worker of this process will serve; it stays
+// ready, so a scan finds it.
+func (q *Intake) giveBack(ctx context.Context, h handOver) {
+	sctx, done := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+	defer done()
+	_ = releaseScript.Run(sctx, q.client, []string{q.r.keysOf(h.id).lease}, h.token).Err()
 }
 
 // busy is the set of contacts this process's workers hold. A contact woken while held is
@@ -492,14 +586,7 @@ func (q *Intake) work(ctx context.Context, id chat.ContactID, b *busy, handle Ha
 	if !b.add(id) {
 		return
 	}
-	defer func() {
-		if b.remove(id) {
-			select {
-			case q.wake <- id:
-			default:
-			}
-		}
-	}()
+	defer q.letGo(id, b)
 	k := q.r.keysOf(id)
 	token := newToken()
 	res, err := claimScript.Run(ctx, q.client, []string{k.lease, k.inbox, k.ready, k.contact, k.session},
@@ -510,6 +597,39 @@ func (q *Intake) work(ctx context.Context, id chat.ContactID, b *busy, handle Ha
 		}
 		return
 	}
+	q.serve(ctx, id, token, res, handle)
+}
+
+// workHanded drains the inbox of a contact Push claimed for this process.
+func (q *Intake) workHanded(ctx context.Context, h handOver, b *busy, handle Handler) {
+	if !b.add(h.id) {
+		// A worker here still holds the contact: its commit released the lease a moment
+		// ago and it has not returned yet. It is woken when it lets go, and claims anew.
+		q.giveBack(ctx, h)
+		if !b.wakeIfHeld(h.id) {
+			select {
+			case q.wake <- h.id:
+			default: // the scan finds it
+			}
+		}
+		return
+	}
+	defer q.letGo(h.id, b)
+	q.serve(ctx, h.id, h.token, h.claim, handle)
+}
+
+// letGo ends a worker's hold on a contact, and wakes it again if a push landed meanwhile.
+func (q *Intake) letGo(id chat.ContactID, b *busy) {
+	if b.remove(id) {
+		select {
+		case q.wake <- id:
+		default:
+		}
+	}
+}
+
+// serve drains a claimed contact's inbox; res is claim.lua's reply.
+func (q *Intake) serve(ctx context.Context, id chat.ContactID, token string, res []any, handle Handler) {
 	head, _ := stringAt(res, 0)
 	tx := &Tx{r: q.r, id: id, token: token, lease: q.lease}
 	v, _ := stringAt(res, 1)
@@ -530,7 +650,14 @@ func (q *Intake) drain(ctx context.Context, tx *Tx, head string, handle Handler)
 	k := q.r.keysOf(id)
 	hctx, cancel := context.WithCancelCause(ctx)
 	var hb sync.WaitGroup
-	hb.Go(func() { heartbeat(hctx, q.client, q.lease, cancel, k.lease, token, q.log) })
+	// A lease the handler's commit released is not lost: the handler may still finish
+	// what follows its commit.
+	lost := func(cause error) {
+		if !tx.isReleased() {
+			cancel(cause)
+		}
+	}
+	hb.Go(func() { heartbeat(hctx, q.client, q.lease, lost, k.lease, token, q.log) })
 	defer func() {
 		cancel(nil)
 		hb.Wait()
@@ -562,6 +689,9 @@ func (q *Intake) drain(ctx context.Context, tx *Tx, head string, handle Handler)
 				}
 				head = next
 				continue
+			}
+			if tx.isReleased() { // the commit found the inbox empty and let the contact go
+				return
 			}
 			// The commit found the inbox empty: release the contact, unless a message came
 			// meanwhile.

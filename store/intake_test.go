@@ -446,9 +446,12 @@ func TestIntakeStopsCleanly(t *testing.T) {
 	}
 }
 
-// The intake path's round trips: one Push; then per contact one claim, which also reads the
-// state the handler's Load returns; per message one Commit, which also acknowledges the
-// message and fetches the next; and one release once the inbox is empty.
+// The intake path's round trips without an outbox: one Push, which also claims the contact
+// for the waiting worker and reads the state the handler's Load returns; per message one
+// Commit, which also acknowledges the message and fetches the next; and one release once
+// the inbox is empty (without an outbox the engine sends after the commit, so the commit
+// cannot release the contact). TestRoundTripsEndToEnd counts the server's path, with the
+// outbox.
 func TestIntakeRoundTrips(t *testing.T) {
 	srv := redistest.Start(t)
 	client := srv.Client(t)
@@ -484,9 +487,9 @@ func TestIntakeRoundTrips(t *testing.T) {
 		msgs int
 		want int
 	}{
-		{"one message", 1, 1 + 1 + 1 + 1},   // push, claim+load, commit+ack, release
-		{"three at once", 3, 1 + 1 + 3 + 1}, // push, claim+load, three times commit+ack, release
-		{"ten at once", 10, 1 + 1 + 10 + 1}, // push, claim+load, ten times commit+ack, release
+		{"one message", 1, 1 + 1 + 1},   // push+claim+load, commit+ack, release
+		{"three at once", 3, 1 + 3 + 1}, // push+claim+load, three times commit+ack, release
+		{"ten at once", 10, 1 + 10 + 1}, // push+claim+load, ten times commit+ack, release
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -495,6 +498,7 @@ func TestIntakeRoundTrips(t *testing.T) {
 			for j := range tt.msgs {
 				batch = append(batch, msg(id, fmt.Sprintf("%s.%d", id, j)))
 			}
+			waitFor(t, "the worker waiting", func() bool { return q.free.Load() == 1 })
 			counter.reset()
 			if err := q.Push(ctx, batch); err != nil {
 				t.Fatal(err)
@@ -580,5 +584,101 @@ func TestRedisFaultsAreUnavailable(t *testing.T) {
 	st := &contact.State{Contact: contact.Contact{ID: "1"}}
 	if err := s.Commit(t.Context(), st, nil); !errors.Is(err, ErrUnavailable) {
 		t.Errorf("Commit = %v, want ErrUnavailable", err)
+	}
+}
+
+// The server's whole path for an inbound message, counted on a real server: the webhook's
+// Push (which claims the contact for a waiting worker of the process and reads its state),
+// the handler's Load (no round trip) and Commit (which stores state, history and reply,
+// acknowledges the message, releases the contact when its inbox is empty and hands the
+// reply to a sender of the process), then the sender's acknowledgement after the Graph
+// API answered. Three round trips for a lone message; a burst of n messages of one contact
+// costs one push, n commits and n acknowledgements.
+func TestRoundTripsEndToEnd(t *testing.T) {
+	srv := redistest.Start(t)
+	client := srv.Client(t)
+	opts := fastOpts(Options{Prefix: "e2e", Poll: time.Hour, Outbox: true})
+	s, err := New(client, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := NewIntakeOf(s, opts)
+	o, err := NewOutbox(s, time.Hour) // no scans during the test
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec deliveries
+	runOutbox(t, o, 1, rec.deliver)
+	waitFor(t, "the outbox running", func() bool { return s.out.running.Load() == 1 })
+	ctx := t.Context()
+	handled := make(chan struct{}, 16)
+	runIntake(t, q, 1, func(ctx context.Context, tx *Tx, in chat.Inbound) error {
+		st, err := tx.Load(ctx)
+		if err != nil {
+			return err
+		}
+		st.Session.Flow, st.Session.Step = "order", "ask_size"
+		evs := []chat.Event{{Kind: chat.EventInbound, At: in.At, Inbound: &in}, reply(in.Contact, "got "+in.ID)}
+		if err := tx.Commit(ctx, st, evs); err != nil {
+			return err
+		}
+		handled <- struct{}{}
+		return nil
+	})
+	probe := srv.Client(t) // a client of its own, so that the waits are not counted
+	idle := func(id chat.ContactID) func() bool {
+		return func() bool {
+			k := s.keysOf(id)
+			return probe.Exists(ctx, k.lease, k.olease, k.outbox, k.inbox).Val() == 0 &&
+				q.free.Load() == 1
+		}
+	}
+	// Warm up: the scripts get cached.
+	if err := q.Push(ctx, []chat.Inbound{msg("1", "warm")}); err != nil {
+		t.Fatal(err)
+	}
+	<-handled
+	waitFor(t, "the warm-up answered", func() bool { return len(rec.texts()) == 1 })
+	waitFor(t, "the warm-up done", idle("1"))
+
+	var counter roundTrips
+	client.AddHook(&counter)
+	tests := []struct {
+		name string
+		msgs int
+		want int
+	}{
+		{"one message", 1, 1 + 1 + 1},    // push+claim+load, commit+ack+release+queue, send done
+		{"three at once", 3, 1 + 3 + 3},  // push+claim+load, three commits, three sends done
+		{"ten at once", 10, 1 + 10 + 10}, // push+claim+load, ten commits, ten sends done
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			id := chat.ContactID(fmt.Sprint(10 + i))
+			var batch []chat.Inbound
+			for j := range tt.msgs {
+				batch = append(batch, msg(id, fmt.Sprintf("%s.%d", id, j)))
+			}
+			before := len(rec.texts())
+			counter.reset()
+			if err := q.Push(ctx, batch); err != nil {
+				t.Fatal(err)
+			}
+			for range tt.msgs {
+				<-handled
+			}
+			waitFor(t, "the replies sent", func() bool { return len(rec.texts()) == before+tt.msgs })
+			waitFor(t, "the contact idle", idle(id))
+			if got := counter.get(); got != tt.want {
+				t.Fatalf("%d round trips, want %d", got, tt.want)
+			}
+			want := make([]string, tt.msgs)
+			for j := range want {
+				want[j] = fmt.Sprintf("got %s.%d", id, j)
+			}
+			if got := rec.texts()[before:]; !slices.Equal(got, want) {
+				t.Fatalf("replies %q, want %q in order", got, want)
+			}
+		})
 	}
 }

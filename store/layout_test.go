@@ -50,7 +50,7 @@ func TestCommitWritesTheDocumentedKeys(t *testing.T) {
 	want := map[string]string{
 		"wasla:{b:0143}:c:15551234567:contact":        "hash",
 		"wasla:{b:0143}:c:15551234567:session":        "string",
-		"wasla:{b:0143}:c:15551234567:history":        "stream",
+		"wasla:{b:0143}:c:15551234567:history":        "list",
 		"wasla:{b:0143}:c:15551234567:seen":           "zset",
 		"wasla:{b:0143}:due":                          "zset",
 		"wasla:{b:0143}:contacts":                     "set",

@@ -1,14 +1,18 @@
 -- push.lua: see pushScript in intake.go and docs/redis.md.
 --
 -- This script appends messages to a contact's inbox, skipping those whose id was committed
--- within the dedupe period, and marks the contact ready.
+-- within the dedupe period, and marks the contact ready. Given a token, it also claims the
+-- contact for a worker of the pushing process when its lease is free, as claim.lua would:
+-- the hand-over that saves the worker its claim round trip.
 --
--- KEYS: inbox, ready (bucket), queued (bucket), seen
--- ARGV: now (ms), dedupe horizon (ms, empty for none), contact id, then pairs of message id
--- and message JSON. Returns how many messages it appended.
+-- KEYS: inbox, ready (bucket), queued (bucket), seen, lease, contact, session
+-- ARGV: now (ms), dedupe horizon (ms, empty for none), contact id, token ('' claims
+-- nothing), lease ms, then pairs of message id and message JSON.
+-- Returns {pushed} — how many messages it appended — or, when it claimed the contact,
+-- {pushed, first message, version, profile JSON, session JSON} (claim.lua's reply).
 
 local pushed = 0
-for i = 4, #ARGV, 2 do
+for i = 6, #ARGV, 2 do
   local dup = false
   if ARGV[2] ~= '' and ARGV[i] ~= '' then
     local at = redis.call('ZSCORE', KEYS[4], ARGV[i])
@@ -19,8 +23,15 @@ for i = 4, #ARGV, 2 do
     pushed = pushed + 1
   end
 end
-if pushed > 0 then
-  redis.call('ZADD', KEYS[2], 'NX', ARGV[1], ARGV[3])
-  redis.call('INCRBY', KEYS[3], pushed)
+if pushed == 0 then
+  return {0}
 end
-return pushed
+-- The contact stays in the ready index while claimed: if the claimer dies, its lease
+-- expires and any replica's scan finds the contact.
+redis.call('ZADD', KEYS[2], 'NX', ARGV[1], ARGV[3])
+redis.call('INCRBY', KEYS[3], pushed)
+if ARGV[4] == '' or not redis.call('SET', KEYS[5], ARGV[4], 'NX', 'PX', ARGV[5]) then
+  return {pushed}
+end
+local c = redis.call('HMGET', KEYS[6], 'v', 'p')
+return {pushed, redis.call('LINDEX', KEYS[1], 0), c[1] or '', c[2] or '', redis.call('GET', KEYS[7]) or ''}

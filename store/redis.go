@@ -250,7 +250,16 @@ func (r *Redis) commit(ctx context.Context, st *contact.State, history []chat.Ev
 	token, ack, leaseMS := tx.fence(), tx.ackFor(inbound), tx.leaseMillis()
 	sendToken, sendLeaseMS := r.out.grabToken()
 
-	args := make([]any, 0, 17+len(inbound)+3*len(history))
+	// With an outbox the replies are queued in the commit, in order, so the commit that
+	// finds the inbox empty may release the contact at once: the next message of the
+	// contact, whoever handles it, queues its replies behind these. Without one the engine
+	// sends after the commit, and the worker must keep the contact until it did.
+	release := ""
+	if r.out != nil && ack != "" {
+		release = "1"
+	}
+
+	args := make([]any, 0, 18+len(inbound)+3*len(history))
 	args = append(args,
 		st.Version,
 		profile,
@@ -268,6 +277,7 @@ func (r *Redis) commit(ctx context.Context, st *contact.State, history []chat.Ev
 		leaseMS,
 		sendToken,
 		sendLeaseMS,
+		release,
 		len(inbound),
 	)
 	for _, in := range inbound {
@@ -297,7 +307,7 @@ func (r *Redis) commit(ctx context.Context, st *contact.State, history []chat.Ev
 	k := r.keysOf(id)
 	res, err := commitScript.Run(ctx, r.client,
 		[]string{k.contact, k.session, k.history, k.due, k.seen, k.lease, k.contacts, k.inbox, k.queued,
-			k.outbox, k.outq, k.olease, k.ostate}, args...).Slice()
+			k.outbox, k.outq, k.olease, k.ostate, k.ready}, args...).Slice()
 	if err != nil {
 		tx.drop() // the commit may have gone through
 		return fmt.Errorf("store: commit: %w: %w", ErrUnavailable, err)

@@ -2,6 +2,8 @@ package store
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -121,5 +123,106 @@ func TestMemoryUsage(t *testing.T) {
 		if per[name] > limit {
 			t.Errorf("%s: %.0f bytes, documented as well under %.0f; update docs/redis.md", name, per[name], limit)
 		}
+	}
+}
+
+// idleContactLimit is the bound on what an idle contact with a live session costs
+// in Redis, with the server's default configuration.
+const idleContactLimit = 2048
+
+// TestMemoryPerIdleContact measures, on a real server with Redis's default configuration
+// (stream-node-max-bytes 4096 included), what a contact costs after one conversation turn:
+// a message in, a reply out and sent, the session live and waiting for an answer with a
+// timeout timer — the state of most contacts most of the time. It sums MEMORY USAGE of
+// every key of the contacts and of their buckets' indexes, and fails above 2 KB per contact.
+// Run with -v for the figures by key.
+func TestMemoryPerIdleContact(t *testing.T) {
+	srv := redistest.Start(t)
+	client := srv.Client(t)
+	ctx := t.Context()
+	if v, err := client.ConfigGet(ctx, "stream-node-max-bytes").Result(); err != nil || v["stream-node-max-bytes"] != "4096" {
+		t.Fatalf("stream-node-max-bytes = %v (%v), want Redis's default 4096", v, err)
+	}
+	for _, tt := range []struct {
+		name   string
+		userID bool
+	}{
+		{"wa_id only", false},
+		{"with Meta's user id", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			prefix := "idle"
+			if tt.userID {
+				prefix = "idleu"
+			}
+			s, err := New(client, Options{Prefix: prefix, Outbox: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			const contacts = 500
+			for c := range contacts {
+				id := chat.ContactID(fmt.Sprintf("96650%07d", c))
+				at := t0.Add(time.Duration(c) * time.Second)
+				st := &contact.State{Contact: contact.Contact{
+					ID: id, Name: "Amira Al-Harbi", LastNumber: "1029384756",
+					Windows: map[chat.NumberID]time.Time{"1029384756": at},
+				}}
+				if tt.userID {
+					st.Contact.UserID = fmt.Sprintf("SA.%019d", c)
+				}
+				st.Session = contact.Session{
+					Flow: "order", Step: "ask_size", Vars: map[string]any{"product": "qahwa"},
+					Await:   &contact.Await{Kind: contact.AwaitAnswer, Flow: "order", Step: "ask_size"},
+					Started: at, LastInbound: at,
+					Timers: []contact.Timer{{Kind: contact.TimerTimeout, Due: at.Add(30 * time.Minute), Flow: "order", Step: "ask_size"}},
+				}
+				in := chat.Inbound{ID: fmt.Sprintf("wamid.HBgMOTY2NTAxMjM0NTY3FQIAEhggM0E%08d", c), Contact: id, UserID: st.Contact.UserID,
+					ProfileName: "Amira Al-Harbi", Number: "1029384756", Kind: chat.KindText, Text: "أريد قهوة كبيرة من فضلك", At: at}
+				out := chat.Outbound{To: id, From: "1029384756", Kind: chat.KindText, Text: "أي حجم تريد؟ صغير، وسط أو كبير", ReplyTo: in.ID}
+				evs := []chat.Event{
+					{Kind: chat.EventInbound, Number: in.Number, At: at, Inbound: &in},
+					{Kind: chat.EventOutbound, Number: out.From, At: at, Outbound: &out, Flow: "order", Step: "ask_size"},
+				}
+				if err := s.Commit(ctx, st, evs); err != nil {
+					t.Fatal(err)
+				}
+				// The reply was sent: the outbox is empty again.
+				k := s.keysOf(id)
+				if err := client.Del(ctx, k.outbox, k.ostate).Err(); err != nil {
+					t.Fatal(err)
+				}
+				if err := client.ZRem(ctx, k.outq, string(id)).Err(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			byKind := map[string]int64{}
+			iter := client.Scan(ctx, 0, prefix+":*", 1000).Iterator()
+			for iter.Next(ctx) {
+				key := iter.Val()
+				n, err := client.MemoryUsage(ctx, key, 0).Result()
+				if err != nil {
+					t.Fatalf("MEMORY USAGE %s: %v", key, err)
+				}
+				kind := key[strings.LastIndexByte(key, ':')+1:]
+				if strings.Contains(key, ":user:") {
+					kind = "user"
+				}
+				byKind[kind] += n
+			}
+			if err := iter.Err(); err != nil {
+				t.Fatal(err)
+			}
+			var total int64
+			var b strings.Builder
+			for _, kind := range slices.Sorted(maps.Keys(byKind)) {
+				total += byKind[kind]
+				fmt.Fprintf(&b, "\n  %-10s %6.0f bytes", kind, float64(byKind[kind])/contacts)
+			}
+			per := float64(total) / contacts
+			t.Logf("MEMORY USAGE per idle contact with a live session (%s): %.0f bytes%s", tt.name, per, b.String())
+			if per > idleContactLimit {
+				t.Errorf("an idle contact costs %.0f bytes, more than %d", per, idleContactLimit)
+			}
+		})
 	}
 }

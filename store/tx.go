@@ -41,9 +41,10 @@ type Tx struct {
 	raw, msgID string
 	// What the last commit that acknowledged the message answered: whether it did, and the
 	// next queued message, if any.
-	acked bool
-	next  string
-	more  bool
+	acked    bool
+	released bool // the commit also released the contact: the inbox was empty
+	next     string
+	more     bool
 	// The contact's state, encoded as Redis holds it; valid is false when there is none
 	// to trust.
 	valid   bool
@@ -95,7 +96,7 @@ func (t *Tx) begin(raw, msgID string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.raw, t.msgID = raw, msgID
-	t.acked, t.next, t.more = false, "", false
+	t.acked, t.released, t.next, t.more = false, false, "", false
 }
 
 // outcome reports whether a commit acknowledged the message, and the next message it found.
@@ -103,6 +104,14 @@ func (t *Tx) outcome() (acked bool, next string, more bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.acked, t.next, t.more
+}
+
+// isReleased reports whether a commit released the contact with its acknowledgement: the
+// worker holds it no longer and has nothing left to do for it.
+func (t *Tx) isReleased() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.released
 }
 
 // ackFor returns the stored message to acknowledge with a commit whose history holds the
@@ -147,12 +156,13 @@ func (t *Tx) drop() {
 }
 
 // acknowledged records a commit script's answer about the message: ack is the script's
-// acknowledgement flag and next the following message, "" for none.
+// acknowledgement flag (1 acknowledged, 2 acknowledged and released) and next the
+// following message, "" for none.
 func (t *Tx) acknowledged(ack int64, next string, more bool) {
-	if t == nil || ack != 1 {
+	if t == nil || (ack != 1 && ack != 2) {
 		return
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.acked, t.next, t.more = true, next, more
+	t.acked, t.released, t.next, t.more = true, ack == 2, next, more && ack == 1
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 )
 
 // Rating is Meta's quality rating of a number.
@@ -29,6 +30,12 @@ type MetaStatus struct {
 	CannotSend bool `json:"cannot_send,omitempty"`
 	// Reason is Meta's reason, for the operator.
 	Reason string `json:"reason,omitempty"`
+	// Throughput (STANDARD, HIGH) and Limit (the portfolio's TIER_2K, ...) are what the
+	// last poll of the Graph API read, and Checked when: shown to the operator, not
+	// scored.
+	Throughput string    `json:"throughput,omitempty"`
+	Limit      string    `json:"limit,omitempty"`
+	Checked    time.Time `json:"checked,omitzero"`
 }
 
 // Weights are the parts of the score: how many points a percent of sends with each

@@ -52,6 +52,7 @@ type MemoryStore struct {
 	mu   sync.Mutex
 	days map[chat.NumberID]map[string]*Counts
 	meta map[chat.NumberID]MetaStatus
+	st   memoryStandings
 }
 
 // NewMemoryStore returns an empty store.

@@ -159,6 +159,40 @@ func (p *Planner) Throughput(number chat.NumberID) int {
 // Day returns the day of t in the day zone: the key of the numbers' daily caps.
 func (p *Planner) Day(t time.Time) string { return t.In(p.cfg.DayZone).Format(time.DateOnly) }
 
+// Yesterday returns the day before t's in the day zone: the last finished day, the one
+// a number's warm-up is judged on.
+func (p *Planner) Yesterday(t time.Time) string {
+	l := t.In(p.cfg.DayZone)
+	return time.Date(l.Year(), l.Month(), l.Day()-1, 12, 0, 0, 0, p.cfg.DayZone).Format(time.DateOnly)
+}
+
+// Pool returns the planner's numbers (a copy).
+func (p *Planner) Pool() []Number { return append([]Number(nil), p.numbers...) }
+
+// RampOf returns the ramp the number follows: its own, else the configuration's.
+func (p *Planner) RampOf(number chat.NumberID) Ramp {
+	for i := range p.numbers {
+		if p.numbers[i].Number == number {
+			return *p.ramp(&p.numbers[i])
+		}
+	}
+	return p.cfg.Ramp
+}
+
+// WithWarmups returns a planner whose numbers stand at the given warm-ups (a number not
+// in w keeps its own): the live runner reads them from Warmups every pass, since another
+// replica may have advanced a number.
+func (p *Planner) WithWarmups(w map[chat.NumberID]Warmup) *Planner {
+	q := *p
+	q.numbers = append([]Number(nil), p.numbers...)
+	for i := range q.numbers {
+		if v, ok := w[q.numbers[i].Number]; ok {
+			q.numbers[i].Warmup = v
+		}
+	}
+	return &q
+}
+
 // nextDay returns the start of the day after t's, in the day zone.
 func (p *Planner) nextDay(t time.Time) time.Time {
 	l := t.In(p.cfg.DayZone)

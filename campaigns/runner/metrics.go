@@ -14,6 +14,9 @@ type Metrics struct {
 	sends    *prometheus.CounterVec
 	failures *prometheus.CounterVec
 	statuses *prometheus.CounterVec
+	step     *prometheus.GaugeVec
+	verdicts *prometheus.CounterVec
+	replies  *prometheus.CounterVec
 }
 
 // NewMetrics registers the campaign metrics with reg.
@@ -25,8 +28,14 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Campaign sends that failed, by campaign, number and Meta's error code (0: no answer)."}, []string{"campaign", "number", "code"}),
 		statuses: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "wasla_campaign_statuses_total",
 			Help: "Status webhooks that settled a campaign attempt, by campaign, number and status."}, []string{"campaign", "number", "status"}),
+		step: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "wasla_campaign_number_warmup_step",
+			Help: "The warm-up step (0 the first) a campaign number stands on, as last judged by this replica."}, []string{"number"}),
+		verdicts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "wasla_campaign_number_days_judged_total",
+			Help: "Campaign numbers' days judged for the warm-up, by number and verdict (clean, quiet, dirty)."}, []string{"number", "verdict"}),
+		replies: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "wasla_campaign_replies_total",
+			Help: "Contacts who replied to a campaign (once per campaign and contact), by campaign and the number that sent."}, []string{"campaign", "number"}),
 	}
-	reg.MustRegister(m.sends, m.failures, m.statuses)
+	reg.MustRegister(m.sends, m.failures, m.statuses, m.step, m.verdicts, m.replies)
 	return m
 }
 
@@ -48,4 +57,17 @@ func (m *Metrics) status(campaign string, number chat.NumberID, level, code int)
 	}
 	name := [...]string{"failed", "sent", "delivered", "read"}[min(max(level, 0), 3)]
 	m.statuses.WithLabelValues(campaign, string(number), name).Inc()
+}
+
+func (m *Metrics) warmup(number chat.NumberID, step int, verdict string) {
+	if m != nil {
+		m.step.WithLabelValues(string(number)).Set(float64(step))
+		m.verdicts.WithLabelValues(string(number), verdict).Inc()
+	}
+}
+
+func (m *Metrics) replied(campaign string, number chat.NumberID) {
+	if m != nil {
+		m.replies.WithLabelValues(campaign, string(number)).Inc()
+	}
 }

@@ -36,6 +36,10 @@ type NumberInfo struct {
 	Portfolio  string
 	Throughput int
 	Usable     bool
+	// Allowance is the share of its warm-up cap the health policy lets the number send
+	// (pacing.Number.Allowance; 0 or 1: all). A campaign is recompiled when a number's
+	// info changes, so a slowed or stopped number takes effect on the next pass.
+	Allowance float64
 }
 
 // Numbers looks up the serve configuration's numbers.
@@ -74,6 +78,7 @@ type Runner struct {
 
 type compiled struct {
 	sum     [32]byte
+	infos   []NumberInfo // the numbers' infos it was compiled with
 	camp    *campaignfile.Campaign
 	cfg     pacing.Config
 	planner *pacing.Planner
@@ -156,7 +161,7 @@ func (r *Runner) compile(ctx context.Context, rec Record) (*compiled, error) {
 	r.mu.Lock()
 	c := r.camps[rec.Name]
 	r.mu.Unlock()
-	if c != nil && c.sum == sum {
+	if c != nil && c.sum == sum && r.sameInfos(c) {
 		return c, nil
 	}
 	camp, diags := campaignfile.Parse(rec.File, rec.Source)
@@ -165,12 +170,14 @@ func (r *Runner) compile(ctx context.Context, rec Record) (*compiled, error) {
 	}
 	cfg := camp.Pacing(*r.o.Pacing)
 	pool := make([]pacing.Number, 0, len(camp.Numbers))
+	infos := make([]NumberInfo, 0, len(camp.Numbers))
 	for _, n := range camp.Numbers {
 		info, ok := r.o.Numbers.Number(n.ID)
 		if !ok {
 			return nil, fmt.Errorf("number %s is not in the serve configuration", n.ID)
 		}
-		pn := pacing.Number{NumberRef: pacing.NumberRef{Number: n.ID, Portfolio: n.Portfolio}, Tier: n.Tier, Usable: info.Usable, Throughput: n.Throughput}
+		infos = append(infos, info)
+		pn := pacing.Number{NumberRef: pacing.NumberRef{Number: n.ID, Portfolio: n.Portfolio}, Tier: n.Tier, Usable: info.Usable, Throughput: n.Throughput, Allowance: info.Allowance}
 		if pn.Portfolio == "" {
 			pn.Portfolio = info.Portfolio
 		}
@@ -199,11 +206,25 @@ func (r *Runner) compile(ctx context.Context, rec Record) (*compiled, error) {
 	if err != nil {
 		return nil, err
 	}
-	c = &compiled{sum: sum, camp: camp, cfg: cfg, planner: planner, zones: pacing.NewZones(camp.Zone), aud: aud, cols: cols}
+	cursor := 0
+	if c != nil {
+		cursor = c.cursor
+	}
+	c = &compiled{sum: sum, infos: infos, camp: camp, cfg: cfg, planner: planner, zones: pacing.NewZones(camp.Zone), aud: aud, cols: cols, cursor: cursor}
 	r.mu.Lock()
 	r.camps[rec.Name] = c
 	r.mu.Unlock()
 	return c, nil
+}
+
+// sameInfos reports whether c's numbers still have the infos c was compiled with.
+func (r *Runner) sameInfos(c *compiled) bool {
+	for i, n := range c.camp.Numbers {
+		if info, _ := r.o.Numbers.Number(n.ID); info != c.infos[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // runOne makes one pass over one running campaign and returns its sends.
@@ -268,7 +289,11 @@ func (r *Runner) runOne(ctx context.Context, rec Record) (int, error) {
 	if len(work) == 0 {
 		return 0, nil
 	}
-	u, err := r.state.Usage(ctx, c.planner.Day(now), c.planner.Refs(), now, c.cfg.ReachWindow)
+	planner, err := r.warmups(ctx, c, now)
+	if err != nil {
+		return 0, err
+	}
+	u, err := r.state.Usage(ctx, planner.Day(now), planner.Refs(), now, c.cfg.ReachWindow)
 	if err != nil {
 		return 0, err
 	}
@@ -280,7 +305,7 @@ func (r *Runner) runOne(ctx context.Context, rec Record) (int, error) {
 		if ctx.Err() != nil {
 			return sends, ctx.Err()
 		}
-		sent, stop, err := r.sendOne(ctx, c, rcp, r.o.Clock.Now(), u)
+		sent, stop, err := r.sendOne(ctx, c, planner, rcp, r.o.Clock.Now(), u)
 		if err != nil {
 			return sends, err
 		}
@@ -328,7 +353,7 @@ func (r *Runner) gate(ctx context.Context, c *compiled, rec Record, now time.Tim
 
 // sendOne sends to one contact: it reports whether a message went, and stop when the
 // pool cannot send more now.
-func (r *Runner) sendOne(ctx context.Context, c *compiled, rcp audience.Recipient, now time.Time, u pacing.Usage) (sent, stop bool, err error) {
+func (r *Runner) sendOne(ctx context.Context, c *compiled, planner *pacing.Planner, rcp audience.Recipient, now time.Time, u pacing.Usage) (sent, stop bool, err error) {
 	attrs := make(map[string]string, len(c.cols))
 	for i, col := range c.cols {
 		if i < len(rcp.Attrs) {
@@ -345,7 +370,7 @@ func (r *Runner) sendOne(ctx context.Context, c *compiled, rcp audience.Recipien
 		}
 	}
 	zone, _ := c.zones.Of(rcp.Contact, attrs[c.cfg.ZoneAttr])
-	d, res, grant, err := c.planner.Next(ctx, r.state, now, pacing.Candidate{Contact: rcp.Contact, Zone: zone}, u)
+	d, res, grant, err := planner.Next(ctx, r.state, now, pacing.Candidate{Contact: rcp.Contact, Zone: zone}, u)
 	if err != nil {
 		return false, false, err
 	}
@@ -385,6 +410,9 @@ func (r *Runner) sendOne(ctx context.Context, c *compiled, rcp audience.Recipien
 		}
 	}
 	if _, err := c.aud.Settle(ctx, set); err != nil {
+		return sendErr == nil, stop, err
+	}
+	if err := r.noteOutcome(ctx, d.Number, planner.Day(at), set.Code); err != nil {
 		return sendErr == nil, stop, err
 	}
 	if set.Code != 0 && outcome.Classify(set.Code, 0) == outcome.TemplateProblem {

@@ -22,6 +22,8 @@ type fakeSender struct {
 	mu    sync.Mutex
 	sends map[chat.ContactID][]chat.Outbound
 	fail  map[chat.ContactID]error
+	// failIf, when set, may fail any send.
+	failIf func(chat.Outbound) error
 }
 
 func (f *fakeSender) Attempt(_ context.Context, msg chat.Outbound) (string, error) {
@@ -31,6 +33,11 @@ func (f *fakeSender) Attempt(_ context.Context, msg chat.Outbound) (string, erro
 		f.sends = map[chat.ContactID][]chat.Outbound{}
 	}
 	f.sends[msg.To] = append(f.sends[msg.To], msg)
+	if f.failIf != nil {
+		if err := f.failIf(msg); err != nil {
+			return "", err
+		}
+	}
 	if err := f.fail[msg.To]; err != nil {
 		delete(f.fail, msg.To) // fails once
 		return "", err
@@ -174,5 +181,47 @@ func TestPauseTemplate(t *testing.T) {
 	rec, err := ctl.Get(ctx, "offer")
 	if err != nil || rec.State != StatePaused || rec.Reason != "Meta paused the template offer (ar)" {
 		t.Fatalf("record %+v, %v", rec, err)
+	}
+}
+
+// TestRunnerFollowsANumberStoppedMidCampaign: the health policy stops a number while the
+// campaign runs; from the next pass on, only the other number sends, and nobody gets
+// two messages (its audience moves, it is not sent again).
+func TestRunnerFollowsANumberStoppedMidCampaign(t *testing.T) {
+	ctx := context.Background()
+	ctl, _ := start(t, 600)
+	snd := &fakeSender{}
+	clk := clock.NewManual(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+	nums := numbersOf{"1002": {Portfolio: "pf", Usable: true}, "1003": {Portfolio: "pf", Usable: true}}
+	run, err := New(Options{Control: ctl, Sender: snd, Clock: clk, Numbers: nums})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := run.Pass(ctx); err != nil {
+		t.Fatal(err)
+	}
+	before := map[chat.NumberID]int{}
+	for _, msgs := range snd.sends {
+		before[msgs[0].From]++
+	}
+	if before["1002"] == 0 || len(snd.sends) >= 600 {
+		t.Fatalf("first pass sent %v; want some from 1002, not all", before)
+	}
+	nums["1002"] = NumberInfo{Portfolio: "pf", Usable: false}
+	for range 10 {
+		if err := run.Pass(ctx); err != nil {
+			t.Fatal(err)
+		}
+		clk.Advance(time.Second)
+	}
+	after := map[chat.NumberID]int{}
+	for id, msgs := range snd.sends {
+		if len(msgs) != 1 {
+			t.Errorf("contact %s got %d sends", id, len(msgs))
+		}
+		after[msgs[0].From]++
+	}
+	if after["1002"] != before["1002"] || after["1003"] == 0 || len(snd.sends) != 600 {
+		t.Errorf("number 1002 sent %d after it was stopped (had %d), 1003 %d; %d contacts reached of 600", after["1002"]-before["1002"], before["1002"], after["1003"], len(snd.sends))
 	}
 }

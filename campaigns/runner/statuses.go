@@ -56,6 +56,7 @@ func (r *Runner) ApplyStatus(ctx context.Context, st Status) (bool, error) {
 	changed, err := aud.Settle(ctx, set)
 	if err == nil && changed {
 		r.o.Metrics.status(a.Campaign, st.Number, st.Level, st.Code)
+		err = r.noteOutcome(ctx, st.Number, r.dayOf(set.At), st.Code)
 	}
 	return changed, err
 }

@@ -2,6 +2,7 @@ package expr
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -242,4 +243,23 @@ func parseClock(s string) (int, error) {
 		return 0, bad
 	}
 	return hh*60 + mm, nil
+}
+
+// Spans returns the open intervals of weekday d in minutes since midnight, [from, to),
+// sorted and merged; a schedule walks them to add up open time (package schedule).
+func (h *Hours) Spans(d time.Weekday) [][2]int {
+	if h == nil {
+		return nil
+	}
+	spans := slices.Clone(h.days[d])
+	slices.SortFunc(spans, func(a, b span) int { return a.from - b.from })
+	var out [][2]int
+	for _, s := range spans {
+		if n := len(out); n > 0 && s.from <= out[n-1][1] {
+			out[n-1][1] = max(out[n-1][1], s.to)
+			continue
+		}
+		out = append(out, [2]int{s.from, s.to})
+	}
+	return out
 }
