@@ -198,10 +198,16 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 	if tok := cfg.Admin.Token.Reveal(); tok != "" {
 		campaignAPI = (&runner.API{Control: ctl, Token: tok, OptOuts: importOptOuts{optOuts}, Now: clk.Now, Logger: log}).Handler()
 	}
+	var outboxAPI http.Handler
+	if tok := cfg.Admin.Token.Reveal(); tok != "" {
+		outboxAPI = NewOutboxAPI(st, tok, log)
+	}
 
 	d := Deps{
 		Campaigns:       camps,
 		CampaignAPI:     campaignAPI,
+		OutboxAPI:       outboxAPI,
+		Backlog:         store.Backlog{Redis: st, Intake: intake},
 		Logger:          log,
 		AppSecret:       cfg.WhatsApp.AppSecret.Reveal(),
 		VerifyToken:     cfg.WhatsApp.VerifyToken.Reveal(),

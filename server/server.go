@@ -115,6 +115,12 @@ type Deps struct {
 	// CampaignAPI, when set, is served under /api/campaigns (it checks its own token).
 	Campaigns   Campaigns
 	CampaignAPI http.Handler
+	// Backlog, when set, is counted in /metrics (wasla_outbox_failed,
+	// wasla_intake_dead_letters) every DepthInterval.
+	Backlog Backlog
+	// OutboxAPI, when set, is served under /api/outbox (NewOutboxAPI; it checks the
+	// admin token itself).
+	OutboxAPI http.Handler
 	// DepthInterval is how often the intake depth for /metrics is re-read; default
 	// DefaultDepthInterval.
 	DepthInterval time.Duration
@@ -146,6 +152,7 @@ type Server struct {
 	warnRefused *throttledLog // refused webhook requests
 	warnStatus  *throttledLog // statuses that could not be applied
 	depth       *depthCache
+	backlog     *backlogGauges // nil without Deps.Backlog
 }
 
 // New checks deps and returns a server; it does no I/O.
@@ -190,6 +197,7 @@ func New(d Deps) (*Server, error) {
 		depth:       newDepthCache(),
 		marks:       make(chan struct{}, max(d.Workers, 1))}
 	s.metrics.registerGauges(s.depth, d.Numbers)
+	s.registerBacklog()
 	if d.Inbox != nil {
 		s.metrics.reg.MustRegister(d.Inbox.Collectors()...)
 	}
@@ -213,6 +221,9 @@ func (s *Server) routes() chi.Router {
 	if s.d.CampaignAPI != nil {
 		r.Handle("/api/campaigns", s.d.CampaignAPI)
 		r.Handle("/api/campaigns/*", s.d.CampaignAPI)
+	}
+	if s.d.OutboxAPI != nil {
+		r.Handle("/api/outbox/*", s.d.OutboxAPI)
 	}
 	if s.d.Inbox != nil {
 		r.Route("/api", s.d.Inbox.APIRoutes)
@@ -280,6 +291,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	}
 
 	wg.Go(func() { s.depthLoop(workCtx) })
+	wg.Go(func() { s.backlogLoop(workCtx) })
 	if s.d.Campaigns != nil {
 		wg.Go(func() { s.d.Campaigns.Run(workCtx) })
 	}

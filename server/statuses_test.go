@@ -26,12 +26,21 @@ func outboxStore(t *testing.T, id chat.ContactID, wamids map[string]string, text
 	if err != nil {
 		t.Fatal(err)
 	}
+	sendThroughOutbox(t, st, id, time.Now(), func(text string) store.Outcome { return store.Outcome{Wamid: wamids[text]} }, texts...)
+	return st
+}
+
+// sendThroughOutbox commits texts as replies to contact id, whose window opened at window,
+// and runs the outbox until each got its outcome from answer and it was recorded.
+func sendThroughOutbox(t *testing.T, st *store.Redis, id chat.ContactID, window time.Time, answer func(string) store.Outcome, texts ...string) {
+	t.Helper()
 	var events []chat.Event
 	for _, text := range texts {
 		events = append(events, chat.Event{Kind: chat.EventOutbound, Contact: id, At: time.Now(),
 			Outbound: &chat.Outbound{To: id, From: "106540352242922", Kind: chat.KindText, Text: text}})
 	}
-	if err := st.Commit(t.Context(), &contact.State{Contact: contact.Contact{ID: id}}, events); err != nil {
+	cs := &contact.State{Contact: contact.Contact{ID: id, Windows: map[chat.NumberID]time.Time{"106540352242922": window}}}
+	if err := st.Commit(t.Context(), cs, events); err != nil {
 		t.Fatal(err)
 	}
 	o, err := store.NewOutbox(st, 5*time.Millisecond)
@@ -44,7 +53,7 @@ func outboxStore(t *testing.T, id chat.ContactID, wamids map[string]string, text
 	go func() {
 		done <- o.Run(ctx, 1, func(_ context.Context, d store.Delivery) store.Outcome {
 			sent <- d.Message.Text
-			return store.Outcome{Wamid: wamids[d.Message.Text]}
+			return answer(d.Message.Text)
 		})
 	}()
 	for range texts {
@@ -60,7 +69,7 @@ func outboxStore(t *testing.T, id chat.ContactID, wamids map[string]string, text
 		if err != nil {
 			t.Fatal(err)
 		}
-		if sentAll(states, len(texts)) {
+		if doneAll(states, len(texts)) {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -72,17 +81,17 @@ func outboxStore(t *testing.T, id chat.ContactID, wamids map[string]string, text
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	return st
 }
 
-func sentAll(states map[string]chat.Delivery, n int) bool {
-	sent := 0
+// doneAll reports whether n states are past queued.
+func doneAll(states map[string]chat.Delivery, n int) bool {
+	done := 0
 	for _, d := range states {
-		if d.State == chat.StateSent {
-			sent++
+		if d.State != chat.StateQueued {
+			done++
 		}
 	}
-	return sent == n
+	return done == n
 }
 
 func statesByWamid(t *testing.T, st *store.Redis, id chat.ContactID) map[string]chat.Delivery {

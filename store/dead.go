@@ -153,3 +153,12 @@ func (q *Intake) ReplayDeadLetter(ctx context.Context, id string) (ListedDeadLet
 	}
 	return d, q.removeDead(ctx, id, d)
 }
+
+// Backlog counts what is kept for an operator: the failed replies and the dead letters.
+type Backlog struct {
+	*Redis
+	Intake *Intake
+}
+
+// DeadCount counts the dead letters.
+func (b Backlog) DeadCount(ctx context.Context) (int64, error) { return b.Intake.DeadCount(ctx) }
