@@ -89,7 +89,7 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 
 	storeOpts := store.Options{Clock: clk, Logger: log,
 		SessionTTL: orNever(cfg.State.SessionIdle), Retention: cfg.State.HistoryRetention,
-		DedupePeriod: orNever(cfg.State.DedupePeriod), Outbox: true}
+		DedupePeriod: orNever(cfg.State.DedupePeriod), Outbox: true, SendLease: cfg.Outbox.Lease}
 	st, err := store.New(client, storeOpts)
 	if err != nil {
 		return nil, nil, err
@@ -207,6 +207,9 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 		Campaigns:       camps,
 		CampaignAPI:     campaignAPI,
 		OutboxAPI:       outboxAPI,
+		DeliverFor:      cfg.Outbox.GiveUpAfter,
+		RetryBase:       cfg.Outbox.RetryFirst,
+		RetryMax:        cfg.Outbox.RetryMax,
 		Backlog:         store.Backlog{Redis: st, Intake: intake},
 		Logger:          log,
 		AppSecret:       cfg.WhatsApp.AppSecret.Reveal(),

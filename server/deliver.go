@@ -9,20 +9,21 @@ import (
 
 	"github.com/wasla/wasla/channels/whatsapp"
 	"github.com/wasla/wasla/clock"
+	"github.com/wasla/wasla/config"
 	"github.com/wasla/wasla/redact"
 	"github.com/wasla/wasla/sending"
 	"github.com/wasla/wasla/store"
 )
 
-// Defaults of the outbox's retries.
+// Defaults of the outbox's retries: those of the configuration's outbox section.
 const (
 	// DefaultDeliverFor is how long a reply is tried before it is given up: the 24-hour
 	// customer service window, after which free-form text can no longer be delivered.
-	DefaultDeliverFor = 24 * time.Hour
+	DefaultDeliverFor = config.DefaultOutboxGiveUpAfter
 	// DefaultRetryBase is the wait before the second attempt; each later one doubles it.
-	DefaultRetryBase = 2 * time.Second
+	DefaultRetryBase = config.DefaultOutboxRetryFirst
 	// DefaultRetryMax caps the wait between attempts.
-	DefaultRetryMax = 5 * time.Minute
+	DefaultRetryMax = config.DefaultOutboxRetryMax
 )
 
 // deliverer sends the replies of the outbox through the Graph API sender: once per

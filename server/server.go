@@ -77,6 +77,9 @@ type Deps struct {
 	// DeliverFor is how long a reply that fails for a reason that may pass (network, 5xx,
 	// throughput) is retried, counted from its commit (default DefaultDeliverFor).
 	DeliverFor time.Duration
+	// RetryBase and RetryMax shape the waits between attempts at such a reply: RetryBase,
+	// doubling up to RetryMax, with jitter (defaults DefaultRetryBase, DefaultRetryMax).
+	RetryBase, RetryMax time.Duration
 	// Inbox, when set, serves the agents' JSON API under /api/ and InboxWeb the web inbox
 	// at /inbox.
 	Inbox    Inbox
@@ -266,7 +269,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	})
 	if s.d.Outbox != nil && s.d.Sender != nil {
 		d := &deliverer{send: s.d.Sender, metrics: s.metrics, log: s.log, clock: s.d.Clock,
-			For: s.d.DeliverFor, Base: DefaultRetryBase, Max: DefaultRetryMax}
+			For: s.d.DeliverFor, Base: cmp.Or(s.d.RetryBase, DefaultRetryBase), Max: cmp.Or(s.d.RetryMax, DefaultRetryMax)}
 		deliver := func(ctx context.Context, del store.Delivery) store.Outcome {
 			s.metrics.ReplyLag(s.d.Clock.Now().Sub(del.Queued))
 			return d.deliver(ctx, del)
