@@ -48,4 +48,3 @@ func TestOutboxSection(t *testing.T) {
 func line(prefix string, n int) string {
 	return strconv.Itoa(strings.Count(prefix, "\n") + n)
 }
-
