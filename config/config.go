@@ -89,6 +89,35 @@ type Config struct {
 	InboxFile string
 	// Health configures the number health loop and policy.
 	Health Health
+	// Outbox shapes the retries of replies that could not be sent yet.
+	Outbox Outbox
+}
+
+// Defaults of the outbox section.
+const (
+	// DefaultOutboxRetryFirst is the wait before a failed reply's second attempt.
+	DefaultOutboxRetryFirst = 2 * time.Second
+	// DefaultOutboxRetryMax caps the wait between attempts.
+	DefaultOutboxRetryMax = 5 * time.Minute
+	// DefaultOutboxGiveUpAfter is the 24-hour customer service window: a free-form reply
+	// older than that can no longer be delivered.
+	DefaultOutboxGiveUpAfter = 24 * time.Hour
+	// DefaultOutboxLease is how long a replica holds a contact's outbox without renewing
+	// it: after a crash, the replies it was sending wait this long for another replica.
+	DefaultOutboxLease = store.DefaultSendLease
+)
+
+// Outbox shapes how replies that failed for a reason that may pass (network errors, 5xx,
+// throughput limits) are tried again, and how the outbox is shared by replicas.
+type Outbox struct {
+	// RetryFirst is the wait before the second attempt; each later one doubles it, up to
+	// RetryMax, with jitter (each wait between half and all of it).
+	RetryFirst, RetryMax time.Duration
+	// GiveUpAfter is how long after its commit a reply is still tried; then it is failed
+	// and listed by `wasla outbox failed`.
+	GiveUpAfter time.Duration
+	// Lease is how long a replica holds a contact's outbox without renewing it.
+	Lease time.Duration
 }
 
 // Log configures the server's log output.

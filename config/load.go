@@ -259,6 +259,8 @@ func (p *parser) parse(data []byte) *Config {
 		State:     State{SessionIdle: DefaultSessionIdle, DedupePeriod: DefaultDedupePeriod},
 		HTTPSteps: HTTPSteps{MaxBody: DefaultHTTPMaxBody, MaxRedirects: DefaultHTTPMaxRedirects, BlockInternal: true},
 		Health:    defaultHealth(),
+		Outbox: Outbox{RetryFirst: DefaultOutboxRetryFirst, RetryMax: DefaultOutboxRetryMax,
+			GiveUpAfter: DefaultOutboxGiveUpAfter, Lease: DefaultOutboxLease},
 	}
 	var numbersKey, whatsappKey *yaml.Node
 	var numNodes []numberNodes
@@ -339,6 +341,7 @@ func (p *parser) parse(data []byte) *Config {
 		"http_steps":  func(_, v *yaml.Node) { p.httpSteps(v, &cfg.HTTPSteps) },
 		"expressions": func(_, v *yaml.Node) { p.expressions(v, &cfg.Expressions) },
 		"health":      func(_, v *yaml.Node) { p.health(v, &cfg.Health) },
+		"outbox":      func(_, v *yaml.Node) { p.outbox(v, &cfg.Outbox) },
 	})
 	if root.Kind != yaml.MappingNode {
 		return nil
@@ -697,6 +700,28 @@ func (p *parser) state(v *yaml.Node, s *State) {
 		"history_retention": p.durationInto(&s.HistoryRetention, "state.history_retention", true),
 		"dedupe_period":     p.durationInto(&s.DedupePeriod, "state.dedupe_period", true),
 	})
+}
+
+func (p *parser) outbox(v *yaml.Node, o *Outbox) {
+	var maxNode, leaseNode *yaml.Node
+	p.mapping(v, "outbox", FormatSpec().Field("outbox").Spec, map[string]func(k, v *yaml.Node){
+		"retry_first":   p.durationInto(&o.RetryFirst, "outbox.retry_first", false),
+		"retry_max":     func(k, v *yaml.Node) { maxNode = v; p.durationInto(&o.RetryMax, "outbox.retry_max", false)(k, v) },
+		"give_up_after": p.durationInto(&o.GiveUpAfter, "outbox.give_up_after", false),
+		"lease":         func(k, v *yaml.Node) { leaseNode = v; p.durationInto(&o.Lease, "outbox.lease", false)(k, v) },
+	})
+	if o.RetryMax < o.RetryFirst {
+		n := maxNode
+		if n == nil {
+			n = v
+		}
+		p.errorf(yamlfile.CodeBadValue, n, "outbox.retry_max (%s) is shorter than outbox.retry_first (%s): the waits between attempts would never grow",
+			yamlfile.FormatDuration(o.RetryMax), yamlfile.FormatDuration(o.RetryFirst))
+	}
+	if leaseNode != nil && o.Lease < time.Second {
+		p.errorf(yamlfile.CodeBadValue, leaseNode, "outbox.lease must be at least 1s, found %s: a lease that short runs out while Meta answers, and replies go out twice",
+			yamlfile.FormatDuration(o.Lease))
+	}
 }
 
 func (p *parser) limits(v *yaml.Node, l *Limits) {

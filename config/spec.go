@@ -118,5 +118,11 @@ func buildSpec() *yamlfile.Spec {
 				{Name: "dedupe_period", Spec: duration(true, ""), Default: yamlfile.FormatDuration(DefaultDedupePeriod), Doc: "How long the id of every handled message is remembered, so a webhook Meta delivers again is answered once; 0 turns deduplication off."},
 			}}, Doc: "How long contact state is kept."},
 			{Name: "health", Spec: healthSpec(), Doc: "Number health: the Graph API poll, the policy's thresholds, negative phrases and the operator's webhook."},
+			{Name: "outbox", Spec: &yamlfile.Spec{Kind: yamlfile.KindObject, What: "outbox", Doc: "How replies that could not be sent yet are tried again (docs/delivery.md).", Fields: []*yamlfile.Field{
+				{Name: "retry_first", Spec: duration(false, ""), Default: yamlfile.FormatDuration(DefaultOutboxRetryFirst), Doc: "The wait before a reply's second attempt after a failure that may pass (network error, 5xx, throughput limit); each later wait doubles, with jitter."},
+				{Name: "retry_max", Spec: duration(false, ""), Default: yamlfile.FormatDuration(DefaultOutboxRetryMax), Doc: "The longest wait between two attempts; at least retry_first."},
+				{Name: "give_up_after", Spec: duration(false, ""), Default: yamlfile.FormatDuration(DefaultOutboxGiveUpAfter), Doc: "How long after its commit a reply is still tried; then it is failed and listed by `wasla outbox failed`. Free-form text cannot reach a customer more than 24h after their last message, so longer only helps templates."},
+				{Name: "lease", Spec: duration(false, ""), Default: yamlfile.FormatDuration(DefaultOutboxLease), Doc: "How long a replica holds a contact's outbox without renewing it: after a crash its replies wait this long for another replica; at least 1s."},
+			}}, Doc: "How replies that could not be sent yet are tried again, and how long a replica holds a contact's outbox."},
 		}}
 }

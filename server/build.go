@@ -89,7 +89,7 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 
 	storeOpts := store.Options{Clock: clk, Logger: log,
 		SessionTTL: orNever(cfg.State.SessionIdle), Retention: cfg.State.HistoryRetention,
-		DedupePeriod: orNever(cfg.State.DedupePeriod), Outbox: true}
+		DedupePeriod: orNever(cfg.State.DedupePeriod), Outbox: true, SendLease: cfg.Outbox.Lease}
 	st, err := store.New(client, storeOpts)
 	if err != nil {
 		return nil, nil, err
@@ -198,10 +198,19 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 	if tok := cfg.Admin.Token.Reveal(); tok != "" {
 		campaignAPI = (&runner.API{Control: ctl, Token: tok, OptOuts: importOptOuts{optOuts}, Now: clk.Now, Logger: log}).Handler()
 	}
+	var outboxAPI http.Handler
+	if tok := cfg.Admin.Token.Reveal(); tok != "" {
+		outboxAPI = NewOutboxAPI(st, tok, log)
+	}
 
 	d := Deps{
 		Campaigns:       camps,
 		CampaignAPI:     campaignAPI,
+		OutboxAPI:       outboxAPI,
+		DeliverFor:      cfg.Outbox.GiveUpAfter,
+		RetryBase:       cfg.Outbox.RetryFirst,
+		RetryMax:        cfg.Outbox.RetryMax,
+		Backlog:         store.Backlog{Redis: st, Intake: intake},
 		Logger:          log,
 		AppSecret:       cfg.WhatsApp.AppSecret.Reveal(),
 		VerifyToken:     cfg.WhatsApp.VerifyToken.Reveal(),
@@ -215,6 +224,7 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 		History:         history,
 		Preferences:     eng,
 		Statuses:        statuses,
+		Deliveries:      st,
 		Numbers:         registry{reg, clk},
 		LoadFlows:       func() (*flows.Set, flows.Diagnostics) { return flows.Load(cfg.Flows) },
 		FlowsPaths:      []string{cfg.Flows},

@@ -213,3 +213,23 @@ func TestCampaignTriggerWarnings(t *testing.T) {
 		t.Errorf("warnings:\n got %q\nwant %q", got, want)
 	}
 }
+
+// The configuration's outbox section and admin token reach the server.
+func TestBuildWiresTheOutbox(t *testing.T) {
+	cfg := buildConfig(t, `  - {id: "1", display: "+966 50 000 0001", role: inbox, waba: "10", token: t}
+`)
+	cfg.Outbox = config.Outbox{RetryFirst: time.Second, RetryMax: time.Minute, GiveUpAfter: 48 * time.Hour, Lease: 7 * time.Second}
+	cfg.Admin.Token = "admin-token"
+	srv, closeFn, err := Build(context.Background(), cfg, BuildOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeFn()
+	d := srv.d
+	if d.RetryBase != time.Second || d.RetryMax != time.Minute || d.DeliverFor != 48*time.Hour {
+		t.Errorf("deps retry %v..%v for %v, want the outbox section's", d.RetryBase, d.RetryMax, d.DeliverFor)
+	}
+	if d.OutboxAPI == nil || d.Backlog == nil || d.Deliveries == nil {
+		t.Error("the outbox API, backlog or delivery states are not wired")
+	}
+}

@@ -2,24 +2,28 @@ package server
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"math/rand/v2"
 	"time"
 
+	"github.com/wasla/wasla/channels/whatsapp"
 	"github.com/wasla/wasla/clock"
+	"github.com/wasla/wasla/config"
+	"github.com/wasla/wasla/redact"
 	"github.com/wasla/wasla/sending"
 	"github.com/wasla/wasla/store"
 )
 
-// Defaults of the outbox's retries.
+// Defaults of the outbox's retries: those of the configuration's outbox section.
 const (
 	// DefaultDeliverFor is how long a reply is tried before it is given up: the 24-hour
 	// customer service window, after which free-form text can no longer be delivered.
-	DefaultDeliverFor = 24 * time.Hour
+	DefaultDeliverFor = config.DefaultOutboxGiveUpAfter
 	// DefaultRetryBase is the wait before the second attempt; each later one doubles it.
-	DefaultRetryBase = 2 * time.Second
+	DefaultRetryBase = config.DefaultOutboxRetryFirst
 	// DefaultRetryMax caps the wait between attempts.
-	DefaultRetryMax = 5 * time.Minute
+	DefaultRetryMax = config.DefaultOutboxRetryMax
 )
 
 // deliverer sends the replies of the outbox through the Graph API sender: once per
@@ -47,10 +51,10 @@ func (d *deliverer) deliver(ctx context.Context, del store.Delivery) store.Outco
 			slog.String("contact", del.Contact.Redacted()), slog.String("number", string(msg.From)),
 			slog.String("entry", del.Entry), slog.Int("attempt", del.Attempt))
 	}
-	_, err := d.send.Attempt(ctx, msg)
+	wamid, err := d.send.Attempt(ctx, msg)
 	if err == nil {
 		d.metrics.Delivery(msg.From, "sent")
-		return store.Outcome{}
+		return store.Outcome{Wamid: wamid}
 	}
 	now := d.clock.Now()
 	if sending.Retryable(err) && ctx.Err() == nil {
@@ -63,12 +67,34 @@ func (d *deliverer) deliver(ctx context.Context, del store.Delivery) store.Outco
 			return store.Outcome{RetryAt: at}
 		}
 	}
+	f := failureOf(err)
 	d.metrics.Delivery(msg.From, "failed")
+	d.metrics.OutboxFailed(msg.From, f.Class)
 	if rerr := d.send.RecordFailure(ctx, msg, err); rerr != nil {
 		d.log.Warn("reply not delivered", slog.String("contact", del.Contact.Redacted()),
 			slog.String("number", string(msg.From)), slog.Int("attempts", del.Attempt), slog.Any("error", rerr))
 	}
-	return store.Outcome{}
+	return store.Outcome{Failed: f}
+}
+
+// failureOf says why a reply was given up, for its delivery state and the failed list:
+// Meta's code, class and message, or the sender's own refusal, or the class of a network
+// failure; always redacted, since the state outlives the process.
+func failureOf(err error) *store.Failure {
+	var api *whatsapp.APIError
+	if errors.As(err, &api) {
+		return &store.Failure{Code: api.Code, Class: api.Class().String(), Title: redact.Text(api.Message)}
+	}
+	class := whatsapp.ClassOf(err).String()
+	switch {
+	case errors.Is(err, sending.ErrUnknownNumber):
+		class = "unknown_number"
+	case errors.Is(err, sending.ErrNumberUnusable):
+		class = "number_unusable"
+	case errors.Is(err, sending.ErrThrottled):
+		class = "throttled"
+	}
+	return &store.Failure{Class: class, Title: redact.Text(err.Error())}
 }
 
 // backoff is the wait after the attempt-th failed attempt: Base·2^(attempt-1), capped at

@@ -50,6 +50,8 @@ func TestDelivererRetriesWhatMayPass(t *testing.T) {
 		age       time.Duration // since the reply was committed
 		wantRetry bool
 		wantFail  bool
+		wantClass string // of a failure
+		wantCode  int
 	}{
 		{name: "sent", attempt: 1},
 		{name: "connection refused", err: errors.New("posting to graph api: dial tcp: connection refused"), attempt: 1, wantRetry: true},
@@ -57,17 +59,18 @@ func TestDelivererRetriesWhatMayPass(t *testing.T) {
 		{name: "throughput 130429", err: apiErr(130429, 400), attempt: 1, wantRetry: true},
 		{name: "pair rate limit 131056", err: apiErr(131056, 400), attempt: 2, wantRetry: true},
 		{name: "our throughput limit", err: fmt.Errorf("%w: waited too long", sending.ErrThrottled), attempt: 1, wantRetry: true},
-		{name: "outage longer than the window", err: apiErr(0, 502), attempt: 40, age: 24 * time.Hour, wantFail: true},
-		{name: "invalid recipient", err: apiErr(131026, 400), attempt: 1, wantFail: true},
-		{name: "window closed 131047", err: apiErr(131047, 400), attempt: 1, wantFail: true},
-		{name: "template problem", err: apiErr(132001, 400), attempt: 1, wantFail: true},
-		{name: "number banned", err: fmt.Errorf("%w: banned", sending.ErrNumberUnusable), attempt: 1, wantFail: true},
+		{name: "outage longer than the window", err: apiErr(0, 502), attempt: 40, age: 24 * time.Hour, wantFail: true, wantClass: "back_off"},
+		{name: "invalid recipient", err: apiErr(131026, 400), attempt: 1, wantFail: true, wantClass: "unreachable", wantCode: 131026},
+		{name: "window closed 131047", err: apiErr(131047, 400), attempt: 1, wantFail: true, wantClass: "window_closed", wantCode: 131047},
+		{name: "template problem", err: apiErr(132001, 400), attempt: 1, wantFail: true, wantClass: "template", wantCode: 132001},
+		{name: "number banned", err: fmt.Errorf("%w: banned", sending.ErrNumberUnusable), attempt: 1, wantFail: true, wantClass: "number_unusable"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			clk := clock.NewManual(t0.Add(tt.age))
 			send := &scriptedSender{err: tt.err}
-			d := &deliverer{send: send, metrics: NewMetrics(), log: slog.New(slog.DiscardHandler), clock: clk,
+			m := NewMetrics()
+			d := &deliverer{send: send, metrics: m, log: slog.New(slog.DiscardHandler), clock: clk,
 				For: DefaultDeliverFor, Base: time.Second, Max: time.Minute}
 			out := d.deliver(context.Background(), store.Delivery{Contact: "1", Entry: "1-0", Queued: t0, Attempt: tt.attempt,
 				Message: chat.Outbound{To: "1", From: "inbox", Kind: chat.KindText, Text: "hi"}})
@@ -87,8 +90,28 @@ func TestDelivererRetriesWhatMayPass(t *testing.T) {
 			if send.attempts != 1 {
 				t.Errorf("%d attempts, want 1 per delivery", send.attempts)
 			}
+			switch {
+			case tt.wantFail:
+				if out.Failed == nil || out.Failed.Class != tt.wantClass || out.Failed.Code != tt.wantCode {
+					t.Errorf("failure %+v, want class %s code %d", out.Failed, tt.wantClass, tt.wantCode)
+				}
+				want := fmt.Sprintf(`wasla_outbox_failed_total{class=%q,number="inbox"} 1`, tt.wantClass)
+				if body := scrape(m); !strings.Contains(body, want) {
+					t.Errorf("metrics lack %s", want)
+				}
+			case out.Failed != nil:
+				t.Errorf("failure %+v for a message not given up", out.Failed)
+			case !tt.wantRetry && out.Wamid != "wamid.OK":
+				t.Errorf("sent with wamid %q, want Meta's", out.Wamid)
+			}
 		})
 	}
+}
+
+func scrape(m *Metrics) string {
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	return rec.Body.String()
 }
 
 // An attempt whose predecessor was cut off is counted, so that possible doubles show.

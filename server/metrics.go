@@ -61,6 +61,8 @@ type Metrics struct {
 	stale           *prometheus.CounterVec
 	deliveries      *prometheus.CounterVec
 	replyLag        prometheus.Histogram
+	outboxFailed    *prometheus.CounterVec
+	deliveryStates  *prometheus.CounterVec
 }
 
 // NewMetrics registers the server's metrics, the Go runtime and process collectors.
@@ -138,7 +140,15 @@ func NewMetrics() *Metrics {
 		// Fine where Meta's own answer time lies, coarse for backlogs of minutes.
 		Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300},
 	})
-	m.reg.MustRegister(m.replyLag)
+	m.outboxFailed = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "wasla_outbox_failed_total",
+		Help: "Replies that failed for good, by sending number and error class: given up by the sender (a permanent error, or retries past outbox.give_up_after) or reported failed by a status webhook after Meta accepted them. Each is listed by `wasla outbox failed`.",
+	}, []string{"number", "class"})
+	m.deliveryStates = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "wasla_delivery_states_total",
+		Help: "Status webhooks applied to the delivery state of a reply sent through the outbox, by state and result: applied (the state moved forward), stale (it was already as far: a late or repeated status), waiting (it overtook the sender's record), unknown (not sent through the outbox).",
+	}, []string{"state", "result"})
+	m.reg.MustRegister(m.replyLag, m.outboxFailed, m.deliveryStates)
 	m.reg.MustRegister(m.stale, m.webhookRequests, m.webhookLatency, m.inbound, m.outbound, m.errors,
 		m.statuses, m.refusals, m.sendRefusals, m.invitations, m.templates, m.events, m.handled, m.timers, m.reloads,
 		m.deliveries,
@@ -225,6 +235,11 @@ func (c *numberCollector) Collect(ch chan<- prometheus.Metric) {
 
 // ReplyLag observes how long a reply waited in the outbox before an attempt at it.
 func (m *Metrics) ReplyLag(d time.Duration) { m.replyLag.Observe(d.Seconds()) }
+
+// OutboxFailed counts a reply that failed for good.
+func (m *Metrics) OutboxFailed(number chat.NumberID, class string) {
+	m.outboxFailed.WithLabelValues(string(number), class).Inc()
+}
 
 // Delivery counts an attempt at sending a reply from the outbox.
 func (m *Metrics) Delivery(number chat.NumberID, result string) {

@@ -65,6 +65,9 @@ type Deps struct {
 	Numbers Numbers
 	// Statuses acts on failed statuses (a restricted number is marked); nil ignores them.
 	Statuses Statuses
+	// Deliveries records the delivery states status webhooks report for the replies the
+	// outbox sent; nil records none.
+	Deliveries Deliveries
 	// MarkRead, when set, marks each message read as a worker takes it.
 	MarkRead MarkReader
 	// Outbox and Sender, both set, send the replies the engine committed in the outbox;
@@ -74,6 +77,9 @@ type Deps struct {
 	// DeliverFor is how long a reply that fails for a reason that may pass (network, 5xx,
 	// throughput) is retried, counted from its commit (default DefaultDeliverFor).
 	DeliverFor time.Duration
+	// RetryBase and RetryMax shape the waits between attempts at such a reply: RetryBase,
+	// doubling up to RetryMax, with jitter (defaults DefaultRetryBase, DefaultRetryMax).
+	RetryBase, RetryMax time.Duration
 	// Inbox, when set, serves the agents' JSON API under /api/ and InboxWeb the web inbox
 	// at /inbox.
 	Inbox    Inbox
@@ -112,6 +118,12 @@ type Deps struct {
 	// CampaignAPI, when set, is served under /api/campaigns (it checks its own token).
 	Campaigns   Campaigns
 	CampaignAPI http.Handler
+	// Backlog, when set, is counted in /metrics (wasla_outbox_failed,
+	// wasla_intake_dead_letters) every DepthInterval.
+	Backlog Backlog
+	// OutboxAPI, when set, is served under /api/outbox (NewOutboxAPI; it checks the
+	// admin token itself).
+	OutboxAPI http.Handler
 	// DepthInterval is how often the intake depth for /metrics is re-read; default
 	// DefaultDepthInterval.
 	DepthInterval time.Duration
@@ -143,6 +155,7 @@ type Server struct {
 	warnRefused *throttledLog // refused webhook requests
 	warnStatus  *throttledLog // statuses that could not be applied
 	depth       *depthCache
+	backlog     *backlogGauges // nil without Deps.Backlog
 }
 
 // New checks deps and returns a server; it does no I/O.
@@ -187,6 +200,7 @@ func New(d Deps) (*Server, error) {
 		depth:       newDepthCache(),
 		marks:       make(chan struct{}, max(d.Workers, 1))}
 	s.metrics.registerGauges(s.depth, d.Numbers)
+	s.registerBacklog()
 	if d.Inbox != nil {
 		s.metrics.reg.MustRegister(d.Inbox.Collectors()...)
 	}
@@ -210,6 +224,9 @@ func (s *Server) routes() chi.Router {
 	if s.d.CampaignAPI != nil {
 		r.Handle("/api/campaigns", s.d.CampaignAPI)
 		r.Handle("/api/campaigns/*", s.d.CampaignAPI)
+	}
+	if s.d.OutboxAPI != nil {
+		r.Handle("/api/outbox/*", s.d.OutboxAPI)
 	}
 	if s.d.Inbox != nil {
 		r.Route("/api", s.d.Inbox.APIRoutes)
@@ -252,7 +269,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	})
 	if s.d.Outbox != nil && s.d.Sender != nil {
 		d := &deliverer{send: s.d.Sender, metrics: s.metrics, log: s.log, clock: s.d.Clock,
-			For: s.d.DeliverFor, Base: DefaultRetryBase, Max: DefaultRetryMax}
+			For: s.d.DeliverFor, Base: cmp.Or(s.d.RetryBase, DefaultRetryBase), Max: cmp.Or(s.d.RetryMax, DefaultRetryMax)}
 		deliver := func(ctx context.Context, del store.Delivery) store.Outcome {
 			s.metrics.ReplyLag(s.d.Clock.Now().Sub(del.Queued))
 			return d.deliver(ctx, del)
@@ -277,6 +294,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	}
 
 	wg.Go(func() { s.depthLoop(workCtx) })
+	wg.Go(func() { s.backlogLoop(workCtx) })
 	if s.d.Campaigns != nil {
 		wg.Go(func() { s.d.Campaigns.Run(workCtx) })
 	}

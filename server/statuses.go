@@ -1,13 +1,74 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 
 	"github.com/wasla/wasla/channels/whatsapp"
+	"github.com/wasla/wasla/chat"
+	"github.com/wasla/wasla/redact"
+	"github.com/wasla/wasla/store"
 )
+
+// Deliveries records the delivery states of the replies sent through the outbox;
+// *store.Redis has it.
+type Deliveries interface {
+	ApplyDelivery(ctx context.Context, id chat.ContactID, d chat.Delivery) (store.StatusResult, string, error)
+}
+
+// statusStates maps Meta's statuses to delivery states; others (deleted, warning) leave
+// the state alone.
+var statusStates = map[whatsapp.DeliveryStatus]chat.DeliveryState{
+	whatsapp.StatusSent:      chat.StateSent,
+	whatsapp.StatusDelivered: chat.StateDelivered,
+	whatsapp.StatusRead:      chat.StateRead,
+	whatsapp.StatusFailed:    chat.StateFailed,
+}
+
+var statusResults = [...]string{store.StatusUnknown: "unknown", store.StatusApplied: "applied",
+	store.StatusWaiting: "waiting", store.StatusStale: "stale"}
+
+// deliveryStatus moves the delivery state of the reply a status webhook names forward
+// (one round trip; a user id costs one more to resolve the contact). Campaign messages
+// (with callback data) are the campaign loop's: they never went through the outbox. A
+// reply that fails here is counted in wasla_outbox_failed_total once, however often Meta
+// repeats the status.
+func (s *Server) deliveryStatus(ctx context.Context, st *whatsapp.Status) error {
+	state, ok := statusStates[st.Status]
+	if s.d.Deliveries == nil || !ok || st.CallbackData != "" || st.MessageID == "" {
+		return nil
+	}
+	id := st.Recipient
+	if s.d.Contacts != nil && st.RecipientUserID != "" {
+		var err error
+		if id, err = s.d.Contacts.ResolveContact(ctx, string(st.Recipient), st.RecipientUserID); err != nil {
+			return fmt.Errorf("resolving the contact of a status: %w", err)
+		}
+	}
+	if id == "" {
+		return nil
+	}
+	d := chat.Delivery{State: state, Wamid: st.MessageID, Number: st.Number, At: st.At.UTC()}
+	if d.At.IsZero() {
+		d.At = s.d.Clock.Now().UTC()
+	}
+	if len(st.Errors) > 0 {
+		e := st.Errors[0]
+		d.ErrorCode, d.ErrorClass, d.ErrorTitle = e.Code, e.Class().String(), redact.Text(e.Title)
+	}
+	res, _, err := s.d.Deliveries.ApplyDelivery(ctx, id, d)
+	if err != nil {
+		return fmt.Errorf("recording the delivery state: %w", err)
+	}
+	s.metrics.deliveryStates.WithLabelValues(string(state), statusResults[res]).Inc()
+	if res == store.StatusApplied && state == chat.StateFailed {
+		s.metrics.OutboxFailed(st.Number, cmp.Or(d.ErrorClass, "other"))
+	}
+	return nil
+}
 
 // DefaultStatusQueue is how many delivery statuses may wait to be applied when
 // Deps.StatusQueue is 0: ten Meta POSTs of a thousand statuses each.

@@ -175,7 +175,7 @@ func (s *Server) resolveContacts(ctx context.Context, msgs []chat.Inbound) error
 // contact's history with Meta's error: a send that returned a wamid can still fail here.
 func (s *Server) status(ctx context.Context, st *whatsapp.Status) error {
 	s.metrics.statuses.WithLabelValues(string(st.Number), string(st.Status)).Inc()
-	campaignErr := s.campaignStatus(ctx, st)
+	campaignErr := errors.Join(s.campaignStatus(ctx, st), s.deliveryStatus(ctx, st))
 	if st.Status != whatsapp.StatusFailed {
 		return campaignErr
 	}

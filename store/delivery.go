@@ -207,19 +207,30 @@ func (r *Redis) FailedMessages(ctx context.Context, fn func(FailedMessage) error
 
 // FailedCount returns how many failed messages are listed: one pipeline of ZCARDs.
 func (r *Redis) FailedCount(ctx context.Context) (int64, error) {
-	cmds := make([]*redis.IntCmd, Buckets)
-	_, err := r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for b := range Buckets {
-			cmds[b] = p.ZCard(ctx, r.failedKey(b))
-		}
-		return nil
+	n, err := sumBuckets(ctx, r.client, func(p redis.Pipeliner, b int) *redis.IntCmd {
+		return p.ZCard(ctx, r.failedKey(b))
 	})
 	if err != nil {
 		return 0, fmt.Errorf("store: counting failed messages: %w", err)
 	}
+	return n, nil
+}
+
+// sumBuckets adds up one count per bucket, read in one pipeline.
+func sumBuckets(ctx context.Context, c redis.UniversalClient, count func(p redis.Pipeliner, b int) *redis.IntCmd) (int64, error) {
+	cmds := make([]*redis.IntCmd, Buckets)
+	_, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for b := range Buckets {
+			cmds[b] = count(p, b)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
 	var n int64
-	for _, c := range cmds {
-		n += c.Val()
+	for _, cmd := range cmds {
+		n += cmd.Val()
 	}
 	return n, nil
 }
@@ -342,4 +353,54 @@ func lastWrote(ok bool, at time.Time) string {
 		return "never to this number"
 	}
 	return "at " + at.UTC().Format("2006-01-02 15:04 MST")
+}
+
+// FailedSummary is a failed message as `wasla outbox failed --json` and GET
+// /api/outbox/failed show it: the contact redacted unless asked for in full, the text cut
+// to a preview.
+type FailedSummary struct {
+	ID         string        `json:"id"`
+	Contact    string        `json:"contact"`
+	Number     chat.NumberID `json:"number,omitempty"`
+	Failed     time.Time     `json:"failed"`
+	ErrorCode  int           `json:"error_code,omitempty"`
+	ErrorClass string        `json:"error_class,omitempty"`
+	ErrorTitle string        `json:"error_title,omitempty"`
+	Kind       chat.Kind     `json:"kind,omitempty"`
+	Preview    string        `json:"preview"`
+}
+
+// previewRunes is how much of a failed message's text a summary shows.
+const previewRunes = 60
+
+// Summary returns f as listed; fullContact keeps the contact id whole.
+func (f FailedMessage) Summary(fullContact bool) FailedSummary {
+	s := FailedSummary{ID: f.ID, Contact: f.Contact.Redacted(), Number: f.Delivery.Number, Failed: f.Failed,
+		ErrorCode: f.Delivery.ErrorCode, ErrorClass: f.Delivery.ErrorClass, ErrorTitle: f.Delivery.ErrorTitle}
+	if fullContact {
+		s.Contact = string(f.Contact)
+	}
+	if m := f.Message; m != nil {
+		s.Kind = m.Kind
+		if s.Number == "" {
+			s.Number = m.From
+		}
+		text := m.Text
+		if m.Template != nil && text == "" {
+			text = "[template " + m.Template.Name + "]"
+		}
+		s.Preview = preview(text)
+	} else {
+		s.Preview = "[gone from the history]"
+	}
+	return s
+}
+
+// preview cuts text to previewRunes runes on one line.
+func preview(text string) string {
+	text = strings.Join(strings.Fields(text), " ")
+	if r := []rune(text); len(r) > previewRunes {
+		return string(r[:previewRunes-1]) + "…"
+	}
+	return text
 }

@@ -2,7 +2,6 @@ package runner
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/wasla/wasla/campaigns/audience"
 	"github.com/wasla/wasla/campaigns/campaignfile"
+	"github.com/wasla/wasla/internal/adminauth"
 	"github.com/wasla/wasla/yamlfile"
 )
 
@@ -49,17 +49,7 @@ func (a *API) Handler() http.Handler {
 	return a.auth(mux)
 }
 
-func (a *API) auth(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || a.Token == "" || subtle.ConstantTimeCompare([]byte(got), []byte(a.Token)) != 1 {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="wasla admin"`)
-			writeError(w, http.StatusUnauthorized, "missing or wrong admin token")
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
+func (a *API) auth(next http.Handler) http.Handler { return adminauth.Require(a.Token, next) }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")

@@ -28,8 +28,11 @@ Writes the conversation history kept in Redis: every inbound and outbound messag
 reply and system event (opt-out, hand-off, number change, ...), of one contact (--contact)
 or of all of them, oldest first for each contact.
 
---format jsonl writes one event per line, as stored. --format csv writes a header row and
-the columns time, contact, number, kind, direction, text, detail.
+--format jsonl writes one event per line, as stored, with its history entry id ("id") and,
+for a reply, its delivery state ("delivery": state queued, sent, delivered, read or
+failed, the wamid, and a failure's error_code, error_class and error_title). --format csv
+writes a header row and the columns time, contact, number, kind, direction, text, detail,
+error_code, error_class, from, to, queue, id, state, wamid, error_title.
 
 The export streams: it reads the history page by page and writes as it reads, so its memory
 stays the same whatever the size of the history. --from and --to take an RFC 3339 time
@@ -37,7 +40,8 @@ stays the same whatever the size of the history. --from and --to take an RFC 333
 --to exclusive.`
 
 // csvHeader names the columns of a CSV export.
-var csvHeader = []string{"time", "contact", "number", "kind", "direction", "text", "detail", "error_code", "error_class", "from", "to", "queue"}
+var csvHeader = []string{"time", "contact", "number", "kind", "direction", "text", "detail", "error_code", "error_class", "from", "to", "queue",
+	"id", "state", "wamid", "error_title"}
 
 func runHistory(ctx context.Context, args []string, s Streams) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
@@ -110,7 +114,7 @@ func runHistoryExport(ctx context.Context, args []string, s Streams) int {
 		}
 		w = file
 	}
-	n, contacts, err := exportHistory(ctx, st, w, exportOptions{
+	n, contacts, err := exportHistory(ctx, withDelivery{st}, w, exportOptions{
 		contact: chat.ContactID(*contact), from: fromT, to: toT, format: *format,
 	})
 	if file != nil {
@@ -151,6 +155,14 @@ type historySource interface {
 	History(ctx context.Context, id chat.ContactID, from, to time.Time, fn func(chat.Event) error) error
 }
 
+// withDelivery reads the history with each event's entry id and each reply's delivery
+// state.
+type withDelivery struct{ *store.Redis }
+
+func (w withDelivery) History(ctx context.Context, id chat.ContactID, from, to time.Time, fn func(chat.Event) error) error {
+	return w.HistoryWithDelivery(ctx, id, from, to, fn)
+}
+
 // exportHistory writes the events to w as they are read, and returns how many events it
 // wrote and of how many contacts (those with at least one event in the range).
 func exportHistory(ctx context.Context, src historySource, w io.Writer, o exportOptions) (events, contacts int, err error) {
@@ -179,6 +191,9 @@ func exportHistory(ctx context.Context, src historySource, w io.Writer, o export
 			n++
 			// A history written before errors were redacted may hold a token.
 			ev.Detail = redact.Text(ev.Detail)
+			if ev.Delivery != nil {
+				ev.Delivery.ErrorTitle = redact.Text(ev.Delivery.ErrorTitle)
+			}
 			return write(ev)
 		})
 		events += n
@@ -233,6 +248,17 @@ func csvRow(row []string, ev chat.Event) {
 	row[9] = string(ev.From)
 	row[10] = string(ev.To)
 	row[11] = ev.Queue
+	row[12] = ev.ID
+	row[13], row[14], row[15] = "", "", ""
+	if d := ev.Delivery; d != nil {
+		row[13], row[14], row[15] = string(d.State), d.Wamid, d.ErrorTitle
+		if ev.ErrorCode == 0 && d.ErrorCode != 0 {
+			row[7] = strconv.Itoa(d.ErrorCode)
+		}
+		if ev.ErrorClass == "" {
+			row[8] = d.ErrorClass
+		}
+	}
 }
 
 // messageText is a message's text, or its kind in brackets when it has none (a photo

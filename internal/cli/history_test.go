@@ -84,7 +84,7 @@ func TestHistoryExport(t *testing.T) {
 		{"date range", []string{"--from", "2026-03-01", "--to", "2026-03-02"}, 30, "", "30 events of 3 contacts\n"},
 		{"nothing in range", []string{"--from", "2026-03-02"}, 0, "", "0 events of 0 contacts\n"},
 		{"csv", []string{"--format", "csv", "--contact", "966500000000", "--to", "2026-03-01T08:02:00Z"}, 3,
-			"time,contact,number,kind,direction,text,detail,error_code,error_class,from,to,queue", "2 events of 1 contact\n"},
+			"time,contact,number,kind,direction,text,detail,error_code,error_class,from,to,queue,id,state,wamid,error_title", "2 events of 1 contact\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -142,14 +142,14 @@ func TestHistoryExportCSVColumns(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := [][]string{
-		{"time", "contact", "number", "kind", "direction", "text", "detail", "error_code", "error_class", "from", "to", "queue"},
-		{"2026-03-01T08:00:00Z", id, "111", "inbound", "in", "مرحبا, \"hi\"\nthere", "", "", "", "", "", ""},
-		{"2026-03-01T08:00:00Z", id, "111", "outbound", "out", "[template welcome]", "", "", "", "", "", ""},
-		{"2026-03-01T08:00:00Z", id, "222", "inbound", "in", "[image]", "", "", "", "", "", ""},
-		{"2026-03-01T08:00:00Z", id, "222", "agent", "out", "agent here", "sara", "", "", "", "", ""},
-		{"2026-03-01T08:00:01Z", id, "222", "handoff", "", "", "sales", "", "", "", "", "sales"},
-		{"2026-03-01T08:00:01Z", id, "333", "number", "", "", "222 -> 333", "", "", "222", "333", ""},
-		{"2026-03-01T08:00:01Z", id, "333", "error", "out", "late", "whatsapp error 131047 (window_closed): re-engagement message", "131047", "window_closed", "", "", ""},
+		{"time", "contact", "number", "kind", "direction", "text", "detail", "error_code", "error_class", "from", "to", "queue", "id", "state", "wamid", "error_title"},
+		{"2026-03-01T08:00:00Z", id, "111", "inbound", "in", "مرحبا, \"hi\"\nthere", "", "", "", "", "", "", "1772352000000-0", "", "", ""},
+		{"2026-03-01T08:00:00Z", id, "111", "outbound", "out", "[template welcome]", "", "", "", "", "", "", "1772352000000-1", "", "", ""},
+		{"2026-03-01T08:00:00Z", id, "222", "inbound", "in", "[image]", "", "", "", "", "", "", "1772352000000-2", "", "", ""},
+		{"2026-03-01T08:00:00Z", id, "222", "agent", "out", "agent here", "sara", "", "", "", "", "", "1772352000000-3", "", "", ""},
+		{"2026-03-01T08:00:01Z", id, "222", "handoff", "", "", "sales", "", "", "", "", "sales", "1772352001000-0", "", "", ""},
+		{"2026-03-01T08:00:01Z", id, "333", "number", "", "", "222 -> 333", "", "", "222", "333", "", "1772352001000-1", "", "", ""},
+		{"2026-03-01T08:00:01Z", id, "333", "error", "out", "late", "whatsapp error 131047 (window_closed): re-engagement message", "131047", "window_closed", "", "", "", "1772352001000-2", "", "", ""},
 	}
 	if !slices.EqualFunc(rows, want, slices.Equal) {
 		t.Fatalf("rows\n%q\nwant\n%q", rows, want)

@@ -34,6 +34,10 @@ Usage:
   wasla campaign start|pause|resume|cancel|status FILE-or-NAME --redis URL
                                           run campaigns in a deployment (docs/campaigns.md)
   wasla campaign plan|simulate FILE       forecast a campaign, or play it against a modelled Meta
+  wasla outbox failed|retry|drop --redis URL
+                                          list failed replies, send them again or drop them
+  wasla intake dead|replay|drop --redis URL
+                                          list dead letters, replay them or drop them
 
 Run "wasla COMMAND -h" for a command's flags.
 `
@@ -60,6 +64,10 @@ func Run(ctx context.Context, args []string, in io.Reader, out, errOut io.Writer
 		return runServe(ctx, rest, s)
 	case "campaign":
 		return runCampaign(ctx, rest, s)
+	case "outbox":
+		return runOutbox(ctx, rest, s)
+	case "intake":
+		return runIntake(ctx, rest, s)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(out, usage)
 		return exitOK

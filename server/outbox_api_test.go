@@ -1,0 +1,110 @@
+package server
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/wasla/wasla/internal/syncbuf"
+	"github.com/wasla/wasla/store"
+)
+
+const adminToken = "admin-s3cret-token"
+
+// The outbox admin API lists failed replies (contacts redacted), retries one whose window
+// is open, refuses with 409 and a sentence one whose window closed, drops, answers 404 for
+// unknown ids, and 401 without the admin token, which it never logs.
+func TestOutboxAPI(t *testing.T) {
+	m := miniredis.RunT(t)
+	client := redis.NewClient(&redis.Options{Addr: m.Addr()})
+	t.Cleanup(func() { _ = client.Close() })
+	st, err := store.New(client, store.Options{Outbox: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := func(string) store.Outcome {
+		return store.Outcome{Failed: &store.Failure{Code: 131026, Class: "unreachable", Title: "Message undeliverable"}}
+	}
+	sendThroughOutbox(t, st, "966501234567", time.Now(), refused, "open window")
+	sendThroughOutbox(t, st, "966509876543", time.Now().Add(-25*time.Hour), refused, "closed window")
+
+	logs := &syncbuf.Buffer{}
+	r := newRig(t, func(d *Deps) {
+		d.OutboxAPI = NewOutboxAPI(st, adminToken, testLogger(logs))
+		d.Backlog = store.Backlog{Redis: st, Intake: store.NewIntakeOf(st, store.Options{})}
+	})
+	r.srv.refreshBacklog(t.Context())
+	if _, metrics := r.get(t, "/metrics"); !strings.Contains(metrics, "wasla_outbox_failed 2\n") || !strings.Contains(metrics, "wasla_intake_dead_letters 0\n") {
+		t.Errorf("metrics lack the backlog:\n%s", grep(metrics, "wasla_outbox_failed\\|dead_letters"))
+	}
+	call := func(method, path, token string) (int, string) {
+		t.Helper()
+		req, err := http.NewRequest(method, r.http.URL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	for _, tok := range []string{"", "wrong"} {
+		if code, _ := call(http.MethodGet, "/api/outbox/failed", tok); code != http.StatusUnauthorized {
+			t.Errorf("token %q: %d, want 401", tok, code)
+		}
+		if code, _ := call(http.MethodPost, "/api/outbox/failed/1.2.3/retry", tok); code != http.StatusUnauthorized {
+			t.Errorf("retry with token %q: %d, want 401", tok, code)
+		}
+	}
+	code, body := call(http.MethodGet, "/api/outbox/failed", adminToken)
+	var list struct{ Failed []store.FailedSummary }
+	if err := json.Unmarshal([]byte(body), &list); code != 200 || err != nil || len(list.Failed) != 2 {
+		t.Fatalf("list: %d %s", code, body)
+	}
+	if strings.Contains(body, "966501234567") {
+		t.Errorf("the list shows a whole phone number: %s", body)
+	}
+	ids := map[string]string{}
+	for _, f := range list.Failed {
+		ids[f.Preview] = f.ID
+		if f.ErrorCode != 131026 || f.ErrorClass != "unreachable" || f.ErrorTitle != "Message undeliverable" {
+			t.Errorf("listed %+v without its failure", f)
+		}
+	}
+	steps := []struct {
+		method, path string
+		want         int
+		wantBody     string
+	}{
+		{http.MethodPost, "/api/outbox/failed/" + ids["open window"] + "/retry", 200, `"state":"queued"`},
+		{http.MethodPost, "/api/outbox/failed/" + ids["open window"] + "/retry", 404, "no failed message"},
+		{http.MethodPost, "/api/outbox/failed/" + ids["closed window"] + "/retry", 409, "only an approved template can reach them now"},
+		{http.MethodPost, "/api/outbox/failed/" + ids["closed window"] + "/drop", 200, `"dropped":true`},
+		{http.MethodPost, "/api/outbox/failed/nonsense/drop", 404, "not an id"},
+		{http.MethodGet, "/api/outbox/failed", 200, `{"failed":[]}`},
+	}
+	for _, s := range steps {
+		code, body := call(s.method, s.path, adminToken)
+		if code != s.want || !strings.Contains(body, s.wantBody) {
+			t.Errorf("%s %s: %d %s, want %d with %q", s.method, s.path, code, body, s.want, s.wantBody)
+		}
+	}
+	if n := strings.Count(logs.String(), "failed reply queued again"); n != 1 {
+		t.Errorf("logged %d retries, want exactly the one that happened:\n%s", n, logs)
+	}
+	if strings.Contains(logs.String(), adminToken) {
+		t.Error("the admin token reached the log")
+	}
+}
