@@ -24,6 +24,7 @@ var reasonLabels = map[string]string{
 	routing.ReasonWindowClosed:  "window_closed",
 	routing.ReasonNoBridge:      "no_template",
 	routing.ReasonNoNumber:      "no_usable_number",
+	routing.ReasonNoInitiation:  "replies_only",
 	sending.ReasonUnknownNumber: "unknown_number",
 	sending.ReasonUnusable:      "number_unusable",
 	sending.ReasonThrottled:     "throttled",
