@@ -201,7 +201,7 @@ var (
 		"Quality rating of each business number (value 1 on the current rating).",
 		[]string{"number", "role", "quality"}, nil)
 	stateDesc = prometheus.NewDesc("wasla_number_state",
-		"State of each business number (value 1 on the current state): active, flagged, restricted, banned.",
+		"State of each business number (value 1 on the current state): active, flagged, replies_only, restricted, banned.",
 		[]string{"number", "role", "state"}, nil)
 )
 
