@@ -27,8 +27,7 @@ func (r *run) receive(in chat.Inbound) error {
 		c.Name = in.ProfileName
 	}
 	if in.Kind == chat.KindCall {
-		r.receiveCall(in)
-		return nil
+		return r.receiveCall(in)
 	}
 	r.wroteTo(in.Number, in.At)
 	s := r.sess()
@@ -86,13 +85,42 @@ func (r *run) wroteTo(number chat.NumberID, at time.Time) {
 // receiveCall records a voice call in the history. A call the contact placed opens the
 // number's 24-hour window as a message does (Meta: "when a WhatsApp user messages you or
 // calls you"), so the bot and agents may answer in writing; a call the business placed
-// does not. A call starts no flow and leaves the session as it is: a flow waiting for an
-// answer keeps waiting, and nothing is sent because the phone rang.
-func (r *run) receiveCall(in chat.Inbound) {
+// does not. A call leaves the session as it is — a flow waiting for an answer keeps
+// waiting — and starts a flow only when one asks for it with a call trigger, once the
+// call has ended; otherwise nothing is sent because the phone rang.
+func (r *run) receiveCall(in chat.Inbound) error {
 	if in.Call.FromContact() {
 		r.wroteTo(in.Number, in.At)
 	}
 	r.record(chat.Event{Kind: chat.EventCall, Number: in.Number, At: in.At, Inbound: &in, Detail: callDetail(in.Call)})
+	s := r.sess()
+	if r.st.Contact.OptedOut || s.Mode == ModeHuman || s.Await != nil {
+		return nil
+	}
+	t := r.callTrigger(in.Call)
+	if t == nil {
+		return nil
+	}
+	r.msg, r.steps = nil, 0 // no message to quote: a reply answers the call
+	r.startFlow(t.Flow)
+	return r.jump(flows.Target{Flow: t.Flow})
+}
+
+// callTrigger returns the first call trigger, in priority order, that a call matches:
+// the end of a call the contact placed, unanswered for `missed`.
+func (r *run) callTrigger(c *chat.Call) *flows.Trigger {
+	if !c.FromContact() || c.Event != chat.CallTerminate {
+		return nil
+	}
+	for _, t := range r.l.set.Triggers {
+		if t.Kind != flows.TriggerCall {
+			continue
+		}
+		if t.Call == flows.CallAny || (t.Call == flows.CallMissed && c.Status != "COMPLETED") {
+			return t
+		}
+	}
+	return nil
 }
 
 // callDetail describes a call for people reading the history.

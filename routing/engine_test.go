@@ -350,3 +350,54 @@ func TestEngineCallOpensWindow(t *testing.T) {
 		t.Errorf("session after the call = %+v", st.Session)
 	}
 }
+
+const missedCallFlow = `flow: missed
+triggers:
+  - call: missed
+steps:
+  - say: "Sorry we missed your call. How can we help? / عذرًا، فاتنا اتصالك. كيف نساعدك؟"
+`
+
+// A flow that asks for it with a call trigger answers a missed call from the customer,
+// in writing, inside the window the call opened; an answered call, a ringing one, a call
+// the business placed and a call while a question waits start nothing.
+func TestEngineCallTrigger(t *testing.T) {
+	g := newEngineRig(t, testOptions(), missedCallFlow, orderFlow)
+	ctx := context.Background()
+	seq := 0
+	call := func(contact chat.ContactID, event, direction, status string) []chat.Outbound {
+		t.Helper()
+		seq++
+		in := chat.Inbound{ID: fmt.Sprintf("call:wacid.%d:%s", seq, event), Contact: contact, Number: inboxID, Kind: chat.KindCall, At: g.clk.Now(),
+			Call: &chat.Call{ID: fmt.Sprintf("wacid.%d", seq), Event: event, Direction: direction, Status: status}}
+		if err := g.eng.Receive(ctx, nil, in); err != nil {
+			t.Fatal(err)
+		}
+		return g.box.Take()
+	}
+	const c = chat.ContactID("966500000014")
+	if got := call(c, chat.CallConnect, chat.CallUserInitiated, ""); len(got) != 0 {
+		t.Fatalf("a ringing call was answered: %+v", got)
+	}
+	m := sentOne(t, "missed call", call(c, chat.CallTerminate, chat.CallUserInitiated, "FAILED"))
+	if m.From != inboxID || m.Kind != chat.KindText || !strings.HasPrefix(m.Text, "Sorry we missed your call") || m.ReplyTo != "" {
+		t.Fatalf("answer to the missed call = %+v, want free text from the inbox, quoting nothing", m)
+	}
+	for _, tt := range []struct{ name, direction, status string }{
+		{"answered call", chat.CallUserInitiated, "COMPLETED"},
+		{"the business's call", chat.CallBusinessInitiated, "FAILED"},
+	} {
+		if got := call(c, chat.CallTerminate, tt.direction, tt.status); len(got) != 0 {
+			t.Errorf("%s was answered: %+v", tt.name, got)
+		}
+	}
+	// While the order flow waits for the name, a missed call leaves the question alone.
+	sentOne(t, "order", g.write(c, inboxID, "order"))
+	if got := call(c, chat.CallTerminate, chat.CallUserInitiated, "FAILED"); len(got) != 0 {
+		t.Fatalf("a missed call during a question was answered: %+v", got)
+	}
+	m = sentOne(t, "the answer", g.write(c, inboxID, "Huda"))
+	if m.Text != "Your order number?" {
+		t.Fatalf("after the call the question went on with %+v", m)
+	}
+}
