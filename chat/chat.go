@@ -41,6 +41,10 @@ const (
 	KindContacts    Kind = "contacts"
 	KindReaction    Kind = "reaction"
 	KindUnsupported Kind = "unsupported"
+	// KindCall is a WhatsApp voice call between the contact and a business number, not a
+	// message: Inbound.Call says which way and how it ended. It opens the 24-hour window
+	// when the contact called, and is recorded as an EventCall; it starts no flow.
+	KindCall Kind = "call"
 )
 
 // IsMedia reports whether k carries a media object.
@@ -84,8 +88,35 @@ type Inbound struct {
 	ContextID   string    `json:"context_id,omitempty"` // the message this one replies to
 	Campaign    string    `json:"campaign,omitempty"`   // the campaign this message answers, when known
 	Referral    string    `json:"referral,omitempty"`   // click-to-WhatsApp ad source id
+	Call        *Call     `json:"call,omitempty"`       // for KindCall
 	At          time.Time `json:"at"`
 }
+
+// Call is what WhatsApp reported of a voice call (the calls webhook): one Inbound of
+// KindCall per event, so a call that was answered and ended arrives as two.
+type Call struct {
+	ID    string `json:"id"`    // Meta's call id (wacid)
+	Event string `json:"event"` // CallConnect or CallTerminate
+	// Direction is CallUserInitiated (the contact called the business) or
+	// CallBusinessInitiated.
+	Direction string `json:"direction"`
+	// Status is how a terminated call ended: COMPLETED or FAILED (Meta's words).
+	Status string `json:"status,omitempty"`
+	// Duration is how long an answered call lasted, in seconds.
+	Duration int `json:"duration,omitempty"`
+}
+
+// Call events and directions, as Meta names them.
+const (
+	CallConnect           = "connect"
+	CallTerminate         = "terminate"
+	CallUserInitiated     = "USER_INITIATED"
+	CallBusinessInitiated = "BUSINESS_INITIATED"
+)
+
+// FromContact reports whether the contact placed the call. Only such calls open the
+// 24-hour customer service window ("when a WhatsApp user messages you or calls you").
+func (c *Call) FromContact() bool { return c != nil && c.Direction != CallBusinessInitiated }
 
 // Button is one reply button of an outbound buttons message.
 type Button struct {
@@ -148,6 +179,7 @@ const (
 	EventError    EventKind = "error"   // a step failed (HTTP error, step limit, ...)
 	EventRefused  EventKind = "refused" // a send was refused (window closed, opted out)
 	EventStatus   EventKind = "status"  // delivery status of an outbound message
+	EventCall     EventKind = "call"    // a voice call (Inbound.Call has its direction and outcome)
 	// EventQuestionChanged: an answer came to a question that a reload had changed or
 	// removed; the customer was told and asked again.
 	EventQuestionChanged EventKind = "question_changed"
@@ -188,4 +220,14 @@ type Event struct {
 	// Delivery is the delivery state of an outbound or agent event, set by readers that
 	// fold it in (the history export); never stored in the event.
 	Delivery *Delivery `json:"delivery,omitempty"`
+}
+
+// DeliveryID returns the id of the webhook item an event records, the one stores
+// deduplicate on so that a webhook Meta delivers again is handled once: an inbound
+// message's or a call's id. Other events have none.
+func (e Event) DeliveryID() string {
+	if (e.Kind == EventInbound || e.Kind == EventCall) && e.Inbound != nil {
+		return e.Inbound.ID
+	}
+	return ""
 }

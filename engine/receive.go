@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -25,23 +26,10 @@ func (r *run) receive(in chat.Inbound) error {
 	if in.ProfileName != "" {
 		c.Name = in.ProfileName
 	}
-	if in.Number != "" && in.Number != c.LastNumber {
-		if c.LastNumber != "" {
-			r.record(chat.Event{Kind: chat.EventNumber, Number: in.Number, From: c.LastNumber, To: in.Number,
-				Detail: string(c.LastNumber) + " -> " + string(in.Number)})
-		}
-		c.LastNumber = in.Number
+	if in.Kind == chat.KindCall {
+		return r.receiveCall(in)
 	}
-	if in.Number != "" {
-		if c.Windows == nil {
-			c.Windows = map[chat.NumberID]time.Time{}
-		}
-		// The window runs from the newest message: a late delivery of an older one (Meta
-		// does not keep webhook order) never shortens it.
-		if in.At.After(c.Windows[in.Number]) {
-			c.Windows[in.Number] = in.At
-		}
-	}
+	r.wroteTo(in.Number, in.At)
 	s := r.sess()
 	s.LastInbound = r.now
 	r.record(chat.Event{Kind: chat.EventInbound, Number: in.Number, At: in.At, Inbound: &in})
@@ -71,6 +59,94 @@ func (r *run) receive(in chat.Inbound) error {
 	}
 	r.flushBurst()
 	return r.handle(in)
+}
+
+// wroteTo notes that the contact reached the business on number at at: it becomes the
+// contact's number (recorded when it changes), and that number's 24-hour window runs from
+// at unless a newer message already opened it.
+func (r *run) wroteTo(number chat.NumberID, at time.Time) {
+	if number == "" {
+		return
+	}
+	c := &r.st.Contact
+	if number != c.LastNumber {
+		if c.LastNumber != "" {
+			r.record(chat.Event{Kind: chat.EventNumber, Number: number, From: c.LastNumber, To: number,
+				Detail: string(c.LastNumber) + " -> " + string(number)})
+		}
+		c.LastNumber = number
+	}
+	if c.Windows == nil {
+		c.Windows = map[chat.NumberID]time.Time{}
+	}
+	// The window runs from the newest message: a late delivery of an older one (Meta
+	// does not keep webhook order) never shortens it.
+	if at.After(c.Windows[number]) {
+		c.Windows[number] = at
+	}
+}
+
+// receiveCall records a voice call in the history. A call the contact placed opens the
+// number's 24-hour window as a message does (Meta: "when a WhatsApp user messages you or
+// calls you"), so the bot and agents may answer in writing; a call the business placed
+// does not. A call leaves the session as it is — a flow waiting for an answer keeps
+// waiting — and starts a flow only when one asks for it with a call trigger, once the
+// call has ended; otherwise nothing is sent because the phone rang.
+func (r *run) receiveCall(in chat.Inbound) error {
+	if in.Call.FromContact() {
+		r.wroteTo(in.Number, in.At)
+	}
+	r.record(chat.Event{Kind: chat.EventCall, Number: in.Number, At: in.At, Inbound: &in, Detail: callDetail(in.Call)})
+	s := r.sess()
+	if r.st.Contact.OptedOut || s.Mode == ModeHuman || s.Await != nil {
+		return nil
+	}
+	t := r.callTrigger(in.Call)
+	if t == nil {
+		return nil
+	}
+	r.msg, r.steps = nil, 0 // no message to quote: a reply answers the call
+	r.startFlow(t.Flow)
+	return r.jump(flows.Target{Flow: t.Flow})
+}
+
+// callTrigger returns the first call trigger, in priority order, that a call matches:
+// the end of a call the contact placed, unanswered for `missed`.
+func (r *run) callTrigger(c *chat.Call) *flows.Trigger {
+	if !c.FromContact() || c.Event != chat.CallTerminate {
+		return nil
+	}
+	for _, t := range r.l.set.Triggers {
+		if t.Kind != flows.TriggerCall {
+			continue
+		}
+		if t.Call == flows.CallAny || (t.Call == flows.CallMissed && c.Status != "COMPLETED") {
+			return t
+		}
+	}
+	return nil
+}
+
+// callDetail describes a call for people reading the history.
+func callDetail(c *chat.Call) string {
+	if c == nil {
+		return "call"
+	}
+	who := "call from the customer"
+	if !c.FromContact() {
+		who = "call from the business"
+	}
+	switch {
+	case c.Event == chat.CallConnect:
+		return who + ": ringing"
+	case c.Status == "COMPLETED" && c.Duration > 0:
+		return fmt.Sprintf("%s: ended after %d s", who, c.Duration)
+	case c.Status == "FAILED":
+		return who + ": not answered or failed"
+	case c.Status != "":
+		return who + ": ended, " + strings.ToLower(c.Status)
+	}
+	return who + ": " + c.Event
 }
 
 // flushBurst answers a collected burst as one message.

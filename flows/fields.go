@@ -242,6 +242,8 @@ func buildDefinitions() *Definitions {
 		trigger("list", ids(""), "Start when a list row with this id (or one of these ids) is chosen."),
 		trigger("when", boolExpr, "Start when this bool expression is true."),
 		trigger("campaign", &yamlfile.Spec{Kind: yamlfile.KindString, MinLen: 1}, "Start when a message answers this campaign."),
+		trigger("call", &yamlfile.Spec{Kind: yamlfile.KindString, Enum: []string{"missed", "any"}},
+			"Start when a WhatsApp call the customer placed has ended: missed (nobody answered) or any; never while a question waits for its answer."),
 		trigger("fallback", &yamlfile.Spec{Kind: yamlfile.KindBool, Const: true}, "Start when no other trigger matched (at most one per set)."),
 	}
 

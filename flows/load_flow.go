@@ -399,6 +399,9 @@ func (l *loader) loadTrigger(fs *flowState, n *yaml.Node, flowPriority int) *Tri
 	case "campaign":
 		t.Kind = TriggerCampaign
 		t.Campaign = m.str("campaign")
+	case "call":
+		t.Kind = TriggerCall
+		t.Call = m.str("call")
 	case "fallback":
 		t.Kind = TriggerFallback
 		if !fs.dup {

@@ -70,6 +70,9 @@ const (
 	TriggerReply    TriggerKind = "reply" // a button or list reply id (YAML `button:` or `list:`)
 	TriggerWhen     TriggerKind = "when"
 	TriggerCampaign TriggerKind = "campaign"
+	// TriggerCall starts a flow when a call the contact placed ends (the calls webhook),
+	// not on a message: Trigger.Call says which calls.
+	TriggerCall     TriggerKind = "call"
 	TriggerFallback TriggerKind = "fallback"
 )
 
@@ -94,8 +97,16 @@ type Trigger struct {
 	ReplyIDs []string
 	When     *expr.Expr // bool
 	Campaign string
+	Call     string // CallMissed or CallAny, for TriggerCall
 	Pos      Pos
 }
+
+// Values of a call trigger: a call from the customer that nobody answered, or any call
+// from the customer, once it ended.
+const (
+	CallMissed = "missed"
+	CallAny    = "any"
+)
 
 // Flow is one named conversation: its triggers and its steps in order.
 type Flow struct {

@@ -4,20 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/wasla/wasla/channels/whatsapp"
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/compose"
 	"github.com/wasla/wasla/config"
@@ -85,27 +78,8 @@ func TestBuildWarnsAboutEmbeddedStoreAndSharedAccount(t *testing.T) {
 // inbox number, where the routing default (link) would have sent a link from the
 // campaign number.
 func TestBuildRoutesByCampaign(t *testing.T) {
-	var mu sync.Mutex
-	var sent []string // "<phone number id> <request body>"
-	graph := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		sent = append(sent, strings.TrimPrefix(r.URL.Path, "/v25.0/")+" "+string(b))
-		mu.Unlock()
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, `{"messaging_product":"whatsapp","contacts":[{"input":"16505551234","wa_id":"16505551234"}],"messages":[{"id":"wamid.out1"}]}`)
-	}))
-	defer graph.Close()
-
-	dir := t.TempDir()
-	if err := os.Mkdir(filepath.Join(dir, "flows"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "flows", "hello.yaml"), []byte(goodFlow), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	src := `flows: flows
-whatsapp: {app_secret: a, verify_token: b, graph_url: ` + graph.URL + `}
+	b := startBuilt(t, `flows: flows
+whatsapp: {app_secret: a, verify_token: b}
 numbers:
   - {id: "1", display: "+966 50 000 0001", role: inbox, waba: "10", token: t1}
   - {id: "2", display: "+966 50 000 0002", role: campaign, waba: "20", token: t2, campaign: ramadan}
@@ -116,56 +90,11 @@ campaigns:
     policy: bridge
     bridge_template: {name: ramadan_continue, language: ar}
 limits: {refresh_interval: 0, reload_interval: 0}
-`
-	cfg, err := config.Parse(filepath.Join(dir, "wasla.yaml"), []byte(src), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, closeFn, err := Build(context.Background(), cfg, BuildOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeFn()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	runErr := make(chan error, 1)
-	go func() { runErr <- srv.Run(ctx, ln) }()
-	defer func() {
-		cancel()
-		if err := <-runErr; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}()
-
+`)
 	// Sent now, so the campaign number's 24-hour window is open and the link policy
 	// could answer from it.
-	body := strings.NewReplacer(`"106540352242922"`, `"2"`, "Does it come in another color?", "hello",
-		`"1749416383"`, fmt.Sprintf("%q", strconv.FormatInt(time.Now().Unix(), 10))).Replace(string(sample(t, "text.json")))
-	req, _ := http.NewRequest(http.MethodPost, "http://"+ln.Addr().String()+"/webhook", strings.NewReader(body))
-	req.Header.Set(whatsapp.SignatureHeader, whatsapp.Sign("a", []byte(body)))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("POST /webhook = %d", resp.StatusCode)
-	}
-
-	deadline := time.Now().Add(10 * time.Second)
-	var got []string
-	for time.Now().Before(deadline) {
-		mu.Lock()
-		got = slices.Clone(sent)
-		mu.Unlock()
-		if len(got) > 0 {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	b.post(t, textTo(t, "2", "16505551234", "hello", time.Now()))
+	got := b.waitSent(1)
 	if len(got) != 1 {
 		t.Fatalf("Graph API requests = %q, want one", got)
 	}

@@ -24,6 +24,7 @@ var reasonLabels = map[string]string{
 	routing.ReasonWindowClosed:  "window_closed",
 	routing.ReasonNoBridge:      "no_template",
 	routing.ReasonNoNumber:      "no_usable_number",
+	routing.ReasonNoInitiation:  "replies_only",
 	sending.ReasonUnknownNumber: "unknown_number",
 	sending.ReasonUnusable:      "number_unusable",
 	sending.ReasonThrottled:     "throttled",
@@ -210,7 +211,7 @@ var (
 		"Quality rating of each business number (value 1 on the current rating).",
 		[]string{"number", "role", "quality"}, nil)
 	stateDesc = prometheus.NewDesc("wasla_number_state",
-		"State of each business number (value 1 on the current state): active, flagged, restricted, banned.",
+		"State of each business number (value 1 on the current state): active, flagged, replies_only, restricted, banned.",
 		[]string{"number", "role", "state"}, nil)
 )
 

@@ -576,3 +576,45 @@ func TestMarkReadNeverHoldsUpHandling(t *testing.T) {
 	close(mark.release)
 	r.srv.marking.Wait()
 }
+
+// Calls (the calls webhook field) travel the messages' durable path: each connect and
+// terminate reaches the intake as a KindCall inbound with its own id, is handed to the
+// engine, and is never marked read (a call is no message).
+func TestWebhookCallsReachTheEngine(t *testing.T) {
+	mark := &blockingMarker{release: make(chan struct{}), calls: make(chan string, 8)}
+	close(mark.release)
+	r := newRig(t, func(d *Deps) { d.MarkRead = mark })
+	body := sample(t, "calls.json")
+	if code, _ := r.post(t, body, whatsapp.Sign(secret, body)); code != 200 {
+		t.Fatalf("POST = %d", code)
+	}
+	pushed := r.intake.Pushed()
+	var ids []string
+	for _, in := range pushed {
+		if in.Kind != chat.KindCall || in.Call == nil {
+			t.Errorf("pushed %+v, want a call", in)
+		}
+		ids = append(ids, string(in.Contact)+" "+in.Call.Event+" "+in.Call.Direction)
+	}
+	want := []string{
+		"16505551234 connect USER_INITIATED",
+		"16505551234 terminate USER_INITIATED",
+		"966501234567 terminate USER_INITIATED",
+		"16505551234 terminate BUSINESS_INITIATED",
+	}
+	if !slices.Equal(ids, want) {
+		t.Fatalf("calls pushed = %q, want %q", ids, want)
+	}
+	for _, in := range pushed {
+		if err := r.srv.handle(context.Background(), nil, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.srv.marking.Wait()
+	if got := r.engine.Received(); len(got) != len(want) {
+		t.Errorf("engine received %d calls, want %d", len(got), len(want))
+	}
+	if len(mark.calls) != 0 {
+		t.Errorf("%d calls were marked read", len(mark.calls))
+	}
+}

@@ -101,6 +101,19 @@ func (s *Server) accept(ctx context.Context, batch *whatsapp.Batch) error {
 				in.Campaign = s.d.Numbers.Campaign(in.Number)
 			}
 			inbound = append(inbound, in)
+		case *whatsapp.Call:
+			// A call travels the messages' durable path: the engine records it and, when
+			// the customer called, opens the number's 24-hour window; no flow starts.
+			in := ev.Inbound
+			if s.stale(in.At) {
+				s.dropStale(ev, in.At)
+				continue
+			}
+			if in.Contact == "" {
+				s.log.Warn("webhook call without caller dropped", slog.String("number", string(in.Number)))
+				continue
+			}
+			inbound = append(inbound, in)
 		case *whatsapp.Status:
 			if s.stale(ev.At) {
 				s.dropStale(ev, ev.At)

@@ -51,7 +51,7 @@ const markReadTimeout = 30 * time.Second
 // handling of the message. It is best effort: when as many marks as workers are already
 // in flight, this one is skipped.
 func (s *Server) markRead(ctx context.Context, in chat.Inbound) {
-	if s.d.MarkRead == nil || in.ID == "" {
+	if s.d.MarkRead == nil || in.ID == "" || in.Kind == chat.KindCall { // a call is no message to mark read
 		return
 	}
 	select {

@@ -229,8 +229,8 @@ func (r *Redis) commit(ctx context.Context, st *contact.State, history []chat.Ev
 
 	var inbound []string
 	for i := range history {
-		if in := history[i].Inbound; history[i].Kind == chat.EventInbound && in != nil && in.ID != "" {
-			inbound = append(inbound, in.ID)
+		if id := history[i].DeliveryID(); id != "" {
+			inbound = append(inbound, id)
 		}
 	}
 	token, ack, leaseMS := tx.fence(), tx.ackFor(inbound), tx.leaseMillis()

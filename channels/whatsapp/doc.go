@@ -21,6 +21,7 @@
 //		case *whatsapp.QualityUpdate:  // phone_number_quality_update
 //		case *whatsapp.AccountUpdate:  // account_update: restrictions, bans
 //		case *whatsapp.TemplateStatus: // message_template_status_update
+//		case *whatsapp.Call:           // calls: ev.Inbound is a chat.Inbound of KindCall
 //		case *whatsapp.Unknown:        // a field or object this package does not decode
 //		}
 //	}

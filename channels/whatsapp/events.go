@@ -19,12 +19,13 @@ const (
 	TypeAccountUpdate  EventType = "account_update"
 	TypeTemplateStatus EventType = "message_template_status_update"
 	TypeUserPreference EventType = "user_preferences"
+	TypeCall           EventType = "call"
 	TypeUnknown        EventType = "unknown"
 )
 
 // Event is one item of a webhook batch. The set is closed: it is one of *Message,
-// *Status, *ErrorEvent, *QualityUpdate, *AccountUpdate, *TemplateStatus, *UserPreference
-// and *Unknown.
+// *Status, *ErrorEvent, *QualityUpdate, *AccountUpdate, *TemplateStatus, *UserPreference,
+// *Call and *Unknown.
 type Event interface {
 	// Type names the event.
 	Type() EventType
@@ -330,6 +331,29 @@ const (
 
 // Type returns TypeUserPreference.
 func (*UserPreference) Type() EventType { return TypeUserPreference }
+
+// Call is one item of a calls change: a voice call between a WhatsApp user and a business
+// number was connected or terminated. Inbound carries it the way wasla records it (Kind
+// chat.KindCall, Inbound.Call with the direction and outcome) so that it travels the same
+// durable path as a message; its ID is unique per call and event ("call:<id>:<event>"),
+// so a redelivered webhook is handled once. Media (WebRTC SDP, SIP) is not kept.
+type Call struct {
+	Envelope
+	Inbound chat.Inbound `json:"inbound"`
+	// DisplayNumber is the business number as shown to users.
+	DisplayNumber string `json:"display_number,omitempty"`
+	// StartTime and EndTime bound an answered call.
+	StartTime time.Time `json:"start_time,omitzero"`
+	EndTime   time.Time `json:"end_time,omitzero"`
+	// CallbackData echoes biz_opaque_callback_data of a call the business accepted or
+	// placed.
+	CallbackData string `json:"callback_data,omitempty"`
+	// Errors are those Meta attached to the call's change (a failed call).
+	Errors []WebhookError `json:"errors,omitempty"`
+}
+
+// Type returns TypeCall.
+func (*Call) Type() EventType { return TypeCall }
 
 // Unknown is a change this package does not decode: a field it has no type for, an object
 // other than whatsapp_business_account, or an item whose shape did not match Meta's

@@ -22,6 +22,7 @@ const (
 	FieldAccountUpdate               = "account_update"
 	FieldMessageTemplateStatusUpdate = "message_template_status_update"
 	FieldUserPreferences             = "user_preferences"
+	FieldCalls                       = "calls"
 )
 
 // ParseWebhook decodes the body of a webhook POST into its events, in the order of
@@ -124,9 +125,73 @@ func appendChange(evs []Event, entry wireEntry, ch wireChange) []Event {
 			})
 		}
 		return evs
+	case FieldCalls:
+		var v wireCallsValue
+		if err := json.Unmarshal(ch.Value, &v); err != nil {
+			return unknown("decoding calls value: " + err.Error())
+		}
+		return appendCallsValue(evs, env, entry, &v)
 	default:
 		return unknown(fmt.Sprintf("field %q is not decoded", ch.Field))
 	}
+}
+
+// appendCallsValue turns each call of a calls change into a *Call. The contact is the
+// caller of a call the user placed and the callee of one the business placed. Call
+// statuses (ringing, accepted, rejected: calls the business placed, which wasla does not
+// place) are reported as *Unknown.
+func appendCallsValue(evs []Event, env Envelope, entry wireEntry, v *wireCallsValue) []Event {
+	number := chat.NumberID(v.Metadata.PhoneNumberID.s)
+	errs := convertErrors(v.Errors)
+	for _, raw := range v.Calls {
+		cenv := env
+		cenv.Raw = raw
+		var c wireCall
+		if err := json.Unmarshal(raw, &c); err != nil {
+			evs = append(evs, &Unknown{Envelope: cenv, Object: ObjectWABA, At: entry.Time.t, Reason: "decoding call: " + err.Error()})
+			continue
+		}
+		if c.ID == "" || c.Event == "" {
+			evs = append(evs, &Unknown{Envelope: cenv, Object: ObjectWABA, At: entry.Time.t, Reason: "call without id or event"})
+			continue
+		}
+		user := c.From.s
+		if c.Direction == chat.CallBusinessInitiated {
+			user = c.To.s
+		}
+		ev := &Call{
+			Envelope:      cenv,
+			DisplayNumber: v.Metadata.DisplayPhoneNumber.s,
+			StartTime:     c.StartTime.t, EndTime: c.EndTime.t,
+			CallbackData: c.BizOpaqueCallbackData,
+			Errors:       errs,
+		}
+		in := &ev.Inbound
+		in.ID = "call:" + c.ID + ":" + strings.ToLower(c.Event)
+		in.Number = number
+		in.Kind = chat.KindCall
+		in.At = c.Timestamp.t
+		in.Call = &chat.Call{ID: c.ID, Event: strings.ToLower(c.Event), Direction: strings.ToUpper(c.Direction),
+			Status: strings.ToUpper(c.Status), Duration: seconds(c.Duration.f)}
+		for _, wc := range v.Contacts {
+			if user == "" && len(v.Contacts) == 1 || wc.WaID.s != "" && wc.WaID.s == user {
+				in.ProfileName, in.UserID = wc.Profile.Name, wc.UserID
+				if user == "" {
+					user = wc.WaID.s
+				}
+				break
+			}
+		}
+		if user == "" {
+			user = in.UserID
+		}
+		in.Contact = chat.ContactID(user)
+		evs = append(evs, ev)
+	}
+	if len(v.Statuses) > 0 {
+		evs = append(evs, &Unknown{Envelope: env, Object: ObjectWABA, At: entry.Time.t, Reason: "call statuses (calls the business placed) are not handled"})
+	}
+	return evs
 }
 
 func appendMessagesValue(evs []Event, env Envelope, v *wireMessagesValue) []Event {
@@ -577,6 +642,39 @@ type wireStatus struct {
 		Category     string `json:"category"`
 	} `json:"pricing"`
 	Errors []wireError `json:"errors"`
+}
+
+// seconds turns a call duration into whole seconds; a value no call can have is 0.
+func seconds(f float64) int {
+	if f < 0 || f > 1e7 {
+		return 0
+	}
+	return int(f)
+}
+
+type wireCallsValue struct {
+	Metadata struct {
+		DisplayPhoneNumber lenientString `json:"display_phone_number"`
+		PhoneNumberID      lenientString `json:"phone_number_id"`
+	} `json:"metadata"`
+	Contacts []wireContact     `json:"contacts"`
+	Calls    []json.RawMessage `json:"calls"`
+	Statuses []json.RawMessage `json:"statuses"`
+	Errors   []wireError       `json:"errors"`
+}
+
+type wireCall struct {
+	ID                    string        `json:"id"`
+	From                  lenientString `json:"from"`
+	To                    lenientString `json:"to"`
+	Event                 string        `json:"event"`
+	Direction             string        `json:"direction"`
+	Timestamp             unixTime      `json:"timestamp"`
+	Status                string        `json:"status"`
+	StartTime             unixTime      `json:"start_time"`
+	EndTime               unixTime      `json:"end_time"`
+	Duration              lenientFloat  `json:"duration"`
+	BizOpaqueCallbackData string        `json:"biz_opaque_callback_data"`
 }
 
 type wireQualityValue struct {

@@ -277,6 +277,47 @@ func TestParseWebhookFieldEvents(t *testing.T) {
 	}
 }
 
+// The contract the engine relies on for calls: who the contact is whichever side called,
+// which calls open the window, and one id per call and event for deduplication.
+func TestParseWebhookCalls(t *testing.T) {
+	tests := []struct {
+		index              int
+		contact, name, id  string
+		event, status      string
+		duration           int
+		fromContact        bool
+		startTime, endTime int64
+	}{
+		{index: 0, contact: "16505551234", name: "Sheena Nelson", event: chat.CallConnect, fromContact: true,
+			id: "call:wacid.HBgLMTY1MDM4Nzk0MzkVAgARGCA1RkU4QjQ2NTc1NDA0MzQ4QTE5RUQ2RTAzQTg0NjhBNBUAAA==:connect"},
+		{index: 1, contact: "16505551234", name: "Sheena Nelson", event: chat.CallTerminate, status: "COMPLETED", duration: 60, fromContact: true,
+			id: "call:wacid.HBgLMTY1MDM4Nzk0MzkVAgARGCA1RkU4QjQ2NTc1NDA0MzQ4QTE5RUQ2RTAzQTg0NjhBNBUAAA==:terminate", startTime: 1749416390, endTime: 1749416450},
+		{index: 2, contact: "966501234567", name: "أحمد", event: chat.CallTerminate, status: "FAILED", fromContact: true,
+			id: "call:wacid.HBgMOTY2NTAxMjM0NTY3FQIAERggMkRBMUY5QTNDMTdFNDBFNzk0RTA4QTMyMjJGMzNBMDEVAAA=:terminate"},
+		// The business called: the contact is the callee, and the window stays as it was.
+		{index: 3, contact: "16505551234", name: "Sheena Nelson", event: chat.CallTerminate, status: "COMPLETED", duration: 60, fromContact: false,
+			id: "call:wacid.HBgLMTY1MDM4Nzk0MzkVAgARGCBCMkE5RjYwQTk4RjQ0QjQ0OUE3NkIwNTdCNDk5OUJGNRUAAA==:terminate", startTime: 1749416940, endTime: 1749417000},
+	}
+	for _, tt := range tests {
+		c := parseOne[*Call](t, "calls.json", tt.index)
+		in := c.Inbound
+		if in.Kind != chat.KindCall || in.Call == nil || in.Number != "106540352242922" || string(in.Contact) != tt.contact ||
+			in.ProfileName != tt.name || in.ID != tt.id {
+			t.Errorf("call %d: inbound = %+v", tt.index, in)
+			continue
+		}
+		if in.Call.Event != tt.event || in.Call.Status != tt.status || in.Call.Duration != tt.duration || in.Call.FromContact() != tt.fromContact {
+			t.Errorf("call %d: call = %+v (from contact %v)", tt.index, in.Call, in.Call.FromContact())
+		}
+		if tt.startTime != 0 && (!c.StartTime.Equal(time.Unix(tt.startTime, 0)) || !c.EndTime.Equal(time.Unix(tt.endTime, 0))) {
+			t.Errorf("call %d: start %v end %v", tt.index, c.StartTime, c.EndTime)
+		}
+	}
+	if un := parseOne[*Unknown](t, "calls.json", 4); un.Field != FieldCalls || !strings.Contains(un.Reason, "call statuses") {
+		t.Errorf("call statuses = %+v", un)
+	}
+}
+
 func TestParseWebhookOrderAcrossEntries(t *testing.T) {
 	body, err := os.ReadFile(filepath.Join("testdata", "webhooks", "multi_entry.json"))
 	if err != nil {
@@ -371,6 +412,9 @@ func FuzzParseWebhook(f *testing.F) {
 			}
 			if m, ok := ev.(*Message); ok && m.Inbound.Kind == "" {
 				t.Fatalf("message without kind: %+v", m)
+			}
+			if c, ok := ev.(*Call); ok && (c.Inbound.Kind != chat.KindCall || c.Inbound.Call == nil || c.Inbound.ID == "") {
+				t.Fatalf("call without kind, details or id: %+v", c)
 			}
 			if _, err := json.Marshal(ev); err != nil {
 				t.Fatalf("event %T does not marshal: %v", ev, err)

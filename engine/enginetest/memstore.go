@@ -89,8 +89,8 @@ func (m *MemStore) Commit(_ context.Context, st *contact.State, history []chat.E
 func inboundIDs(history []chat.Event) []string {
 	var ids []string
 	for _, ev := range history {
-		if ev.Kind == chat.EventInbound && ev.Inbound != nil && ev.Inbound.ID != "" {
-			ids = append(ids, ev.Inbound.ID)
+		if id := ev.DeliveryID(); id != "" {
+			ids = append(ids, id)
 		}
 	}
 	return ids

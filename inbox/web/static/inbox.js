@@ -355,6 +355,14 @@ function eventItem(e) {
       return el("li", "event", T.returned + " (" + e.detail + ") · " + fmtTime(e.at));
     case "refused":
       return el("li", "event warn", T.refused + ": " + (e.outbound ? outboundText(e.outbound) + " — " : "") + e.detail);
+    case "call": {
+      const c = (e.inbound && e.inbound.call) || {};
+      const how = c.event === "connect" ? T.call_ringing
+        : c.status === "FAILED" ? T.call_missed
+        : c.duration ? c.duration + " " + T.call_seconds : "";
+      const who = c.direction === "BUSINESS_INITIATED" ? T.call_out : T.call_in;
+      return el("li", "event", "📞 " + who + (how ? " · " + how : "") + " · " + fmtTime(e.at));
+    }
     case "opt_out":
     case "opt_in":
     case "error":
