@@ -85,6 +85,10 @@ type Config struct {
 	// InboxFile is the agents' inbox file (agents, queues, canned replies; docs/inbox.md), made
 	// absolute against the config file's folder; empty: no inbox is served.
 	InboxFile string
+	// Pacing holds the campaign pacing defaults; Rates the price table of the campaigns'
+	// cost (empty: cost is not estimated).
+	Pacing Pacing
+	Rates  Rates
 }
 
 // Log configures the server's log output.
@@ -126,6 +130,8 @@ type Number struct {
 	Policy Policy
 	// Line is where the number is declared, for messages about it.
 	Line int
+	// Ramp is this campaign number's own warm-up ramp; nil: pacing.ramp.
+	Ramp []int
 }
 
 // Template names an approved WhatsApp template and its body parameters.

@@ -337,6 +337,8 @@ func (p *parser) parse(data []byte) *Config {
 		"admin":       func(_, v *yaml.Node) { p.admin(v, &cfg.Admin) },
 		"http_steps":  func(_, v *yaml.Node) { p.httpSteps(v, &cfg.HTTPSteps) },
 		"expressions": func(_, v *yaml.Node) { p.expressions(v, &cfg.Expressions) },
+		"pacing":      func(_, v *yaml.Node) { p.pacing(v, &cfg.Pacing) },
+		"rates":       func(_, v *yaml.Node) { p.rates(v, &cfg.Rates) },
 	})
 	if root.Kind != yaml.MappingNode {
 		return nil
@@ -467,6 +469,7 @@ func (p *parser) numbers(v *yaml.Node, cfg *Config) []numberNodes {
 				policyNode = v
 				n.Policy = Policy(p.oneOf(v, what+".policy", policies()...))
 			},
+			"ramp": func(_, v *yaml.Node) { n.Ramp = p.ramp(v, what+".ramp") },
 		})
 		if item.Kind != yaml.MappingNode {
 			continue

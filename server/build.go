@@ -186,7 +186,15 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 
 	ctl := runner.NewControl(client, st.Prefix())
 	optOuts := storeOptOuts{st}
-	camps, err := runner.New(runner.Options{Control: ctl, Sender: sender, OptOuts: optOuts,
+	basePacing, err := campaignPacing(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	rates, err := campaignRates(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	camps, err := runner.New(runner.Options{Control: ctl, Sender: sender, OptOuts: optOuts, Pacing: &basePacing, Rates: rates,
 		Numbers: campaignNumbers{cfg: cfg, reg: reg, clock: clk}, Clock: clk, Logger: log,
 		Metrics: runner.NewMetrics(metrics.reg), Owner: fmt.Sprintf("%s-%d", hostname(), os.Getpid())})
 	if err != nil {

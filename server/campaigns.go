@@ -6,7 +6,10 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
+	"github.com/wasla/wasla/campaigns/outcome"
+	"github.com/wasla/wasla/campaigns/pacing"
 	"github.com/wasla/wasla/campaigns/runner"
 	"github.com/wasla/wasla/channels/whatsapp"
 	"github.com/wasla/wasla/chat"
@@ -22,6 +25,109 @@ type Campaigns interface {
 	Run(ctx context.Context)
 	ApplyStatus(ctx context.Context, st runner.Status) (bool, error)
 	PauseTemplate(ctx context.Context, name, why string) (int, error)
+	// Inbound counts a contact's message as a reply to the campaigns that sent to it.
+	Inbound(ctx context.Context, contact chat.ContactID, number chat.NumberID, at time.Time) error
+	// NoteOptOut counts an opt-out against a number's day, for its warm-up.
+	NoteOptOut(ctx context.Context, number chat.NumberID, at time.Time) error
+}
+
+// campaignReplies counts the acknowledged inbound messages as replies to campaigns
+// (once per campaign and contact). It runs after the messages are recorded: a failure
+// answers 500, Meta delivers the POST again, the intake drops the repeats and the count
+// is idempotent.
+func (s *Server) campaignReplies(ctx context.Context, msgs []chat.Inbound) error {
+	if s.d.Campaigns == nil {
+		return nil
+	}
+	for _, in := range msgs {
+		at := in.At
+		if at.IsZero() {
+			at = s.d.Clock.Now()
+		}
+		if err := s.d.Campaigns.Inbound(ctx, in.Contact, in.Number, at); err != nil {
+			return fmt.Errorf("counting campaign replies: %w", err)
+		}
+	}
+	return nil
+}
+
+// campaignOptOut counts Meta's marketing stop against the number's day: opt-outs make a
+// warm-up day dirty.
+func (s *Server) campaignOptOut(ctx context.Context, ev *whatsapp.UserPreference, out bool) error {
+	if s.d.Campaigns == nil || !out || ev.Number == "" {
+		return nil
+	}
+	at := ev.At
+	if at.IsZero() {
+		at = s.d.Clock.Now()
+	}
+	if err := s.d.Campaigns.NoteOptOut(ctx, ev.Number, at); err != nil {
+		return fmt.Errorf("counting an opt-out against number %s: %w", ev.Number, err)
+	}
+	return nil
+}
+
+// campaignPacing turns the configuration's pacing section into the runner's base pacing:
+// pacing.Defaults() with each key the file sets.
+func campaignPacing(cfg *config.Config) (pacing.Config, error) {
+	out := pacing.Defaults()
+	p := cfg.Pacing
+	if p.Ramp != nil {
+		out.Ramp.Steps = p.Ramp
+	}
+	for tier, n := range p.Tiers {
+		out.Tiers[tier] = n
+	}
+	out.DefaultTier = p.DefaultTier
+	if p.Canary.Share != nil {
+		out.Canary.Share = *p.Canary.Share
+	}
+	if p.Canary.Min != nil {
+		out.Canary.Min = *p.Canary.Min
+	}
+	if p.Canary.Max != nil {
+		out.Canary.Max = *p.Canary.Max
+	}
+	if p.Canary.Pause != nil {
+		out.Canary.Pause = *p.Canary.Pause
+	}
+	if p.HoursSet {
+		out.Hours = p.Hours
+	}
+	if p.Zone != "" {
+		z, err := time.LoadLocation(p.Zone)
+		if err != nil {
+			return out, fmt.Errorf("pacing.zone: %w", err)
+		}
+		out.DayZone, out.DefaultZone = z, z
+	}
+	if p.PairRate > 0 {
+		out.PairGap = p.PairRate
+	}
+	if err := out.Ramp.Validate(); err != nil {
+		return out, fmt.Errorf("pacing.ramp: %w", err)
+	}
+	return out, nil
+}
+
+// campaignRates turns the configuration's rate table into prices; nil without one.
+func campaignRates(cfg *config.Config) (*outcome.Rates, error) {
+	if len(cfg.Rates.Prices) == 0 {
+		return nil, nil
+	}
+	out := &outcome.Rates{Currency: cfg.Rates.Currency, ByCategory: map[string]map[string]outcome.Micro{}}
+	for cat, byMarket := range cfg.Rates.Prices {
+		m := make(map[string]outcome.Micro, len(byMarket))
+		for market, text := range byMarket {
+			price, err := outcome.ParseMicro(text)
+			if err != nil {
+				return nil, fmt.Errorf("rates.prices.%s.%s: %w", cat, market, err)
+			}
+			m[market] = price
+		}
+		out.ByCategory[cat] = m
+	}
+	return out, nil
 }
 
 // pauseTemplate pauses the campaigns of a template Meta paused or disabled.
@@ -51,6 +157,9 @@ func (s *Server) campaignStatus(ctx context.Context, st *whatsapp.Status) error 
 		return nil
 	}
 	cs := runner.Status{CallbackData: st.CallbackData, WAMID: st.MessageID, Number: st.Number, At: st.At}
+	if p := st.Pricing; p != nil {
+		cs.Pricing = &runner.Pricing{Category: p.Category, Billable: p.Billable == nil || *p.Billable, PricingModel: p.PricingModel, Type: p.Type}
+	}
 	switch st.Status {
 	case whatsapp.StatusSent:
 		cs.Level = 1
@@ -88,7 +197,7 @@ func (n campaignNumbers) Number(id chat.NumberID) (runner.NumberInfo, bool) {
 		if st, ok := n.reg.States()[id]; ok {
 			usable = st.Usable(n.clock.Now())
 		}
-		return runner.NumberInfo{Portfolio: c.Portfolio, Throughput: c.Throughput, Usable: usable}, true
+		return runner.NumberInfo{Portfolio: c.Portfolio, Throughput: c.Throughput, Usable: usable, Ramp: c.Ramp}, true
 	}
 	return runner.NumberInfo{}, false
 }

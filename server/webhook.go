@@ -144,6 +144,9 @@ func (s *Server) accept(ctx context.Context, batch *whatsapp.Batch) error {
 		for _, in := range inbound {
 			s.metrics.inbound.WithLabelValues(string(in.Number), string(in.Kind)).Inc()
 		}
+		if err := s.campaignReplies(ctx, inbound); err != nil {
+			return err
+		}
 	}
 	return s.queueStatuses(statuses)
 }
@@ -264,5 +267,5 @@ func (s *Server) applyPreference(ctx context.Context, ev *whatsapp.UserPreferenc
 	if err := s.d.Preferences.SetOptedOut(ctx, id, out, detail); err != nil {
 		return fmt.Errorf("recording a %s preference: %w", ev.Value, err)
 	}
-	return nil
+	return s.campaignOptOut(ctx, ev, out)
 }

@@ -36,6 +36,9 @@ type NumberInfo struct {
 	Portfolio  string
 	Throughput int
 	Usable     bool
+	// Ramp is the number's own warm-up ramp from the serve configuration; nil: the
+	// default. A campaign file's number ramp wins over it.
+	Ramp []int
 }
 
 // Numbers looks up the serve configuration's numbers.
@@ -62,6 +65,12 @@ type Options struct {
 	Page                   int
 	// Owner names this replica in its claims.
 	Owner string
+	// Rates prices delivered messages from their status webhook's pricing block (nil:
+	// cost is not estimated). Meta changes rates; the operator keeps the table current.
+	Rates *outcome.Rates
+	// ReplyWindow is how long after a send a message on another of the business's
+	// numbers counts as a reply (default DefaultReplyWindow).
+	ReplyWindow time.Duration
 }
 
 // Runner is the campaign loop of wasla serve. Several replicas may run one each.
@@ -70,6 +79,7 @@ type Runner struct {
 	state *pacing.RedisState
 	mu    sync.Mutex
 	camps map[string]*compiled
+	known map[string]*known
 }
 
 type compiled struct {
@@ -113,7 +123,10 @@ func New(o Options) (*Runner, error) {
 	if o.Owner == "" {
 		o.Owner = "wasla"
 	}
-	return &Runner{o: o, state: pacing.NewRedisState(o.Control.client, o.Control.prefix), camps: map[string]*compiled{}}, nil
+	if o.ReplyWindow <= 0 {
+		o.ReplyWindow = DefaultReplyWindow
+	}
+	return &Runner{o: o, state: pacing.NewRedisState(o.Control.client, o.Control.prefix), camps: map[string]*compiled{}, known: map[string]*known{}}, nil
 }
 
 // Run makes passes until ctx is done; a failing pass is logged and the next one comes.
@@ -138,6 +151,7 @@ func (r *Runner) Pass(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	r.remember(recs)
 	var errs []error
 	for _, rec := range recs {
 		if rec.State != StateRunning {
@@ -171,6 +185,9 @@ func (r *Runner) compile(ctx context.Context, rec Record) (*compiled, error) {
 			return nil, fmt.Errorf("number %s is not in the serve configuration", n.ID)
 		}
 		pn := pacing.Number{NumberRef: pacing.NumberRef{Number: n.ID, Portfolio: n.Portfolio}, Tier: n.Tier, Usable: info.Usable, Throughput: n.Throughput}
+		if !n.TierGiven && cfg.DefaultTier != "" {
+			pn.Tier = cfg.DefaultTier
+		}
 		if pn.Portfolio == "" {
 			pn.Portfolio = info.Portfolio
 		}
@@ -180,9 +197,13 @@ func (r *Runner) compile(ctx context.Context, rec Record) (*compiled, error) {
 		if pn.Throughput == 0 {
 			pn.Throughput = info.Throughput
 		}
-		if n.Ramp != nil {
+		steps := n.Ramp
+		if steps == nil {
+			steps = info.Ramp
+		}
+		if steps != nil {
 			ramp := cfg.Ramp
-			ramp.Steps = n.Ramp
+			ramp.Steps = steps
 			pn.Ramp = &ramp
 		}
 		pool = append(pool, pn)
@@ -198,6 +219,11 @@ func (r *Runner) compile(ctx context.Context, rec Record) (*compiled, error) {
 	cols, err := aud.Columns(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if r.o.Rates != nil && r.o.Rates.Currency != "" && rec.Currency != r.o.Rates.Currency {
+		if err := r.o.Control.client.HSet(ctx, r.o.Control.key(rec.Name), "currency", r.o.Rates.Currency).Err(); err != nil {
+			return nil, fmt.Errorf("recording the currency of campaign %s: %w", rec.Name, err)
+		}
 	}
 	c = &compiled{sum: sum, camp: camp, cfg: cfg, planner: planner, zones: pacing.NewZones(camp.Zone), aud: aud, cols: cols}
 	r.mu.Lock()
@@ -354,8 +380,9 @@ func (r *Runner) sendOne(ctx context.Context, c *compiled, planner *pacing.Plann
 		return false, false, err
 	}
 	if d.Number == "" {
-		// Quiet hours are the contact's own; every other wait holds for the whole pool.
-		return false, d.Wait != pacing.WaitHours, nil
+		// Quiet hours and the pair rate are the contact's own; every other wait holds for
+		// the whole pool.
+		return false, d.Wait != pacing.WaitHours && d.Wait != pacing.WaitPair, nil
 	}
 	attempt, err := c.aud.Claim(ctx, rcp.Contact, d.Number, r.o.Owner, now, cmp.Or(c.camp.Lease, r.o.Lease))
 	if errors.Is(err, audience.ErrNotClaimed) {

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/wasla/wasla/campaigns/audience"
@@ -20,6 +21,17 @@ type Status struct {
 	WAMID  string
 	Number chat.NumberID
 	At     time.Time
+	// Pricing is the status's pricing block (nil: none came): kept per attempt, and with
+	// the rate table it prices the delivered message.
+	Pricing *Pricing
+}
+
+// Pricing is the pricing block of a status webhook.
+type Pricing struct {
+	Category     string
+	Billable     bool
+	PricingModel string
+	Type         string
 }
 
 // ApplyStatus settles a campaign attempt from its status webhook, found by its callback
@@ -40,6 +52,18 @@ func (r *Runner) ApplyStatus(ctx context.Context, st Status) (bool, error) {
 	}
 	if st.Level > 0 {
 		set.Kind, set.Level = audience.Sent, st.Level
+		if p := st.Pricing; p != nil {
+			if err := aud.SavePricing(ctx, a.Contact, audience.Pricing{Attempt: a.Attempt, Category: p.Category, Billable: p.Billable, PricingModel: p.PricingModel, Type: p.Type}); err != nil {
+				return false, err
+			}
+			if r.o.Rates != nil && p.Category != "" {
+				price, ok := r.o.Rates.Price(p.Category, p.Billable, string(a.Contact))
+				if !ok {
+					r.o.Logger.Warn("the rate table has no price for a campaign message", slog.String("campaign", a.Campaign), slog.String("category", p.Category))
+				}
+				set.Cost = int64(price)
+			}
+		}
 	} else {
 		set.Kind, set.Code = audience.Failed, st.Code
 		switch outcome.Classify(st.Code, 0) {
