@@ -194,7 +194,8 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 	if err != nil {
 		return nil, nil, err
 	}
-	camps, err := runner.New(runner.Options{Control: ctl, Sender: sender, OptOuts: optOuts, Pacing: &basePacing, Rates: rates,
+	webhookHealth := NewWebhookHealth(clk)
+	camps, err := runner.New(runner.Options{Control: ctl, Sender: sender, OptOuts: optOuts, Pacing: &basePacing, Rates: rates, Intake: webhookHealth,
 		Numbers: campaignNumbers{cfg: cfg, reg: reg, clock: clk}, Clock: clk, Logger: log,
 		Metrics: runner.NewMetrics(metrics.reg), Owner: fmt.Sprintf("%s-%d", hostname(), os.Getpid())})
 	if err != nil {
@@ -208,6 +209,7 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 	d := Deps{
 		Campaigns:       camps,
 		CampaignAPI:     campaignAPI,
+		WebhookHealth:   webhookHealth,
 		Logger:          log,
 		AppSecret:       cfg.WhatsApp.AppSecret.Reveal(),
 		VerifyToken:     cfg.WhatsApp.VerifyToken.Reveal(),

@@ -25,6 +25,9 @@ type Campaigns interface {
 	Run(ctx context.Context)
 	ApplyStatus(ctx context.Context, st runner.Status) (bool, error)
 	PauseTemplate(ctx context.Context, name, why string) (int, error)
+	// CategoryChanged pauses the campaigns of a template whose category is no longer the
+	// one they planned.
+	CategoryChanged(ctx context.Context, name, category string) (int, error)
 	// Inbound counts a contact's message as a reply to the campaigns that sent to it.
 	Inbound(ctx context.Context, contact chat.ContactID, number chat.NumberID, at time.Time) error
 	// NoteOptOut counts an opt-out against a number's day, for its warm-up.
@@ -130,10 +133,14 @@ func campaignRates(cfg *config.Config) (*outcome.Rates, error) {
 	return out, nil
 }
 
-// pauseTemplate pauses the campaigns of a template Meta paused or disabled.
+// pauseTemplate pauses the campaigns of a template Meta paused or disabled, and those
+// that planned another category than the one the status names.
 func (s *Server) pauseTemplate(ctx context.Context, ev *whatsapp.TemplateStatus) error {
-	if s.d.Campaigns == nil || (ev.Event != "PAUSED" && ev.Event != "DISABLED") {
+	if s.d.Campaigns == nil {
 		return nil
+	}
+	if ev.Event != "PAUSED" && ev.Event != "DISABLED" {
+		return s.categoryChanged(ctx, ev.Name, ev.Category)
 	}
 	why := fmt.Sprintf("Meta %s the template %s (%s)", strings.ToLower(ev.Event), ev.Name, ev.Language)
 	if ev.Reason != "" && ev.Reason != "NONE" {
@@ -145,6 +152,34 @@ func (s *Server) pauseTemplate(ctx context.Context, ev *whatsapp.TemplateStatus)
 	}
 	if n > 0 {
 		s.log.Warn("campaigns paused", slog.Int("count", n), slog.String("reason", why))
+	}
+	return nil
+}
+
+// templateCategory handles a template_category_update: a completed change pauses the
+// campaigns that planned another category; an impending one is logged (Meta's routing
+// guide: act on completed changes only).
+func (s *Server) templateCategory(ctx context.Context, ev *whatsapp.TemplateCategory) error {
+	if ev.Impending() {
+		s.log.Warn("template category will change", slog.String("template", ev.Name), slog.String("language", ev.Language),
+			slog.String("from", ev.NewCategory), slog.String("to", ev.CorrectCategory), slog.Time("at", ev.UpdateAt))
+		return nil
+	}
+	s.log.Warn("template category changed", slog.String("template", ev.Name), slog.String("language", ev.Language),
+		slog.String("from", ev.PreviousCategory), slog.String("to", ev.NewCategory))
+	if s.d.Campaigns == nil {
+		return nil
+	}
+	return s.categoryChanged(ctx, ev.Name, ev.NewCategory)
+}
+
+func (s *Server) categoryChanged(ctx context.Context, name, category string) error {
+	n, err := s.d.Campaigns.CategoryChanged(ctx, name, category)
+	if err != nil {
+		return fmt.Errorf("pausing the campaigns of template %s after a category change: %w", name, err)
+	}
+	if n > 0 {
+		s.log.Warn("campaigns paused: template category changed", slog.Int("count", n), slog.String("template", name), slog.String("category", category))
 	}
 	return nil
 }
@@ -176,8 +211,12 @@ func (s *Server) campaignStatus(ctx context.Context, st *whatsapp.Status) error 
 		return nil
 	}
 	if _, err := s.d.Campaigns.ApplyStatus(ctx, cs); err != nil {
+		// Acknowledged to Meta already: this status is lost, so the runner holds its
+		// sends and its sweep until statuses are recorded again.
+		s.d.WebhookHealth.Failed("a campaign status could not be recorded: " + err.Error())
 		return fmt.Errorf("settling a campaign status: %w", err)
 	}
+	s.d.WebhookHealth.Recorded()
 	return nil
 }
 

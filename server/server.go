@@ -112,6 +112,9 @@ type Deps struct {
 	// CampaignAPI, when set, is served under /api/campaigns (it checks its own token).
 	Campaigns   Campaigns
 	CampaignAPI http.Handler
+	// WebhookHealth, when set, hears whether webhooks were recorded, for the campaign
+	// runner's hold (default: a tracker of the server's own that nobody reads).
+	WebhookHealth *WebhookHealth
 	// DepthInterval is how often the intake depth for /metrics is re-read; default
 	// DefaultDepthInterval.
 	DepthInterval time.Duration
@@ -174,6 +177,9 @@ func New(d Deps) (*Server, error) {
 	}
 	if d.Clock == nil {
 		d.Clock = clock.Real{}
+	}
+	if d.WebhookHealth == nil {
+		d.WebhookHealth = NewWebhookHealth(d.Clock)
 	}
 	d.StatusQueue = cmp.Or(d.StatusQueue, DefaultStatusQueue)
 	d.DepthInterval = cmp.Or(d.DepthInterval, DefaultDepthInterval)

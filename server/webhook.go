@@ -69,10 +69,12 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.accept(r.Context(), batch); err != nil {
+		s.d.WebhookHealth.Failed(err.Error())
 		s.log.Error("webhook not recorded; Meta will deliver it again", slog.Any("error", err))
 		s.answer(w, r, http.StatusInternalServerError, "not recorded, retry\n")
 		return
 	}
+	s.d.WebhookHealth.Recorded()
 	s.answer(w, r, http.StatusOK, "")
 }
 
@@ -127,6 +129,9 @@ func (s *Server) accept(ctx context.Context, batch *whatsapp.Batch) error {
 			s.log.Info("template status update", slog.String("template", ev.Name), slog.String("language", ev.Language),
 				slog.String("event", ev.Event), slog.String("reason", ev.Reason))
 			errs = append(errs, s.pauseTemplate(ctx, ev))
+		case *whatsapp.TemplateCategory:
+			s.metrics.templates.WithLabelValues("CATEGORY_UPDATE").Inc()
+			errs = append(errs, s.templateCategory(ctx, ev))
 		case *whatsapp.Unknown:
 			s.log.Info("webhook change not handled", slog.String("field", ev.Field), slog.String("object", ev.Object), slog.String("reason", ev.Reason))
 		}

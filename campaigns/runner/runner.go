@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wasla/wasla/campaigns/audience"
@@ -46,6 +47,13 @@ type Numbers interface {
 	Number(id chat.NumberID) (NumberInfo, bool)
 }
 
+// Intake reports whether this replica records the webhooks Meta sends: when the current
+// run of failures began (zero: none), when the last one ended (zero: never failed) and
+// why it fails.
+type Intake interface {
+	IntakeState() (failingSince, recoveredAt time.Time, why string)
+}
+
 // Options configure a Runner.
 type Options struct {
 	Control *Control
@@ -68,6 +76,9 @@ type Options struct {
 	// Rates prices delivered messages from their status webhook's pricing block (nil:
 	// cost is not estimated). Meta changes rates; the operator keeps the table current.
 	Rates *outcome.Rates
+	// Intake, when set, says whether status webhooks are being recorded; while they are
+	// not, the runner sends nothing and holds the sweep of unknown attempts (see hold).
+	Intake Intake
 	// ReplyWindow is how long after a send a message on another of the business's
 	// numbers counts as a reply (default DefaultReplyWindow).
 	ReplyWindow time.Duration
@@ -80,6 +91,8 @@ type Runner struct {
 	mu    sync.Mutex
 	camps map[string]*compiled
 	known map[string]*known
+	// holding is true while sends are held for a failing webhook intake (logged once).
+	holding atomic.Bool
 }
 
 type compiled struct {
@@ -246,8 +259,15 @@ func (r *Runner) runOne(ctx context.Context, rec Record) (int, error) {
 	if !until.IsZero() && now.After(until) {
 		return 0, r.o.Control.stopIf(ctx, rec.Name, StateDone, "its sending window ended "+until.Format(time.RFC3339))
 	}
-	if _, err := c.aud.Sweep(ctx, now, cmp.Or(c.camp.Grace, r.o.Grace), r.o.Page); err != nil {
-		return 0, err
+	grace := cmp.Or(c.camp.Grace, r.o.Grace)
+	hold, sweep := r.hold(now, grace)
+	if hold {
+		return 0, nil
+	}
+	if sweep {
+		if _, err := c.aud.Sweep(ctx, now, grace, r.o.Page); err != nil {
+			return 0, err
+		}
 	}
 	allow, err := r.gate(ctx, c, rec, now)
 	if err != nil || allow == 0 {
@@ -322,6 +342,29 @@ func (r *Runner) runOne(ctx context.Context, rec Record) (int, error) {
 		}
 	}
 	return sends, nil
+}
+
+// hold says whether the runner must hold its sends (webhook intake is failing: statuses
+// of what it sends now could not be recorded, so failures, opt-outs and the stop-loss
+// would go unseen) and whether the sweep may release unknown attempts: not while intake
+// fails nor for grace after it recovered, the time Meta's redelivered statuses need to
+// settle the attempts they name.
+func (r *Runner) hold(now time.Time, grace time.Duration) (hold, sweep bool) {
+	if r.o.Intake == nil {
+		return false, true
+	}
+	failing, recovered, why := r.o.Intake.IntakeState()
+	if !failing.IsZero() {
+		if !r.holding.Swap(true) {
+			r.o.Logger.Warn("campaign sends held: webhooks are not being recorded", slog.Time("since", failing), slog.String("reason", why))
+		}
+		r.o.Metrics.held()
+		return true, false
+	}
+	if r.holding.Swap(false) {
+		r.o.Logger.Info("campaign sends resumed: webhooks are recorded again; unknown attempts wait for their statuses", slog.Duration("grace", grace))
+	}
+	return false, recovered.IsZero() || now.Sub(recovered) >= grace
 }
 
 // gate applies the canary and the stop-loss: how many may be sent now (-1: any).

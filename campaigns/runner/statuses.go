@@ -2,7 +2,9 @@ package runner
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/wasla/wasla/campaigns/audience"
@@ -89,6 +91,40 @@ func (r *Runner) ApplyStatus(ctx context.Context, st Status) (bool, error) {
 // Meta paused or disabled it (a message_template_status_update), so every send would
 // fail. It returns how many campaigns it paused. Resume them when the template is back.
 func (r *Runner) PauseTemplate(ctx context.Context, name, why string) (int, error) {
+	return r.pauseWhere(ctx, why, func(c *campaignfile.Campaign) bool { return c.Template.Name == name })
+}
+
+// CategoryChanged pauses every running campaign that sends the template name planned in
+// another category than category (Meta's name: MARKETING, UTILITY, AUTHENTICATION): a
+// template moved from utility to marketing costs more, meets the per-user marketing cap
+// and is not delivered to US numbers, none of which the campaign planned for. The reason
+// says what changed; resume the campaign to accept it. It returns how many it paused.
+func (r *Runner) CategoryChanged(ctx context.Context, name, category string) (int, error) {
+	category = strings.ToLower(category)
+	if category == "" {
+		return 0, nil
+	}
+	planned := func(c *campaignfile.Campaign) string {
+		if c.Template.Marketing {
+			return "marketing"
+		}
+		return "utility"
+	}
+	return r.pauseWhereFn(ctx, func(c *campaignfile.Campaign) (bool, string) {
+		if c.Template.Name != name || planned(c) == category {
+			return false, ""
+		}
+		return true, fmt.Sprintf("Meta changed the category of template %s to %s; the campaign planned %s (cost, the per-user marketing cap and who may receive it change): resume it to send as %s",
+			name, category, planned(c), category)
+	})
+}
+
+func (r *Runner) pauseWhere(ctx context.Context, why string, match func(*campaignfile.Campaign) bool) (int, error) {
+	return r.pauseWhereFn(ctx, func(c *campaignfile.Campaign) (bool, string) { return match(c), why })
+}
+
+// pauseWhereFn pauses the running campaigns match picks, each with match's reason.
+func (r *Runner) pauseWhereFn(ctx context.Context, match func(*campaignfile.Campaign) (bool, string)) (int, error) {
 	recs, err := r.o.Control.List(ctx)
 	if err != nil {
 		return 0, err
@@ -99,7 +135,11 @@ func (r *Runner) PauseTemplate(ctx context.Context, name, why string) (int, erro
 			continue
 		}
 		camp, diags := campaignfile.Parse(rec.File, rec.Source)
-		if diags.HasErrors() || camp.Template.Name != name {
+		if diags.HasErrors() {
+			continue
+		}
+		ok, why := match(camp)
+		if !ok {
 			continue
 		}
 		if _, err := r.o.Control.Set(ctx, rec.Name, "pause", why); err != nil {
