@@ -253,6 +253,23 @@ func (o storeOptOuts) OptedOut(ctx context.Context, id chat.ContactID) (bool, er
 	return c != nil && c.Contact.OptedOut, nil
 }
 
+// storeWindows reads the contacts' windows for the runner, a page in one round trip.
+type storeWindows struct{ st *store.Redis }
+
+func (w storeWindows) Windows(ctx context.Context, ids []chat.ContactID) ([]map[chat.NumberID]time.Time, error) {
+	profiles, err := w.st.Profiles(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]map[chat.NumberID]time.Time, len(ids))
+	for i, p := range profiles {
+		if p != nil {
+			out[i] = p.Windows
+		}
+	}
+	return out, nil
+}
+
 // importOptOuts answers the audience import, a batch at a time.
 type importOptOuts struct{ storeOptOuts }
 

@@ -32,6 +32,16 @@ type OptOuts interface {
 	OptedOut(ctx context.Context, id chat.ContactID) (bool, error)
 }
 
+// Windows reads the contacts' customer service windows, a page at a time, so that
+// contacts who wrote to a pool number in the last 24 hours are sent first, from that
+// number (the send is inside the window: it does not count against the portfolio's
+// limit, nor a marketing template against the per-user cap).
+type Windows interface {
+	// Windows returns, for each id, when the contact last wrote to each business number;
+	// nil for a contact never seen.
+	Windows(ctx context.Context, ids []chat.ContactID) ([]map[chat.NumberID]time.Time, error)
+}
+
 // NumberInfo is what the runner needs of a configured number.
 type NumberInfo struct {
 	Portfolio  string
@@ -76,6 +86,8 @@ type Options struct {
 	// Rates prices delivered messages from their status webhook's pricing block (nil:
 	// cost is not estimated). Meta changes rates; the operator keeps the table current.
 	Rates *outcome.Rates
+	// Windows, when set, puts contacts with an open window on a pool number first.
+	Windows Windows
 	// Intake, when set, says whether status webhooks are being recorded; while they are
 	// not, the runner sends nothing and holds the sweep of unknown attempts (see hold).
 	Intake Intake
@@ -314,6 +326,10 @@ func (r *Runner) runOne(ctx context.Context, rec Record) (int, error) {
 	if len(work) == 0 {
 		return 0, nil
 	}
+	cands, err := r.candidates(ctx, c, work, now)
+	if err != nil {
+		return 0, err
+	}
 	planner, err := r.warmups(ctx, c, now)
 	if err != nil {
 		return 0, err
@@ -323,14 +339,14 @@ func (r *Runner) runOne(ctx context.Context, rec Record) (int, error) {
 		return 0, err
 	}
 	sends := 0
-	for _, rcp := range work {
+	for _, cand := range cands {
 		if allow >= 0 && sends >= allow {
 			break
 		}
 		if ctx.Err() != nil {
 			return sends, ctx.Err()
 		}
-		sent, stop, err := r.sendOne(ctx, c, planner, rcp, r.o.Clock.Now(), u)
+		sent, stop, err := r.sendOne(ctx, c, planner, cand, r.o.Clock.Now(), u)
 		if err != nil {
 			return sends, err
 		}
@@ -401,7 +417,8 @@ func (r *Runner) gate(ctx context.Context, c *compiled, rec Record, now time.Tim
 
 // sendOne sends to one contact: it reports whether a message went, and stop when the
 // pool cannot send more now.
-func (r *Runner) sendOne(ctx context.Context, c *compiled, planner *pacing.Planner, rcp audience.Recipient, now time.Time, u pacing.Usage) (sent, stop bool, err error) {
+func (r *Runner) sendOne(ctx context.Context, c *compiled, planner *pacing.Planner, cand candidate, now time.Time, u pacing.Usage) (sent, stop bool, err error) {
+	rcp := cand.Recipient
 	attrs := make(map[string]string, len(c.cols))
 	for i, col := range c.cols {
 		if i < len(rcp.Attrs) {
@@ -418,7 +435,7 @@ func (r *Runner) sendOne(ctx context.Context, c *compiled, planner *pacing.Plann
 		}
 	}
 	zone, _ := c.zones.Of(rcp.Contact, attrs[c.cfg.ZoneAttr])
-	d, res, grant, err := planner.Next(ctx, r.state, now, pacing.Candidate{Contact: rcp.Contact, Zone: zone}, u)
+	d, res, grant, err := planner.Next(ctx, r.state, now, pacing.Candidate{Contact: rcp.Contact, Zone: zone, Windows: cand.windows}, u)
 	if err != nil {
 		return false, false, err
 	}
