@@ -47,6 +47,7 @@ type Router struct {
 	perNumber    map[chat.NumberID]resolved
 	conversation time.Duration
 	obs          Observer
+	policyOf     func(chat.NumberID) (numbers.Policy, bool)
 }
 
 // New returns a router over the registry nums. It reports every configuration problem at
@@ -61,7 +62,7 @@ func New(nums Numbers, opts Options) (*Router, error) {
 	if conv <= 0 {
 		conv = DefaultConversation
 	}
-	return &Router{nums: nums, inbox: nums.Inbox().ID, def: def, perNumber: per, conversation: conv, obs: opts.Observer}, nil
+	return &Router{nums: nums, inbox: nums.Inbox().ID, def: def, perNumber: per, conversation: conv, obs: opts.Observer, policyOf: opts.PolicyOf}, nil
 }
 
 // Route chooses the number msg leaves from, rewrites it into an invitation when the
@@ -80,6 +81,11 @@ func (r *Router) Route(now time.Time, st *contact.State, msg *chat.Outbound) (bo
 	pol := r.def
 	if via != "" {
 		pol = r.perNumber[via]
+		if r.policyOf != nil {
+			if k, ok := r.policyOf(via); ok && k.Valid() && (k != numbers.PolicyBridge || pol.bridge != nil) {
+				pol.kind = k
+			}
+		}
 	}
 
 	if msg.Kind == chat.KindTemplate { // templates need no window

@@ -163,6 +163,7 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 		return nil, nil, err
 	}
 
+	replies := &replyPolicies{}
 	// The engine sends nothing itself: its commits queue the replies in the outbox, which
 	// the server's outbox senders deliver through sender.
 	eng, err := compose.Engine(set, engStore, nil, compose.Options{
@@ -174,9 +175,10 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 			}),
 			HTTPMaxBody: cfg.HTTPSteps.MaxBody,
 			ExprBudget:  &expr.Budget{Timeout: cfg.Expressions.Timeout, MaxSize: cfg.Expressions.MaxSize, MaxItems: cfg.Expressions.MaxItems}},
-		Config:   cfg,
-		Numbers:  reg,
-		Observer: routingObserver{metrics, log},
+		Config:      cfg,
+		Numbers:     reg,
+		Observer:    routingObserver{metrics, log},
+		ReplyPolicy: replies.policy,
 	})
 	if err != nil {
 		return nil, nil, err
@@ -201,6 +203,7 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 	if err != nil {
 		return nil, nil, err
 	}
+	replies.r = camps
 	var campaignAPI http.Handler
 	if tok := cfg.Admin.Token.Reveal(); tok != "" {
 		campaignAPI = (&runner.API{Control: ctl, Token: tok, OptOuts: importOptOuts{optOuts}, Now: clk.Now, Logger: log}).Handler()

@@ -32,6 +32,38 @@ type Campaigns interface {
 	Inbound(ctx context.Context, contact chat.ContactID, number chat.NumberID, at time.Time) error
 	// NoteOptOut counts an opt-out against a number's day, for its warm-up.
 	NoteOptOut(ctx context.Context, number chat.NumberID, at time.Time) error
+	// Replies names the started campaign that sends from number, with its replies policy
+	// and flow; ok is false when none does. It answers from memory.
+	Replies(number chat.NumberID) (campaign, policy, flow string, ok bool)
+}
+
+// campaignOf returns the campaign a reply to number answers: a started campaign file's
+// that sends from the number, else the configuration's (numbers[].campaign).
+func (s *Server) campaignOf(number chat.NumberID) string {
+	if s.d.Campaigns != nil {
+		if name, _, _, ok := s.d.Campaigns.Replies(number); ok {
+			return name
+		}
+	}
+	if s.d.Numbers != nil {
+		return s.d.Numbers.Campaign(number)
+	}
+	return ""
+}
+
+// replyPolicies answers the router with the started campaign files' replies.policy; the
+// runner is set once it is built (after the engine that holds the router).
+type replyPolicies struct{ r Campaigns }
+
+func (p *replyPolicies) policy(number chat.NumberID) (numbers.Policy, bool) {
+	if p.r == nil {
+		return "", false
+	}
+	_, policy, _, ok := p.r.Replies(number)
+	if !ok || policy == "" {
+		return "", false
+	}
+	return numbers.Policy(policy), true
 }
 
 // campaignReplies counts the acknowledged inbound messages as replies to campaigns

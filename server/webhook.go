@@ -99,8 +99,8 @@ func (s *Server) accept(ctx context.Context, batch *whatsapp.Batch) error {
 				s.log.Warn("webhook message without id or sender dropped", slog.String("wire_type", ev.WireType))
 				continue
 			}
-			if in.Campaign == "" && s.d.Numbers != nil {
-				in.Campaign = s.d.Numbers.Campaign(in.Number)
+			if in.Campaign == "" {
+				in.Campaign = s.campaignOf(in.Number)
 			}
 			inbound = append(inbound, in)
 		case *whatsapp.Status:
