@@ -27,6 +27,9 @@ type Options struct {
 	Numbers *numbers.Registry
 	// Observer is told of the router's refusals and invitations (the server's metrics).
 	Observer routing.Observer
+	// ReplyPolicy, when set, overrides a campaign number's routing policy (the started
+	// campaign files' replies.policy); see routing.Options.PolicyOf.
+	ReplyPolicy func(chat.NumberID) (numbers.Policy, bool)
 }
 
 // Engine builds the engine that runs set over st, replying through send, with the router
@@ -41,7 +44,9 @@ func Engine(set *flows.Set, st engine.Store, send engine.Sender, opts Options) (
 				return nil, err
 			}
 		}
-		router, err := routing.New(reg, RoutingOptions(cfg, opts.Observer))
+		ro := RoutingOptions(cfg, opts.Observer)
+		ro.PolicyOf = opts.ReplyPolicy
+		router, err := routing.New(reg, ro)
 		if err != nil {
 			return nil, fmt.Errorf("%s: routing: %w", cfg.File, err)
 		}

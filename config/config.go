@@ -91,6 +91,10 @@ type Config struct {
 	Health Health
 	// Outbox shapes the retries of replies that could not be sent yet.
 	Outbox Outbox
+	// Pacing holds the campaign pacing defaults; Rates the price table of the campaigns'
+	// cost (empty: cost is not estimated).
+	Pacing Pacing
+	Rates  Rates
 }
 
 // Defaults of the outbox section.
@@ -159,6 +163,8 @@ type Number struct {
 	Policy Policy
 	// Line is where the number is declared, for messages about it.
 	Line int
+	// Ramp is this campaign number's own warm-up ramp; nil: pacing.ramp.
+	Ramp []int
 }
 
 // Template names an approved WhatsApp template and its body parameters.

@@ -342,6 +342,8 @@ func (p *parser) parse(data []byte) *Config {
 		"expressions": func(_, v *yaml.Node) { p.expressions(v, &cfg.Expressions) },
 		"health":      func(_, v *yaml.Node) { p.health(v, &cfg.Health) },
 		"outbox":      func(_, v *yaml.Node) { p.outbox(v, &cfg.Outbox) },
+		"pacing":      func(_, v *yaml.Node) { p.pacing(v, &cfg.Pacing) },
+		"rates":       func(_, v *yaml.Node) { p.rates(v, &cfg.Rates) },
 	})
 	if root.Kind != yaml.MappingNode {
 		return nil
@@ -472,6 +474,7 @@ func (p *parser) numbers(v *yaml.Node, cfg *Config) []numberNodes {
 				policyNode = v
 				n.Policy = Policy(p.oneOf(v, what+".policy", policies()...))
 			},
+			"ramp": func(_, v *yaml.Node) { n.Ramp = p.ramp(v, what+".ramp") },
 		})
 		if item.Kind != yaml.MappingNode {
 			continue

@@ -53,6 +53,30 @@ func buildSpec() *yamlfile.Spec {
 		Fields: append([]*yamlfile.Field{
 			{Name: "policy", Spec: policy, Doc: "The policy of this campaign's numbers without their own."},
 		}, routingFields("")...)}
+	steps := &yamlfile.Spec{Kind: yamlfile.KindList, Def: "ramp", MinItems: 1, Elem: &yamlfile.Spec{Kind: yamlfile.KindInt, Min: yamlfile.IntPtr(0)},
+		Doc: "A warm-up ramp: daily caps, one step per clean day; the last holds once reached; 0 (last only) means no cap."}
+	percent := &yamlfile.Spec{Kind: yamlfile.KindString, Pattern: `^[0-9]+(\.[0-9]+)?%$`, Doc: "A percentage such as 2%."}
+	pacingSpec := &yamlfile.Spec{Kind: yamlfile.KindObject, What: "pacing", Doc: "Campaign pacing defaults; a campaign file's own keys win over them. Meta changes the platform's numbers: keep them current.", Fields: []*yamlfile.Field{
+		{Name: "ramp", Spec: steps, Default: "[50, 100, 200, 400, 800, 1600, 3200, 6400, 12800, 25600, 0]", Doc: "The default warm-up ramp of campaign numbers."},
+		{Name: "tiers", Spec: &yamlfile.Spec{Kind: yamlfile.KindMap, KeyDoc: "a messaging-limit tier as the Graph API names it (TIER_2K)", Elem: &yamlfile.Spec{Kind: yamlfile.KindInt, Min: yamlfile.IntPtr(0)}},
+			Doc: "Unique contacts a portfolio may reach outside a window per rolling 24 hours, by tier (0: unlimited), over the built-in TIER_250 250, TIER_2K 2000, TIER_10K 10000, TIER_100K 100000, TIER_UNLIMITED 0."},
+		{Name: "default_tier", Spec: text(""), Default: "TIER_250", Doc: "The tier of a portfolio whose campaign file names none."},
+		{Name: "canary", Spec: &yamlfile.Spec{Kind: yamlfile.KindObject, What: "pacing.canary", Doc: "The default canary.", Fields: []*yamlfile.Field{
+			{Name: "share", Spec: percent, Default: "2%", Doc: "The first slice's share of the audience; 0% turns the canary off."},
+			{Name: "min", Spec: &yamlfile.Spec{Kind: yamlfile.KindInt, Min: yamlfile.IntPtr(0)}, Default: 50, Doc: "The fewest contacts in the slice."},
+			{Name: "max", Spec: &yamlfile.Spec{Kind: yamlfile.KindInt, Min: yamlfile.IntPtr(0)}, Default: 500, Doc: "The most contacts in the slice; 0: no bound."},
+			{Name: "pause", Spec: duration(true, ""), Default: "6h", Doc: "The wait after the slice, for Meta's template pacing and early feedback."},
+		}}, Doc: "The default canary: first slice and pause."},
+		{Name: "hours", Spec: text(""), Default: "daily 09:00-21:00", Doc: "The default sending hours in the contact's time zone; empty: any time."},
+		{Name: "zone", Spec: text(""), Default: "UTC", Doc: "The default business time zone (IANA): its midnight starts a number's day."},
+		{Name: "pair_rate", Spec: duration(true, ""), Default: "6s", Doc: "The least time between two messages from one number to one recipient (Meta's pair rate limit, error 131056); 0 turns the check off."},
+	}}
+	ratesSpec := &yamlfile.Spec{Kind: yamlfile.KindObject, What: "rates", Doc: "The price of a delivered message by pricing category and market, for the campaigns' cost. Meta changes rates; these are yours to keep current.", Fields: []*yamlfile.Field{
+		{Name: "currency", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, Pattern: `^[A-Z]{3}$`}, Doc: "The ISO 4217 code of the prices, such as USD."},
+		{Name: "prices", Spec: &yamlfile.Spec{Kind: yamlfile.KindMap, Key: &yamlfile.Spec{Kind: yamlfile.KindString, Enum: []string{"marketing", "utility", "authentication", "service"}}, KeyDoc: "a pricing category",
+			Elem: &yamlfile.Spec{Kind: yamlfile.KindMap, KeyDoc: "an ISO country code, or * for every other market", Elem: &yamlfile.Spec{Kind: yamlfile.KindString, Pattern: `^[0-9]+(\.[0-9]{1,6})?$`}}},
+			Doc: "Prices by category (the status webhook's pricing.category), then by the recipient's country code; * prices every market not listed."},
+	}}
 	number := &yamlfile.Spec{Kind: yamlfile.KindObject, Def: "number", Doc: "A business number.", Fields: []*yamlfile.Field{
 		{Name: "id", Spec: digits, Required: true, Why: "Meta's phone number id", Doc: "Meta's phone number id (digits only)."},
 		{Name: "display", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, Pattern: `^\+?[0-9 -]+$`}, Required: true, Why: "the number as users see it, such as +966 50 123 4567", Doc: "The number as users see it, such as +966 50 123 4567."},
@@ -64,6 +88,7 @@ func buildSpec() *yamlfile.Spec {
 		{Name: "throughput", Spec: &yamlfile.Spec{Kind: yamlfile.KindInt, Min: yamlfile.IntPtr(1)}, Default: DefaultThroughput, Doc: "Messages per second this number may send, shared by all replicas through Redis."},
 		{Name: "campaign", Spec: text(""), Doc: "The campaign this campaign number sends; its replies carry the name."},
 		{Name: "policy", Spec: policy, Doc: "This campaign number's policy; default: its campaign's, else routing.default_policy."},
+		{Name: "ramp", Spec: steps, Doc: "This campaign number's own warm-up ramp, over pacing.ramp; a campaign file's number ramp wins over it."},
 	}}
 	return &yamlfile.Spec{Kind: yamlfile.KindObject, What: "the configuration", Expand: true, EmptyIsMapping: true,
 		Doc: "The configuration of wasla serve. Secrets come from the environment: ${NAME} is replaced by the variable's value, ${NAME:-default} gives a default, $${ is a literal ${. See docs/config.md.",
@@ -112,6 +137,8 @@ func buildSpec() *yamlfile.Spec {
 				{Name: "max_size", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, Pattern: `^(?i)[0-9]+\s*(b|kb|kib|mb|mib)?$`}, Default: "64KiB", Doc: "The largest text one evaluation may build, at most 64MiB."},
 				{Name: "max_items", Spec: &yamlfile.Spec{Kind: yamlfile.KindInt, Min: yamlfile.IntPtr(1)}, Default: 100000, Doc: "The most list items, map entries and range elements one evaluation may create."},
 			}}, Doc: "The budget of each evaluation of a flow expression or template."},
+			{Name: "pacing", Spec: pacingSpec, Doc: pacingSpec.Doc},
+			{Name: "rates", Spec: ratesSpec, Doc: ratesSpec.Doc},
 			{Name: "state", Spec: &yamlfile.Spec{Kind: yamlfile.KindObject, What: "state", Doc: "How long contact state is kept.", Fields: []*yamlfile.Field{
 				{Name: "session_idle", Spec: duration(true, ""), Default: yamlfile.FormatDuration(DefaultSessionIdle), Doc: "A conversation idle this long is forgotten; a pending timer keeps it until the timer has fired; 0: never."},
 				{Name: "history_retention", Spec: duration(true, ""), Doc: "How long history entries are kept; 0 keeps them forever."},

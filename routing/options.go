@@ -65,6 +65,11 @@ type Options struct {
 	RedirectEvery time.Duration
 	// Observer, when set, hears of refusals and invitations.
 	Observer Observer
+	// PolicyOf, when set, overrides the policy kind of a campaign number while it says so:
+	// a started campaign file's replies.policy takes effect without a restart. It must
+	// answer from memory (it runs inside a contact's update). A bridge it asks for without
+	// a bridge template falls back to the configured kind.
+	PolicyOf func(number chat.NumberID) (numbers.Policy, bool)
 }
 
 // Observer hears of the router's decisions, for metrics. The engine may run a contact's

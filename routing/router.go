@@ -54,6 +54,7 @@ type Router struct {
 	conversation time.Duration
 	redirect     time.Duration
 	obs          Observer
+	policyOf     func(chat.NumberID) (numbers.Policy, bool)
 }
 
 // New returns a router over the registry nums. It reports every configuration problem at
@@ -72,7 +73,7 @@ func New(nums Numbers, opts Options) (*Router, error) {
 	if redirect <= 0 {
 		redirect = DefaultRedirectEvery
 	}
-	return &Router{nums: nums, inbox: nums.Inbox().ID, def: def, perNumber: per, conversation: conv, redirect: redirect, obs: opts.Observer}, nil
+	return &Router{nums: nums, inbox: nums.Inbox().ID, def: def, perNumber: per, conversation: conv, redirect: redirect, obs: opts.Observer, policyOf: opts.PolicyOf}, nil
 }
 
 // Route chooses the number msg leaves from, rewrites it into an invitation when the
@@ -91,6 +92,11 @@ func (r *Router) Route(now time.Time, st *contact.State, msg *chat.Outbound) (bo
 	pol := r.def
 	if via != "" {
 		pol = r.perNumber[via]
+		if r.policyOf != nil {
+			if k, ok := r.policyOf(via); ok && k.Valid() && (k != numbers.PolicyBridge || pol.bridge != nil) {
+				pol.kind = k
+			}
+		}
 	}
 
 	if msg.Kind == chat.KindTemplate { // templates need no window, but start a conversation

@@ -163,6 +163,7 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 		return nil, nil, err
 	}
 
+	replies := &replyPolicies{}
 	// The engine sends nothing itself: its commits queue the replies in the outbox, which
 	// the server's outbox senders deliver through sender. It notes every timer it commits,
 	// so the server fires it at its moment.
@@ -176,9 +177,10 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 			}),
 			HTTPMaxBody: cfg.HTTPSteps.MaxBody,
 			ExprBudget:  &expr.Budget{Timeout: cfg.Expressions.Timeout, MaxSize: cfg.Expressions.MaxSize, MaxItems: cfg.Expressions.MaxItems}},
-		Config:   cfg,
-		Numbers:  reg,
-		Observer: routingObserver{metrics, log},
+		Config:      cfg,
+		Numbers:     reg,
+		Observer:    routingObserver{metrics, log},
+		ReplyPolicy: replies.policy,
 	})
 	if err != nil {
 		return nil, nil, err
@@ -188,12 +190,22 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 
 	ctl := runner.NewControl(client, st.Prefix())
 	optOuts := storeOptOuts{st}
-	camps, err := runner.New(runner.Options{Control: ctl, Sender: sender, OptOuts: optOuts,
+	basePacing, err := campaignPacing(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	rates, err := campaignRates(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	webhookHealth := NewWebhookHealth(clk)
+	camps, err := runner.New(runner.Options{Control: ctl, Sender: sender, OptOuts: optOuts, Pacing: &basePacing, Rates: rates, Intake: webhookHealth, Windows: storeWindows{st},
 		Numbers: campaignNumbers{cfg: cfg, reg: reg, clock: clk}, Clock: clk, Logger: log,
 		Metrics: runner.NewMetrics(metrics.reg), Owner: fmt.Sprintf("%s-%d", hostname(), os.Getpid())})
 	if err != nil {
 		return nil, nil, err
 	}
+	replies.r = camps
 	var campaignAPI http.Handler
 	if tok := cfg.Admin.Token.Reveal(); tok != "" {
 		campaignAPI = (&runner.API{Control: ctl, Token: tok, OptOuts: importOptOuts{optOuts}, Now: clk.Now, Logger: log}).Handler()
@@ -211,6 +223,7 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 		RetryBase:       cfg.Outbox.RetryFirst,
 		RetryMax:        cfg.Outbox.RetryMax,
 		Backlog:         store.Backlog{Redis: st, Intake: intake},
+		WebhookHealth:   webhookHealth,
 		Logger:          log,
 		AppSecret:       cfg.WhatsApp.AppSecret.Reveal(),
 		VerifyToken:     cfg.WhatsApp.VerifyToken.Reveal(),

@@ -6,7 +6,10 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
+	"github.com/wasla/wasla/campaigns/outcome"
+	"github.com/wasla/wasla/campaigns/pacing"
 	"github.com/wasla/wasla/campaigns/runner"
 	"github.com/wasla/wasla/channels/whatsapp"
 	"github.com/wasla/wasla/chat"
@@ -22,12 +25,154 @@ type Campaigns interface {
 	Run(ctx context.Context)
 	ApplyStatus(ctx context.Context, st runner.Status) (bool, error)
 	PauseTemplate(ctx context.Context, name, why string) (int, error)
+	// CategoryChanged pauses the campaigns of a template whose category is no longer the
+	// one they planned.
+	CategoryChanged(ctx context.Context, name, category string) (int, error)
+	// Inbound counts a contact's message as a reply to the campaigns that sent to it.
+	Inbound(ctx context.Context, contact chat.ContactID, number chat.NumberID, at time.Time) error
+	// NoteOptOut counts an opt-out against a number's day, for its warm-up.
+	NoteOptOut(ctx context.Context, number chat.NumberID, at time.Time) error
+	// Replies names the started campaign that sends from number, with its replies policy
+	// and flow; ok is false when none does. It answers from memory.
+	Replies(number chat.NumberID) (campaign, policy, flow string, ok bool)
 }
 
-// pauseTemplate pauses the campaigns of a template Meta paused or disabled.
-func (s *Server) pauseTemplate(ctx context.Context, ev *whatsapp.TemplateStatus) error {
-	if s.d.Campaigns == nil || (ev.Event != "PAUSED" && ev.Event != "DISABLED") {
+// campaignOf returns the campaign a reply to number answers: a started campaign file's
+// that sends from the number, else the configuration's (numbers[].campaign).
+func (s *Server) campaignOf(number chat.NumberID) string {
+	if s.d.Campaigns != nil {
+		if name, _, _, ok := s.d.Campaigns.Replies(number); ok {
+			return name
+		}
+	}
+	if s.d.Numbers != nil {
+		return s.d.Numbers.Campaign(number)
+	}
+	return ""
+}
+
+// replyPolicies answers the router with the started campaign files' replies.policy; the
+// runner is set once it is built (after the engine that holds the router).
+type replyPolicies struct{ r Campaigns }
+
+func (p *replyPolicies) policy(number chat.NumberID) (numbers.Policy, bool) {
+	if p.r == nil {
+		return "", false
+	}
+	_, policy, _, ok := p.r.Replies(number)
+	if !ok || policy == "" {
+		return "", false
+	}
+	return numbers.Policy(policy), true
+}
+
+// campaignReplies counts the acknowledged inbound messages as replies to campaigns
+// (once per campaign and contact). It runs after the messages are recorded: a failure
+// answers 500, Meta delivers the POST again, the intake drops the repeats and the count
+// is idempotent.
+func (s *Server) campaignReplies(ctx context.Context, msgs []chat.Inbound) error {
+	if s.d.Campaigns == nil {
 		return nil
+	}
+	for _, in := range msgs {
+		at := in.At
+		if at.IsZero() {
+			at = s.d.Clock.Now()
+		}
+		if err := s.d.Campaigns.Inbound(ctx, in.Contact, in.Number, at); err != nil {
+			return fmt.Errorf("counting campaign replies: %w", err)
+		}
+	}
+	return nil
+}
+
+// campaignOptOut counts Meta's marketing stop against the number's day: opt-outs make a
+// warm-up day dirty.
+func (s *Server) campaignOptOut(ctx context.Context, ev *whatsapp.UserPreference, out bool) error {
+	if s.d.Campaigns == nil || !out || ev.Number == "" {
+		return nil
+	}
+	at := ev.At
+	if at.IsZero() {
+		at = s.d.Clock.Now()
+	}
+	if err := s.d.Campaigns.NoteOptOut(ctx, ev.Number, at); err != nil {
+		return fmt.Errorf("counting an opt-out against number %s: %w", ev.Number, err)
+	}
+	return nil
+}
+
+// campaignPacing turns the configuration's pacing section into the runner's base pacing:
+// pacing.Defaults() with each key the file sets.
+func campaignPacing(cfg *config.Config) (pacing.Config, error) {
+	out := pacing.Defaults()
+	p := cfg.Pacing
+	if p.Ramp != nil {
+		out.Ramp.Steps = p.Ramp
+	}
+	for tier, n := range p.Tiers {
+		out.Tiers[tier] = n
+	}
+	out.DefaultTier = p.DefaultTier
+	if p.Canary.Share != nil {
+		out.Canary.Share = *p.Canary.Share
+	}
+	if p.Canary.Min != nil {
+		out.Canary.Min = *p.Canary.Min
+	}
+	if p.Canary.Max != nil {
+		out.Canary.Max = *p.Canary.Max
+	}
+	if p.Canary.Pause != nil {
+		out.Canary.Pause = *p.Canary.Pause
+	}
+	if p.HoursSet {
+		out.Hours = p.Hours
+	}
+	if p.Zone != "" {
+		z, err := time.LoadLocation(p.Zone)
+		if err != nil {
+			return out, fmt.Errorf("pacing.zone: %w", err)
+		}
+		out.DayZone, out.DefaultZone = z, z
+	}
+	if p.PairRate > 0 {
+		out.PairGap = p.PairRate
+	}
+	if err := out.Ramp.Validate(); err != nil {
+		return out, fmt.Errorf("pacing.ramp: %w", err)
+	}
+	return out, nil
+}
+
+// campaignRates turns the configuration's rate table into prices; nil without one.
+func campaignRates(cfg *config.Config) (*outcome.Rates, error) {
+	if len(cfg.Rates.Prices) == 0 {
+		return nil, nil
+	}
+	out := &outcome.Rates{Currency: cfg.Rates.Currency, ByCategory: map[string]map[string]outcome.Micro{}}
+	for cat, byMarket := range cfg.Rates.Prices {
+		m := make(map[string]outcome.Micro, len(byMarket))
+		for market, text := range byMarket {
+			price, err := outcome.ParseMicro(text)
+			if err != nil {
+				return nil, fmt.Errorf("rates.prices.%s.%s: %w", cat, market, err)
+			}
+			m[market] = price
+		}
+		out.ByCategory[cat] = m
+	}
+	return out, nil
+}
+
+// pauseTemplate pauses the campaigns of a template Meta paused or disabled, and those
+// that planned another category than the one the status names.
+func (s *Server) pauseTemplate(ctx context.Context, ev *whatsapp.TemplateStatus) error {
+	if s.d.Campaigns == nil {
+		return nil
+	}
+	if ev.Event != "PAUSED" && ev.Event != "DISABLED" {
+		return s.categoryChanged(ctx, ev.Name, ev.Category)
 	}
 	why := fmt.Sprintf("Meta %s the template %s (%s)", strings.ToLower(ev.Event), ev.Name, ev.Language)
 	if ev.Reason != "" && ev.Reason != "NONE" {
@@ -43,6 +188,34 @@ func (s *Server) pauseTemplate(ctx context.Context, ev *whatsapp.TemplateStatus)
 	return nil
 }
 
+// templateCategory handles a template_category_update: a completed change pauses the
+// campaigns that planned another category; an impending one is logged (Meta's routing
+// guide: act on completed changes only).
+func (s *Server) templateCategory(ctx context.Context, ev *whatsapp.TemplateCategory) error {
+	if ev.Impending() {
+		s.log.Warn("template category will change", slog.String("template", ev.Name), slog.String("language", ev.Language),
+			slog.String("from", ev.NewCategory), slog.String("to", ev.CorrectCategory), slog.Time("at", ev.UpdateAt))
+		return nil
+	}
+	s.log.Warn("template category changed", slog.String("template", ev.Name), slog.String("language", ev.Language),
+		slog.String("from", ev.PreviousCategory), slog.String("to", ev.NewCategory))
+	if s.d.Campaigns == nil {
+		return nil
+	}
+	return s.categoryChanged(ctx, ev.Name, ev.NewCategory)
+}
+
+func (s *Server) categoryChanged(ctx context.Context, name, category string) error {
+	n, err := s.d.Campaigns.CategoryChanged(ctx, name, category)
+	if err != nil {
+		return fmt.Errorf("pausing the campaigns of template %s after a category change: %w", name, err)
+	}
+	if n > 0 {
+		s.log.Warn("campaigns paused: template category changed", slog.Int("count", n), slog.String("template", name), slog.String("category", category))
+	}
+	return nil
+}
+
 // campaignStatus hands a status webhook that carries a campaign's callback data to the
 // campaign loop, which settles the attempt: this is how an attempt whose answer was lost
 // (a replica killed during the request) is reconciled.
@@ -51,6 +224,9 @@ func (s *Server) campaignStatus(ctx context.Context, st *whatsapp.Status) error 
 		return nil
 	}
 	cs := runner.Status{CallbackData: st.CallbackData, WAMID: st.MessageID, Number: st.Number, At: st.At}
+	if p := st.Pricing; p != nil {
+		cs.Pricing = &runner.Pricing{Category: p.Category, Billable: p.Billable == nil || *p.Billable, PricingModel: p.PricingModel, Type: p.Type}
+	}
 	switch st.Status {
 	case whatsapp.StatusSent:
 		cs.Level = 1
@@ -67,8 +243,12 @@ func (s *Server) campaignStatus(ctx context.Context, st *whatsapp.Status) error 
 		return nil
 	}
 	if _, err := s.d.Campaigns.ApplyStatus(ctx, cs); err != nil {
+		// Acknowledged to Meta already: this status is lost, so the runner holds its
+		// sends and its sweep until statuses are recorded again.
+		s.d.WebhookHealth.Failed("a campaign status could not be recorded: " + err.Error())
 		return fmt.Errorf("settling a campaign status: %w", err)
 	}
+	s.d.WebhookHealth.Recorded()
 	return nil
 }
 
@@ -90,7 +270,7 @@ func (n campaignNumbers) Number(id chat.NumberID) (runner.NumberInfo, bool) {
 			// RESTRICTED_BIZ_INITIATED_MESSAGING) may answer but sends no campaign.
 			usable = st.CanInitiate(n.clock.Now())
 		}
-		return runner.NumberInfo{Portfolio: c.Portfolio, Throughput: c.Throughput, Usable: usable}, true
+		return runner.NumberInfo{Portfolio: c.Portfolio, Throughput: c.Throughput, Usable: usable, Ramp: c.Ramp}, true
 	}
 	return runner.NumberInfo{}, false
 }
@@ -105,6 +285,23 @@ func (o storeOptOuts) OptedOut(ctx context.Context, id chat.ContactID) (bool, er
 		return false, err
 	}
 	return c != nil && c.Contact.OptedOut, nil
+}
+
+// storeWindows reads the contacts' windows for the runner, a page in one round trip.
+type storeWindows struct{ st *store.Redis }
+
+func (w storeWindows) Windows(ctx context.Context, ids []chat.ContactID) ([]map[chat.NumberID]time.Time, error) {
+	profiles, err := w.st.Profiles(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]map[chat.NumberID]time.Time, len(ids))
+	for i, p := range profiles {
+		if p != nil {
+			out[i] = p.Windows
+		}
+	}
+	return out, nil
 }
 
 // importOptOuts answers the audience import, a batch at a time.

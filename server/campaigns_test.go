@@ -2,9 +2,12 @@ package server
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/wasla/wasla/channels/whatsapp"
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/store"
 )
@@ -40,5 +43,27 @@ func TestCampaignOptOutIsTheContacts(t *testing.T) {
 	got, err = o.OptedOut(ctx, []chat.ContactID{who, "966500000002"})
 	if err != nil || !got[0] || got[1] {
 		t.Fatalf("after STOP: %v, %v; want [true false]", got, err)
+	}
+}
+
+// TestWebhookHealthFollowsTheIntake: a POST answered 500 marks webhooks failing (the
+// campaign runner holds its sends); the next recorded POST marks them recovered.
+func TestWebhookHealthFollowsTheIntake(t *testing.T) {
+	r := newRig(t, nil)
+	r.intake.pushErr = errors.New("redis down")
+	body := sample(t, "text.json")
+	if code, _ := r.post(t, body, whatsapp.Sign(secret, body)); code != 500 {
+		t.Fatalf("POST with the intake down = %d", code)
+	}
+	failing, recovered, why := r.srv.d.WebhookHealth.IntakeState()
+	if failing.IsZero() || !recovered.IsZero() || !strings.Contains(why, "redis down") {
+		t.Fatalf("after a failed POST: failing %v, recovered %v, why %q", failing, recovered, why)
+	}
+	r.intake.pushErr = nil
+	if code, _ := r.post(t, body, whatsapp.Sign(secret, body)); code != 200 {
+		t.Fatalf("POST = %d", code)
+	}
+	if failing, recovered, _ := r.srv.d.WebhookHealth.IntakeState(); !failing.IsZero() || recovered.IsZero() {
+		t.Fatalf("after a recorded POST: failing %v, recovered %v", failing, recovered)
 	}
 }

@@ -124,6 +124,9 @@ type Deps struct {
 	// OutboxAPI, when set, is served under /api/outbox (NewOutboxAPI; it checks the
 	// admin token itself).
 	OutboxAPI http.Handler
+	// WebhookHealth, when set, hears whether webhooks were recorded, for the campaign
+	// runner's hold (default: a tracker of the server's own that nobody reads).
+	WebhookHealth *WebhookHealth
 	// DepthInterval is how often the intake depth for /metrics is re-read; default
 	// DefaultDepthInterval.
 	DepthInterval time.Duration
@@ -190,6 +193,9 @@ func New(d Deps) (*Server, error) {
 	}
 	if d.Clock == nil {
 		d.Clock = clock.Real{}
+	}
+	if d.WebhookHealth == nil {
+		d.WebhookHealth = NewWebhookHealth(d.Clock)
 	}
 	d.StatusQueue = cmp.Or(d.StatusQueue, DefaultStatusQueue)
 	d.DepthInterval = cmp.Or(d.DepthInterval, DefaultDepthInterval)

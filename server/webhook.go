@@ -69,10 +69,12 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.accept(r.Context(), batch); err != nil {
+		s.d.WebhookHealth.Failed(err.Error())
 		s.log.Error("webhook not recorded; Meta will deliver it again", slog.Any("error", err))
 		s.answer(w, r, http.StatusInternalServerError, "not recorded, retry\n")
 		return
 	}
+	s.d.WebhookHealth.Recorded()
 	s.answer(w, r, http.StatusOK, "")
 }
 
@@ -97,8 +99,8 @@ func (s *Server) accept(ctx context.Context, batch *whatsapp.Batch) error {
 				s.log.Warn("webhook message without id or sender dropped", slog.String("wire_type", ev.WireType))
 				continue
 			}
-			if in.Campaign == "" && s.d.Numbers != nil {
-				in.Campaign = s.d.Numbers.Campaign(in.Number)
+			if in.Campaign == "" {
+				in.Campaign = s.campaignOf(in.Number)
 			}
 			inbound = append(inbound, in)
 		case *whatsapp.Call:
@@ -140,6 +142,9 @@ func (s *Server) accept(ctx context.Context, batch *whatsapp.Batch) error {
 			s.log.Info("template status update", slog.String("template", ev.Name), slog.String("language", ev.Language),
 				slog.String("event", ev.Event), slog.String("reason", ev.Reason))
 			errs = append(errs, s.pauseTemplate(ctx, ev))
+		case *whatsapp.TemplateCategory:
+			s.metrics.templates.WithLabelValues("CATEGORY_UPDATE").Inc()
+			errs = append(errs, s.templateCategory(ctx, ev))
 		case *whatsapp.Unknown:
 			s.log.Info("webhook change not handled", slog.String("field", ev.Field), slog.String("object", ev.Object), slog.String("reason", ev.Reason))
 		}
@@ -156,6 +161,9 @@ func (s *Server) accept(ctx context.Context, batch *whatsapp.Batch) error {
 		}
 		for _, in := range inbound {
 			s.metrics.inbound.WithLabelValues(string(in.Number), string(in.Kind)).Inc()
+		}
+		if err := s.campaignReplies(ctx, inbound); err != nil {
+			return err
 		}
 	}
 	return s.queueStatuses(statuses)
@@ -277,5 +285,5 @@ func (s *Server) applyPreference(ctx context.Context, ev *whatsapp.UserPreferenc
 	if err := s.d.Preferences.SetOptedOut(ctx, id, out, detail); err != nil {
 		return fmt.Errorf("recording a %s preference: %w", ev.Value, err)
 	}
-	return nil
+	return s.campaignOptOut(ctx, ev, out)
 }

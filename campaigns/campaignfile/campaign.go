@@ -40,6 +40,9 @@ type Campaign struct {
 	ZoneAttr   string
 	// Lease is a claim's lease; Grace the wait of an unknown attempt for a status webhook.
 	Lease, Grace time.Duration
+	// given names the pacing keys the file sets ("hours", "zone", "canary.share"...):
+	// Pacing lets the deployment's defaults stand for the others.
+	given map[string]bool
 }
 
 // Template is the approved template and its compiled parameters.
@@ -66,6 +69,9 @@ type Number struct {
 	Portfolio  string
 	Throughput int
 	Ramp       []int
+	// TierGiven is false when the file leaves the tier out: the deployment's default tier
+	// (config pacing.default_tier) then applies instead of Tier's TIER_250.
+	TierGiven bool
 }
 
 // IsCampaignFile reports whether a file name is a campaign file (*.campaign.yaml or
@@ -224,7 +230,7 @@ func (c *checker) build(root *yaml.Node) *Campaign {
 	}
 	for i, n := range pool {
 		num := Number{ID: chat.NumberID(str(n, ns, "id")), Tier: str(n, ns, "tier"), Portfolio: str(n, ns, "portfolio"),
-			Throughput: num(n, ns, "throughput"), Ramp: ints(get(n, "ramp"))}
+			Throughput: num(n, ns, "throughput"), Ramp: ints(get(n, "ramp")), TierGiven: get(n, "tier") != nil}
 		if first, dup := seen[string(num.ID)]; dup {
 			c.errorf(yamlfile.CodeDuplicate, get(n, "id"), "number %s appears twice in `numbers`; the first is at line %d", num.ID, first)
 		}
@@ -284,6 +290,10 @@ func (c *checker) build(root *yaml.Node) *Campaign {
 	if camp.Canary.Max > 0 && camp.Canary.Min > camp.Canary.Max {
 		c.errorf(yamlfile.CodeConflict, get(cn, "min"), "`canary.min` (%d) is more than `canary.max` (%d)", camp.Canary.Min, camp.Canary.Max)
 	}
+	camp.given = map[string]bool{"hours": get(root, "hours") != nil, "zone": get(root, "zone") != nil}
+	for _, k := range []string{"share", "min", "max", "pause"} {
+		camp.given["canary."+k] = get(cn, k) != nil
+	}
 	pn, ps := get(root, "pacing"), sub(spec, "pacing")
 	camp.Ramp = ints(get(pn, "ramp"))
 	camp.SpreadOver = dur(pn, ps, "spread_over")
@@ -302,12 +312,32 @@ func (c *checker) exprError(n *yaml.Node, err error) {
 }
 
 // Pacing returns base with the campaign's overrides: its hours, zones, canary, ramp and
-// spread.
+// spread. A key the file leaves out keeps base's value (the deployment's default), and
+// the stop-loss thresholds are always the file's.
 func (c *Campaign) Pacing(base pacing.Config) pacing.Config {
 	cfg := base
-	cfg.Hours = c.Hours
-	cfg.DayZone, cfg.DefaultZone = c.Zone, c.Zone
-	cfg.Canary = c.Canary
+	if c.given == nil || c.given["hours"] {
+		cfg.Hours = c.Hours
+	}
+	if c.given == nil || c.given["zone"] || base.DayZone == nil {
+		cfg.DayZone, cfg.DefaultZone = c.Zone, c.Zone
+	}
+	canary := c.Canary
+	if c.given != nil {
+		if !c.given["canary.share"] {
+			canary.Share = base.Canary.Share
+		}
+		if !c.given["canary.min"] {
+			canary.Min = base.Canary.Min
+		}
+		if !c.given["canary.max"] {
+			canary.Max = base.Canary.Max
+		}
+		if !c.given["canary.pause"] {
+			canary.Pause = base.Canary.Pause
+		}
+	}
+	cfg.Canary = canary
 	if c.Ramp != nil {
 		cfg.Ramp.Steps = c.Ramp
 	}

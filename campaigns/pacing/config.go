@@ -40,6 +40,12 @@ type Config struct {
 	// number without a cap is limited by its throughput alone.
 	Spread     bool
 	SpreadOver time.Duration
+	// DefaultTier is the tier of a portfolio whose campaign file names none; "":
+	// TIER_250, the campaign file's own default.
+	DefaultTier string
+	// PairGap is the least time between two messages from one number to one recipient:
+	// Meta's pair rate limit (131056), documented as one message per 6 s. 0: no check.
+	PairGap time.Duration
 }
 
 // Defaults returns the documented defaults.
@@ -55,6 +61,7 @@ func Defaults() Config {
 		DefaultThroughput: 80,
 		Spread:            true,
 		SpreadOver:        10 * time.Hour,
+		PairGap:           6 * time.Second,
 	}
 }
 

@@ -19,6 +19,7 @@ const (
 	WaitPortfolio      // the portfolio reached its messaging limit in the rolling window
 	WaitHours          // outside the sending hours in the contact's time zone
 	WaitNoNumber       // no number of the pool may send (all stopped or restricted)
+	WaitPair           // the number wrote to this contact a moment ago (pair rate limit, 131056)
 )
 
 // String names the wait for logs, metrics and the plan.
@@ -36,6 +37,8 @@ func (w Wait) String() string {
 		return "quiet_hours"
 	case WaitNoNumber:
 		return "no_number"
+	case WaitPair:
+		return "pair_rate"
 	}
 	return fmt.Sprintf("wait(%d)", int(w))
 }
@@ -330,7 +333,7 @@ func (p *Planner) Reservation(now time.Time, c Candidate, d Decision) Reservatio
 	limit := p.Cap(n, now)
 	return Reservation{
 		NumberRef: n.NumberRef, Contact: c.Contact, Day: p.Day(now), DailyCap: limit, Gap: p.gap(limit),
-		Counts: d.Counts, Limit: p.limits[n.Portfolio], Window: p.cfg.ReachWindow, At: now,
+		Counts: d.Counts, Limit: p.limits[n.Portfolio], Window: p.cfg.ReachWindow, PairGap: p.cfg.PairGap, At: now,
 	}
 }
 
@@ -349,6 +352,9 @@ func (p *Planner) Next(ctx context.Context, st State, now time.Time, c Candidate
 		g, err := st.Reserve(ctx, r)
 		if err != nil || g.OK {
 			return d, r, g, err
+		}
+		if g.Wait == WaitPair { // this contact's own wait: the pool may send to others
+			return Decision{Wait: WaitPair, At: g.RetryAt}, Reservation{}, Grant{}, nil
 		}
 		if u, err = st.Usage(ctx, r.Day, p.Refs(), now, p.cfg.ReachWindow); err != nil {
 			return Decision{}, Reservation{}, Grant{}, err

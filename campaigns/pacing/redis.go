@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/wasla/wasla/chat"
 )
 
 //go:embed reserve.lua
@@ -25,6 +27,7 @@ end
 if ARGV[2] == '1' then
   redis.call('ZREM', KEYS[1], ARGV[1])
 end
+redis.call('DEL', KEYS[3])
 return 1`)
 
 // DefaultPrefix is the key prefix when none is given, the same as the store's.
@@ -40,6 +43,7 @@ const dayTTL = 48 * time.Hour
 //
 //	<prefix>:{pf:<portfolio>}:reach              sorted set: contact -> last reach (unix ms)
 //	<prefix>:{pf:<portfolio>}:day:<number>:<day> hash: n (sends), last (unix ms)
+//	<prefix>:{pf:<portfolio>}:pair:<number>:<contact> the pair's mark, for the pair gap
 //
 // Reserve is one round trip. It is safe for concurrent use.
 type RedisState struct {
@@ -67,15 +71,21 @@ func (s *RedisState) DayKey(n NumberRef, day string) string {
 	return s.prefix + ":{pf:" + n.Portfolio + "}:day:" + string(n.Number) + ":" + day
 }
 
+// PairKey returns the key of a (number, contact) pair's mark: it lives for the pair gap
+// after a send (Meta's pair rate limit).
+func (s *RedisState) PairKey(n NumberRef, contact chat.ContactID) string {
+	return s.prefix + ":{pf:" + n.Portfolio + "}:pair:" + string(n.Number) + ":" + string(contact)
+}
+
 // Reserve implements State.
 func (s *RedisState) Reserve(ctx context.Context, r Reservation) (Grant, error) {
 	counts := 0
 	if r.Counts {
 		counts = 1
 	}
-	res, err := reserveScript.Run(ctx, s.client, []string{s.ReachKey(r.Portfolio), s.DayKey(r.NumberRef, r.Day)},
+	res, err := reserveScript.Run(ctx, s.client, []string{s.ReachKey(r.Portfolio), s.DayKey(r.NumberRef, r.Day), s.PairKey(r.NumberRef, r.Contact)},
 		string(r.Contact), r.At.UnixMilli(), r.DailyCap, r.Gap.Milliseconds(), counts, r.Limit,
-		r.Window.Milliseconds(), dayTTL.Milliseconds()).Int64Slice()
+		r.Window.Milliseconds(), dayTTL.Milliseconds(), r.PairGap.Milliseconds()).Int64Slice()
 	if err != nil {
 		return Grant{}, fmt.Errorf("reserving a send of number %s: %w", r.Number, err)
 	}
@@ -95,7 +105,7 @@ func (s *RedisState) Release(ctx context.Context, r Reservation, g Grant) error 
 	if g.Added {
 		added = "1"
 	}
-	err := releaseScript.Run(ctx, s.client, []string{s.ReachKey(r.Portfolio), s.DayKey(r.NumberRef, r.Day)},
+	err := releaseScript.Run(ctx, s.client, []string{s.ReachKey(r.Portfolio), s.DayKey(r.NumberRef, r.Day), s.PairKey(r.NumberRef, r.Contact)},
 		string(r.Contact), added).Err()
 	if err != nil {
 		return fmt.Errorf("releasing a send of number %s: %w", r.Number, err)

@@ -45,7 +45,10 @@ type Reservation struct {
 	Counts bool
 	Limit  int
 	Window time.Duration
-	At     time.Time
+	// PairGap is the least time between two sends from Number to Contact (Meta's pair
+	// rate limit, 131056); 0: none.
+	PairGap time.Duration
+	At      time.Time
 }
 
 // Grant is the answer to a Reservation.
@@ -77,6 +80,13 @@ type MemoryState struct {
 	reach map[string]*reachSet
 	// warmups holds each number's place on its ramp (Warmups).
 	warmups map[chat.NumberID]Warmup
+	// pairs holds when each (number, contact) pair may be sent to again.
+	pairs map[pairKey]time.Time
+}
+
+type pairKey struct {
+	number  chat.NumberID
+	contact chat.ContactID
 }
 
 // reachSet is a portfolio's contacts with the time each was last reached, and a queue of
@@ -146,6 +156,10 @@ func (m *MemoryState) Reserve(_ context.Context, r Reservation) (Grant, error) {
 	if r.Gap > 0 && !d.last.IsZero() && r.At.Before(d.last.Add(r.Gap)) {
 		return Grant{Wait: WaitSpacing, RetryAt: d.last.Add(r.Gap)}, nil
 	}
+	pk := pairKey{r.Number, r.Contact}
+	if until, ok := m.pairs[pk]; ok && r.PairGap > 0 && r.At.Before(until) {
+		return Grant{Wait: WaitPair, RetryAt: until}, nil
+	}
 	g := Grant{OK: true}
 	if r.Counts {
 		set := m.reach[r.Portfolio]
@@ -167,6 +181,12 @@ func (m *MemoryState) Reserve(_ context.Context, r Reservation) (Grant, error) {
 	d.sent++
 	d.last = r.At
 	m.days[dayKey{r.Number, r.Day}] = d
+	if r.PairGap > 0 {
+		if m.pairs == nil {
+			m.pairs = map[pairKey]time.Time{}
+		}
+		m.pairs[pk] = r.At.Add(r.PairGap)
+	}
 	return g, nil
 }
 
@@ -183,6 +203,7 @@ func (m *MemoryState) Release(_ context.Context, r Reservation, g Grant) error {
 	if set := m.reach[r.Portfolio]; g.Added && set != nil {
 		delete(set.last, r.Contact)
 	}
+	delete(m.pairs, pairKey{r.Number, r.Contact})
 	return nil
 }
 

@@ -80,6 +80,13 @@ func TestStateContract(t *testing.T) {
 			{release: true},
 			{number: "n1", contact: "b", counts: true, ok: true},
 		}, 0, 1, 1, 24 * time.Hour, 0},
+		{"the pair rate: one number writes to one contact once per 6 s", 0, 0, 0, []op{
+			{number: "n1", contact: "a", ok: true},
+			{number: "n1", contact: "a", at: 2 * time.Second, wait: WaitPair, retry: 6 * time.Second},
+			{number: "n2", contact: "a", at: 2 * time.Second, ok: true},
+			{number: "n1", contact: "b", at: 3 * time.Second, ok: true},
+			{number: "n1", contact: "a", at: 6 * time.Second, ok: true},
+		}, 6 * time.Second, 3, 0, 0, 6 * time.Second},
 	}
 	for name, newState := range states(t) {
 		for _, tt := range tests {
@@ -96,7 +103,7 @@ func TestStateContract(t *testing.T) {
 						continue
 					}
 					r := Reservation{NumberRef: NumberRef{o.number, pf}, Contact: chatID(o.contact), Day: "2026-03-01",
-						DailyCap: tt.cap, Gap: tt.gap, Counts: o.counts, Limit: tt.lim, Window: 24 * time.Hour, At: t0.Add(o.at)}
+						DailyCap: tt.cap, Gap: tt.gap, Counts: o.counts, Limit: tt.lim, Window: 24 * time.Hour, PairGap: 6 * time.Second, At: t0.Add(o.at)}
 					g, err := st.Reserve(ctx, r)
 					if err != nil {
 						t.Fatal(err)

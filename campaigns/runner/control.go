@@ -38,12 +38,16 @@ type Record struct {
 	Reason  string    `json:"reason,omitempty"`
 	Started time.Time `json:"started"`
 	Source  []byte    `json:"-"`
+	// Currency is the rate table's currency the runner prices the campaign in ("": no
+	// rate table).
+	Currency string `json:"currency,omitempty"`
 }
 
 // Control reads and writes the campaigns' control records in Redis:
 //
 //	<prefix>:campaigns            set of campaign names
-//	<prefix>:campaign:<name>      hash: source, file, state, reason, started (unix ms)
+//	<prefix>:campaign:<name>      hash: source, file, state, reason, started (unix ms),
+//	                              canary_done (unix ms), currency (the rate table's)
 //
 // It is safe for concurrent use.
 type Control struct {
@@ -98,7 +102,8 @@ func (c *Control) Get(ctx context.Context, name string) (Record, error) {
 		return Record{}, fmt.Errorf("campaign %s: %w", name, ErrNoCampaign)
 	}
 	ms, _ := strconv.ParseInt(m["started"], 10, 64)
-	return Record{Name: name, File: m["file"], State: m["state"], Reason: m["reason"], Started: time.UnixMilli(ms).UTC(), Source: []byte(m["source"])}, nil
+	return Record{Name: name, File: m["file"], State: m["state"], Reason: m["reason"], Started: time.UnixMilli(ms).UTC(), Source: []byte(m["source"]),
+		Currency: m["currency"]}, nil
 }
 
 // List returns every campaign's record, by name.

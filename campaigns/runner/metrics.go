@@ -17,6 +17,7 @@ type Metrics struct {
 	step     *prometheus.GaugeVec
 	verdicts *prometheus.CounterVec
 	replies  *prometheus.CounterVec
+	holds    prometheus.Counter
 }
 
 // NewMetrics registers the campaign metrics with reg.
@@ -34,8 +35,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Campaign numbers' days judged for the warm-up, by number and verdict (clean, quiet, dirty)."}, []string{"number", "verdict"}),
 		replies: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "wasla_campaign_replies_total",
 			Help: "Contacts who replied to a campaign (once per campaign and contact), by campaign and the number that sent."}, []string{"campaign", "number"}),
+		holds: prometheus.NewCounter(prometheus.CounterOpts{Name: "wasla_campaign_passes_held_total",
+			Help: "Campaign passes that sent nothing because webhooks (statuses) were not being recorded."}),
 	}
-	reg.MustRegister(m.sends, m.failures, m.statuses, m.step, m.verdicts, m.replies)
+	reg.MustRegister(m.sends, m.failures, m.statuses, m.step, m.verdicts, m.replies, m.holds)
 	return m
 }
 
@@ -69,5 +72,11 @@ func (m *Metrics) warmup(number chat.NumberID, step int, verdict string) {
 func (m *Metrics) replied(campaign string, number chat.NumberID) {
 	if m != nil {
 		m.replies.WithLabelValues(campaign, string(number)).Inc()
+	}
+}
+
+func (m *Metrics) held() {
+	if m != nil {
+		m.holds.Inc()
 	}
 }

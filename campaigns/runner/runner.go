@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wasla/wasla/campaigns/audience"
@@ -31,6 +33,16 @@ type OptOuts interface {
 	OptedOut(ctx context.Context, id chat.ContactID) (bool, error)
 }
 
+// Windows reads the contacts' customer service windows, a page at a time, so that
+// contacts who wrote to a pool number in the last 24 hours are sent first, from that
+// number (the send is inside the window: it does not count against the portfolio's
+// limit, nor a marketing template against the per-user cap).
+type Windows interface {
+	// Windows returns, for each id, when the contact last wrote to each business number;
+	// nil for a contact never seen.
+	Windows(ctx context.Context, ids []chat.ContactID) ([]map[chat.NumberID]time.Time, error)
+}
+
 // NumberInfo is what the runner needs of a configured number.
 type NumberInfo struct {
 	Portfolio  string
@@ -40,11 +52,21 @@ type NumberInfo struct {
 	// (pacing.Number.Allowance; 0 or 1: all). A campaign is recompiled when a number's
 	// info changes, so a slowed or stopped number takes effect on the next pass.
 	Allowance float64
+	// Ramp is the number's own warm-up ramp from the serve configuration; nil: the
+	// default. A campaign file's number ramp wins over it.
+	Ramp []int
 }
 
 // Numbers looks up the serve configuration's numbers.
 type Numbers interface {
 	Number(id chat.NumberID) (NumberInfo, bool)
+}
+
+// Intake reports whether this replica records the webhooks Meta sends: when the current
+// run of failures began (zero: none), when the last one ended (zero: never failed) and
+// why it fails.
+type Intake interface {
+	IntakeState() (failingSince, recoveredAt time.Time, why string)
 }
 
 // Options configure a Runner.
@@ -66,6 +88,17 @@ type Options struct {
 	Page                   int
 	// Owner names this replica in its claims.
 	Owner string
+	// Rates prices delivered messages from their status webhook's pricing block (nil:
+	// cost is not estimated). Meta changes rates; the operator keeps the table current.
+	Rates *outcome.Rates
+	// Windows, when set, puts contacts with an open window on a pool number first.
+	Windows Windows
+	// Intake, when set, says whether status webhooks are being recorded; while they are
+	// not, the runner sends nothing and holds the sweep of unknown attempts (see hold).
+	Intake Intake
+	// ReplyWindow is how long after a send a message on another of the business's
+	// numbers counts as a reply (default DefaultReplyWindow).
+	ReplyWindow time.Duration
 }
 
 // Runner is the campaign loop of wasla serve. Several replicas may run one each.
@@ -74,6 +107,9 @@ type Runner struct {
 	state *pacing.RedisState
 	mu    sync.Mutex
 	camps map[string]*compiled
+	known map[string]*known
+	// holding is true while sends are held for a failing webhook intake (logged once).
+	holding atomic.Bool
 }
 
 type compiled struct {
@@ -118,7 +154,10 @@ func New(o Options) (*Runner, error) {
 	if o.Owner == "" {
 		o.Owner = "wasla"
 	}
-	return &Runner{o: o, state: pacing.NewRedisState(o.Control.client, o.Control.prefix), camps: map[string]*compiled{}}, nil
+	if o.ReplyWindow <= 0 {
+		o.ReplyWindow = DefaultReplyWindow
+	}
+	return &Runner{o: o, state: pacing.NewRedisState(o.Control.client, o.Control.prefix), camps: map[string]*compiled{}, known: map[string]*known{}}, nil
 }
 
 // Run makes passes until ctx is done; a failing pass is logged and the next one comes.
@@ -143,6 +182,7 @@ func (r *Runner) Pass(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	r.remember(recs)
 	var errs []error
 	for _, rec := range recs {
 		if rec.State != StateRunning {
@@ -178,6 +218,9 @@ func (r *Runner) compile(ctx context.Context, rec Record) (*compiled, error) {
 		}
 		infos = append(infos, info)
 		pn := pacing.Number{NumberRef: pacing.NumberRef{Number: n.ID, Portfolio: n.Portfolio}, Tier: n.Tier, Usable: info.Usable, Throughput: n.Throughput, Allowance: info.Allowance}
+		if !n.TierGiven && cfg.DefaultTier != "" {
+			pn.Tier = cfg.DefaultTier
+		}
 		if pn.Portfolio == "" {
 			pn.Portfolio = info.Portfolio
 		}
@@ -187,9 +230,13 @@ func (r *Runner) compile(ctx context.Context, rec Record) (*compiled, error) {
 		if pn.Throughput == 0 {
 			pn.Throughput = info.Throughput
 		}
-		if n.Ramp != nil {
+		steps := n.Ramp
+		if steps == nil {
+			steps = info.Ramp
+		}
+		if steps != nil {
 			ramp := cfg.Ramp
-			ramp.Steps = n.Ramp
+			ramp.Steps = steps
 			pn.Ramp = &ramp
 		}
 		pool = append(pool, pn)
@@ -211,6 +258,11 @@ func (r *Runner) compile(ctx context.Context, rec Record) (*compiled, error) {
 		cursor = c.cursor
 	}
 	c = &compiled{sum: sum, infos: infos, camp: camp, cfg: cfg, planner: planner, zones: pacing.NewZones(camp.Zone), aud: aud, cols: cols, cursor: cursor}
+	if r.o.Rates != nil && r.o.Rates.Currency != "" && rec.Currency != r.o.Rates.Currency {
+		if err := r.o.Control.client.HSet(ctx, r.o.Control.key(rec.Name), "currency", r.o.Rates.Currency).Err(); err != nil {
+			return nil, fmt.Errorf("recording the currency of campaign %s: %w", rec.Name, err)
+		}
+	}
 	r.mu.Lock()
 	r.camps[rec.Name] = c
 	r.mu.Unlock()
@@ -220,11 +272,17 @@ func (r *Runner) compile(ctx context.Context, rec Record) (*compiled, error) {
 // sameInfos reports whether c's numbers still have the infos c was compiled with.
 func (r *Runner) sameInfos(c *compiled) bool {
 	for i, n := range c.camp.Numbers {
-		if info, _ := r.o.Numbers.Number(n.ID); info != c.infos[i] {
+		if info, _ := r.o.Numbers.Number(n.ID); !sameInfo(info, c.infos[i]) {
 			return false
 		}
 	}
 	return true
+}
+
+// sameInfo compares two infos field by field (Ramp is a slice).
+func sameInfo(a, b NumberInfo) bool {
+	return a.Portfolio == b.Portfolio && a.Throughput == b.Throughput && a.Usable == b.Usable &&
+		a.Allowance == b.Allowance && slices.Equal(a.Ramp, b.Ramp)
 }
 
 // runOne makes one pass over one running campaign and returns its sends.
@@ -241,8 +299,15 @@ func (r *Runner) runOne(ctx context.Context, rec Record) (int, error) {
 	if !until.IsZero() && now.After(until) {
 		return 0, r.o.Control.stopIf(ctx, rec.Name, StateDone, "its sending window ended "+until.Format(time.RFC3339))
 	}
-	if _, err := c.aud.Sweep(ctx, now, cmp.Or(c.camp.Grace, r.o.Grace), r.o.Page); err != nil {
-		return 0, err
+	grace := cmp.Or(c.camp.Grace, r.o.Grace)
+	hold, sweep := r.hold(now, grace)
+	if hold {
+		return 0, nil
+	}
+	if sweep {
+		if _, err := c.aud.Sweep(ctx, now, grace, r.o.Page); err != nil {
+			return 0, err
+		}
 	}
 	allow, err := r.gate(ctx, c, rec, now)
 	if err != nil || allow == 0 {
@@ -289,6 +354,10 @@ func (r *Runner) runOne(ctx context.Context, rec Record) (int, error) {
 	if len(work) == 0 {
 		return 0, nil
 	}
+	cands, err := r.candidates(ctx, c, work, now)
+	if err != nil {
+		return 0, err
+	}
 	planner, err := r.warmups(ctx, c, now)
 	if err != nil {
 		return 0, err
@@ -298,14 +367,14 @@ func (r *Runner) runOne(ctx context.Context, rec Record) (int, error) {
 		return 0, err
 	}
 	sends := 0
-	for _, rcp := range work {
+	for _, cand := range cands {
 		if allow >= 0 && sends >= allow {
 			break
 		}
 		if ctx.Err() != nil {
 			return sends, ctx.Err()
 		}
-		sent, stop, err := r.sendOne(ctx, c, planner, rcp, r.o.Clock.Now(), u)
+		sent, stop, err := r.sendOne(ctx, c, planner, cand, r.o.Clock.Now(), u)
 		if err != nil {
 			return sends, err
 		}
@@ -317,6 +386,29 @@ func (r *Runner) runOne(ctx context.Context, rec Record) (int, error) {
 		}
 	}
 	return sends, nil
+}
+
+// hold says whether the runner must hold its sends (webhook intake is failing: statuses
+// of what it sends now could not be recorded, so failures, opt-outs and the stop-loss
+// would go unseen) and whether the sweep may release unknown attempts: not while intake
+// fails nor for grace after it recovered, the time Meta's redelivered statuses need to
+// settle the attempts they name.
+func (r *Runner) hold(now time.Time, grace time.Duration) (hold, sweep bool) {
+	if r.o.Intake == nil {
+		return false, true
+	}
+	failing, recovered, why := r.o.Intake.IntakeState()
+	if !failing.IsZero() {
+		if !r.holding.Swap(true) {
+			r.o.Logger.Warn("campaign sends held: webhooks are not being recorded", slog.Time("since", failing), slog.String("reason", why))
+		}
+		r.o.Metrics.held()
+		return true, false
+	}
+	if r.holding.Swap(false) {
+		r.o.Logger.Info("campaign sends resumed: webhooks are recorded again; unknown attempts wait for their statuses", slog.Duration("grace", grace))
+	}
+	return false, recovered.IsZero() || now.Sub(recovered) >= grace
 }
 
 // gate applies the canary and the stop-loss: how many may be sent now (-1: any).
@@ -353,7 +445,8 @@ func (r *Runner) gate(ctx context.Context, c *compiled, rec Record, now time.Tim
 
 // sendOne sends to one contact: it reports whether a message went, and stop when the
 // pool cannot send more now.
-func (r *Runner) sendOne(ctx context.Context, c *compiled, planner *pacing.Planner, rcp audience.Recipient, now time.Time, u pacing.Usage) (sent, stop bool, err error) {
+func (r *Runner) sendOne(ctx context.Context, c *compiled, planner *pacing.Planner, cand candidate, now time.Time, u pacing.Usage) (sent, stop bool, err error) {
+	rcp := cand.Recipient
 	attrs := make(map[string]string, len(c.cols))
 	for i, col := range c.cols {
 		if i < len(rcp.Attrs) {
@@ -370,13 +463,14 @@ func (r *Runner) sendOne(ctx context.Context, c *compiled, planner *pacing.Plann
 		}
 	}
 	zone, _ := c.zones.Of(rcp.Contact, attrs[c.cfg.ZoneAttr])
-	d, res, grant, err := planner.Next(ctx, r.state, now, pacing.Candidate{Contact: rcp.Contact, Zone: zone}, u)
+	d, res, grant, err := planner.Next(ctx, r.state, now, pacing.Candidate{Contact: rcp.Contact, Zone: zone, Windows: cand.windows}, u)
 	if err != nil {
 		return false, false, err
 	}
 	if d.Number == "" {
-		// Quiet hours are the contact's own; every other wait holds for the whole pool.
-		return false, d.Wait != pacing.WaitHours, nil
+		// Quiet hours and the pair rate are the contact's own; every other wait holds for
+		// the whole pool.
+		return false, d.Wait != pacing.WaitHours && d.Wait != pacing.WaitPair, nil
 	}
 	attempt, err := c.aud.Claim(ctx, rcp.Contact, d.Number, r.o.Owner, now, cmp.Or(c.camp.Lease, r.o.Lease))
 	if errors.Is(err, audience.ErrNotClaimed) {

@@ -225,3 +225,26 @@ func TestRunnerFollowsANumberStoppedMidCampaign(t *testing.T) {
 		t.Errorf("number 1002 sent %d after it was stopped (had %d), 1003 %d; %d contacts reached of 600", after["1002"]-before["1002"], before["1002"], after["1003"], len(snd.sends))
 	}
 }
+
+// TestCategoryChanged pauses a running campaign when Meta moves its template to another
+// category than the one it planned, and says why; the same category changes nothing.
+func TestCategoryChanged(t *testing.T) {
+	ctx := context.Background()
+	ctl, _ := start(t, 5) // a marketing campaign of template offer
+	run, err := New(Options{Control: ctl, Sender: &fakeSender{}, Numbers: numbersOf{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, category string
+		want           int
+	}{{"offer", "MARKETING", 0}, {"another", "UTILITY", 0}, {"offer", "UTILITY", 1}} {
+		if n, err := run.CategoryChanged(ctx, c.name, c.category); err != nil || n != c.want {
+			t.Fatalf("CategoryChanged(%s, %s) = %d, %v; want %d", c.name, c.category, n, err, c.want)
+		}
+	}
+	rec, err := ctl.Get(ctx, "offer")
+	if err != nil || rec.State != StatePaused || !strings.Contains(rec.Reason, "changed the category of template offer to utility; the campaign planned marketing") {
+		t.Fatalf("record %+v, %v", rec, err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/wasla/wasla/campaigns/outcome"
+	"github.com/wasla/wasla/campaigns/pacing"
 	"github.com/wasla/wasla/chat"
 )
 
@@ -19,6 +20,9 @@ type Report struct {
 	// Cost is the estimated cost (millionths of the rate table's currency, shown with
 	// outcome.Micro); Meta changes its rates.
 	Cost string `json:"cost_estimated"`
+	// Warmups are where the campaign's numbers stand on their warm-up ramps (shared by
+	// every campaign that sends from them).
+	Warmups map[chat.NumberID]pacing.Warmup `json:"warmups,omitempty"`
 }
 
 // Status returns a campaign's report.
@@ -51,5 +55,10 @@ func (c *Control) Status(ctx context.Context, name string) (Report, error) {
 	done := rep.Total.Sent + rep.Total.FailedTotal() + rep.Total.OptedOut - rep.Total.FailedAfterSent
 	rep.Queued = max(rep.Audience-int(done), 0)
 	rep.Cost = outcome.Micro(rep.Total.Cost).String()
+	if len(nums) > 0 {
+		if rep.Warmups, err = pacing.NewRedisState(c.client, c.prefix).Load(ctx, nums); err != nil {
+			return Report{}, err
+		}
+	}
 	return rep, nil
 }

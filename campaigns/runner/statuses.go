@@ -2,6 +2,9 @@ package runner
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/wasla/wasla/campaigns/audience"
@@ -20,6 +23,17 @@ type Status struct {
 	WAMID  string
 	Number chat.NumberID
 	At     time.Time
+	// Pricing is the status's pricing block (nil: none came): kept per attempt, and with
+	// the rate table it prices the delivered message.
+	Pricing *Pricing
+}
+
+// Pricing is the pricing block of a status webhook.
+type Pricing struct {
+	Category     string
+	Billable     bool
+	PricingModel string
+	Type         string
 }
 
 // ApplyStatus settles a campaign attempt from its status webhook, found by its callback
@@ -40,6 +54,18 @@ func (r *Runner) ApplyStatus(ctx context.Context, st Status) (bool, error) {
 	}
 	if st.Level > 0 {
 		set.Kind, set.Level = audience.Sent, st.Level
+		if p := st.Pricing; p != nil {
+			if err := aud.SavePricing(ctx, a.Contact, audience.Pricing{Attempt: a.Attempt, Category: p.Category, Billable: p.Billable, PricingModel: p.PricingModel, Type: p.Type}); err != nil {
+				return false, err
+			}
+			if r.o.Rates != nil && p.Category != "" {
+				price, ok := r.o.Rates.Price(p.Category, p.Billable, string(a.Contact))
+				if !ok {
+					r.o.Logger.Warn("the rate table has no price for a campaign message", slog.String("campaign", a.Campaign), slog.String("category", p.Category))
+				}
+				set.Cost = int64(price)
+			}
+		}
 	} else {
 		set.Kind, set.Code = audience.Failed, st.Code
 		switch outcome.Classify(st.Code, 0) {
@@ -65,6 +91,40 @@ func (r *Runner) ApplyStatus(ctx context.Context, st Status) (bool, error) {
 // Meta paused or disabled it (a message_template_status_update), so every send would
 // fail. It returns how many campaigns it paused. Resume them when the template is back.
 func (r *Runner) PauseTemplate(ctx context.Context, name, why string) (int, error) {
+	return r.pauseWhere(ctx, why, func(c *campaignfile.Campaign) bool { return c.Template.Name == name })
+}
+
+// CategoryChanged pauses every running campaign that sends the template name planned in
+// another category than category (Meta's name: MARKETING, UTILITY, AUTHENTICATION): a
+// template moved from utility to marketing costs more, meets the per-user marketing cap
+// and is not delivered to US numbers, none of which the campaign planned for. The reason
+// says what changed; resume the campaign to accept it. It returns how many it paused.
+func (r *Runner) CategoryChanged(ctx context.Context, name, category string) (int, error) {
+	category = strings.ToLower(category)
+	if category == "" {
+		return 0, nil
+	}
+	planned := func(c *campaignfile.Campaign) string {
+		if c.Template.Marketing {
+			return "marketing"
+		}
+		return "utility"
+	}
+	return r.pauseWhereFn(ctx, func(c *campaignfile.Campaign) (bool, string) {
+		if c.Template.Name != name || planned(c) == category {
+			return false, ""
+		}
+		return true, fmt.Sprintf("Meta changed the category of template %s to %s; the campaign planned %s (cost, the per-user marketing cap and who may receive it change): resume it to send as %s",
+			name, category, planned(c), category)
+	})
+}
+
+func (r *Runner) pauseWhere(ctx context.Context, why string, match func(*campaignfile.Campaign) bool) (int, error) {
+	return r.pauseWhereFn(ctx, func(c *campaignfile.Campaign) (bool, string) { return match(c), why })
+}
+
+// pauseWhereFn pauses the running campaigns match picks, each with match's reason.
+func (r *Runner) pauseWhereFn(ctx context.Context, match func(*campaignfile.Campaign) (bool, string)) (int, error) {
 	recs, err := r.o.Control.List(ctx)
 	if err != nil {
 		return 0, err
@@ -75,7 +135,11 @@ func (r *Runner) PauseTemplate(ctx context.Context, name, why string) (int, erro
 			continue
 		}
 		camp, diags := campaignfile.Parse(rec.File, rec.Source)
-		if diags.HasErrors() || camp.Template.Name != name {
+		if diags.HasErrors() {
+			continue
+		}
+		ok, why := match(camp)
+		if !ok {
 			continue
 		}
 		if _, err := r.o.Control.Set(ctx, rec.Name, "pause", why); err != nil {

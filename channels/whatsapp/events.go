@@ -12,15 +12,16 @@ type EventType string
 
 // The event types ParseWebhook produces.
 const (
-	TypeMessage        EventType = "message"
-	TypeStatus         EventType = "status"
-	TypeError          EventType = "error"
-	TypeQualityUpdate  EventType = "phone_number_quality_update"
-	TypeAccountUpdate  EventType = "account_update"
-	TypeTemplateStatus EventType = "message_template_status_update"
-	TypeUserPreference EventType = "user_preferences"
-	TypeCall           EventType = "call"
-	TypeUnknown        EventType = "unknown"
+	TypeMessage          EventType = "message"
+	TypeStatus           EventType = "status"
+	TypeError            EventType = "error"
+	TypeQualityUpdate    EventType = "phone_number_quality_update"
+	TypeAccountUpdate    EventType = "account_update"
+	TypeTemplateStatus   EventType = "message_template_status_update"
+	TypeUserPreference   EventType = "user_preferences"
+	TypeCall             EventType = "call"
+	TypeTemplateCategory EventType = "template_category_update"
+	TypeUnknown          EventType = "unknown"
 )
 
 // Event is one item of a webhook batch. The set is closed: it is one of *Message,
@@ -306,6 +307,28 @@ type TemplateStatus struct {
 
 // Type returns TypeTemplateStatus.
 func (*TemplateStatus) Type() EventType { return TypeTemplateStatus }
+
+// TemplateCategory is a template_category_update: Meta changed a template's category
+// (PreviousCategory -> NewCategory), or will change it (an impending notice: CorrectCategory
+// is the category it will get at UpdateAt, NewCategory the current one). Meta's routing
+// guide says to act on completed changes only.
+type TemplateCategory struct {
+	Envelope
+	At               time.Time `json:"at,omitzero"`
+	TemplateID       string    `json:"template_id"`
+	Name             string    `json:"name"`
+	Language         string    `json:"language"`
+	PreviousCategory string    `json:"previous_category,omitempty"`
+	NewCategory      string    `json:"new_category,omitempty"`
+	CorrectCategory  string    `json:"correct_category,omitempty"`
+	UpdateAt         time.Time `json:"update_at,omitzero"`
+}
+
+// Type returns TypeTemplateCategory.
+func (*TemplateCategory) Type() EventType { return TypeTemplateCategory }
+
+// Impending reports whether the notice announces a change that has not happened yet.
+func (t *TemplateCategory) Impending() bool { return t.CorrectCategory != "" }
 
 // UserPreference is one item of a user_preferences change: a user tapped stop (or resume)
 // on a business's marketing messages. wasla honours it as it honours the opt-out (and

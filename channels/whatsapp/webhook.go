@@ -23,6 +23,7 @@ const (
 	FieldMessageTemplateStatusUpdate = "message_template_status_update"
 	FieldUserPreferences             = "user_preferences"
 	FieldCalls                       = "calls"
+	FieldTemplateCategoryUpdate      = "template_category_update"
 )
 
 // ParseWebhook decodes the body of a webhook POST into its events, in the order of
@@ -107,6 +108,16 @@ func appendChange(evs []Event, entry wireEntry, ch wireChange) []Event {
 			Title:    v.OtherInfo.Title, Description: v.OtherInfo.Description,
 			DisableDate:     v.DisableInfo.DisableDate.s,
 			RejectionReason: v.RejectionInfo.Reason, Recommendation: v.RejectionInfo.Recommendation,
+		})
+	case FieldTemplateCategoryUpdate:
+		var v wireTemplateCategoryValue
+		if err := json.Unmarshal(ch.Value, &v); err != nil {
+			return unknown("decoding template category update: " + err.Error())
+		}
+		return append(evs, &TemplateCategory{
+			Envelope: env, At: entry.Time.t, TemplateID: v.MessageTemplateID.s, Name: v.MessageTemplateName,
+			Language: v.MessageTemplateLanguage, PreviousCategory: v.PreviousCategory, NewCategory: v.NewCategory,
+			CorrectCategory: v.CorrectCategory, UpdateAt: v.CategoryUpdateTimestamp.t,
 		})
 	case FieldUserPreferences:
 		var v wirePreferencesValue
@@ -699,6 +710,16 @@ type wireAccountValue struct {
 		WabaBanState string        `json:"waba_ban_state"`
 		WabaBanDate  lenientString `json:"waba_ban_date"`
 	} `json:"ban_info"`
+}
+
+type wireTemplateCategoryValue struct {
+	MessageTemplateID       lenientString `json:"message_template_id"`
+	MessageTemplateName     string        `json:"message_template_name"`
+	MessageTemplateLanguage string        `json:"message_template_language"`
+	PreviousCategory        string        `json:"previous_category"`
+	NewCategory             string        `json:"new_category"`
+	CorrectCategory         string        `json:"correct_category"`
+	CategoryUpdateTimestamp unixTime      `json:"category_update_timestamp"`
 }
 
 type wireTemplateValue struct {

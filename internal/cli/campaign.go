@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wasla/wasla/campaigns/campaignfile"
+	"github.com/wasla/wasla/campaigns/outcome"
 	"github.com/wasla/wasla/campaigns/runner"
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/store"
@@ -177,7 +178,7 @@ func printReport(s Streams, rep runner.Report, bar bool) {
 	if t.Unknown > 0 {
 		fmt.Fprintf(w, "  unknown attempts %d (resolved by a status %d, sent again %d)\n", t.Unknown, t.UnknownResolved, t.UnknownResent)
 	}
-	fmt.Fprintf(w, "  cost (estimated; Meta changes its rates) %s\n", rep.Cost)
+	fmt.Fprintf(w, "  cost (estimated from the rate table; Meta changes its rates) %s %s\n", rep.Cost, rep.Currency)
 	nums := make([]string, 0, len(rep.Numbers))
 	for n := range rep.Numbers {
 		nums = append(nums, string(n))
@@ -185,7 +186,15 @@ func printReport(s Streams, rep runner.Report, bar bool) {
 	slices.Sort(nums)
 	for _, n := range nums {
 		c := rep.Numbers[chat.NumberID(n)]
-		fmt.Fprintf(w, "  number %s: sent %d  delivered %d  read %d  failed %d\n", n, c.Sent, c.Delivered, c.Read, c.FailedTotal())
+		fmt.Fprintf(w, "  number %s: sent %d  delivered %d  read %d  replied %d  failed %d  cost %s",
+			n, c.Sent, c.Delivered, c.Read, c.Replied, c.FailedTotal(), outcome.Micro(c.Cost))
+		if wu, ok := rep.Warmups[chat.NumberID(n)]; ok {
+			fmt.Fprintf(w, "  warm-up step %d", wu.Step+1)
+			if wu.Day != "" {
+				fmt.Fprintf(w, " (judged %s)", wu.Day)
+			}
+		}
+		fmt.Fprintln(w)
 	}
 }
 

@@ -1,0 +1,62 @@
+package runner
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/wasla/wasla/campaigns/audience"
+	"github.com/wasla/wasla/campaigns/pacing"
+	"github.com/wasla/wasla/chat"
+)
+
+// serviceWindow is the customer service window: a number may write to a contact freely
+// for this long after the contact last wrote to it.
+const serviceWindow = 24 * time.Hour
+
+// candidate is a recipient with its open windows on the campaign's pool numbers.
+type candidate struct {
+	audience.Recipient
+	windows []pacing.Window
+}
+
+// candidates reads the open windows of a page of recipients in one batch and puts those
+// with an open window on a pool number first, in their order, then the others in theirs.
+func (r *Runner) candidates(ctx context.Context, c *compiled, work []audience.Recipient, now time.Time) ([]candidate, error) {
+	out := make([]candidate, len(work))
+	for i, w := range work {
+		out[i].Recipient = w
+	}
+	if r.o.Windows == nil {
+		return out, nil
+	}
+	ids := make([]chat.ContactID, len(work))
+	for i, w := range work {
+		ids[i] = w.Contact
+	}
+	wins, err := r.o.Windows.Windows(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if i >= len(wins) {
+			break
+		}
+		for _, n := range c.camp.Numbers {
+			if at, ok := wins[i][n.ID]; ok && now.Before(at.Add(serviceWindow)) {
+				out[i].windows = append(out[i].windows, pacing.Window{Number: n.ID, Until: at.Add(serviceWindow)})
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(a, b candidate) int {
+		return boolRank(len(b.windows) > 0) - boolRank(len(a.windows) > 0)
+	})
+	return out, nil
+}
+
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
