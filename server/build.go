@@ -186,15 +186,23 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 
 	ctl := runner.NewControl(client, st.Prefix())
 	optOuts := storeOptOuts{st}
-	camps, err := runner.New(runner.Options{Control: ctl, Sender: sender, OptOuts: optOuts,
-		Numbers: campaignNumbers{cfg: cfg, reg: reg, clock: clk}, Clock: clk, Logger: log,
-		Metrics: runner.NewMetrics(metrics.reg), Owner: fmt.Sprintf("%s-%d", hostname(), os.Getpid())})
+	owner := fmt.Sprintf("%s-%d", hostname(), os.Getpid())
+	nh, err := buildHealth(cfg, client, st.Prefix(), reg, graph, set.Settings.OptOutWords, metrics, log, clk, owner)
 	if err != nil {
 		return nil, nil, err
 	}
-	var campaignAPI http.Handler
+	camps, err := runner.New(runner.Options{Control: ctl, Sender: nh.Sender(sender), OptOuts: optOuts,
+		Numbers: nh.Numbers(campaignNumbers{cfg: cfg, reg: reg, clock: clk}), Clock: clk, Logger: log,
+		Metrics: runner.NewMetrics(metrics.reg), Owner: owner})
+	if err != nil {
+		return nil, nil, err
+	}
+	var campaignAPI, numbersAPI http.Handler
 	if tok := cfg.Admin.Token.Reveal(); tok != "" {
 		campaignAPI = (&runner.API{Control: ctl, Token: tok, OptOuts: importOptOuts{optOuts}, Now: clk.Now, Logger: log}).Handler()
+		if numbersAPI, err = newNumbersAPI(cfg, client, clk, tok, log); err != nil {
+			return nil, nil, err
+		}
 	}
 
 	d := Deps{
@@ -205,7 +213,7 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 		VerifyToken:     cfg.WhatsApp.VerifyToken.Reveal(),
 		Intake:          intake,
 		Outbox:          outbox,
-		Sender:          sender,
+		Sender:          nh.Sender(sender),
 		Engine:          eng,
 		Redis:           redisPinger{client},
 		Metrics:         metrics,
@@ -227,6 +235,8 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 		ReplayWindow:    cfg.State.DedupePeriod,
 		MetricsToken:    cfg.Metrics.Token.Reveal(),
 		MetricsAddr:     cfg.Metrics.Listen,
+		Health:          nh,
+		NumbersAPI:      numbersAPI,
 	}
 	if cfg.WhatsApp.MarkRead {
 		d.MarkRead = markReader{sender}

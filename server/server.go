@@ -115,6 +115,10 @@ type Deps struct {
 	// DepthInterval is how often the intake depth for /metrics is re-read; default
 	// DefaultDepthInterval.
 	DepthInterval time.Duration
+	// Health, when set, counts number health signals and runs the health loop;
+	// NumbersAPI, when set, is served at /api/numbers (it checks its own token).
+	Health     *NumberHealth
+	NumbersAPI http.Handler
 }
 
 // Server is the webhook HTTP server with its workers and loops. Create it with New, run
@@ -208,6 +212,11 @@ func (s *Server) routes() chi.Router {
 		r.Handle("/api/campaigns", s.d.CampaignAPI)
 		r.Handle("/api/campaigns/*", s.d.CampaignAPI)
 	}
+	if s.d.NumbersAPI != nil {
+		r.Handle("/api/numbers", s.d.NumbersAPI)
+		r.Handle("/admin/numbers", s.d.NumbersAPI)
+		r.Handle("/admin/numbers/*", s.d.NumbersAPI)
+	}
 	if s.d.Inbox != nil {
 		r.Route("/api", s.d.Inbox.APIRoutes)
 	}
@@ -276,6 +285,9 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	wg.Go(func() { s.depthLoop(workCtx) })
 	if s.d.Campaigns != nil {
 		wg.Go(func() { s.d.Campaigns.Run(workCtx) })
+	}
+	if s.d.Health != nil {
+		wg.Go(func() { s.d.Health.Run(workCtx, s.d.Tick) })
 	}
 
 	httpErr := make(chan error, 2)
