@@ -34,6 +34,7 @@ Usage:
   wasla campaign start|pause|resume|cancel|status FILE-or-NAME --redis URL
                                           run campaigns in a deployment (docs/campaigns.md)
   wasla campaign plan|simulate FILE       forecast a campaign, or play it against a modelled Meta
+  wasla numbers [--config FILE] [--json]  every number's role, tier, warm-up, health score and state
 
 Run "wasla COMMAND -h" for a command's flags.
 `
@@ -60,6 +61,8 @@ func Run(ctx context.Context, args []string, in io.Reader, out, errOut io.Writer
 		return runServe(ctx, rest, s)
 	case "campaign":
 		return runCampaign(ctx, rest, s)
+	case "numbers":
+		return runNumbers(ctx, rest, s)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(out, usage)
 		return exitOK
