@@ -4,7 +4,8 @@
 (() => {
   const T = JSON.parse(document.body.dataset.texts);
   const lang = document.body.dataset.lang;
-  const fmt = new Intl.NumberFormat(lang === "ar" ? "ar" : "en");
+  const locale = lang === "ar" ? "ar-u-nu-arab" : "en";
+  const fmt = new Intl.NumberFormat(locale);
   const key = "wasla-admin-token";
   const $ = (id) => document.getElementById(id);
   const el = (tag, cls, text) => {
@@ -18,12 +19,16 @@
   const n = (v) => fmt.format(v || 0);
   let timer = null;
 
+  // cell adds a cell labelled for the phone layout; its content is one box, so the
+  // label and the value stay side by side however many parts the value has.
   function cell(row, label, ...children) {
     const td = el("td");
     td.dataset.label = label;
-    for (const c of children) if (c) td.append(c);
+    const v = el("div", "v");
+    for (const c of children) if (c) v.append(c);
+    td.append(v);
     row.append(td);
-    return td;
+    return v;
   }
 
   function draw(numbers) {
@@ -76,7 +81,7 @@
       tbody.append(tr);
     }
     $("summary").textContent = T.summary.replace("{healthy}", n(healthy)).replace("{total}", n(total));
-    $("updated").textContent = new Date().toLocaleTimeString(lang);
+    $("updated").textContent = new Date().toLocaleTimeString(locale);
   }
 
   async function load() {
