@@ -111,3 +111,34 @@ func FuzzParsePlan(f *testing.F) {
 		}
 	})
 }
+
+// TestCampaignSimulateFit fits the model to a history export, prints the fitted values
+// and plays the run with them: the output differs from the default model's.
+func TestCampaignSimulateFit(t *testing.T) {
+	dir := t.TempDir()
+	plan := "../../campaigns/simulation/testdata/plan/plan.yaml"
+	run := func(extra ...string) string {
+		var out, errOut strings.Builder
+		args := append([]string{"campaign", "simulate", "--seed", "7", "--chart", filepath.Join(dir, "c.svg")}, extra...)
+		if code := Run(context.Background(), append(args, plan), nil, &out, &errOut); code != exitOK {
+			t.Fatalf("exit %d: %s", code, errOut.String())
+		}
+		return out.String()
+	}
+	fitted := run("--fit", "../../campaigns/simulation/testdata/history.jsonl")
+	want, err := os.ReadFile("../../campaigns/simulation/testdata/fit.golden")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(fitted, string(want)) {
+		t.Errorf("the output does not open with the fit:\n%s", fitted[:min(len(fitted), 800)])
+	}
+	if plain := run(); strings.TrimPrefix(fitted, string(want)+"\n") == plain {
+		t.Error("the fitted model played the same run as the default one")
+	}
+	var out, errOut strings.Builder
+	if code := Run(context.Background(), []string{"campaign", "simulate", "--fit", "no-such.jsonl", plan}, nil, &out, &errOut); code != exitFail ||
+		!strings.Contains(errOut.String(), "--fit: open no-such.jsonl") {
+		t.Errorf("exit %d: %s", code, errOut.String())
+	}
+}
