@@ -26,7 +26,7 @@ import (
 	"github.com/wasla/wasla/yamlfile"
 )
 
-// planFile is the input of `wasla campaign plan|simulate` until campaign files exist:
+// planFile is the other input of `wasla campaign plan|simulate`, beside campaign files:
 // the pool, the audience (a size or a CSV file), the pacing and the health policy. Its
 // keys are meant to be a subset of the campaign file's, so the commands can take a
 // campaign file later through the same conversion (scenario).
@@ -321,12 +321,15 @@ under the warm-up ramps, the portfolio's shared limit, the sending hours, the ca
 and the throughput; the day the audience is finished; the expected cost from the rate table;
 and warnings. It runs the live campaign's pacing and health code in virtual time, with an
 audience that is always delivered and never complains (see "campaign simulate" for risk).
-FILE describes the pool, the audience and the pacing (docs/campaigns.md, "Plan files").`
+FILE is a campaign file (*.campaign.yaml, the one wasla campaign start takes; give --config
+for the serve configuration's numbers and inbox) or a plan file describing the pool, the
+audience and the pacing (docs/campaigns.md, "Plan files").`
 
 // runCampaignPlan is `wasla campaign plan FILE`.
 func runCampaignPlan(ctx context.Context, args []string, s Streams) int {
-	fs := newFlagSet("campaign plan", "[--json] FILE", planAbout, s)
+	fs := newFlagSet("campaign plan", "[--config FILE] [--template-approved DATE] [--json] FILE", planAbout, s)
 	asJSON := fs.Bool("json", false, "write the forecast as JSON")
+	input := addPlanInput(fs)
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -334,9 +337,8 @@ func runCampaignPlan(ctx context.Context, args []string, s Streams) int {
 		fs.Usage()
 		return exitUsage
 	}
-	sc, cx, err := loadPlan(fs.Arg(0))
-	if err != nil {
-		fmt.Fprintf(s.Err, "%v\n", err)
+	sc, cx, ok := input.load(fs.Arg(0), s.Err)
+	if !ok {
 		return exitFail
 	}
 	r, err := simulation.Run(ctx, sc, simulation.QuietModel())
@@ -421,6 +423,7 @@ func runCampaignSimulate(ctx context.Context, args []string, s Streams) int {
 	blast := fs.Bool("blast", false, `play "send it all on day one" instead: no ramp, spread, canary or health policy`)
 	asJSON := fs.Bool("json", false, "write the result as JSON")
 	fit := fs.String("fit", "", "fit the audience's probabilities to a history export (`FILE`.jsonl from wasla history export) and print them")
+	input := addPlanInput(fs)
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -444,9 +447,8 @@ func runCampaignSimulate(ctx context.Context, args []string, s Streams) int {
 			fmt.Fprintln(s.Out, report)
 		}
 	}
-	sc, _, err := loadPlan(path)
-	if err != nil {
-		fmt.Fprintf(s.Err, "%v\n", err)
+	sc, _, ok := input.load(path, s.Err)
+	if !ok {
 		return exitFail
 	}
 	if *blast {
