@@ -67,7 +67,9 @@ func (in planInput) load(path string, errOut io.Writer) (simulation.Scenario, si
 func campaignScenario(camp *campaignfile.Campaign, cfg *config.Config, approved string, now time.Time, readCSV audienceReader) (simulation.Scenario, simulation.Context, error) {
 	var sc simulation.Scenario
 	var cx simulation.Context
-	bad := func(format string, a ...any) error { return fmt.Errorf("%s: "+format, append([]any{camp.File}, a...)...) }
+	bad := func(format string, a ...any) error {
+		return fmt.Errorf("%s: "+format, append([]any{camp.File}, a...)...)
+	}
 	sc.Pacing = camp.Pacing(pacing.Defaults())
 	sc.Start = now.In(camp.Zone).Truncate(time.Hour)
 	if !camp.Start.IsZero() {

@@ -24,13 +24,13 @@ func TestCampaignPlanAndSimulateCommands(t *testing.T) {
 		{name: "campaign_plan_bad_zone", args: []string{"campaign", "plan", "../../campaigns/simulation/testdata/plan/bad.yaml"}, exit: exitFail},
 		{name: "campaign_plan_unknown_key", args: []string{"campaign", "plan", "../../campaigns/simulation/testdata/plan/unknown_key.yaml"}, exit: exitFail},
 		{name: "campaign_plan_no_file", args: []string{"campaign", "plan"}, exit: exitUsage},
-		{name: "campaign_plan_campaign_file", args: []string{"campaign", "plan", "--config", "testdata/campaign/wasla.yaml", "--template-approved", "2026-02-28",
-			"testdata/campaign/offer.campaign.yaml"}, exit: exitOK},
-		{name: "campaign_plan_campaign_file_alone", args: []string{"campaign", "plan", "testdata/campaign/offer.campaign.yaml"}, exit: exitOK},
-		{name: "campaign_plan_campaign_number_not_configured", args: []string{"campaign", "plan", "--config", "testdata/campaign/other.yaml",
-			"testdata/campaign/offer.campaign.yaml"}, exit: exitFail},
-		{name: "campaign_simulate_campaign_file", args: []string{"campaign", "simulate", "--seed", "3", "--chart", os.DevNull, "--config", "testdata/campaign/wasla.yaml",
-			"testdata/campaign/offer.campaign.yaml"}, exit: exitOK},
+		{name: "campaign_plan_campaign_file", args: []string{"campaign", "plan", "--config", "../../campaigns/simulation/testdata/campaign/wasla.yaml", "--template-approved", "2026-02-28",
+			"../../campaigns/simulation/testdata/campaign/offer.campaign.yaml"}, exit: exitOK},
+		{name: "campaign_plan_campaign_file_alone", args: []string{"campaign", "plan", "../../campaigns/simulation/testdata/campaign/offer.campaign.yaml"}, exit: exitOK},
+		{name: "campaign_plan_campaign_number_not_configured", args: []string{"campaign", "plan", "--config", "../../campaigns/simulation/testdata/campaign/other.yaml",
+			"../../campaigns/simulation/testdata/campaign/offer.campaign.yaml"}, exit: exitFail},
+		{name: "campaign_simulate_campaign_file", args: []string{"campaign", "simulate", "--seed", "3", "--chart", os.DevNull, "--config", "../../campaigns/simulation/testdata/campaign/wasla.yaml",
+			"../../campaigns/simulation/testdata/campaign/offer.campaign.yaml"}, exit: exitOK},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
