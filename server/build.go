@@ -199,16 +199,24 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 		return nil, nil, err
 	}
 	webhookHealth := NewWebhookHealth(clk)
-	camps, err := runner.New(runner.Options{Control: ctl, Sender: sender, OptOuts: optOuts, Pacing: &basePacing, Rates: rates, Intake: webhookHealth, Windows: storeWindows{st},
-		Numbers: campaignNumbers{cfg: cfg, reg: reg, clock: clk}, Clock: clk, Logger: log,
-		Metrics: runner.NewMetrics(metrics.reg), Owner: fmt.Sprintf("%s-%d", hostname(), os.Getpid())})
+	owner := fmt.Sprintf("%s-%d", hostname(), os.Getpid())
+	nh, err := buildHealth(cfg, client, st.Prefix(), reg, graph, set.Settings.OptOutWords, metrics, log, clk, owner)
+	if err != nil {
+		return nil, nil, err
+	}
+	camps, err := runner.New(runner.Options{Control: ctl, Sender: nh.Sender(sender), OptOuts: optOuts, Pacing: &basePacing, Rates: rates, Intake: webhookHealth, Windows: storeWindows{st},
+		Numbers: nh.Numbers(campaignNumbers{cfg: cfg, reg: reg, clock: clk}), Clock: clk, Logger: log,
+		Metrics: runner.NewMetrics(metrics.reg), Owner: owner})
 	if err != nil {
 		return nil, nil, err
 	}
 	replies.r = camps
-	var campaignAPI http.Handler
+	var campaignAPI, numbersAPI http.Handler
 	if tok := cfg.Admin.Token.Reveal(); tok != "" {
 		campaignAPI = (&runner.API{Control: ctl, Token: tok, OptOuts: importOptOuts{optOuts}, Now: clk.Now, Logger: log}).Handler()
+		if numbersAPI, err = newNumbersAPI(cfg, client, clk, tok, log); err != nil {
+			return nil, nil, err
+		}
 	}
 	var outboxAPI http.Handler
 	if tok := cfg.Admin.Token.Reveal(); tok != "" {
@@ -229,7 +237,7 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 		VerifyToken:     cfg.WhatsApp.VerifyToken.Reveal(),
 		Intake:          intake,
 		Outbox:          outbox,
-		Sender:          sender,
+		Sender:          nh.Sender(sender),
 		Engine:          eng,
 		Redis:           redisPinger{client},
 		Metrics:         metrics,
@@ -253,6 +261,8 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 		MetricsToken:    cfg.Metrics.Token.Reveal(),
 		MetricsAddr:     cfg.Metrics.Listen,
 		TimerNotes:      timerNotes,
+		Health:          nh,
+		NumbersAPI:      numbersAPI,
 	}
 	if cfg.WhatsApp.MarkRead {
 		d.MarkRead = markReader{sender}

@@ -41,7 +41,7 @@ func NewOutboxAPI(failed FailedReplies, token string, log *slog.Logger) http.Han
 	for i, h := range []http.HandlerFunc{a.list, a.retry, a.drop} {
 		mux.HandleFunc(OutboxRoutes[i], h)
 	}
-	return adminauth.Require(token, mux)
+	return adminauth.Require(token, log, mux)
 }
 
 func (a *outboxAPI) list(w http.ResponseWriter, r *http.Request) {
@@ -95,6 +95,7 @@ func (a *outboxAPI) fail(w http.ResponseWriter, err error) {
 
 func writeAPIJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)

@@ -133,6 +133,10 @@ type Deps struct {
 	// TimerNotes, when set, holds the timers the engine committed (its Options.OnTimer is
 	// Note), and the server fires each at its moment besides polling every TimerInterval.
 	TimerNotes *TimerNotes
+	// Health, when set, counts number health signals and runs the health loop;
+	// NumbersAPI, when set, is served at /api/numbers (it checks its own token).
+	Health     *NumberHealth
+	NumbersAPI http.Handler
 }
 
 // Server is the webhook HTTP server with its workers and loops. Create it with New, run
@@ -234,6 +238,11 @@ func (s *Server) routes() chi.Router {
 	if s.d.OutboxAPI != nil {
 		r.Handle("/api/outbox/*", s.d.OutboxAPI)
 	}
+	if s.d.NumbersAPI != nil {
+		r.Handle("/api/numbers", s.d.NumbersAPI)
+		r.Handle("/admin/numbers", s.d.NumbersAPI)
+		r.Handle("/admin/numbers/*", s.d.NumbersAPI)
+	}
 	if s.d.Inbox != nil {
 		r.Route("/api", s.d.Inbox.APIRoutes)
 	}
@@ -303,6 +312,9 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	wg.Go(func() { s.backlogLoop(workCtx) })
 	if s.d.Campaigns != nil {
 		wg.Go(func() { s.d.Campaigns.Run(workCtx) })
+	}
+	if s.d.Health != nil {
+		wg.Go(func() { s.d.Health.Run(workCtx, s.d.Tick) })
 	}
 
 	httpErr := make(chan error, 2)

@@ -196,6 +196,9 @@ func (s *Server) resolveContacts(ctx context.Context, msgs []chat.Inbound) error
 // contact's history with Meta's error: a send that returned a wamid can still fail here.
 func (s *Server) status(ctx context.Context, st *whatsapp.Status) error {
 	s.metrics.statuses.WithLabelValues(string(st.Number), string(st.Status)).Inc()
+	if s.d.Health != nil {
+		s.d.Health.Status(ctx, st)
+	}
 	campaignErr := errors.Join(s.campaignStatus(ctx, st), s.deliveryStatus(ctx, st))
 	if st.Status != whatsapp.StatusFailed {
 		return campaignErr
@@ -280,6 +283,9 @@ func (s *Server) applyPreference(ctx context.Context, ev *whatsapp.UserPreferenc
 		if id, err = s.d.Contacts.ResolveContact(ctx, string(ev.Contact), ""); err != nil {
 			return fmt.Errorf("resolving the contact of a user preference: %w", err)
 		}
+	}
+	if s.d.Health != nil {
+		s.d.Health.Preference(ctx, ev)
 	}
 	detail := "whatsapp " + ev.Category + " " + ev.Value
 	if err := s.d.Preferences.SetOptedOut(ctx, id, out, detail); err != nil {

@@ -27,6 +27,9 @@ func (s *Server) handle(ctx context.Context, tx *store.Tx, in chat.Inbound) erro
 		}
 	}
 	err := s.d.Engine.Receive(ctx, etx, in)
+	if s.d.Health != nil && (err == nil || errors.Is(err, engine.ErrDelivery)) {
+		s.d.Health.Inbound(ctx, []chat.Inbound{in})
+	}
 	if errors.Is(err, engine.ErrDelivery) {
 		// The message was handled and stored; a reply the sender could not deliver is
 		// recorded by the sender. Handling it again would change nothing.

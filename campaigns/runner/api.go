@@ -49,7 +49,7 @@ func (a *API) Handler() http.Handler {
 	return a.auth(mux)
 }
 
-func (a *API) auth(next http.Handler) http.Handler { return adminauth.Require(a.Token, next) }
+func (a *API) auth(next http.Handler) http.Handler { return adminauth.Require(a.Token, a.Logger, next) }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")

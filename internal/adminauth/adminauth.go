@@ -6,6 +6,7 @@ package adminauth
 import (
 	"crypto/subtle"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"strings"
 )
@@ -16,11 +17,15 @@ const Realm = "wasla admin"
 // Require serves next only to requests carrying "Authorization: Bearer <token>". Others
 // get 401 with a JSON error; the token is compared in constant time and never logged or
 // echoed. An empty token refuses every request: an admin API without a token is closed,
-// not open.
-func Require(token string, next http.Handler) http.Handler {
+// not open. A refusal is logged on log (nil: not logged) with the path and the remote
+// address, never the token, so an operator sees who knocked.
+func Require(token string, log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || token == "" || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+			if log != nil {
+				log.Warn("admin request refused: missing or wrong token", slog.String("path", r.URL.Path), slog.String("remote", r.RemoteAddr))
+			}
 			w.Header().Set("WWW-Authenticate", `Bearer realm="`+Realm+`"`)
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusUnauthorized)

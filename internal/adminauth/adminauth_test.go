@@ -26,7 +26,7 @@ func TestRequire(t *testing.T) {
 				req.Header.Set("Authorization", tt.header)
 			}
 			rec := httptest.NewRecorder()
-			Require(tt.token, ok).ServeHTTP(rec, req)
+			Require(tt.token, nil, ok).ServeHTTP(rec, req)
 			if rec.Code != tt.want {
 				t.Fatalf("status %d, want %d", rec.Code, tt.want)
 			}

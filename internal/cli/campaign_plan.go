@@ -26,7 +26,7 @@ import (
 	"github.com/wasla/wasla/yamlfile"
 )
 
-// planFile is the input of `wasla campaign plan|simulate` until campaign files exist:
+// planFile is the other input of `wasla campaign plan|simulate`, beside campaign files:
 // the pool, the audience (a size or a CSV file), the pacing and the health policy. Its
 // keys are meant to be a subset of the campaign file's, so the commands can take a
 // campaign file later through the same conversion (scenario).
@@ -321,12 +321,15 @@ under the warm-up ramps, the portfolio's shared limit, the sending hours, the ca
 and the throughput; the day the audience is finished; the expected cost from the rate table;
 and warnings. It runs the live campaign's pacing and health code in virtual time, with an
 audience that is always delivered and never complains (see "campaign simulate" for risk).
-FILE describes the pool, the audience and the pacing (docs/campaigns.md, "Plan files").`
+FILE is a campaign file (*.campaign.yaml, the one wasla campaign start takes; give --config
+for the serve configuration's numbers and inbox) or a plan file describing the pool, the
+audience and the pacing (docs/campaigns.md, "Plan files").`
 
 // runCampaignPlan is `wasla campaign plan FILE`.
 func runCampaignPlan(ctx context.Context, args []string, s Streams) int {
-	fs := newFlagSet("campaign plan", "[--json] FILE", planAbout, s)
+	fs := newFlagSet("campaign plan", "[--config FILE] [--template-approved DATE] [--json] FILE", planAbout, s)
 	asJSON := fs.Bool("json", false, "write the forecast as JSON")
+	input := addPlanInput(fs)
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -334,9 +337,8 @@ func runCampaignPlan(ctx context.Context, args []string, s Streams) int {
 		fs.Usage()
 		return exitUsage
 	}
-	sc, cx, err := loadPlan(fs.Arg(0))
-	if err != nil {
-		fmt.Fprintf(s.Err, "%v\n", err)
+	sc, cx, ok := input.load(fs.Arg(0), s.Err)
+	if !ok {
 		return exitFail
 	}
 	r, err := simulation.Run(ctx, sc, simulation.QuietModel())
@@ -409,15 +411,19 @@ grow when a number sends too much or too fast; Meta rates each number over a rec
 7 days, paces the template (holds, then releases or drops) and restricts a number that stays
 RED. The live pacing and health policy decide. Prints per day and per number the volume, the
 score, Meta's rating and the state, and writes an SVG chart. The model's parameters are
-assumptions (docs/campaigns.md, "The risk simulator").`
+assumptions (docs/campaigns.md, "The risk simulator"); --fit history.jsonl replaces the
+ones a real history shows (failures, replies, opt-outs, negative replies) by their rates
+in an export of wasla history export, prints them, and plays the run with them.`
 
 // runCampaignSimulate is `wasla campaign simulate FILE`.
 func runCampaignSimulate(ctx context.Context, args []string, s Streams) int {
-	fs := newFlagSet("campaign simulate", "[--seed N] [--chart FILE.svg] [--blast] [--json] FILE", campaignSimulateAbout, s)
+	fs := newFlagSet("campaign simulate", "[--seed N] [--chart FILE.svg] [--blast] [--fit HISTORY.jsonl] [--json] FILE", campaignSimulateAbout, s)
 	seed := fs.Uint64("seed", 1, "the seed of the model's randomness: the same seed plays the same run")
 	chart := fs.String("chart", "", "where to write the SVG chart (default: FILE with .svg)")
 	blast := fs.Bool("blast", false, `play "send it all on day one" instead: no ramp, spread, canary or health policy`)
 	asJSON := fs.Bool("json", false, "write the result as JSON")
+	fit := fs.String("fit", "", "fit the audience's probabilities to a history export (`FILE`.jsonl from wasla history export) and print them")
+	input := addPlanInput(fs)
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -426,16 +432,28 @@ func runCampaignSimulate(ctx context.Context, args []string, s Streams) int {
 		return exitUsage
 	}
 	path := fs.Arg(0)
-	sc, _, err := loadPlan(path)
-	if err != nil {
-		fmt.Fprintf(s.Err, "%v\n", err)
+	m := simulation.DefaultModel()
+	m.Seed = *seed
+	if *fit != "" {
+		fitted, report, err := fitModel(*fit, m)
+		if err != nil {
+			fmt.Fprintf(s.Err, "wasla campaign simulate: %v\n", err)
+			return exitFail
+		}
+		m = fitted
+		if *asJSON {
+			fmt.Fprint(s.Err, report) // stdout holds the JSON alone
+		} else {
+			fmt.Fprintln(s.Out, report)
+		}
+	}
+	sc, _, ok := input.load(path, s.Err)
+	if !ok {
 		return exitFail
 	}
 	if *blast {
 		sc = simulation.Blast(sc)
 	}
-	m := simulation.DefaultModel()
-	m.Seed = *seed
 	r, err := simulation.Run(ctx, sc, m)
 	if err != nil {
 		fmt.Fprintf(s.Err, "wasla campaign simulate: %v\n", err)
@@ -490,4 +508,18 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// fitModel fits base to the history export at path and describes the fit.
+func fitModel(path string, base simulation.Model) (simulation.Model, string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return base, "", fmt.Errorf("--fit: %w", err)
+	}
+	defer f.Close()
+	m, fit, err := simulation.FitHistory(path, f, base, health.NewPhrases(health.DefaultPhrases()))
+	if err != nil {
+		return base, "", err
+	}
+	return m, simulation.FormatFit(fit, base, m), nil
 }

@@ -24,6 +24,13 @@ func TestCampaignPlanAndSimulateCommands(t *testing.T) {
 		{name: "campaign_plan_bad_zone", args: []string{"campaign", "plan", "../../campaigns/simulation/testdata/plan/bad.yaml"}, exit: exitFail},
 		{name: "campaign_plan_unknown_key", args: []string{"campaign", "plan", "../../campaigns/simulation/testdata/plan/unknown_key.yaml"}, exit: exitFail},
 		{name: "campaign_plan_no_file", args: []string{"campaign", "plan"}, exit: exitUsage},
+		{name: "campaign_plan_campaign_file", args: []string{"campaign", "plan", "--config", "../../campaigns/simulation/testdata/campaign/wasla.yaml", "--template-approved", "2026-02-28",
+			"../../campaigns/simulation/testdata/campaign/offer.campaign.yaml"}, exit: exitOK},
+		{name: "campaign_plan_campaign_file_alone", args: []string{"campaign", "plan", "../../campaigns/simulation/testdata/campaign/offer.campaign.yaml"}, exit: exitOK},
+		{name: "campaign_plan_campaign_number_not_configured", args: []string{"campaign", "plan", "--config", "../../campaigns/simulation/testdata/campaign/other.yaml",
+			"../../campaigns/simulation/testdata/campaign/offer.campaign.yaml"}, exit: exitFail},
+		{name: "campaign_simulate_campaign_file", args: []string{"campaign", "simulate", "--seed", "3", "--chart", os.DevNull, "--config", "../../campaigns/simulation/testdata/campaign/wasla.yaml",
+			"../../campaigns/simulation/testdata/campaign/offer.campaign.yaml"}, exit: exitOK},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -110,4 +117,35 @@ func FuzzParsePlan(f *testing.F) {
 			t.Errorf("accepted a plan without a pool or an audience")
 		}
 	})
+}
+
+// TestCampaignSimulateFit fits the model to a history export, prints the fitted values
+// and plays the run with them: the output differs from the default model's.
+func TestCampaignSimulateFit(t *testing.T) {
+	dir := t.TempDir()
+	plan := "../../campaigns/simulation/testdata/plan/plan.yaml"
+	run := func(extra ...string) string {
+		var out, errOut strings.Builder
+		args := append([]string{"campaign", "simulate", "--seed", "7", "--chart", filepath.Join(dir, "c.svg")}, extra...)
+		if code := Run(context.Background(), append(args, plan), nil, &out, &errOut); code != exitOK {
+			t.Fatalf("exit %d: %s", code, errOut.String())
+		}
+		return out.String()
+	}
+	fitted := run("--fit", "../../campaigns/simulation/testdata/history.jsonl")
+	want, err := os.ReadFile("../../campaigns/simulation/testdata/fit.golden")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(fitted, string(want)) {
+		t.Errorf("the output does not open with the fit:\n%s", fitted[:min(len(fitted), 800)])
+	}
+	if plain := run(); strings.TrimPrefix(fitted, string(want)+"\n") == plain {
+		t.Error("the fitted model played the same run as the default one")
+	}
+	var out, errOut strings.Builder
+	if code := Run(context.Background(), []string{"campaign", "simulate", "--fit", "no-such.jsonl", plan}, nil, &out, &errOut); code != exitFail ||
+		!strings.Contains(errOut.String(), "--fit: open no-such.jsonl") {
+		t.Errorf("exit %d: %s", code, errOut.String())
+	}
 }

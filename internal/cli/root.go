@@ -38,6 +38,7 @@ Usage:
                                           list failed replies, send them again or drop them
   wasla intake dead|replay|drop --redis URL
                                           list dead letters, replay them or drop them
+  wasla numbers [--config FILE] [--json]  every number's role, tier, warm-up, health score and state
 
 Run "wasla COMMAND -h" for a command's flags.
 `
@@ -68,6 +69,8 @@ func Run(ctx context.Context, args []string, in io.Reader, out, errOut io.Writer
 		return runOutbox(ctx, rest, s)
 	case "intake":
 		return runIntake(ctx, rest, s)
+	case "numbers":
+		return runNumbers(ctx, rest, s)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(out, usage)
 		return exitOK
