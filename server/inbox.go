@@ -13,6 +13,7 @@ import (
 	"github.com/wasla/wasla/inbox"
 	"github.com/wasla/wasla/numbers"
 	"github.com/wasla/wasla/routing"
+	"github.com/wasla/wasla/schedule"
 	"github.com/wasla/wasla/sending"
 	"github.com/wasla/wasla/store"
 )
@@ -25,9 +26,10 @@ type lateDeps struct {
 }
 
 var (
-	_ inbox.Engine       = (*lateDeps)(nil)
-	_ inbox.MarkReader   = (*lateDeps)(nil)
-	_ inbox.StepReleaser = (*lateDeps)(nil)
+	_ inbox.Engine         = (*lateDeps)(nil)
+	_ inbox.MarkReader     = (*lateDeps)(nil)
+	_ inbox.StepReleaser   = (*lateDeps)(nil)
+	_ inbox.QueueSchedules = (*lateDeps)(nil)
 )
 
 func (l *lateDeps) AgentReply(ctx context.Context, id chat.ContactID, agent string, msg chat.Outbound) error {
@@ -40,6 +42,10 @@ func (l *lateDeps) ReturnToBot(ctx context.Context, id chat.ContactID) error {
 
 func (l *lateDeps) ReturnToBotAt(ctx context.Context, id chat.ContactID, flow, step string) error {
 	return l.eng.ReturnToBotAt(ctx, id, flow, step)
+}
+
+func (l *lateDeps) QueueSchedule(queue string) *schedule.Schedule {
+	return l.eng.QueueSchedule(queue)
 }
 
 func (l *lateDeps) State(ctx context.Context, id chat.ContactID) (*engine.State, error) {
