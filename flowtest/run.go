@@ -79,7 +79,7 @@ func Run(ctx context.Context, set *flows.Set, t *Test, opts RunOptions) *Result 
 		r.fail(t.Pos, "opening the store: %v", err)
 		return r.res
 	}
-	r.tap = &historyTap{Store: store}
+	r.tap = &HistoryTap{Store: store}
 	store = r.tap
 	if err := seed(ctx, store, t); err != nil {
 		r.fail(t.Pos, "setting up the contact: %v", err)
@@ -153,7 +153,7 @@ func seed(ctx context.Context, store engine.Store, t *Test) error {
 
 type runner struct {
 	agent  string      // the agent of the last agent_claim
-	tap    *historyTap // the history of the latest commits, for why an agent's reply was refused
+	tap    *HistoryTap // the history of the latest commits, for why an agent's reply was refused
 	test   *Test
 	number chat.NumberID // the number the contact writes to
 	res    *Result
@@ -586,7 +586,7 @@ func (r *runner) agentStep(ctx context.Context, st *Step) bool {
 		return true
 	case StepAgent:
 		agent := cmp.Or(r.agent, "agent")
-		r.tap.take()
+		r.tap.Take()
 		r.rec.as(agent)
 		err := r.drv.AgentReply(ctx, id, agent, st.Text)
 		r.rec.as("")
@@ -595,7 +595,7 @@ func (r *runner) agentStep(ctx context.Context, st *Step) bool {
 			return false
 		}
 		r.rec.skip() // the agent's own message is no bot message to check
-		for _, ev := range r.tap.take() {
+		for _, ev := range r.tap.Take() {
 			if ev.Kind == chat.EventRefused && ev.Outbound != nil && ev.Outbound.Text == st.Text {
 				r.fail(st.Pos, "the agent's reply was not sent: %s", ev.Detail)
 				return false
@@ -617,14 +617,17 @@ func (r *runner) agentStep(ctx context.Context, st *Step) bool {
 	}
 }
 
-// historyTap keeps the history of the commits since the last take.
-type historyTap struct {
+// HistoryTap is a Store that keeps the history of the commits since the last Take, so
+// that a test or the simulator can say what happened besides the messages sent: a reply
+// refused and why, a hand-off, a return to the bot.
+type HistoryTap struct {
 	engine.Store
 	mu     sync.Mutex
 	events []chat.Event
 }
 
-func (h *historyTap) Commit(ctx context.Context, st *engine.State, history []chat.Event) error {
+// Commit commits through the store and keeps the history.
+func (h *HistoryTap) Commit(ctx context.Context, st *engine.State, history []chat.Event) error {
 	if err := h.Store.Commit(ctx, st, history); err != nil {
 		return err
 	}
@@ -634,7 +637,8 @@ func (h *historyTap) Commit(ctx context.Context, st *engine.State, history []cha
 	return nil
 }
 
-func (h *historyTap) take() []chat.Event {
+// Take returns the history kept since the last Take.
+func (h *HistoryTap) Take() []chat.Event {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	out := h.events
