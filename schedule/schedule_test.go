@@ -1,6 +1,8 @@
 package schedule
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -138,5 +140,19 @@ func TestParseDate(t *testing.T) {
 	}
 	if _, err := ParseDate("23/09/2026"); err == nil || !strings.Contains(err.Error(), "YYYY-MM-DD") {
 		t.Errorf("bad date error = %v", err)
+	}
+}
+
+// TestDocsQuoteTheClosedMessage keeps the default out-of-hours text docs/flows.md quotes
+// the one a hand-off says.
+func TestDocsQuoteTheClosedMessage(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "flows.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := mustSchedule(t, "Asia/Riyadh", "sun-thu 09:00-17:00")
+	msg := s.ClosedMessage(at(t, "Asia/Riyadh", "2026-12-03 18:00"))
+	if !strings.Contains(string(doc), "\n> "+msg+"\n") {
+		t.Errorf("docs/flows.md does not quote the default out-of-hours text %q", msg)
 	}
 }
