@@ -210,3 +210,18 @@ func FuzzAddOpen(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkAddOpen is the cost of one SLA deadline: the inbox computes one per listed
+// conversation (up to 1,000 a list), here the worst usual case of a target that spills
+// over a weekend.
+func BenchmarkAddOpen(b *testing.B) {
+	loc, _ := time.LoadLocation("Asia/Riyadh")
+	week, _ := expr.ParseHours("sun-thu 09:00-12:00,13:00-17:00")
+	s := &Schedule{Zone: loc, Week: week, Holidays: map[Date]bool{{2026, 12, 6}: true}}
+	from := time.Date(2026, 12, 3, 16, 55, 0, 0, loc)
+	for b.Loop() {
+		if _, ok := s.AddOpen(from, 30*time.Minute); !ok {
+			b.Fatal("never open")
+		}
+	}
+}
