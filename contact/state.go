@@ -84,7 +84,7 @@ type Session struct {
 	Mode        Mode           `json:"mode,omitempty"`         // empty means bot
 	Queue       string         `json:"queue,omitempty"`        // hand-off queue in human mode
 	ReturnAfter time.Duration  `json:"return_after,omitempty"` // hand-off's return_after, counted from each agent reply
-	ReturnTo    *Frame         `json:"return_to,omitempty"`    // hand-off's return_to: where the flows continue when it comes back by itself
+	ReturnTo    *Frame         `json:"return_to,omitempty"`    // hand-off's return_to: where the flows continue when the return timer fires
 	Stack       []Frame        `json:"stack,omitempty"`        // return points of call steps
 	Started     time.Time      `json:"started,omitzero"`
 	LastInbound time.Time      `json:"last_inbound,omitzero"`

@@ -262,6 +262,9 @@ func TestInboxInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#conversations:not([aria-busy]) .conv[data-contact="`+customer+`"]`)),
 		chromedp.WaitVisible(chromedp.CSS(".msg.note")),
 	)
+	// The list previews Sam's template in the interface's language, not the API's English.
+	browserValue(t, ctx, "the template's preview in Arabic",
+		chromedp.Poll[bool](`[...document.querySelectorAll('.conv[data-contact="`+other+`"] .preview')].some(e => e.textContent === "[القالب follow_up]")`, chromedp.WithPollingTimeout(waitTimeout)))
 
 	runBrowser(t, ctx, "release to the bot",
 		chromedp.Click(chromedp.ID("release")),

@@ -13,6 +13,7 @@ import (
 	"github.com/wasla/wasla/clock"
 	"github.com/wasla/wasla/flows"
 	"github.com/wasla/wasla/flows/expr"
+	"github.com/wasla/wasla/schedule"
 )
 
 // Options configure an Engine. Zero values get sensible defaults.
@@ -122,6 +123,12 @@ func (e *Engine) SetFlows(set *flows.Set) {
 		}
 	}
 	e.cur.Store(l)
+}
+
+// QueueSchedule returns the opening schedule of a queue of the running flows'
+// settings.queues; nil: always open. The inbox counts its SLA targets in it.
+func (e *Engine) QueueSchedule(queue string) *schedule.Schedule {
+	return e.cur.Load().set.Settings.Schedule(queue)
 }
 
 // Flows returns the running flow set.

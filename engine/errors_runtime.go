@@ -49,8 +49,14 @@ func (r *run) fail(err error) {
 	set := r.l.set.Settings
 	r.say(set.ErrorReply)
 	if q := set.ErrorHandoff; q != "" && s.Mode != ModeHuman {
-		r.record(chat.Event{Kind: chat.EventHandoff, Flow: re.Flow, Step: re.Step, Detail: q})
-		s.Mode, s.Queue, s.ReturnAfter = ModeHuman, q, 0
+		detail := q
+		if sch := set.Schedule(q); !sch.Open(r.now) {
+			// Nobody answers before the queue opens: the customer hears when.
+			r.say(sch.ClosedMessage(r.now))
+			detail = q + " (closed)"
+		}
+		r.record(chat.Event{Kind: chat.EventHandoff, Flow: re.Flow, Step: re.Step, Queue: q, Detail: detail})
+		s.Mode, s.Queue, s.ReturnAfter, s.ReturnTo = ModeHuman, q, 0, nil
 	}
 }
 

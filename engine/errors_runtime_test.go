@@ -42,6 +42,9 @@ steps:
 		{"expression, own reply and hand-off", "settings:\n  error_reply: sorry!\n  error_handoff: support\n", "calc",
 			[]string{"counting", "sorry!"}, "calc.yaml:7", "int(vars.x)", "support"},
 		{"http failure without on_error", "", "track", []string{flows.DefaultErrorReply}, "calc.yaml:9", "status 503", ""},
+		{"hand-off to a closed queue says when it opens", "settings:\n  error_reply: sorry!\n  error_handoff: support\n  queues: {support: {hours: \"tue 09:00-17:00\"}}\n", "calc",
+			[]string{"counting", "sorry!", "فريقنا خارج ساعات العمل الآن، ونفتح يوم الثلاثاء الساعة 09:00. سنرد عليك حينها. / Our team is closed now; we open Tuesday 09:00 and will answer you then."},
+			"calc.yaml:7", "int(vars.x)", "support"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

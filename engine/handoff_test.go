@@ -113,7 +113,7 @@ func TestBotWordReturnsToBot(t *testing.T) {
 	h := handoffHarness(t)
 	h.say("agent")
 	expect(t, "while human", h.say("hello?"))
-	expect(t, "bot word, folded", h.say(" BOT! "), "the bot is back: anything else?")
+	expect(t, "bot word, folded: the restart flow answers", h.say(" BOT! "), "bot here")
 	if st := h.state().Session; st.Mode != engine.ModeBot {
 		t.Fatalf("mode %q after the bot word", st.Mode)
 	}
@@ -122,7 +122,7 @@ func TestBotWordReturnsToBot(t *testing.T) {
 		t.Errorf("history %q, want %q", got, want)
 	}
 
-	// Without return_to, the bot word starts the restart flow (the fallback's flow here).
+	// The restart flow (the fallback's flow here), also after a hand-off without return_to.
 	h2 := handoffHarness(t)
 	h2.say("night")
 	expect(t, "Arabic bot word", h2.say("بوت"), "bot here")

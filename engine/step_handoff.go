@@ -56,11 +56,11 @@ func (r *run) returnToBot(why string) {
 	r.clearTimers(TimerReturn)
 }
 
-// comeBack ends a hand-off that ends by itself — the return timer, or the contact's bot
-// word — and continues the flows at the hand-off's return_to; without one, the bot word
-// starts the restart flow (the contact asked for the bot, so the bot answers) and the
-// timer leaves the bot waiting for the next message.
-func (r *run) comeBack(why string, restart bool) error {
+// comeBack ends a hand-off that ends by itself, recording why. The return timer
+// (byWord false) continues the flows at the hand-off's return_to, or leaves the bot
+// waiting for the next message; the contact's bot word starts the restart flow, since
+// the contact asked for the bot and the bot should answer.
+func (r *run) comeBack(why string, byWord bool) error {
 	s := r.sess()
 	if s.Mode != ModeHuman {
 		return nil
@@ -68,13 +68,14 @@ func (r *run) comeBack(why string, restart bool) error {
 	to := s.ReturnTo
 	r.returnToBot(why)
 	s.Stack = nil
+	restart := r.l.set.Settings.RestartFlow
 	switch {
-	case to != nil:
+	case byWord && restart != "":
+		r.startFlow(restart)
+		return r.jump(flows.Target{Flow: restart})
+	case !byWord && to != nil:
 		r.msg, r.steps = nil, 0
 		return r.jump(flows.Target{Flow: to.Flow, Step: to.Step})
-	case restart && r.l.set.Settings.RestartFlow != "":
-		r.startFlow(r.l.set.Settings.RestartFlow)
-		return r.jump(flows.Target{Flow: r.l.set.Settings.RestartFlow})
 	}
 	return nil
 }

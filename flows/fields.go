@@ -142,7 +142,7 @@ func buildDefinitions() *Definitions {
 		{Name: "queue", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, MinLen: 1}, Required: true, Doc: "The queue of agents that takes the conversation."},
 		{Name: "say", Spec: text(maxTextLen, ""), Doc: "Text sent to the contact before the hand-off."},
 		{Name: "return_after", Spec: duration, Doc: "Give the conversation back to the bot after this long with no agent reply; every agent reply starts the count again (default: never)."},
-		{Name: "return_to", Spec: target, Doc: "Where the flows continue when the conversation comes back by itself (return_after, or the contact's bot word); default: the bot waits for the next message."},
+		{Name: "return_to", Spec: target, Doc: "Where the flows continue when return_after passes with no agent reply (default: the bot waits for the next message)."},
 		{Name: "out_of_hours", Spec: &yamlfile.Spec{Kind: yamlfile.KindOneOf, Alts: []*yamlfile.Spec{target, outOfHours}},
 			Doc: "When the queue is closed: a target to continue at instead of handing off, or {say: text} said instead of say (default: a message in Arabic and English saying when the queue opens)."},
 	}}

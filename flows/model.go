@@ -313,8 +313,8 @@ type Handoff struct {
 	Queue  string
 	Say    *expr.Template
 	Return time.Duration
-	// ReturnTo is where the flows continue when the conversation comes back by itself —
-	// the return timer or the contact's bot word; zero: the bot just listens again.
+	// ReturnTo is where the flows continue when the return timer brings the conversation
+	// back; zero: the bot just listens again.
 	ReturnTo Target
 	// OutOfHours is what happens when the queue is closed at hand-off time; nil: the
 	// queue's default message (when it opens) replaces Say, and the hand-off goes on.

@@ -3,7 +3,11 @@ package flowtest
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/wasla/wasla/chat"
@@ -20,6 +24,16 @@ type Conversation interface {
 	State(ctx context.Context, id chat.ContactID) (*contact.State, error)
 	Flows() *flows.Set
 }
+
+// AgentSide is the agent's side of a hand-off, as the inbox drives it; a Conversation
+// that has it lets a Driver play the agent. *engine.Engine has it.
+type AgentSide interface {
+	AgentReply(ctx context.Context, id chat.ContactID, agent string, msg chat.Outbound) error
+	ReturnToBot(ctx context.Context, id chat.ContactID) error
+	ReturnToBotAt(ctx context.Context, id chat.ContactID, flow, step string) error
+}
+
+var _ AgentSide = (*engine.Engine)(nil)
 
 var _ Conversation = (*engine.Engine)(nil)
 
@@ -145,3 +159,93 @@ func (d *Driver) nextDue(ctx context.Context, target time.Time) (time.Time, bool
 	}
 	return next, !next.IsZero(), nil
 }
+
+// ErrNotHandedOff is returned by AgentReply and Release for a conversation the bot has:
+// an agent answers only conversations handed to a queue.
+var ErrNotHandedOff = errors.New("the conversation is with the bot, not handed off to a queue")
+
+// AgentReply plays an agent answering the handed-off conversation of contact id with a
+// text: the engine sends it through the same routing, window and opt-out rules as the
+// inbox's replies, and it restarts the hand-off's return timer.
+func (d *Driver) AgentReply(ctx context.Context, id chat.ContactID, agent, text string) error {
+	if err := d.handedOff(ctx, id); err != nil {
+		return err
+	}
+	d.pending = true
+	return d.agents().AgentReply(ctx, id, agent, chat.Outbound{Kind: chat.KindText, Text: text})
+}
+
+// Release plays an agent giving the conversation back to the bot: at target ("flow",
+// "flow.step" or a step id found in exactly one flow), which runs at once, or, with
+// target empty, for the contact's next message.
+func (d *Driver) Release(ctx context.Context, id chat.ContactID, target string) error {
+	if err := d.handedOff(ctx, id); err != nil {
+		return err
+	}
+	d.pending = true
+	if target == "" {
+		return d.agents().ReturnToBot(ctx, id)
+	}
+	flow, step, err := ResolveTarget(d.eng.Flows(), target)
+	if err != nil {
+		return err
+	}
+	return d.agents().ReturnToBotAt(ctx, id, flow, step)
+}
+
+func (d *Driver) handedOff(ctx context.Context, id chat.ContactID) error {
+	if _, ok := d.eng.(AgentSide); !ok {
+		return errors.New("this engine has no agent side")
+	}
+	d.Track(id)
+	st, err := d.eng.State(ctx, id)
+	if err != nil {
+		return fmt.Errorf("loading state of %s: %w", id, err)
+	}
+	if st.Session.Mode != contact.ModeHuman {
+		return ErrNotHandedOff
+	}
+	return nil
+}
+
+// ResolveTarget reads where an agent releases a conversation to: "flow" (its first step),
+// "flow.step", or a step id that exactly one flow has. A name that matches nothing gets
+// the closest flow or step as a suggestion.
+func ResolveTarget(set *flows.Set, target string) (flow, step string, err error) {
+	if f, s, dotted := strings.Cut(target, "."); dotted {
+		fl := set.Flows[f]
+		if fl == nil {
+			return "", "", fmt.Errorf("no flow %q%s", f, didYouMean(f, slices.Sorted(maps.Keys(set.Flows))))
+		}
+		if _, _, ok := fl.Step(s); !ok {
+			var ids []string
+			for _, st := range fl.Steps {
+				ids = append(ids, st.ID)
+			}
+			return "", "", fmt.Errorf("flow %q has no step %q%s", f, s, didYouMean(s, ids))
+		}
+		return f, s, nil
+	}
+	if set.Flows[target] != nil {
+		return target, "", nil
+	}
+	var owners, names []string
+	for _, name := range slices.Sorted(maps.Keys(set.Flows)) {
+		names = append(names, name)
+		for _, st := range set.Flows[name].Steps {
+			names = append(names, st.ID)
+			if st.ID == target {
+				owners = append(owners, name)
+			}
+		}
+	}
+	switch len(owners) {
+	case 1:
+		return owners[0], target, nil
+	case 0:
+		return "", "", fmt.Errorf("no flow or step %q%s", target, didYouMean(target, names))
+	}
+	return "", "", fmt.Errorf("step %q is in several flows (%s); write flow.step", target, strings.Join(owners, ", "))
+}
+
+func (d *Driver) agents() AgentSide { return d.eng.(AgentSide) }

@@ -94,6 +94,11 @@ func buildDefinitions() *Definitions {
 				Doc: "The conversation is in human mode on this queue; true: on any queue; false: with the bot."},
 			{Name: string(StepOptedOut), Spec: boolean, Doc: "The contact has opted out (true) or not (false)."},
 			{Name: string(StepTime), Spec: &yamlfile.Spec{Kind: yamlfile.KindExt, Ext: extClockMove}, Doc: "Move the clock forward, firing due timers: +25h, 30m, 2d, 1d12h."},
+			{Name: string(StepAgentClaim), Spec: &yamlfile.Spec{Kind: yamlfile.KindOneOf, Alts: []*yamlfile.Spec{boolean, name}},
+				Doc: "An agent takes the handed-off conversation: the agent's id (true: agent); fails when the bot has it."},
+			{Name: string(StepAgent), Spec: text, Doc: "The agent who claimed the conversation replies with this text, through the same window rules as the inbox; restarts the return timer."},
+			{Name: string(StepAgentRelease), Spec: &yamlfile.Spec{Kind: yamlfile.KindOneOf, Alts: []*yamlfile.Spec{boolean, name}},
+				Doc: "The agent gives the conversation back to the bot: true: for the next message; a flow, flow.step or step id: the bot continues there at once."},
 			{Name: string(StepError), Spec: name,
 				Doc: `The next run-time error of the flows: "exact text", contains "part" or regex "pattern". A test fails at a run-time error that no error step expects.`},
 		}}

@@ -462,6 +462,18 @@ func (p *parser) step(kind StepKind, k, v *yaml.Node) *Step {
 			st.Error = &BotExpect{}
 			ok = p.textMatch(v, "error", st.Error)
 		}
+	case StepAgent:
+		st.Text, ok = p.nonEmpty(v, string(kind))
+	case StepAgentClaim, StepAgentRelease:
+		if v.Kind == yaml.ScalarNode && v.Tag == "!!bool" {
+			var b bool
+			if b, ok = p.boolean(v, string(kind)); ok && !b {
+				p.errorf(yamlfile.CodeBadValue, v, "%s: false does nothing; write %s: true, or name the %s", kind, kind, map[StepKind]string{StepAgentClaim: "agent", StepAgentRelease: "step the bot continues at"}[kind])
+				ok = false
+			}
+		} else {
+			st.Text, ok = p.nonEmpty(v, string(kind))
+		}
 	case StepTime:
 		var s string
 		if s, ok = p.nonEmpty(v, "time"); ok {

@@ -2,6 +2,7 @@ package flowtest
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -58,8 +59,17 @@ func TestParseFileGood(t *testing.T) {
 	if len(diags) > 0 {
 		t.Fatalf("unexpected diagnostics:\n%v", diags)
 	}
-	if len(tests) != 2 {
-		t.Fatalf("got %d tests, want 2", len(tests))
+	if len(tests) != 3 {
+		t.Fatalf("got %d tests, want 3", len(tests))
+	}
+	var agent []string
+	for _, s := range tests[2].Steps {
+		if s.Kind.IsAgent() {
+			agent = append(agent, fmt.Sprintf("%s(%s)", s.Kind, s.Text))
+		}
+	}
+	if got, want := strings.Join(agent, " "), "agent_claim(sara) agent(مرحباً، معك سارة) agent_release(menu.welcome) agent_release()"; got != want {
+		t.Errorf("agent steps\n got %s\nwant %s", got, want)
 	}
 	first := tests[0]
 	if first.Name != "order found, Arabic digits" || first.Pos.Line != 1 {

@@ -1,6 +1,7 @@
 package flowtest
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -78,6 +79,8 @@ func Run(ctx context.Context, set *flows.Set, t *Test, opts RunOptions) *Result 
 		r.fail(t.Pos, "opening the store: %v", err)
 		return r.res
 	}
+	r.tap = &HistoryTap{Store: store}
+	store = r.tap
 	if err := seed(ctx, store, t); err != nil {
 		r.fail(t.Pos, "setting up the contact: %v", err)
 		return r.res
@@ -149,6 +152,8 @@ func seed(ctx context.Context, store engine.Store, t *Test) error {
 }
 
 type runner struct {
+	agent  string      // the agent of the last agent_claim
+	tap    *HistoryTap // the history of the latest commits, for why an agent's reply was refused
 	test   *Test
 	number chat.NumberID // the number the contact writes to
 	res    *Result
@@ -206,7 +211,7 @@ func (r *runner) fail(pos flows.Pos, format string, args ...any) {
 // step runs one test step; it returns false when the test failed.
 func (r *runner) step(ctx context.Context, st *Step) bool {
 	switch {
-	case st.Kind.IsTurn() || st.Kind == StepTime:
+	case st.Kind.IsTurn() || st.Kind == StepTime || st.Kind.IsAgent():
 		// Not settled first: a turn may join a burst still being collected.
 		if !r.unexpectedErrors() {
 			return false
@@ -226,6 +231,8 @@ func (r *runner) step(ctx context.Context, st *Step) bool {
 			return false
 		}
 		return r.checkMocks(st.Pos)
+	case st.Kind.IsAgent():
+		return r.agentStep(ctx, st)
 	case st.Kind == StepTime:
 		r.rec.skip()
 		r.log(fmt.Sprintf("(time +%s)", strings.TrimPrefix(st.Text, "+")))
@@ -465,6 +472,7 @@ func renderMessages(msgs []chat.Outbound) string {
 type recorder struct {
 	contact chat.ContactID
 	log     func(string)
+	agent   string // while set, messages sent are this agent's, not the bot's
 
 	mu   sync.Mutex
 	msgs []chat.Outbound
@@ -477,11 +485,21 @@ func (rc *recorder) Send(_ context.Context, msg chat.Outbound) error {
 	rc.msgs = append(rc.msgs, msg)
 	text, _ := terminal.Format(msg)
 	prefix := "bot: "
+	if rc.agent != "" {
+		prefix = "agent " + rc.agent + ": "
+	}
 	if msg.To != rc.contact {
 		prefix = fmt.Sprintf("bot → %s: ", msg.To)
 	}
 	rc.log(terminal.Prefix(prefix, text))
 	return nil
+}
+
+// as marks the messages sent from now on as the agent's ("" : the bot's again).
+func (rc *recorder) as(agent string) {
+	rc.mu.Lock()
+	rc.agent = agent
+	rc.mu.Unlock()
 }
 
 // next consumes the next message.
@@ -542,4 +560,88 @@ func (rc *recorder) findChoice(kind chat.Kind, name string) (c terminal.Choice, 
 		}
 	}
 	return terminal.Choice{}, false, offered
+}
+
+// agentStep plays the agent's side of a hand-off: claim, reply, release.
+func (r *runner) agentStep(ctx context.Context, st *Step) bool {
+	if err := r.drv.Settle(ctx); err != nil {
+		r.fail(st.Pos, "engine: %v", err)
+		return false
+	}
+	r.rec.skip()
+	id := r.test.Contact.ID
+	state, err := r.eng.State(ctx, id)
+	if err != nil {
+		r.fail(st.Pos, "loading the contact's state: %v", err)
+		return false
+	}
+	if state.Session.Mode != contact.ModeHuman {
+		r.fail(st.Pos, "%s: the conversation is with the bot (flow %q step %q), not handed off to a queue", st.Kind, state.Session.Flow, state.Session.Step)
+		return false
+	}
+	switch st.Kind {
+	case StepAgentClaim:
+		r.agent = cmp.Or(st.Text, "agent")
+		r.log(fmt.Sprintf("(agent %s claims the conversation on queue %s)", r.agent, state.Session.Queue))
+		return true
+	case StepAgent:
+		agent := cmp.Or(r.agent, "agent")
+		r.tap.Take()
+		r.rec.as(agent)
+		err := r.drv.AgentReply(ctx, id, agent, st.Text)
+		r.rec.as("")
+		if err != nil {
+			r.fail(st.Pos, "engine: %v", err)
+			return false
+		}
+		r.rec.skip() // the agent's own message is no bot message to check
+		for _, ev := range r.tap.Take() {
+			if ev.Kind == chat.EventRefused && ev.Outbound != nil && ev.Outbound.Text == st.Text {
+				r.fail(st.Pos, "the agent's reply was not sent: %s", ev.Detail)
+				return false
+			}
+		}
+		return true
+	default: // StepAgentRelease
+		where := "for the next message"
+		if st.Text != "" {
+			where = "at " + st.Text
+		}
+		r.log(fmt.Sprintf("(agent %s releases the conversation to the bot %s)", cmp.Or(r.agent, "agent"), where))
+		if err := r.drv.Release(ctx, id, st.Text); err != nil {
+			r.fail(st.Pos, "agent_release: %v", err)
+			return false
+		}
+		r.agent = ""
+		return r.checkMocks(st.Pos)
+	}
+}
+
+// HistoryTap is a Store that keeps the history of the commits since the last Take, so
+// that a test or the simulator can say what happened besides the messages sent: a reply
+// refused and why, a hand-off, a return to the bot.
+type HistoryTap struct {
+	engine.Store
+	mu     sync.Mutex
+	events []chat.Event
+}
+
+// Commit commits through the store and keeps the history.
+func (h *HistoryTap) Commit(ctx context.Context, st *engine.State, history []chat.Event) error {
+	if err := h.Store.Commit(ctx, st, history); err != nil {
+		return err
+	}
+	h.mu.Lock()
+	h.events = append(h.events, history...)
+	h.mu.Unlock()
+	return nil
+}
+
+// Take returns the history kept since the last Take.
+func (h *HistoryTap) Take() []chat.Event {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := h.events
+	h.events = nil
+	return out
 }

@@ -69,7 +69,16 @@ const (
 	StepOptedOut StepKind = "opted_out"
 	StepTime     StepKind = "time"
 	StepError    StepKind = "error"
+	// The agent's side of a hand-off.
+	StepAgentClaim   StepKind = "agent_claim"
+	StepAgent        StepKind = "agent"
+	StepAgentRelease StepKind = "agent_release"
 )
+
+// IsAgent reports whether the step is something an agent does.
+func (k StepKind) IsAgent() bool {
+	return k == StepAgentClaim || k == StepAgent || k == StepAgentRelease
+}
 
 // IsTurn reports whether the step is something the user sends.
 func (k StepKind) IsTurn() bool {
@@ -85,7 +94,7 @@ type Step struct {
 	Kind StepKind
 	Pos  flows.Pos
 
-	Text      string    // user: the text; press, choose: the id or title; media: the caption; time: as written
+	Text      string    // user, agent: the text; press, choose: the id or title; media: the caption; time: as written; agent_claim: the agent; agent_release: the target ("" : none)
 	MediaKind chat.Kind // media (and bot media expectations)
 	Location  chat.Location
 

@@ -269,7 +269,7 @@ func (ib *Inbox) handleList(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		q, _ := ib.cfg.Queue(c.Queue)
-		d := DeadlineOf(c, q)
+		d := DeadlineOf(c, q, ib.schedule(c.Queue))
 		out.Conversations = append(out.Conversations, listItem{Conversation: c, Deadline: d, Overdue: d != nil && now.After(d.At)})
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -305,7 +305,7 @@ func (ib *Inbox) handleGet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q, _ := ib.cfg.Queue(c.Queue)
-	writeJSON(w, http.StatusOK, detailView{Conversation: c, Deadline: DeadlineOf(c, q), Reply: info})
+	writeJSON(w, http.StatusOK, detailView{Conversation: c, Deadline: DeadlineOf(c, q, ib.schedule(c.Queue)), Reply: info})
 }
 
 type historyView struct {

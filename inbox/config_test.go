@@ -107,7 +107,7 @@ func TestDeadlineOf(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := DeadlineOf(&tt.c, tt.q)
+			got := DeadlineOf(&tt.c, tt.q, nil)
 			if (got == nil) != (tt.want == nil) || (got != nil && (!got.At.Equal(tt.want.At) || got.Kind != tt.want.Kind)) {
 				t.Errorf("DeadlineOf = %+v, want %+v", got, tt.want)
 			}

@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wasla/wasla/schedule"
 )
 
 // Window is how long after a customer's message a business may answer free-form.
@@ -22,30 +24,53 @@ type Deadline struct {
 	Kind string    `json:"kind"`
 }
 
+// QueueSchedules is an Engine that knows the queues' opening hours (settings.queues of
+// the running flows); *engine.Engine is one. Without it SLA targets count every hour.
+type QueueSchedules interface {
+	QueueSchedule(queue string) *schedule.Schedule
+}
+
+// schedule returns the opening schedule of queue; nil: always open.
+func (ib *Inbox) schedule(queue string) *schedule.Schedule {
+	if qs, ok := ib.eng.(QueueSchedules); ok {
+		return qs.QueueSchedule(queue)
+	}
+	return nil
+}
+
 // slaTarget returns the queue's pending target: the first-response target until an agent
 // answered after the hand-off, then the next-response target while a customer message
-// waits for an answer. Zero when nothing is owed or the queue sets no target.
-func slaTarget(c *Conversation, q *Queue) (time.Time, string) {
+// waits for an answer. Targets count the queue's open hours only (hours), so a message at
+// 16:55 with a 30-minute target and a 17:00 close is due at 09:25 on the next open day.
+// Zero when nothing is owed or the queue sets no target.
+func slaTarget(c *Conversation, q *Queue, hours *schedule.Schedule) (time.Time, string) {
 	if q == nil || c.State == StateClosed {
 		return time.Time{}, ""
 	}
+	due := func(from time.Time, d time.Duration) time.Time {
+		if at, ok := hours.AddOpen(from, d); ok {
+			return at
+		}
+		return from.Add(d) // a queue never open again: the plain target
+	}
 	if c.FirstReply.IsZero() {
 		if q.FirstResponse > 0 {
-			return c.Opened.Add(q.FirstResponse), SLAFirstResponse
+			return due(c.Opened, q.FirstResponse), SLAFirstResponse
 		}
 		return time.Time{}, ""
 	}
 	if !c.Awaiting.IsZero() && q.NextResponse > 0 {
-		return c.Awaiting.Add(q.NextResponse), SLANextResponse
+		return due(c.Awaiting, q.NextResponse), SLANextResponse
 	}
 	return time.Time{}, ""
 }
 
 // DeadlineOf is the deadline the list shows: the earlier of the queue's pending target and
 // the moment the customer's 24-hour window closes, since after that an answer costs a
-// template. Nil when the conversation owes no answer.
-func DeadlineOf(c *Conversation, q *Queue) *Deadline {
-	at, kind := slaTarget(c, q)
+// template. Targets count the open hours of the queue (hours; nil: every hour). Nil when
+// the conversation owes no answer.
+func DeadlineOf(c *Conversation, q *Queue, hours *schedule.Schedule) *Deadline {
+	at, kind := slaTarget(c, q, hours)
 	if at.IsZero() && c.Awaiting.IsZero() && !c.FirstReply.IsZero() {
 		return nil // nothing owed: the window closing is no deadline
 	}
@@ -67,7 +92,7 @@ func DeadlineOf(c *Conversation, q *Queue) *Deadline {
 // at, "" when it is in time or none is pending.
 func (ib *Inbox) breach(c *Conversation, at time.Time) string {
 	q, _ := ib.cfg.Queue(c.Queue)
-	due, kind := slaTarget(c, q)
+	due, kind := slaTarget(c, q, ib.schedule(c.Queue))
 	if due.IsZero() || !at.After(due) {
 		return ""
 	}

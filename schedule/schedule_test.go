@@ -1,6 +1,8 @@
 package schedule
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -138,5 +140,88 @@ func TestParseDate(t *testing.T) {
 	}
 	if _, err := ParseDate("23/09/2026"); err == nil || !strings.Contains(err.Error(), "YYYY-MM-DD") {
 		t.Errorf("bad date error = %v", err)
+	}
+}
+
+// TestDocsQuoteTheClosedMessage keeps the default out-of-hours text docs/flows.md quotes
+// the one a hand-off says.
+func TestDocsQuoteTheClosedMessage(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "flows.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := mustSchedule(t, "Asia/Riyadh", "sun-thu 09:00-17:00")
+	msg := s.ClosedMessage(at(t, "Asia/Riyadh", "2026-12-03 18:00"))
+	if !strings.Contains(string(doc), "\n> "+msg+"\n") {
+		t.Errorf("docs/flows.md does not quote the default out-of-hours text %q", msg)
+	}
+}
+
+func FuzzParseDate(f *testing.F) {
+	for _, s := range []string{"2026-09-23", "٢٠٢٦-٠٩-٢٣", "2026-02-30", "", "tomorrow"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := ParseDate(s)
+		if err != nil {
+			if !strings.Contains(err.Error(), "YYYY-MM-DD") {
+				t.Errorf("error without the form to write: %v", err)
+			}
+			return
+		}
+		if again, err := ParseDate(d.String()); err != nil || again != d {
+			t.Errorf("%q -> %v does not read back (%v, %v)", s, d, again, err)
+		}
+	})
+}
+
+// FuzzAddOpen checks AddOpen against counting open minutes one by one: the answer is at
+// or after the start, and exactly d of open time lies between them.
+func FuzzAddOpen(f *testing.F) {
+	f.Add("sun-thu 09:00-17:00", int64(0), uint16(30))
+	f.Add("daily 20:00-02:00", int64(3*24*60+90), uint16(600))
+	f.Add("fri 16:00-23:00; sat-thu 09:00-12:00,13:00-17:00", int64(5000), uint16(2000))
+	f.Fuzz(func(t *testing.T, spec string, startMin int64, dMin uint16) {
+		week, err := expr.ParseHours(spec)
+		if err != nil {
+			return
+		}
+		s := &Schedule{Zone: time.UTC, Week: week}
+		start := time.Date(2026, 1, 4, 0, 0, 0, 0, time.UTC).Add(time.Duration(startMin%(14*24*60)) * time.Minute)
+		d := time.Duration(dMin%3000) * time.Minute
+		got, ok := s.AddOpen(start, d)
+		if !ok {
+			return // never open
+		}
+		if got.Before(start) {
+			t.Fatalf("AddOpen(%v, %v) = %v, before the start", start, d, got)
+		}
+		open := time.Duration(0)
+		for m := start; m.Before(got); m = m.Add(time.Minute) {
+			if s.Open(m) {
+				open += time.Minute
+			}
+		}
+		if open != d {
+			t.Fatalf("%q: AddOpen(%v, %v) = %v, with %v of open time between", spec, start, d, got, open)
+		}
+		if d == 0 && !s.Open(got) {
+			t.Fatalf("%q: NextOpen(%v) = %v, which is closed", spec, start, got)
+		}
+	})
+}
+
+// BenchmarkAddOpen is the cost of one SLA deadline: the inbox computes one per listed
+// conversation (up to 1,000 a list), here the worst usual case of a target that spills
+// over a weekend.
+func BenchmarkAddOpen(b *testing.B) {
+	loc, _ := time.LoadLocation("Asia/Riyadh")
+	week, _ := expr.ParseHours("sun-thu 09:00-12:00,13:00-17:00")
+	s := &Schedule{Zone: loc, Week: week, Holidays: map[Date]bool{{2026, 12, 6}: true}}
+	from := time.Date(2026, 12, 3, 16, 55, 0, 0, loc)
+	for b.Loop() {
+		if _, ok := s.AddOpen(from, 30*time.Minute); !ok {
+			b.Fatal("never open")
+		}
 	}
 }

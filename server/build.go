@@ -135,6 +135,9 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 		if ib, err = buildInbox(cfg, client, late, st, preview, reg, clk, log); err != nil {
 			return nil, nil, err
 		}
+		for _, w := range inboxQueueWarnings(set, ib.Config()) {
+			log.Warn("inbox: " + w)
+		}
 		engStore = inbox.Watch(st, ib)
 	}
 	// The sender records its failures through the engine, which sends through the

@@ -2,7 +2,10 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 
 	"github.com/redis/go-redis/v9"
 
@@ -10,9 +13,11 @@ import (
 	"github.com/wasla/wasla/clock"
 	"github.com/wasla/wasla/config"
 	"github.com/wasla/wasla/engine"
+	"github.com/wasla/wasla/flows"
 	"github.com/wasla/wasla/inbox"
 	"github.com/wasla/wasla/numbers"
 	"github.com/wasla/wasla/routing"
+	"github.com/wasla/wasla/schedule"
 	"github.com/wasla/wasla/sending"
 	"github.com/wasla/wasla/store"
 )
@@ -25,9 +30,10 @@ type lateDeps struct {
 }
 
 var (
-	_ inbox.Engine       = (*lateDeps)(nil)
-	_ inbox.MarkReader   = (*lateDeps)(nil)
-	_ inbox.StepReleaser = (*lateDeps)(nil)
+	_ inbox.Engine         = (*lateDeps)(nil)
+	_ inbox.MarkReader     = (*lateDeps)(nil)
+	_ inbox.StepReleaser   = (*lateDeps)(nil)
+	_ inbox.QueueSchedules = (*lateDeps)(nil)
 )
 
 func (l *lateDeps) AgentReply(ctx context.Context, id chat.ContactID, agent string, msg chat.Outbound) error {
@@ -40,6 +46,10 @@ func (l *lateDeps) ReturnToBot(ctx context.Context, id chat.ContactID) error {
 
 func (l *lateDeps) ReturnToBotAt(ctx context.Context, id chat.ContactID, flow, step string) error {
 	return l.eng.ReturnToBotAt(ctx, id, flow, step)
+}
+
+func (l *lateDeps) QueueSchedule(queue string) *schedule.Schedule {
+	return l.eng.QueueSchedule(queue)
 }
 
 func (l *lateDeps) State(ctx context.Context, id chat.ContactID) (*engine.State, error) {
@@ -72,4 +82,37 @@ func buildInbox(cfg *config.Config, client redis.UniversalClient, late *lateDeps
 		Clock:  clk,
 		Logger: log,
 	})
+}
+
+// inboxQueueWarnings names the queues the flows hand off to that the inbox file lacks (no
+// agent would ever see those conversations) and, when the flows declare settings.queues,
+// the inbox's queues they do not declare (their SLA then counts every hour).
+func inboxQueueWarnings(set *flows.Set, icfg *inbox.Config) []string {
+	var out []string
+	seen := map[string]bool{}
+	check := func(queue, where string) {
+		if _, ok := icfg.Queue(queue); ok || seen[queue] {
+			return
+		}
+		seen[queue] = true
+		out = append(out, fmt.Sprintf("%s hands off to queue %q, which %s does not list: no agent will see those conversations", where, queue, icfg.File))
+	}
+	for _, name := range slices.Sorted(maps.Keys(set.Flows)) {
+		for _, st := range set.Flows[name].Steps {
+			if st.Handoff != nil {
+				check(st.Handoff.Queue, "flow "+name)
+			}
+		}
+	}
+	if q := set.Settings.ErrorHandoff; q != "" {
+		check(q, "settings.error_handoff")
+	}
+	if set.Settings.Queues != nil {
+		for _, q := range icfg.Queues {
+			if set.Settings.Queues[q.Name] == nil {
+				out = append(out, fmt.Sprintf("queue %q of %s is not in the flows' settings.queues: its SLA counts every hour", q.Name, icfg.File))
+			}
+		}
+	}
+	return out
 }

@@ -47,6 +47,10 @@ const simulateHelp = `Commands:
   /burst              the lines that follow, up to an empty line, are sent as one burst
                       (separate messages within the burst window)
   /reload             load the flows again (the conversation goes on)
+  /agent TEXT         play the agent of a handed-off conversation: reply with TEXT
+                      (through the same window rules as the inbox)
+  /release [STEP]     the agent gives the conversation back to the bot: at STEP (a flow,
+                      flow.step or step id) at once, or for the next message
   /help               this list
   /quit               leave
 Anything else is a message; a number or a title answers the buttons or list shown last.`
@@ -133,7 +137,8 @@ func runSimulate(ctx context.Context, args []string, s Streams) int {
 		opts.OnStep = sim.traceStep
 	}
 	opts.OnError = sim.runtimeError
-	eng, err := compose.Engine(set, st, sim, compose.Options{Engine: opts, Config: cfg})
+	sim.tap = &flowtest.HistoryTap{Store: st}
+	eng, err := compose.Engine(set, sim.tap, sim, compose.Options{Engine: opts, Config: cfg})
 	if err != nil {
 		fmt.Fprintf(s.Err, "wasla simulate: %v\n", err)
 		return exitFail
@@ -170,6 +175,7 @@ type simulator struct {
 	paths       []string
 	eng         *engine.Engine
 	drv         *flowtest.Driver
+	tap         *flowtest.HistoryTap // what each line did besides sending: hand-offs, returns, refusals
 	clock       *clock.Manual
 	script      bool
 	rtl         bool // mark right-to-left lines (--rtl-marks)
@@ -186,6 +192,7 @@ type simulator struct {
 
 	mu      sync.Mutex
 	choices map[chat.ContactID][]terminal.Choice // of the last buttons or list message to each contact
+	agent   bool                                 // the message being sent is the agent's (/agent)
 }
 
 // Send prints a bot message and remembers its buttons or rows for the next answer.
@@ -197,6 +204,9 @@ func (sim *simulator) Send(_ context.Context, msg chat.Outbound) error {
 		sim.choices[msg.To] = choices
 	}
 	prefix := "bot: "
+	if sim.agent {
+		prefix = "agent: "
+	}
 	if msg.To != sim.contact {
 		prefix = fmt.Sprintf("bot → %s: ", msg.To)
 	}
@@ -285,6 +295,7 @@ func (sim *simulator) run(ctx context.Context, in io.Reader) int {
 		if quit := sim.handle(ctx, line); quit {
 			return exitOK
 		}
+		sim.showHistory()
 	}
 }
 
@@ -350,6 +361,16 @@ func (sim *simulator) handle(ctx context.Context, line string) bool {
 		sim.sendLocation(ctx, arg)
 	case "/reload":
 		sim.reload()
+	case "/agent":
+		sim.agentReply(ctx, arg)
+	case "/release":
+		if err := sim.drv.Release(ctx, sim.contact, arg); err != nil {
+			sim.errorf("/release: %v", err)
+			break
+		}
+		if err := sim.drv.Settle(ctx); err != nil {
+			sim.errorf("%v", err)
+		}
 	case "/burst":
 		sim.collecting, sim.burst = true, nil
 		sim.note("burst: type the messages, then an empty line to send them")
@@ -360,6 +381,51 @@ func (sim *simulator) handle(ctx context.Context, line string) bool {
 }
 
 func (sim *simulator) note(msg string) { fmt.Fprintf(sim.out, "(%s)\n", msg) }
+
+// agentReply plays the agent answering the handed-off conversation.
+func (sim *simulator) agentReply(ctx context.Context, text string) {
+	if text == "" {
+		sim.errorf("/agent: write the agent's reply after it, such as /agent Hello, how can I help?")
+		return
+	}
+	sim.mu.Lock()
+	sim.agent = true
+	sim.mu.Unlock()
+	err := sim.drv.AgentReply(ctx, sim.contact, "agent", text)
+	sim.mu.Lock()
+	sim.agent = false
+	sim.mu.Unlock()
+	if err != nil {
+		sim.errorf("/agent: %v", err)
+	}
+}
+
+// showHistory says what the last line did besides the messages printed: a hand-off (and
+// whether the queue is open now, or when it opens), a return to the bot and why, a reply
+// that was not sent.
+func (sim *simulator) showHistory() {
+	for _, ev := range sim.tap.Take() {
+		if ev.Contact != "" && ev.Contact != sim.contact {
+			continue
+		}
+		switch ev.Kind {
+		case chat.EventHandoff:
+			msg := "handed off to queue " + ev.Queue
+			if sch := sim.eng.QueueSchedule(ev.Queue); sch != nil {
+				if sch.Open(sim.clock.Now()) {
+					msg += ", open now"
+				} else if at, ok := sch.NextOpen(sim.clock.Now()); ok {
+					msg += ", closed now: it opens " + sim.timeText(at)
+				}
+			}
+			sim.note(msg + ". The bot is silent: /agent TEXT answers as the agent, /release gives it back")
+		case chat.EventReturn:
+			sim.note("back with the bot (" + ev.Detail + ")")
+		case chat.EventRefused:
+			sim.note("not sent: " + ev.Detail)
+		}
+	}
+}
 
 func (sim *simulator) errorf(format string, args ...any) {
 	fmt.Fprintf(sim.out, "(error: %s)\n", fmt.Sprintf(format, args...))

@@ -160,7 +160,7 @@ function row(c) {
   top.append(el("strong", "name", c.name || c.contact));
   if (c.unread > 0) top.append(el("span", "badge", String(c.unread)));
   li.append(top);
-  const prev = el("div", "preview", c.preview || "");
+  const prev = el("div", "preview", previewText(c.preview || ""));
   prev.dir = "auto";
   li.append(prev);
   const meta = el("div", "meta");
@@ -316,6 +316,13 @@ function bubble(cls, who, number, text, at) {
   p.dir = "auto";
   li.append(p, el("time", "", fmtTime(at)));
   return li;
+}
+
+// previewText shows the server's "[template NAME]" preview of a template in the
+// interface's language, as the thread does.
+function previewText(p) {
+  const m = /^\[template (.+)\]$/.exec(p);
+  return m ? "[" + T.template + " " + m[1] + "]" : p;
 }
 
 function outboundText(o) {
