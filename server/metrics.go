@@ -61,6 +61,7 @@ type Metrics struct {
 	stale           *prometheus.CounterVec
 	deliveries      *prometheus.CounterVec
 	replyLag        prometheus.Histogram
+	refused         *prometheus.CounterVec
 }
 
 // NewMetrics registers the server's metrics, the Go runtime and process collectors.
@@ -139,6 +140,11 @@ func NewMetrics() *Metrics {
 		Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300},
 	})
 	m.reg.MustRegister(m.replyLag)
+	m.refused = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "wasla_webhook_refused_total",
+		Help: "Webhook POSTs answered 503 with Retry-After, for Meta to deliver again later, by reason: busy (no handler slot within 200ms), backlog (intake depth or reply lag over its refuse bound).",
+	}, []string{"reason"})
+	m.reg.MustRegister(m.refused)
 	m.reg.MustRegister(m.stale, m.webhookRequests, m.webhookLatency, m.inbound, m.outbound, m.errors,
 		m.statuses, m.refusals, m.sendRefusals, m.invitations, m.templates, m.events, m.handled, m.timers, m.reloads,
 		m.deliveries,
@@ -189,6 +195,19 @@ func (m *Metrics) registerGauges(depth *depthCache, numbers Numbers) {
 	if numbers != nil {
 		m.reg.MustRegister(&numberCollector{numbers: numbers})
 	}
+}
+
+// registerBacklog adds the push-back's gauges: the level it is at and the reply lag it
+// judges by.
+func (m *Metrics) registerBacklog(b *backlog) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "wasla_backlog_level",
+		Help: "What the server does about its backlog: 0 everything, 1 optional work shed (marks as read), 2 webhooks refused with 503.",
+	}, func() float64 { return float64(b.judge()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "wasla_reply_lag_last_seconds",
+			Help: "The reply lag of the latest attempt at sending a reply (0 when none for 30s): what the push-back judges by.",
+		}, func() float64 { return b.replyLag().Seconds() }))
 }
 
 // numberCollector reports each number's quality and state in the state-set form: one

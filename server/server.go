@@ -115,6 +115,16 @@ type Deps struct {
 	// DepthInterval is how often the intake depth for /metrics is re-read; default
 	// DefaultDepthInterval.
 	DepthInterval time.Duration
+	// ShedLag and ShedDepth are the reply lag and intake depth from which the server sheds
+	// optional work (marks as read); RefuseLag and RefuseDepth those from which it answers
+	// webhooks 503 with Retry-After, so that Meta delivers them again later. Zero: the
+	// defaults (DefaultShedLag, no ShedDepth, no RefuseLag, DefaultRefuseDepth); negative:
+	// never. See backlog.
+	ShedLag, RefuseLag     time.Duration
+	ShedDepth, RefuseDepth int64
+	// WebhookConcurrency bounds the webhook POSTs handled at once (default: four per CPU);
+	// a POST that finds no slot within 200ms is answered 503.
+	WebhookConcurrency int
 	// TimerNotes, when set, holds the timers the engine committed (its Options.OnTimer is
 	// Note), and the server fires each at its moment besides polling every TimerInterval.
 	TimerNotes *TimerNotes
@@ -143,6 +153,8 @@ type Server struct {
 	warnRefused *throttledLog // refused webhook requests
 	warnStatus  *throttledLog // statuses that could not be applied
 	depth       *depthCache
+	backlog     *backlog
+	slots       *webhookSlots
 }
 
 // New checks deps and returns a server; it does no I/O.
@@ -185,7 +197,12 @@ func New(d Deps) (*Server, error) {
 		warnRefused: newThrottledLog(d.Logger, refusalLogPeriod, d.Clock.Now),
 		warnStatus:  newThrottledLog(d.Logger, refusalLogPeriod, d.Clock.Now),
 		depth:       newDepthCache(),
-		marks:       make(chan struct{}, max(d.Workers, 1))}
+		marks:       make(chan struct{}, max(d.Workers, 1)),
+		slots:       newWebhookSlots(d.WebhookConcurrency)}
+	s.backlog = &backlog{depth: s.depth, now: d.Clock.Now,
+		shedLag: bound(d.ShedLag, DefaultShedLag), refuseLag: bound(d.RefuseLag, 0),
+		shedDepth: bound(d.ShedDepth, 0), refuseDepth: bound(d.RefuseDepth, DefaultRefuseDepth)}
+	s.metrics.registerBacklog(s.backlog)
 	s.metrics.registerGauges(s.depth, d.Numbers)
 	if d.Inbox != nil {
 		s.metrics.reg.MustRegister(d.Inbox.Collectors()...)
@@ -254,7 +271,9 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		d := &deliverer{send: s.d.Sender, metrics: s.metrics, log: s.log, clock: s.d.Clock,
 			For: s.d.DeliverFor, Base: DefaultRetryBase, Max: DefaultRetryMax}
 		deliver := func(ctx context.Context, del store.Delivery) store.Outcome {
-			s.metrics.ReplyLag(s.d.Clock.Now().Sub(del.Queued))
+			lag := s.d.Clock.Now().Sub(del.Queued)
+			s.metrics.ReplyLag(lag)
+			s.backlog.observeLag(lag)
 			return d.deliver(ctx, del)
 		}
 		wg.Go(func() {
@@ -333,4 +352,15 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		runErr = errors.Join(runErr, errors.New("server: workers did not stop within the shutdown timeout"))
 	}
 	return runErr
+}
+
+// bound is a push-back bound of Deps: zero takes def, negative means never (0).
+func bound[T time.Duration | int64](v, def T) T {
+	switch {
+	case v == 0:
+		return def
+	case v < 0:
+		return 0
+	}
+	return v
 }

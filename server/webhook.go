@@ -44,6 +44,15 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, code int, body s
 func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	defer func() { s.metrics.webhookLatency.Observe(time.Since(start).Seconds()) }()
+	if !s.slots.acquire(r) {
+		s.refuse(w, r, "busy")
+		return
+	}
+	defer s.slots.release()
+	if s.backlog.judge() == backlogRefuse {
+		s.refuse(w, r, "backlog")
+		return
+	}
 
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxWebhookBody))
 	if err != nil {

@@ -54,6 +54,9 @@ func (s *Server) markRead(ctx context.Context, in chat.Inbound) {
 	if s.d.MarkRead == nil || in.ID == "" {
 		return
 	}
+	if s.backlog.judge() >= backlogShed {
+		return // replies are behind: their throughput slots matter more than a read mark
+	}
 	select {
 	case s.marks <- struct{}{}:
 	default:

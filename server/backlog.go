@@ -1,0 +1,124 @@
+package server
+
+import (
+	"net/http"
+	"runtime"
+	"strconv"
+	"sync/atomic"
+	"time"
+)
+
+// Defaults of the push-back (see docs/bench.md, "Overload and the backlog").
+const (
+	// DefaultShedLag is the reply lag beyond which optional work (marks as read) is shed.
+	DefaultShedLag = 5 * time.Second
+	// DefaultRefuseDepth is the intake depth at which webhooks are answered 503: at Meta's
+	// 1,000 messages a second per number, a queue this long is minutes of work.
+	DefaultRefuseDepth = 100_000
+	// RefuseRetryAfter is the Retry-After of a refused webhook, in seconds. Meta retries on
+	// its own schedule ("immediately, then … with decreasing frequency over the next 7
+	// days"); the header tells any other sender what the server wants.
+	RefuseRetryAfter = 30
+	// webhookSlotWait is how long a webhook waits for a handler slot before it is refused:
+	// far below Meta's expectation, so a refused POST is answered quickly too.
+	webhookSlotWait = 200 * time.Millisecond
+	// lagStale is how long an observed reply lag stands for the outbox's: with no attempt
+	// in that long, there is nothing waiting to be sent.
+	lagStale = 30 * time.Second
+)
+
+// backlogLevel is what the server does about its backlog.
+type backlogLevel int
+
+const (
+	backlogOK     backlogLevel = iota // everything is done
+	backlogShed                       // optional work (marks as read) is skipped
+	backlogRefuse                     // webhooks are answered 503 with Retry-After
+)
+
+// backlog judges the server's backlog from the intake depth (the cache /metrics shows,
+// re-read every DepthInterval) and the reply lag the outbox senders last saw. It is the
+// server's push-back: when replies fall behind, the webhook still answers Meta at once but
+// the server stops spending throughput slots and CPU on what it can skip, and past a hard
+// bound it refuses webhooks so that Meta delivers them again later, when the backlog is
+// gone, rather than growing a queue nobody will be answered from in time.
+type backlog struct {
+	depth                   *depthCache
+	now                     func() time.Time
+	shedLag, refuseLag      time.Duration // 0: never
+	shedDepth, refuseDepth  int64         // 0: never
+	lagNanos, lagObservedAt atomic.Int64
+}
+
+// observeLag records the reply lag of an attempt at sending a reply.
+func (b *backlog) observeLag(d time.Duration) {
+	b.lagNanos.Store(int64(d))
+	b.lagObservedAt.Store(b.now().UnixNano())
+}
+
+// replyLag is the last observed reply lag, 0 when none was observed for lagStale.
+func (b *backlog) replyLag() time.Duration {
+	at := b.lagObservedAt.Load()
+	if at == 0 || b.now().UnixNano()-at > int64(lagStale) {
+		return 0
+	}
+	return time.Duration(b.lagNanos.Load())
+}
+
+// judge returns the level the backlog is at now.
+func (b *backlog) judge() backlogLevel {
+	lag, depth := b.replyLag(), b.depth.v.Load()
+	over := func(v, bound int64) bool { return bound > 0 && v >= bound }
+	switch {
+	case over(int64(lag), int64(b.refuseLag)) || over(depth, b.refuseDepth):
+		return backlogRefuse
+	case over(int64(lag), int64(b.shedLag)) || over(depth, b.shedDepth):
+		return backlogShed
+	}
+	return backlogOK
+}
+
+// webhookSlots bounds the webhook handlers running at once, so that under a flood of POSTs
+// the workers and senders keep their share of the CPU: handlers beyond the bound wait
+// briefly for a slot, then are refused 503.
+type webhookSlots struct {
+	c    chan struct{}
+	wait time.Duration
+}
+
+// newWebhookSlots returns n slots; 0 means four per CPU the Go runtime may use.
+func newWebhookSlots(n int) *webhookSlots {
+	if n <= 0 {
+		n = 4 * runtime.GOMAXPROCS(0)
+	}
+	return &webhookSlots{c: make(chan struct{}, n), wait: webhookSlotWait}
+}
+
+// acquire takes a slot, waiting at most s.wait or until the request is gone.
+func (s *webhookSlots) acquire(r *http.Request) bool {
+	select {
+	case s.c <- struct{}{}:
+		return true
+	default:
+	}
+	t := time.NewTimer(s.wait)
+	defer t.Stop()
+	select {
+	case s.c <- struct{}{}:
+		return true
+	case <-t.C:
+		return false
+	case <-r.Context().Done():
+		return false
+	}
+}
+
+func (s *webhookSlots) release() { <-s.c }
+
+// refuse answers a webhook 503 with Retry-After: Meta delivers it again later.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, why string) {
+	s.metrics.refused.WithLabelValues(why).Inc()
+	s.warnRefused.Warn("webhook refused for now: "+why+"; Meta will deliver it again", "reason", why)
+	w.Header().Set("Retry-After", strconv.Itoa(RefuseRetryAfter))
+	s.answer(w, r, http.StatusServiceUnavailable, "busy, retry later\n")
+}
