@@ -215,7 +215,7 @@ type Limits struct {
 	// answered 503 with Retry-After for Meta to deliver again later. 0: never.
 	ShedLag, RefuseLag     time.Duration
 	ShedDepth, RefuseDepth int
-	// WebhookConcurrency bounds the webhook POSTs handled at once; 0: four per CPU.
+	// WebhookConcurrency bounds the webhook POSTs handled at once; 0: sixteen per CPU.
 	WebhookConcurrency int
 }
 

@@ -95,7 +95,7 @@ func buildSpec() *yamlfile.Spec {
 				{Name: "shed_depth", Spec: &yamlfile.Spec{Kind: yamlfile.KindInt, Min: yamlfile.IntPtr(0)}, Default: 0, Doc: "When this many inbound messages wait in the intake, optional work is skipped as with shed_lag; 0: never."},
 				{Name: "refuse_lag", Spec: duration(true, ""), Default: "0s", Doc: "When replies wait this long in the outbox, webhooks are answered 503 with Retry-After and Meta delivers them again later (it retries for up to 7 days); 0: never."},
 				{Name: "refuse_depth", Spec: &yamlfile.Spec{Kind: yamlfile.KindInt, Min: yamlfile.IntPtr(0)}, Default: DefaultRefuseDepth, Doc: "When this many inbound messages wait in the intake, webhooks are answered 503 with Retry-After as with refuse_lag; 0: never."},
-				{Name: "webhook_concurrency", Spec: &yamlfile.Spec{Kind: yamlfile.KindInt, Min: yamlfile.IntPtr(0)}, Default: 0, Doc: "Webhook POSTs handled at once, so a flood cannot take the workers' CPU; one that finds no slot within 200ms is answered 503. 0: four per CPU."},
+				{Name: "webhook_concurrency", Spec: &yamlfile.Spec{Kind: yamlfile.KindInt, Min: yamlfile.IntPtr(0)}, Default: 0, Doc: "Webhook POSTs handled at once, so a flood cannot take the workers' CPU; one that finds no slot within a second is answered 503. 0: sixteen per CPU."},
 			}}, Doc: "Workers and intervals."},
 			{Name: "metrics", Spec: &yamlfile.Spec{Kind: yamlfile.KindObject, What: "metrics", Doc: "Where /metrics is served; with neither key it is not served.", Fields: []*yamlfile.Field{
 				{Name: "token", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, MinLen: 1}, Doc: "The bearer token a scrape must send (Authorization: Bearer); write ${NAME} to read it from the environment."},

@@ -21,7 +21,7 @@ const (
 	RefuseRetryAfter = 30
 	// webhookSlotWait is how long a webhook waits for a handler slot before it is refused:
 	// far below Meta's expectation, so a refused POST is answered quickly too.
-	webhookSlotWait = 200 * time.Millisecond
+	webhookSlotWait = time.Second
 	// lagStale is how long an observed reply lag stands for the outbox's: with no attempt
 	// in that long, there is nothing waiting to be sent.
 	lagStale = 30 * time.Second
@@ -86,10 +86,10 @@ type webhookSlots struct {
 	wait time.Duration
 }
 
-// newWebhookSlots returns n slots; 0 means four per CPU the Go runtime may use.
+// newWebhookSlots returns n slots; 0 means sixteen per CPU the Go runtime may use.
 func newWebhookSlots(n int) *webhookSlots {
 	if n <= 0 {
-		n = 4 * runtime.GOMAXPROCS(0)
+		n = 16 * runtime.GOMAXPROCS(0)
 	}
 	return &webhookSlots{c: make(chan struct{}, n), wait: webhookSlotWait}
 }

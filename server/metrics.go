@@ -142,7 +142,7 @@ func NewMetrics() *Metrics {
 	m.reg.MustRegister(m.replyLag)
 	m.refused = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "wasla_webhook_refused_total",
-		Help: "Webhook POSTs answered 503 with Retry-After, for Meta to deliver again later, by reason: busy (no handler slot within 200ms), backlog (intake depth or reply lag over its refuse bound).",
+		Help: "Webhook POSTs answered 503 with Retry-After, for Meta to deliver again later, by reason: busy (no handler slot within a second), backlog (intake depth or reply lag over its refuse bound).",
 	}, []string{"reason"})
 	m.reg.MustRegister(m.refused)
 	m.reg.MustRegister(m.stale, m.webhookRequests, m.webhookLatency, m.inbound, m.outbound, m.errors,

@@ -122,8 +122,8 @@ type Deps struct {
 	// never. See backlog.
 	ShedLag, RefuseLag     time.Duration
 	ShedDepth, RefuseDepth int64
-	// WebhookConcurrency bounds the webhook POSTs handled at once (default: four per CPU);
-	// a POST that finds no slot within 200ms is answered 503.
+	// WebhookConcurrency bounds the webhook POSTs handled at once (default: sixteen per CPU);
+	// a POST that finds no slot within a second is answered 503.
 	WebhookConcurrency int
 	// TimerNotes, when set, holds the timers the engine committed (its Options.OnTimer is
 	// Note), and the server fires each at its moment besides polling every TimerInterval.
@@ -364,3 +364,7 @@ func bound[T time.Duration | int64](v, def T) T {
 	}
 	return v
 }
+
+// Intake returns the intake the webhook records messages in: the load benchmark's
+// baseline pushes to it, so its messages wake this server's workers as the webhook's do.
+func (s *Server) Intake() Intake { return s.d.Intake }
