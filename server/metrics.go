@@ -62,6 +62,9 @@ type Metrics struct {
 	deliveries      *prometheus.CounterVec
 	replyLag        prometheus.Histogram
 	refused         *prometheus.CounterVec
+
+	// Cached children of the vectors every message touches (see counters).
+	outboundC, deliveriesC, requestsC, eventsC, inboundC, handledC *counters
 }
 
 // NewMetrics registers the server's metrics, the Go runtime and process collectors.
@@ -145,6 +148,9 @@ func NewMetrics() *Metrics {
 		Help: "Webhook POSTs answered 503 with Retry-After, for Meta to deliver again later, by reason: busy (no handler slot within a second), backlog (intake depth or reply lag over its refuse bound).",
 	}, []string{"reason"})
 	m.reg.MustRegister(m.refused)
+	m.outboundC, m.deliveriesC = newCounters(m.outbound, false), newCounters(m.deliveries, false)
+	m.requestsC, m.inboundC = newCounters(m.webhookRequests, false), newCounters(m.inbound, false)
+	m.eventsC, m.handledC = newCounters(m.events, true), newCounters(m.handled, true)
 	m.reg.MustRegister(m.stale, m.webhookRequests, m.webhookLatency, m.inbound, m.outbound, m.errors,
 		m.statuses, m.refusals, m.sendRefusals, m.invitations, m.templates, m.events, m.handled, m.timers, m.reloads,
 		m.deliveries,
@@ -159,7 +165,7 @@ func (m *Metrics) Handler() http.Handler {
 
 // Outbound counts a message the Graph API accepted.
 func (m *Metrics) Outbound(number chat.NumberID, kind chat.Kind) {
-	m.outbound.WithLabelValues(string(number), string(kind)).Inc()
+	m.outboundC.with(string(number), string(kind)).Inc()
 }
 
 // SendError counts an error code the Graph API answered a send with.
@@ -247,5 +253,5 @@ func (m *Metrics) ReplyLag(d time.Duration) { m.replyLag.Observe(d.Seconds()) }
 
 // Delivery counts an attempt at sending a reply from the outbox.
 func (m *Metrics) Delivery(number chat.NumberID, result string) {
-	m.deliveries.WithLabelValues(string(number), result).Inc()
+	m.deliveriesC.with(string(number), result).Inc()
 }

@@ -34,7 +34,7 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, code int, body s
 	}
 	w.WriteHeader(code)
 	_, _ = io.WriteString(w, body)
-	s.metrics.webhookRequests.WithLabelValues(r.Method, strconv.Itoa(code)).Inc()
+	s.metrics.requestsC.with(r.Method, strconv.Itoa(code)).Inc()
 }
 
 // webhook takes a POST: it checks the signature over the raw bytes, parses the events,
@@ -94,7 +94,7 @@ func (s *Server) accept(ctx context.Context, batch *whatsapp.Batch) error {
 	var statuses []*whatsapp.Status
 	var errs []error
 	for _, ev := range batch.Events {
-		s.metrics.events.WithLabelValues(string(ev.Type())).Inc()
+		s.metrics.eventsC.with(string(ev.Type()), "").Inc()
 		switch ev := ev.(type) {
 		case *whatsapp.Message:
 			in := ev.Inbound
@@ -151,7 +151,7 @@ func (s *Server) accept(ctx context.Context, batch *whatsapp.Batch) error {
 			return fmt.Errorf("recording %d inbound messages: %w", len(inbound), err)
 		}
 		for _, in := range inbound {
-			s.metrics.inbound.WithLabelValues(string(in.Number), string(in.Kind)).Inc()
+			s.metrics.inboundC.with(string(in.Number), string(in.Kind)).Inc()
 		}
 	}
 	return s.queueStatuses(statuses)

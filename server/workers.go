@@ -30,16 +30,16 @@ func (s *Server) handle(ctx context.Context, tx *store.Tx, in chat.Inbound) erro
 	if errors.Is(err, engine.ErrDelivery) {
 		// The message was handled and stored; a reply the sender could not deliver is
 		// recorded by the sender. Handling it again would change nothing.
-		s.metrics.handled.WithLabelValues("ok").Inc()
+		s.metrics.handledC.with("ok", "").Inc()
 		s.log.Warn("reply not delivered", slog.String("number", string(in.Number)), slog.String("message_id", in.ID), slog.Any("error", err))
 		return nil
 	}
 	if err != nil {
-		s.metrics.handled.WithLabelValues("error").Inc()
+		s.metrics.handledC.with("error", "").Inc()
 		s.log.Error("handling message", slog.String("number", string(in.Number)), slog.String("message_id", in.ID), slog.Any("error", err))
 		return err
 	}
-	s.metrics.handled.WithLabelValues("ok").Inc()
+	s.metrics.handledC.with("ok", "").Inc()
 	return nil
 }
 
