@@ -48,6 +48,29 @@ type backlog struct {
 	shedLag, refuseLag      time.Duration // 0: never
 	shedDepth, refuseDepth  int64         // 0: never
 	lagNanos, lagObservedAt atomic.Int64
+	// moved is the messages this process pushed less those it handled since the depth was
+	// last read: the cached depth plus moved follows the intake between two reads, which
+	// are seconds apart, while a flood fills it in milliseconds.
+	moved atomic.Int64
+}
+
+// pushed and handled keep moved.
+func (b *backlog) pushed(n int) { b.moved.Add(int64(n)) }
+func (b *backlog) handled()     { b.moved.Add(-1) }
+
+// setDepth stores a fresh read of the intake depth (-1: unknown) and restarts moved.
+func (b *backlog) setDepth(n int64) {
+	b.depth.v.Store(n)
+	b.moved.Store(0)
+}
+
+// intakeDepth is the last read depth plus what moved since, -1 when unknown.
+func (b *backlog) intakeDepth() int64 {
+	d := b.depth.v.Load()
+	if d < 0 {
+		return -1
+	}
+	return max(d+b.moved.Load(), 0)
 }
 
 // observeLag records the reply lag of an attempt at sending a reply.
@@ -67,7 +90,7 @@ func (b *backlog) replyLag() time.Duration {
 
 // judge returns the level the backlog is at now.
 func (b *backlog) judge() backlogLevel {
-	lag, depth := b.replyLag(), b.depth.v.Load()
+	lag, depth := b.replyLag(), b.intakeDepth()
 	over := func(v, bound int64) bool { return bound > 0 && v >= bound }
 	switch {
 	case over(int64(lag), int64(b.refuseLag)) || over(depth, b.refuseDepth):

@@ -44,7 +44,7 @@ func TestWebhookRefusedPastTheHardBound(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			before := len(r.intake.Pushed())
-			r.srv.depth.v.Store(tt.depth)
+			r.srv.backlog.setDepth(tt.depth)
 			r.srv.backlog.observeLag(tt.lag)
 			code, h := post()
 			if code != tt.want {
@@ -60,7 +60,7 @@ func TestWebhookRefusedPastTheHardBound(t *testing.T) {
 		})
 	}
 	// A lag nobody observed for 30s is no backlog: the senders have nothing to send.
-	r.srv.depth.v.Store(0)
+	r.srv.backlog.setDepth(0)
 	r.srv.backlog.observeLag(time.Hour)
 	clk.Advance(lagStale + time.Second)
 	if code, _ := post(); code != http.StatusOK {
@@ -123,5 +123,31 @@ func TestMarkReadShedWhenRepliesLag(t *testing.T) {
 	r.srv.marking.Wait()
 	if len(mark.calls) != 1 {
 		t.Fatalf("with replies on time: %d marks, want 1", len(mark.calls))
+	}
+}
+
+// TestRefuseFollowsTheIntakeBetweenDepthReads: the depth is read from Redis seconds
+// apart; between reads the messages this process pushed and handled move the figure the
+// push-back judges by, so a flood is refused within milliseconds, not at the next read.
+func TestRefuseFollowsTheIntakeBetweenDepthReads(t *testing.T) {
+	r := newRig(t, func(d *Deps) { d.RefuseDepth = 3 })
+	r.srv.backlog.setDepth(1)
+	body := sample(t, "text.json")
+	sig := whatsapp.Sign(secret, body)
+	for i := range 2 {
+		if code, _ := r.post(t, body, sig); code != http.StatusOK {
+			t.Fatalf("POST %d with the intake below its bound = %d, want 200", i+1, code)
+		}
+	}
+	if code, _ := r.post(t, body, sig); code != http.StatusServiceUnavailable {
+		t.Fatalf("POST with 1 read + 2 pushed = %d, want 503", code)
+	}
+	r.srv.backlog.handled()
+	if code, _ := r.post(t, body, sig); code != http.StatusOK {
+		t.Fatalf("POST after a message was handled = %d, want 200", code)
+	}
+	r.srv.backlog.setDepth(0) // a fresh read replaces the estimate
+	if got := r.srv.backlog.intakeDepth(); got != 0 {
+		t.Errorf("depth after a fresh read = %d, want 0", got)
 	}
 }

@@ -150,6 +150,7 @@ func (s *Server) accept(ctx context.Context, batch *whatsapp.Batch) error {
 		if err := s.d.Intake.Push(ctx, inbound); err != nil {
 			return fmt.Errorf("recording %d inbound messages: %w", len(inbound), err)
 		}
+		s.backlog.pushed(len(inbound))
 		for _, in := range inbound {
 			s.metrics.inboundC.with(string(in.Number), string(in.Kind)).Inc()
 		}

@@ -18,6 +18,7 @@ import (
 func (s *Server) handle(ctx context.Context, tx *store.Tx, in chat.Inbound) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.d.HandleTimeout)
 	defer cancel()
+	defer s.backlog.handled()
 	s.markRead(ctx, in)
 	var etx engine.Tx
 	if tx != nil { // a nil *store.Tx must reach the engine as no transaction at all

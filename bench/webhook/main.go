@@ -71,7 +71,7 @@ type options struct {
 	warmup                             time.Duration
 	rate, concurrency, contacts        int
 	throughput, portBase, workers      int
-	streamNode                         int
+	streamNode, refuseDepth            int
 	cpuprofile                         string
 	sweep                              bool
 	sweepRates                         []int
@@ -93,6 +93,7 @@ func main() {
 	flag.IntVar(&o.portBase, "port-base", 0, "fixed ports: redis on N, fake Graph API on N+1, server on N+2, baseline on N+3 (0: free ports)")
 	flag.IntVar(&o.streamNode, "stream-node-max-bytes", 0, "the redis-server's stream-node-max-bytes (0: Redis's default, 4096)")
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the server phase to this file")
+	flag.IntVar(&o.refuseDepth, "refuse-depth", 0, "the server's limits.refuse_depth: intake depth from which webhooks are answered 503 (0: the config's default)")
 	flag.BoolVar(&o.sweep, "sweep", false, "run the matrix of -sweep-rates × -sweep-delays on one server and print one table")
 	rates := flag.String("sweep-rates", "500,1000,2000,4000", "offered rates of the sweep, msg/s")
 	delays := flag.String("sweep-delays", "0,150ms", "Graph delays of the sweep")
@@ -404,6 +405,9 @@ limits:
   reload_interval: 0
   workers: %d
 `, redisURL, appSecret, graphURL, numberID, display, o.throughput, o.workers)
+	if o.refuseDepth > 0 {
+		yaml += fmt.Sprintf("  refuse_depth: %d\n", o.refuseDepth)
+	}
 	path := filepath.Join(dir, "wasla.yaml")
 	cfg, err := config.Parse(path, []byte(yaml), nil)
 	if err != nil {
@@ -448,7 +452,7 @@ func sweep(ctx context.Context, o options, url, baseURL string, graph *fakeGraph
 			cell++
 		}
 	}
-	fmt.Printf("\nsweep: %v per phase, throughput limit %d/s, %d workers, burst window %v\n", o.duration, o.throughput, o.workers, o.burst)
+	fmt.Printf("\nsweep: %v per phase, throughput limit %d/s, %d workers, burst window %v, refuse depth %d (0: default)\n", o.duration, o.throughput, o.workers, o.burst, o.refuseDepth)
 	fmt.Println("| Graph delay | offered/s | acked/s | refused/s | ack p50 ms | ack p99 ms | replies/s | reply p50 ms | reply p99 ms | unanswered | baseline replies/s | baseline reply p99 ms | replies ratio | acks ratio | load |")
 	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, r := range rows {
