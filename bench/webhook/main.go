@@ -263,19 +263,22 @@ func (r phaseResult) refusedRate() float64 {
 // idx, then waits up to o.drain for their replies, and prints a line about each.
 func phase(ctx context.Context, name, url string, sign bool, idx int, graph *fakeGraph, intake *store.Intake, o options) (phaseResult, error) {
 	graph.reset()
-	start := time.Now()
 	acked, refused, err := load(url, sign, idx*o.contacts, graph, o)
 	if err != nil {
 		return phaseResult{}, fmt.Errorf("%s: %w", name, err)
 	}
+	start := acked.start
 	fmt.Printf("%-9s acks:    %d messages in %v: %.0f msg/s, %d refused (503), p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
 		name+":", acked.n, acked.elapsed.Round(time.Millisecond), acked.rate(), refused, ms(acked.p50), ms(acked.p99), ms(acked.max))
 	derr := drain(ctx, intake, graph, acked.n, o.drain+o.burst)
-	n, last, lat := graph.results()
+	n, first, last, lat := graph.results()
 	r := phaseResult{acked: acked, refused: refused, replies: summarize(lat, 0), unanswered: acked.n - n}
 	if n > 0 {
-		// Replies cannot start before the burst window of the first message closed.
-		r.replyRate = float64(n) / last.Sub(start.Add(o.burst)).Seconds()
+		from := start
+		if o.burst > 0 {
+			from = first // replies only start when the first burst window closed
+		}
+		r.replyRate = float64(n) / last.Sub(from).Seconds()
 	}
 	fmt.Printf("%-9s replies: %d of %d in %v: %.0f msg/s end to end, webhook→reply p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
 		name+":", n, acked.n, last.Sub(start).Round(time.Millisecond), r.replyRate, ms(r.replies.p50), ms(r.replies.p99), ms(r.replies.max))
@@ -295,6 +298,7 @@ type fakeGraph struct {
 	mu      sync.Mutex
 	pending map[string][]time.Time // contact → POST times of its unanswered messages
 	lat     []time.Duration
+	first   time.Time // the phase's first matched reply
 	last    time.Time
 }
 
@@ -325,7 +329,7 @@ func (g *fakeGraph) reset() {
 	g.mu.Lock()
 	g.pending = map[string][]time.Time{}
 	g.lat = nil
-	g.last = time.Time{}
+	g.first, g.last = time.Time{}, time.Time{}
 	g.mu.Unlock()
 }
 
@@ -335,10 +339,10 @@ func (g *fakeGraph) replied() int64 {
 	return int64(len(g.lat))
 }
 
-func (g *fakeGraph) results() (int64, time.Time, []time.Duration) {
+func (g *fakeGraph) results() (n int64, first, last time.Time, lat []time.Duration) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return int64(len(g.lat)), g.last, slices.Clone(g.lat)
+	return int64(len(g.lat)), g.first, g.last, slices.Clone(g.lat)
 }
 
 func (g *fakeGraph) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -354,6 +358,9 @@ func (g *fakeGraph) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.mu.Lock()
 	if q := g.pending[contact]; len(q) > 0 {
 		g.lat = append(g.lat, now.Sub(q[0]))
+		if g.first.IsZero() {
+			g.first = now
+		}
 		g.last = now
 		g.pending[contact] = q[1:]
 	}
@@ -491,6 +498,7 @@ func parseSweep(rates, delays string) ([]int, []time.Duration, error) {
 
 // latencies summarizes a set of measured durations.
 type latencies struct {
+	start         time.Time // when the first POST could go (bodies built)
 	n             int64
 	elapsed       time.Duration
 	p50, p99, max time.Duration
@@ -607,7 +615,7 @@ func load(url string, sign bool, first int, graph *fakeGraph, o options) (latenc
 		return latencies{}, 0, errors.New("no request completed")
 	}
 	l := summarize(all, elapsed)
-	l.n = sum(acked)
+	l.n, l.start = sum(acked), start
 	return l, sum(refused), nil
 }
 
