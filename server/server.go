@@ -155,6 +155,7 @@ type Server struct {
 	depth       *depthCache
 	backlog     *backlog
 	slots       *webhookSlots
+	verifier    *whatsapp.Verifier
 }
 
 // New checks deps and returns a server; it does no I/O.
@@ -198,7 +199,8 @@ func New(d Deps) (*Server, error) {
 		warnStatus:  newThrottledLog(d.Logger, refusalLogPeriod, d.Clock.Now),
 		depth:       newDepthCache(),
 		marks:       make(chan struct{}, max(d.Workers, 1)),
-		slots:       newWebhookSlots(d.WebhookConcurrency)}
+		slots:       newWebhookSlots(d.WebhookConcurrency),
+		verifier:    whatsapp.NewVerifier(d.AppSecret)}
 	s.backlog = &backlog{depth: s.depth, now: d.Clock.Now,
 		shedLag: bound(d.ShedLag, DefaultShedLag), refuseLag: bound(d.RefuseLag, 0),
 		shedDepth: bound(d.ShedDepth, 0), refuseDepth: bound(d.RefuseDepth, DefaultRefuseDepth)}
