@@ -22,6 +22,8 @@ const (
 	DefaultRefreshInterval = 5 * time.Second
 	DefaultReloadInterval  = 2 * time.Second
 	DefaultShutdownTimeout = 30 * time.Second
+	DefaultShedLag         = 5 * time.Second
+	DefaultRefuseDepth     = 100_000
 	DefaultSessionIdle     = store.DefaultSessionTTL
 	DefaultDedupePeriod    = store.DefaultDedupePeriod // the span over which Meta retries a webhook
 	DefaultLogLevel        = "info"
@@ -250,6 +252,13 @@ type Limits struct {
 	ReloadInterval time.Duration
 	// ShutdownTimeout bounds a graceful shutdown.
 	ShutdownTimeout time.Duration
+	// ShedLag and ShedDepth are the reply lag and intake depth from which optional work
+	// (marks as read) is shed; RefuseLag and RefuseDepth those from which webhooks are
+	// answered 503 with Retry-After for Meta to deliver again later. 0: never.
+	ShedLag, RefuseLag     time.Duration
+	ShedDepth, RefuseDepth int
+	// WebhookConcurrency bounds the webhook POSTs handled at once; 0: sixteen per CPU.
+	WebhookConcurrency int
 }
 
 // Inbox returns the inbox number.

@@ -255,6 +255,8 @@ func (p *parser) parse(data []byte) *Config {
 			RefreshInterval: DefaultRefreshInterval,
 			ReloadInterval:  DefaultReloadInterval,
 			ShutdownTimeout: DefaultShutdownTimeout,
+			ShedLag:         DefaultShedLag,
+			RefuseDepth:     DefaultRefuseDepth,
 		},
 		State:     State{SessionIdle: DefaultSessionIdle, DedupePeriod: DefaultDedupePeriod},
 		HTTPSteps: HTTPSteps{MaxBody: DefaultHTTPMaxBody, MaxRedirects: DefaultHTTPMaxRedirects, BlockInternal: true},
@@ -738,6 +740,13 @@ func (p *parser) limits(v *yaml.Node, l *Limits) {
 		"refresh_interval": p.durationInto(&l.RefreshInterval, "limits.refresh_interval", true),
 		"reload_interval":  p.durationInto(&l.ReloadInterval, "limits.reload_interval", true),
 		"shutdown_timeout": p.durationInto(&l.ShutdownTimeout, "limits.shutdown_timeout", false),
+		"shed_lag":         p.durationInto(&l.ShedLag, "limits.shed_lag", true),
+		"refuse_lag":       p.durationInto(&l.RefuseLag, "limits.refuse_lag", true),
+		"shed_depth":       func(_, v *yaml.Node) { l.ShedDepth = p.integer(v, "limits.shed_depth", 0) },
+		"refuse_depth":     func(_, v *yaml.Node) { l.RefuseDepth = p.integer(v, "limits.refuse_depth", 0) },
+		"webhook_concurrency": func(_, v *yaml.Node) {
+			l.WebhookConcurrency = p.integer(v, "limits.webhook_concurrency", 0)
+		},
 	})
 }
 

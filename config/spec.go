@@ -118,6 +118,11 @@ func buildSpec() *yamlfile.Spec {
 				{Name: "refresh_interval", Spec: duration(true, ""), Default: yamlfile.FormatDuration(DefaultRefreshInterval), Doc: "How often the number states are re-read from Redis, so a ban applied by another replica is seen here; 0 disables it."},
 				{Name: "reload_interval", Spec: duration(true, ""), Default: yamlfile.FormatDuration(DefaultReloadInterval), Doc: "How often the flows folder is checked for added, removed or changed files; 0 disables the check (SIGHUP still reloads)."},
 				{Name: "shutdown_timeout", Spec: duration(false, ""), Default: yamlfile.FormatDuration(DefaultShutdownTimeout), Doc: "How long a graceful shutdown may take."},
+				{Name: "shed_lag", Spec: duration(true, ""), Default: yamlfile.FormatDuration(DefaultShedLag), Doc: "When replies wait this long in the outbox, optional work (marks as read) is skipped so the number's throughput goes to replies; 0: never."},
+				{Name: "shed_depth", Spec: &yamlfile.Spec{Kind: yamlfile.KindInt, Min: yamlfile.IntPtr(0)}, Default: 0, Doc: "When this many inbound messages wait in the intake, optional work is skipped as with shed_lag; 0: never."},
+				{Name: "refuse_lag", Spec: duration(true, ""), Default: "0s", Doc: "When replies wait this long in the outbox, webhooks are answered 503 with Retry-After and Meta delivers them again later (it retries for up to 7 days); 0: never."},
+				{Name: "refuse_depth", Spec: &yamlfile.Spec{Kind: yamlfile.KindInt, Min: yamlfile.IntPtr(0)}, Default: DefaultRefuseDepth, Doc: "When this many inbound messages wait in the intake, webhooks are answered 503 with Retry-After as with refuse_lag; 0: never."},
+				{Name: "webhook_concurrency", Spec: &yamlfile.Spec{Kind: yamlfile.KindInt, Min: yamlfile.IntPtr(0)}, Default: 0, Doc: "Webhook POSTs handled at once, so a flood cannot take the workers' CPU; one that finds no slot within a second is answered 503. 0: sixteen per CPU."},
 			}}, Doc: "Workers and intervals."},
 			{Name: "metrics", Spec: &yamlfile.Spec{Kind: yamlfile.KindObject, What: "metrics", Doc: "Where /metrics is served; with neither key it is not served.", Fields: []*yamlfile.Field{
 				{Name: "token", Spec: &yamlfile.Spec{Kind: yamlfile.KindString, MinLen: 1}, Doc: "The bearer token a scrape must send (Authorization: Bearer); write ${NAME} to read it from the environment."},

@@ -1,65 +1,147 @@
 package server
 
 import (
-	"context"
-	"log/slog"
+	"net/http"
+	"runtime"
+	"strconv"
+	"sync/atomic"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
 )
 
-// Backlog counts what is kept for an operator: the failed replies (`wasla outbox failed`)
-// and the dead letters (`wasla intake dead`); store.Backlog has it.
-type Backlog interface {
-	FailedCount(ctx context.Context) (int64, error)
-	DeadCount(ctx context.Context) (int64, error)
+// Defaults of the push-back (see docs/bench.md, "Overload and the backlog").
+const (
+	// DefaultShedLag is the reply lag beyond which optional work (marks as read) is shed.
+	DefaultShedLag = 5 * time.Second
+	// DefaultRefuseDepth is the intake depth at which webhooks are answered 503: at Meta's
+	// 1,000 messages a second per number, a queue this long is minutes of work.
+	DefaultRefuseDepth = 100_000
+	// RefuseRetryAfter is the Retry-After of a refused webhook, in seconds. Meta retries on
+	// its own schedule ("immediately, then … with decreasing frequency over the next 7
+	// days"); the header tells any other sender what the server wants.
+	RefuseRetryAfter = 30
+	// webhookSlotWait is how long a webhook waits for a handler slot before it is refused:
+	// far below Meta's expectation, so a refused POST is answered quickly too.
+	webhookSlotWait = time.Second
+	// lagStale is how long an observed reply lag stands for the outbox's: with no attempt
+	// in that long, there is nothing waiting to be sent.
+	lagStale = 30 * time.Second
+)
+
+// backlogLevel is what the server does about its backlog.
+type backlogLevel int
+
+const (
+	backlogOK     backlogLevel = iota // everything is done
+	backlogShed                       // optional work (marks as read) is skipped
+	backlogRefuse                     // webhooks are answered 503 with Retry-After
+)
+
+// backlog judges the server's backlog from the intake depth (the cache /metrics shows,
+// re-read every DepthInterval) and the reply lag the outbox senders last saw. It is the
+// server's push-back: when replies fall behind, the webhook still answers Meta at once but
+// the server stops spending throughput slots and CPU on what it can skip, and past a hard
+// bound it refuses webhooks so that Meta delivers them again later, when the backlog is
+// gone, rather than growing a queue nobody will be answered from in time.
+type backlog struct {
+	depth                   *depthCache
+	now                     func() time.Time
+	shedLag, refuseLag      time.Duration // 0: never
+	shedDepth, refuseDepth  int64         // 0: never
+	lagNanos, lagObservedAt atomic.Int64
+	// moved is the messages this process pushed less those it handled since the depth was
+	// last read: the cached depth plus moved follows the intake between two reads, which
+	// are seconds apart, while a flood fills it in milliseconds.
+	moved atomic.Int64
 }
 
-// backlogGauges hold the backlog as last read, like the intake depth (depthCache): each
-// count is a pipeline over every bucket, too dear for every scrape.
-type backlogGauges struct{ failed, dead *depthCache }
+// pushed and handled keep moved.
+func (b *backlog) pushed(n int) { b.moved.Add(int64(n)) }
+func (b *backlog) handled()     { b.moved.Add(-1) }
 
-// registerBacklog adds the backlog gauges to the metrics, when the server has a backlog.
-func (s *Server) registerBacklog() {
-	if s.d.Backlog == nil {
-		return
-	}
-	s.backlog = &backlogGauges{failed: newDepthCache(), dead: newDepthCache()}
-	s.metrics.reg.MustRegister(
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "wasla_outbox_failed",
-			Help: "Failed replies kept for an operator to retry or drop (`wasla outbox failed`), as read at most limits.depth_interval ago (-1: unknown).",
-		}, s.backlog.failed.get),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "wasla_intake_dead_letters",
-			Help: "Inbound messages the workers gave up on, kept for an operator to replay or drop (`wasla intake dead`), as read at most limits.depth_interval ago (-1: unknown).",
-		}, s.backlog.dead.get))
+// setDepth stores a fresh read of the intake depth (-1: unknown) and restarts moved.
+func (b *backlog) setDepth(n int64) {
+	b.depth.v.Store(n)
+	b.moved.Store(0)
 }
 
-// refreshBacklog re-reads both counts.
-func (s *Server) refreshBacklog(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	for _, c := range []struct {
-		cache *depthCache
-		count func(context.Context) (int64, error)
-		what  string
-	}{{s.backlog.failed, s.d.Backlog.FailedCount, "failed replies"}, {s.backlog.dead, s.d.Backlog.DeadCount, "dead letters"}} {
-		n, err := c.count(ctx)
-		if err != nil {
-			n = -1
-			s.warnStatus.Warn("counting the "+c.what+" for /metrics failed", slog.Any("error", err))
-		}
-		c.cache.v.Store(n)
+// intakeDepth is the last read depth plus what moved since, -1 when unknown.
+func (b *backlog) intakeDepth() int64 {
+	d := b.depth.v.Load()
+	if d < 0 {
+		return -1
+	}
+	return max(d+b.moved.Load(), 0)
+}
+
+// observeLag records the reply lag of an attempt at sending a reply.
+func (b *backlog) observeLag(d time.Duration) {
+	b.lagNanos.Store(int64(d))
+	b.lagObservedAt.Store(b.now().UnixNano())
+}
+
+// replyLag is the last observed reply lag, 0 when none was observed for lagStale.
+func (b *backlog) replyLag() time.Duration {
+	at := b.lagObservedAt.Load()
+	if at == 0 || b.now().UnixNano()-at > int64(lagStale) {
+		return 0
+	}
+	return time.Duration(b.lagNanos.Load())
+}
+
+// judge returns the level the backlog is at now.
+func (b *backlog) judge() backlogLevel {
+	lag, depth := b.replyLag(), b.intakeDepth()
+	over := func(v, bound int64) bool { return bound > 0 && v >= bound }
+	switch {
+	case over(int64(lag), int64(b.refuseLag)) || over(depth, b.refuseDepth):
+		return backlogRefuse
+	case over(int64(lag), int64(b.shedLag)) || over(depth, b.shedDepth):
+		return backlogShed
+	}
+	return backlogOK
+}
+
+// webhookSlots bounds the webhook handlers running at once, so that under a flood of POSTs
+// the workers and senders keep their share of the CPU: handlers beyond the bound wait
+// briefly for a slot, then are refused 503.
+type webhookSlots struct {
+	c    chan struct{}
+	wait time.Duration
+}
+
+// newWebhookSlots returns n slots; 0 means sixteen per CPU the Go runtime may use.
+func newWebhookSlots(n int) *webhookSlots {
+	if n <= 0 {
+		n = 16 * runtime.GOMAXPROCS(0)
+	}
+	return &webhookSlots{c: make(chan struct{}, n), wait: webhookSlotWait}
+}
+
+// acquire takes a slot, waiting at most s.wait or until the request is gone.
+func (s *webhookSlots) acquire(r *http.Request) bool {
+	select {
+	case s.c <- struct{}{}:
+		return true
+	default:
+	}
+	t := time.NewTimer(s.wait)
+	defer t.Stop()
+	select {
+	case s.c <- struct{}{}:
+		return true
+	case <-t.C:
+		return false
+	case <-r.Context().Done():
+		return false
 	}
 }
 
-// backlogLoop refreshes the backlog at once and then every DepthInterval until ctx is
-// done.
-func (s *Server) backlogLoop(ctx context.Context) {
-	if s.backlog == nil {
-		return
-	}
-	s.refreshBacklog(ctx)
-	s.everyTick(ctx, s.d.DepthInterval, func() { s.refreshBacklog(ctx) })
+func (s *webhookSlots) release() { <-s.c }
+
+// refuse answers a webhook 503 with Retry-After: Meta delivers it again later.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, why string) {
+	s.metrics.refused.WithLabelValues(why).Inc()
+	s.warnRefused.Warn("webhook refused for now: "+why+"; Meta will deliver it again", "reason", why)
+	w.Header().Set("Retry-After", strconv.Itoa(RefuseRetryAfter))
+	s.answer(w, r, http.StatusServiceUnavailable, "busy, retry later\n")
 }

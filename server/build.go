@@ -266,6 +266,12 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 		TimerNotes:      timerNotes,
 		Health:          nh,
 		NumbersAPI:      numbersAPI,
+		// The config's 0 is "never"; Deps' 0 is "the default".
+		ShedLag:            orNever(cfg.Limits.ShedLag),
+		RefuseLag:          orNever(cfg.Limits.RefuseLag),
+		ShedDepth:          depthOrNever(cfg.Limits.ShedDepth),
+		RefuseDepth:        depthOrNever(cfg.Limits.RefuseDepth),
+		WebhookConcurrency: cfg.Limits.WebhookConcurrency,
 	}
 	if cfg.WhatsApp.MarkRead {
 		d.MarkRead = markReader{sender}
@@ -420,6 +426,14 @@ func orNever(d time.Duration) time.Duration {
 		return -1
 	}
 	return d
+}
+
+// depthOrNever is orNever for a depth bound.
+func depthOrNever(n int) int64 {
+	if n == 0 {
+		return -1
+	}
+	return int64(n)
 }
 
 // sendLatency is the Graph API answer time the outbox senders are sized for: Meta usually

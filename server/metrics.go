@@ -64,6 +64,10 @@ type Metrics struct {
 	replyLag        prometheus.Histogram
 	outboxFailed    *prometheus.CounterVec
 	deliveryStates  *prometheus.CounterVec
+	refused         *prometheus.CounterVec
+
+	// Cached children of the vectors every message touches (see counters).
+	outboundC, deliveriesC, requestsC, eventsC, inboundC, handledC *counters
 }
 
 // NewMetrics registers the server's metrics, the Go runtime and process collectors.
@@ -150,6 +154,14 @@ func NewMetrics() *Metrics {
 		Help: "Status webhooks applied to the delivery state of a reply sent through the outbox, by state and result: applied (the state moved forward), stale (it was already as far: a late or repeated status), waiting (it overtook the sender's record), unknown (not sent through the outbox).",
 	}, []string{"state", "result"})
 	m.reg.MustRegister(m.replyLag, m.outboxFailed, m.deliveryStates)
+	m.refused = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "wasla_webhook_refused_total",
+		Help: "Webhook POSTs answered 503 with Retry-After, for Meta to deliver again later, by reason: busy (no handler slot within a second), backlog (intake depth or reply lag over its refuse bound).",
+	}, []string{"reason"})
+	m.reg.MustRegister(m.refused)
+	m.outboundC, m.deliveriesC = newCounters(m.outbound, false), newCounters(m.deliveries, false)
+	m.requestsC, m.inboundC = newCounters(m.webhookRequests, false), newCounters(m.inbound, false)
+	m.eventsC, m.handledC = newCounters(m.events, true), newCounters(m.handled, true)
 	m.reg.MustRegister(m.stale, m.webhookRequests, m.webhookLatency, m.inbound, m.outbound, m.errors,
 		m.statuses, m.refusals, m.sendRefusals, m.invitations, m.templates, m.events, m.handled, m.timers, m.reloads,
 		m.deliveries,
@@ -164,7 +176,7 @@ func (m *Metrics) Handler() http.Handler {
 
 // Outbound counts a message the Graph API accepted.
 func (m *Metrics) Outbound(number chat.NumberID, kind chat.Kind) {
-	m.outbound.WithLabelValues(string(number), string(kind)).Inc()
+	m.outboundC.with(string(number), string(kind)).Inc()
 }
 
 // SendError counts an error code the Graph API answered a send with.
@@ -200,6 +212,19 @@ func (m *Metrics) registerGauges(depth *depthCache, numbers Numbers) {
 	if numbers != nil {
 		m.reg.MustRegister(&numberCollector{numbers: numbers})
 	}
+}
+
+// registerBacklog adds the push-back's gauges: the level it is at and the reply lag it
+// judges by.
+func (m *Metrics) registerBacklog(b *backlog) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "wasla_backlog_level",
+		Help: "What the server does about its backlog: 0 everything, 1 optional work shed (marks as read), 2 webhooks refused with 503.",
+	}, func() float64 { return float64(b.judge()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "wasla_reply_lag_last_seconds",
+			Help: "The reply lag of the latest attempt at sending a reply (0 when none for 30s): what the push-back judges by.",
+		}, func() float64 { return b.replyLag().Seconds() }))
 }
 
 // numberCollector reports each number's quality and state in the state-set form: one
@@ -244,5 +269,5 @@ func (m *Metrics) OutboxFailed(number chat.NumberID, class string) {
 
 // Delivery counts an attempt at sending a reply from the outbox.
 func (m *Metrics) Delivery(number chat.NumberID, result string) {
-	m.deliveries.WithLabelValues(string(number), result).Inc()
+	m.deliveriesC.with(string(number), result).Inc()
 }

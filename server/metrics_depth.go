@@ -34,7 +34,7 @@ func (s *Server) refreshDepth(ctx context.Context) {
 		n = -1
 		s.warnStatus.Warn("reading the intake depth for /metrics failed", slog.Any("error", err))
 	}
-	s.depth.v.Store(n)
+	s.backlog.setDepth(n)
 }
 
 // depthLoop refreshes the intake depth at once and then every DepthInterval until ctx

@@ -130,6 +130,16 @@ type Deps struct {
 	// DepthInterval is how often the intake depth for /metrics is re-read; default
 	// DefaultDepthInterval.
 	DepthInterval time.Duration
+	// ShedLag and ShedDepth are the reply lag and intake depth from which the server sheds
+	// optional work (marks as read); RefuseLag and RefuseDepth those from which it answers
+	// webhooks 503 with Retry-After, so that Meta delivers them again later. Zero: the
+	// defaults (DefaultShedLag, no ShedDepth, no RefuseLag, DefaultRefuseDepth); negative:
+	// never. See backlog.
+	ShedLag, RefuseLag     time.Duration
+	ShedDepth, RefuseDepth int64
+	// WebhookConcurrency bounds the webhook POSTs handled at once (default: sixteen per CPU);
+	// a POST that finds no slot within a second is answered 503.
+	WebhookConcurrency int
 	// TimerNotes, when set, holds the timers the engine committed (its Options.OnTimer is
 	// Note), and the server fires each at its moment besides polling every TimerInterval.
 	TimerNotes *TimerNotes
@@ -162,7 +172,10 @@ type Server struct {
 	warnRefused *throttledLog // refused webhook requests
 	warnStatus  *throttledLog // statuses that could not be applied
 	depth       *depthCache
-	backlog     *backlogGauges // nil without Deps.Backlog
+	kept        *backlogGauges // nil without Deps.Backlog
+	backlog     *backlog
+	slots       *webhookSlots
+	verifier    *whatsapp.Verifier
 }
 
 // New checks deps and returns a server; it does no I/O.
@@ -208,7 +221,13 @@ func New(d Deps) (*Server, error) {
 		warnRefused: newThrottledLog(d.Logger, refusalLogPeriod, d.Clock.Now),
 		warnStatus:  newThrottledLog(d.Logger, refusalLogPeriod, d.Clock.Now),
 		depth:       newDepthCache(),
-		marks:       make(chan struct{}, max(d.Workers, 1))}
+		marks:       make(chan struct{}, max(d.Workers, 1)),
+		slots:       newWebhookSlots(d.WebhookConcurrency),
+		verifier:    whatsapp.NewVerifier(d.AppSecret)}
+	s.backlog = &backlog{depth: s.depth, now: d.Clock.Now,
+		shedLag: bound(d.ShedLag, DefaultShedLag), refuseLag: bound(d.RefuseLag, 0),
+		shedDepth: bound(d.ShedDepth, 0), refuseDepth: bound(d.RefuseDepth, DefaultRefuseDepth)}
+	s.metrics.registerBacklog(s.backlog)
 	s.metrics.registerGauges(s.depth, d.Numbers)
 	s.registerBacklog()
 	if d.Inbox != nil {
@@ -286,7 +305,9 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		d := &deliverer{send: s.d.Sender, metrics: s.metrics, log: s.log, clock: s.d.Clock,
 			For: s.d.DeliverFor, Base: cmp.Or(s.d.RetryBase, DefaultRetryBase), Max: cmp.Or(s.d.RetryMax, DefaultRetryMax)}
 		deliver := func(ctx context.Context, del store.Delivery) store.Outcome {
-			s.metrics.ReplyLag(s.d.Clock.Now().Sub(del.Queued))
+			lag := s.d.Clock.Now().Sub(del.Queued)
+			s.metrics.ReplyLag(lag)
+			s.backlog.observeLag(lag)
 			return d.deliver(ctx, del)
 		}
 		wg.Go(func() {
@@ -370,3 +391,18 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	}
 	return runErr
 }
+
+// bound is a push-back bound of Deps: zero takes def, negative means never (0).
+func bound[T time.Duration | int64](v, def T) T {
+	switch {
+	case v == 0:
+		return def
+	case v < 0:
+		return 0
+	}
+	return v
+}
+
+// Intake returns the intake the webhook records messages in: the load benchmark's
+// baseline pushes to it, so its messages wake this server's workers as the webhook's do.
+func (s *Server) Intake() Intake { return s.d.Intake }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -34,7 +35,7 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, code int, body s
 	}
 	w.WriteHeader(code)
 	_, _ = io.WriteString(w, body)
-	s.metrics.webhookRequests.WithLabelValues(r.Method, strconv.Itoa(code)).Inc()
+	s.metrics.requestsC.with(r.Method, strconv.Itoa(code)).Inc()
 }
 
 // webhook takes a POST: it checks the signature over the raw bytes, parses the events,
@@ -44,8 +45,17 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, code int, body s
 func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	defer func() { s.metrics.webhookLatency.Observe(time.Since(start).Seconds()) }()
+	if !s.slots.acquire(r) {
+		s.refuse(w, r, "busy")
+		return
+	}
+	defer s.slots.release()
+	if s.backlog.judge() == backlogRefuse {
+		s.refuse(w, r, "backlog")
+		return
+	}
 
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxWebhookBody))
+	body, err := readBody(w, r)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -57,7 +67,7 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 		s.answer(w, r, http.StatusBadRequest, "cannot read body\n")
 		return
 	}
-	if err := whatsapp.VerifySignature(s.d.AppSecret, body, r.Header.Get(whatsapp.SignatureHeader)); err != nil {
+	if err := s.verifier.Verify(body, r.Header.Get(whatsapp.SignatureHeader)); err != nil {
 		s.warnRefused.Warn("webhook refused: signature", slog.String("remote", r.RemoteAddr), slog.Int("bytes", len(body)), slog.Any("error", err))
 		s.answer(w, r, http.StatusUnauthorized, "bad signature\n")
 		return
@@ -78,6 +88,20 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 	s.answer(w, r, http.StatusOK, "")
 }
 
+// readBody reads a webhook's body, at most MaxWebhookBody, into a buffer sized from its
+// Content-Length when it has one (io.ReadAll would grow its buffer four times for a
+// typical 1–2 KB webhook).
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	rd := http.MaxBytesReader(w, r.Body, MaxWebhookBody)
+	if n := r.ContentLength; n > 0 && n <= MaxWebhookBody {
+		var buf bytes.Buffer
+		buf.Grow(int(n) + bytes.MinRead)
+		_, err := buf.ReadFrom(rd)
+		return buf.Bytes(), err
+	}
+	return io.ReadAll(rd)
+}
+
 // accept handles the events of one POST. Inbound messages are pushed in one call, after
 // the other events, so a failure anywhere answers 500 before anything is acknowledged.
 // Delivery statuses are queued last, for the status loop. Events older than the replay
@@ -87,7 +111,7 @@ func (s *Server) accept(ctx context.Context, batch *whatsapp.Batch) error {
 	var statuses []*whatsapp.Status
 	var errs []error
 	for _, ev := range batch.Events {
-		s.metrics.events.WithLabelValues(string(ev.Type())).Inc()
+		s.metrics.eventsC.with(string(ev.Type()), "").Inc()
 		switch ev := ev.(type) {
 		case *whatsapp.Message:
 			in := ev.Inbound
@@ -159,8 +183,9 @@ func (s *Server) accept(ctx context.Context, batch *whatsapp.Batch) error {
 		if err := s.d.Intake.Push(ctx, inbound); err != nil {
 			return fmt.Errorf("recording %d inbound messages: %w", len(inbound), err)
 		}
+		s.backlog.pushed(len(inbound))
 		for _, in := range inbound {
-			s.metrics.inbound.WithLabelValues(string(in.Number), string(in.Kind)).Inc()
+			s.metrics.inboundC.with(string(in.Number), string(in.Kind)).Inc()
 		}
 		if err := s.campaignReplies(ctx, inbound); err != nil {
 			return err

@@ -18,6 +18,7 @@ import (
 func (s *Server) handle(ctx context.Context, tx *store.Tx, in chat.Inbound) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.d.HandleTimeout)
 	defer cancel()
+	defer s.backlog.handled()
 	s.markRead(ctx, in)
 	var etx engine.Tx
 	if tx != nil { // a nil *store.Tx must reach the engine as no transaction at all
@@ -33,16 +34,16 @@ func (s *Server) handle(ctx context.Context, tx *store.Tx, in chat.Inbound) erro
 	if errors.Is(err, engine.ErrDelivery) {
 		// The message was handled and stored; a reply the sender could not deliver is
 		// recorded by the sender. Handling it again would change nothing.
-		s.metrics.handled.WithLabelValues("ok").Inc()
+		s.metrics.handledC.with("ok", "").Inc()
 		s.log.Warn("reply not delivered", slog.String("number", string(in.Number)), slog.String("message_id", in.ID), slog.Any("error", err))
 		return nil
 	}
 	if err != nil {
-		s.metrics.handled.WithLabelValues("error").Inc()
+		s.metrics.handledC.with("error", "").Inc()
 		s.log.Error("handling message", slog.String("number", string(in.Number)), slog.String("message_id", in.ID), slog.Any("error", err))
 		return err
 	}
-	s.metrics.handled.WithLabelValues("ok").Inc()
+	s.metrics.handledC.with("ok", "").Inc()
 	return nil
 }
 
@@ -56,6 +57,9 @@ const markReadTimeout = 30 * time.Second
 func (s *Server) markRead(ctx context.Context, in chat.Inbound) {
 	if s.d.MarkRead == nil || in.ID == "" || in.Kind == chat.KindCall { // a call is no message to mark read
 		return
+	}
+	if s.backlog.judge() >= backlogShed {
+		return // replies are behind: their throughput slots matter more than a read mark
 	}
 	select {
 	case s.marks <- struct{}{}:

@@ -28,6 +28,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -70,8 +71,11 @@ type options struct {
 	warmup                             time.Duration
 	rate, concurrency, contacts        int
 	throughput, portBase, workers      int
-	streamNode                         int
+	streamNode, refuseDepth            int
 	cpuprofile                         string
+	sweep                              bool
+	sweepRates                         []int
+	sweepDelays                        []time.Duration
 }
 
 func main() {
@@ -89,7 +93,16 @@ func main() {
 	flag.IntVar(&o.portBase, "port-base", 0, "fixed ports: redis on N, fake Graph API on N+1, server on N+2, baseline on N+3 (0: free ports)")
 	flag.IntVar(&o.streamNode, "stream-node-max-bytes", 0, "the redis-server's stream-node-max-bytes (0: Redis's default, 4096)")
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the server phase to this file")
+	flag.IntVar(&o.refuseDepth, "refuse-depth", 0, "the server's limits.refuse_depth: intake depth from which webhooks are answered 503 (0: the config's default)")
+	flag.BoolVar(&o.sweep, "sweep", false, "run the matrix of -sweep-rates × -sweep-delays on one server and print one table")
+	rates := flag.String("sweep-rates", "500,1000,2000,4000", "offered rates of the sweep, msg/s")
+	delays := flag.String("sweep-delays", "0,150ms", "Graph delays of the sweep")
 	flag.Parse()
+	var err error
+	if o.sweepRates, o.sweepDelays, err = parseSweep(*rates, *delays); err != nil {
+		fmt.Fprintln(os.Stderr, "webhook:", err)
+		os.Exit(2)
+	}
 	if o.duration <= 0 || o.concurrency <= 0 || o.contacts <= 0 || o.rate < 0 || o.graphDelay < 0 || o.throughput <= 0 || o.workers <= 0 {
 		fmt.Fprintln(os.Stderr, "webhook: -duration, -concurrency, -contacts and -throughput must be positive, -rate and -graph-delay not negative")
 		os.Exit(2)
@@ -163,10 +176,18 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	bs := &http.Server{Handler: baselineHandler(intake), ReadHeaderTimeout: 10 * time.Second}
+	bs := &http.Server{Handler: baselineHandler(srv.Intake()), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = bs.Serve(baseLn) }()
-	baseRes, err := phase(ctx, "baseline", "http://"+baseLn.Addr().String()+"/", false, 0, graph, intake, o)
-	_ = bs.Close()
+	defer bs.Close()
+	baseURL := "http://" + baseLn.Addr().String() + "/"
+	if o.sweep {
+		if err := sweep(ctx, o, base+"/webhook", baseURL, graph, intake); err != nil {
+			return err
+		}
+		stopSrv()
+		return <-srvDone
+	}
+	baseRes, err := phase(ctx, "baseline", baseURL, false, 0, graph, intake, o)
 	if err != nil {
 		return err
 	}
@@ -202,8 +223,8 @@ func run(o options) error {
 		return err
 	}
 
-	fmt.Printf("bench offered=%d graph_delay_ms=%.0f acked=%.0f ack_p50_ms=%.2f ack_p99_ms=%.2f replies=%.0f reply_p50_ms=%.1f reply_p99_ms=%.1f unanswered=%d base_acked=%.0f base_replies=%.0f base_reply_p99_ms=%.1f ratio=%.2f redis_bytes_per_contact=%.0f load=%s\n",
-		o.rate, ms(o.graphDelay), res.acked.rate(), ms(res.acked.p50), ms(res.acked.p99),
+	fmt.Printf("bench offered=%d graph_delay_ms=%.0f burst_window_ms=%.0f acked=%.0f refused=%.0f ack_p50_ms=%.2f ack_p99_ms=%.2f replies=%.0f reply_p50_ms=%.1f reply_p99_ms=%.1f unanswered=%d base_acked=%.0f base_replies=%.0f base_reply_p99_ms=%.1f ratio=%.2f redis_bytes_per_contact=%.0f load=%s\n",
+		o.rate, ms(o.graphDelay), ms(o.burst), res.acked.rate(), res.refusedRate(), ms(res.acked.p50), ms(res.acked.p99),
 		res.replyRate, ms(res.replies.p50), ms(res.replies.p99), res.unanswered,
 		baseRes.acked.rate(), baseRes.replyRate, ms(baseRes.replies.p99),
 		res.acked.rate()/baseRes.acked.rate(), perContact, loadAverage())
@@ -226,28 +247,38 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 
 // phaseResult is what one phase measured.
 type phaseResult struct {
-	acked      latencies // webhook POST → 200
+	refused    int64     // POSTs answered 503 (Meta would deliver them again later)
+	acked      latencies // webhook POST → 200 or 503
 	replies    latencies // webhook POST started → reply reached the Graph API
 	replyRate  float64   // replies per second, from the first POST to the last reply
 	unanswered int64     // accepted messages without a reply when the drain ended
+}
+
+// refusedRate is the 503 answers per second.
+func (r phaseResult) refusedRate() float64 {
+	return float64(r.refused) / r.acked.elapsed.Seconds()
 }
 
 // phase offers o.rate webhooks per second to url for o.duration from contacts of range
 // idx, then waits up to o.drain for their replies, and prints a line about each.
 func phase(ctx context.Context, name, url string, sign bool, idx int, graph *fakeGraph, intake *store.Intake, o options) (phaseResult, error) {
 	graph.reset()
-	start := time.Now()
-	acked, err := load(url, sign, idx*o.contacts, graph, o)
+	acked, refused, err := load(url, sign, idx*o.contacts, graph, o)
 	if err != nil {
 		return phaseResult{}, fmt.Errorf("%s: %w", name, err)
 	}
-	fmt.Printf("%-9s acks:    %d messages in %v: %.0f msg/s, p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
-		name+":", acked.n, acked.elapsed.Round(time.Millisecond), acked.rate(), ms(acked.p50), ms(acked.p99), ms(acked.max))
-	derr := drain(ctx, intake, graph, acked.n, o.drain)
-	n, last, lat := graph.results()
-	r := phaseResult{acked: acked, replies: summarize(lat, 0), unanswered: acked.n - n}
+	start := acked.start
+	fmt.Printf("%-9s acks:    %d messages in %v: %.0f msg/s, %d refused (503), p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+		name+":", acked.n, acked.elapsed.Round(time.Millisecond), acked.rate(), refused, ms(acked.p50), ms(acked.p99), ms(acked.max))
+	derr := drain(ctx, intake, graph, acked.n, o.drain+o.burst)
+	n, first, last, lat := graph.results()
+	r := phaseResult{acked: acked, refused: refused, replies: summarize(lat, 0), unanswered: acked.n - n}
 	if n > 0 {
-		r.replyRate = float64(n) / last.Sub(start).Seconds()
+		from := start
+		if o.burst > 0 {
+			from = first // replies only start when the first burst window closed
+		}
+		r.replyRate = float64(n) / last.Sub(from).Seconds()
 	}
 	fmt.Printf("%-9s replies: %d of %d in %v: %.0f msg/s end to end, webhook→reply p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
 		name+":", n, acked.n, last.Sub(start).Round(time.Millisecond), r.replyRate, ms(r.replies.p50), ms(r.replies.p99), ms(r.replies.max))
@@ -261,17 +292,20 @@ func phase(ctx context.Context, name, url string, sign bool, idx int, graph *fak
 // arrives, matches it with the oldest unanswered message of that contact, and answers
 // after delay.
 type fakeGraph struct {
-	delay time.Duration
+	delay atomic.Int64 // time.Duration; the sweep changes it between cells
 	ids   atomic.Int64
 
 	mu      sync.Mutex
 	pending map[string][]time.Time // contact → POST times of its unanswered messages
 	lat     []time.Duration
+	first   time.Time // the phase's first matched reply
 	last    time.Time
 }
 
 func newFakeGraph(delay time.Duration) *fakeGraph {
-	return &fakeGraph{delay: delay, pending: map[string][]time.Time{}}
+	g := &fakeGraph{pending: map[string][]time.Time{}}
+	g.delay.Store(int64(delay))
+	return g
 }
 
 // sent notes that a message of contact was posted at t.
@@ -295,7 +329,7 @@ func (g *fakeGraph) reset() {
 	g.mu.Lock()
 	g.pending = map[string][]time.Time{}
 	g.lat = nil
-	g.last = time.Time{}
+	g.first, g.last = time.Time{}, time.Time{}
 	g.mu.Unlock()
 }
 
@@ -305,10 +339,10 @@ func (g *fakeGraph) replied() int64 {
 	return int64(len(g.lat))
 }
 
-func (g *fakeGraph) results() (int64, time.Time, []time.Duration) {
+func (g *fakeGraph) results() (n int64, first, last time.Time, lat []time.Duration) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return int64(len(g.lat)), g.last, slices.Clone(g.lat)
+	return int64(len(g.lat)), g.first, g.last, slices.Clone(g.lat)
 }
 
 func (g *fakeGraph) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -324,13 +358,16 @@ func (g *fakeGraph) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.mu.Lock()
 	if q := g.pending[contact]; len(q) > 0 {
 		g.lat = append(g.lat, now.Sub(q[0]))
+		if g.first.IsZero() {
+			g.first = now
+		}
 		g.last = now
 		g.pending[contact] = q[1:]
 	}
 	g.mu.Unlock()
-	if g.delay > 0 {
+	if delay := time.Duration(g.delay.Load()); delay > 0 {
 		select {
-		case <-time.After(g.delay):
+		case <-time.After(delay):
 		case <-r.Context().Done():
 			return
 		}
@@ -375,6 +412,9 @@ limits:
   reload_interval: 0
   workers: %d
 `, redisURL, appSecret, graphURL, numberID, display, o.throughput, o.workers)
+	if o.refuseDepth > 0 {
+		yaml += fmt.Sprintf("  refuse_depth: %d\n", o.refuseDepth)
+	}
 	path := filepath.Join(dir, "wasla.yaml")
 	cfg, err := config.Parse(path, []byte(yaml), nil)
 	if err != nil {
@@ -390,8 +430,75 @@ func webhookBody(seq int64, waID string) []byte {
 		display, numberID, waID, waID, waID, seq, time.Now().Unix(), seq)
 }
 
+// sweep runs a baseline and a server phase for every Graph delay and offered rate of the
+// matrix, on the one server, each cell from contacts of its own, and prints one table.
+func sweep(ctx context.Context, o options, url, baseURL string, graph *fakeGraph, intake *store.Intake) error {
+	type row struct {
+		delay     time.Duration
+		rate      int
+		base, srv phaseResult
+		load      string
+	}
+	var rows []row
+	cell := 0
+	for _, delay := range o.sweepDelays {
+		graph.delay.Store(int64(delay))
+		for _, rate := range o.sweepRates {
+			c := o
+			c.rate, c.graphDelay = rate, delay
+			fmt.Printf("--- cell: graph delay %v, %d msg/s offered\n", delay, rate)
+			b, err := phase(ctx, "baseline", baseURL, false, 3+2*cell, graph, intake, c)
+			if err != nil {
+				return err
+			}
+			r, err := phase(ctx, "server", url, true, 4+2*cell, graph, intake, c)
+			if err != nil {
+				return err
+			}
+			rows = append(rows, row{delay: delay, rate: rate, base: b, srv: r, load: loadAverage()})
+			cell++
+		}
+	}
+	fmt.Printf("\nsweep: %v per phase, throughput limit %d/s, %d workers, burst window %v, refuse depth %d (0: default)\n", o.duration, o.throughput, o.workers, o.burst, o.refuseDepth)
+	fmt.Println("| Graph delay | offered/s | acked/s | refused/s | ack p50 ms | ack p99 ms | replies/s | reply p50 ms | reply p99 ms | unanswered | baseline replies/s | baseline reply p99 ms | replies ratio | acks ratio | load |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+	for _, r := range rows {
+		fmt.Printf("| %v | %d | %.0f | %.0f | %.2f | %.2f | %.0f | %.1f | %.1f | %d | %.0f | %.1f | %.2f | %.2f | %s |\n",
+			r.delay, r.rate, r.srv.acked.rate(), r.srv.refusedRate(), ms(r.srv.acked.p50), ms(r.srv.acked.p99),
+			r.srv.replyRate, ms(r.srv.replies.p50), ms(r.srv.replies.p99), r.srv.unanswered,
+			r.base.replyRate, ms(r.base.replies.p99), r.srv.replyRate/r.base.replyRate, r.srv.acked.rate()/r.base.acked.rate(), r.load)
+	}
+	return nil
+}
+
+// parseSweep reads the comma-separated rates and delays of the sweep.
+func parseSweep(rates, delays string) ([]int, []time.Duration, error) {
+	var rs []int
+	for f := range strings.SplitSeq(rates, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			return nil, nil, fmt.Errorf("-sweep-rates: %q is not a positive rate", f)
+		}
+		rs = append(rs, n)
+	}
+	var ds []time.Duration
+	for f := range strings.SplitSeq(delays, ",") {
+		f = strings.TrimSpace(f)
+		if f == "0" {
+			f = "0s"
+		}
+		d, err := time.ParseDuration(f)
+		if err != nil || d < 0 {
+			return nil, nil, fmt.Errorf("-sweep-delays: %q is not a duration", f)
+		}
+		ds = append(ds, d)
+	}
+	return rs, ds, nil
+}
+
 // latencies summarizes a set of measured durations.
 type latencies struct {
+	start         time.Time // when the first POST could go (bodies built)
 	n             int64
 	elapsed       time.Duration
 	p50, p99, max time.Duration
@@ -413,14 +520,38 @@ var seq atomic.Int64
 
 // load posts webhooks to url from o.concurrency clients for o.duration, o.rate per second
 // in all (each client on its own schedule; a client behind schedule posts at once), from
-// contacts first..first+o.contacts-1, and measures each answer's latency. Every answer
-// must be 200.
-func load(url string, sign bool, first int, graph *fakeGraph, o options) (latencies, error) {
+// contacts first..first+o.contacts-1, and measures each answer's latency. Bodies and
+// signatures are built before the clock starts, so the generator spends its CPU on HTTP
+// only. Every answer must be 200 or 503 (refused for now: Meta would deliver it again);
+// the latencies count both, the returned n counts the 200s.
+func load(url string, sign bool, first int, graph *fakeGraph, o options) (latencies, int64, error) {
 	client := &http.Client{Transport: &http.Transport{
 		MaxIdleConns: o.concurrency, MaxIdleConnsPerHost: o.concurrency, IdleConnTimeout: time.Minute,
 	}}
 	defer client.CloseIdleConnections()
+	type post struct {
+		body      []byte
+		waID, sig string
+	}
+	// Enough prepared posts for the phase at the offered rate (or 20,000 per second when
+	// the rate is open), each client taking from its own share.
+	perClient := int(o.duration.Seconds()*float64(cmp.Or(o.rate, 20000)))/o.concurrency + 2
+	posts := make([][]post, o.concurrency)
+	for c := range posts {
+		posts[c] = make([]post, perClient)
+		for i := range posts[c] {
+			n := seq.Add(1)
+			waID := strconv.Itoa(phoneBase + first + int(n)%o.contacts)
+			p := post{body: webhookBody(n, waID), waID: waID}
+			if sign {
+				p.sig = whatsapp.Sign(appSecret, p.body)
+			}
+			posts[c][i] = p
+		}
+	}
 	lat := make([][]time.Duration, o.concurrency)
+	acked := make([]int64, o.concurrency)
+	refused := make([]int64, o.concurrency)
 	errs := make([]error, o.concurrency)
 	var interval time.Duration
 	if o.rate > 0 {
@@ -432,7 +563,7 @@ func load(url string, sign bool, first int, graph *fakeGraph, o options) (latenc
 	for c := range o.concurrency {
 		wg.Go(func() {
 			next := start.Add(interval * time.Duration(c) / time.Duration(o.concurrency))
-			for {
+			for _, p := range posts[c] {
 				if interval > 0 {
 					time.Sleep(time.Until(next))
 					next = next.Add(interval)
@@ -440,47 +571,60 @@ func load(url string, sign bool, first int, graph *fakeGraph, o options) (latenc
 				if !time.Now().Before(deadline) {
 					return
 				}
-				s := seq.Add(1)
-				waID := strconv.Itoa(phoneBase + first + int(s)%o.contacts)
-				body := webhookBody(s, waID)
-				req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+				req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(p.body))
 				if err != nil {
 					errs[c] = err
 					return
 				}
 				req.Header.Set("Content-Type", "application/json")
 				if sign {
-					req.Header.Set(whatsapp.SignatureHeader, whatsapp.Sign(appSecret, body))
+					req.Header.Set(whatsapp.SignatureHeader, p.sig)
 				}
 				t0 := time.Now()
-				graph.sent(waID, t0)
+				graph.sent(p.waID, t0)
 				resp, err := client.Do(req)
 				if err != nil {
-					graph.unsent(waID, t0)
+					graph.unsent(p.waID, t0)
 					errs[c] = err
 					return
 				}
 				_, _ = io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
-				if resp.StatusCode != http.StatusOK {
-					graph.unsent(waID, t0)
+				lat[c] = append(lat[c], time.Since(t0))
+				switch resp.StatusCode {
+				case http.StatusOK:
+					acked[c]++
+				case http.StatusServiceUnavailable:
+					graph.unsent(p.waID, t0)
+					refused[c]++
+				default:
+					graph.unsent(p.waID, t0)
 					errs[c] = fmt.Errorf("POST answered %d", resp.StatusCode)
 					return
 				}
-				lat[c] = append(lat[c], time.Since(t0))
 			}
 		})
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
 	if err := errors.Join(errs...); err != nil {
-		return latencies{}, err
+		return latencies{}, 0, err
 	}
 	all := slices.Concat(lat...)
 	if len(all) == 0 {
-		return latencies{}, errors.New("no request completed")
+		return latencies{}, 0, errors.New("no request completed")
 	}
-	return summarize(all, elapsed), nil
+	l := summarize(all, elapsed)
+	l.n, l.start = sum(acked), start
+	return l, sum(refused), nil
+}
+
+func sum(v []int64) int64 {
+	var n int64
+	for _, x := range v {
+		n += x
+	}
+	return n
 }
 
 // drain waits up to timeout until the intake is empty and every accepted message got its
@@ -501,9 +645,10 @@ func drain(ctx context.Context, intake *store.Intake, graph *fakeGraph, want int
 	}
 }
 
-// baselineHandler reads the body, pushes one message to intake, and answers 200: the
-// Redis work of the webhook without its checks and parsing.
-func baselineHandler(intake *store.Intake) http.Handler {
+// baselineHandler reads the body, pushes one message to the server's intake (so that, like
+// the webhook's, it wakes the server's workers at once), and answers 200: the Redis work
+// of the webhook without its checks and parsing.
+func baselineHandler(intake server.Intake) http.Handler {
 	var n atomic.Int64
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, server.MaxWebhookBody))

@@ -48,6 +48,14 @@ func TestVerifySignature(t *testing.T) {
 			if !errors.Is(err, tt.want) || (tt.want == nil) != (err == nil) {
 				t.Fatalf("VerifySignature = %v, want %v", err, tt.want)
 			}
+			// The Verifier agrees, also when its HMAC is reused after a mismatch.
+			v := NewVerifier(tt.secret)
+			for range 2 {
+				if verr := v.Verify(tt.body, tt.header); !errors.Is(verr, tt.want) || (tt.want == nil) != (verr == nil) {
+					t.Fatalf("Verifier.Verify = %v, want %v", verr, tt.want)
+				}
+				_ = v.Verify([]byte("other body"), tt.header)
+			}
 			if err != nil && tt.secret != "" && strings.Contains(err.Error(), tt.secret) {
 				t.Errorf("error text leaks the secret: %v", err)
 			}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/wasla/wasla/chat"
 )
@@ -748,11 +749,27 @@ type wireTemplateValue struct {
 type unixTime struct{ t time.Time }
 
 func (u *unixTime) UnmarshalJSON(b []byte) error {
-	s := string(bytes.Trim(b, `"`))
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 0 && n < 1<<40 {
+	if n, ok := unixSeconds(bytes.Trim(b, `"`)); ok {
 		u.t = time.Unix(n, 0).UTC()
 	}
 	return nil
+}
+
+// unixSeconds reads decimal digits as seconds after the epoch (at most 1<<40, which
+// rules out milliseconds and overflow), without the allocation of a string for
+// strconv: every message and status carries one.
+func unixSeconds(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 13 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, n > 0 && n < 1<<40
 }
 
 // lenientString decodes a JSON string, or the literal text of a number, bool or null
@@ -766,6 +783,14 @@ func (l *lenientString) UnmarshalJSON(b []byte) error {
 		l.s = ""
 		return nil
 	case b[0] == '"':
+		// Most strings hold no escapes: take their bytes as they are rather than run a
+		// decoder over each one (a webhook carries a dozen of them).
+		if len(b) >= 2 && b[len(b)-1] == '"' {
+			if in := b[1 : len(b)-1]; bytes.IndexByte(in, '\\') < 0 && utf8.Valid(in) {
+				l.s = string(in)
+				return nil
+			}
+		}
 		return json.Unmarshal(b, &l.s)
 	case b[0] == '{' || b[0] == '[':
 		return fmt.Errorf("want a string, got %.20s", b)
