@@ -71,6 +71,7 @@ const (
 	tagLastInbound
 	tagPending
 	tagTimers
+	tagReturnTo
 )
 
 // Field tags of Await and Timer.
@@ -267,6 +268,9 @@ func AppendSession(b []byte, s *Session) ([]byte, error) {
 	if len(s.Stack) > 0 {
 		b = appendFrames(append(b, tagStack), s.Stack)
 	}
+	if s.ReturnTo != nil {
+		b = appendFrames(append(b, tagReturnTo), []Frame{*s.ReturnTo})
+	}
 	b = putTime(b, tagStarted, s.Started)
 	b = putTime(b, tagLastInbound, s.LastInbound)
 	if len(s.Pending) > 0 {
@@ -347,6 +351,12 @@ func DecodeSession(data string, s *Session) error {
 			s.ReturnAfter = time.Duration(d.varint())
 		case tagStack:
 			s.Stack = d.frames()
+		case tagReturnTo:
+			if fs := d.frames(); len(fs) == 1 {
+				s.ReturnTo = &fs[0]
+			} else {
+				d.fail(fmt.Errorf("return_to holds %d frames, want 1", len(fs)))
+			}
 		case tagStarted:
 			s.Started = d.time()
 		case tagLastInbound:

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -38,7 +37,7 @@ func (r *Redis) Profiles(ctx context.Context, ids []chat.ContactID) ([]*contact.
 			return nil, fmt.Errorf("store: loading profiles: %w: %w", ErrUnavailable, err)
 		}
 		c := &contact.Contact{ID: ids[i]}
-		if err := json.Unmarshal([]byte(p), c); err != nil {
+		if err := contact.DecodeContact(p, c); err != nil {
 			return nil, fmt.Errorf("store: loading the profile of %s: %w", ids[i], err)
 		}
 		out[i] = c
