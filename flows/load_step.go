@@ -150,6 +150,9 @@ func (l *loader) loadStep(fs *flowState, n *yaml.Node, index int) *stepState {
 			hm := f.view(v)
 			s.Handoff = &Handoff{Queue: hm.str("queue"), Say: hm.text("say"), Return: hm.duration("return_after")}
 			fs.target(hm, "return_to", &s.Handoff.ReturnTo)
+			if rt := hm.scalar("return_to"); rt != nil && !hm.has("return_after") {
+				f.warnAt(yamlfile.CodeConflict, rt, "return_to is taken only when return_after passes with no agent reply; add return_after (e.g. return_after: 2h)")
+			}
 			if oh := hm.vals["out_of_hours"]; oh != nil {
 				s.Handoff.OutOfHours = &OutOfHours{}
 				if oh.Kind == yaml.MappingNode {

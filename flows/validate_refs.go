@@ -227,6 +227,12 @@ func (l *loader) successors(fs *flowState, i int, to func(fs *flowState, i int))
 	case s.HTTP != nil:
 		cont()
 		target(s.HTTP.OnError)
+	case s.Handoff != nil:
+		cont()
+		target(s.Handoff.ReturnTo)
+		if s.Handoff.OutOfHours != nil {
+			target(s.Handoff.OutOfHours.Goto)
+		}
 	default:
 		cont()
 	}

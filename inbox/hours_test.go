@@ -43,6 +43,8 @@ func TestBotWordClosesTheConversation(t *testing.T) {
 	h := newHarness(t)
 	h.write(inboxNum, "موظف")
 	h.call(saraToken, "POST", "/conversations/"+string(customer)+"/claim", nil, nil)
+	var list listAnswer
+	h.call(saraToken, "GET", "/conversations", nil, &list)
 	before := len(h.sent.all())
 	h.write(inboxNum, "بوت")
 	sent := h.sent.all()[before:]
@@ -52,6 +54,20 @@ func TestBotWordClosesTheConversation(t *testing.T) {
 	c := h.conversation(saraToken)
 	if c.State != inbox.StateClosed || !strings.Contains(c.ClosedReason, "bot word") {
 		t.Errorf("after the bot word: state %q, reason %q", c.State, c.ClosedReason)
+	}
+	// Every agent's page learns it live: the return and the closed conversation come on
+	// the event stream.
+	var sawReturn, sawClosed bool
+	for _, e := range h.readSSE(saraToken, list.After) {
+		if m := e.data.Message; m != nil && m.Kind == chat.EventReturn && strings.HasPrefix(m.Detail, "bot word") {
+			sawReturn = true
+		}
+		if cv := e.data.Conversation; cv != nil && cv.State == inbox.StateClosed {
+			sawClosed = true
+		}
+	}
+	if !sawReturn || !sawClosed {
+		t.Errorf("event stream: return event %v, closed conversation %v; want both", sawReturn, sawClosed)
 	}
 }
 

@@ -39,6 +39,7 @@ func TestCommands(t *testing.T) {
 		{name: "test_bad_regexp", args: []string{"test", "-run", "(", "testdata/shop"}, exit: exitUsage},
 		{name: "simulate_script", args: []string{"simulate", "testdata/shop", "--name", "سارة", "--start", "2026-01-05T09:00:00+03:00"}, stdin: "shop.script", exit: exitOK},
 		{name: "simulate_handoff", args: []string{"simulate", "--start", "2026-01-09T08:00:00+03:00", "../../examples/shop"}, stdin: "handoff.script", exit: exitOK},
+		{name: "simulate_out_of_hours", args: []string{"simulate", "--start", "2026-01-05T09:00:00Z", "testdata/ooh"}, stdin: "ooh.script", exit: exitOK},
 		{name: "simulate_broken", args: []string{"simulate", "testdata/broken"}, exit: exitFail},
 		{name: "simulate_mocks", args: []string{"simulate", "--mocks", "testdata/mocks/order.mocks.yaml", "--start", "2026-01-05T09:00:00+03:00", "testdata/shop"}, stdin: "order.script", exit: exitOK},
 		{name: "simulate_bad_mocks", args: []string{"simulate", "--mocks", "testdata/mocks/bad.mocks.yaml", "testdata/shop"}, exit: exitFail},

@@ -133,8 +133,11 @@ func runSimulate(ctx context.Context, args []string, s Streams) int {
 			opts.HTTP = doer
 		}
 	}
-	if *trace {
-		opts.OnStep = sim.traceStep
+	opts.OnStep = func(c chat.ContactID, flow, step string) {
+		sim.noteHandoffStep(c, flow, step)
+		if *trace {
+			sim.traceStep(c, flow, step)
+		}
 	}
 	opts.OnError = sim.runtimeError
 	sim.tap = &flowtest.HistoryTap{Store: st}
@@ -193,6 +196,23 @@ type simulator struct {
 	mu      sync.Mutex
 	choices map[chat.ContactID][]terminal.Choice // of the last buttons or list message to each contact
 	agent   bool                                 // the message being sent is the agent's (/agent)
+	// handoffSteps are the hand-off steps run since the last line's history was shown: one
+	// that handed nothing off went to its out_of_hours target.
+	handoffSteps []string
+}
+
+// noteHandoffStep remembers a hand-off step the engine ran for the contact chatting.
+func (sim *simulator) noteHandoffStep(c chat.ContactID, flow, step string) {
+	if c != sim.contact {
+		return
+	}
+	if f := sim.eng.Flows().Flows[flow]; f != nil {
+		if st, _, ok := f.Step(step); ok && st.Kind == flows.StepHandoff {
+			sim.mu.Lock()
+			sim.handoffSteps = append(sim.handoffSteps, st.Handoff.Queue)
+			sim.mu.Unlock()
+		}
+	}
 }
 
 // Send prints a bot message and remembers its buttons or rows for the next answer.
@@ -404,7 +424,28 @@ func (sim *simulator) agentReply(ctx context.Context, text string) {
 // whether the queue is open now, or when it opens), a return to the bot and why, a reply
 // that was not sent.
 func (sim *simulator) showHistory() {
-	for _, ev := range sim.tap.Take() {
+	sim.mu.Lock()
+	ran := sim.handoffSteps
+	sim.handoffSteps = nil
+	sim.mu.Unlock()
+	events := sim.tap.Take()
+	handed := 0
+	for _, ev := range events {
+		if ev.Kind == chat.EventHandoff && (ev.Contact == "" || ev.Contact == sim.contact) {
+			handed++
+		}
+	}
+	if handed < len(ran) {
+		// A hand-off step that handed nothing off found its queue closed and went to its
+		// out_of_hours target.
+		q := ran[len(ran)-1]
+		msg := "queue " + q + " is closed: the flow went to the hand-off's out_of_hours instead"
+		if at, ok := sim.eng.QueueSchedule(q).NextOpen(sim.clock.Now()); ok {
+			msg += "; it opens " + sim.timeText(at)
+		}
+		sim.note(msg)
+	}
+	for _, ev := range events {
 		if ev.Contact != "" && ev.Contact != sim.contact {
 			continue
 		}

@@ -357,7 +357,8 @@ function eventItem(e) {
       return li;
     }
     case "handoff":
-      return el("li", "event", T.handoff + " " + queueTitle(e.detail) + " · " + fmtTime(e.at));
+      return el("li", "event", T.handoff + " " + queueTitle(e.queue || e.detail) +
+        ((e.detail || "").endsWith("(closed)") ? " (" + T.out_of_hours + ")" : "") + " · " + fmtTime(e.at));
     case "return":
       return el("li", "event", T.returned + " (" + e.detail + ") · " + fmtTime(e.at));
     case "refused":
