@@ -59,6 +59,7 @@ const (
 	StepChoose   StepKind = "choose"
 	StepMedia    StepKind = "media"
 	StepLocation StepKind = "location"
+	StepCall     StepKind = "call"
 	StepBot      StepKind = "bot"
 	StepNoReply  StepKind = "no_reply"
 	StepVars     StepKind = "vars"
@@ -74,7 +75,7 @@ const (
 // IsTurn reports whether the step is something the user sends.
 func (k StepKind) IsTurn() bool {
 	switch k {
-	case StepUser, StepPress, StepChoose, StepMedia, StepLocation:
+	case StepUser, StepPress, StepChoose, StepMedia, StepLocation, StepCall:
 		return true
 	}
 	return false
@@ -85,7 +86,7 @@ type Step struct {
 	Kind StepKind
 	Pos  flows.Pos
 
-	Text      string    // user: the text; press, choose: the id or title; media: the caption; time: as written
+	Text      string    // user: the text; press, choose: the id or title; media: the caption; time: as written; call: missed or answered
 	MediaKind chat.Kind // media (and bot media expectations)
 	Location  chat.Location
 
