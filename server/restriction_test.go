@@ -196,3 +196,50 @@ func TestRegistryStatesShowRepliesOnly(t *testing.T) {
 		t.Errorf("states after the expiration = %s", got)
 	}
 }
+
+// Meta's restriction payloads (golden sample account_update_restrictions.json) through the
+// server's registry adapter, on a clock moved across the expirations they give.
+func TestRestrictionPayloadsOverTime(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "channels", "whatsapp", "testdata", "webhooks", "account_update_restrictions.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := whatsapp.ParseWebhook(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := time.Unix(1739321024, 0).UTC() // the entry's time
+	clk := clock.NewManual(sent.Add(time.Minute))
+	r, err := numbers.New([]numbers.Number{
+		{ID: "1", Display: "+966 50 000 0001", Role: numbers.RoleInbox, WABA: "10", Token: "t"},
+		{ID: "2", Display: "+966 50 000 0002", Role: numbers.RoleCampaign, WABA: "102290129340398", Token: "t"},
+	}, &numbers.MemStates{}, numbers.WithClock(clk))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := registry{r: r, clock: clk}
+	state := func() string { return string(r.State("2").Current(clk.Now())) }
+	if err := g.Apply(context.Background(), b.Events[0]); err != nil {
+		t.Fatal(err)
+	}
+	if got := state(); got != "replies_only" || r.CanInitiate("2", clk.Now()) || !r.Usable("2", clk.Now()) {
+		t.Fatalf("after RESTRICTED_BIZ_INITIATED_MESSAGING: %s", got)
+	}
+	if err := g.Apply(context.Background(), b.Events[1]); err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []struct {
+		at   int64
+		want string
+	}{
+		{1739321084, "restricted"},   // both restrictions: nothing goes out
+		{1739407424, "replies_only"}, // the customer-initiated one expired
+		{1739925823, "replies_only"},
+		{1739925824, "active"}, // the business-initiated one expired too
+	} {
+		clk.Set(time.Unix(step.at, 0))
+		if got := state(); got != step.want {
+			t.Errorf("at %v: %s, want %s", clk.Now().UTC(), got, step.want)
+		}
+	}
+}
