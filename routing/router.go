@@ -1,6 +1,7 @@
 package routing
 
 import (
+	"cmp"
 	"time"
 
 	"github.com/wasla/wasla/chat"
@@ -100,7 +101,7 @@ func (r *Router) Route(now time.Time, st *contact.State, msg *chat.Outbound) (bo
 		case viaUsable && (windowOpen(c, via, now) || r.nums.CanInitiate(via, now)):
 			return r.send(c, msg, via)
 		case inboxUsable || viaUsable:
-			return r.refuse(cmpOr(via, r.inbox), ReasonNoInitiation)
+			return r.refuse(cmp.Or(via, r.inbox), ReasonNoInitiation)
 		}
 		return r.refuse(msg.From, ReasonNoNumber)
 	}
@@ -147,7 +148,7 @@ func (r *Router) Route(now time.Time, st *contact.State, msg *chat.Outbound) (bo
 // a replies-only campaign number may send it.
 func (r *Router) redirectAgain(now time.Time, c *contact.Contact, msg *chat.Outbound, pol resolved, via chat.NumberID, inv *contact.Invite, reason string) (bool, string) {
 	if !r.reminderDue(now, c, via, inv) {
-		return r.refuse(cmpOr(inv.From, via), reason)
+		return r.refuse(cmp.Or(inv.From, via), reason)
 	}
 	r.remind(now, c, msg, pol, via, inv)
 	return true, ""
@@ -333,11 +334,4 @@ func routing(c *contact.Contact) *contact.Routing {
 		c.Routing = &contact.Routing{}
 	}
 	return c.Routing
-}
-
-func cmpOr(a, b chat.NumberID) chat.NumberID {
-	if a != "" {
-		return a
-	}
-	return b
 }
