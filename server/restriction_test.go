@@ -243,3 +243,35 @@ func TestRestrictionPayloadsOverTime(t *testing.T) {
 		}
 	}
 }
+
+// The campaign runner gives a replies-only number no share of a campaign (campaigns start
+// conversations), and takes it back once the restriction expired.
+func TestCampaignNumbersSkipRepliesOnly(t *testing.T) {
+	cfg := buildConfig(t, `  - {id: "1", display: "+966 50 000 0001", role: inbox, waba: "10", token: t}
+  - {id: "2", display: "+966 50 000 0002", role: campaign, waba: "20", token: t}
+`)
+	t0 := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
+	clk := clock.NewManual(t0)
+	reg, err := numbers.New([]numbers.Number{
+		{ID: "1", Display: "+966 50 000 0001", Role: numbers.RoleInbox, WABA: "10", Token: "t"},
+		{ID: "2", Display: "+966 50 000 0002", Role: numbers.RoleCampaign, WABA: "20", Token: "t"},
+	}, &numbers.MemStates{}, numbers.WithClock(clk))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reg.Apply(context.Background(), &numbers.AccountEvent{WABA: "20", At: t0, Event: "ACCOUNT_RESTRICTION",
+		Restrictions: []numbers.Restriction{{Type: numbers.RestrictedInitiation, Expiration: t0.Add(time.Hour)}}}); err != nil {
+		t.Fatal(err)
+	}
+	cn := campaignNumbers{cfg: cfg, reg: reg, clock: clk}
+	if info, ok := cn.Number("2"); !ok || info.Usable {
+		t.Errorf("replies-only number for campaigns = %+v, %v; want not usable", info, ok)
+	}
+	if info, _ := cn.Number("1"); !info.Usable {
+		t.Errorf("the active inbox number = %+v", info)
+	}
+	clk.Advance(time.Hour)
+	if info, _ := cn.Number("2"); !info.Usable {
+		t.Errorf("after the expiration = %+v, want usable", info)
+	}
+}
