@@ -57,3 +57,11 @@ type Router interface {
 	// records a refused event instead of sending.
 	Route(now time.Time, st *State, msg *chat.Outbound) (ok bool, reason string)
 }
+
+// Reminder is what a Router may also do: after a customer's message that the flows left
+// without any reply, say what must still go out so the customer is not left in silence
+// (the inbox router sends the link to the inbox again to a customer who keeps writing to a
+// campaign number, at most once per period). The message it returns is already routed.
+type Reminder interface {
+	Remind(now time.Time, st *State) (chat.Outbound, bool)
+}

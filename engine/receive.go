@@ -215,8 +215,38 @@ func (r *run) optIn(detail string) {
 	r.record(chat.Event{Kind: chat.EventOptIn, Detail: detail})
 }
 
-// handle answers one message in bot mode.
+// handle answers one message in bot mode. A message the flows leave without any reply
+// (no message and no refusal) still gets the router's reminder when it has one due.
 func (r *run) handle(in chat.Inbound) error {
+	before := len(r.events)
+	err := r.handleMessage(in)
+	if err != nil || in.Kind == chat.KindReaction || r.answered(before) {
+		return err
+	}
+	if rem, ok := r.e.opts.Router.(Reminder); ok {
+		if m, ok := rem.Remind(r.now, r.st); ok {
+			m.To = r.st.Contact.ID
+			r.outs = append(r.outs, m)
+			r.record(chat.Event{Kind: chat.EventOutbound, Number: m.From, Outbound: &m,
+				Detail: "reminder: the flows did not answer, and the contact keeps writing to this number"})
+		}
+	}
+	return nil
+}
+
+// answered reports whether the run recorded a reply, or a refused one, since event index
+// before.
+func (r *run) answered(before int) bool {
+	for _, ev := range r.events[before:] {
+		if ev.Kind == chat.EventOutbound || ev.Kind == chat.EventRefused {
+			return true
+		}
+	}
+	return false
+}
+
+// handleMessage answers one message in bot mode.
+func (r *run) handleMessage(in chat.Inbound) error {
 	r.msg = &in
 	r.steps = 0
 	set := r.l.set

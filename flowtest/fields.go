@@ -83,6 +83,8 @@ func buildDefinitions() *Definitions {
 			{Name: string(StepChoose), Spec: name, Doc: "The user chooses a list row of the last bot message, by id or title."},
 			{Name: string(StepMedia), Spec: mediaTurn, Doc: "The user sends media: image, audio, video, document or sticker, or { image: caption }."},
 			{Name: string(StepLocation), Spec: &yamlfile.Spec{Kind: yamlfile.KindExt, Ext: extLocation}, Doc: "The user shares a location: [latitude, longitude], such as [24.7, 46.7]."},
+			{Name: string(StepCall), Spec: &yamlfile.Spec{Kind: yamlfile.KindString, Enum: []string{CallMissed, CallAnswered}},
+				Doc: "The user calls the business number and the call ends: missed (nobody answered) or answered."},
 			{Name: string(StepBot), Spec: &yamlfile.Spec{Kind: yamlfile.KindOneOf, Alts: []*yamlfile.Spec{botText, bot}},
 				Doc: `The next bot message: "exact text", contains "part", regex "pattern", or a mapping of text, buttons, list, template, media.`},
 			{Name: string(StepNoReply), Spec: &yamlfile.Spec{Kind: yamlfile.KindBool, Const: true}, Doc: "The bot sent nothing more."},

@@ -38,7 +38,7 @@ func TestDefinitionsDocumented(t *testing.T) {
 
 // TestDefinitionsNameEveryStepKind keeps the step table and the StepKind constants together.
 func TestDefinitionsNameEveryStepKind(t *testing.T) {
-	want := []StepKind{StepUser, StepPress, StepChoose, StepMedia, StepLocation, StepBot, StepNoReply,
+	want := []StepKind{StepUser, StepPress, StepChoose, StepMedia, StepLocation, StepCall, StepBot, StepNoReply,
 		StepVars, StepNoVars, StepTags, StepNoTags, StepHandoff, StepOptedOut, StepTime, StepAgentClaim, StepAgent, StepAgentRelease, StepError}
 	var got []StepKind
 	for _, name := range FormatDefinitions().Step.Names() {

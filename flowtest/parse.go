@@ -428,6 +428,8 @@ func (p *parser) step(kind StepKind, k, v *yaml.Node) *Step {
 		ok = p.mediaTurn(v, st)
 	case StepLocation:
 		ok = p.location(v, st)
+	case StepCall:
+		st.Text, ok = p.scalar(v, "call")
 	case StepBot:
 		st.Bot, ok = p.bot(v)
 	case StepNoReply:

@@ -307,8 +307,28 @@ func (r *runner) inbound(st *Step) (chat.Inbound, bool) {
 	case StepLocation:
 		loc := st.Location
 		in.Kind, in.Location = chat.KindLocation, &loc
+	case StepCall:
+		call := CallInbound(st.Text)
+		in.Kind, in.Call = call.Kind, call.Call
 	}
 	return in, true
+}
+
+// The values of a call turn.
+const (
+	CallMissed   = "missed"
+	CallAnswered = "answered"
+)
+
+// CallInbound is the end of a call a simulated user placed (in a conversation test or the
+// simulator), as the calls webhook reports it: outcome CallMissed (nobody answered) or
+// CallAnswered (a minute long). Its id is left to the Driver.
+func CallInbound(outcome string) chat.Inbound {
+	c := &chat.Call{ID: "wacid.local", Event: chat.CallTerminate, Direction: chat.CallUserInitiated, Status: "FAILED"}
+	if outcome == CallAnswered {
+		c.Status, c.Duration = "COMPLETED", 60
+	}
+	return chat.Inbound{Kind: chat.KindCall, Call: c}
 }
 
 // MIMEType is the MIME type of the media of kind a simulated user sends (in a
@@ -341,6 +361,8 @@ func describeTurn(st *Step, in chat.Inbound) string {
 		return fmt.Sprintf("[%s]", in.Kind)
 	case StepLocation:
 		return fmt.Sprintf("[location %g,%g]", in.Location.Latitude, in.Location.Longitude)
+	case StepCall:
+		return fmt.Sprintf("[call %s]", st.Text)
 	}
 	return in.Text
 }

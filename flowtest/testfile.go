@@ -59,6 +59,7 @@ const (
 	StepChoose   StepKind = "choose"
 	StepMedia    StepKind = "media"
 	StepLocation StepKind = "location"
+	StepCall     StepKind = "call"
 	StepBot      StepKind = "bot"
 	StepNoReply  StepKind = "no_reply"
 	StepVars     StepKind = "vars"
@@ -83,7 +84,7 @@ func (k StepKind) IsAgent() bool {
 // IsTurn reports whether the step is something the user sends.
 func (k StepKind) IsTurn() bool {
 	switch k {
-	case StepUser, StepPress, StepChoose, StepMedia, StepLocation:
+	case StepUser, StepPress, StepChoose, StepMedia, StepLocation, StepCall:
 		return true
 	}
 	return false
@@ -94,7 +95,7 @@ type Step struct {
 	Kind StepKind
 	Pos  flows.Pos
 
-	Text      string    // user, agent: the text; press, choose: the id or title; media: the caption; time: as written; agent_claim: the agent; agent_release: the target ("" : none)
+	Text      string    // user, agent: the text; press, choose: the id or title; media: the caption; time: as written; agent_claim: the agent; agent_release: the target ("" : none); call: missed or answered
 	MediaKind chat.Kind // media (and bot media expectations)
 	Location  chat.Location
 

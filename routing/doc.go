@@ -19,7 +19,9 @@
 //     again, so a contact who keeps writing there is never left in silence;
 //     - bridge: the reply becomes the bridge template from the inbox number; later replies
 //     are refused with ReasonWaitingBridge until the contact answers there, with the same
-//     reminder (the link message, from the campaign number) every RedirectEvery;
+//     reminder (the link message, from the campaign number) every RedirectEvery; Remind
+//     (engine.Reminder) sends that reminder too after a message the flows left
+//     unanswered;
 //     - hold: the reply leaves from the campaign number while its window is open.
 //  4. A campaign number that is restricted or banned is never used: the reply becomes the
 //     bridge template (or the fallback template) from the inbox, once, or is refused.

@@ -401,3 +401,51 @@ func TestEngineCallTrigger(t *testing.T) {
 		t.Fatalf("after the call the question went on with %+v", m)
 	}
 }
+
+var _ engine.Reminder = (*Router)(nil)
+
+const helloFlow = `flow: hello
+triggers:
+  - keywords: [hello]
+steps:
+  - say: "Hi!"
+`
+
+// A customer who keeps writing things the flows do not answer at all (no fallback flow)
+// still gets the link again once per RedirectEvery, under link and under bridge.
+func TestEngineRedirectAgainWithoutAReply(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		number   chat.NumberID
+		first    chat.Kind // what the first answer is
+		firstNum chat.NumberID
+	}{
+		{"link", linkNum, chat.KindText, linkNum},
+		{"bridge", bridgeN, chat.KindTemplate, inboxID},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			g := newEngineRig(t, testOptions(), helloFlow)
+			const c = chat.ContactID("966500000015")
+			m := sentOne(t, "hello", g.write(c, tt.number, "hello"))
+			if m.From != tt.firstNum || m.Kind != tt.first {
+				t.Fatalf("first answer = %+v", m)
+			}
+			g.clk.Advance(time.Hour)
+			if got := g.write(c, tt.number, "are you there?"); len(got) != 0 {
+				t.Fatalf("within the period: %+v", got)
+			}
+			g.clk.Advance(DefaultRedirectEvery)
+			m = sentOne(t, "after the period", g.write(c, tt.number, "??"))
+			if m.From != tt.number || m.Kind != chat.KindText || m.Text != wantLink || m.To != c {
+				t.Fatalf("reminder = %+v, want the link from %s", m, tt.number)
+			}
+			if got := g.write(c, tt.number, "ok"); len(got) != 0 {
+				t.Fatalf("right after the reminder: %+v", got)
+			}
+			h := g.history(c)
+			if n := len(h); n < 2 || h[n-2] != "outbound:"+string(tt.number)+":text" || h[n-1] != "inbound" {
+				t.Errorf("history = %q", h)
+			}
+		})
+	}
+}

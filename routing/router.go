@@ -1,6 +1,7 @@
 package routing
 
 import (
+	"cmp"
 	"time"
 
 	"github.com/wasla/wasla/chat"
@@ -106,7 +107,7 @@ func (r *Router) Route(now time.Time, st *contact.State, msg *chat.Outbound) (bo
 		case viaUsable && (windowOpen(c, via, now) || r.nums.CanInitiate(via, now)):
 			return r.send(c, msg, via)
 		case inboxUsable || viaUsable:
-			return r.refuse(cmpOr(via, r.inbox), ReasonNoInitiation)
+			return r.refuse(cmp.Or(via, r.inbox), ReasonNoInitiation)
 		}
 		return r.refuse(msg.From, ReasonNoNumber)
 	}
@@ -152,16 +153,53 @@ func (r *Router) Route(now time.Time, st *contact.State, msg *chat.Outbound) (bo
 // message is free-form inside the campaign number's open window, so it costs nothing and
 // a replies-only campaign number may send it.
 func (r *Router) redirectAgain(now time.Time, c *contact.Contact, msg *chat.Outbound, pol resolved, via chat.NumberID, inv *contact.Invite, reason string) (bool, string) {
-	if now.Before(inv.At.Add(r.redirect)) || !r.nums.Usable(via, now) || !windowOpen(c, via, now) {
-		return r.refuse(cmpOr(inv.From, via), reason)
+	if !r.reminderDue(now, c, via, inv) {
+		return r.refuse(cmp.Or(inv.From, via), reason)
 	}
+	r.remind(now, c, msg, pol, via, inv)
+	return true, ""
+}
+
+// Remind is engine.Reminder: after a message the flows did not answer at all, it sends
+// the same reminder a refused reply would have become (see redirectAgain), when one is
+// due; otherwise nothing.
+func (r *Router) Remind(now time.Time, st *contact.State) (chat.Outbound, bool) {
+	c := &st.Contact
+	r.dropStaleInvite(now, c)
+	via := r.campaignNumber(c)
+	inv := invite(c)
+	if via == "" || inv == nil || !r.nums.Usable(r.inbox, now) {
+		return chat.Outbound{}, false
+	}
+	pol := r.perNumber[via]
+	switch {
+	case inv.Kind == InviteLink && inv.Via == via && pol.kind == numbers.PolicyLink:
+	case inv.Kind == InviteBridge && pol.kind == numbers.PolicyBridge && r.nums.CanInitiate(r.inbox, now):
+	default:
+		return chat.Outbound{}, false
+	}
+	if !r.reminderDue(now, c, via, inv) {
+		return chat.Outbound{}, false
+	}
+	msg := chat.Outbound{To: c.ID}
+	r.remind(now, c, &msg, pol, via, inv)
+	return msg, true
+}
+
+// reminderDue reports whether the standing invitation inv may be repeated from the
+// campaign number via: it is RedirectEvery old and via may answer the contact now.
+func (r *Router) reminderDue(now time.Time, c *contact.Contact, via chat.NumberID, inv *contact.Invite) bool {
+	return !now.Before(inv.At.Add(r.redirect)) && r.nums.Usable(via, now) && windowOpen(c, via, now)
+}
+
+// remind makes msg the link message from via and counts the invitation again from now.
+func (r *Router) remind(now time.Time, c *contact.Contact, msg *chat.Outbound, pol resolved, via chat.NumberID, inv *contact.Invite) {
 	*msg = chat.Outbound{To: msg.To, Kind: chat.KindText, Text: pol.linkText, ReplyTo: msg.ReplyTo}
 	r.send(c, msg, via)
 	inv.At = now // the invitation stands, counted from its latest reminder
 	if r.obs != nil {
 		r.obs.Invited(via, InviteLink)
 	}
-	return true, ""
 }
 
 // bridge replaces the reply with the inbox number's template, once per conversation.
@@ -302,11 +340,4 @@ func routing(c *contact.Contact) *contact.Routing {
 		c.Routing = &contact.Routing{}
 	}
 	return c.Routing
-}
-
-func cmpOr(a, b chat.NumberID) chat.NumberID {
-	if a != "" {
-		return a
-	}
-	return b
 }

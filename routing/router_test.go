@@ -1,6 +1,7 @@
 package routing
 
 import (
+	"cmp"
 	"context"
 	"strings"
 	"testing"
@@ -333,7 +334,7 @@ func TestRoute(t *testing.T) {
 			}
 			if w.invite != "" {
 				inv := invite(&st.Contact)
-				if inv.From != cmpOr(w.inviteFrom, w.from) || !inv.At.Equal(now) {
+				if inv.From != cmp.Or(w.inviteFrom, w.from) || !inv.At.Equal(now) {
 					t.Errorf("invite = %+v", inv)
 				}
 				heard := string(w.from) + ": " + w.invite

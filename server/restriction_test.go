@@ -196,3 +196,82 @@ func TestRegistryStatesShowRepliesOnly(t *testing.T) {
 		t.Errorf("states after the expiration = %s", got)
 	}
 }
+
+// Meta's restriction payloads (golden sample account_update_restrictions.json) through the
+// server's registry adapter, on a clock moved across the expirations they give.
+func TestRestrictionPayloadsOverTime(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "channels", "whatsapp", "testdata", "webhooks", "account_update_restrictions.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := whatsapp.ParseWebhook(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := time.Unix(1739321024, 0).UTC() // the entry's time
+	clk := clock.NewManual(sent.Add(time.Minute))
+	r, err := numbers.New([]numbers.Number{
+		{ID: "1", Display: "+966 50 000 0001", Role: numbers.RoleInbox, WABA: "10", Token: "t"},
+		{ID: "2", Display: "+966 50 000 0002", Role: numbers.RoleCampaign, WABA: "102290129340398", Token: "t"},
+	}, &numbers.MemStates{}, numbers.WithClock(clk))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := registry{r: r, clock: clk}
+	state := func() string { return string(r.State("2").Current(clk.Now())) }
+	if err := g.Apply(context.Background(), b.Events[0]); err != nil {
+		t.Fatal(err)
+	}
+	if got := state(); got != "replies_only" || r.CanInitiate("2", clk.Now()) || !r.Usable("2", clk.Now()) {
+		t.Fatalf("after RESTRICTED_BIZ_INITIATED_MESSAGING: %s", got)
+	}
+	if err := g.Apply(context.Background(), b.Events[1]); err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []struct {
+		at   int64
+		want string
+	}{
+		{1739321084, "restricted"},   // both restrictions: nothing goes out
+		{1739407424, "replies_only"}, // the customer-initiated one expired
+		{1739925823, "replies_only"},
+		{1739925824, "active"}, // the business-initiated one expired too
+	} {
+		clk.Set(time.Unix(step.at, 0))
+		if got := state(); got != step.want {
+			t.Errorf("at %v: %s, want %s", clk.Now().UTC(), got, step.want)
+		}
+	}
+}
+
+// The campaign runner gives a replies-only number no share of a campaign (campaigns start
+// conversations), and takes it back once the restriction expired.
+func TestCampaignNumbersSkipRepliesOnly(t *testing.T) {
+	cfg := buildConfig(t, `  - {id: "1", display: "+966 50 000 0001", role: inbox, waba: "10", token: t}
+  - {id: "2", display: "+966 50 000 0002", role: campaign, waba: "20", token: t}
+`)
+	t0 := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
+	clk := clock.NewManual(t0)
+	reg, err := numbers.New([]numbers.Number{
+		{ID: "1", Display: "+966 50 000 0001", Role: numbers.RoleInbox, WABA: "10", Token: "t"},
+		{ID: "2", Display: "+966 50 000 0002", Role: numbers.RoleCampaign, WABA: "20", Token: "t"},
+	}, &numbers.MemStates{}, numbers.WithClock(clk))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reg.Apply(context.Background(), &numbers.AccountEvent{WABA: "20", At: t0, Event: "ACCOUNT_RESTRICTION",
+		Restrictions: []numbers.Restriction{{Type: numbers.RestrictedInitiation, Expiration: t0.Add(time.Hour)}}}); err != nil {
+		t.Fatal(err)
+	}
+	cn := campaignNumbers{cfg: cfg, reg: reg, clock: clk}
+	if info, ok := cn.Number("2"); !ok || info.Usable {
+		t.Errorf("replies-only number for campaigns = %+v, %v; want not usable", info, ok)
+	}
+	if info, _ := cn.Number("1"); !info.Usable {
+		t.Errorf("the active inbox number = %+v", info)
+	}
+	clk.Advance(time.Hour)
+	if info, _ := cn.Number("2"); !info.Usable {
+		t.Errorf("after the expiration = %+v, want usable", info)
+	}
+}

@@ -226,6 +226,9 @@ func csvRow(row []string, ev chat.Event) {
 	switch {
 	case ev.Inbound != nil:
 		direction, text = "in", messageText(ev.Inbound.Kind, ev.Inbound.Text)
+		if c := ev.Inbound.Call; c != nil && !c.FromContact() {
+			direction = "out" // a call the business placed
+		}
 	case ev.Outbound != nil:
 		direction = "out"
 		text = messageText(ev.Outbound.Kind, ev.Outbound.Text)

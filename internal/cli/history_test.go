@@ -129,6 +129,10 @@ func TestHistoryExportCSVColumns(t *testing.T) {
 		{Kind: chat.EventNumber, Number: "333", At: at.Add(time.Second), From: "222", To: "333", Detail: "222 -> 333"},
 		{Kind: chat.EventError, Number: "333", At: at.Add(time.Second), Outbound: &chat.Outbound{To: id, Kind: chat.KindText, Text: "late"},
 			ErrorCode: 131047, ErrorClass: "window_closed", Detail: "whatsapp error 131047 (window_closed): re-engagement message"},
+		{Kind: chat.EventCall, Number: "111", At: at.Add(2 * time.Second), Detail: "call from the customer: ended after 60 s",
+			Inbound: &chat.Inbound{ID: "call:c1:terminate", Contact: id, Kind: chat.KindCall, Call: &chat.Call{ID: "c1", Event: chat.CallTerminate, Direction: chat.CallUserInitiated, Status: "COMPLETED", Duration: 60}}},
+		{Kind: chat.EventCall, Number: "111", At: at.Add(2 * time.Second), Detail: "call from the business: ended after 60 s",
+			Inbound: &chat.Inbound{ID: "call:c2:terminate", Contact: id, Kind: chat.KindCall, Call: &chat.Call{ID: "c2", Event: chat.CallTerminate, Direction: chat.CallBusinessInitiated, Status: "COMPLETED", Duration: 60}}},
 	}
 	if err := s.Commit(t.Context(), &contact.State{Contact: contact.Contact{ID: id}}, evs); err != nil {
 		t.Fatal(err)
@@ -150,6 +154,8 @@ func TestHistoryExportCSVColumns(t *testing.T) {
 		{"2026-03-01T08:00:01Z", id, "222", "handoff", "", "", "sales", "", "", "", "", "sales", "1772352001000-0", "", "", ""},
 		{"2026-03-01T08:00:01Z", id, "333", "number", "", "", "222 -> 333", "", "", "222", "333", "", "1772352001000-1", "", "", ""},
 		{"2026-03-01T08:00:01Z", id, "333", "error", "out", "late", "whatsapp error 131047 (window_closed): re-engagement message", "131047", "window_closed", "", "", "", "1772352001000-2", "", "", ""},
+		{"2026-03-01T08:00:02Z", id, "111", "call", "in", "[call]", "call from the customer: ended after 60 s", "", "", "", "", "", "1772352002000-0", "", "", ""},
+		{"2026-03-01T08:00:02Z", id, "111", "call", "out", "[call]", "call from the business: ended after 60 s", "", "", "", "", "", "1772352002000-1", "", "", ""},
 	}
 	if !slices.EqualFunc(rows, want, slices.Equal) {
 		t.Fatalf("rows\n%q\nwant\n%q", rows, want)

@@ -44,6 +44,7 @@ const simulateHelp = `Commands:
   /time +DURATION     move the clock (30m, 25h, 2d) and fire the timers that fall due
   /image [CAPTION]    send an image (also /video, /audio, /document, /sticker)
   /location LAT LON   send a location
+  /call [answered]    call the business number; the call ends unanswered (missed) or answered
   /burst              the lines that follow, up to an empty line, are sent as one burst
                       (separate messages within the burst window)
   /reload             load the flows again (the conversation goes on)
@@ -379,6 +380,13 @@ func (sim *simulator) handle(ctx context.Context, line string) bool {
 		sim.sendMedia(ctx, chat.Kind(strings.TrimPrefix(cmd, "/")), arg)
 	case "/location":
 		sim.sendLocation(ctx, arg)
+	case "/call":
+		switch arg {
+		case "", flowtest.CallMissed, flowtest.CallAnswered:
+			sim.send(ctx, flowtest.CallInbound(arg))
+		default:
+			sim.errorf("/call takes missed (the default) or answered")
+		}
 	case "/reload":
 		sim.reload()
 	case "/agent":
