@@ -16,13 +16,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wasla/wasla/campaigns/campaignfile"
 	"github.com/wasla/wasla/campaigns/health"
 	"github.com/wasla/wasla/campaigns/runner"
 	"github.com/wasla/wasla/channels/whatsapp"
 	"github.com/wasla/wasla/chat"
+	"github.com/wasla/wasla/clock"
+	"github.com/wasla/wasla/compose"
 	"github.com/wasla/wasla/config"
 	"github.com/wasla/wasla/internal/redistest"
 	"github.com/wasla/wasla/internal/syncbuf"
+	"github.com/wasla/wasla/numbers"
+	"github.com/wasla/wasla/store"
 )
 
 const (
@@ -323,4 +328,96 @@ func metricValue(t *testing.T, srv *Server, name string, labels ...string) float
 	}
 	t.Fatalf("no series %s%v", name, labels)
 	return 0
+}
+
+// fakeCampaignSender accepts every campaign send.
+type fakeCampaignSender struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (f *fakeCampaignSender) Attempt(_ context.Context, msg chat.Outbound) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.n++
+	return fmt.Sprintf("wamid.%s.%d", msg.To, f.n), nil
+}
+
+func (f *fakeCampaignSender) RecordFailure(context.Context, chat.Outbound, error) error { return nil }
+
+// TestNumbersJoinCampaignFigures runs a campaign pass through the health-wrapped sender:
+// each send counts in the number's health bucket, and the numbers' rows carry the
+// campaign's figures per number.
+func TestNumbersJoinCampaignFigures(t *testing.T) {
+	rs := redistest.Start(t)
+	if rs == nil {
+		t.Skip("no redis-server")
+	}
+	ctx := context.Background()
+	client := rs.Client(t)
+	cfg := buildConfig(t, `  - {id: "1001", display: "+966 50 000 0001", role: inbox, waba: "10", token: t}
+  - {id: "1002", display: "+966 50 000 0002", role: campaign, waba: "20", portfolio: pf, token: t}
+  - {id: "1003", display: "+966 50 000 0003", role: campaign, waba: "20", portfolio: pf, token: t}
+`)
+	clk := clock.NewManual(time.Now().UTC())
+	reg, err := compose.Numbers(cfg, numbers.NewRedisStates(client, store.DefaultPrefix), clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nh, err := buildHealth(cfg, client, store.DefaultPrefix, reg, nil, nil, NewMetrics(), nil, clk, "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const src = `name: offer
+template: {name: offer, language: ar}
+audience: {csv: a.csv, default_country: SA}
+numbers:
+  - {id: "1002", tier: TIER_UNLIMITED, ramp: [0]}
+  - {id: "1003", tier: TIER_UNLIMITED, ramp: [0]}
+hours: ""
+canary: {share: 0%}
+`
+	camp, diags := campaignfile.Parse("offer.campaign.yaml", []byte(src))
+	if diags != nil {
+		t.Fatal(diags)
+	}
+	ctl := runner.NewControl(client, store.DefaultPrefix)
+	var csv strings.Builder
+	csv.WriteString("phone\n")
+	for i := range 30 {
+		fmt.Fprintf(&csv, "05%08d\n", i)
+	}
+	if _, err := runner.Import(ctx, ctl, camp, []byte(src), strings.NewReader(csv.String()), nil, clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	snd := &fakeCampaignSender{}
+	run, err := runner.New(runner.Options{Control: ctl, Sender: nh.Sender(snd), Clock: clk,
+		Numbers: nh.Numbers(campaignNumbers{cfg: cfg, reg: reg, clock: clk})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := run.Pass(ctx); err != nil {
+		t.Fatal(err)
+	}
+	l, err := NewNumberLister(cfg, client, clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := l.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent, today := int64(0), 0
+	for _, r := range rows[1:] {
+		today += r.Today.Sent
+		for _, c := range r.Campaigns {
+			if c.Name != "offer" || c.State != runner.StateRunning {
+				t.Errorf("campaign figures %+v", c)
+			}
+			sent += c.Sent
+		}
+	}
+	if sent != 30 || today != 30 || snd.n != 30 {
+		t.Errorf("the campaign sent %d, its figures say %d, the health buckets %d; want 30 each", snd.n, sent, today)
+	}
 }
