@@ -66,6 +66,19 @@ numbers:
 	}
 	golden(t, filepath.Join("testdata", "golden", "numbers.txt"), out.String())
 
+	// The operator brings number 1003 back.
+	out.Reset()
+	if code := Run(ctx, []string{"numbers", "--config", cfgPath, "reset", "1003"}, nil, &out, &errOut); code != exitOK ||
+		!strings.Contains(out.String(), "number 1003: health standing cleared") {
+		t.Fatalf("reset: exit %d: %s %s", code, out.String(), errOut.String())
+	}
+	if all, _ := hs.Standings(ctx); all["1003"].State != "" || all["1002"].State != health.Slowed {
+		t.Errorf("standings after the reset %+v", all)
+	}
+	if code := Run(ctx, []string{"numbers", "--config", cfgPath, "reset", "9999"}, nil, &out, &errOut); code != exitFail ||
+		!strings.Contains(errOut.String(), "number 9999 is not in") {
+		t.Errorf("reset of an unknown number: exit %d: %s", code, errOut.String())
+	}
 	out.Reset()
 	if code := Run(ctx, []string{"numbers", "--config", cfgPath, "--json"}, nil, &out, &errOut); code != exitOK {
 		t.Fatalf("exit %d: %s", code, errOut.String())
@@ -81,7 +94,7 @@ numbers:
 		t.Fatal(err)
 	}
 	if len(got.Numbers) != 3 || got.Numbers[1].State != "slowed" || got.Numbers[1].WarmupDay != 3 || got.Numbers[1].Today.Sent != 800 ||
-		got.Numbers[2].Quality != "RED" {
+		got.Numbers[2].Quality != "RED" || got.Numbers[2].State != "active" {
 		t.Errorf("json %s", out.String())
 	}
 }
