@@ -421,3 +421,71 @@ canary: {share: 0%}
 		t.Errorf("the campaign sent %d, its figures say %d, the health buckets %d; want 30 each", snd.n, sent, today)
 	}
 }
+
+// TestNumberHealthLoopOneReplicaAtATime runs two replicas' loops on one Redis, each
+// fired by its own ticker: only the lease holder polls Meta and judges; when it dies (its
+// lease expires) the other takes over; the other one still follows the standings.
+func TestNumberHealthLoopOneReplicaAtATime(t *testing.T) {
+	rs := redistest.Start(t)
+	if rs == nil {
+		t.Skip("no redis-server")
+	}
+	client := rs.Client(t)
+	graph := &healthGraph{health: map[string]string{"1002": `{"health_status":{"can_send_message":"AVAILABLE"},"quality_rating":"RED"}`}}
+	gs := httptest.NewServer(graph)
+	defer gs.Close()
+	cfg := buildConfig(t, `  - {id: "1001", display: "+966 50 000 0001", role: inbox, waba: "10", token: t}
+  - {id: "1002", display: "+966 50 000 0002", role: campaign, waba: "20", portfolio: pf, token: t}
+`)
+	cfg.Health.Interval = 7 * time.Minute
+	clk := clock.NewManual(time.Now().UTC())
+	replica := func(owner string) (*NumberHealth, *manualTicks) {
+		reg, err := compose.Numbers(cfg, numbers.NewRedisStates(client, store.DefaultPrefix), clk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nh, err := buildHealth(cfg, client, store.DefaultPrefix, reg, &whatsapp.Client{BaseURL: gs.URL}, nil, NewMetrics(), nil, clk, owner)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return nh, &manualTicks{}
+	}
+	a, at := replica("a")
+	b, bt := replica("b")
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { a.Run(ctx, at.Tick) })
+	wg.Go(func() { b.Run(ctx, bt.Tick) })
+	defer func() { cancel(); wg.Wait() }()
+	gets := func() int {
+		graph.mu.Lock()
+		defer graph.mu.Unlock()
+		return len(graph.gets)
+	}
+	fire := func(m *manualTicks) {
+		t.Helper()
+		fctx, stop := context.WithTimeout(ctx, 10*time.Second)
+		defer stop()
+		if err := m.fire(fctx, cfg.Health.Interval); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fire(at)
+	waitFor(t, "replica a's poll", func() bool { return gets() == 2 })
+	waitFor(t, "replica a's judgement", func() bool { return a.Standing("1002").State == health.Stopped })
+	fire(bt)
+	waitFor(t, "replica b to follow the standings", func() bool { return b.Standing("1002").State == health.Stopped })
+	fire(at) // a again: its round ends before b's next one starts
+	waitFor(t, "replica a's second poll", func() bool { return gets() == 4 })
+	fire(bt)
+	fire(bt) // the second fire returns once b finished the round of the first
+	if n := gets(); n != 4 {
+		t.Fatalf("replica b polled Meta while a held the lease: %d reads", n)
+	}
+	// a dies: its lease expires.
+	if err := client.Del(ctx, store.DefaultPrefix+":health:lease").Err(); err != nil {
+		t.Fatal(err)
+	}
+	fire(bt)
+	waitFor(t, "replica b to take over", func() bool { return gets() == 6 })
+}
