@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/wasla/wasla/campaigns/health"
 	"github.com/wasla/wasla/campaigns/pacing"
+	"github.com/wasla/wasla/config"
 	"github.com/wasla/wasla/internal/redistest"
 	"github.com/wasla/wasla/store"
 )
@@ -114,5 +116,17 @@ func TestNumbersNeedsARedis(t *testing.T) {
 	if code := Run(context.Background(), []string{"numbers", "--config", cfgPath}, nil, &out, &errOut); code != exitUsage ||
 		!strings.Contains(errOut.String(), "has no redis: and no --redis was given") {
 		t.Errorf("exit %d: %s", code, errOut.String())
+	}
+}
+
+func TestConfigSecretsHoldTheHealthWebhookSecret(t *testing.T) {
+	src := "flows: flows\nwhatsapp: {app_secret: a, verify_token: b}\nnumbers:\n  - {id: \"1\", display: \"+966 50 000 0001\", role: inbox, waba: \"10\", token: t}\n" +
+		"health:\n  webhook: {url: \"https://ops.example.com/h\", secret: hook-secret}\n"
+	cfg, err := config.Parse("w.yaml", []byte(src), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(configSecrets(cfg), "hook-secret") {
+		t.Error("the log's redaction does not know the health webhook's secret")
 	}
 }
