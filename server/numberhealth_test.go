@@ -78,7 +78,7 @@ func webhookBody(number string, statuses, messages []string) string {
 }
 
 // TestNumberHealthInServe runs a built server on real Redis: status webhooks (131048
-// counts, 131049 does not), a negative reply and a marketing stop reach the health
+// counts, 131049 does not), a negative reply and an opt-out word reach the health
 // buckets; a round polls the fake Graph API and judges; the standings reach the
 // campaign runner's numbers, the metrics, the signed operator webhook and GET
 // /api/numbers, which refuses a request without the admin token; no secret is logged.
@@ -178,13 +178,15 @@ health:
 	sts = append(sts, fmt.Sprintf(`{"id":"wamid.r1","status":"read","timestamp":"%d","recipient_id":"966500000001"}`, now))
 	post(webhookBody("2", sts, nil))
 	post(webhookBody("3", nil, []string{fmt.Sprintf(`{"from":"966511111111","id":"wamid.in1","timestamp":"%d","type":"text","text":{"body":"مين انت؟ مزعج"}}`, now)}))
+	post(webhookBody("2", nil, []string{fmt.Sprintf(`{"from":"966511111111","id":"wamid.in2","timestamp":"%d","type":"text","text":{"body":"STOP"}}`, now)}))
 
 	nh := srv.d.Health
 	window := health.Window(time.Now(), time.UTC)
 	waitFor(t, "the signals in the buckets", func() bool {
 		d2, err2 := nh.Store.Days(ctx, "2", window[:1])
 		d3, err3 := nh.Store.Days(ctx, "3", window[:1])
-		return err2 == nil && err3 == nil && d2[0][health.SpamLimit] == 8 && d2[0][health.Read] == 1 && d3[0][health.Negative] == 1 && d3[0][health.Replied] == 1
+		return err2 == nil && err3 == nil && d2[0][health.SpamLimit] == 8 && d2[0][health.Read] == 1 && d2[0][health.OptOut] == 1 &&
+			d3[0][health.Negative] == 1 && d3[0][health.Replied] == 1
 	})
 	d2, _ := nh.Store.Days(ctx, "2", window[:1])
 	if d2[0][health.Restricted] != 0 || d2[0][health.Undeliverable] != 0 {

@@ -29,10 +29,11 @@ type Monitor struct {
 	Standings Standings
 	Weights   Weights
 	Policy    Policy
-	// Phrases are the negative replies; OptOutWords the flows' opt-out words, folded
-	// (flows.Settings.OptOutWords): a reply that is exactly one is an opt-out.
+	// Phrases are the negative replies; OptOutWords returns the flows' opt-out words,
+	// folded (flows.Settings.OptOutWords, as the flows now loaded have them): a reply that
+	// is exactly one is an opt-out. nil: none.
 	Phrases     *Phrases
-	OptOutWords []string
+	OptOutWords func() []string
 	// Sink receives every change of a standing (nil: none).
 	Sink Sink
 	// Zone is the zone of the daily buckets (the pacing day zone; nil: UTC).
@@ -76,7 +77,7 @@ func (m *Monitor) ReplySignals(text string) []Signal {
 	if text == "" {
 		return out
 	}
-	if slices.Contains(m.OptOutWords, normalize.Text(text)) {
+	if m.OptOutWords != nil && slices.Contains(m.OptOutWords(), normalize.Text(text)) {
 		return append(out, OptOut)
 	}
 	if m.Phrases != nil && m.Phrases.Match(text) != "" {
