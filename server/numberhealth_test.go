@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -78,10 +79,11 @@ func webhookBody(number string, statuses, messages []string) string {
 }
 
 // TestNumberHealthInServe runs a built server on real Redis: status webhooks (131048
-// counts, 131049 does not), a negative reply and an opt-out word reach the health
-// buckets; a round polls the fake Graph API and judges; the standings reach the
-// campaign runner's numbers, the metrics, the signed operator webhook and GET
-// /api/numbers, which refuses a request without the admin token; no secret is logged.
+// counts, 131049 does not), a negative reply, an opt-out word and Meta's marketing stop
+// (not its resume) reach the health buckets; a round polls the fake Graph API and
+// judges; the standings reach the campaign runner's numbers, the metrics, the signed
+// operator webhook and GET /api/numbers, which refuses a request without the admin
+// token; no secret is logged.
 func TestNumberHealthInServe(t *testing.T) {
 	rs := redistest.Start(t)
 	if rs == nil {
@@ -179,6 +181,9 @@ health:
 	post(webhookBody("2", sts, nil))
 	post(webhookBody("3", nil, []string{fmt.Sprintf(`{"from":"966511111111","id":"wamid.in1","timestamp":"%d","type":"text","text":{"body":"مين انت؟ مزعج"}}`, now)}))
 	post(webhookBody("2", nil, []string{fmt.Sprintf(`{"from":"966511111111","id":"wamid.in2","timestamp":"%d","type":"text","text":{"body":"STOP"}}`, now)}))
+	pref := strings.NewReplacer(`"106540352242922"`, `"3"`, "1739321000", strconv.FormatInt(now, 10), "1739321020", strconv.FormatInt(now, 10)).
+		Replace(string(sample(t, "user_preferences.json")))
+	post(pref)
 
 	nh := srv.d.Health
 	window := health.Window(time.Now(), time.UTC)
@@ -186,7 +191,7 @@ health:
 		d2, err2 := nh.Store.Days(ctx, "2", window[:1])
 		d3, err3 := nh.Store.Days(ctx, "3", window[:1])
 		return err2 == nil && err3 == nil && d2[0][health.SpamLimit] == 8 && d2[0][health.Read] == 1 && d2[0][health.OptOut] == 1 &&
-			d3[0][health.Negative] == 1 && d3[0][health.Replied] == 1
+			d3[0][health.Negative] == 1 && d3[0][health.Replied] == 1 && d3[0][health.OptOut] == 1
 	})
 	d2, _ := nh.Store.Days(ctx, "2", window[:1])
 	if d2[0][health.Restricted] != 0 || d2[0][health.Undeliverable] != 0 {
