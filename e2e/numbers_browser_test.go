@@ -85,12 +85,12 @@ func TestNumbersPageInBrowser(t *testing.T) {
 	}
 	hold := browserValue(t, bctx, "the slowed number's row", chromedp.Text(chromedp.CSS(`tr[data-number="`+holdID+`"]`)))
 	link := browserValue(t, bctx, "the stopped number's row", chromedp.Text(chromedp.CSS(`tr[data-number="`+linkID+`"]`)))
-	for _, want := range []string{holdDisplay, "مُبطّأ", "١٬٢٠٠", "أُرسلت", "حملات"} {
+	for _, want := range []string{holdDisplay, "مُبطّأ", "يرسل ٦٥٪ من حصته اليومية", "١٬٢٠٠", "أُرسلت", "حملات"} {
 		if !strings.Contains(hold, want) {
 			t.Errorf("the slowed row reads %q; want %q in it", hold, want)
 		}
 	}
-	for _, want := range []string{"متوقف", "أحمر", "TIER_10K"} {
+	for _, want := range []string{"متوقف", "تقييم Meta أحمر", "أحمر", "TIER_10K"} {
 		if !strings.Contains(link, want) {
 			t.Errorf("the stopped row reads %q; want %q in it", link, want)
 		}

@@ -203,7 +203,7 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 	}
 	webhookHealth := NewWebhookHealth(clk)
 	owner := fmt.Sprintf("%s-%d", hostname(), os.Getpid())
-	nh, err := buildHealth(cfg, client, st.Prefix(), reg, graph, set.Settings.OptOutWords, metrics, log, clk, owner)
+	nh, err := buildHealth(cfg, client, st.Prefix(), reg, graph, func() []string { return eng.Flows().Settings.OptOutWords }, metrics, log, clk, owner)
 	if err != nil {
 		return nil, nil, err
 	}

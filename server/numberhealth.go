@@ -63,7 +63,7 @@ type NumberHealthOptions struct {
 	Weights     health.Weights
 	Policy      health.Policy
 	Phrases     []string
-	OptOutWords []string
+	OptOutWords func() []string
 	Zone        *time.Location
 	Interval    time.Duration
 	Owner       string
@@ -378,7 +378,7 @@ func (n healthNumbers) Number(id chat.NumberID) (runner.NumberInfo, bool) {
 // deployment's prefix, the policy's thresholds, the phrases, the flows' opt-out words,
 // the Graph API poll and the operator's webhook.
 func buildHealth(cfg *config.Config, client redis.UniversalClient, prefix string, reg *numbers.Registry, graph PhoneHealthReader,
-	optOutWords []string, metrics *Metrics, log *slog.Logger, clk clock.Clock, owner string) (*NumberHealth, error) {
+	optOutWords func() []string, metrics *Metrics, log *slog.Logger, clk clock.Clock, owner string) (*NumberHealth, error) {
 	zone, err := healthZone(cfg)
 	if err != nil {
 		return nil, err

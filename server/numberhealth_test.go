@@ -11,18 +11,24 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/wasla/wasla/campaigns/campaignfile"
 	"github.com/wasla/wasla/campaigns/health"
 	"github.com/wasla/wasla/campaigns/runner"
 	"github.com/wasla/wasla/channels/whatsapp"
 	"github.com/wasla/wasla/chat"
+	"github.com/wasla/wasla/clock"
+	"github.com/wasla/wasla/compose"
 	"github.com/wasla/wasla/config"
 	"github.com/wasla/wasla/internal/redistest"
 	"github.com/wasla/wasla/internal/syncbuf"
+	"github.com/wasla/wasla/numbers"
+	"github.com/wasla/wasla/store"
 )
 
 const (
@@ -73,10 +79,11 @@ func webhookBody(number string, statuses, messages []string) string {
 }
 
 // TestNumberHealthInServe runs a built server on real Redis: status webhooks (131048
-// counts, 131049 does not), a negative reply and a marketing stop reach the health
-// buckets; a round polls the fake Graph API and judges; the standings reach the
-// campaign runner's numbers, the metrics, the signed operator webhook and GET
-// /api/numbers, which refuses a request without the admin token; no secret is logged.
+// counts, 131049 does not), a negative reply, an opt-out word and Meta's marketing stop
+// (not its resume) reach the health buckets; a round polls the fake Graph API and
+// judges; the standings reach the campaign runner's numbers, the metrics, the signed
+// operator webhook and GET /api/numbers, which refuses a request without the admin
+// token; no secret is logged.
 func TestNumberHealthInServe(t *testing.T) {
 	rs := redistest.Start(t)
 	if rs == nil {
@@ -173,13 +180,18 @@ health:
 	sts = append(sts, fmt.Sprintf(`{"id":"wamid.r1","status":"read","timestamp":"%d","recipient_id":"966500000001"}`, now))
 	post(webhookBody("2", sts, nil))
 	post(webhookBody("3", nil, []string{fmt.Sprintf(`{"from":"966511111111","id":"wamid.in1","timestamp":"%d","type":"text","text":{"body":"مين انت؟ مزعج"}}`, now)}))
+	post(webhookBody("2", nil, []string{fmt.Sprintf(`{"from":"966511111111","id":"wamid.in2","timestamp":"%d","type":"text","text":{"body":"STOP"}}`, now)}))
+	pref := strings.NewReplacer(`"106540352242922"`, `"3"`, "1739321000", strconv.FormatInt(now, 10), "1739321020", strconv.FormatInt(now, 10)).
+		Replace(string(sample(t, "user_preferences.json")))
+	post(pref)
 
 	nh := srv.d.Health
 	window := health.Window(time.Now(), time.UTC)
 	waitFor(t, "the signals in the buckets", func() bool {
 		d2, err2 := nh.Store.Days(ctx, "2", window[:1])
 		d3, err3 := nh.Store.Days(ctx, "3", window[:1])
-		return err2 == nil && err3 == nil && d2[0][health.SpamLimit] == 8 && d2[0][health.Read] == 1 && d3[0][health.Negative] == 1 && d3[0][health.Replied] == 1
+		return err2 == nil && err3 == nil && d2[0][health.SpamLimit] == 8 && d2[0][health.Read] == 1 && d2[0][health.OptOut] == 1 &&
+			d3[0][health.Negative] == 1 && d3[0][health.Replied] == 1 && d3[0][health.OptOut] == 1
 	})
 	d2, _ := nh.Store.Days(ctx, "2", window[:1])
 	if d2[0][health.Restricted] != 0 || d2[0][health.Undeliverable] != 0 {
@@ -323,4 +335,164 @@ func metricValue(t *testing.T, srv *Server, name string, labels ...string) float
 	}
 	t.Fatalf("no series %s%v", name, labels)
 	return 0
+}
+
+// fakeCampaignSender accepts every campaign send.
+type fakeCampaignSender struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (f *fakeCampaignSender) Attempt(_ context.Context, msg chat.Outbound) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.n++
+	return fmt.Sprintf("wamid.%s.%d", msg.To, f.n), nil
+}
+
+func (f *fakeCampaignSender) RecordFailure(context.Context, chat.Outbound, error) error { return nil }
+
+// TestNumbersJoinCampaignFigures runs a campaign pass through the health-wrapped sender:
+// each send counts in the number's health bucket, and the numbers' rows carry the
+// campaign's figures per number.
+func TestNumbersJoinCampaignFigures(t *testing.T) {
+	rs := redistest.Start(t)
+	if rs == nil {
+		t.Skip("no redis-server")
+	}
+	ctx := context.Background()
+	client := rs.Client(t)
+	cfg := buildConfig(t, `  - {id: "1001", display: "+966 50 000 0001", role: inbox, waba: "10", token: t}
+  - {id: "1002", display: "+966 50 000 0002", role: campaign, waba: "20", portfolio: pf, token: t}
+  - {id: "1003", display: "+966 50 000 0003", role: campaign, waba: "20", portfolio: pf, token: t}
+`)
+	clk := clock.NewManual(time.Now().UTC())
+	reg, err := compose.Numbers(cfg, numbers.NewRedisStates(client, store.DefaultPrefix), clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nh, err := buildHealth(cfg, client, store.DefaultPrefix, reg, nil, nil, NewMetrics(), nil, clk, "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const src = `name: offer
+template: {name: offer, language: ar}
+audience: {csv: a.csv, default_country: SA}
+numbers:
+  - {id: "1002", tier: TIER_UNLIMITED, ramp: [0]}
+  - {id: "1003", tier: TIER_UNLIMITED, ramp: [0]}
+hours: ""
+canary: {share: 0%}
+`
+	camp, diags := campaignfile.Parse("offer.campaign.yaml", []byte(src))
+	if diags != nil {
+		t.Fatal(diags)
+	}
+	ctl := runner.NewControl(client, store.DefaultPrefix)
+	var csv strings.Builder
+	csv.WriteString("phone\n")
+	for i := range 30 {
+		fmt.Fprintf(&csv, "05%08d\n", i)
+	}
+	if _, err := runner.Import(ctx, ctl, camp, []byte(src), strings.NewReader(csv.String()), nil, clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	snd := &fakeCampaignSender{}
+	run, err := runner.New(runner.Options{Control: ctl, Sender: nh.Sender(snd), Clock: clk,
+		Numbers: nh.Numbers(campaignNumbers{cfg: cfg, reg: reg, clock: clk})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := run.Pass(ctx); err != nil {
+		t.Fatal(err)
+	}
+	l, err := NewNumberLister(cfg, client, clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := l.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent, today := int64(0), 0
+	for _, r := range rows[1:] {
+		today += r.Today.Sent
+		for _, c := range r.Campaigns {
+			if c.Name != "offer" || c.State != runner.StateRunning {
+				t.Errorf("campaign figures %+v", c)
+			}
+			sent += c.Sent
+		}
+	}
+	if sent != 30 || today != 30 || snd.n != 30 {
+		t.Errorf("the campaign sent %d, its figures say %d, the health buckets %d; want 30 each", snd.n, sent, today)
+	}
+}
+
+// TestNumberHealthLoopOneReplicaAtATime runs two replicas' loops on one Redis, each
+// fired by its own ticker: only the lease holder polls Meta and judges; when it dies (its
+// lease expires) the other takes over; the other one still follows the standings.
+func TestNumberHealthLoopOneReplicaAtATime(t *testing.T) {
+	rs := redistest.Start(t)
+	if rs == nil {
+		t.Skip("no redis-server")
+	}
+	client := rs.Client(t)
+	graph := &healthGraph{health: map[string]string{"1002": `{"health_status":{"can_send_message":"AVAILABLE"},"quality_rating":"RED"}`}}
+	gs := httptest.NewServer(graph)
+	defer gs.Close()
+	cfg := buildConfig(t, `  - {id: "1001", display: "+966 50 000 0001", role: inbox, waba: "10", token: t}
+  - {id: "1002", display: "+966 50 000 0002", role: campaign, waba: "20", portfolio: pf, token: t}
+`)
+	cfg.Health.Interval = 7 * time.Minute
+	clk := clock.NewManual(time.Now().UTC())
+	replica := func(owner string) (*NumberHealth, *manualTicks) {
+		reg, err := compose.Numbers(cfg, numbers.NewRedisStates(client, store.DefaultPrefix), clk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nh, err := buildHealth(cfg, client, store.DefaultPrefix, reg, &whatsapp.Client{BaseURL: gs.URL}, nil, NewMetrics(), nil, clk, owner)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return nh, &manualTicks{}
+	}
+	a, at := replica("a")
+	b, bt := replica("b")
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { a.Run(ctx, at.Tick) })
+	wg.Go(func() { b.Run(ctx, bt.Tick) })
+	defer func() { cancel(); wg.Wait() }()
+	gets := func() int {
+		graph.mu.Lock()
+		defer graph.mu.Unlock()
+		return len(graph.gets)
+	}
+	fire := func(m *manualTicks) {
+		t.Helper()
+		fctx, stop := context.WithTimeout(ctx, 10*time.Second)
+		defer stop()
+		if err := m.fire(fctx, cfg.Health.Interval); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fire(at)
+	waitFor(t, "replica a's poll", func() bool { return gets() == 2 })
+	waitFor(t, "replica a's judgement", func() bool { return a.Standing("1002").State == health.Stopped })
+	fire(bt)
+	waitFor(t, "replica b to follow the standings", func() bool { return b.Standing("1002").State == health.Stopped })
+	fire(at) // a again: its round ends before b's next one starts
+	waitFor(t, "replica a's second poll", func() bool { return gets() == 4 })
+	fire(bt)
+	fire(bt) // the second fire returns once b finished the round of the first
+	if n := gets(); n != 4 {
+		t.Fatalf("replica b polled Meta while a held the lease: %d reads", n)
+	}
+	// a dies: its lease expires.
+	if err := client.Del(ctx, store.DefaultPrefix+":health:lease").Err(); err != nil {
+		t.Fatal(err)
+	}
+	fire(bt)
+	waitFor(t, "replica b to take over", func() bool { return gets() == 6 })
 }

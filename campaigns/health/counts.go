@@ -41,9 +41,10 @@ func ParseSignal(name string) (Signal, bool) {
 	return 0, false
 }
 
-// FailureSignal returns the signal of a failed send's error code, and false for codes that
-// say nothing about the number's quality — 131049 above all: the per-user marketing cap
-// is the recipient's, across every business, not our doing.
+// FailureSignal returns the signal of a failed send's error code (131050, the recipient's
+// marketing stop, is an opt-out), and false for codes that say nothing about the number's
+// quality — 131049 above all: the per-user marketing cap is the recipient's, across every
+// business, not our doing.
 func FailureSignal(code int) (Signal, bool) {
 	switch code {
 	case 131026:
@@ -52,6 +53,10 @@ func FailureSignal(code int) (Signal, bool) {
 		return SpamLimit, true
 	case 131031, 368:
 		return Restricted, true
+	case 131050:
+		// The recipient turned off this business's marketing messages: an opt-out Meta
+		// tells through the send, as user_preferences tells it through a webhook.
+		return OptOut, true
 	}
 	return 0, false
 }

@@ -59,6 +59,11 @@ func TestScore(t *testing.T) {
 	if _, ok := FailureSignal(131049); ok {
 		t.Error("131049 counted as a quality signal")
 	}
+	for code, want := range map[int]Signal{131026: Undeliverable, 131048: SpamLimit, 131031: Restricted, 368: Restricted, 131050: OptOut} {
+		if got, ok := FailureSignal(code); !ok || got != want {
+			t.Errorf("FailureSignal(%d) = %v, %v; want %v", code, got, ok, want)
+		}
+	}
 }
 
 func TestPhrases(t *testing.T) {

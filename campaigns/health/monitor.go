@@ -29,10 +29,11 @@ type Monitor struct {
 	Standings Standings
 	Weights   Weights
 	Policy    Policy
-	// Phrases are the negative replies; OptOutWords the flows' opt-out words, folded
-	// (flows.Settings.OptOutWords): a reply that is exactly one is an opt-out.
+	// Phrases are the negative replies; OptOutWords returns the flows' opt-out words,
+	// folded (flows.Settings.OptOutWords, as the flows now loaded have them): a reply that
+	// is exactly one is an opt-out. nil: none.
 	Phrases     *Phrases
-	OptOutWords []string
+	OptOutWords func() []string
 	// Sink receives every change of a standing (nil: none).
 	Sink Sink
 	// Zone is the zone of the daily buckets (the pacing day zone; nil: UTC).
@@ -76,7 +77,7 @@ func (m *Monitor) ReplySignals(text string) []Signal {
 	if text == "" {
 		return out
 	}
-	if slices.Contains(m.OptOutWords, normalize.Text(text)) {
+	if m.OptOutWords != nil && slices.Contains(m.OptOutWords(), normalize.Text(text)) {
 		return append(out, OptOut)
 	}
 	if m.Phrases != nil && m.Phrases.Match(text) != "" {
@@ -103,11 +104,19 @@ type Judgement struct {
 // returned joined, for the caller to report.
 func (m *Monitor) Judge(ctx context.Context, number chat.NumberID, meta MetaStatus) (Judgement, error) {
 	now := m.now()
+	return m.JudgeAt(ctx, number, meta, now, m.Day(now))
+}
+
+// JudgeAt is Judge over the seven days ending with the day of at, judging day: the
+// clean-day count of a stopped number grows once per day judged, however often it runs.
+// The live loop judges today as it goes; the simulator judges each day at its end.
+func (m *Monitor) JudgeAt(ctx context.Context, number chat.NumberID, meta MetaStatus, at time.Time, day string) (Judgement, error) {
+	now := m.now()
 	zone := m.Zone
 	if zone == nil {
 		zone = time.UTC
 	}
-	days, err := m.Store.Days(ctx, number, Window(now, zone))
+	days, err := m.Store.Days(ctx, number, Window(at, zone))
 	if err != nil {
 		return Judgement{}, err
 	}
@@ -121,7 +130,7 @@ func (m *Monitor) Judge(ctx context.Context, number chat.NumberID, meta MetaStat
 	}
 	sc := m.Weights.Compute(days, meta)
 	j := Judgement{Number: number, Score: sc, Meta: meta, Today: days[0]}
-	s, changed := m.Policy.Evaluate(before, sc, meta, m.Day(now))
+	s, changed := m.Policy.Evaluate(before, sc, meta, day)
 	j.Standing, j.Changed = s, changed
 	if s == before {
 		return j, nil

@@ -47,7 +47,7 @@ func (r *recordSink) Emit(_ context.Context, e Event) error {
 }
 
 func TestReplySignals(t *testing.T) {
-	m := &Monitor{Phrases: NewPhrases(DefaultPhrases()), OptOutWords: []string{normalize.Text("STOP"), normalize.Text("إلغاء")}}
+	m := &Monitor{Phrases: NewPhrases(DefaultPhrases()), OptOutWords: func() []string { return []string{normalize.Text("STOP"), normalize.Text("إلغاء")} }}
 	tests := []struct {
 		text string
 		want []Signal

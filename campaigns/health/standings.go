@@ -127,3 +127,13 @@ func (m *MemoryStore) MetaAll(context.Context) (map[chat.NumberID]MetaStatus, er
 	}
 	return out, nil
 }
+
+// ClearStanding forgets number's standing: the operator's way back for a retired number
+// (or any other); the next judgement starts it active on a fresh standing.
+func (s *RedisStore) ClearStanding(ctx context.Context, number chat.NumberID) (bool, error) {
+	n, err := s.client.HDel(ctx, s.standingKey(), string(number)).Result()
+	if err != nil {
+		return false, fmt.Errorf("clearing the health standing of number %s: %w", number, err)
+	}
+	return n > 0, nil
+}

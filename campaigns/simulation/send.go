@@ -244,34 +244,37 @@ func (r *runner) evaluate(ctx context.Context, endOfDay bool) error {
 	if h == nil { // no policy acts, but the score is still shown
 		h = &Health{Weights: health.DefaultWeights()}
 	}
-	window := health.Window(dayNoon(r.day, r.sc.Pacing.DayZone), r.sc.Pacing.DayZone)
+	noon := dayNoon(r.day, r.sc.Pacing.DayZone)
 	changed := false
 	for _, x := range r.nums {
-		days, err := r.store.Days(ctx, x.n.Number, window)
-		if err != nil {
-			return err
-		}
-		sc := h.Weights.Compute(days, x.meta)
-		x.today.Score = sc.Value
 		if r.sc.Health == nil {
+			days, err := r.store.Days(ctx, x.n.Number, health.Window(noon, r.sc.Pacing.DayZone))
+			if err != nil {
+				return err
+			}
+			x.today.Score = h.Weights.Compute(days, x.meta).Value
 			continue
 		}
+		// The live server's judge (health.Monitor), on the simulator's store and clock.
 		day := x.standing.LastDay
 		if endOfDay {
 			day = r.day
 		}
+		mon := &health.Monitor{Store: r.store, Standings: r.store, Weights: h.Weights, Policy: h.Policy,
+			Sink: eventLog{&r.res.Events}, Zone: r.sc.Pacing.DayZone, Clock: r.clk}
 		before := x.standing
-		s, ch := h.Policy.Evaluate(before, sc, x.meta, day)
-		x.standing = s
-		if !ch {
+		j, err := mon.JudgeAt(ctx, x.n.Number, x.meta, noon, day)
+		if err != nil {
+			return err
+		}
+		x.today.Score, x.standing = j.Score.Value, j.Standing
+		if !j.Changed {
 			continue
 		}
 		changed = true
-		if before.State == health.Stopped && s.State == health.Active {
-			x.n.Warmup.Step = s.ResumeStep
+		if before.State == health.Stopped && j.Standing.State == health.Active {
+			x.n.Warmup.Step = j.Standing.ResumeStep
 		}
-		r.res.Events = append(r.res.Events, health.Event{At: r.clk.Now(), Number: string(x.n.Number), From: before.State,
-			To: s.State, Allowance: s.Allowance, Score: sc.Value, Reason: s.Reason})
 	}
 	if reason := h.StopLoss.Check(r.total); r.sc.Health != nil && reason != "" && r.res.Stopped == "" {
 		r.res.Stopped = "stop-loss: " + reason
@@ -311,4 +314,12 @@ func waitSummary(w map[pacingWait]int) []string {
 		out = append(out, name)
 	}
 	return slices.Clip(out)
+}
+
+// eventLog collects the judge's events in the result.
+type eventLog struct{ evs *[]health.Event }
+
+func (l eventLog) Emit(_ context.Context, e health.Event) error {
+	*l.evs = append(*l.evs, e)
+	return nil
 }

@@ -5,10 +5,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/redis/go-redis/v9"
+
+	"github.com/wasla/wasla/campaigns/health"
+	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/clock"
+	"github.com/wasla/wasla/config"
 	"github.com/wasla/wasla/server"
 	"github.com/wasla/wasla/store"
 )
@@ -21,10 +27,14 @@ GET /api/numbers and on the admin page /admin/numbers (docs/campaigns.md, "Numbe
 health").
 
 The Redis is the configuration's redis: unless --redis names another. --json prints the
-rows as JSON, as the API does.`
+rows as JSON, as the API does.
+
+  wasla numbers reset NUMBER   forget a number's health standing: the way back for a
+                               retired number once Meta lets it send again; the next
+                               judgement starts it active.`
 
 func runNumbers(ctx context.Context, args []string, s Streams) int {
-	fs := newFlagSet("numbers", "[--config FILE] [--redis URL] [--json]", numbersAbout, s)
+	fs := newFlagSet("numbers", "[--config FILE] [--redis URL] [--json] [reset NUMBER]", numbersAbout, s)
 	configPath := fs.String("config", "wasla.yaml", "the serve configuration `file`")
 	redisURL := fs.String("redis", os.Getenv("WASLA_REDIS"), "the deployment's Redis `URL` (default $WASLA_REDIS, else the configuration's)")
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -32,8 +42,12 @@ func runNumbers(ctx context.Context, args []string, s Streams) int {
 	if !ok {
 		return code
 	}
-	if len(rest) > 0 {
-		fmt.Fprintf(s.Err, "wasla numbers: unexpected argument %q\n", rest[0])
+	reset := ""
+	switch {
+	case len(rest) == 2 && rest[0] == "reset":
+		reset = rest[1]
+	case len(rest) > 0:
+		fmt.Fprintf(s.Err, "wasla numbers: unexpected argument %q; the only command is reset NUMBER\n", rest[0])
 		return exitUsage
 	}
 	cfg, ok := loadConfig("numbers", *configPath, s.Err)
@@ -54,6 +68,9 @@ func runNumbers(ctx context.Context, args []string, s Streams) int {
 		return exitFail
 	}
 	defer client.Close()
+	if reset != "" {
+		return resetNumber(ctx, s, cfg, client, reset)
+	}
 	l, err := server.NewNumberLister(cfg, client, clock.Real{})
 	if err != nil {
 		fmt.Fprintf(s.Err, "wasla numbers: %v\n", err)
@@ -111,4 +128,23 @@ func printNumbers(s Streams, rows []server.NumberRow) {
 	if len(notes) > 0 {
 		fmt.Fprintf(s.Out, "\nWhy:\n%s\n", strings.Join(notes, "\n"))
 	}
+}
+
+// resetNumber clears one configured number's standing.
+func resetNumber(ctx context.Context, s Streams, cfg *config.Config, client redis.UniversalClient, id string) int {
+	if !slices.ContainsFunc(cfg.Numbers, func(n config.Number) bool { return n.ID == id }) {
+		fmt.Fprintf(s.Err, "wasla numbers reset: number %s is not in %s\n", id, cfg.File)
+		return exitFail
+	}
+	had, err := health.NewRedisStore(client, store.DefaultPrefix).ClearStanding(ctx, chat.NumberID(id))
+	if err != nil {
+		fmt.Fprintf(s.Err, "wasla numbers reset: %v\n", err)
+		return exitFail
+	}
+	if !had {
+		fmt.Fprintf(s.Out, "number %s had no health standing; nothing to reset\n", id)
+		return exitOK
+	}
+	fmt.Fprintf(s.Out, "number %s: health standing cleared; the next judgement starts it active\n", id)
+	return exitOK
 }

@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/wasla/wasla/campaigns/health"
 	"github.com/wasla/wasla/campaigns/pacing"
+	"github.com/wasla/wasla/config"
 	"github.com/wasla/wasla/internal/redistest"
 	"github.com/wasla/wasla/store"
 )
@@ -66,6 +68,19 @@ numbers:
 	}
 	golden(t, filepath.Join("testdata", "golden", "numbers.txt"), out.String())
 
+	// The operator brings number 1003 back.
+	out.Reset()
+	if code := Run(ctx, []string{"numbers", "--config", cfgPath, "reset", "1003"}, nil, &out, &errOut); code != exitOK ||
+		!strings.Contains(out.String(), "number 1003: health standing cleared") {
+		t.Fatalf("reset: exit %d: %s %s", code, out.String(), errOut.String())
+	}
+	if all, _ := hs.Standings(ctx); all["1003"].State != "" || all["1002"].State != health.Slowed {
+		t.Errorf("standings after the reset %+v", all)
+	}
+	if code := Run(ctx, []string{"numbers", "--config", cfgPath, "reset", "9999"}, nil, &out, &errOut); code != exitFail ||
+		!strings.Contains(errOut.String(), "number 9999 is not in") {
+		t.Errorf("reset of an unknown number: exit %d: %s", code, errOut.String())
+	}
 	out.Reset()
 	if code := Run(ctx, []string{"numbers", "--config", cfgPath, "--json"}, nil, &out, &errOut); code != exitOK {
 		t.Fatalf("exit %d: %s", code, errOut.String())
@@ -81,7 +96,7 @@ numbers:
 		t.Fatal(err)
 	}
 	if len(got.Numbers) != 3 || got.Numbers[1].State != "slowed" || got.Numbers[1].WarmupDay != 3 || got.Numbers[1].Today.Sent != 800 ||
-		got.Numbers[2].Quality != "RED" {
+		got.Numbers[2].Quality != "RED" || got.Numbers[2].State != "active" {
 		t.Errorf("json %s", out.String())
 	}
 }
@@ -101,5 +116,17 @@ func TestNumbersNeedsARedis(t *testing.T) {
 	if code := Run(context.Background(), []string{"numbers", "--config", cfgPath}, nil, &out, &errOut); code != exitUsage ||
 		!strings.Contains(errOut.String(), "has no redis: and no --redis was given") {
 		t.Errorf("exit %d: %s", code, errOut.String())
+	}
+}
+
+func TestConfigSecretsHoldTheHealthWebhookSecret(t *testing.T) {
+	src := "flows: flows\nwhatsapp: {app_secret: a, verify_token: b}\nnumbers:\n  - {id: \"1\", display: \"+966 50 000 0001\", role: inbox, waba: \"10\", token: t}\n" +
+		"health:\n  webhook: {url: \"https://ops.example.com/h\", secret: hook-secret}\n"
+	cfg, err := config.Parse("w.yaml", []byte(src), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(configSecrets(cfg), "hook-secret") {
+		t.Error("the log's redaction does not know the health webhook's secret")
 	}
 }

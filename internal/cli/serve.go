@@ -108,6 +108,9 @@ func configSecrets(cfg *config.Config) []string {
 	for _, n := range cfg.Numbers {
 		out = append(out, n.Token.Reveal())
 	}
+	if cfg.Health.WebhookSecret.IsSet() {
+		out = append(out, cfg.Health.WebhookSecret.Reveal())
+	}
 	return out
 }
 

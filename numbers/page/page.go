@@ -34,10 +34,10 @@ func Handler() http.Handler {
 		panic(err) // the embedded tree is fixed at build time
 	}
 	mux := http.NewServeMux()
-	files := http.StripPrefix("/admin/numbers/static/", http.FileServerFS(static))
+	assets := http.StripPrefix("/admin/numbers/static/", http.FileServerFS(static))
 	mux.Handle("GET /admin/numbers/static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-cache")
-		files.ServeHTTP(w, r)
+		assets.ServeHTTP(w, r)
 	}))
 	mux.HandleFunc("GET /admin/numbers", serve)
 	mux.HandleFunc("GET /admin/numbers/{$}", serve)

@@ -14,7 +14,9 @@ var Texts = map[string]map[string]string{
 		"state_active": "نشط", "state_slowed": "مُبطّأ", "state_stopped": "متوقف", "state_retired": "مُستبعد",
 		"quality_GREEN": "أخضر", "quality_YELLOW": "أصفر", "quality_RED": "أحمر", "quality_UNKNOWN": "غير معروف",
 		"status_flagged": "تحذير من Meta", "status_restricted": "مقيّد", "status_banned": "محظور",
-		"summary": "{healthy} من {total} أرقام حملات سليمة",
+		"summary":    "{healthy} من {total} أرقام حملات سليمة",
+		"why_slowed": "يرسل {allowance} من حصته اليومية: صحته {score}", "why_stopped": "متوقف حتى أيام نظيفة: صحته {score}",
+		"why_stopped_red": "متوقف: تقييم Meta أحمر", "why_retired": "مُستبعد: Meta لا تسمح له بالإرسال",
 	},
 	"en": {
 		"title": "Numbers", "token": "Admin token", "token_help": "The token set as admin.token in the configuration.",
@@ -28,6 +30,8 @@ var Texts = map[string]map[string]string{
 		"state_active": "Active", "state_slowed": "Slowed", "state_stopped": "Stopped", "state_retired": "Retired",
 		"quality_GREEN": "Green", "quality_YELLOW": "Yellow", "quality_RED": "Red", "quality_UNKNOWN": "Unknown",
 		"status_flagged": "Flagged by Meta", "status_restricted": "Restricted", "status_banned": "Banned",
-		"summary": "{healthy} of {total} campaign numbers healthy",
+		"summary":    "{healthy} of {total} campaign numbers healthy",
+		"why_slowed": "sends {allowance} of its daily allowance: health {score}", "why_stopped": "stopped until clean days: health {score}",
+		"why_stopped_red": "stopped: Meta rates it RED", "why_retired": "retired: Meta does not let it send",
 	},
 }

@@ -31,6 +31,19 @@
     return v;
   }
 
+  // explain says in the page's language why a number is in its state; the server's
+  // reason (English, written for logs) is kept for Meta's own words and the tooltip.
+  function explain(x) {
+    const fill = (t) => t.replace("{score}", n(Math.round(x.score)))
+      .replace("{allowance}", n(Math.round(x.allowance * 100)) + (lang === "ar" ? "٪" : "%"));
+    switch (x.state) {
+      case "slowed": return fill(T.why_slowed);
+      case "stopped": return fill(x.quality === "RED" ? T.why_stopped_red : T.why_stopped);
+      case "retired": return T.why_retired + (x.reason ? " — " + x.reason : "");
+    }
+    return lang === "en" ? x.reason : "";
+  }
+
   function draw(numbers) {
     const tbody = $("rows");
     tbody.replaceChildren();
@@ -51,7 +64,13 @@
       const st = cell(tr, T.state, el("span", "badge state-" + x.state, T["state_" + x.state] || x.state));
       if (x.status && x.status !== "active") st.append(" ", el("span", "badge status-" + x.status, T["status_" + x.status] || x.status));
       if (!x.can_send) st.append(" ", el("span", "badge status-banned", T.cannot_send));
-      if (x.reason) { const r = el("div", "muted small reason", x.reason); r.dir = "auto"; st.append(r); }
+      const why = explain(x);
+      if (why) {
+        const r = el("div", "muted small reason", why);
+        r.dir = "auto";
+        if (x.reason && x.reason !== why) r.title = x.reason; // the server's words, for the curious
+        st.append(r);
+      }
       cell(tr, T.quality, el("span", "badge q-" + x.quality, T["quality_" + x.quality] || x.quality));
       const score = el("div", "score");
       const bar = el("span", "bar");
