@@ -206,7 +206,9 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 	replies.r = camps
 	var campaignAPI http.Handler
 	if tok := cfg.Admin.Token.Reveal(); tok != "" {
-		campaignAPI = (&runner.API{Control: ctl, Token: tok, OptOuts: importOptOuts{optOuts}, Now: clk.Now, Logger: log}).Handler()
+		campaignAPI = (&runner.API{Control: ctl, Token: tok, OptOuts: importOptOuts{optOuts}, Now: clk.Now, Logger: log,
+			Contacts: compose.CampaignContacts{Store: st},
+			Budget:   &expr.Budget{Timeout: cfg.Expressions.Timeout, MaxSize: cfg.Expressions.MaxSize, MaxItems: cfg.Expressions.MaxItems}}).Handler()
 	}
 
 	d := Deps{
