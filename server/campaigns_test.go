@@ -1,12 +1,15 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/wasla/wasla/campaigns/runner"
 	"github.com/wasla/wasla/channels/whatsapp"
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/store"
@@ -65,5 +68,105 @@ func TestWebhookHealthFollowsTheIntake(t *testing.T) {
 	}
 	if failing, recovered, _ := r.srv.d.WebhookHealth.IntakeState(); !failing.IsZero() || recovered.IsZero() {
 		t.Fatalf("after a recorded POST: failing %v, recovered %v", failing, recovered)
+	}
+}
+
+// fakeCampaigns records what the server hands the campaign runner.
+type fakeCampaigns struct {
+	mu         sync.Mutex
+	categories []string
+	inbound    []chat.ContactID
+	optOuts    []chat.NumberID
+	statuses   []runner.Status
+}
+
+func (f *fakeCampaigns) Run(context.Context) {}
+func (f *fakeCampaigns) ApplyStatus(_ context.Context, st runner.Status) (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.statuses = append(f.statuses, st)
+	return true, nil
+}
+func (f *fakeCampaigns) PauseTemplate(context.Context, string, string) (int, error) { return 0, nil }
+func (f *fakeCampaigns) CategoryChanged(_ context.Context, name, category string) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.categories = append(f.categories, name+" "+category)
+	return 1, nil
+}
+func (f *fakeCampaigns) Inbound(_ context.Context, id chat.ContactID, _ chat.NumberID, _ time.Time) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.inbound = append(f.inbound, id)
+	return nil
+}
+func (f *fakeCampaigns) NoteOptOut(_ context.Context, n chat.NumberID, _ time.Time) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.optOuts = append(f.optOuts, n)
+	return nil
+}
+func (f *fakeCampaigns) Replies(chat.NumberID) (string, string, string, bool) { return "", "", "", false }
+
+// TestWebhooksReachTheCampaignRunner posts Meta's webhooks and checks what reaches the
+// runner: a completed template category change (the impending one is only logged), an
+// inbound message (a possible reply), and a status's pricing block.
+func TestWebhooksReachTheCampaignRunner(t *testing.T) {
+	fc := &fakeCampaigns{}
+	r := newRig(t, func(d *Deps) { d.Campaigns = fc })
+	for _, name := range []string{"template_category_update.json", "text.json", "status_delivered_read.json"} {
+		body := bytes.ReplaceAll(sample(t, name), []byte(`"status": "delivered",`),
+			[]byte(`"status": "delivered", "biz_opaque_callback_data": "wasla:c1:offer:966500000001:1",`))
+		if code, _ := r.post(t, body, whatsapp.Sign(secret, body)); code != 200 {
+			t.Fatalf("POST %s = %d", name, code)
+		}
+	}
+	r.srv.drainStatuses(context.Background())
+	fc.mu.Lock()
+	defer fc.mu.Unlock()
+	if len(fc.categories) != 1 || fc.categories[0] != "ramadan_offer MARKETING" {
+		t.Errorf("category changes %q; want the completed one only", fc.categories)
+	}
+	if len(fc.inbound) != 1 {
+		t.Errorf("inbound %v; want one", fc.inbound)
+	}
+	priced := 0
+	for _, st := range fc.statuses {
+		if st.Pricing != nil && st.Pricing.Category != "" {
+			priced++
+		}
+	}
+	if len(fc.statuses) != 1 || priced != 1 || fc.statuses[0].Level != 2 || !fc.statuses[0].Pricing.Billable {
+		t.Errorf("statuses %+v; want the delivered one with its pricing block", fc.statuses)
+	}
+}
+
+// TestCampaignPacingFromConfig turns the configuration's pacing section and rate table
+// into the runner's base pacing and prices; what the file leaves out keeps the defaults.
+func TestCampaignPacingFromConfig(t *testing.T) {
+	cfg := buildConfig(t, `  - {id: "1", display: "+966 50 000 0001", role: inbox, waba: "10", token: t}
+pacing:
+  ramp: [10, 20, 0]
+  default_tier: TIER_2K
+  canary: {share: 5%}
+  zone: Asia/Riyadh
+rates:
+  currency: USD
+  prices: {marketing: {SA: "0.0456"}}
+`)
+	p, err := campaignPacing(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Ramp.Steps) != 3 || p.DefaultTier != "TIER_2K" || p.Canary.Share != 0.05 || p.Canary.Max != 500 ||
+		p.DayZone.String() != "Asia/Riyadh" || p.PairGap != 6*time.Second || p.Hours != "daily 09:00-21:00" {
+		t.Errorf("pacing %+v", p)
+	}
+	rates, err := campaignRates(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if price, ok := rates.Price("MARKETING", true, "966500000001"); !ok || price != 45_600 || rates.Currency != "USD" {
+		t.Errorf("price %v, %v, currency %s", price, ok, rates.Currency)
 	}
 }
