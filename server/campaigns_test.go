@@ -106,7 +106,9 @@ func (f *fakeCampaigns) NoteOptOut(_ context.Context, n chat.NumberID, _ time.Ti
 	f.optOuts = append(f.optOuts, n)
 	return nil
 }
-func (f *fakeCampaigns) Replies(chat.NumberID) (string, string, string, bool) { return "", "", "", false }
+func (f *fakeCampaigns) Replies(chat.NumberID) (string, string, string, bool) {
+	return "", "", "", false
+}
 
 // TestWebhooksReachTheCampaignRunner posts Meta's webhooks and checks what reaches the
 // runner: a completed template category change (the impending one is only logged), an
