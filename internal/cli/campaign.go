@@ -190,7 +190,11 @@ func printReport(s Streams, rep runner.Report, bar bool) {
 	if t.Unknown > 0 {
 		fmt.Fprintf(w, "  unknown attempts %d (resolved by a status %d, sent again %d)\n", t.Unknown, t.UnknownResolved, t.UnknownResent)
 	}
-	fmt.Fprintf(w, "  cost (estimated from the rate table; Meta changes its rates) %s %s\n", rep.Cost, rep.Currency)
+	if rep.Currency != "" {
+		fmt.Fprintf(w, "  cost %s %s (estimated from the configuration's rate table; Meta changes its rates)\n", rep.Cost, rep.Currency)
+	} else {
+		fmt.Fprintf(w, "  cost %s (no rate table in the serve configuration)\n", rep.Cost)
+	}
 	nums := make([]string, 0, len(rep.Numbers))
 	for n := range rep.Numbers {
 		nums = append(nums, string(n))
