@@ -18,7 +18,7 @@ func TestPrintReport(t *testing.T) {
 	rep := runner.Report{
 		Record:   runner.Record{Name: "ramadan_offer", State: runner.StatePaused, Reason: "Meta changed the category of template ramadan_offer to marketing", Currency: "USD"},
 		Audience: 10, Queued: 4,
-		Total:    outcome.Counters{Sent: 6, Delivered: 5, Read: 2, Replied: 2, Cost: 228_000, Failed: map[int]int64{131049: 1}},
+		Total: outcome.Counters{Sent: 6, Delivered: 5, Read: 2, Replied: 2, Cost: 228_000, Failed: map[int]int64{131049: 1}},
 		Numbers: map[chat.NumberID]outcome.Counters{
 			"1002": {Sent: 4, Delivered: 3, Replied: 2, Cost: 136_800},
 			"1003": {Sent: 2, Delivered: 2, Cost: 91_200},
