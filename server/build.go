@@ -197,7 +197,7 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 		return nil, nil, err
 	}
 	webhookHealth := NewWebhookHealth(clk)
-	camps, err := runner.New(runner.Options{Control: ctl, Sender: sender, OptOuts: optOuts, Pacing: &basePacing, Rates: rates, Intake: webhookHealth, Windows: storeWindows{st},
+	camps, err := runner.New(runner.Options{Control: ctl, Sender: sender, OptOuts: optOuts, Pacing: &basePacing, Rates: rates, Intake: webhookHealth, Profiles: storeProfiles{st},
 		Numbers: campaignNumbers{cfg: cfg, reg: reg, clock: clk}, Clock: clk, Logger: log,
 		Metrics: runner.NewMetrics(metrics.reg), Owner: fmt.Sprintf("%s-%d", hostname(), os.Getpid())})
 	if err != nil {

@@ -285,18 +285,19 @@ func (o storeOptOuts) OptedOut(ctx context.Context, id chat.ContactID) (bool, er
 	return c != nil && c.Contact.OptedOut, nil
 }
 
-// storeWindows reads the contacts' windows for the runner, a page in one round trip.
-type storeWindows struct{ st *store.Redis }
+// storeProfiles reads the opt-outs and windows of a page of recipients for the runner, in
+// one round trip.
+type storeProfiles struct{ st *store.Redis }
 
-func (w storeWindows) Windows(ctx context.Context, ids []chat.ContactID) ([]map[chat.NumberID]time.Time, error) {
+func (w storeProfiles) States(ctx context.Context, ids []chat.ContactID) ([]runner.ContactState, error) {
 	profiles, err := w.st.Profiles(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]map[chat.NumberID]time.Time, len(ids))
+	out := make([]runner.ContactState, len(ids))
 	for i, p := range profiles {
 		if p != nil {
-			out[i] = p.Windows
+			out[i] = runner.ContactState{OptedOut: p.OptedOut, Windows: p.Windows}
 		}
 	}
 	return out, nil
