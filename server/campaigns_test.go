@@ -12,6 +12,7 @@ import (
 	"github.com/wasla/wasla/campaigns/runner"
 	"github.com/wasla/wasla/channels/whatsapp"
 	"github.com/wasla/wasla/chat"
+	"github.com/wasla/wasla/engine"
 	"github.com/wasla/wasla/store"
 )
 
@@ -170,5 +171,23 @@ rates:
 	}
 	if price, ok := rates.Price("MARKETING", true, "966500000001"); !ok || price != 45_600 || rates.Currency != "USD" {
 		t.Errorf("price %v, %v, currency %s", price, ok, rates.Currency)
+	}
+}
+
+type committingTx struct{ engine.Tx }
+
+func (committingTx) Commit(context.Context, *engine.State, []chat.Event) error { return nil }
+
+// TestOptOutWordsCountForTheWarmup: an opt-out the engine commits through an intake
+// transaction (a STOP word) counts against the number it came to.
+func TestOptOutWordsCountForTheWarmup(t *testing.T) {
+	fc := &fakeCampaigns{}
+	r := newRig(t, func(d *Deps) { d.Campaigns = fc })
+	tx := &optOutWatch{Tx: committingTx{}, s: r.srv, number: "1002"}
+	err := tx.Commit(context.Background(), &engine.State{}, []chat.Event{
+		{Kind: chat.EventInbound}, {Kind: chat.EventOptOut, At: time.Now()},
+	})
+	if err != nil || len(fc.optOuts) != 1 || fc.optOuts[0] != "1002" {
+		t.Fatalf("Commit = %v; opt-outs counted %v, want [1002]", err, fc.optOuts)
 	}
 }
