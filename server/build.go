@@ -370,8 +370,9 @@ var (
 )
 
 // campaignTriggerWarnings names the campaign triggers of set that no configured number
-// sends: a reply carries the campaign of the number it reached, so such a trigger can never
-// match (most often a name spelt differently in the flow and in the config).
+// sends: a reply carries the campaign of the number it reached (a started campaign file's,
+// else the configuration's), so such a trigger matches only while a campaign file of that
+// name runs (otherwise, most often, a name spelt differently in the flow and in the config).
 func campaignTriggerWarnings(set *flows.Set, cfg *config.Config) []string {
 	sent := map[string]bool{}
 	for _, n := range cfg.Numbers {
@@ -382,7 +383,7 @@ func campaignTriggerWarnings(set *flows.Set, cfg *config.Config) []string {
 	var out []string
 	for _, t := range set.Triggers {
 		if t.Kind == flows.TriggerCampaign && !sent[t.Campaign] {
-			out = append(out, fmt.Sprintf("%s:%d:%d: flow %q answers campaign %q, but no number in the config sends it, so the trigger can never match",
+			out = append(out, fmt.Sprintf("%s:%d:%d: flow %q answers campaign %q, but no number in the config sends it: the trigger matches only while a started campaign file of that name sends",
 				t.Pos.File, t.Pos.Line, t.Pos.Col, t.Flow, t.Campaign))
 		}
 	}
