@@ -10,6 +10,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/wasla/wasla/campaigns/audience"
@@ -113,6 +114,10 @@ func contactColumns(camp *campaignfile.Campaign) []string {
 // columns (a CSV's, when the campaign has one too).
 func importContacts(ctx context.Context, aud *audience.Redis, camp *campaignfile.Campaign, contacts StoredContacts, cols []string, opts audience.Options, budget *expr.Budget, now time.Time) (*audience.Report, *ContactsReport, error) {
 	rep := &ContactsReport{}
+	// The store's own opt-out flag joins the caller's OptOuts: a contact who opted out is
+	// left out and counted opted_out even where no OptOuts is given (the command line).
+	opted := &optedSet{next: opts.OptOuts, ids: map[chat.ContactID]bool{}}
+	opts.OptOuts = opted
 	pr, pw := io.Pipe()
 	go func() {
 		w := csv.NewWriter(pw)
@@ -136,6 +141,9 @@ func importContacts(ctx context.Context, aud *audience.Redis, camp *campaignfile
 					continue
 				}
 				rep.Matched++
+				if c.OptedOut {
+					opted.add(c.ID)
+				}
 				row[0] = "+" + string(c.ID)
 				for i, col := range cols {
 					v, found := c.Attrs[col]
@@ -161,6 +169,41 @@ func importContacts(ctx context.Context, aud *audience.Redis, camp *campaignfile
 	ar, err := audience.Import(ctx, pr, aud, opts)
 	_ = pr.CloseWithError(io.ErrClosedPipe) // stops the scan if the import gave up early
 	return ar, rep, err
+}
+
+// optedSet answers the import's opt-out question from the stored contacts' own flag (each
+// id is asked once, after the scan wrote its row, and forgotten then, so the set stays
+// small), and from next, when given.
+type optedSet struct {
+	next audience.OptOuts
+	mu   sync.Mutex
+	ids  map[chat.ContactID]bool
+}
+
+func (o *optedSet) add(id chat.ContactID) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.ids[id] = true
+}
+
+// OptedOut implements audience.OptOuts.
+func (o *optedSet) OptedOut(ctx context.Context, ids []chat.ContactID) ([]bool, error) {
+	out := make([]bool, len(ids))
+	if o.next != nil {
+		var err error
+		if out, err = o.next.OptedOut(ctx, ids); err != nil {
+			return nil, err
+		}
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for i, id := range ids {
+		if o.ids[id] {
+			out[i] = true
+			delete(o.ids, id)
+		}
+	}
+	return out, nil
 }
 
 // StartWith loads the campaign file at path, imports its audience — its CSV, the stored

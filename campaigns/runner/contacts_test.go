@@ -70,9 +70,10 @@ func TestStartChoosesStoredContacts(t *testing.T) {
 		stored = append(stored, c)
 	}
 	stored = append(stored,
-		StoredContact{ID: "966500000001", Tags: []string{"vip"}, LastSeen: now}, // the CSV's contact
-		StoredContact{ID: "15551230000", Tags: []string{"vip"}, LastSeen: now},  // +1: no marketing
-		StoredContact{ID: "966511111111", Tags: []string{"vip"}, LastSeen: now}) // opted out
+		StoredContact{ID: "966500000001", Tags: []string{"vip"}, LastSeen: now},                 // the CSV's contact
+		StoredContact{ID: "15551230000", Tags: []string{"vip"}, LastSeen: now},                  // +1: no marketing
+		StoredContact{ID: "966511111111", Tags: []string{"vip"}, LastSeen: now},                 // opted out (OptOuts)
+		StoredContact{ID: "966522222222", Tags: []string{"vip"}, LastSeen: now, OptedOut: true}) // opted out (the store's flag)
 	ctl := NewControl(srv.Client(t), "t")
 	res, diags, err := StartWith(ctx, ctl, filepath.Join(dir, "vip.campaign.yaml"),
 		StartOptions{Contacts: stored, OptOuts: batchOptOuts{"966511111111": true}}, now)
@@ -80,12 +81,12 @@ func TestStartChoosesStoredContacts(t *testing.T) {
 		t.Fatal(diags, err)
 	}
 	c := res.Contacts
-	if c == nil || c.Scanned != 1203 || c.Matched != 14 || c.Failed != 0 {
-		t.Fatalf("contacts report %+v; want 1203 scanned, 14 matched", c)
+	if c == nil || c.Scanned != 1204 || c.Matched != 15 || c.Failed != 0 {
+		t.Fatalf("contacts report %+v; want 1204 scanned, 15 matched", c)
 	}
 	// 1 from the CSV + 11 chosen (12 less the stale one); the CSV contact again is a
-	// duplicate; +1 and the opted-out one are left out.
-	if res.Added != 12 || res.SkippedBy(audience.Duplicate) != 1 || res.SkippedBy(audience.NoMarketing) != 1 || res.SkippedBy(audience.OptedOut) != 1 {
+	// duplicate; +1 and the two opted-out ones are left out.
+	if res.Added != 12 || res.SkippedBy(audience.Duplicate) != 1 || res.SkippedBy(audience.NoMarketing) != 1 || res.SkippedBy(audience.OptedOut) != 2 {
 		t.Fatalf("report %+v", res.Report)
 	}
 	rec, err := ctl.Get(ctx, "vip")
