@@ -12,6 +12,7 @@ import (
 	"github.com/wasla/wasla/campaigns/runner"
 	"github.com/wasla/wasla/channels/whatsapp"
 	"github.com/wasla/wasla/chat"
+	"github.com/wasla/wasla/clock"
 	"github.com/wasla/wasla/engine"
 	"github.com/wasla/wasla/store"
 )
@@ -53,7 +54,8 @@ func TestCampaignOptOutIsTheContacts(t *testing.T) {
 // TestWebhookHealthFollowsTheIntake: a POST answered 500 marks webhooks failing (the
 // campaign runner holds its sends); the next recorded POST marks them recovered.
 func TestWebhookHealthFollowsTheIntake(t *testing.T) {
-	r := newRig(t, nil)
+	clk := clock.NewManual(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+	r := newRig(t, func(d *Deps) { d.Clock = clk })
 	r.intake.pushErr = errors.New("redis down")
 	body := sample(t, "text.json")
 	if code, _ := r.post(t, body, whatsapp.Sign(secret, body)); code != 500 {
@@ -64,11 +66,20 @@ func TestWebhookHealthFollowsTheIntake(t *testing.T) {
 		t.Fatalf("after a failed POST: failing %v, recovered %v, why %q", failing, recovered, why)
 	}
 	r.intake.pushErr = nil
-	if code, _ := r.post(t, body, whatsapp.Sign(secret, body)); code != 200 {
+	body2 := bytes.ReplaceAll(body, []byte("wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA="), []byte("wamid.second"))
+	if code, _ := r.post(t, body2, whatsapp.Sign(secret, body2)); code != 200 {
 		t.Fatalf("POST = %d", code)
 	}
-	if failing, recovered, _ := r.srv.d.WebhookHealth.IntakeState(); !failing.IsZero() || recovered.IsZero() {
-		t.Fatalf("after a recorded POST: failing %v, recovered %v", failing, recovered)
+	if failing, _, _ := r.srv.d.WebhookHealth.IntakeState(); failing.IsZero() {
+		t.Fatal("recovered at once after a failure; want WebhookSettle without one first")
+	}
+	clk.Advance(WebhookSettle)
+	body3 := bytes.ReplaceAll(body, []byte("wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA="), []byte("wamid.third"))
+	if code, _ := r.post(t, body3, whatsapp.Sign(secret, body3)); code != 200 {
+		t.Fatalf("POST = %d", code)
+	}
+	if failing, recovered, _ := r.srv.d.WebhookHealth.IntakeState(); !failing.IsZero() || !recovered.Equal(clk.Now()) {
+		t.Fatalf("after a recorded POST past the settle time: failing %v, recovered %v", failing, recovered)
 	}
 }
 
