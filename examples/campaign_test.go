@@ -10,10 +10,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wasla/wasla/campaigns/audience"
 	"github.com/wasla/wasla/campaigns/campaignfile"
 	"github.com/wasla/wasla/chat"
+	"github.com/wasla/wasla/config"
+	"github.com/wasla/wasla/flows/expr"
 )
 
 var update = flag.Bool("update", false, "rewrite examples/campaign/audience.csv")
@@ -142,4 +145,49 @@ func (s *memorySink) Add(_ context.Context, batch []audience.Recipient) ([]bool,
 		s.seen[r.Contact] = true
 	}
 	return added, nil
+}
+
+// TestVIPCampaignExample loads the example campaign that chooses stored contacts and
+// evaluates its expression on a few contacts, as `wasla campaign start` does.
+func TestVIPCampaignExample(t *testing.T) {
+	camp, diags := campaignfile.Load(filepath.Join("campaign", "vip_eid.campaign.yaml"))
+	if diags != nil {
+		t.Fatalf("the example campaign does not load:\n%v", diags)
+	}
+	if camp.Audience.Contacts == nil || camp.Audience.CSV != "" {
+		t.Fatalf("audience %+v: want stored contacts and no CSV", camp.Audience)
+	}
+	now := time.Date(2026, 3, 20, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name     string
+		tags     []string
+		attrs    map[string]string
+		lastSeen time.Time
+		want     bool
+	}{
+		{"vip, seen last week", []string{"vip"}, nil, now.Add(-7 * 24 * time.Hour), true},
+		{"three orders, seen yesterday", nil, map[string]string{"orders": "3"}, now.Add(-24 * time.Hour), true},
+		{"one order", nil, map[string]string{"orders": "1"}, now.Add(-24 * time.Hour), false},
+		{"vip, not seen for 90 days", []string{"vip"}, nil, now.Add(-90 * 24 * time.Hour), false},
+		{"never wrote", []string{"vip"}, nil, time.Time{}, false},
+	} {
+		env := &expr.Env{Now: now, Contact: expr.ContactEnv{Tags: tc.tags, Attrs: tc.attrs}, Session: expr.SessionEnv{LastInbound: tc.lastSeen}}
+		got, err := camp.Audience.Contacts.EvalBool(env)
+		if err != nil || got != tc.want {
+			t.Errorf("%s: %v, %v; want %v", tc.name, got, err, tc.want)
+		}
+	}
+}
+
+// TestCampaignExampleConfig loads the example's serve configuration: its pacing defaults,
+// a number's own ramp and the rate table.
+func TestCampaignExampleConfig(t *testing.T) {
+	cfg, err := config.Load("campaign.wasla.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Pacing.DefaultTier != "TIER_2K" || cfg.Pacing.Zone != "Asia/Riyadh" || cfg.Numbers[2].Ramp[0] != 25 ||
+		cfg.Rates.Currency != "USD" || cfg.Rates.Prices["marketing"]["SA"] != "0.0456" {
+		t.Errorf("pacing %+v, rates %+v", cfg.Pacing, cfg.Rates)
+	}
 }

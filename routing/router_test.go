@@ -136,6 +136,18 @@ func TestRoute(t *testing.T) {
 		{name: "hold: inbox open moves the conversation to the inbox", last: holdNum, windows: map[chat.NumberID]time.Duration{inboxID: 23 * time.Hour, holdNum: time.Minute},
 			msg: text, want: want{ok: true, from: inboxID, kind: chat.KindText, text: text.Text}},
 
+		// A started campaign file's policy (Options.PolicyOf) over the configured one.
+		{name: "campaign file: hold over the configured link", last: linkNum, windows: map[chat.NumberID]time.Duration{linkNum: time.Minute},
+			opts: func(o *Options) {
+				o.PolicyOf = func(n chat.NumberID) (numbers.Policy, bool) { return numbers.PolicyHold, n == linkNum }
+			},
+			msg: text, want: want{ok: true, from: linkNum, kind: chat.KindText, text: text.Text, replyTo: "wamid.in"}},
+		{name: "campaign file: bridge without a bridge template keeps the configured link", last: linkNum, windows: map[chat.NumberID]time.Duration{linkNum: time.Minute},
+			opts: func(o *Options) {
+				o.PolicyOf = func(chat.NumberID) (numbers.Policy, bool) { return numbers.PolicyBridge, true }
+			},
+			msg: text, want: want{ok: true, from: linkNum, kind: chat.KindText, text: wantLink, replyTo: "wamid.in", invite: InviteLink}},
+
 		// link
 		{name: "link: first reply becomes the link", last: linkNum, windows: map[chat.NumberID]time.Duration{linkNum: time.Minute},
 			msg: text, want: want{ok: true, from: linkNum, kind: chat.KindText, text: wantLink, replyTo: "wamid.in", invite: InviteLink}},

@@ -207,7 +207,7 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 	if err != nil {
 		return nil, nil, err
 	}
-	camps, err := runner.New(runner.Options{Control: ctl, Sender: nh.Sender(sender), OptOuts: optOuts, Pacing: &basePacing, Rates: rates, Intake: webhookHealth, Windows: storeWindows{st},
+	camps, err := runner.New(runner.Options{Control: ctl, Sender: nh.Sender(sender), OptOuts: optOuts, Pacing: &basePacing, Rates: rates, Intake: webhookHealth, Profiles: storeProfiles{st},
 		Numbers: nh.Numbers(campaignNumbers{cfg: cfg, reg: reg, clock: clk}), Clock: clk, Logger: log,
 		Metrics: runner.NewMetrics(metrics.reg), Owner: owner})
 	if err != nil {
@@ -216,7 +216,9 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 	replies.r = camps
 	var campaignAPI, numbersAPI http.Handler
 	if tok := cfg.Admin.Token.Reveal(); tok != "" {
-		campaignAPI = (&runner.API{Control: ctl, Token: tok, OptOuts: importOptOuts{optOuts}, Now: clk.Now, Logger: log}).Handler()
+		campaignAPI = (&runner.API{Control: ctl, Token: tok, OptOuts: importOptOuts{optOuts}, Now: clk.Now, Logger: log,
+			Contacts: compose.CampaignContacts{Store: st},
+			Budget:   &expr.Budget{Timeout: cfg.Expressions.Timeout, MaxSize: cfg.Expressions.MaxSize, MaxItems: cfg.Expressions.MaxItems}}).Handler()
 		if numbersAPI, err = newNumbersAPI(cfg, client, clk, tok, log); err != nil {
 			return nil, nil, err
 		}
@@ -400,8 +402,9 @@ var (
 )
 
 // campaignTriggerWarnings names the campaign triggers of set that no configured number
-// sends: a reply carries the campaign of the number it reached, so such a trigger can never
-// match (most often a name spelt differently in the flow and in the config).
+// sends: a reply carries the campaign of the number it reached (a started campaign file's,
+// else the configuration's), so such a trigger matches only while a campaign file of that
+// name runs (otherwise, most often, a name spelt differently in the flow and in the config).
 func campaignTriggerWarnings(set *flows.Set, cfg *config.Config) []string {
 	sent := map[string]bool{}
 	for _, n := range cfg.Numbers {
@@ -412,7 +415,7 @@ func campaignTriggerWarnings(set *flows.Set, cfg *config.Config) []string {
 	var out []string
 	for _, t := range set.Triggers {
 		if t.Kind == flows.TriggerCampaign && !sent[t.Campaign] {
-			out = append(out, fmt.Sprintf("%s:%d:%d: flow %q answers campaign %q, but no number in the config sends it, so the trigger can never match",
+			out = append(out, fmt.Sprintf("%s:%d:%d: flow %q answers campaign %q, but no number in the config sends it: the trigger matches only while a started campaign file of that name sends",
 				t.Pos.File, t.Pos.Line, t.Pos.Col, t.Flow, t.Campaign))
 		}
 	}

@@ -137,7 +137,7 @@ func TestCampaignTriggerWarnings(t *testing.T) {
 	}
 	cfg := &config.Config{Numbers: []config.Number{{Campaign: "ramadan_offers"}}}
 	got := campaignTriggerWarnings(set, cfg)
-	want := []string{`eid.yaml:2:12: flow "eid" answers campaign "eid_offer", but no number in the config sends it, so the trigger can never match`}
+	want := []string{`eid.yaml:2:12: flow "eid" answers campaign "eid_offer", but no number in the config sends it: the trigger matches only while a started campaign file of that name sends`}
 	if !slices.Equal(got, want) {
 		t.Errorf("warnings:\n got %q\nwant %q", got, want)
 	}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -15,6 +16,7 @@ import (
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/clock"
 	"github.com/wasla/wasla/config"
+	"github.com/wasla/wasla/engine"
 	"github.com/wasla/wasla/numbers"
 	"github.com/wasla/wasla/store"
 )
@@ -98,6 +100,34 @@ func (s *Server) campaignOptOut(ctx context.Context, ev *whatsapp.UserPreference
 	}
 	if err := s.d.Campaigns.NoteOptOut(ctx, ev.Number, at); err != nil {
 		return fmt.Errorf("counting an opt-out against number %s: %w", ev.Number, err)
+	}
+	return nil
+}
+
+// optOutWatch wraps an intake transaction so that an opt-out it commits (a STOP word on
+// a number) counts against that number's day for its warm-up judgement. The commit has
+// happened by then: a failure to count is logged, never turned into a failed commit.
+type optOutWatch struct {
+	engine.Tx
+	s      *Server
+	number chat.NumberID
+}
+
+func (w *optOutWatch) Commit(ctx context.Context, st *engine.State, history []chat.Event) error {
+	if err := w.Tx.Commit(ctx, st, history); err != nil {
+		return err
+	}
+	for _, ev := range history {
+		if ev.Kind != chat.EventOptOut {
+			continue
+		}
+		number, at := cmp.Or(ev.Number, w.number), ev.At
+		if at.IsZero() {
+			at = w.s.d.Clock.Now()
+		}
+		if err := w.s.d.Campaigns.NoteOptOut(ctx, number, at); err != nil {
+			w.s.log.Warn("an opt-out was not counted against the number's warm-up day", slog.String("number", string(number)), slog.Any("error", err))
+		}
 	}
 	return nil
 }
@@ -287,18 +317,19 @@ func (o storeOptOuts) OptedOut(ctx context.Context, id chat.ContactID) (bool, er
 	return c != nil && c.Contact.OptedOut, nil
 }
 
-// storeWindows reads the contacts' windows for the runner, a page in one round trip.
-type storeWindows struct{ st *store.Redis }
+// storeProfiles reads the opt-outs and windows of a page of recipients for the runner, in
+// one round trip.
+type storeProfiles struct{ st *store.Redis }
 
-func (w storeWindows) Windows(ctx context.Context, ids []chat.ContactID) ([]map[chat.NumberID]time.Time, error) {
+func (w storeProfiles) States(ctx context.Context, ids []chat.ContactID) ([]runner.ContactState, error) {
 	profiles, err := w.st.Profiles(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]map[chat.NumberID]time.Time, len(ids))
+	out := make([]runner.ContactState, len(ids))
 	for i, p := range profiles {
 		if p != nil {
-			out[i] = p.Windows
+			out[i] = runner.ContactState{OptedOut: p.OptedOut, Windows: p.Windows}
 		}
 	}
 	return out, nil

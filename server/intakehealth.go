@@ -9,7 +9,9 @@ import (
 
 // WebhookHealth remembers whether this replica could record what Meta sends: a webhook
 // POST answered 500 (the intake, Redis, the status queue failed) or a campaign status
-// that could not be applied marks it failing; the next success marks it recovered. The
+// that could not be applied marks it failing; a success once no failure came for
+// WebhookSettle marks it recovered (so a flapping intake does not let sends through
+// between two failures). The
 // campaign runner reads it (runner.Intake): while statuses cannot be recorded it sends
 // nothing and holds the sweep of attempts whose outcome is unknown, because their status
 // webhooks may be among those lost, and resending them would send twice. It is safe for
@@ -17,11 +19,15 @@ import (
 type WebhookHealth struct {
 	clock clock.Clock
 	mu    sync.Mutex
-	// failing is when the current run of failures began (zero: healthy); recovered when
-	// the last run ended (zero: never failed).
-	failing, recovered time.Time
-	why                string
+	// failing is when the current run of failures began (zero: healthy), last the latest
+	// failure; recovered is when the last run ended (zero: never failed).
+	failing, last, recovered time.Time
+	why                      string
 }
+
+// WebhookSettle is how long webhooks must be recorded without a failure before a run of
+// failures counts as over.
+const WebhookSettle = 10 * time.Second
 
 // NewWebhookHealth returns a healthy tracker on clk.
 func NewWebhookHealth(clk clock.Clock) *WebhookHealth {
@@ -38,10 +44,11 @@ func (h *WebhookHealth) Failed(why string) {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	now := h.clock.Now()
 	if h.failing.IsZero() {
-		h.failing = h.clock.Now()
+		h.failing = now
 	}
-	h.why = why
+	h.last, h.why = now, why
 }
 
 // Recorded records a webhook recorded in full.
@@ -51,8 +58,8 @@ func (h *WebhookHealth) Recorded() {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if !h.failing.IsZero() {
-		h.failing, h.recovered, h.why = time.Time{}, h.clock.Now(), ""
+	if now := h.clock.Now(); !h.failing.IsZero() && now.Sub(h.last) >= WebhookSettle {
+		h.failing, h.recovered, h.why = time.Time{}, now, ""
 	}
 }
 

@@ -26,6 +26,9 @@ func (s *Server) handle(ctx context.Context, tx *store.Tx, in chat.Inbound) erro
 		if s.d.Inbox != nil {
 			etx = s.d.Inbox.WatchTx(etx)
 		}
+		if s.d.Campaigns != nil {
+			etx = &optOutWatch{Tx: etx, s: s, number: in.Number}
+		}
 	}
 	err := s.d.Engine.Receive(ctx, etx, in)
 	if s.d.Health != nil && (err == nil || errors.Is(err, engine.ErrDelivery)) {

@@ -59,6 +59,9 @@ type Audience struct {
 	CSV            string
 	PhoneColumn    string
 	DefaultCountry string
+	// Contacts chooses stored contacts (nil: none): a bool expression compiled when the
+	// file loads, evaluated per contact with the flows' functions and budget.
+	Contacts *expr.Expr
 }
 
 // Number is a pool number; empty Portfolio and 0 Throughput take the serve
@@ -214,8 +217,17 @@ func (c *checker) build(root *yaml.Node) *Campaign {
 
 	an, as := get(root, "audience"), sub(spec, "audience")
 	camp.Audience = Audience{CSV: str(an, as, "csv"), PhoneColumn: str(an, as, "phone_column"), DefaultCountry: str(an, as, "default_country")}
-	if !filepath.IsAbs(camp.Audience.CSV) {
+	if camp.Audience.CSV != "" && !filepath.IsAbs(camp.Audience.CSV) {
 		camp.Audience.CSV = filepath.Join(filepath.Dir(c.file), camp.Audience.CSV)
+	}
+	if cn := get(an, "contacts"); cn != nil && cn.Kind == yaml.ScalarNode {
+		if e, err := src.CompileExpr(cn, expr.BoolType); err != nil {
+			c.exprError(cn, err)
+		} else {
+			camp.Audience.Contacts = e
+		}
+	} else if an != nil && an.Kind == yaml.MappingNode && get(an, "csv") == nil {
+		c.errorf(yamlfile.CodeMissingKey, an, "`audience` needs `csv` (a CSV file of phone numbers), `contacts` (an expression choosing stored contacts) or both")
 	}
 	if _, err := audience.NewPhones(camp.Audience.DefaultCountry); err != nil {
 		c.errorf(yamlfile.CodeBadValue, get(an, "default_country"), "`audience.default_country`: %v", err)

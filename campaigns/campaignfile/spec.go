@@ -41,7 +41,8 @@ func buildSpec() *yamlfile.Spec {
 			Doc: "Body parameters {{1}}, {{2}}, ... in order, each a text with {{ }} expressions over the contact: contact.name, contact.attrs.city, contact.id."},
 	}}
 	audience := &yamlfile.Spec{Kind: yamlfile.KindObject, What: "audience", Doc: "Who the campaign goes to.", Fields: []*yamlfile.Field{
-		{Name: "csv", Spec: nonEmpty, Required: true, Doc: "The audience CSV file, relative to this file; its first row names the columns."},
+		{Name: "csv", Spec: nonEmpty, Doc: "The audience CSV file, relative to this file; its first row names the columns. An audience needs csv, contacts or both."},
+		{Name: "contacts", Spec: nonEmpty, Doc: "An expression choosing contacts already stored (a true/false expression over contact.tags, contact.attrs, contact.name, contact.language, and session.last_inbound, the last time the contact wrote): \"vip\" in contact.tags && session.last_inbound > now - duration(\"720h\")."},
 		{Name: "phone_column", Spec: nonEmpty, Default: "phone", Doc: "The column holding the phone number; every other column is an attribute."},
 		{Name: "default_country", Spec: text(""), Doc: "The country of numbers written without a country code: an ISO code (SA) or a calling code (966)."},
 	}}

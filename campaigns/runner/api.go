@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
@@ -12,7 +11,7 @@ import (
 	"time"
 
 	"github.com/wasla/wasla/campaigns/audience"
-	"github.com/wasla/wasla/campaigns/campaignfile"
+	"github.com/wasla/wasla/flows/expr"
 	"github.com/wasla/wasla/internal/adminauth"
 	"github.com/wasla/wasla/yamlfile"
 )
@@ -27,6 +26,10 @@ type API struct {
 	OptOuts audience.OptOuts
 	Now     func() time.Time
 	Logger  *slog.Logger
+	// Contacts and Budget serve campaigns whose audience is chosen by expression over the
+	// stored contacts (nil Contacts: such a campaign cannot start here).
+	Contacts StoredContacts
+	Budget   *expr.Budget
 }
 
 // Routes are the API's method and path patterns; the OpenAPI file documents each.
@@ -136,7 +139,7 @@ func (a *API) start(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, `want {"file": "path of a campaign file on the server"}`)
 		return
 	}
-	rep, diags, err := Start(r.Context(), a.Control, body.File, a.OptOuts, a.Now())
+	rep, diags, err := StartWith(r.Context(), a.Control, body.File, StartOptions{OptOuts: a.OptOuts, Contacts: a.Contacts, Budget: a.Budget}, a.Now())
 	if diags != nil {
 		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": "the campaign file has problems", "problems": strings.Split(strings.TrimSpace(diags.Error()), "\n")})
 		return
@@ -153,21 +156,12 @@ func (a *API) start(w http.ResponseWriter, r *http.Request) {
 }
 
 // Start loads the campaign file at path, imports its audience and records it running.
-// diags holds the file's problems, if any.
+// diags holds the file's problems, if any. A campaign that chooses stored contacts needs
+// StartWith.
 func Start(ctx context.Context, c *Control, path string, optOuts audience.OptOuts, now time.Time) (*audience.Report, yamlfile.Diagnostics, error) {
-	source, err := os.ReadFile(path)
-	if err != nil {
-		return nil, nil, fmt.Errorf("reading the campaign file: %w", err)
+	res, diags, err := StartWith(ctx, c, path, StartOptions{OptOuts: optOuts}, now)
+	if res == nil {
+		return nil, diags, err
 	}
-	camp, diags := campaignfile.Parse(path, source)
-	if diags.HasErrors() {
-		return nil, diags, nil
-	}
-	f, err := os.Open(camp.Audience.CSV)
-	if err != nil {
-		return nil, nil, fmt.Errorf("reading the audience: %w", err)
-	}
-	defer f.Close()
-	rep, err := Import(ctx, c, camp, source, f, optOuts, now)
-	return rep, nil, err
+	return res.Report, diags, err
 }

@@ -114,13 +114,22 @@ func (r *Runner) Inbound(ctx context.Context, contact chat.ContactID, number cha
 func (r *Runner) Replies(number chat.NumberID) (campaign, policy, flow string, ok bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	rank := func(k *known) int {
+		if k.state == StateRunning {
+			return 0
+		}
+		return 1
+	}
 	best := ""
 	for name, k := range r.known {
 		if !k.pool[number] || k.state == StateCancelled {
 			continue
 		}
-		if best == "" || (k.state == StateRunning && r.known[best].state != StateRunning) ||
-			(k.state == r.known[best].state && name < best) {
+		if best == "" {
+			best = name
+			continue
+		}
+		if b := r.known[best]; rank(k) < rank(b) || (rank(k) == rank(b) && name < best) {
 			best = name
 		}
 	}

@@ -79,3 +79,34 @@ func TestRepliedAndCost(t *testing.T) {
 		t.Errorf("pricing kept: %+v, %v, %v", p, ok, err)
 	}
 }
+
+// TestRepliesPicksTheCampaignOfANumber: the started campaign whose pool holds the number
+// names the replies; a running one wins over a paused one, then the first by name; a
+// cancelled one and a number in no pool name none.
+func TestRepliesPicksTheCampaignOfANumber(t *testing.T) {
+	run := &Runner{known: map[string]*known{
+		"b_running": {state: StateRunning, policy: "hold", flow: "f", pool: map[chat.NumberID]bool{"1": true, "2": true}},
+		"c_running": {state: StateRunning, policy: "link", pool: map[chat.NumberID]bool{"1": true}},
+		"a_paused":  {state: StatePaused, policy: "bridge", pool: map[chat.NumberID]bool{"1": true, "3": true}},
+		"a_done":    {state: StateDone, policy: "link", pool: map[chat.NumberID]bool{"3": true}},
+		"cancelled": {state: StateCancelled, policy: "hold", pool: map[chat.NumberID]bool{"4": true}},
+	}}
+	for _, tc := range []struct {
+		number        chat.NumberID
+		campaign, pol string
+		ok            bool
+	}{
+		{"1", "b_running", "hold", true},
+		{"2", "b_running", "hold", true},
+		{"3", "a_done", "link", true},
+		{"4", "", "", false},
+		{"5", "", "", false},
+	} {
+		for range 5 { // map order must not matter
+			name, pol, _, ok := run.Replies(tc.number)
+			if name != tc.campaign || pol != tc.pol || ok != tc.ok {
+				t.Fatalf("Replies(%s) = %s, %s, %v; want %s, %s, %v", tc.number, name, pol, ok, tc.campaign, tc.pol, tc.ok)
+			}
+		}
+	}
+}

@@ -33,14 +33,22 @@ type OptOuts interface {
 	OptedOut(ctx context.Context, id chat.ContactID) (bool, error)
 }
 
-// Windows reads the contacts' customer service windows, a page at a time, so that
-// contacts who wrote to a pool number in the last 24 hours are sent first, from that
-// number (the send is inside the window: it does not count against the portfolio's
-// limit, nor a marketing template against the per-user cap).
-type Windows interface {
-	// Windows returns, for each id, when the contact last wrote to each business number;
-	// nil for a contact never seen.
-	Windows(ctx context.Context, ids []chat.ContactID) ([]map[chat.NumberID]time.Time, error)
+// ContactState is what the runner reads of a stored contact before sending to it.
+type ContactState struct {
+	// OptedOut is the contact-level opt-out (a STOP on any number, Meta's marketing stop).
+	OptedOut bool
+	// Windows holds when the contact last wrote to each business number; nil: never.
+	Windows map[chat.NumberID]time.Time
+}
+
+// Profiles reads the contacts of a page of recipients at once (one round trip): their
+// opt-out, so the runner does not ask OptOuts contact by contact, and their customer
+// service windows, so that contacts who wrote to a pool number in the last 24 hours are
+// sent first, from that number (inside the window the send does not count against the
+// portfolio's limit, nor a marketing template against the per-user cap).
+type Profiles interface {
+	// States returns, for each id, its state; the zero state for a contact never seen.
+	States(ctx context.Context, ids []chat.ContactID) ([]ContactState, error)
 }
 
 // NumberInfo is what the runner needs of a configured number.
@@ -91,8 +99,9 @@ type Options struct {
 	// Rates prices delivered messages from their status webhook's pricing block (nil:
 	// cost is not estimated). Meta changes rates; the operator keeps the table current.
 	Rates *outcome.Rates
-	// Windows, when set, puts contacts with an open window on a pool number first.
-	Windows Windows
+	// Profiles, when set, answers the opt-outs of a page at once (instead of OptOuts)
+	// and puts contacts with an open window on a pool number first.
+	Profiles Profiles
 	// Intake, when set, says whether status webhooks are being recorded; while they are
 	// not, the runner sends nothing and holds the sweep of unknown attempts (see hold).
 	Intake Intake
@@ -453,14 +462,14 @@ func (r *Runner) sendOne(ctx context.Context, c *compiled, planner *pacing.Plann
 			attrs[col] = rcp.Attrs[i]
 		}
 	}
-	if r.o.OptOuts != nil {
-		out, err := r.o.OptOuts.OptedOut(ctx, rcp.Contact)
-		if err != nil {
+	out := cand.optedOut
+	if r.o.Profiles == nil && r.o.OptOuts != nil {
+		if out, err = r.o.OptOuts.OptedOut(ctx, rcp.Contact); err != nil {
 			return false, false, err
 		}
-		if out {
-			return false, false, r.leaveOut(ctx, c, rcp.Contact, now)
-		}
+	}
+	if out {
+		return false, false, r.leaveOut(ctx, c, rcp.Contact, now)
 	}
 	zone, _ := c.zones.Of(rcp.Contact, attrs[c.cfg.ZoneAttr])
 	d, res, grant, err := planner.Next(ctx, r.state, now, pacing.Candidate{Contact: rcp.Contact, Zone: zone, Windows: cand.windows}, u)

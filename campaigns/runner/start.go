@@ -18,14 +18,26 @@ func Import(ctx context.Context, ctl *Control, camp *campaignfile.Campaign, sour
 	if err != nil {
 		return nil, err
 	}
-	phones, err := audience.NewPhones(camp.Audience.DefaultCountry)
+	opts, err := importOptions(camp, optOuts)
 	if err != nil {
 		return nil, err
 	}
-	rep, err := audience.Import(ctx, r, aud, audience.Options{PhoneColumn: camp.Audience.PhoneColumn, Phones: phones,
-		Marketing: camp.Template.Marketing, OptOuts: optOuts})
+	rep, err := audience.Import(ctx, r, aud, opts)
 	if err != nil {
 		return rep, fmt.Errorf("importing the audience of campaign %s: %w", camp.Name, err)
 	}
 	return rep, ctl.Save(ctx, camp, source, now)
+}
+
+// importOptions are the audience import's options for a campaign.
+func importOptions(camp *campaignfile.Campaign, optOuts audience.OptOuts) (audience.Options, error) {
+	phones, err := audience.NewPhones(camp.Audience.DefaultCountry)
+	if err != nil {
+		return audience.Options{}, err
+	}
+	col := camp.Audience.PhoneColumn
+	if col == "" {
+		col = "phone"
+	}
+	return audience.Options{PhoneColumn: col, Phones: phones, Marketing: camp.Template.Marketing, OptOuts: optOuts}, nil
 }

@@ -101,3 +101,40 @@ func TestWarmupAdvancesDayByDay(t *testing.T) {
 		clk.Advance(22 * time.Hour) // the next morning
 	}
 }
+
+// TestConfigRampPerNumber: a number's own ramp from the serve configuration caps its first
+// day when the campaign file gives it none; the file's own ramp wins over it.
+func TestConfigRampPerNumber(t *testing.T) {
+	ctx := context.Background()
+	const text = `name: cfgramp
+template: {name: offer, language: ar}
+audience: {csv: a.csv, default_country: SA}
+numbers:
+  - {id: "1002", tier: TIER_UNLIMITED}
+  - {id: "1003", tier: TIER_UNLIMITED, ramp: [4]}
+hours: ""
+canary: {share: 0%}
+pacing: {spread_over: 1m}
+`
+	ctl := startFile(t, text, 100)
+	clk := clock.NewManual(time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC))
+	snd := &fakeSender{}
+	run, err := New(Options{Control: ctl, Sender: snd, Clock: clk,
+		Numbers: numbersOf{"1002": {Portfolio: "pf", Usable: true, Ramp: []int{3, 6}}, "1003": {Portfolio: "pf", Usable: true, Ramp: []int{9}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 60 {
+		if err := run.Pass(ctx); err != nil {
+			t.Fatal(err)
+		}
+		clk.Advance(time.Minute)
+	}
+	from := map[chat.NumberID]int{}
+	for _, msgs := range snd.sends {
+		from[msgs[0].From]++
+	}
+	if from["1002"] != 3 || from["1003"] != 4 {
+		t.Errorf("first day's sends by number %v; want 1002: 3 (the configuration's ramp), 1003: 4 (the file's)", from)
+	}
+}

@@ -14,36 +14,40 @@ import (
 // for this long after the contact last wrote to it.
 const serviceWindow = 24 * time.Hour
 
-// candidate is a recipient with its open windows on the campaign's pool numbers.
+// candidate is a recipient with its opt-out and its open windows on the campaign's pool
+// numbers, as Profiles read them.
 type candidate struct {
 	audience.Recipient
-	windows []pacing.Window
+	optedOut bool
+	windows  []pacing.Window
 }
 
-// candidates reads the open windows of a page of recipients in one batch and puts those
-// with an open window on a pool number first, in their order, then the others in theirs.
+// candidates reads the opt-outs and open windows of a page of recipients in one batch and
+// puts those with an open window on a pool number first, in their order, then the others
+// in theirs.
 func (r *Runner) candidates(ctx context.Context, c *compiled, work []audience.Recipient, now time.Time) ([]candidate, error) {
 	out := make([]candidate, len(work))
 	for i, w := range work {
 		out[i].Recipient = w
 	}
-	if r.o.Windows == nil {
+	if r.o.Profiles == nil {
 		return out, nil
 	}
 	ids := make([]chat.ContactID, len(work))
 	for i, w := range work {
 		ids[i] = w.Contact
 	}
-	wins, err := r.o.Windows.Windows(ctx, ids)
+	states, err := r.o.Profiles.States(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
 	for i := range out {
-		if i >= len(wins) {
+		if i >= len(states) {
 			break
 		}
+		out[i].optedOut = states[i].OptedOut
 		for _, n := range c.camp.Numbers {
-			if at, ok := wins[i][n.ID]; ok && now.Before(at.Add(serviceWindow)) {
+			if at, ok := states[i].Windows[n.ID]; ok && now.Before(at.Add(serviceWindow)) {
 				out[i].windows = append(out[i].windows, pacing.Window{Number: n.ID, Until: at.Add(serviceWindow)})
 			}
 		}

@@ -11,15 +11,15 @@ import (
 
 type windowsOf map[chat.ContactID]map[chat.NumberID]time.Time
 
-func (w windowsOf) Windows(_ context.Context, ids []chat.ContactID) ([]map[chat.NumberID]time.Time, error) {
-	out := make([]map[chat.NumberID]time.Time, len(ids))
+func (w windowsOf) States(_ context.Context, ids []chat.ContactID) ([]ContactState, error) {
+	out := make([]ContactState, len(ids))
 	for i, id := range ids {
-		out[i] = w[id]
+		out[i] = ContactState{Windows: w[id], OptedOut: id == "966500000005"}
 	}
 	return out, nil
 }
 
-// TestOpenWindowsFirst: contacts who wrote to a pool number in the last 24 hours go first, from that number,
+// TestOpenWindowsFirst: the opt-out comes with the page's profiles, and contacts who wrote to a pool number in the last 24 hours go first, from that number,
 // and a window older than 24 hours or on a number outside the pool changes nothing.
 func TestOpenWindowsFirst(t *testing.T) {
 	ctx := context.Background()
@@ -33,7 +33,8 @@ func TestOpenWindowsFirst(t *testing.T) {
 		"966500000006": {"1001": now.Add(-time.Hour)},      // open, but not on a pool number
 	}
 	snd := &fakeSender{}
-	run, err := New(Options{Control: ctl, Sender: snd, Clock: clk, Windows: wins,
+	// The per-contact OptOuts would say nobody opted out: Profiles answers instead.
+	run, err := New(Options{Control: ctl, Sender: snd, Clock: clk, Profiles: wins, OptOuts: optOuts{},
 		Numbers: numbersOf{"1002": {Portfolio: "pf", Usable: true}, "1003": {Portfolio: "pf", Usable: true}}})
 	if err != nil {
 		t.Fatal(err)
@@ -46,8 +47,8 @@ func TestOpenWindowsFirst(t *testing.T) {
 	if err := run.Pass(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if len(order) != 10 {
-		t.Fatalf("%d sends; want 10", len(order))
+	if len(order) != 9 || len(snd.sends["966500000005"]) != 0 {
+		t.Fatalf("%d sends; want 9 (10 less the one Profiles says opted out)", len(order))
 	}
 	if order[0] != "966500000007" || order[1] != "966500000008" {
 		t.Errorf("first sends %v; want the two open windows first", order[:2])

@@ -14,6 +14,7 @@ import (
 	"github.com/wasla/wasla/campaigns/outcome"
 	"github.com/wasla/wasla/campaigns/runner"
 	"github.com/wasla/wasla/chat"
+	"github.com/wasla/wasla/compose"
 	"github.com/wasla/wasla/store"
 )
 
@@ -86,7 +87,12 @@ func runCampaign(ctx context.Context, args []string, s Streams) int {
 	}
 	switch op {
 	case "start":
-		rep, diags, err := runner.Start(ctx, ctl, target, nil, time.Now())
+		st, err := store.New(client, store.Options{})
+		if err != nil {
+			fmt.Fprintf(s.Err, "wasla campaign start: %v\n", err)
+			return exitFail
+		}
+		rep, diags, err := runner.StartWith(ctx, ctl, target, runner.StartOptions{Contacts: compose.CampaignContacts{Store: st}}, time.Now())
 		if diags != nil {
 			_ = diags.Print(s.Err)
 			return exitFail
@@ -100,6 +106,12 @@ func runCampaign(ctx context.Context, args []string, s Streams) int {
 		}
 		skipped, _ := json.Marshal(rep)
 		fmt.Fprintf(s.Out, "started: %d contacts in the audience, %d rows left out\n  %s\n", rep.Added, rep.Rows-rep.Added, skipped)
+		if c := rep.Contacts; c != nil {
+			fmt.Fprintf(s.Out, "  stored contacts: %d scanned, %d chosen by the expression, %d could not be evaluated\n", c.Scanned, c.Matched, c.Failed)
+			for _, e := range c.Errors {
+				fmt.Fprintf(s.Out, "    %s\n", e)
+			}
+		}
 		return exitOK
 	case "status":
 		var reports []runner.Report
@@ -178,7 +190,11 @@ func printReport(s Streams, rep runner.Report, bar bool) {
 	if t.Unknown > 0 {
 		fmt.Fprintf(w, "  unknown attempts %d (resolved by a status %d, sent again %d)\n", t.Unknown, t.UnknownResolved, t.UnknownResent)
 	}
-	fmt.Fprintf(w, "  cost (estimated from the rate table; Meta changes its rates) %s %s\n", rep.Cost, rep.Currency)
+	if rep.Currency != "" {
+		fmt.Fprintf(w, "  cost %s %s (estimated from the configuration's rate table; Meta changes its rates)\n", rep.Cost, rep.Currency)
+	} else {
+		fmt.Fprintf(w, "  cost %s (no rate table in the serve configuration)\n", rep.Cost)
+	}
 	nums := make([]string, 0, len(rep.Numbers))
 	for n := range rep.Numbers {
 		nums = append(nums, string(n))
