@@ -19,6 +19,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/wasla/wasla/chat"
+	"github.com/wasla/wasla/contact"
 )
 
 // Defaults of the intake options.
@@ -169,7 +170,7 @@ func (q *Intake) Push(ctx context.Context, msgs []chat.Inbound) error {
 		if m.Contact == "" {
 			return fmt.Errorf("store: push: message %d has no contact", i)
 		}
-		b, err := json.Marshal(m)
+		b, err := contact.AppendInbound(nil, &m)
 		if err != nil {
 			return fmt.Errorf("store: push: encoding message %d: %w", i, err)
 		}
@@ -730,7 +731,7 @@ func (q *Intake) drain(ctx context.Context, tx *Tx, head string, handle Handler)
 func (q *Intake) handleOne(hctx context.Context, tx *Tx, raw string, handle Handler) (string, bool) {
 	id := tx.id
 	var msg chat.Inbound
-	err := json.Unmarshal([]byte(raw), &msg)
+	err := contact.DecodeInbound(raw, &msg)
 	tx.begin(raw, msg.ID)
 	if err != nil {
 		q.log.Error("store: intake: undecodable message moved to the dead letters",
