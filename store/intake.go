@@ -166,6 +166,8 @@ func (q *Intake) Push(ctx context.Context, msgs []chat.Inbound) error {
 	}
 	var order []chat.ContactID
 	args := map[chat.ContactID][]any{}
+	// Boxed once for every contact of the call: each boxing costs an allocation.
+	nowArg, horizonArg, leaseArg := any(now.UnixMilli()), any(horizon), any(q.lease.Milliseconds())
 	for i, m := range msgs {
 		if m.Contact == "" {
 			return fmt.Errorf("store: push: message %d has no contact", i)
@@ -177,7 +179,8 @@ func (q *Intake) Push(ctx context.Context, msgs []chat.Inbound) error {
 		a, ok := args[m.Contact]
 		if !ok {
 			order = append(order, m.Contact)
-			a = []any{now.UnixMilli(), horizon, string(m.Contact), "", q.lease.Milliseconds()}
+			a = make([]any, 5, 7) // a lone message fits
+			a[0], a[1], a[2], a[3], a[4] = nowArg, horizonArg, string(m.Contact), "", leaseArg
 		}
 		args[m.Contact] = append(a, m.ID, b)
 	}
@@ -188,7 +191,11 @@ func (q *Intake) Push(ctx context.Context, msgs []chat.Inbound) error {
 		if q.reserve() {
 			a[3] = newToken()
 		}
-		calls[i] = scriptCall{keys: []string{k.inbox, k.ready, k.queued, k.seen, k.lease, k.contact, k.session}, args: a}
+		keys := []string{k.inbox, k.ready, k.queued, k.seen, k.lease, k.contact, k.session}
+		if a[3] == "" {
+			keys = keys[:4] // the claim's keys only for a claim: each key costs an allocation
+		}
+		calls[i] = scriptCall{keys: keys, args: a}
 	}
 	cmds, err := runPipelined(ctx, q.client, pushScript, calls)
 	for i, id := range order {

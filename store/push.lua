@@ -5,7 +5,8 @@
 -- contact for a worker of the pushing process when its lease is free, as claim.lua would:
 -- the hand-over that saves the worker its claim round trip.
 --
--- KEYS: inbox, ready (bucket), queued (bucket), seen, lease, contact, session
+-- KEYS: inbox, ready (bucket), queued (bucket), seen, then for a claim only: lease,
+-- contact, session
 -- ARGV: now (ms), dedupe horizon (ms, empty for none), contact id, token ('' claims
 -- nothing), lease ms, then pairs of message id and message JSON.
 -- Returns {pushed} — how many messages it appended — or, when it claimed the contact,
