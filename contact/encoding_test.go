@@ -229,8 +229,8 @@ func inbounds() map[string]chat.Inbound {
 		"text":  {ID: "wamid.1", Contact: "966501234567", UserID: "SA.1", ProfileName: "أميرة", Number: "106540352242922", Kind: chat.KindText, Text: "مرحبا 👋", At: at},
 		"everything": {
 			ID: "wamid.2", Contact: "1", Number: "2", Kind: chat.KindImage, Text: "caption", ReplyID: "ORDER",
-			Media:    &chat.Media{ID: "m1", MimeType: "image/jpeg", Caption: "c", Filename: "f.jpg"},
-			Location: &chat.Location{Latitude: 24.7, Longitude: 46.7, Name: "الرياض", Address: "a"},
+			Media:     &chat.Media{ID: "m1", MimeType: "image/jpeg", Caption: "c", Filename: "f.jpg"},
+			Location:  &chat.Location{Latitude: 24.7, Longitude: 46.7, Name: "الرياض", Address: "a"},
 			ContextID: "wamid.0", Campaign: "ramadan", Referral: "ad1", At: at,
 		},
 	}
