@@ -49,12 +49,13 @@ const (
 // handler returned nil; a handler that keeps failing before that moves
 // it to the bucket's dead-letter list after Options.MaxAttempts attempts, with an Error log.
 //
-// Round trips: the claim also reads the contact's state, which the Tx's Load then returns
-// without a round trip; the Commit that stores a message also takes it out of the
-// inbox and returns the next one, whose Load reuses the state just committed. A message
-// handled by the engine thus costs its worker two round trips (claim and commit), each
-// further message of the contact one (its commit), and the contact's release after the
-// last message one more.
+// Round trips: Push claims the contact for a waiting worker of its process (a hand-over),
+// and a claim also reads the contact's state, which the Tx's Load then returns without a
+// round trip; the Commit that stores a message also takes it out of the inbox and returns
+// the next one, whose Load reuses the state just committed, and with an outbox releases the
+// contact when the inbox is empty. A lone message thus costs the push and its commit; each
+// further message of the contact its commit. Without an outbox the release after the last
+// message costs one more, and a contact no worker here waited for its claim.
 //
 // An Intake is safe for concurrent use; Push and Run may run in the same process or in
 // different ones. It never closes its client.
