@@ -171,11 +171,8 @@ func AppendContact(b []byte, c *Contact) []byte {
 
 // DecodeContact decodes a profile stored with AppendContact, or as JSON, into c.
 func DecodeContact(data string, c *Contact) error {
-	if len(data) > 0 && data[0] == '{' {
-		if err := json.Unmarshal([]byte(data), c); err != nil {
-			return fmt.Errorf("decoding profile: %w", err)
-		}
-		return nil
+	if isJSON(data) {
+		return decodeJSON(data, c, "profile")
 	}
 	d := decoder{s: data}
 	d.mark()
@@ -318,11 +315,8 @@ func AppendSession(b []byte, s *Session) ([]byte, error) {
 
 // DecodeSession decodes a session stored with AppendSession, or as JSON, into s.
 func DecodeSession(data string, s *Session) error {
-	if len(data) > 0 && data[0] == '{' {
-		if err := json.Unmarshal([]byte(data), s); err != nil {
-			return fmt.Errorf("decoding session: %w", err)
-		}
-		return nil
+	if isJSON(data) {
+		return decodeJSON(data, s, "session")
 	}
 	d := decoder{s: data}
 	d.mark()
@@ -415,11 +409,8 @@ func AppendInbound(b []byte, m *chat.Inbound) ([]byte, error) {
 // DecodeInbound decodes a message stored with AppendInbound, or as JSON, into m. The
 // strings of m share data's memory.
 func DecodeInbound(data string, m *chat.Inbound) error {
-	if len(data) > 0 && data[0] == '{' {
-		if err := json.Unmarshal([]byte(data), m); err != nil {
-			return fmt.Errorf("decoding message: %w", err)
-		}
-		return nil
+	if isJSON(data) {
+		return decodeJSON(data, m, "message")
 	}
 	d := decoder{s: data}
 	d.mark()
@@ -511,6 +502,16 @@ func (d *decoder) json(v any) {
 	if err := json.Unmarshal([]byte(j), v); err != nil {
 		d.fail(err)
 	}
+}
+
+// isJSON reports whether data is in the encoding before the compact one: JSON.
+func isJSON(data string) bool { return len(data) > 0 && data[0] == '{' }
+
+func decodeJSON(data string, v any, what string) error {
+	if err := json.Unmarshal([]byte(data), v); err != nil {
+		return fmt.Errorf("decoding %s: %w", what, err)
+	}
+	return nil
 }
 
 func appendFrames(b []byte, fs []Frame) []byte {
