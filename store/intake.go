@@ -593,6 +593,9 @@ var errLeaseLost = errors.New("intake lease lost")
 // work claims one contact and drains its inbox.
 func (q *Intake) work(ctx context.Context, id chat.ContactID, b *busy, handle Handler) {
 	if !b.add(id) {
+		// Another worker here took the contact since it was queued (a hand-over): it is
+		// woken when it lets go, so that a message it leaves does not wait for a scan.
+		q.wakeLater(id, b)
 		return
 	}
 	defer q.letGo(id, b)
@@ -615,16 +618,21 @@ func (q *Intake) workHanded(ctx context.Context, h handOver, b *busy, handle Han
 		// A worker here still holds the contact: its commit released the lease a moment
 		// ago and it has not returned yet. It is woken when it lets go, and claims anew.
 		q.giveBack(ctx, h)
-		if !b.wakeIfHeld(h.id) {
-			select {
-			case q.wake <- h.id:
-			default: // the scan finds it
-			}
-		}
+		q.wakeLater(h.id, b)
 		return
 	}
 	defer q.letGo(h.id, b)
 	q.serve(ctx, h.id, h.token, h.claim, handle)
+}
+
+// wakeLater has a contact woken when the worker holding it lets go, or now when none does.
+func (q *Intake) wakeLater(id chat.ContactID, b *busy) {
+	if !b.wakeIfHeld(id) {
+		select {
+		case q.wake <- id:
+		default: // the scan finds it
+		}
+	}
 }
 
 // letGo ends a worker's hold on a contact, and wakes it again if a push landed meanwhile.
