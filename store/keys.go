@@ -21,12 +21,12 @@ func (r *Redis) Prefix() string { return r.prefix }
 // keys names the Redis keys of one contact, and the keys of its bucket that its commits and
 // its intake touch. All of them carry the bucket's hash tag.
 type keys struct {
-	contact string // hash: v (version), p (profile JSON), h (last history entry id), u (mapped user id)
-	session string // string: session JSON, expires after the idle time
-	history string // stream: one entry per chat.Event, field e (event JSON)
+	contact string // hash: v (version), p, p1.. (profile, compact encoding), h (last history entry id), u (mapped user id)
+	session string // string: the session (compact encoding), expires after the idle time
+	history string // list: one entry per chat.Event, "<entry id> <event JSON>" (a stream when written before)
 	seen    string // sorted set: inbound message ids committed, scored by commit time (unix ms)
 	lease   string // string: the intake worker's fencing token, expires with the lease
-	inbox   string // list: the contact's queued inbound messages (chat.Inbound JSON), oldest first
+	inbox   string // list: the contact's queued inbound messages (compact encoding), oldest first
 	outbox  string // list: the contact's committed replies not yet sent (outbox entries), oldest first
 	olease  string // string: the outbox sender's fencing token, expires with its lease
 	ostate  string // hash: the first outbox entry's attempts: i (entry id), s (started), a (answered)
