@@ -51,7 +51,16 @@ func bucket(id chat.ContactID) int {
 }
 
 // bucketTag is the hash tag of bucket b, e.g. "{b:0412}".
-func bucketTag(b int) string { return fmt.Sprintf("{b:%04d}", b) }
+func bucketTag(b int) string { return bucketTags[b] }
+
+// bucketTags holds every bucket's tag: the scans of the ready, outbox and timer indexes
+// name all 1024 buckets' keys twice a second per replica.
+var bucketTags = func() (tags [Buckets]string) {
+	for b := range tags {
+		tags[b] = fmt.Sprintf("{b:%04d}", b)
+	}
+	return tags
+}()
 
 // keysOf names every key of a contact. It runs twice per message (load and commit), so
 // all the names are written into one buffer and cut from it: one allocation, not fifteen.
@@ -96,7 +105,7 @@ func (r *Redis) keysOf(id chat.ContactID) keys {
 // bucketKey is the key of bucket b named name: "due", "contacts", "ready", "queued", "dead",
 // "outq".
 func (r *Redis) bucketKey(b int, name string) string {
-	return r.prefix + ":" + bucketTag(b) + ":" + name
+	return r.prefix + ":" + bucketTags[b] + ":" + name
 }
 
 // dueKey is the timer index of bucket b.
