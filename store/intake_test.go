@@ -597,19 +597,7 @@ func TestRedisFaultsAreUnavailable(t *testing.T) {
 func TestRoundTripsEndToEnd(t *testing.T) {
 	srv := redistest.Start(t)
 	client := srv.Client(t)
-	opts := fastOpts(Options{Prefix: "e2e", Poll: time.Hour, Outbox: true})
-	s, err := New(client, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := NewIntakeOf(s, opts)
-	o, err := NewOutbox(s, time.Hour) // no scans during the test
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rec deliveries
-	runOutbox(t, o, 1, rec.deliver)
-	waitFor(t, "the outbox running", func() bool { return s.out.running.Load() == 1 })
+	s, q, rec := servePath(t, client, "e2e", 1)
 	ctx := t.Context()
 	handled := make(chan struct{}, 16)
 	runIntake(t, q, 1, func(ctx context.Context, tx *Tx, in chat.Inbound) error {
@@ -689,21 +677,7 @@ func TestRoundTripsEndToEnd(t *testing.T) {
 // of it (a hand-over racing the end of a drain; a commit's hand-off racing the sender's
 // last acknowledgement) is woken when that worker lets go.
 func TestNothingWaitsForAScan(t *testing.T) {
-	srv := redistest.Start(t)
-	client := srv.Client(t)
-	opts := fastOpts(Options{Prefix: "noscan", Poll: time.Hour, Outbox: true})
-	s, err := New(client, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := NewIntakeOf(s, opts)
-	o, err := NewOutbox(s, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rec deliveries
-	runOutbox(t, o, 16, rec.deliver)
-	waitFor(t, "the outbox running", func() bool { return s.out.running.Load() == 1 })
+	_, q, rec := servePath(t, redistest.Start(t).Client(t), "noscan", 16)
 	runIntake(t, q, 16, func(ctx context.Context, tx *Tx, in chat.Inbound) error {
 		st, err := tx.Load(ctx)
 		if err != nil {
@@ -734,4 +708,23 @@ func TestNothingWaitsForAScan(t *testing.T) {
 			}
 		}
 	}
+}
+
+// servePath sets up wasla serve's path over client: a store with an outbox, its intake, and
+// senders recording what they deliver, with the scans of both an hour apart.
+func servePath(t *testing.T, client redis.UniversalClient, prefix string, senders int) (*Redis, *Intake, *deliveries) {
+	t.Helper()
+	opts := fastOpts(Options{Prefix: prefix, Poll: time.Hour, Outbox: true})
+	s, err := New(client, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := NewOutbox(s, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &deliveries{}
+	runOutbox(t, o, senders, rec.deliver)
+	waitFor(t, "the outbox running", func() bool { return s.out.running.Load() == 1 })
+	return s, NewIntakeOf(s, opts), rec
 }
