@@ -91,6 +91,25 @@ const (
 	tagTimerStack
 )
 
+// Field tags of chat.Inbound.
+const (
+	tagInID = iota + 1
+	tagInContact
+	tagInUserID
+	tagInProfileName
+	tagInNumber
+	tagInKind
+	tagInText
+	tagInReplyID
+	tagInMedia    // JSON: rare, and many fields
+	tagInLocation // JSON
+	tagInContextID
+	tagInCampaign
+	tagInReferral
+	tagInAt
+	tagInCall
+)
+
 // Value tags of session variables.
 const (
 	valNull   = 'n'
@@ -154,11 +173,8 @@ func AppendContact(b []byte, c *Contact) []byte {
 
 // DecodeContact decodes a profile stored with AppendContact, or as JSON, into c.
 func DecodeContact(data string, c *Contact) error {
-	if len(data) > 0 && data[0] == '{' {
-		if err := json.Unmarshal([]byte(data), c); err != nil {
-			return fmt.Errorf("decoding profile: %w", err)
-		}
-		return nil
+	if isJSON(data) {
+		return decodeJSON(data, c, "profile")
 	}
 	d := decoder{s: data}
 	d.mark()
@@ -274,12 +290,13 @@ func AppendSession(b []byte, s *Session) ([]byte, error) {
 	b = putTime(b, tagStarted, s.Started)
 	b = putTime(b, tagLastInbound, s.LastInbound)
 	if len(s.Pending) > 0 {
-		// A burst being collected is rare and short-lived; its messages keep their JSON.
-		j, err := json.Marshal(s.Pending)
-		if err != nil {
-			return nil, fmt.Errorf("pending messages: %w", err)
+		b = binary.AppendUvarint(append(b, tagPending), uint64(len(s.Pending)))
+		for i := range s.Pending {
+			var err error
+			if b, err = appendInbound(b, &s.Pending[i]); err != nil {
+				return nil, fmt.Errorf("pending message %d: %w", i, err)
+			}
 		}
-		b = appendString(append(b, tagPending), string(j))
 	}
 	if len(s.Timers) > 0 {
 		b = append(b, tagTimers)
@@ -303,11 +320,8 @@ func AppendSession(b []byte, s *Session) ([]byte, error) {
 
 // DecodeSession decodes a session stored with AppendSession, or as JSON, into s.
 func DecodeSession(data string, s *Session) error {
-	if len(data) > 0 && data[0] == '{' {
-		if err := json.Unmarshal([]byte(data), s); err != nil {
-			return fmt.Errorf("decoding session: %w", err)
-		}
-		return nil
+	if isJSON(data) {
+		return decodeJSON(data, s, "session")
 	}
 	d := decoder{s: data}
 	d.mark()
@@ -362,10 +376,10 @@ func DecodeSession(data string, s *Session) error {
 		case tagLastInbound:
 			s.LastInbound = d.time()
 		case tagPending:
-			if j := d.str(); d.err == nil {
-				if err := json.Unmarshal([]byte(j), &s.Pending); err != nil {
-					d.fail(fmt.Errorf("pending messages: %w", err))
-				}
+			n := d.count()
+			s.Pending = make([]chat.Inbound, n)
+			for i := range s.Pending {
+				d.inbound(&s.Pending[i])
 			}
 		case tagTimers:
 			n := d.count()
@@ -395,6 +409,129 @@ func DecodeSession(data string, s *Session) error {
 		}
 	}
 	return d.end("session")
+}
+
+// AppendInbound appends the compact encoding of an inbound message to b: how the store
+// queues messages in the intake. It fails only for a location JSON cannot encode (a NaN).
+func AppendInbound(b []byte, m *chat.Inbound) ([]byte, error) {
+	return appendInbound(append(b, encodingMark), m)
+}
+
+// DecodeInbound decodes a message stored with AppendInbound, or as JSON, into m. The
+// strings of m share data's memory.
+func DecodeInbound(data string, m *chat.Inbound) error {
+	if isJSON(data) {
+		return decodeJSON(data, m, "message")
+	}
+	d := decoder{s: data}
+	d.mark()
+	d.inbound(m)
+	return d.end("message")
+}
+
+func appendInbound(b []byte, m *chat.Inbound) ([]byte, error) {
+	b = putString(b, tagInID, m.ID)
+	b = putString(b, tagInContact, string(m.Contact))
+	b = putString(b, tagInUserID, m.UserID)
+	b = putString(b, tagInProfileName, m.ProfileName)
+	b = putString(b, tagInNumber, string(m.Number))
+	b = putString(b, tagInKind, string(m.Kind))
+	b = putString(b, tagInText, m.Text)
+	b = putString(b, tagInReplyID, m.ReplyID)
+	var err error
+	if m.Media != nil {
+		if b, err = appendJSON(append(b, tagInMedia), m.Media); err != nil {
+			return nil, err
+		}
+	}
+	if m.Location != nil {
+		if b, err = appendJSON(append(b, tagInLocation), m.Location); err != nil {
+			return nil, err
+		}
+	}
+	b = putString(b, tagInContextID, m.ContextID)
+	b = putString(b, tagInCampaign, m.Campaign)
+	b = putString(b, tagInReferral, m.Referral)
+	b = putTime(b, tagInAt, m.At)
+	if m.Call != nil {
+		// Calls are rare beside messages; like media they keep their JSON.
+		if b, err = appendJSON(append(b, tagInCall), m.Call); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, 0), nil
+}
+
+// appendJSON appends v's JSON as a string.
+func appendJSON(b []byte, v any) ([]byte, error) {
+	j, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return appendString(b, string(j)), nil
+}
+
+func (d *decoder) inbound(m *chat.Inbound) {
+	for tag := d.tag(); tag != 0; tag = d.tag() {
+		switch tag {
+		case tagInID:
+			m.ID = d.str()
+		case tagInContact:
+			m.Contact = chat.ContactID(d.str())
+		case tagInUserID:
+			m.UserID = d.str()
+		case tagInProfileName:
+			m.ProfileName = d.str()
+		case tagInNumber:
+			m.Number = chat.NumberID(d.str())
+		case tagInKind:
+			m.Kind = chat.Kind(d.str())
+		case tagInText:
+			m.Text = d.str()
+		case tagInReplyID:
+			m.ReplyID = d.str()
+		case tagInMedia:
+			m.Media = &chat.Media{}
+			d.json(m.Media)
+		case tagInLocation:
+			m.Location = &chat.Location{}
+			d.json(m.Location)
+		case tagInContextID:
+			m.ContextID = d.str()
+		case tagInCampaign:
+			m.Campaign = d.str()
+		case tagInReferral:
+			m.Referral = d.str()
+		case tagInAt:
+			m.At = d.time()
+		case tagInCall:
+			m.Call = &chat.Call{}
+			d.json(m.Call)
+		default:
+			d.unknown("message", tag)
+		}
+	}
+}
+
+// json decodes a JSON string of the encoding into v.
+func (d *decoder) json(v any) {
+	j := d.str()
+	if d.err != nil {
+		return
+	}
+	if err := json.Unmarshal([]byte(j), v); err != nil {
+		d.fail(err)
+	}
+}
+
+// isJSON reports whether data is in the encoding before the compact one: JSON.
+func isJSON(data string) bool { return len(data) > 0 && data[0] == '{' }
+
+func decodeJSON(data string, v any, what string) error {
+	if err := json.Unmarshal([]byte(data), v); err != nil {
+		return fmt.Errorf("decoding %s: %w", what, err)
+	}
+	return nil
 }
 
 func appendFrames(b []byte, fs []Frame) []byte {

@@ -182,3 +182,71 @@ func BenchmarkReceiveThroughIntake(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkServePath measures one message along `wasla serve`'s whole path: Push to the
+// intake (which hands the contact to a waiting worker), Engine.Receive through the
+// intake's transaction, the commit that queues the reply in the outbox (and releases the
+// contact), and the outbox sender delivering it and acknowledging the delivery. msgs/s is
+// from the first push to the last delivery.
+func BenchmarkServePath(b *testing.B) {
+	set := loadBenchFlows(b)
+	for _, be := range benchBackends[1:2] { // one local redis-server
+		b.Run(be.name, func(b *testing.B) {
+			client := be.client(b)
+			opts := store.Options{Prefix: "bench-serve", Outbox: true}
+			s, err := store.New(client, opts)
+			if err != nil {
+				b.Fatal(err)
+			}
+			q := store.NewIntakeOf(s, opts)
+			o, err := store.NewOutbox(s, 0)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var delivered atomic.Int64
+			eng := engine.New(set, s, nil, engine.Options{})
+			ctx, cancel := context.WithCancel(b.Context())
+			done := make(chan error, 2)
+			go func() {
+				done <- q.Run(ctx, 32, func(ctx context.Context, tx *store.Tx, in chat.Inbound) error { return eng.Receive(ctx, tx, in) })
+			}()
+			go func() {
+				done <- o.Run(ctx, 32, func(context.Context, store.Delivery) store.Outcome {
+					delivered.Add(1)
+					return store.Outcome{}
+				})
+			}()
+			defer func() {
+				cancel()
+				for range 2 {
+					if err := <-done; err != nil {
+						b.Error(err)
+					}
+				}
+			}()
+			const contacts, batch = 256, 64
+			b.ReportAllocs()
+			b.ResetTimer()
+			var msgs []chat.Inbound
+			for i := range b.N {
+				id := chat.ContactID(fmt.Sprintf("9668%08d", i%contacts))
+				msgs = append(msgs, benchTurn(id, i/contacts))
+				if len(msgs) == batch || i == b.N-1 {
+					if err := q.Push(ctx, msgs); err != nil {
+						b.Fatal(err)
+					}
+					msgs = msgs[:0]
+				}
+			}
+			deadline := time.Now().Add(5 * time.Minute)
+			for delivered.Load() < int64(b.N) {
+				if time.Now().After(deadline) {
+					b.Fatalf("%d replies delivered for %d messages after 5 minutes", delivered.Load(), b.N)
+				}
+				time.Sleep(time.Millisecond) // polling the deliveries
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+		})
+	}
+}

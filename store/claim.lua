@@ -13,7 +13,9 @@ if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
 end
 local head = redis.call('LINDEX', KEYS[2], 0)
 if head then
-  local c = redis.call('HMGET', KEYS[4], 'v', 'p')
+  -- The profile is kept in up to four fields of at most 64 bytes (commit.lua).
+local c = redis.call('HMGET', KEYS[4], 'v', 'p', 'p1', 'p2', 'p3')
+c[2] = (c[2] or '') .. (c[3] or '') .. (c[4] or '') .. (c[5] or '')
   return {head, c[1] or '', c[2] or '', redis.call('GET', KEYS[5]) or ''}
 end
 redis.call('DEL', KEYS[1])

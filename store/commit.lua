@@ -1,8 +1,9 @@
 -- Commit one contact's state, atomically, and acknowledge the intake message it stores.
 -- See docs/redis.md.
 --
--- KEYS[1]  contact   hash    v = version, p = profile (contact.AppendContact), h = id of the
---                            last history entry, u = the user id whose mapping is written
+-- KEYS[1]  contact   hash    v = version, p (p1, p2, p3) = profile (contact.AppendContact),
+--                            h = id of the last history entry, u = the user id whose
+--                            mapping is written
 -- KEYS[2]  session   string  session (contact.AppendSession)
 -- KEYS[3]  history   list    entries "<entry id> <event JSON>", oldest first; a stream (field
 --                            e = event JSON) when written before lists and too long to convert
@@ -206,7 +207,23 @@ if #A >= first then
 end
 
 local version = redis.call('HINCRBY', KEYS[1], 'v', 1)
-redis.call('HSET', KEYS[1], 'p', A[2])
+-- The profile goes in fields of at most 64 bytes, p, p1, p2 and p3 (the last takes the
+-- rest): a hash whose values all fit 64 bytes (hash-max-listpack-value) stays a compact
+-- listpack, about 200 bytes, where one longer value makes it a hash table of about 470.
+if #A[2] <= 64 then
+  redis.call('HSET', KEYS[1], 'p', A[2])
+  redis.call('HDEL', KEYS[1], 'p1', 'p2', 'p3')
+else
+  local p = A[2]
+  local chunks = {string.sub(p, 1, 64), string.sub(p, 65, 128), string.sub(p, 129, 192), string.sub(p, 193)}
+  for i, f in ipairs({'p', 'p1', 'p2', 'p3'}) do
+    if chunks[i] ~= '' then
+      redis.call('HSET', KEYS[1], f, chunks[i])
+    else
+      redis.call('HDEL', KEYS[1], f)
+    end
+  end
+end
 redis.call('SADD', KEYS[6], A[5])
 
 if A[3] == '' then

@@ -5,8 +5,9 @@
 // Every key of one contact carries the same hash tag, the contact's bucket, and the bucket's
 // indexes live under that tag too. So a Commit — fence and duplicate checks, version check,
 // profile, session, history entries, timer and contact indexes — is one Lua script in one
-// round trip, atomic on a single server and on a cluster alike, and a Load is one
-// MULTI/EXEC round trip. A commit whose history holds an inbound message id committed within
+// round trip, atomic on a single server and on a cluster alike, and a Load is one script
+// too. Profile, session and queued messages are kept in contact's compact encoding, the
+// history as a list of JSON events (streams written before are still read). A commit whose history holds an inbound message id committed within
 // the dedupe period is refused with contact.ErrDuplicate, in the same script.
 //
 // Intake is the durable per-contact queue in front of the engine: Push stores inbound

@@ -55,8 +55,16 @@ func (r *Redis) HistoryWithDelivery(ctx context.Context, id chat.ContactID, from
 
 func (r *Redis) history(ctx context.Context, id chat.ContactID, from, to time.Time, fn func(string, chat.Event) error) error {
 	key := r.keysOf(id).history
-	keep := func(ev chat.Event) bool {
-		return (from.IsZero() || !ev.At.Before(from)) && (to.IsZero() || ev.At.Before(to))
+	// visit decodes an entry and hands it to fn when its time is in the range.
+	visit := func(entryID, raw string) error {
+		ev, err := decodeEvent(entryID, raw)
+		if err != nil {
+			return err
+		}
+		if (!from.IsZero() && ev.At.Before(from)) || (!to.IsZero() && !ev.At.Before(to)) {
+			return nil
+		}
+		return fn(entryID, ev)
 	}
 	fromMS := int64(-1)
 	if !from.IsZero() {
@@ -66,7 +74,7 @@ func (r *Redis) history(ctx context.Context, id chat.ContactID, from, to time.Ti
 		entries, err := r.client.LRange(ctx, key, start, start+historyPage-1).Result()
 		if err != nil {
 			if start == 0 && redis.HasErrorPrefix(err, "WRONGTYPE") {
-				return r.streamHistory(ctx, key, from, keep, fn)
+				return r.streamHistory(ctx, key, from, visit)
 			}
 			return fmt.Errorf("store: reading history: %w", err)
 		}
@@ -81,14 +89,7 @@ func (r *Redis) history(ctx context.Context, id chat.ContactID, from, to time.Ti
 					continue
 				}
 			}
-			ev, err := decodeEvent(entryID, raw)
-			if err != nil {
-				return err
-			}
-			if !keep(ev) {
-				continue
-			}
-			if err := fn(entryID, ev); err != nil {
+			if err := visit(entryID, raw); err != nil {
 				return err
 			}
 		}
@@ -99,7 +100,7 @@ func (r *Redis) history(ctx context.Context, id chat.ContactID, from, to time.Ti
 }
 
 // streamHistory is History over a history stream, the layout before lists.
-func (r *Redis) streamHistory(ctx context.Context, key string, from time.Time, keep func(chat.Event) bool, fn func(string, chat.Event) error) error {
+func (r *Redis) streamHistory(ctx context.Context, key string, from time.Time, visit func(entryID, raw string) error) error {
 	start := "-"
 	if !from.IsZero() {
 		start = strconv.FormatInt(max(from.UnixMilli(), 0), 10)
@@ -114,14 +115,7 @@ func (r *Redis) streamHistory(ctx context.Context, key string, from time.Time, k
 			if !ok {
 				return fmt.Errorf("store: history entry %s has no event", m.ID)
 			}
-			ev, err := decodeEvent(m.ID, raw)
-			if err != nil {
-				return err
-			}
-			if !keep(ev) {
-				continue
-			}
-			if err := fn(m.ID, ev); err != nil {
+			if err := visit(m.ID, raw); err != nil {
 				return err
 			}
 		}

@@ -129,3 +129,47 @@ func TestHistoryListEntries(t *testing.T) {
 		}
 	}
 }
+
+// A profile longer than 64 bytes is kept in up to four hash fields, so that the contact
+// hash stays a listpack; it loads whole, at any size, and a profile that shrinks leaves no
+// stale field behind.
+func TestProfileSplitAcrossFields(t *testing.T) {
+	s, m, _ := miniStore(t, Options{})
+	ctx := t.Context()
+	k := s.keysOf("1")
+	for _, n := range []int{0, 3, 20, 60, 2} { // attributes: from 2 bytes to well past 256
+		attrs := map[string]string{}
+		for i := range n {
+			attrs[fmt.Sprint("attribute-", i)] = "قيمة طويلة"
+		}
+		st, err := s.Load(ctx, "1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.Contact.Attrs = attrs
+		if err := s.Commit(ctx, st, nil); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Load(ctx, "1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Contact.Attrs) != n || (n > 0 && got.Contact.Attrs["attribute-1"] != "قيمة طويلة") {
+			t.Fatalf("%d attributes stored, %d loaded", n, len(got.Contact.Attrs))
+		}
+		size := len(contact.AppendContact(nil, &contact.Contact{Attrs: attrs}))
+		fields := 0
+		for _, f := range []string{"p", "p1", "p2", "p3"} {
+			v := m.HGet(k.contact, f)
+			if v != "" {
+				fields++
+			}
+			if len(v) > 64 && f != "p3" {
+				t.Errorf("field %s holds %d bytes, more than 64", f, len(v))
+			}
+		}
+		if want := min((size+63)/64, 4); fields != want {
+			t.Errorf("a %d-byte profile in %d fields, want %d", size, fields, want)
+		}
+	}
+}

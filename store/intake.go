@@ -19,6 +19,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/wasla/wasla/chat"
+	"github.com/wasla/wasla/contact"
 )
 
 // Defaults of the intake options.
@@ -48,12 +49,13 @@ const (
 // handler returned nil; a handler that keeps failing before that moves
 // it to the bucket's dead-letter list after Options.MaxAttempts attempts, with an Error log.
 //
-// Round trips: the claim also reads the contact's state, which the Tx's Load then returns
-// without a round trip; the Commit that stores a message also takes it out of the
-// inbox and returns the next one, whose Load reuses the state just committed. A message
-// handled by the engine thus costs its worker two round trips (claim and commit), each
-// further message of the contact one (its commit), and the contact's release after the
-// last message one more.
+// Round trips: Push claims the contact for a waiting worker of its process (a hand-over),
+// and a claim also reads the contact's state, which the Tx's Load then returns without a
+// round trip; the Commit that stores a message also takes it out of the inbox and returns
+// the next one, whose Load reuses the state just committed, and with an outbox releases the
+// contact when the inbox is empty. A lone message thus costs the push and its commit; each
+// further message of the contact its commit. Without an outbox the release after the last
+// message costs one more, and a contact no worker here waited for its claim.
 //
 // An Intake is safe for concurrent use; Push and Run may run in the same process or in
 // different ones. It never closes its client.
@@ -165,18 +167,21 @@ func (q *Intake) Push(ctx context.Context, msgs []chat.Inbound) error {
 	}
 	var order []chat.ContactID
 	args := map[chat.ContactID][]any{}
+	// Boxed once for every contact of the call: each boxing costs an allocation.
+	nowArg, horizonArg, leaseArg := any(now.UnixMilli()), any(horizon), any(q.lease.Milliseconds())
 	for i, m := range msgs {
 		if m.Contact == "" {
 			return fmt.Errorf("store: push: message %d has no contact", i)
 		}
-		b, err := json.Marshal(m)
+		b, err := contact.AppendInbound(nil, &m)
 		if err != nil {
 			return fmt.Errorf("store: push: encoding message %d: %w", i, err)
 		}
 		a, ok := args[m.Contact]
 		if !ok {
 			order = append(order, m.Contact)
-			a = []any{now.UnixMilli(), horizon, string(m.Contact), "", q.lease.Milliseconds()}
+			a = make([]any, 5, 7) // a lone message fits
+			a[0], a[1], a[2], a[3], a[4] = nowArg, horizonArg, string(m.Contact), "", leaseArg
 		}
 		args[m.Contact] = append(a, m.ID, b)
 	}
@@ -187,7 +192,11 @@ func (q *Intake) Push(ctx context.Context, msgs []chat.Inbound) error {
 		if q.reserve() {
 			a[3] = newToken()
 		}
-		calls[i] = scriptCall{keys: []string{k.inbox, k.ready, k.queued, k.seen, k.lease, k.contact, k.session}, args: a}
+		keys := []string{k.inbox, k.ready, k.queued, k.seen, k.lease, k.contact, k.session}
+		if a[3] == "" {
+			keys = keys[:4] // the claim's keys only for a claim: each key costs an allocation
+		}
+		calls[i] = scriptCall{keys: keys, args: a}
 	}
 	cmds, err := runPipelined(ctx, q.client, pushScript, calls)
 	for i, id := range order {
@@ -584,6 +593,9 @@ var errLeaseLost = errors.New("intake lease lost")
 // work claims one contact and drains its inbox.
 func (q *Intake) work(ctx context.Context, id chat.ContactID, b *busy, handle Handler) {
 	if !b.add(id) {
+		// Another worker here took the contact since it was queued (a hand-over): it is
+		// woken when it lets go, so that a message it leaves does not wait for a scan.
+		q.wakeLater(id, b)
 		return
 	}
 	defer q.letGo(id, b)
@@ -606,16 +618,21 @@ func (q *Intake) workHanded(ctx context.Context, h handOver, b *busy, handle Han
 		// A worker here still holds the contact: its commit released the lease a moment
 		// ago and it has not returned yet. It is woken when it lets go, and claims anew.
 		q.giveBack(ctx, h)
-		if !b.wakeIfHeld(h.id) {
-			select {
-			case q.wake <- h.id:
-			default: // the scan finds it
-			}
-		}
+		q.wakeLater(h.id, b)
 		return
 	}
 	defer q.letGo(h.id, b)
 	q.serve(ctx, h.id, h.token, h.claim, handle)
+}
+
+// wakeLater has a contact woken when the worker holding it lets go, or now when none does.
+func (q *Intake) wakeLater(id chat.ContactID, b *busy) {
+	if !b.wakeIfHeld(id) {
+		select {
+		case q.wake <- id:
+		default: // the scan finds it
+		}
+	}
 }
 
 // letGo ends a worker's hold on a contact, and wakes it again if a push landed meanwhile.
@@ -730,7 +747,7 @@ func (q *Intake) drain(ctx context.Context, tx *Tx, head string, handle Handler)
 func (q *Intake) handleOne(hctx context.Context, tx *Tx, raw string, handle Handler) (string, bool) {
 	id := tx.id
 	var msg chat.Inbound
-	err := json.Unmarshal([]byte(raw), &msg)
+	err := contact.DecodeInbound(raw, &msg)
 	tx.begin(raw, msg.ID)
 	if err != nil {
 		q.log.Error("store: intake: undecodable message moved to the dead letters",

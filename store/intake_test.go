@@ -597,19 +597,7 @@ func TestRedisFaultsAreUnavailable(t *testing.T) {
 func TestRoundTripsEndToEnd(t *testing.T) {
 	srv := redistest.Start(t)
 	client := srv.Client(t)
-	opts := fastOpts(Options{Prefix: "e2e", Poll: time.Hour, Outbox: true})
-	s, err := New(client, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := NewIntakeOf(s, opts)
-	o, err := NewOutbox(s, time.Hour) // no scans during the test
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rec deliveries
-	runOutbox(t, o, 1, rec.deliver)
-	waitFor(t, "the outbox running", func() bool { return s.out.running.Load() == 1 })
+	s, q, rec := servePath(t, client, "e2e", 1)
 	ctx := t.Context()
 	handled := make(chan struct{}, 16)
 	runIntake(t, q, 1, func(ctx context.Context, tx *Tx, in chat.Inbound) error {
@@ -681,4 +669,62 @@ func TestRoundTripsEndToEnd(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Within one process nothing waits for a scan: with the scans of the intake and of the
+// outbox an hour apart, every message of a flood over a few contacts is answered and every
+// reply sent. A contact that one worker takes while another of the process still lets go
+// of it (a hand-over racing the end of a drain; a commit's hand-off racing the sender's
+// last acknowledgement) is woken when that worker lets go.
+func TestNothingWaitsForAScan(t *testing.T) {
+	_, q, rec := servePath(t, redistest.Start(t).Client(t), "noscan", 16)
+	runIntake(t, q, 16, func(ctx context.Context, tx *Tx, in chat.Inbound) error {
+		st, err := tx.Load(ctx)
+		if err != nil {
+			return err
+		}
+		return tx.Commit(ctx, st, []chat.Event{{Kind: chat.EventInbound, At: in.At, Inbound: &in}, reply(in.Contact, in.ID)})
+	})
+	const contacts, rounds = 64, 30
+	for r := range rounds {
+		var batch []chat.Inbound
+		for c := range contacts {
+			batch = append(batch, msg(chat.ContactID(fmt.Sprint(100+c)), fmt.Sprintf("%d.%d", c, r)))
+		}
+		if err := q.Push(t.Context(), batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "every reply sent without a scan", func() bool { return len(rec.texts()) == contacts*rounds })
+	got := map[string][]string{}
+	for _, text := range rec.texts() {
+		c, _, _ := strings.Cut(text, ".")
+		got[c] = append(got[c], text)
+	}
+	for c := range contacts {
+		for r, text := range got[fmt.Sprint(c)] {
+			if want := fmt.Sprintf("%d.%d", c, r); text != want {
+				t.Fatalf("contact %d's reply %d is %q, want %q: replies out of order", c, r, text, want)
+			}
+		}
+	}
+}
+
+// servePath sets up wasla serve's path over client: a store with an outbox, its intake, and
+// senders recording what they deliver, with the scans of both an hour apart.
+func servePath(t *testing.T, client redis.UniversalClient, prefix string, senders int) (*Redis, *Intake, *deliveries) {
+	t.Helper()
+	opts := fastOpts(Options{Prefix: prefix, Poll: time.Hour, Outbox: true})
+	s, err := New(client, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := NewOutbox(s, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &deliveries{}
+	runOutbox(t, o, senders, rec.deliver)
+	waitFor(t, "the outbox running", func() bool { return s.out.running.Load() == 1 })
+	return s, NewIntakeOf(s, opts), rec
 }

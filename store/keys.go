@@ -21,12 +21,12 @@ func (r *Redis) Prefix() string { return r.prefix }
 // keys names the Redis keys of one contact, and the keys of its bucket that its commits and
 // its intake touch. All of them carry the bucket's hash tag.
 type keys struct {
-	contact string // hash: v (version), p (profile JSON), h (last history entry id), u (mapped user id)
-	session string // string: session JSON, expires after the idle time
-	history string // stream: one entry per chat.Event, field e (event JSON)
+	contact string // hash: v (version), p, p1.. (profile, compact encoding), h (last history entry id), u (mapped user id)
+	session string // string: the session (compact encoding), expires after the idle time
+	history string // list: one entry per chat.Event, "<entry id> <event JSON>" (a stream when written before)
 	seen    string // sorted set: inbound message ids committed, scored by commit time (unix ms)
 	lease   string // string: the intake worker's fencing token, expires with the lease
-	inbox   string // list: the contact's queued inbound messages (chat.Inbound JSON), oldest first
+	inbox   string // list: the contact's queued inbound messages (compact encoding), oldest first
 	outbox  string // list: the contact's committed replies not yet sent (outbox entries), oldest first
 	olease  string // string: the outbox sender's fencing token, expires with its lease
 	ostate  string // hash: the first outbox entry's attempts: i (entry id), s (started), a (answered)
@@ -51,7 +51,16 @@ func bucket(id chat.ContactID) int {
 }
 
 // bucketTag is the hash tag of bucket b, e.g. "{b:0412}".
-func bucketTag(b int) string { return fmt.Sprintf("{b:%04d}", b) }
+func bucketTag(b int) string { return bucketTags[b] }
+
+// bucketTags holds every bucket's tag: the scans of the ready, outbox and timer indexes
+// name all 1024 buckets' keys twice a second per replica.
+var bucketTags = func() (tags [Buckets]string) {
+	for b := range tags {
+		tags[b] = fmt.Sprintf("{b:%04d}", b)
+	}
+	return tags
+}()
 
 // keysOf names every key of a contact. It runs twice per message (load and commit), so
 // all the names are written into one buffer and cut from it: one allocation, not fifteen.
@@ -96,7 +105,7 @@ func (r *Redis) keysOf(id chat.ContactID) keys {
 // bucketKey is the key of bucket b named name: "due", "contacts", "ready", "queued", "dead",
 // "outq".
 func (r *Redis) bucketKey(b int, name string) string {
-	return r.prefix + ":" + bucketTag(b) + ":" + name
+	return r.prefix + ":" + bucketTags[b] + ":" + name
 }
 
 // dueKey is the timer index of bucket b.

@@ -293,11 +293,21 @@ func (b *busy) held(id chat.ContactID) bool {
 func (o *Outbox) work(ctx context.Context, c sendClaim, b *busy, deliver Deliver) {
 	if !b.add(c.contact) {
 		if c.token != "" {
+			// A worker here still holds the contact: its last acknowledgement released the
+			// lease a moment ago and a commit took it since. It is woken when it lets go,
+			// and claims anew; without the wake the reply would wait for a scan.
 			o.release(ctx, c)
+			if !b.wakeIfHeld(c.contact) {
+				o.link.handOff(sendClaim{contact: c.contact})
+			}
 		}
 		return
 	}
-	defer b.remove(c.contact)
+	defer func() {
+		if b.remove(c.contact) {
+			o.link.handOff(sendClaim{contact: c.contact}) // claimed afresh by a worker
+		}
+	}()
 	k := o.r.keysOf(c.contact)
 	if c.token == "" {
 		if ctx.Err() != nil {

@@ -5,7 +5,8 @@
 -- contact for a worker of the pushing process when its lease is free, as claim.lua would:
 -- the hand-over that saves the worker its claim round trip.
 --
--- KEYS: inbox, ready (bucket), queued (bucket), seen, lease, contact, session
+-- KEYS: inbox, ready (bucket), queued (bucket), seen, then for a claim only: lease,
+-- contact, session
 -- ARGV: now (ms), dedupe horizon (ms, empty for none), contact id, token ('' claims
 -- nothing), lease ms, then pairs of message id and message JSON.
 -- Returns {pushed} — how many messages it appended — or, when it claimed the contact,
@@ -33,5 +34,7 @@ redis.call('INCRBY', KEYS[3], pushed)
 if ARGV[4] == '' or not redis.call('SET', KEYS[5], ARGV[4], 'NX', 'PX', ARGV[5]) then
   return {pushed}
 end
-local c = redis.call('HMGET', KEYS[6], 'v', 'p')
+-- The profile is kept in up to four fields of at most 64 bytes (commit.lua).
+local c = redis.call('HMGET', KEYS[6], 'v', 'p', 'p1', 'p2', 'p3')
+c[2] = (c[2] or '') .. (c[3] or '') .. (c[4] or '') .. (c[5] or '')
 return {pushed, redis.call('LINDEX', KEYS[1], 0), c[1] or '', c[2] or '', redis.call('GET', KEYS[7]) or ''}

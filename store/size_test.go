@@ -163,12 +163,14 @@ func TestMemoryPerIdleContact(t *testing.T) {
 			for c := range contacts {
 				id := chat.ContactID(fmt.Sprintf("96650%07d", c))
 				at := t0.Add(time.Duration(c) * time.Second)
+				// Sizes as Meta sends them: 15-digit phone number ids, 23-character user ids.
+				const number = "106540352242922"
 				st := &contact.State{Contact: contact.Contact{
-					ID: id, Name: "Amira Al-Harbi", LastNumber: "1029384756",
-					Windows: map[chat.NumberID]time.Time{"1029384756": at},
+					ID: id, Name: "أميرة الحربي", LastNumber: number,
+					Windows: map[chat.NumberID]time.Time{number: at},
 				}}
 				if tt.userID {
-					st.Contact.UserID = fmt.Sprintf("SA.%019d", c)
+					st.Contact.UserID = fmt.Sprintf("SA.%020d", c)
 				}
 				st.Session = contact.Session{
 					Flow: "order", Step: "ask_size", Vars: map[string]any{"product": "qahwa"},
@@ -177,8 +179,8 @@ func TestMemoryPerIdleContact(t *testing.T) {
 					Timers: []contact.Timer{{Kind: contact.TimerTimeout, Due: at.Add(30 * time.Minute), Flow: "order", Step: "ask_size"}},
 				}
 				in := chat.Inbound{ID: fmt.Sprintf("wamid.HBgMOTY2NTAxMjM0NTY3FQIAEhggM0E%08d", c), Contact: id, UserID: st.Contact.UserID,
-					ProfileName: "Amira Al-Harbi", Number: "1029384756", Kind: chat.KindText, Text: "أريد قهوة كبيرة من فضلك", At: at}
-				out := chat.Outbound{To: id, From: "1029384756", Kind: chat.KindText, Text: "أي حجم تريد؟ صغير، وسط أو كبير", ReplyTo: in.ID}
+					ProfileName: "أميرة الحربي", Number: number, Kind: chat.KindText, Text: "أريد قهوة كبيرة من فضلك", At: at}
+				out := chat.Outbound{To: id, From: number, Kind: chat.KindText, Text: "أي حجم تريد؟ صغير، وسط أو كبير", ReplyTo: in.ID}
 				evs := []chat.Event{
 					{Kind: chat.EventInbound, Number: in.Number, At: at, Inbound: &in},
 					{Kind: chat.EventOutbound, Number: out.From, At: at, Outbound: &out, Flow: "order", Step: "ask_size"},
