@@ -4,12 +4,14 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
+	"gopkg.in/yaml.v3"
 
 	"github.com/wasla/wasla/internal/syncbuf"
 	"github.com/wasla/wasla/store"
@@ -106,5 +108,35 @@ func TestOutboxAPI(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), adminToken) {
 		t.Error("the admin token reached the log")
+	}
+}
+
+// Every route is documented in docs/outbox.openapi.yaml, and every documented path is a
+// route.
+func TestOutboxAPIDocumented(t *testing.T) {
+	raw, err := os.ReadFile("../docs/outbox.openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Paths map[string]map[string]any `yaml:"paths"`
+	}
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	documented := map[string]bool{}
+	for path, methods := range doc.Paths {
+		for m := range methods {
+			documented[strings.ToUpper(m)+" "+path] = true
+		}
+	}
+	for _, r := range OutboxRoutes {
+		if !documented[r] {
+			t.Errorf("route %s is not in docs/outbox.openapi.yaml", r)
+		}
+		delete(documented, r)
+	}
+	for r := range documented {
+		t.Errorf("docs/outbox.openapi.yaml documents %s, which is no route", r)
 	}
 }
