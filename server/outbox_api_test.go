@@ -2,7 +2,6 @@ package server
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"os"
 	"strings"
@@ -45,23 +44,7 @@ func TestOutboxAPI(t *testing.T) {
 	if _, metrics := r.get(t, "/metrics"); !strings.Contains(metrics, "wasla_outbox_failed 2\n") || !strings.Contains(metrics, "wasla_intake_dead_letters 0\n") {
 		t.Errorf("metrics lack the backlog:\n%s", grep(metrics, "wasla_outbox_failed\\|dead_letters"))
 	}
-	call := func(method, path, token string) (int, string) {
-		t.Helper()
-		req, err := http.NewRequest(method, r.http.URL+path, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
+	call := func(method, path, token string) (int, string) { return r.call(t, method, path, token) }
 	for _, tok := range []string{"", "wrong"} {
 		if code, _ := call(http.MethodGet, "/api/outbox/failed", tok); code != http.StatusUnauthorized {
 			t.Errorf("token %q: %d, want 401", tok, code)
