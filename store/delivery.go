@@ -63,20 +63,24 @@ func (r *Redis) keepArg() string {
 
 // stateRecord encodes d as the delivery hash holds it: "<state>|<JSON>", so the scripts
 // compare states without decoding JSON.
+// The state is written once, in the prefix.
 func stateRecord(d chat.Delivery) string {
+	state := d.State
+	d.State = ""
 	b, _ := json.Marshal(d) // a chat.Delivery always encodes
-	return string(d.State) + "|" + string(b)
+	return string(state) + "|" + string(b)
 }
 
 func parseStateRecord(s string) (chat.Delivery, error) {
 	var d chat.Delivery
-	_, js, ok := strings.Cut(s, "|")
+	state, js, ok := strings.Cut(s, "|")
 	if !ok {
 		return d, fmt.Errorf("delivery state %q: no state prefix", s)
 	}
 	if err := json.Unmarshal([]byte(js), &d); err != nil {
 		return d, fmt.Errorf("delivery state: %w", err)
 	}
+	d.State = chat.DeliveryState(state)
 	return d, nil
 }
 
