@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -67,6 +68,40 @@ func (q *Intake) deadOf(ctx context.Context, b int, fn func(ListedDeadLetter) er
 			return nil
 		}
 	}
+}
+
+// DeadSummary is a dead letter as `wasla intake dead --json` shows it: the contact
+// redacted unless asked for in full, the text cut to a preview.
+type DeadSummary struct {
+	ID       string    `json:"id"`
+	Contact  string    `json:"contact,omitempty"`
+	Number   string    `json:"number,omitempty"`
+	Message  string    `json:"message,omitempty"` // the message id (wamid)
+	Preview  string    `json:"preview,omitempty"`
+	Error    string    `json:"error"`
+	Attempts int       `json:"attempts,omitempty"`
+	At       time.Time `json:"at"`
+}
+
+// Summary returns d as listed; fullContact keeps the contact id whole.
+func (d ListedDeadLetter) Summary(fullContact bool) DeadSummary {
+	m := d.Message
+	out := DeadSummary{ID: d.ID, Number: string(m.Number), Message: m.ID, Error: d.Error, Attempts: d.Attempts, At: d.At}
+	if m.Contact != "" {
+		out.Contact = m.Contact.Redacted()
+		if fullContact {
+			out.Contact = string(m.Contact)
+		}
+	}
+	switch {
+	case m.ID == "":
+		out.Preview = "[does not decode]"
+	case m.Text == "" && m.Kind != "" && m.Kind != chat.KindText:
+		out.Preview = "[" + string(m.Kind) + "]"
+	default:
+		out.Preview = preview(m.Text)
+	}
+	return out
 }
 
 // DeadCount returns how many dead letters are kept: one pipeline of LLENs.
