@@ -1,7 +1,9 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"os"
 	"strings"
@@ -12,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"gopkg.in/yaml.v3"
 
+	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/internal/syncbuf"
 	"github.com/wasla/wasla/store"
 )
@@ -37,7 +40,7 @@ func TestOutboxAPI(t *testing.T) {
 
 	logs := &syncbuf.Buffer{}
 	r := newRig(t, func(d *Deps) {
-		d.OutboxAPI = NewOutboxAPI(st, adminToken, testLogger(logs))
+		d.OutboxAPI = NewOutboxAPI(st, store.NewIntakeOf(st, store.Options{}), adminToken, testLogger(logs))
 		d.Backlog = store.Backlog{Redis: st, Intake: store.NewIntakeOf(st, store.Options{})}
 	})
 	r.srv.refreshBacklog(t.Context())
@@ -121,5 +124,58 @@ func TestOutboxAPIDocumented(t *testing.T) {
 	}
 	for r := range documented {
 		t.Errorf("docs/outbox.openapi.yaml documents %s, which is no route", r)
+	}
+}
+
+// The dead letters under the same API: listed, replayed into the intake once, 401 without
+// the admin token.
+func TestDeadLetterAPI(t *testing.T) {
+	m := miniredis.RunT(t)
+	client := redis.NewClient(&redis.Options{Addr: m.Addr()})
+	t.Cleanup(func() { _ = client.Close() })
+	opts := store.Options{MaxAttempts: 1, Poll: time.Millisecond, RetryBackoff: time.Millisecond}
+	st, err := store.New(client, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := store.NewIntakeOf(st, opts)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		done <- q.Run(ctx, 1, func(context.Context, *store.Tx, chat.Inbound) error { return errors.New("flow broken") })
+	}()
+	in := chat.Inbound{ID: "wamid.dead", Contact: "966501234567", Number: "111", Kind: chat.KindText, Text: "أريد إلغاء الطلب", At: time.Now()}
+	if err := q.Push(t.Context(), []chat.Inbound{in}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for n, _ := q.DeadCount(t.Context()); n != 1; n, _ = q.DeadCount(t.Context()) {
+		if time.Now().After(deadline) {
+			t.Fatal("no dead letter")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	<-done
+
+	r := newRig(t, func(d *Deps) { d.OutboxAPI = NewOutboxAPI(st, q, adminToken, testLogger(&syncbuf.Buffer{})) })
+	if code, _ := r.call(t, http.MethodGet, "/api/intake/dead", ""); code != http.StatusUnauthorized {
+		t.Errorf("without token: %d, want 401", code)
+	}
+	code, body := r.call(t, http.MethodGet, "/api/intake/dead", adminToken)
+	var list struct{ Dead []store.DeadSummary }
+	if err := json.Unmarshal([]byte(body), &list); code != 200 || err != nil || len(list.Dead) != 1 ||
+		list.Dead[0].Contact != "…4567" || list.Dead[0].Preview != "أريد إلغاء الطلب" || list.Dead[0].Error != "flow broken" {
+		t.Fatalf("list: %d %s", code, body)
+	}
+	id := list.Dead[0].ID
+	if code, body := r.call(t, http.MethodPost, "/api/intake/dead/"+id+"/replay", adminToken); code != 200 || !strings.Contains(body, `"replayed":true`) {
+		t.Fatalf("replay: %d %s", code, body)
+	}
+	if code, _ := r.call(t, http.MethodPost, "/api/intake/dead/"+id+"/replay", adminToken); code != http.StatusNotFound {
+		t.Errorf("replaying twice: %d, want 404", code)
+	}
+	if n, _ := q.Depth(t.Context()); n != 1 {
+		t.Errorf("intake depth %d after the replay, want 1", n)
 	}
 }

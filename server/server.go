@@ -121,8 +121,8 @@ type Deps struct {
 	// Backlog, when set, is counted in /metrics (wasla_outbox_failed,
 	// wasla_intake_dead_letters) every DepthInterval.
 	Backlog Backlog
-	// OutboxAPI, when set, is served under /api/outbox (NewOutboxAPI; it checks the
-	// admin token itself).
+	// OutboxAPI, when set, is served under /api/outbox and /api/intake (NewOutboxAPI; it
+	// checks the admin token itself).
 	OutboxAPI http.Handler
 	// DepthInterval is how often the intake depth for /metrics is re-read; default
 	// DefaultDepthInterval.
@@ -227,6 +227,7 @@ func (s *Server) routes() chi.Router {
 	}
 	if s.d.OutboxAPI != nil {
 		r.Handle("/api/outbox/*", s.d.OutboxAPI)
+		r.Handle("/api/intake/*", s.d.OutboxAPI)
 	}
 	if s.d.Inbox != nil {
 		r.Route("/api", s.d.Inbox.APIRoutes)

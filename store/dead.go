@@ -20,6 +20,10 @@ import (
 // or a wrong id).
 var ErrNoDeadLetter = errors.New("no dead letter with this id")
 
+// ErrNotReplayable means a dead letter's stored message does not decode: there is nothing
+// to handle again; it can only be dropped.
+var ErrNotReplayable = errors.New("dead letter cannot be replayed")
+
 // ListedDeadLetter is a dead letter with the id that names it for replay and drop.
 type ListedDeadLetter struct {
 	// ID is "<bucket>.<8 hex digits of the record's SHA-256>": stable while the letter is
@@ -181,7 +185,7 @@ func (q *Intake) ReplayDeadLetter(ctx context.Context, id string) (ListedDeadLet
 		return d, err
 	}
 	if d.Message.ID == "" || d.Message.Contact == "" {
-		return d, fmt.Errorf("dead letter %s cannot be replayed: the stored message does not decode (%s); drop it", id, d.Error)
+		return d, fmt.Errorf("%w: %s: the stored message does not decode (%s); drop it", ErrNotReplayable, id, d.Error)
 	}
 	if err := q.Push(ctx, []chat.Inbound{d.Message}); err != nil {
 		return d, err
