@@ -185,7 +185,7 @@ func (q *Intake) ReplayDeadLetter(ctx context.Context, id string) (ListedDeadLet
 		return d, err
 	}
 	if d.Message.ID == "" || d.Message.Contact == "" {
-		return d, fmt.Errorf("%w: %s: the stored message does not decode (%s); drop it", ErrNotReplayable, id, d.Error)
+		return d, fmt.Errorf("%w: the stored message does not decode (%s); drop it", ErrNotReplayable, d.Error)
 	}
 	if err := q.Push(ctx, []chat.Inbound{d.Message}); err != nil {
 		return d, err
