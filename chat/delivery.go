@@ -44,7 +44,7 @@ func (s DeliveryState) Rank() int {
 // Delivery is the delivery state of one outbound (or agent) history event, as the history
 // export shows it.
 type Delivery struct {
-	State DeliveryState `json:"state"`
+	State DeliveryState `json:"state,omitempty"`
 	// Wamid is the id Meta gave the message when it accepted it.
 	Wamid string `json:"wamid,omitempty"`
 	// Number is the business number the message was (or was to be) sent from.

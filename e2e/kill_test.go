@@ -2,10 +2,12 @@ package e2e
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -145,6 +147,53 @@ func TestServeSIGKILLLosesNoReply(t *testing.T) {
 	if kills >= 10 && len(acked) < 10*kills {
 		t.Errorf("only %d messages acknowledged over %d kills: the load was not steady", len(acked), kills)
 	}
+
+	// The history tells the truth through the kills: every reply is sent, with Meta's
+	// wamid, none left queued or failed.
+	var states map[string]int
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		states = replyStates(t, rs.URL())
+		if states["sent"] >= len(acked) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond) // polling the export
+	}
+	t.Logf("delivery states in the history: %v", states)
+	if states["sent"] < len(acked) || states["queued"] > 0 || states["failed"] > 0 || states["none"] > 0 || states["no wamid"] > 0 {
+		t.Errorf("delivery states %v, want every one of %d replies sent with a wamid", states, len(acked))
+	}
+}
+
+// replyStates counts the delivery states of the replies in the exported history.
+func replyStates(t *testing.T, redisURL string) map[string]int {
+	t.Helper()
+	out, err := exec.Command(waslaBin, "history", "export", "--redis", redisURL).Output()
+	if err != nil {
+		t.Fatalf("history export: %v", err)
+	}
+	states := map[string]int{}
+	for line := range strings.Lines(string(out)) {
+		var ev struct {
+			Kind     string `json:"kind"`
+			Delivery *struct {
+				State string `json:"state"`
+				Wamid string `json:"wamid"`
+			} `json:"delivery"`
+		}
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("history export line %q: %v", line, err)
+		}
+		switch {
+		case ev.Kind != "outbound":
+		case ev.Delivery == nil:
+			states["none"]++
+		case ev.Delivery.State == "sent" && ev.Delivery.Wamid == "":
+			states["no wamid"]++
+		default:
+			states[ev.Delivery.State]++
+		}
+	}
+	return states
 }
 
 // writeConfigWith is writeConfig with the flows of folder flows.

@@ -225,7 +225,7 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 	}
 	var outboxAPI http.Handler
 	if tok := cfg.Admin.Token.Reveal(); tok != "" {
-		outboxAPI = NewOutboxAPI(st, tok, log)
+		outboxAPI = NewOutboxAPI(st, intake, tok, log)
 	}
 
 	d := Deps{

@@ -1,16 +1,20 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
-	"io"
+	"errors"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
+	"gopkg.in/yaml.v3"
 
+	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/internal/syncbuf"
 	"github.com/wasla/wasla/store"
 )
@@ -36,30 +40,14 @@ func TestOutboxAPI(t *testing.T) {
 
 	logs := &syncbuf.Buffer{}
 	r := newRig(t, func(d *Deps) {
-		d.OutboxAPI = NewOutboxAPI(st, adminToken, testLogger(logs))
+		d.OutboxAPI = NewOutboxAPI(st, store.NewIntakeOf(st, store.Options{}), adminToken, testLogger(logs))
 		d.Backlog = store.Backlog{Redis: st, Intake: store.NewIntakeOf(st, store.Options{})}
 	})
 	r.srv.refreshBacklog(t.Context())
 	if _, metrics := r.get(t, "/metrics"); !strings.Contains(metrics, "wasla_outbox_failed 2\n") || !strings.Contains(metrics, "wasla_intake_dead_letters 0\n") {
 		t.Errorf("metrics lack the backlog:\n%s", grep(metrics, "wasla_outbox_failed\\|dead_letters"))
 	}
-	call := func(method, path, token string) (int, string) {
-		t.Helper()
-		req, err := http.NewRequest(method, r.http.URL+path, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
+	call := func(method, path, token string) (int, string) { return r.call(t, method, path, token) }
 	for _, tok := range []string{"", "wrong"} {
 		if code, _ := call(http.MethodGet, "/api/outbox/failed", tok); code != http.StatusUnauthorized {
 			t.Errorf("token %q: %d, want 401", tok, code)
@@ -106,5 +94,88 @@ func TestOutboxAPI(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), adminToken) {
 		t.Error("the admin token reached the log")
+	}
+}
+
+// Every route is documented in docs/outbox.openapi.yaml, and every documented path is a
+// route.
+func TestOutboxAPIDocumented(t *testing.T) {
+	raw, err := os.ReadFile("../docs/outbox.openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Paths map[string]map[string]any `yaml:"paths"`
+	}
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	documented := map[string]bool{}
+	for path, methods := range doc.Paths {
+		for m := range methods {
+			documented[strings.ToUpper(m)+" "+path] = true
+		}
+	}
+	for _, r := range OutboxRoutes {
+		if !documented[r] {
+			t.Errorf("route %s is not in docs/outbox.openapi.yaml", r)
+		}
+		delete(documented, r)
+	}
+	for r := range documented {
+		t.Errorf("docs/outbox.openapi.yaml documents %s, which is no route", r)
+	}
+}
+
+// The dead letters under the same API: listed, replayed into the intake once, 401 without
+// the admin token.
+func TestDeadLetterAPI(t *testing.T) {
+	m := miniredis.RunT(t)
+	client := redis.NewClient(&redis.Options{Addr: m.Addr()})
+	t.Cleanup(func() { _ = client.Close() })
+	opts := store.Options{MaxAttempts: 1, Poll: time.Millisecond, RetryBackoff: time.Millisecond}
+	st, err := store.New(client, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := store.NewIntakeOf(st, opts)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		done <- q.Run(ctx, 1, func(context.Context, *store.Tx, chat.Inbound) error { return errors.New("flow broken") })
+	}()
+	in := chat.Inbound{ID: "wamid.dead", Contact: "966501234567", Number: "111", Kind: chat.KindText, Text: "أريد إلغاء الطلب", At: time.Now()}
+	if err := q.Push(t.Context(), []chat.Inbound{in}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for n, _ := q.DeadCount(t.Context()); n != 1; n, _ = q.DeadCount(t.Context()) {
+		if time.Now().After(deadline) {
+			t.Fatal("no dead letter")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	<-done
+
+	r := newRig(t, func(d *Deps) { d.OutboxAPI = NewOutboxAPI(st, q, adminToken, testLogger(&syncbuf.Buffer{})) })
+	if code, _ := r.call(t, http.MethodGet, "/api/intake/dead", ""); code != http.StatusUnauthorized {
+		t.Errorf("without token: %d, want 401", code)
+	}
+	code, body := r.call(t, http.MethodGet, "/api/intake/dead", adminToken)
+	var list struct{ Dead []store.DeadSummary }
+	if err := json.Unmarshal([]byte(body), &list); code != 200 || err != nil || len(list.Dead) != 1 ||
+		list.Dead[0].Contact != "…4567" || list.Dead[0].Preview != "أريد إلغاء الطلب" || list.Dead[0].Error != "flow broken" {
+		t.Fatalf("list: %d %s", code, body)
+	}
+	id := list.Dead[0].ID
+	if code, body := r.call(t, http.MethodPost, "/api/intake/dead/"+id+"/replay", adminToken); code != 200 || !strings.Contains(body, `"replayed":true`) {
+		t.Fatalf("replay: %d %s", code, body)
+	}
+	if code, _ := r.call(t, http.MethodPost, "/api/intake/dead/"+id+"/replay", adminToken); code != http.StatusNotFound {
+		t.Errorf("replaying twice: %d, want 404", code)
+	}
+	if n, _ := q.Depth(t.Context()); n != 1 {
+		t.Errorf("intake depth %d after the replay, want 1", n)
 	}
 }

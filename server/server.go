@@ -121,8 +121,8 @@ type Deps struct {
 	// Backlog, when set, is counted in /metrics (wasla_outbox_failed,
 	// wasla_intake_dead_letters) every DepthInterval.
 	Backlog Backlog
-	// OutboxAPI, when set, is served under /api/outbox (NewOutboxAPI; it checks the
-	// admin token itself).
+	// OutboxAPI, when set, is served under /api/outbox and /api/intake (NewOutboxAPI; it
+	// checks the admin token itself).
 	OutboxAPI http.Handler
 	// WebhookHealth, when set, hears whether webhooks were recorded, for the campaign
 	// runner's hold (default: a tracker of the server's own that nobody reads).
@@ -256,6 +256,7 @@ func (s *Server) routes() chi.Router {
 	}
 	if s.d.OutboxAPI != nil {
 		r.Handle("/api/outbox/*", s.d.OutboxAPI)
+		r.Handle("/api/intake/*", s.d.OutboxAPI)
 	}
 	if s.d.NumbersAPI != nil {
 		r.Handle("/api/numbers", s.d.NumbersAPI)

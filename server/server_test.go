@@ -97,11 +97,19 @@ func (r *rig) post(t *testing.T, body []byte, signature string) (int, string) {
 // get sends a GET with the metrics token.
 func (r *rig) get(t *testing.T, path string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, r.http.URL+path, nil)
+	return r.call(t, http.MethodGet, path, metricsToken)
+}
+
+// call sends a request without body, with token as bearer token unless it is empty.
+func (r *rig) call(t *testing.T, method, path, token string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, r.http.URL+path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Authorization", "Bearer "+metricsToken)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -18,6 +19,10 @@ import (
 // ErrNoDeadLetter means no dead letter has the id given (replayed or dropped meanwhile,
 // or a wrong id).
 var ErrNoDeadLetter = errors.New("no dead letter with this id")
+
+// ErrNotReplayable means a dead letter's stored message does not decode: there is nothing
+// to handle again; it can only be dropped.
+var ErrNotReplayable = errors.New("dead letter cannot be replayed")
 
 // ListedDeadLetter is a dead letter with the id that names it for replay and drop.
 type ListedDeadLetter struct {
@@ -67,6 +72,40 @@ func (q *Intake) deadOf(ctx context.Context, b int, fn func(ListedDeadLetter) er
 			return nil
 		}
 	}
+}
+
+// DeadSummary is a dead letter as `wasla intake dead --json` shows it: the contact
+// redacted unless asked for in full, the text cut to a preview.
+type DeadSummary struct {
+	ID       string    `json:"id"`
+	Contact  string    `json:"contact,omitempty"`
+	Number   string    `json:"number,omitempty"`
+	Message  string    `json:"message,omitempty"` // the message id (wamid)
+	Preview  string    `json:"preview,omitempty"`
+	Error    string    `json:"error"`
+	Attempts int       `json:"attempts,omitempty"`
+	At       time.Time `json:"at"`
+}
+
+// Summary returns d as listed; fullContact keeps the contact id whole.
+func (d ListedDeadLetter) Summary(fullContact bool) DeadSummary {
+	m := d.Message
+	out := DeadSummary{ID: d.ID, Number: string(m.Number), Message: m.ID, Error: d.Error, Attempts: d.Attempts, At: d.At}
+	if m.Contact != "" {
+		out.Contact = m.Contact.Redacted()
+		if fullContact {
+			out.Contact = string(m.Contact)
+		}
+	}
+	switch {
+	case m.ID == "":
+		out.Preview = "[does not decode]"
+	case m.Text == "" && m.Kind != "" && m.Kind != chat.KindText:
+		out.Preview = "[" + string(m.Kind) + "]"
+	default:
+		out.Preview = preview(m.Text)
+	}
+	return out
 }
 
 // DeadCount returns how many dead letters are kept: one pipeline of LLENs.
@@ -146,7 +185,7 @@ func (q *Intake) ReplayDeadLetter(ctx context.Context, id string) (ListedDeadLet
 		return d, err
 	}
 	if d.Message.ID == "" || d.Message.Contact == "" {
-		return d, fmt.Errorf("dead letter %s cannot be replayed: the stored message does not decode (%s); drop it", id, d.Error)
+		return d, fmt.Errorf("%w: the stored message does not decode (%s); drop it", ErrNotReplayable, d.Error)
 	}
 	if err := q.Push(ctx, []chat.Inbound{d.Message}); err != nil {
 		return d, err

@@ -62,21 +62,50 @@ func (r *Redis) keepArg() string {
 }
 
 // stateRecord encodes d as the delivery hash holds it: "<state>|<JSON>", so the scripts
-// compare states without decoding JSON.
+// compare states without decoding JSON. The record is kept short, so that the hash stays a
+// listpack (Redis converts a hash to a table, at several times the memory, once a value is
+// longer than hash-max-listpack-value, 64 bytes by default): the state is written once, in
+// the prefix; the wamid lives in the w:<wamid> field only; the number, in the reply's
+// history event. A failed record keeps both, for the failed list, and may be longer:
+// failures are rare.
 func stateRecord(d chat.Delivery) string {
+	state := d.State
+	d.State = ""
+	if state != chat.StateFailed {
+		d.Wamid, d.Number = "", ""
+	}
 	b, _ := json.Marshal(d) // a chat.Delivery always encodes
-	return string(d.State) + "|" + string(b)
+	return string(state) + "|" + string(b)
+}
+
+// wamidField is how a wamid is written in the delivery hash's field names (w:<…>, p:<…>):
+// without Meta's "wamid." prefix, marked "~", so that a field stays within the 64 bytes of a
+// listpack value even for the 64-character wamids of 12-digit phone numbers.
+func wamidField(wamid string) string {
+	if rest, ok := strings.CutPrefix(wamid, "wamid."); ok && rest != "" {
+		return "~" + rest
+	}
+	return wamid
+}
+
+// wamidOf reverses wamidField.
+func wamidOf(field string) string {
+	if rest, ok := strings.CutPrefix(field, "~"); ok {
+		return "wamid." + rest
+	}
+	return field
 }
 
 func parseStateRecord(s string) (chat.Delivery, error) {
 	var d chat.Delivery
-	_, js, ok := strings.Cut(s, "|")
+	state, js, ok := strings.Cut(s, "|")
 	if !ok {
 		return d, fmt.Errorf("delivery state %q: no state prefix", s)
 	}
 	if err := json.Unmarshal([]byte(js), &d); err != nil {
 		return d, fmt.Errorf("delivery state: %w", err)
 	}
+	d.State = chat.DeliveryState(state)
 	return d, nil
 }
 
@@ -105,7 +134,7 @@ func (r *Redis) ApplyDelivery(ctx context.Context, id chat.ContactID, d chat.Del
 	}
 	k := r.keysOf(id)
 	res, err := deliveryStatusScript.Run(ctx, r.client, []string{r.deliveryKey(id), k.outbox, r.failedKey(bucket(id))},
-		d.Wamid, stateRecord(d), string(id), r.clock.Now().UnixMilli(), r.keepArg()).Slice()
+		wamidField(d.Wamid), stateRecord(d), string(id), r.clock.Now().UnixMilli(), r.keepArg()).Slice()
 	if err != nil {
 		return StatusUnknown, "", fmt.Errorf("store: applying a delivery status: %w", err)
 	}
@@ -137,8 +166,13 @@ func (r *Redis) DeliveryStates(ctx context.Context, id chat.ContactID) (map[stri
 		return nil, fmt.Errorf("store: reading delivery states: %w", err)
 	}
 	out := make(map[string]chat.Delivery, len(all.Val()))
+	wamids := map[string]string{} // entry id -> wamid
 	for field, v := range all.Val() {
-		if strings.HasPrefix(field, "w:") || strings.HasPrefix(field, "p:") {
+		if f, ok := strings.CutPrefix(field, "w:"); ok {
+			wamids[v] = wamidOf(f)
+			continue
+		}
+		if strings.HasPrefix(field, "p:") {
 			continue
 		}
 		d, err := parseStateRecord(v)
@@ -146,6 +180,12 @@ func (r *Redis) DeliveryStates(ctx context.Context, id chat.ContactID) (map[stri
 			return nil, fmt.Errorf("store: entry %s: %w", field, err)
 		}
 		out[field] = d
+	}
+	for entry, wamid := range wamids {
+		if d, ok := out[entry]; ok && d.Wamid == "" {
+			d.Wamid = wamid
+			out[entry] = d
+		}
 	}
 	for _, e := range queued.Val() {
 		entry, _, _ := strings.Cut(e, " ")

@@ -12,7 +12,7 @@
 --                        w:<wamid> -> entry id, p:<wamid> -> a waiting state record
 -- KEYS[2] outbox   list  the contact's outbox (see send_claim.lua)
 -- KEYS[3] ofailed  zset  the bucket's failed messages: "<entry id> <contact id>" -> unix ms
--- ARGV[1] wamid, ARGV[2] the state record, ARGV[3] contact id, ARGV[4] now (unix ms),
+-- ARGV[1] the wamid as field names hold it (store.wamidField), ARGV[2] the state record, ARGV[3] contact id, ARGV[4] now (unix ms),
 -- ARGV[5] how long the delivery hash outlives its last write in ms, '' for ever
 --
 -- Returns {1, entry} when the state moved forward, {3, entry} when it was already as far,

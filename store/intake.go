@@ -327,31 +327,7 @@ type DeadLetter struct {
 // DeadLetters calls fn with every dead letter, bucket by bucket, oldest first in each
 // bucket. fn's error stops the walk and is returned.
 func (q *Intake) DeadLetters(ctx context.Context, fn func(DeadLetter) error) error {
-	if q.err != nil {
-		return q.err
-	}
-	for b := range Buckets {
-		key := q.r.bucketKey(b, "dead")
-		for start := int64(0); ; start += historyPage {
-			raw, err := q.client.LRange(ctx, key, start, start+historyPage-1).Result()
-			if err != nil {
-				return fmt.Errorf("store: reading dead letters: %w", err)
-			}
-			for _, s := range raw {
-				var d DeadLetter
-				if err := json.Unmarshal([]byte(s), &d); err != nil {
-					return fmt.Errorf("store: reading dead letters: %w", err)
-				}
-				if err := fn(d); err != nil {
-					return err
-				}
-			}
-			if len(raw) < historyPage {
-				break
-			}
-		}
-	}
-	return nil
+	return q.ListDeadLetters(ctx, func(d ListedDeadLetter) error { return fn(d.DeadLetter) })
 }
 
 // Handler handles one queued message. It loads and commits the message's contact through

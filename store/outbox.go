@@ -357,7 +357,7 @@ func (o *Outbox) work(ctx context.Context, c sendClaim, b *busy, deliver Deliver
 		res, err := sendDoneScript.Run(sctx, o.r.client,
 			[]string{k.olease, k.outbox, k.outq, k.ostate, o.r.deliveryKey(c.contact), o.r.failedKey(bucket(c.contact))},
 			c.token, d.Entry, retryAt, o.lease.Milliseconds(), string(c.contact),
-			out.record(d, now), out.Wamid, now.UnixMilli(), o.r.keepArg()).Slice()
+			out.record(d, now), wamidField(out.Wamid), now.UnixMilli(), o.r.keepArg()).Slice()
 		done()
 		if err != nil {
 			// The entry stays first; the lease runs out and a sender tries it again, told

@@ -18,7 +18,7 @@
 -- ARGV[1] token, ARGV[2] the entry's id, ARGV[3] retry at (unix ms; '' when done),
 -- ARGV[4] lease ms, ARGV[5] contact id,
 -- ARGV[6] the state record "<state>|<chat.Delivery JSON>" ('' records nothing),
--- ARGV[7] the wamid of a sent message (''), ARGV[8] now (unix ms), ARGV[9] how long the
+-- ARGV[7] the wamid of a sent message as field names hold it (store.wamidField; ''), ARGV[8] now (unix ms), ARGV[9] how long the
 -- delivery hash outlives its last write in ms, '' for ever (the history's retention)
 --
 -- Returns {0} when the lease is not held with the token (nothing changed), {1, entry,

@@ -233,45 +233,14 @@ func runOutboxDrop(ctx context.Context, ops *opsStore, v flagValues, rest []stri
 	}, s)
 }
 
-// deadSummary is a dead letter as `wasla intake dead --json` shows it.
-type deadSummary struct {
-	ID       string    `json:"id"`
-	Contact  string    `json:"contact,omitempty"`
-	Number   string    `json:"number,omitempty"`
-	Message  string    `json:"message,omitempty"` // the message id (wamid)
-	Preview  string    `json:"preview,omitempty"`
-	Error    string    `json:"error"`
-	Attempts int       `json:"attempts,omitempty"`
-	At       time.Time `json:"at"`
-}
-
-func summarizeDead(d store.ListedDeadLetter, fullContact bool) deadSummary {
-	m := d.Message
-	out := deadSummary{ID: d.ID, Number: string(m.Number), Message: m.ID, Preview: messageText(m.Kind, m.Text),
-		Error: d.Error, Attempts: d.Attempts, At: d.At}
-	if m.Contact != "" {
-		out.Contact = m.Contact.Redacted()
-		if fullContact {
-			out.Contact = string(m.Contact)
-		}
-	}
-	if r := []rune(out.Preview); len(r) > 60 {
-		out.Preview = string(r[:59]) + "…"
-	}
-	if out.Message == "" {
-		out.Preview = "[does not decode]"
-	}
-	return out
-}
-
 func runIntakeDead(ctx context.Context, ops *opsStore, v flagValues, rest []string, s Streams) int {
 	if len(rest) > 0 {
 		fmt.Fprintf(s.Err, "wasla intake dead: unexpected argument %q\n", rest[0])
 		return exitUsage
 	}
-	var list []deadSummary
+	var list []store.DeadSummary
 	err := ops.intake.ListDeadLetters(ctx, func(d store.ListedDeadLetter) error {
-		list = append(list, summarizeDead(d, v.fullContact))
+		list = append(list, d.Summary(v.fullContact))
 		return nil
 	})
 	if err != nil {
