@@ -212,7 +212,7 @@ func (m *Metrics) registerBacklog(b *backlog) {
 	}, func() float64 { return float64(b.judge()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "wasla_reply_lag_last_seconds",
-			Help: "The reply lag of the latest attempt at sending a reply (0 when none for 30s): what the push-back judges by.",
+			Help: "The reply lag of the latest attempt at sending a reply (0 when none for a second: the outbox is empty): what the push-back judges by.",
 		}, func() float64 { return b.replyLag().Seconds() }))
 }
 

@@ -27,6 +27,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"cmp"
 	"context"
@@ -38,6 +39,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -68,6 +70,7 @@ const (
 
 type options struct {
 	duration, graphDelay, drain, burst time.Duration
+	refuseLag                          time.Duration
 	warmup                             time.Duration
 	rate, concurrency, contacts        int
 	throughput, portBase, workers      int
@@ -94,6 +97,7 @@ func main() {
 	flag.IntVar(&o.streamNode, "stream-node-max-bytes", 0, "the redis-server's stream-node-max-bytes (0: Redis's default, 4096)")
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the server phase to this file")
 	flag.IntVar(&o.refuseDepth, "refuse-depth", 0, "the server's limits.refuse_depth: intake depth from which webhooks are answered 503 (0: the config's default)")
+	flag.DurationVar(&o.refuseLag, "refuse-lag", 0, "the server's limits.refuse_lag: reply lag from which webhooks are answered 503 (0: off, the default)")
 	flag.BoolVar(&o.sweep, "sweep", false, "run the matrix of -sweep-rates × -sweep-delays on one server and print one table")
 	rates := flag.String("sweep-rates", "500,1000,2000,4000", "offered rates of the sweep, msg/s")
 	delays := flag.String("sweep-delays", "0,150ms", "Graph delays of the sweep")
@@ -415,6 +419,9 @@ limits:
 	if o.refuseDepth > 0 {
 		yaml += fmt.Sprintf("  refuse_depth: %d\n", o.refuseDepth)
 	}
+	if o.refuseLag > 0 {
+		yaml += fmt.Sprintf("  refuse_lag: %v\n", o.refuseLag)
+	}
 	path := filepath.Join(dir, "wasla.yaml")
 	cfg, err := config.Parse(path, []byte(yaml), nil)
 	if err != nil {
@@ -459,7 +466,7 @@ func sweep(ctx context.Context, o options, url, baseURL string, graph *fakeGraph
 			cell++
 		}
 	}
-	fmt.Printf("\nsweep: %v per phase, throughput limit %d/s, %d workers, burst window %v, refuse depth %d (0: default)\n", o.duration, o.throughput, o.workers, o.burst, o.refuseDepth)
+	fmt.Printf("\nsweep: %v per phase, throughput limit %d/s, %d workers, burst window %v, refuse depth %d (0: default), refuse lag %v\n", o.duration, o.throughput, o.workers, o.burst, o.refuseDepth, o.refuseLag)
 	fmt.Println("| Graph delay | offered/s | acked/s | refused/s | ack p50 ms | ack p99 ms | replies/s | reply p50 ms | reply p99 ms | unanswered | baseline replies/s | baseline reply p99 ms | replies ratio | acks ratio | load |")
 	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, r := range rows {
@@ -518,20 +525,23 @@ func summarize(all []time.Duration, elapsed time.Duration) latencies {
 // seq numbers messages across phases and clients.
 var seq atomic.Int64
 
-// load posts webhooks to url from o.concurrency clients for o.duration, o.rate per second
-// in all (each client on its own schedule; a client behind schedule posts at once), from
-// contacts first..first+o.contacts-1, and measures each answer's latency. Bodies and
-// signatures are built before the clock starts, so the generator spends its CPU on HTTP
-// only. Every answer must be 200 or 503 (refused for now: Meta would deliver it again);
-// the latencies count both, the returned n counts the 200s.
-func load(url string, sign bool, first int, graph *fakeGraph, o options) (latencies, int64, error) {
-	client := &http.Client{Transport: &http.Transport{
-		MaxIdleConns: o.concurrency, MaxIdleConnsPerHost: o.concurrency, IdleConnTimeout: time.Minute,
-	}}
-	defer client.CloseIdleConnections()
+// load posts webhooks to target from o.concurrency clients for o.duration, o.rate per
+// second in all (each client on its own schedule; a client behind schedule posts at
+// once), from contacts first..first+o.contacts-1, and measures each answer's latency.
+// Each client holds one keep-alive connection and writes requests built and signed before
+// the clock starts, reading answers with http.ReadResponse: the generator shares the
+// machine with the server, and net/http's Transport (a goroutine pair and a pool per
+// connection) would take CPU the server then lacks. Every answer must be 200 or 503
+// (refused for now: Meta would deliver it again); the latencies count both, the returned
+// n counts the 200s.
+func load(target string, sign bool, first int, graph *fakeGraph, o options) (latencies, int64, error) {
+	u, err := url.Parse(target)
+	if err != nil {
+		return latencies{}, 0, err
+	}
 	type post struct {
-		body      []byte
-		waID, sig string
+		raw  []byte // the whole HTTP request
+		waID string
 	}
 	// Enough prepared posts for the phase at the offered rate (or 20,000 per second when
 	// the rate is open), each client taking from its own share.
@@ -542,11 +552,13 @@ func load(url string, sign bool, first int, graph *fakeGraph, o options) (latenc
 		for i := range posts[c] {
 			n := seq.Add(1)
 			waID := strconv.Itoa(phoneBase + first + int(n)%o.contacts)
-			p := post{body: webhookBody(n, waID), waID: waID}
+			body := webhookBody(n, waID)
+			raw := fmt.Appendf(nil, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n", u.RequestURI(), u.Host, len(body))
 			if sign {
-				p.sig = whatsapp.Sign(appSecret, p.body)
+				raw = fmt.Appendf(raw, "%s: %s\r\n", whatsapp.SignatureHeader, whatsapp.Sign(appSecret, body))
 			}
-			posts[c][i] = p
+			raw = append(append(raw, "\r\n"...), body...)
+			posts[c][i] = post{raw: raw, waID: waID}
 		}
 	}
 	lat := make([][]time.Duration, o.concurrency)
@@ -562,6 +574,13 @@ func load(url string, sign bool, first int, graph *fakeGraph, o options) (latenc
 	var wg sync.WaitGroup
 	for c := range o.concurrency {
 		wg.Go(func() {
+			var conn net.Conn
+			var br *bufio.Reader
+			defer func() {
+				if conn != nil {
+					conn.Close()
+				}
+			}()
 			next := start.Add(interval * time.Duration(c) / time.Duration(o.concurrency))
 			for _, p := range posts[c] {
 				if interval > 0 {
@@ -571,27 +590,16 @@ func load(url string, sign bool, first int, graph *fakeGraph, o options) (latenc
 				if !time.Now().Before(deadline) {
 					return
 				}
-				req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(p.body))
-				if err != nil {
-					errs[c] = err
-					return
-				}
-				req.Header.Set("Content-Type", "application/json")
-				if sign {
-					req.Header.Set(whatsapp.SignatureHeader, p.sig)
-				}
 				t0 := time.Now()
 				graph.sent(p.waID, t0)
-				resp, err := client.Do(req)
+				code, err := exchange(&conn, &br, u.Host, p.raw)
 				if err != nil {
 					graph.unsent(p.waID, t0)
 					errs[c] = err
 					return
 				}
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
 				lat[c] = append(lat[c], time.Since(t0))
-				switch resp.StatusCode {
+				switch code {
 				case http.StatusOK:
 					acked[c]++
 				case http.StatusServiceUnavailable:
@@ -599,7 +607,7 @@ func load(url string, sign bool, first int, graph *fakeGraph, o options) (latenc
 					refused[c]++
 				default:
 					graph.unsent(p.waID, t0)
-					errs[c] = fmt.Errorf("POST answered %d", resp.StatusCode)
+					errs[c] = fmt.Errorf("POST answered %d", code)
 					return
 				}
 			}
@@ -617,6 +625,42 @@ func load(url string, sign bool, first int, graph *fakeGraph, o options) (latenc
 	l := summarize(all, elapsed)
 	l.n, l.start = sum(acked), start
 	return l, sum(refused), nil
+}
+
+// exchange writes one raw request on *conn (dialling host when there is none) and reads
+// the answer's status, draining its body. A connection the server closed is dialled
+// again once: keep-alive connections may be closed between requests.
+func exchange(conn *net.Conn, br **bufio.Reader, host string, raw []byte) (int, error) {
+	for attempt := 0; ; attempt++ {
+		if *conn == nil {
+			c, err := net.Dial("tcp", host)
+			if err != nil {
+				return 0, err
+			}
+			*conn, *br = c, bufio.NewReader(c)
+		}
+		resp, err := func() (*http.Response, error) {
+			if _, err := (*conn).Write(raw); err != nil {
+				return nil, err
+			}
+			return http.ReadResponse(*br, nil)
+		}()
+		if err != nil {
+			(*conn).Close()
+			*conn = nil
+			if attempt == 0 {
+				continue
+			}
+			return 0, err
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.Close {
+			(*conn).Close()
+			*conn = nil
+		}
+		return resp.StatusCode, nil
+	}
 }
 
 func sum(v []int64) int64 {
