@@ -195,7 +195,7 @@ func (m *Metrics) registerGauges(depth *depthCache, numbers Numbers) {
 	if depth != nil {
 		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "wasla_intake_queue_depth",
-			Help: "Inbound messages recorded and waiting for a worker, as read at most limits.depth_interval ago (-1: unknown).",
+			Help: "Inbound messages recorded and waiting for a worker, as read from Redis at most 5s ago (-1: unknown).",
 		}, depth.get))
 	}
 	if numbers != nil {
