@@ -48,6 +48,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -168,7 +169,7 @@ func run(o options) error {
 	if o.warmup > 0 {
 		w := o
 		w.duration = o.warmup
-		if _, err := phase(ctx, "warm-up", base+"/webhook", true, 2, graph, intake, w); err != nil {
+		if _, err := phase(ctx, "warm-up", base+"/webhook", true, 2, graph, intake, rdb, w); err != nil {
 			return err
 		}
 	}
@@ -184,13 +185,13 @@ func run(o options) error {
 	defer bs.Close()
 	baseURL := "http://" + baseLn.Addr().String() + "/"
 	if o.sweep {
-		if err := sweep(ctx, o, base+"/webhook", baseURL, graph, intake); err != nil {
+		if err := sweep(ctx, o, base+"/webhook", baseURL, graph, intake, rdb); err != nil {
 			return err
 		}
 		stopSrv()
 		return <-srvDone
 	}
-	baseRes, err := phase(ctx, "baseline", baseURL, false, 0, graph, intake, o)
+	baseRes, err := phase(ctx, "baseline", baseURL, false, 0, graph, intake, rdb, o)
 	if err != nil {
 		return err
 	}
@@ -206,7 +207,7 @@ func run(o options) error {
 			return err
 		}
 	}
-	res, err := phase(ctx, "server", base+"/webhook", true, 1, graph, intake, o)
+	res, err := phase(ctx, "server", base+"/webhook", true, 1, graph, intake, rdb, o)
 	if o.cpuprofile != "" {
 		pprof.StopCPUProfile()
 	}
@@ -226,11 +227,11 @@ func run(o options) error {
 		return err
 	}
 
-	fmt.Printf("bench offered=%d graph_delay_ms=%.0f burst_window_ms=%.0f acked=%.0f refused=%.0f ack_p50_ms=%.2f ack_p99_ms=%.2f replies=%.0f reply_p50_ms=%.1f reply_p99_ms=%.1f unanswered=%d base_acked=%.0f base_replies=%.0f base_reply_p99_ms=%.1f ratio=%.2f redis_bytes_per_contact=%.0f load=%s\n",
+	fmt.Printf("bench offered=%d graph_delay_ms=%.0f burst_window_ms=%.0f acked=%.0f refused=%.0f ack_p50_ms=%.2f ack_p99_ms=%.2f replies=%.0f reply_p50_ms=%.1f reply_p99_ms=%.1f unanswered=%d base_acked=%.0f base_replies=%.0f base_reply_p99_ms=%.1f ratio=%.2f cpu_us_per_reply=%.0f redis_cpu_us_per_reply=%.0f redis_bytes_per_contact=%.0f load=%s\n",
 		o.rate, ms(o.graphDelay), ms(o.burst), res.acked.rate(), res.refusedRate(), ms(res.acked.p50), ms(res.acked.p99),
 		res.replyRate, ms(res.replies.p50), ms(res.replies.p99), res.unanswered,
 		baseRes.acked.rate(), baseRes.replyRate, ms(baseRes.replies.p99),
-		res.acked.rate()/baseRes.acked.rate(), perContact, loadAverage())
+		res.acked.rate()/baseRes.acked.rate(), us(res.cpuPerMsg), us(res.redisCPUPerMsg), perContact, loadAverage())
 	return nil
 }
 
@@ -248,13 +249,46 @@ func listen(port int) (net.Listener, error) {
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
+func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
+
+// processCPU is the user and system CPU time this process used so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// redisCPU is the user and system CPU time redis-server used so far (0 if unknown).
+func redisCPU(ctx context.Context, rdb *redis.Client) time.Duration {
+	info, err := rdb.Info(ctx, "cpu").Result()
+	if err != nil {
+		return 0
+	}
+	var total float64
+	for _, name := range []string{"used_cpu_sys", "used_cpu_user"} {
+		for line := range strings.Lines(info) {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(line), name+":"); ok {
+				f, _ := strconv.ParseFloat(v, 64)
+				total += f
+			}
+		}
+	}
+	return time.Duration(total * float64(time.Second))
+}
+
 // phaseResult is what one phase measured.
 type phaseResult struct {
-	refused    int64     // POSTs answered 503 (Meta would deliver them again later)
-	acked      latencies // webhook POST → 200 or 503
-	replies    latencies // webhook POST started → reply reached the Graph API
-	replyRate  float64   // replies per second, from the first POST to the last reply
-	unanswered int64     // accepted messages without a reply when the drain ended
+	// cpuPerMsg and redisCPUPerMsg are the CPU time of this process (server, load
+	// generator and fake Graph API together) and of redis-server per reply, from the first
+	// POST to the end of the drain: figures a busy machine changes far less than rates.
+	cpuPerMsg, redisCPUPerMsg time.Duration
+	refused                   int64     // POSTs answered 503 (Meta would deliver them again later)
+	acked                     latencies // webhook POST → 200 or 503
+	replies                   latencies // webhook POST started → reply reached the Graph API
+	replyRate                 float64   // replies per second, from the first POST to the last reply
+	unanswered                int64     // accepted messages without a reply when the drain ended
 }
 
 // refusedRate is the 503 answers per second.
@@ -264,8 +298,9 @@ func (r phaseResult) refusedRate() float64 {
 
 // phase offers o.rate webhooks per second to url for o.duration from contacts of range
 // idx, then waits up to o.drain for their replies, and prints a line about each.
-func phase(ctx context.Context, name, url string, sign bool, idx int, graph *fakeGraph, intake *store.Intake, o options) (phaseResult, error) {
+func phase(ctx context.Context, name, url string, sign bool, idx int, graph *fakeGraph, intake *store.Intake, rdb *redis.Client, o options) (phaseResult, error) {
 	graph.reset()
+	redisBefore := redisCPU(ctx, rdb)
 	acked, refused, err := load(url, sign, idx*o.contacts, graph, o)
 	if err != nil {
 		return phaseResult{}, fmt.Errorf("%s: %w", name, err)
@@ -274,8 +309,13 @@ func phase(ctx context.Context, name, url string, sign bool, idx int, graph *fak
 	fmt.Printf("%-9s acks:    %d messages in %v: %.0f msg/s, %d refused (503), p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
 		name+":", acked.n, acked.elapsed.Round(time.Millisecond), acked.rate(), refused, ms(acked.p50), ms(acked.p99), ms(acked.max))
 	derr := drain(ctx, intake, graph, acked.n, o.drain+o.burst)
+	cpu, redisAfter := processCPU()-acked.cpuStart, redisCPU(ctx, rdb)
 	n, first, last, lat := graph.results()
 	r := phaseResult{acked: acked, refused: refused, replies: summarize(lat, 0), unanswered: acked.n - n}
+	if n > 0 {
+		r.cpuPerMsg = cpu / time.Duration(n)
+		r.redisCPUPerMsg = (redisAfter - redisBefore) / time.Duration(n)
+	}
 	if n > 0 {
 		from := start
 		if o.burst > 0 {
@@ -447,7 +487,7 @@ func webhookBody(seq int64, waID string) []byte {
 
 // sweep runs a baseline and a server phase for every Graph delay and offered rate of the
 // matrix, on the one server, each cell from contacts of its own, and prints one table.
-func sweep(ctx context.Context, o options, url, baseURL string, graph *fakeGraph, intake *store.Intake) error {
+func sweep(ctx context.Context, o options, url, baseURL string, graph *fakeGraph, intake *store.Intake, rdb *redis.Client) error {
 	type row struct {
 		delay     time.Duration
 		rate      int
@@ -462,11 +502,11 @@ func sweep(ctx context.Context, o options, url, baseURL string, graph *fakeGraph
 			c := o
 			c.rate, c.graphDelay = rate, delay
 			fmt.Printf("--- cell: graph delay %v, %d msg/s offered\n", delay, rate)
-			b, err := phase(ctx, "baseline", baseURL, false, 3+2*cell, graph, intake, c)
+			b, err := phase(ctx, "baseline", baseURL, false, 3+2*cell, graph, intake, rdb, c)
 			if err != nil {
 				return err
 			}
-			r, err := phase(ctx, "server", url, true, 4+2*cell, graph, intake, c)
+			r, err := phase(ctx, "server", url, true, 4+2*cell, graph, intake, rdb, c)
 			if err != nil {
 				return err
 			}
@@ -475,13 +515,14 @@ func sweep(ctx context.Context, o options, url, baseURL string, graph *fakeGraph
 		}
 	}
 	fmt.Printf("\nsweep: %v per phase, throughput limit %d/s, %d workers, burst window %v, refuse depth %d (0: default), refuse lag %v\n", o.duration, o.throughput, o.workers, o.burst, o.refuseDepth, o.refuseLag)
-	fmt.Println("| Graph delay | offered/s | acked/s | refused/s | ack p50 ms | ack p99 ms | replies/s | reply p50 ms | reply p99 ms | unanswered | baseline replies/s | baseline reply p99 ms | replies ratio | acks ratio | load |")
-	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Println("| Graph delay | offered/s | acked/s | refused/s | ack p50 ms | ack p99 ms | replies/s | reply p50 ms | reply p99 ms | unanswered | baseline replies/s | baseline reply p99 ms | replies ratio | acks ratio | CPU µs/reply | Redis CPU µs/reply | load |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, r := range rows {
-		fmt.Printf("| %v | %d | %.0f | %.0f | %.2f | %.2f | %.0f | %.1f | %.1f | %d | %.0f | %.1f | %.2f | %.2f | %s |\n",
+		fmt.Printf("| %v | %d | %.0f | %.0f | %.2f | %.2f | %.0f | %.1f | %.1f | %d | %.0f | %.1f | %.2f | %.2f | %.0f | %.0f | %s |\n",
 			r.delay, r.rate, r.srv.acked.rate(), r.srv.refusedRate(), ms(r.srv.acked.p50), ms(r.srv.acked.p99),
 			r.srv.replyRate, ms(r.srv.replies.p50), ms(r.srv.replies.p99), r.srv.unanswered,
-			r.base.replyRate, ms(r.base.replies.p99), r.srv.replyRate/r.base.replyRate, r.srv.acked.rate()/r.base.acked.rate(), r.load)
+			r.base.replyRate, ms(r.base.replies.p99), r.srv.replyRate/r.base.replyRate, r.srv.acked.rate()/r.base.acked.rate(),
+			us(r.srv.cpuPerMsg), us(r.srv.redisCPUPerMsg), r.load)
 	}
 	return nil
 }
@@ -513,7 +554,8 @@ func parseSweep(rates, delays string) ([]int, []time.Duration, error) {
 
 // latencies summarizes a set of measured durations.
 type latencies struct {
-	start         time.Time // when the first POST could go (bodies built)
+	start         time.Time     // when the first POST could go (bodies built)
+	cpuStart      time.Duration // this process's CPU time then
 	n             int64
 	elapsed       time.Duration
 	p50, p99, max time.Duration
@@ -577,6 +619,7 @@ func load(target string, sign bool, first int, graph *fakeGraph, o options) (lat
 	if o.rate > 0 {
 		interval = time.Duration(float64(time.Second) * float64(o.concurrency) / float64(o.rate))
 	}
+	cpuStart := processCPU()
 	start := time.Now()
 	deadline := start.Add(o.duration)
 	var wg sync.WaitGroup
@@ -631,7 +674,7 @@ func load(target string, sign bool, first int, graph *fakeGraph, o options) (lat
 		return latencies{}, 0, errors.New("no request completed")
 	}
 	l := summarize(all, elapsed)
-	l.n, l.start = sum(acked), start
+	l.n, l.start, l.cpuStart = sum(acked), start, cpuStart
 	return l, sum(refused), nil
 }
 
