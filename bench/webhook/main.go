@@ -75,6 +75,7 @@ type options struct {
 	rate, concurrency, contacts        int
 	throughput, portBase, workers      int
 	streamNode, refuseDepth            int
+	graphH2                            bool
 	cpuprofile                         string
 	sweep                              bool
 	sweepRates                         []int
@@ -98,6 +99,7 @@ func main() {
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the server phase to this file")
 	flag.IntVar(&o.refuseDepth, "refuse-depth", 0, "the server's limits.refuse_depth: intake depth from which webhooks are answered 503 (0: the config's default)")
 	flag.DurationVar(&o.refuseLag, "refuse-lag", 0, "the server's limits.refuse_lag: reply lag from which webhooks are answered 503 (0: off, the default)")
+	flag.BoolVar(&o.graphH2, "graph-http2", false, "the fake Graph API and the server's client speak HTTP/2 (in the clear), as Meta's API does over TLS")
 	flag.BoolVar(&o.sweep, "sweep", false, "run the matrix of -sweep-rates × -sweep-delays on one server and print one table")
 	rates := flag.String("sweep-rates", "500,1000,2000,4000", "offered rates of the sweep, msg/s")
 	delays := flag.String("sweep-delays", "0,150ms", "Graph delays of the sweep")
@@ -140,6 +142,11 @@ func run(o options) error {
 		return err
 	}
 	gs := &http.Server{Handler: graph, ReadHeaderTimeout: 10 * time.Second}
+	if o.graphH2 {
+		// Meta's Graph API speaks HTTP/2 (over TLS); without certificates the stand-in
+		// speaks it in the clear, and the server's client below does too.
+		gs.Protocols = h2cOnly()
+	}
 	go func() { _ = gs.Serve(graphLn) }()
 	defer gs.Close()
 	graphURL := "http://" + graphLn.Addr().String()
@@ -475,7 +482,22 @@ limits:
 		return nil, nil, err
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	return server.Build(ctx, cfg, server.BuildOptions{Logger: log})
+	bo := server.BuildOptions{Logger: log}
+	if o.graphH2 {
+		hc := whatsapp.NewHTTPClient()
+		t := hc.Transport.(*http.Transport).Clone()
+		t.Protocols = h2cOnly()
+		hc.Transport = t
+		bo.HTTP = hc
+	}
+	return server.Build(ctx, cfg, bo)
+}
+
+// h2cOnly is the protocol set of HTTP/2 without TLS ("prior knowledge").
+func h2cOnly() *http.Protocols {
+	var p http.Protocols
+	p.SetUnencryptedHTTP2(true)
+	return &p
 }
 
 // webhookBody is one text message webhook in Meta's shape.
