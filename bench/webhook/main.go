@@ -42,6 +42,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -76,7 +77,7 @@ type options struct {
 	throughput, portBase, workers      int
 	streamNode, refuseDepth            int
 	graphH2                            bool
-	cpuprofile                         string
+	cpuprofile, memprofile             string
 	sweep                              bool
 	sweepRates                         []int
 	sweepDelays                        []time.Duration
@@ -99,6 +100,7 @@ func main() {
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the server phase to this file")
 	flag.IntVar(&o.refuseDepth, "refuse-depth", 0, "the server's limits.refuse_depth: intake depth from which webhooks are answered 503 (0: the config's default)")
 	flag.DurationVar(&o.refuseLag, "refuse-lag", 0, "the server's limits.refuse_lag: reply lag from which webhooks are answered 503 (0: off, the default)")
+	flag.StringVar(&o.memprofile, "memprofile", "", "write a heap profile (allocations since start: go tool pprof -sample_index=alloc_objects) after the server phase")
 	flag.BoolVar(&o.graphH2, "graph-http2", false, "the fake Graph API and the server's client speak HTTP/2 (in the clear), as Meta's API does over TLS")
 	flag.BoolVar(&o.sweep, "sweep", false, "run the matrix of -sweep-rates × -sweep-delays on one server and print one table")
 	rates := flag.String("sweep-rates", "500,1000,2000,4000", "offered rates of the sweep, msg/s")
@@ -218,6 +220,11 @@ func run(o options) error {
 	if o.cpuprofile != "" {
 		pprof.StopCPUProfile()
 	}
+	if o.memprofile != "" {
+		if err := writeHeapProfile(o.memprofile); err != nil {
+			return err
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -234,11 +241,11 @@ func run(o options) error {
 		return err
 	}
 
-	fmt.Printf("bench offered=%d graph_delay_ms=%.0f burst_window_ms=%.0f acked=%.0f refused=%.0f ack_p50_ms=%.2f ack_p99_ms=%.2f replies=%.0f reply_p50_ms=%.1f reply_p99_ms=%.1f unanswered=%d base_acked=%.0f base_replies=%.0f base_reply_p99_ms=%.1f ratio=%.2f cpu_us_per_reply=%.0f redis_cpu_us_per_reply=%.0f redis_bytes_per_contact=%.0f load=%s\n",
+	fmt.Printf("bench offered=%d graph_delay_ms=%.0f burst_window_ms=%.0f acked=%.0f refused=%.0f ack_p50_ms=%.2f ack_p99_ms=%.2f replies=%.0f reply_p50_ms=%.1f reply_p99_ms=%.1f unanswered=%d base_acked=%.0f base_replies=%.0f base_reply_p99_ms=%.1f ratio=%.2f cpu_us_per_reply=%.0f redis_cpu_us_per_reply=%.0f allocs_per_reply=%.0f alloc_bytes_per_reply=%.0f redis_bytes_per_contact=%.0f load=%s\n",
 		o.rate, ms(o.graphDelay), ms(o.burst), res.acked.rate(), res.refusedRate(), ms(res.acked.p50), ms(res.acked.p99),
 		res.replyRate, ms(res.replies.p50), ms(res.replies.p99), res.unanswered,
 		baseRes.acked.rate(), baseRes.replyRate, ms(baseRes.replies.p99),
-		res.acked.rate()/baseRes.acked.rate(), us(res.cpuPerMsg), us(res.redisCPUPerMsg), perContact, loadAverage())
+		res.acked.rate()/baseRes.acked.rate(), us(res.cpuPerMsg), us(res.redisCPUPerMsg), res.allocsPerMsg, res.bytesPerMsg, perContact, loadAverage())
 	return nil
 }
 
@@ -291,10 +298,13 @@ type phaseResult struct {
 	// generator and fake Graph API together) and of redis-server per reply, from the first
 	// POST to the end of the drain: figures a busy machine changes far less than rates.
 	cpuPerMsg, redisCPUPerMsg time.Duration
+	// allocsPerMsg and bytesPerMsg are this process's heap allocations per reply: unlike
+	// time, they do not depend on how busy the machine is.
+	allocsPerMsg, bytesPerMsg float64
 	refused                   int64     // POSTs answered 503 (Meta would deliver them again later)
 	acked                     latencies // webhook POST → 200 or 503
 	replies                   latencies // webhook POST started → reply reached the Graph API
-	replyRate                 float64   // replies per second, from the first POST to the last reply
+	replyRate                 float64   // replies per second, from the first reply to the last
 	unanswered                int64     // accepted messages without a reply when the drain ended
 }
 
@@ -317,11 +327,15 @@ func phase(ctx context.Context, name, url string, sign bool, idx int, graph *fak
 		name+":", acked.n, acked.elapsed.Round(time.Millisecond), acked.rate(), refused, ms(acked.p50), ms(acked.p99), ms(acked.max))
 	derr := drain(ctx, intake, graph, acked.n, o.drain+o.burst)
 	cpu, redisAfter := processCPU()-acked.cpuStart, redisCPU(ctx, rdb)
+	var mem runtime.MemStats
+	runtime.ReadMemStats(&mem)
 	n, first, last, lat := graph.results()
 	r := phaseResult{acked: acked, refused: refused, replies: summarize(lat, 0), unanswered: acked.n - n}
 	if n > 0 {
 		r.cpuPerMsg = cpu / time.Duration(n)
 		r.redisCPUPerMsg = (redisAfter - redisBefore) / time.Duration(n)
+		r.allocsPerMsg = float64(mem.Mallocs-acked.mallocs) / float64(n)
+		r.bytesPerMsg = float64(mem.TotalAlloc-acked.allocBytes) / float64(n)
 	}
 	if n > 1 {
 		// From the first reply to the last: a server that keeps up then shows the offered
@@ -493,6 +507,16 @@ limits:
 	return server.Build(ctx, cfg, bo)
 }
 
+// writeHeapProfile writes the allocations profile of the whole run to path.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return pprof.Lookup("allocs").WriteTo(f, 0)
+}
+
 // h2cOnly is the protocol set of HTTP/2 without TLS ("prior knowledge").
 func h2cOnly() *http.Protocols {
 	var p http.Protocols
@@ -536,14 +560,14 @@ func sweep(ctx context.Context, o options, url, baseURL string, graph *fakeGraph
 		}
 	}
 	fmt.Printf("\nsweep: %v per phase, throughput limit %d/s, %d workers, burst window %v, refuse depth %d (0: default), refuse lag %v\n", o.duration, o.throughput, o.workers, o.burst, o.refuseDepth, o.refuseLag)
-	fmt.Println("| Graph delay | offered/s | acked/s | refused/s | ack p50 ms | ack p99 ms | replies/s | reply p50 ms | reply p99 ms | unanswered | baseline replies/s | baseline reply p99 ms | replies ratio | acks ratio | CPU µs/reply | Redis CPU µs/reply | load |")
-	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Println("| Graph delay | offered/s | acked/s | refused/s | ack p50 ms | ack p99 ms | replies/s | reply p50 ms | reply p99 ms | unanswered | baseline replies/s | baseline reply p99 ms | replies ratio | acks ratio | CPU µs/reply | Redis CPU µs/reply | allocs/reply | load |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, r := range rows {
-		fmt.Printf("| %v | %d | %.0f | %.0f | %.2f | %.2f | %.0f | %.1f | %.1f | %d | %.0f | %.1f | %.2f | %.2f | %.0f | %.0f | %s |\n",
+		fmt.Printf("| %v | %d | %.0f | %.0f | %.2f | %.2f | %.0f | %.1f | %.1f | %d | %.0f | %.1f | %.2f | %.2f | %.0f | %.0f | %.0f | %s |\n",
 			r.delay, r.rate, r.srv.acked.rate(), r.srv.refusedRate(), ms(r.srv.acked.p50), ms(r.srv.acked.p99),
 			r.srv.replyRate, ms(r.srv.replies.p50), ms(r.srv.replies.p99), r.srv.unanswered,
 			r.base.replyRate, ms(r.base.replies.p99), r.srv.replyRate/r.base.replyRate, r.srv.acked.rate()/r.base.acked.rate(),
-			us(r.srv.cpuPerMsg), us(r.srv.redisCPUPerMsg), r.load)
+			us(r.srv.cpuPerMsg), us(r.srv.redisCPUPerMsg), r.srv.allocsPerMsg, r.load)
 	}
 	return nil
 }
@@ -577,6 +601,8 @@ func parseSweep(rates, delays string) ([]int, []time.Duration, error) {
 type latencies struct {
 	start         time.Time     // when the first POST could go (bodies built)
 	cpuStart      time.Duration // this process's CPU time then
+	mallocs       uint64        // and its heap allocations
+	allocBytes    uint64
 	n             int64
 	elapsed       time.Duration
 	p50, p99, max time.Duration
@@ -641,6 +667,8 @@ func load(target string, sign bool, first int, graph *fakeGraph, o options) (lat
 	if o.rate > 0 {
 		interval = time.Duration(float64(time.Second) * float64(o.concurrency) / float64(o.rate))
 	}
+	var mem runtime.MemStats
+	runtime.ReadMemStats(&mem)
 	cpuStart := processCPU()
 	start := time.Now()
 	deadline := start.Add(o.duration)
@@ -702,7 +730,7 @@ func load(target string, sign bool, first int, graph *fakeGraph, o options) (lat
 		return latencies{}, 0, errors.New("no request completed")
 	}
 	l := summarize(all, elapsed)
-	l.n, l.start, l.cpuStart = sum(acked), start, cpuStart
+	l.n, l.start, l.cpuStart, l.mallocs, l.allocBytes = sum(acked), start, cpuStart, mem.Mallocs, mem.TotalAlloc
 	return l, sum(refused), nil
 }
 
@@ -755,14 +783,20 @@ func sum(v []int64) int64 {
 func drain(ctx context.Context, intake *store.Intake, graph *fakeGraph, want int64, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	depth := int64(-1)
 	for {
-		depth, err := intake.Depth(ctx)
-		if err == nil && depth == 0 && graph.replied() >= want {
-			return nil
+		// The replies are counted in memory; the intake's depth costs 1,024 commands, so it
+		// is read only once every reply is in, not on every turn of the wait (which would
+		// load the Redis being measured).
+		if graph.replied() >= want {
+			var err error
+			if depth, err = intake.Depth(ctx); err == nil && depth == 0 {
+				return nil
+			}
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("gave up after %v: %d messages still queued, %d of %d replies sent", timeout, depth, graph.replied(), want)
+			return fmt.Errorf("gave up after %v: %d messages still queued (-1: not read), %d of %d replies sent", timeout, depth, graph.replied(), want)
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
