@@ -19,8 +19,9 @@ const (
 	// its own schedule ("immediately, then … with decreasing frequency over the next 7
 	// days"); the header tells any other sender what the server wants.
 	RefuseRetryAfter = 30
-	// webhookSlotWait is how long a webhook waits for a handler slot before it is refused:
-	// far below Meta's expectation, so a refused POST is answered quickly too.
+	// webhookSlotWait is how long a webhook waits for a handler slot before it is refused.
+	// A second: a 200 that took a while costs the customer nothing, a 503 costs them Meta's
+	// retry schedule, so only a flood that outlasts it is refused.
 	webhookSlotWait = time.Second
 	// lagStale is how long an observed reply lag stands for the outbox's: with no attempt
 	// in that long, there is nothing waiting to be sent. The last replies of a drained
