@@ -19,12 +19,14 @@ const (
 	// its own schedule ("immediately, then … with decreasing frequency over the next 7
 	// days"); the header tells any other sender what the server wants.
 	RefuseRetryAfter = 30
-	// webhookSlotWait is how long a webhook waits for a handler slot before it is refused:
-	// far below Meta's expectation, so a refused POST is answered quickly too.
+	// webhookSlotWait is how long a webhook waits for a handler slot before it is refused.
+	// A second: a 200 that took a while costs the customer nothing, a 503 costs them Meta's
+	// retry schedule, so only a flood that outlasts it is refused.
 	webhookSlotWait = time.Second
 	// lagStale is how long an observed reply lag stands for the outbox's: with no attempt
-	// in that long, there is nothing waiting to be sent.
-	lagStale = 30 * time.Second
+	// in that long, there is nothing waiting to be sent. The last replies of a drained
+	// backlog waited the longest; their lag must not keep webhooks refused once they left.
+	lagStale = time.Second
 )
 
 // backlogLevel is what the server does about its backlog.
@@ -45,8 +47,9 @@ const (
 type backlog struct {
 	depth                   *depthCache
 	now                     func() time.Time
-	shedLag, refuseLag      time.Duration // 0: never
-	shedDepth, refuseDepth  int64         // 0: never
+	draw                    func() float64 // uniform in [0, 1); tests fix it
+	shedLag, refuseLag      time.Duration  // 0: never
+	shedDepth, refuseDepth  int64          // 0: never
 	lagNanos, lagObservedAt atomic.Int64
 	// moved is the messages this process pushed less those it handled since the depth was
 	// last read: the cached depth plus moved follows the intake between two reads, which
@@ -90,15 +93,36 @@ func (b *backlog) replyLag() time.Duration {
 
 // judge returns the level the backlog is at now.
 func (b *backlog) judge() backlogLevel {
-	lag, depth := b.replyLag(), b.intakeDepth()
-	over := func(v, bound int64) bool { return bound > 0 && v >= bound }
-	switch {
-	case over(int64(lag), int64(b.refuseLag)) || over(depth, b.refuseDepth):
+	switch lag, depth := b.replyLag(), b.intakeDepth(); {
+	case b.refuseShare() > 0:
 		return backlogRefuse
 	case over(int64(lag), int64(b.shedLag)) || over(depth, b.shedDepth):
 		return backlogShed
 	}
 	return backlogOK
+}
+
+func over(v, bound int64) bool { return bound > 0 && v >= bound }
+
+// refuseShare is the share of webhooks to refuse: none below the refuse bounds, rising
+// with the backlog past them to all at twice a bound. Refusing all at once at the bound
+// would starve the senders: the backlog drains, the lag reads 0 a second later, everything
+// is let in again, and the senders idle between the waves; a share that follows the excess
+// lets in about what is sent.
+func (b *backlog) refuseShare() float64 {
+	share := func(v, bound int64) float64 {
+		if !over(v, bound) {
+			return 0
+		}
+		return min(float64(v-bound)/float64(bound)+1e-9, 1) // at the bound: just above none
+	}
+	return max(share(int64(b.replyLag()), int64(b.refuseLag)), share(b.intakeDepth(), b.refuseDepth))
+}
+
+// refuse says whether to refuse this webhook, drawing against refuseShare.
+func (b *backlog) refuse() bool {
+	sh := b.refuseShare()
+	return sh > 0 && b.draw() < sh
 }
 
 // webhookSlots bounds the webhook handlers running at once, so that under a flood of POSTs

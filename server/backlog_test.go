@@ -14,8 +14,9 @@ import (
 )
 
 // TestWebhookRefusedPastTheHardBound: past the refuse bound of the intake depth or of the
-// reply lag, a webhook is answered 503 with Retry-After and nothing is pushed; below it,
-// and once the lag is stale, it is accepted again.
+// reply lag, a share of webhooks rising to all at twice the bound is answered 503 with
+// Retry-After and nothing of them is pushed; below it, and once the lag is stale, all are
+// accepted again.
 func TestWebhookRefusedPastTheHardBound(t *testing.T) {
 	clk := clock.NewManual(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))
 	r := newRig(t, func(d *Deps) {
@@ -36,16 +37,21 @@ func TestWebhookRefusedPastTheHardBound(t *testing.T) {
 		name  string
 		depth int64
 		lag   time.Duration
+		draw  float64 // the random draw against the share to refuse
 		want  int
 	}{
-		{"below both bounds", 9, 59 * time.Second, http.StatusOK},
-		{"intake depth at its bound", 10, 0, http.StatusServiceUnavailable},
-		{"reply lag at its bound", 0, time.Minute, http.StatusServiceUnavailable},
+		{"below both bounds", 9, 59 * time.Second, 0, http.StatusOK},
+		{"intake depth at twice its bound", 20, 0, 0.999, http.StatusServiceUnavailable},
+		{"reply lag at twice its bound", 0, 2 * time.Minute, 0.999, http.StatusServiceUnavailable},
+		{"half way: a draw under the share of one half", 15, 0, 0.49, http.StatusServiceUnavailable},
+		{"half way: a draw over it", 15, 0, 0.51, http.StatusOK},
+		{"lag half way, draw over", 0, 90 * time.Second, 0.51, http.StatusOK},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			before := len(r.intake.Pushed())
 			r.srv.backlog.setDepth(tt.depth)
 			r.srv.backlog.observeLag(tt.lag)
+			r.srv.backlog.draw = func() float64 { return tt.draw }
 			code, h := post()
 			if code != tt.want {
 				t.Fatalf("POST = %d, want %d", code, tt.want)
@@ -59,15 +65,16 @@ func TestWebhookRefusedPastTheHardBound(t *testing.T) {
 			}
 		})
 	}
-	// A lag nobody observed for 30s is no backlog: the senders have nothing to send.
+	// A lag nobody observed for a second is no backlog: the senders have nothing to send.
 	r.srv.backlog.setDepth(0)
 	r.srv.backlog.observeLag(time.Hour)
-	clk.Advance(lagStale + time.Second)
+	r.srv.backlog.draw = func() float64 { return 0 }
+	clk.Advance(lagStale + time.Millisecond)
 	if code, _ := post(); code != http.StatusOK {
 		t.Errorf("POST with a stale lag = %d, want 200", code)
 	}
 	_, metrics := r.get(t, "/metrics")
-	for _, want := range []string{`wasla_webhook_refused_total{reason="backlog"} 2`, `wasla_webhook_requests_total{code="503",method="POST"} 2`} {
+	for _, want := range []string{`wasla_webhook_refused_total{reason="backlog"} 3`, `wasla_webhook_requests_total{code="503",method="POST"} 3`} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("metrics lack %s", want)
 		}
@@ -131,6 +138,7 @@ func TestMarkReadShedWhenRepliesLag(t *testing.T) {
 // push-back judges by, so a flood is refused within milliseconds, not at the next read.
 func TestRefuseFollowsTheIntakeBetweenDepthReads(t *testing.T) {
 	r := newRig(t, func(d *Deps) { d.RefuseDepth = 3 })
+	r.srv.backlog.draw = func() float64 { return 0 } // refuse whatever the share past the bound
 	r.srv.backlog.setDepth(1)
 	body := sample(t, "text.json")
 	sig := whatsapp.Sign(secret, body)

@@ -13,10 +13,17 @@
 // Behind the webhook, Run drives:
 //   - the intake workers: each queued message runs through Engine.Receive, one at a time per
 //     contact and in order, across replicas;
-//   - the timer loop: Engine.RunDue on every tick (burst answers, ask timeouts, waits);
+//   - the timers (burst answers, ask timeouts, waits): each timer the engine commits is
+//     noted (TimerNotes) and fired at its moment by a pool of firers; Engine.RunDue on
+//     every tick polls the store's timer index for the rest (other replicas', a restart's);
 //   - the number refresh: the registry re-reads every number's health from Redis;
 //   - the flows watcher: a changed flow file reloads the flows (so does Reload, which the
 //     command calls on SIGHUP); a reload with an error keeps the running flows.
+//
+// When replies fall behind, the server pushes back (backlog.go): past limits.shed_lag it
+// skips marks as read, past limits.refuse_depth or refuse_lag it answers webhooks 503 with
+// Retry-After so that Meta delivers them later, and a bounded number of webhook handlers
+// run at once so that a flood of POSTs leaves the workers their CPU.
 //
 // /healthz, /readyz and /metrics (Prometheus, on a registry of the server's own) complete
 // the routes. Run shuts down gracefully when its context ends: the HTTP server finishes the

@@ -206,7 +206,7 @@ func (m *Metrics) registerGauges(depth *depthCache, numbers Numbers) {
 	if depth != nil {
 		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "wasla_intake_queue_depth",
-			Help: "Inbound messages recorded and waiting for a worker, as read at most limits.depth_interval ago (-1: unknown).",
+			Help: "Inbound messages recorded and waiting for a worker, as read from Redis at most 5s ago (-1: unknown).",
 		}, depth.get))
 	}
 	if numbers != nil {
@@ -223,7 +223,7 @@ func (m *Metrics) registerBacklog(b *backlog) {
 	}, func() float64 { return float64(b.judge()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "wasla_reply_lag_last_seconds",
-			Help: "The reply lag of the latest attempt at sending a reply (0 when none for 30s): what the push-back judges by.",
+			Help: "The reply lag of the latest attempt at sending a reply (0 when none for a second: the outbox is empty): what the push-back judges by.",
 		}, func() float64 { return b.replyLag().Seconds() }))
 }
 

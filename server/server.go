@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"sync"
@@ -224,7 +225,7 @@ func New(d Deps) (*Server, error) {
 		marks:       make(chan struct{}, max(d.Workers, 1)),
 		slots:       newWebhookSlots(d.WebhookConcurrency),
 		verifier:    whatsapp.NewVerifier(d.AppSecret)}
-	s.backlog = &backlog{depth: s.depth, now: d.Clock.Now,
+	s.backlog = &backlog{depth: s.depth, now: d.Clock.Now, draw: rand.Float64,
 		shedLag: bound(d.ShedLag, DefaultShedLag), refuseLag: bound(d.RefuseLag, 0),
 		shedDepth: bound(d.ShedDepth, 0), refuseDepth: bound(d.RefuseDepth, DefaultRefuseDepth)}
 	s.metrics.registerBacklog(s.backlog)

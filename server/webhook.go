@@ -50,7 +50,7 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.slots.release()
-	if s.backlog.judge() == backlogRefuse {
+	if s.backlog.refuse() {
 		s.refuse(w, r, "backlog")
 		return
 	}

@@ -27,10 +27,10 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -38,15 +38,18 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -68,11 +71,13 @@ const (
 
 type options struct {
 	duration, graphDelay, drain, burst time.Duration
+	refuseLag                          time.Duration
 	warmup                             time.Duration
 	rate, concurrency, contacts        int
 	throughput, portBase, workers      int
 	streamNode, refuseDepth            int
-	cpuprofile                         string
+	graphH2                            bool
+	cpuprofile, memprofile             string
 	sweep                              bool
 	sweepRates                         []int
 	sweepDelays                        []time.Duration
@@ -94,6 +99,9 @@ func main() {
 	flag.IntVar(&o.streamNode, "stream-node-max-bytes", 0, "the redis-server's stream-node-max-bytes (0: Redis's default, 4096)")
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the server phase to this file")
 	flag.IntVar(&o.refuseDepth, "refuse-depth", 0, "the server's limits.refuse_depth: intake depth from which webhooks are answered 503 (0: the config's default)")
+	flag.DurationVar(&o.refuseLag, "refuse-lag", 0, "the server's limits.refuse_lag: reply lag from which webhooks are answered 503 (0: off, the default)")
+	flag.StringVar(&o.memprofile, "memprofile", "", "write a heap profile (allocations since start: go tool pprof -sample_index=alloc_objects) after the server phase")
+	flag.BoolVar(&o.graphH2, "graph-http2", false, "the fake Graph API and the server's client speak HTTP/2 (in the clear), as Meta's API does over TLS")
 	flag.BoolVar(&o.sweep, "sweep", false, "run the matrix of -sweep-rates × -sweep-delays on one server and print one table")
 	rates := flag.String("sweep-rates", "500,1000,2000,4000", "offered rates of the sweep, msg/s")
 	delays := flag.String("sweep-delays", "0,150ms", "Graph delays of the sweep")
@@ -136,6 +144,11 @@ func run(o options) error {
 		return err
 	}
 	gs := &http.Server{Handler: graph, ReadHeaderTimeout: 10 * time.Second}
+	if o.graphH2 {
+		// Meta's Graph API speaks HTTP/2 (over TLS); without certificates the stand-in
+		// speaks it in the clear, and the server's client below does too.
+		gs.Protocols = h2cOnly()
+	}
 	go func() { _ = gs.Serve(graphLn) }()
 	defer gs.Close()
 	graphURL := "http://" + graphLn.Addr().String()
@@ -165,7 +178,7 @@ func run(o options) error {
 	if o.warmup > 0 {
 		w := o
 		w.duration = o.warmup
-		if _, err := phase(ctx, "warm-up", base+"/webhook", true, 2, graph, intake, w); err != nil {
+		if _, err := phase(ctx, "warm-up", base+"/webhook", true, 2, graph, intake, rdb, w); err != nil {
 			return err
 		}
 	}
@@ -181,13 +194,13 @@ func run(o options) error {
 	defer bs.Close()
 	baseURL := "http://" + baseLn.Addr().String() + "/"
 	if o.sweep {
-		if err := sweep(ctx, o, base+"/webhook", baseURL, graph, intake); err != nil {
+		if err := sweep(ctx, o, base+"/webhook", baseURL, graph, intake, rdb); err != nil {
 			return err
 		}
 		stopSrv()
 		return <-srvDone
 	}
-	baseRes, err := phase(ctx, "baseline", baseURL, false, 0, graph, intake, o)
+	baseRes, err := phase(ctx, "baseline", baseURL, false, 0, graph, intake, rdb, o)
 	if err != nil {
 		return err
 	}
@@ -203,9 +216,14 @@ func run(o options) error {
 			return err
 		}
 	}
-	res, err := phase(ctx, "server", base+"/webhook", true, 1, graph, intake, o)
+	res, err := phase(ctx, "server", base+"/webhook", true, 1, graph, intake, rdb, o)
 	if o.cpuprofile != "" {
 		pprof.StopCPUProfile()
+	}
+	if o.memprofile != "" {
+		if err := writeHeapProfile(o.memprofile); err != nil {
+			return err
+		}
 	}
 	if err != nil {
 		return err
@@ -223,11 +241,11 @@ func run(o options) error {
 		return err
 	}
 
-	fmt.Printf("bench offered=%d graph_delay_ms=%.0f burst_window_ms=%.0f acked=%.0f refused=%.0f ack_p50_ms=%.2f ack_p99_ms=%.2f replies=%.0f reply_p50_ms=%.1f reply_p99_ms=%.1f unanswered=%d base_acked=%.0f base_replies=%.0f base_reply_p99_ms=%.1f ratio=%.2f redis_bytes_per_contact=%.0f load=%s\n",
+	fmt.Printf("bench offered=%d graph_delay_ms=%.0f burst_window_ms=%.0f acked=%.0f refused=%.0f ack_p50_ms=%.2f ack_p99_ms=%.2f replies=%.0f reply_p50_ms=%.1f reply_p99_ms=%.1f unanswered=%d base_acked=%.0f base_replies=%.0f base_reply_p99_ms=%.1f ratio=%.2f cpu_us_per_reply=%.0f redis_cpu_us_per_reply=%.0f allocs_per_reply=%.0f alloc_bytes_per_reply=%.0f redis_bytes_per_contact=%.0f load=%s\n",
 		o.rate, ms(o.graphDelay), ms(o.burst), res.acked.rate(), res.refusedRate(), ms(res.acked.p50), ms(res.acked.p99),
 		res.replyRate, ms(res.replies.p50), ms(res.replies.p99), res.unanswered,
 		baseRes.acked.rate(), baseRes.replyRate, ms(baseRes.replies.p99),
-		res.acked.rate()/baseRes.acked.rate(), perContact, loadAverage())
+		res.acked.rate()/baseRes.acked.rate(), us(res.cpuPerMsg), us(res.redisCPUPerMsg), res.allocsPerMsg, res.bytesPerMsg, perContact, loadAverage())
 	return nil
 }
 
@@ -245,13 +263,49 @@ func listen(port int) (net.Listener, error) {
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
+func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
+
+// processCPU is the user and system CPU time this process used so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// redisCPU is the user and system CPU time redis-server used so far (0 if unknown).
+func redisCPU(ctx context.Context, rdb *redis.Client) time.Duration {
+	info, err := rdb.Info(ctx, "cpu").Result()
+	if err != nil {
+		return 0
+	}
+	var total float64
+	for _, name := range []string{"used_cpu_sys", "used_cpu_user"} {
+		for line := range strings.Lines(info) {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(line), name+":"); ok {
+				f, _ := strconv.ParseFloat(v, 64)
+				total += f
+			}
+		}
+	}
+	return time.Duration(total * float64(time.Second))
+}
+
 // phaseResult is what one phase measured.
 type phaseResult struct {
-	refused    int64     // POSTs answered 503 (Meta would deliver them again later)
-	acked      latencies // webhook POST → 200 or 503
-	replies    latencies // webhook POST started → reply reached the Graph API
-	replyRate  float64   // replies per second, from the first POST to the last reply
-	unanswered int64     // accepted messages without a reply when the drain ended
+	// cpuPerMsg and redisCPUPerMsg are the CPU time of this process (server, load
+	// generator and fake Graph API together) and of redis-server per reply, from the first
+	// POST to the end of the drain: figures a busy machine changes far less than rates.
+	cpuPerMsg, redisCPUPerMsg time.Duration
+	// allocsPerMsg and bytesPerMsg are this process's heap allocations per reply: unlike
+	// time, they do not depend on how busy the machine is.
+	allocsPerMsg, bytesPerMsg float64
+	refused                   int64     // POSTs answered 503 (Meta would deliver them again later)
+	acked                     latencies // webhook POST → 200 or 503
+	replies                   latencies // webhook POST started → reply reached the Graph API
+	replyRate                 float64   // replies per second, from the first reply to the last
+	unanswered                int64     // accepted messages without a reply when the drain ended
 }
 
 // refusedRate is the 503 answers per second.
@@ -261,8 +315,9 @@ func (r phaseResult) refusedRate() float64 {
 
 // phase offers o.rate webhooks per second to url for o.duration from contacts of range
 // idx, then waits up to o.drain for their replies, and prints a line about each.
-func phase(ctx context.Context, name, url string, sign bool, idx int, graph *fakeGraph, intake *store.Intake, o options) (phaseResult, error) {
+func phase(ctx context.Context, name, url string, sign bool, idx int, graph *fakeGraph, intake *store.Intake, rdb *redis.Client, o options) (phaseResult, error) {
 	graph.reset()
+	redisBefore := redisCPU(ctx, rdb)
 	acked, refused, err := load(url, sign, idx*o.contacts, graph, o)
 	if err != nil {
 		return phaseResult{}, fmt.Errorf("%s: %w", name, err)
@@ -271,14 +326,22 @@ func phase(ctx context.Context, name, url string, sign bool, idx int, graph *fak
 	fmt.Printf("%-9s acks:    %d messages in %v: %.0f msg/s, %d refused (503), p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
 		name+":", acked.n, acked.elapsed.Round(time.Millisecond), acked.rate(), refused, ms(acked.p50), ms(acked.p99), ms(acked.max))
 	derr := drain(ctx, intake, graph, acked.n, o.drain+o.burst)
+	cpu, redisAfter := processCPU()-acked.cpuStart, redisCPU(ctx, rdb)
+	var mem runtime.MemStats
+	runtime.ReadMemStats(&mem)
 	n, first, last, lat := graph.results()
 	r := phaseResult{acked: acked, refused: refused, replies: summarize(lat, 0), unanswered: acked.n - n}
 	if n > 0 {
-		from := start
-		if o.burst > 0 {
-			from = first // replies only start when the first burst window closed
-		}
-		r.replyRate = float64(n) / last.Sub(from).Seconds()
+		r.cpuPerMsg = cpu / time.Duration(n)
+		r.redisCPUPerMsg = (redisAfter - redisBefore) / time.Duration(n)
+		r.allocsPerMsg = float64(mem.Mallocs-acked.mallocs) / float64(n)
+		r.bytesPerMsg = float64(mem.TotalAlloc-acked.allocBytes) / float64(n)
+	}
+	if n > 1 {
+		// From the first reply to the last: a server that keeps up then shows the offered
+		// rate (not less by the latency of the last reply), one behind its sending rate, and
+		// with a burst window the replies only start when the first window closed.
+		r.replyRate = float64(n-1) / last.Sub(first).Seconds()
 	}
 	fmt.Printf("%-9s replies: %d of %d in %v: %.0f msg/s end to end, webhook→reply p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
 		name+":", n, acked.n, last.Sub(start).Round(time.Millisecond), r.replyRate, ms(r.replies.p50), ms(r.replies.p99), ms(r.replies.max))
@@ -347,14 +410,16 @@ func (g *fakeGraph) results() (n int64, first, last time.Time, lat []time.Durati
 
 func (g *fakeGraph) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
-	var req struct {
-		To string `json:"to"`
-	}
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+	// The recipient is the body's "to": found by a byte search rather than a JSON decoder,
+	// so that the stand-in takes little of the CPU the server shares with it.
+	body, err := io.ReadAll(r.Body)
+	_, rest, found := bytes.Cut(body, []byte(`"to":"`))
+	to, _, closed := bytes.Cut(rest, []byte(`"`))
+	if err != nil || !found || !closed {
 		http.Error(w, `{"error":{"message":"bad body","code":100}}`, http.StatusBadRequest)
 		return
 	}
-	contact := strings.TrimPrefix(req.To, "+")
+	contact := strings.TrimPrefix(string(to), "+")
 	g.mu.Lock()
 	if q := g.pending[contact]; len(q) > 0 {
 		g.lat = append(g.lat, now.Sub(q[0]))
@@ -373,8 +438,15 @@ func (g *fakeGraph) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	w.Header().Set("Content-Type", "application/json")
-	fmt.Fprintf(w, `{"messaging_product":"whatsapp","contacts":[{"input":"%s","wa_id":"%s"}],"messages":[{"id":"wamid.BENCH%d"}]}`,
-		contact, contact, g.ids.Add(1))
+	out := make([]byte, 0, 160)
+	out = append(out, `{"messaging_product":"whatsapp","contacts":[{"input":"`...)
+	out = append(out, contact...)
+	out = append(out, `","wa_id":"`...)
+	out = append(out, contact...)
+	out = append(out, `"}],"messages":[{"id":"wamid.BENCH`...)
+	out = strconv.AppendInt(out, g.ids.Add(1), 10)
+	out = append(out, `"}]}`...)
+	_, _ = w.Write(out)
 }
 
 // buildServer writes a flow and a configuration into dir and builds the server from them
@@ -415,13 +487,41 @@ limits:
 	if o.refuseDepth > 0 {
 		yaml += fmt.Sprintf("  refuse_depth: %d\n", o.refuseDepth)
 	}
+	if o.refuseLag > 0 {
+		yaml += fmt.Sprintf("  refuse_lag: %v\n", o.refuseLag)
+	}
 	path := filepath.Join(dir, "wasla.yaml")
 	cfg, err := config.Parse(path, []byte(yaml), nil)
 	if err != nil {
 		return nil, nil, err
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	return server.Build(ctx, cfg, server.BuildOptions{Logger: log})
+	bo := server.BuildOptions{Logger: log}
+	if o.graphH2 {
+		hc := whatsapp.NewHTTPClient()
+		t := hc.Transport.(*http.Transport).Clone()
+		t.Protocols = h2cOnly()
+		hc.Transport = t
+		bo.HTTP = hc
+	}
+	return server.Build(ctx, cfg, bo)
+}
+
+// writeHeapProfile writes the allocations profile of the whole run to path.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return pprof.Lookup("allocs").WriteTo(f, 0)
+}
+
+// h2cOnly is the protocol set of HTTP/2 without TLS ("prior knowledge").
+func h2cOnly() *http.Protocols {
+	var p http.Protocols
+	p.SetUnencryptedHTTP2(true)
+	return &p
 }
 
 // webhookBody is one text message webhook in Meta's shape.
@@ -432,7 +532,7 @@ func webhookBody(seq int64, waID string) []byte {
 
 // sweep runs a baseline and a server phase for every Graph delay and offered rate of the
 // matrix, on the one server, each cell from contacts of its own, and prints one table.
-func sweep(ctx context.Context, o options, url, baseURL string, graph *fakeGraph, intake *store.Intake) error {
+func sweep(ctx context.Context, o options, url, baseURL string, graph *fakeGraph, intake *store.Intake, rdb *redis.Client) error {
 	type row struct {
 		delay     time.Duration
 		rate      int
@@ -447,11 +547,11 @@ func sweep(ctx context.Context, o options, url, baseURL string, graph *fakeGraph
 			c := o
 			c.rate, c.graphDelay = rate, delay
 			fmt.Printf("--- cell: graph delay %v, %d msg/s offered\n", delay, rate)
-			b, err := phase(ctx, "baseline", baseURL, false, 3+2*cell, graph, intake, c)
+			b, err := phase(ctx, "baseline", baseURL, false, 3+2*cell, graph, intake, rdb, c)
 			if err != nil {
 				return err
 			}
-			r, err := phase(ctx, "server", url, true, 4+2*cell, graph, intake, c)
+			r, err := phase(ctx, "server", url, true, 4+2*cell, graph, intake, rdb, c)
 			if err != nil {
 				return err
 			}
@@ -459,14 +559,15 @@ func sweep(ctx context.Context, o options, url, baseURL string, graph *fakeGraph
 			cell++
 		}
 	}
-	fmt.Printf("\nsweep: %v per phase, throughput limit %d/s, %d workers, burst window %v, refuse depth %d (0: default)\n", o.duration, o.throughput, o.workers, o.burst, o.refuseDepth)
-	fmt.Println("| Graph delay | offered/s | acked/s | refused/s | ack p50 ms | ack p99 ms | replies/s | reply p50 ms | reply p99 ms | unanswered | baseline replies/s | baseline reply p99 ms | replies ratio | acks ratio | load |")
-	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Printf("\nsweep: %v per phase, throughput limit %d/s, %d workers, burst window %v, refuse depth %d (0: default), refuse lag %v\n", o.duration, o.throughput, o.workers, o.burst, o.refuseDepth, o.refuseLag)
+	fmt.Println("| Graph delay | offered/s | acked/s | refused/s | ack p50 ms | ack p99 ms | replies/s | reply p50 ms | reply p99 ms | unanswered | baseline replies/s | baseline reply p99 ms | replies ratio | acks ratio | CPU µs/reply | Redis CPU µs/reply | allocs/reply | load |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, r := range rows {
-		fmt.Printf("| %v | %d | %.0f | %.0f | %.2f | %.2f | %.0f | %.1f | %.1f | %d | %.0f | %.1f | %.2f | %.2f | %s |\n",
+		fmt.Printf("| %v | %d | %.0f | %.0f | %.2f | %.2f | %.0f | %.1f | %.1f | %d | %.0f | %.1f | %.2f | %.2f | %.0f | %.0f | %.0f | %s |\n",
 			r.delay, r.rate, r.srv.acked.rate(), r.srv.refusedRate(), ms(r.srv.acked.p50), ms(r.srv.acked.p99),
 			r.srv.replyRate, ms(r.srv.replies.p50), ms(r.srv.replies.p99), r.srv.unanswered,
-			r.base.replyRate, ms(r.base.replies.p99), r.srv.replyRate/r.base.replyRate, r.srv.acked.rate()/r.base.acked.rate(), r.load)
+			r.base.replyRate, ms(r.base.replies.p99), r.srv.replyRate/r.base.replyRate, r.srv.acked.rate()/r.base.acked.rate(),
+			us(r.srv.cpuPerMsg), us(r.srv.redisCPUPerMsg), r.srv.allocsPerMsg, r.load)
 	}
 	return nil
 }
@@ -498,7 +599,10 @@ func parseSweep(rates, delays string) ([]int, []time.Duration, error) {
 
 // latencies summarizes a set of measured durations.
 type latencies struct {
-	start         time.Time // when the first POST could go (bodies built)
+	start         time.Time     // when the first POST could go (bodies built)
+	cpuStart      time.Duration // this process's CPU time then
+	mallocs       uint64        // and its heap allocations
+	allocBytes    uint64
 	n             int64
 	elapsed       time.Duration
 	p50, p99, max time.Duration
@@ -518,20 +622,23 @@ func summarize(all []time.Duration, elapsed time.Duration) latencies {
 // seq numbers messages across phases and clients.
 var seq atomic.Int64
 
-// load posts webhooks to url from o.concurrency clients for o.duration, o.rate per second
-// in all (each client on its own schedule; a client behind schedule posts at once), from
-// contacts first..first+o.contacts-1, and measures each answer's latency. Bodies and
-// signatures are built before the clock starts, so the generator spends its CPU on HTTP
-// only. Every answer must be 200 or 503 (refused for now: Meta would deliver it again);
-// the latencies count both, the returned n counts the 200s.
-func load(url string, sign bool, first int, graph *fakeGraph, o options) (latencies, int64, error) {
-	client := &http.Client{Transport: &http.Transport{
-		MaxIdleConns: o.concurrency, MaxIdleConnsPerHost: o.concurrency, IdleConnTimeout: time.Minute,
-	}}
-	defer client.CloseIdleConnections()
+// load posts webhooks to target from o.concurrency clients for o.duration, o.rate per
+// second in all (each client on its own schedule; a client behind schedule posts at
+// once), from contacts first..first+o.contacts-1, and measures each answer's latency.
+// Each client holds one keep-alive connection and writes requests built and signed before
+// the clock starts, reading answers with http.ReadResponse: the generator shares the
+// machine with the server, and net/http's Transport (a goroutine pair and a pool per
+// connection) would take CPU the server then lacks. Every answer must be 200 or 503
+// (refused for now: Meta would deliver it again); the latencies count both, the returned
+// n counts the 200s.
+func load(target string, sign bool, first int, graph *fakeGraph, o options) (latencies, int64, error) {
+	u, err := url.Parse(target)
+	if err != nil {
+		return latencies{}, 0, err
+	}
 	type post struct {
-		body      []byte
-		waID, sig string
+		raw  []byte // the whole HTTP request
+		waID string
 	}
 	// Enough prepared posts for the phase at the offered rate (or 20,000 per second when
 	// the rate is open), each client taking from its own share.
@@ -542,26 +649,39 @@ func load(url string, sign bool, first int, graph *fakeGraph, o options) (latenc
 		for i := range posts[c] {
 			n := seq.Add(1)
 			waID := strconv.Itoa(phoneBase + first + int(n)%o.contacts)
-			p := post{body: webhookBody(n, waID), waID: waID}
+			body := webhookBody(n, waID)
+			raw := fmt.Appendf(nil, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n", u.RequestURI(), u.Host, len(body))
 			if sign {
-				p.sig = whatsapp.Sign(appSecret, p.body)
+				raw = fmt.Appendf(raw, "%s: %s\r\n", whatsapp.SignatureHeader, whatsapp.Sign(appSecret, body))
 			}
-			posts[c][i] = p
+			raw = append(append(raw, "\r\n"...), body...)
+			posts[c][i] = post{raw: raw, waID: waID}
 		}
 	}
 	lat := make([][]time.Duration, o.concurrency)
 	acked := make([]int64, o.concurrency)
 	refused := make([]int64, o.concurrency)
+	lastAnswer := make([]time.Time, o.concurrency)
 	errs := make([]error, o.concurrency)
 	var interval time.Duration
 	if o.rate > 0 {
 		interval = time.Duration(float64(time.Second) * float64(o.concurrency) / float64(o.rate))
 	}
+	var mem runtime.MemStats
+	runtime.ReadMemStats(&mem)
+	cpuStart := processCPU()
 	start := time.Now()
 	deadline := start.Add(o.duration)
 	var wg sync.WaitGroup
 	for c := range o.concurrency {
 		wg.Go(func() {
+			var conn net.Conn
+			var br *bufio.Reader
+			defer func() {
+				if conn != nil {
+					conn.Close()
+				}
+			}()
 			next := start.Add(interval * time.Duration(c) / time.Duration(o.concurrency))
 			for _, p := range posts[c] {
 				if interval > 0 {
@@ -571,27 +691,17 @@ func load(url string, sign bool, first int, graph *fakeGraph, o options) (latenc
 				if !time.Now().Before(deadline) {
 					return
 				}
-				req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(p.body))
-				if err != nil {
-					errs[c] = err
-					return
-				}
-				req.Header.Set("Content-Type", "application/json")
-				if sign {
-					req.Header.Set(whatsapp.SignatureHeader, p.sig)
-				}
 				t0 := time.Now()
 				graph.sent(p.waID, t0)
-				resp, err := client.Do(req)
+				code, err := exchange(&conn, &br, u.Host, p.raw)
 				if err != nil {
 					graph.unsent(p.waID, t0)
 					errs[c] = err
 					return
 				}
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				lat[c] = append(lat[c], time.Since(t0))
-				switch resp.StatusCode {
+				lastAnswer[c] = time.Now()
+				lat[c] = append(lat[c], lastAnswer[c].Sub(t0))
+				switch code {
 				case http.StatusOK:
 					acked[c]++
 				case http.StatusServiceUnavailable:
@@ -599,14 +709,19 @@ func load(url string, sign bool, first int, graph *fakeGraph, o options) (latenc
 					refused[c]++
 				default:
 					graph.unsent(p.waID, t0)
-					errs[c] = fmt.Errorf("POST answered %d", resp.StatusCode)
+					errs[c] = fmt.Errorf("POST answered %d", code)
 					return
 				}
 			}
 		})
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
+	// The phase offered load for o.duration, or until its last answer when that came later
+	// (not until the clients woke from their last sleep past the deadline).
+	elapsed := o.duration
+	for _, t := range lastAnswer {
+		elapsed = max(elapsed, t.Sub(start))
+	}
 	if err := errors.Join(errs...); err != nil {
 		return latencies{}, 0, err
 	}
@@ -615,8 +730,44 @@ func load(url string, sign bool, first int, graph *fakeGraph, o options) (latenc
 		return latencies{}, 0, errors.New("no request completed")
 	}
 	l := summarize(all, elapsed)
-	l.n, l.start = sum(acked), start
+	l.n, l.start, l.cpuStart, l.mallocs, l.allocBytes = sum(acked), start, cpuStart, mem.Mallocs, mem.TotalAlloc
 	return l, sum(refused), nil
+}
+
+// exchange writes one raw request on *conn (dialling host when there is none) and reads
+// the answer's status, draining its body. A connection the server closed is dialled
+// again once: keep-alive connections may be closed between requests.
+func exchange(conn *net.Conn, br **bufio.Reader, host string, raw []byte) (int, error) {
+	for attempt := 0; ; attempt++ {
+		if *conn == nil {
+			c, err := net.Dial("tcp", host)
+			if err != nil {
+				return 0, err
+			}
+			*conn, *br = c, bufio.NewReader(c)
+		}
+		resp, err := func() (*http.Response, error) {
+			if _, err := (*conn).Write(raw); err != nil {
+				return nil, err
+			}
+			return http.ReadResponse(*br, nil)
+		}()
+		if err != nil {
+			(*conn).Close()
+			*conn = nil
+			if attempt == 0 {
+				continue
+			}
+			return 0, err
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.Close {
+			(*conn).Close()
+			*conn = nil
+		}
+		return resp.StatusCode, nil
+	}
 }
 
 func sum(v []int64) int64 {
@@ -632,14 +783,20 @@ func sum(v []int64) int64 {
 func drain(ctx context.Context, intake *store.Intake, graph *fakeGraph, want int64, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	depth := int64(-1)
 	for {
-		depth, err := intake.Depth(ctx)
-		if err == nil && depth == 0 && graph.replied() >= want {
-			return nil
+		// The replies are counted in memory; the intake's depth costs 1,024 commands, so it
+		// is read only once every reply is in, not on every turn of the wait (which would
+		// load the Redis being measured).
+		if graph.replied() >= want {
+			var err error
+			if depth, err = intake.Depth(ctx); err == nil && depth == 0 {
+				return nil
+			}
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("gave up after %v: %d messages still queued, %d of %d replies sent", timeout, depth, graph.replied(), want)
+			return fmt.Errorf("gave up after %v: %d messages still queued (-1: not read), %d of %d replies sent", timeout, depth, graph.replied(), want)
 		case <-time.After(20 * time.Millisecond):
 		}
 	}

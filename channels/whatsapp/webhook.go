@@ -35,6 +35,51 @@ const (
 // Meta's shape, becomes an *Unknown event so that one odd item never loses the rest of
 // the batch. Verify the signature before calling it.
 func ParseWebhook(body []byte) (*Batch, error) {
+	if b, ok := parseMessagesOnly(body); ok {
+		return b, nil
+	}
+	return parseWebhook(body)
+}
+
+// parseMessagesOnly is ParseWebhook for the commonest POST — WABA changes of the messages
+// field without a value-level errors[] — decoding envelope and values in one pass instead
+// of decoding each change's value again from its raw bytes. It reports false for any
+// other body, which the general path then decodes (and refuses, when malformed).
+func parseMessagesOnly(body []byte) (*Batch, bool) {
+	var env struct {
+		Object string `json:"object"`
+		Entry  []struct {
+			ID      string   `json:"id"`
+			Time    unixTime `json:"time"`
+			Changes []struct {
+				Field string             `json:"field"`
+				Value *wireMessagesValue `json:"value"` // nil: absent or null, left to the general path
+			} `json:"changes"`
+		} `json:"entry"`
+	}
+	if err := json.Unmarshal(body, &env); err != nil || env.Object != ObjectWABA {
+		return nil, false
+	}
+	for _, entry := range env.Entry {
+		for _, ch := range entry.Changes {
+			if ch.Field != FieldMessages || ch.Value == nil || len(ch.Value.Errors) > 0 {
+				return nil, false
+			}
+		}
+	}
+	b := &Batch{Object: env.Object}
+	for _, entry := range env.Entry {
+		for i := range entry.Changes {
+			ch := &entry.Changes[i]
+			// Every event of a messages value carries its own item's raw bytes.
+			b.Events = appendMessagesValue(b.Events, Envelope{WABA: entry.ID, Field: ch.Field}, ch.Value)
+		}
+	}
+	return b, true
+}
+
+// parseWebhook is ParseWebhook's general path: each change's value is decoded by its field.
+func parseWebhook(body []byte) (*Batch, error) {
 	var env wireEnvelope
 	if err := json.Unmarshal(body, &env); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)

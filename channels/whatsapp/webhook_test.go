@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -419,6 +420,38 @@ func FuzzParseWebhook(f *testing.F) {
 			if _, err := json.Marshal(ev); err != nil {
 				t.Fatalf("event %T does not marshal: %v", ev, err)
 			}
+		}
+	})
+}
+
+// FuzzParseMessagesOnlyAgrees: whenever the one-pass path of messages-only POSTs takes a
+// body, it gives exactly the events, raw bytes included, of the general path.
+func FuzzParseMessagesOnlyAgrees(f *testing.F) {
+	taken := 0
+	for _, file := range webhookSamples(f) {
+		body, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		if _, ok := parseMessagesOnly(body); ok {
+			taken++
+		}
+		f.Add(body)
+	}
+	if taken == 0 {
+		f.Fatal("no sample takes the one-pass path")
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		fast, ok := parseMessagesOnly(body)
+		if !ok {
+			return
+		}
+		general, err := parseWebhook(body)
+		if err != nil {
+			t.Fatalf("the one-pass path took a body the general path refuses: %v", err)
+		}
+		if !reflect.DeepEqual(fast, general) {
+			t.Fatalf("paths disagree:\n one-pass %+v\n general  %+v", fast, general)
 		}
 	})
 }
