@@ -84,6 +84,11 @@ func TestParseExampleFile(t *testing.T) {
 	if c, ok := cfg.Campaign("ramadan_offers"); !ok || c.Policy != PolicyBridge || c.BridgeTemplate.Name != "continue_ramadan" {
 		t.Errorf("campaigns = %+v", cfg.Campaigns)
 	}
+	// A new user following the README gets the admin API by exporting its token.
+	vars["WASLA_ADMIN_TOKEN"] = "admin-token"
+	if cfg, err := load(t, "../wasla.example.yaml", vars); err != nil || cfg.Admin.Token.Reveal() != "admin-token" {
+		t.Errorf("the example config does not take the admin token from WASLA_ADMIN_TOKEN (err %v)", err)
+	}
 	if want := filepath.Join("..", "inbox.example.yaml"); cfg.InboxFile != want {
 		t.Errorf("inbox file = %q, want %q (relative to the config file)", cfg.InboxFile, want)
 	}
