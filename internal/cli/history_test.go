@@ -270,3 +270,34 @@ func TestHistoryExportErrors(t *testing.T) {
 		})
 	}
 }
+
+// Every time in the JSONL export is UTC, as in the CSV: the engine records events in the
+// flows' time zone (+03:00) and the webhook's in UTC, and one file mixing both is hard to
+// sort or compare.
+func TestHistoryExportJSONLTimesAreUTC(t *testing.T) {
+	m := miniredis.RunT(t)
+	c := redis.NewClient(&redis.Options{Addr: m.Addr()})
+	t.Cleanup(func() { _ = c.Close() })
+	s, err := store.New(c, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const id = "966501234567"
+	riyadh := time.FixedZone("+03", 3*60*60)
+	at := histBase.In(riyadh)
+	evs := []chat.Event{
+		{Kind: chat.EventInbound, Number: "111", At: histBase, Inbound: &chat.Inbound{ID: "w1", Contact: id, Kind: chat.KindText, Text: "hi", At: histBase}},
+		{Kind: chat.EventOutbound, Number: "111", At: at, Outbound: &chat.Outbound{To: id, Kind: chat.KindText, Text: "أهلاً"},
+			Delivery: &chat.Delivery{State: chat.StateSent, Wamid: "wamid.1", At: at}},
+	}
+	if err := s.Commit(t.Context(), &contact.State{Contact: contact.Contact{ID: id}}, evs); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI("history", "export", "--redis", "redis://"+m.Addr())
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if strings.Contains(out, "+03:00") || strings.Count(out, `"2026-03-01T08:00:00Z"`) != 4 {
+		t.Errorf("want every time as 2026-03-01T08:00:00Z:\n%s", out)
+	}
+}
