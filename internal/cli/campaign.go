@@ -44,7 +44,7 @@ func runCampaign(ctx context.Context, args []string, s Streams) int {
 		}
 	}
 	fs := newFlagSet("campaign", "start|pause|resume|cancel|status FILE-or-NAME --redis URL", campaignAbout, s)
-	redisURL := fs.String("redis", os.Getenv("WASLA_REDIS"), "the deployment's Redis `URL` (default $WASLA_REDIS)")
+	redisURL := fs.String("redis", deploymentRedis(), "the deployment's Redis `URL` (default $WASLA_REDIS_URL or $WASLA_REDIS)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	reason := fs.String("reason", "", "why, for pause, resume and cancel (shown in the status)")
 	rest, code, ok := parseArgs(fs, args)
