@@ -118,7 +118,10 @@ func runCampaign(ctx context.Context, args []string, s Streams) int {
 			if name != "" {
 				return printJSON(s, reports[0])
 			}
-			return printJSON(s, reports)
+			return printJSON(s, append([]runner.Report{}, reports...))
+		}
+		if len(reports) == 0 {
+			fmt.Fprintln(s.Err, "wasla campaign status: no campaigns (wasla campaign start FILE starts one)")
 		}
 		for _, rep := range reports {
 			printReport(s, rep, writesTerminal(s.Out))

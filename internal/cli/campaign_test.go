@@ -18,3 +18,16 @@ func TestCampaignStatusReadsRedisFromTheServeVariable(t *testing.T) {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
 }
+
+// With no campaign started, status says so instead of printing nothing.
+func TestCampaignStatusWithoutCampaigns(t *testing.T) {
+	m := miniredis.RunT(t)
+	code, out, errOut := runCLI("campaign", "status", "--redis", "redis://"+m.Addr())
+	if code != exitOK || !strings.Contains(errOut, "no campaigns") {
+		t.Fatalf("exit %d\nstdout: %q\nstderr: %q; want \"no campaigns\"", code, out, errOut)
+	}
+	code, out, _ = runCLI("campaign", "status", "--json", "--redis", "redis://"+m.Addr())
+	if code != exitOK || strings.TrimSpace(out) != "[]" {
+		t.Fatalf("--json: exit %d, %q; want []", code, out)
+	}
+}
