@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wasla/wasla/campaigns/audience"
 	"github.com/wasla/wasla/campaigns/campaignfile"
 	"github.com/wasla/wasla/campaigns/outcome"
 	"github.com/wasla/wasla/campaigns/runner"
@@ -98,8 +99,14 @@ func runCampaign(ctx context.Context, args []string, s Streams) int {
 		if *asJSON {
 			return printJSON(s, rep)
 		}
-		skipped, _ := json.Marshal(rep)
-		fmt.Fprintf(s.Out, "started: %d contacts in the audience, %d rows left out\n  %s\n", rep.Added, rep.Rows-rep.Added, skipped)
+		fmt.Fprintf(s.Out, "started: %d contacts in the audience, %d rows left out\n", rep.Added, rep.Rows-rep.Added)
+		if rep.Rows > rep.Added {
+			fmt.Fprintf(s.Out, "  left out: %d invalid, %d duplicates, %d outside Meta's marketing countries (US +1), %d opted out\n",
+				rep.SkippedBy(audience.Invalid), rep.SkippedBy(audience.Duplicate), rep.SkippedBy(audience.NoMarketing), rep.SkippedBy(audience.OptedOut))
+		}
+		for _, p := range rep.Problems {
+			fmt.Fprintf(s.Out, "  %s\n", p)
+		}
 		return exitOK
 	case "status":
 		var reports []runner.Report

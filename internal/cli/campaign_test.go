@@ -31,3 +31,24 @@ func TestCampaignStatusWithoutCampaigns(t *testing.T) {
 		t.Fatalf("--json: exit %d, %q; want []", code, out)
 	}
 }
+
+// start reports the rows it left out in sentences, one bad row a line, not as JSON.
+func TestCampaignStartReportsLeftOutRows(t *testing.T) {
+	m := miniredis.RunT(t)
+	code, out, errOut := runCLI("campaign", "start", "../../examples/campaign/ramadan.campaign.yaml", "--redis", "redis://"+m.Addr())
+	if code != exitOK {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	for _, want := range []string{
+		"started: 976 contacts in the audience, 24 rows left out\n",
+		"  left out: 11 invalid, 12 duplicates, 1 outside Meta's marketing countries (US +1), 0 opted out\n",
+		"  line 15: not a usable phone number: it contains 'O', which is not a digit\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("want %q in\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "{") {
+		t.Errorf("the report is JSON:\n%s", out)
+	}
+}
