@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -50,5 +52,48 @@ func TestCampaignStartReportsLeftOutRows(t *testing.T) {
 	}
 	if strings.Contains(out, "{") {
 		t.Errorf("the report is JSON:\n%s", out)
+	}
+}
+
+// validate checks a campaign's replies.flow against the flows validated with it: a name
+// that is not a flow is an error, and a flow without the campaign's trigger a warning,
+// since replies reach a flow through its `campaign:` trigger.
+func TestValidateChecksTheCampaignsReplyFlow(t *testing.T) {
+	tests := []struct {
+		name, from, to string
+		exit           int
+		want           []string
+	}{
+		{"ok", "", "", exitOK, []string{"ok: 1 flow, 5 steps, 1 test file, 1 campaign file\n"}},
+		{"no such flow", "  flow: ramadan_reply", "  flow: ramadan_replies", exitFail, []string{
+			"ramadan.campaign.yaml:29:9: the reply flow `ramadan_replies` is not among the flows; did you mean `ramadan_reply`?"}},
+		{"no trigger", "  - campaign: ramadan_offer", "  - keywords: [ramadan]", exitOK, []string{
+			"ramadan.campaign.yaml:29:9: warning: flow `ramadan_reply` has no `campaign: ramadan_offer` trigger, so replies to this campaign never reach it"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for _, f := range []string{"ramadan.campaign.yaml", "ramadan_reply.yaml", "ramadan_reply.test.yaml", "settings.yaml", "audience.csv"} {
+				data, err := os.ReadFile(filepath.Join("../../examples/campaign", f))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tt.from != "" && (f == "ramadan.campaign.yaml" || f == "ramadan_reply.yaml") {
+					data = []byte(strings.Replace(string(data), tt.from+"\n", tt.to+"\n", 1))
+				}
+				if err := os.WriteFile(filepath.Join(dir, f), data, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			code, out, errOut := runCLI("validate", dir)
+			if code != tt.exit {
+				t.Errorf("exit %d, want %d\n%s%s", code, tt.exit, out, errOut)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("want %q in\n%s", w, out)
+				}
+			}
+		})
 	}
 }
