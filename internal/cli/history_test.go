@@ -29,13 +29,7 @@ var histBase = time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
 // minute apart, alternating inbound and outbound, and returns its redis:// URL.
 func seedHistory(t testing.TB, contacts, perContact int, text string) (string, *store.Redis) {
 	t.Helper()
-	m := miniredis.RunT(t)
-	c := redis.NewClient(&redis.Options{Addr: m.Addr()})
-	t.Cleanup(func() { _ = c.Close() })
-	s, err := store.New(c, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	url, s := emptyHistory(t)
 	ctx := context.Background()
 	for ci := range contacts {
 		id := chat.ContactID(fmt.Sprintf("96650%07d", ci))
@@ -58,6 +52,19 @@ func seedHistory(t testing.TB, contacts, perContact int, text string) (string, *
 				t.Fatal(err)
 			}
 		}
+	}
+	return url, s
+}
+
+// emptyHistory returns the redis:// URL and the store of a fresh miniredis.
+func emptyHistory(t testing.TB) (string, *store.Redis) {
+	t.Helper()
+	m := miniredis.RunT(t)
+	c := redis.NewClient(&redis.Options{Addr: m.Addr()})
+	t.Cleanup(func() { _ = c.Close() })
+	s, err := store.New(c, store.Options{})
+	if err != nil {
+		t.Fatal(err)
 	}
 	return "redis://" + m.Addr(), s
 }
@@ -111,13 +118,7 @@ func TestHistoryExport(t *testing.T) {
 }
 
 func TestHistoryExportCSVColumns(t *testing.T) {
-	m := miniredis.RunT(t)
-	c := redis.NewClient(&redis.Options{Addr: m.Addr()})
-	t.Cleanup(func() { _ = c.Close() })
-	s, err := store.New(c, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	url, s := emptyHistory(t)
 	const id = "966501234567"
 	at := histBase
 	evs := []chat.Event{
@@ -133,7 +134,7 @@ func TestHistoryExportCSVColumns(t *testing.T) {
 	if err := s.Commit(t.Context(), &contact.State{Contact: contact.Contact{ID: id}}, evs); err != nil {
 		t.Fatal(err)
 	}
-	code, out, errOut := runCLI("history", "export", "--redis", "redis://"+m.Addr(), "--format", "csv")
+	code, out, errOut := runCLI("history", "export", "--redis", url, "--format", "csv")
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -275,13 +276,7 @@ func TestHistoryExportErrors(t *testing.T) {
 // flows' time zone (+03:00) and the webhook's in UTC, and one file mixing both is hard to
 // sort or compare.
 func TestHistoryExportJSONLTimesAreUTC(t *testing.T) {
-	m := miniredis.RunT(t)
-	c := redis.NewClient(&redis.Options{Addr: m.Addr()})
-	t.Cleanup(func() { _ = c.Close() })
-	s, err := store.New(c, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	url, s := emptyHistory(t)
 	const id = "966501234567"
 	riyadh := time.FixedZone("+03", 3*60*60)
 	at := histBase.In(riyadh)
@@ -293,7 +288,7 @@ func TestHistoryExportJSONLTimesAreUTC(t *testing.T) {
 	if err := s.Commit(t.Context(), &contact.State{Contact: contact.Contact{ID: id}}, evs); err != nil {
 		t.Fatal(err)
 	}
-	code, out, errOut := runCLI("history", "export", "--redis", "redis://"+m.Addr())
+	code, out, errOut := runCLI("history", "export", "--redis", url)
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
