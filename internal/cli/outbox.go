@@ -171,6 +171,9 @@ func targets(name string, v flagValues, rest []string, allowAll bool, list func(
 			fmt.Fprintf(errOut, "wasla %s: %v\n", name, err)
 			return nil, exitFail
 		}
+		if ids == nil {
+			ids = []string{} // nothing to do is still done: each says "0 of 0"
+		}
 		return ids, exitOK
 	case len(rest) == 1 && !v.all:
 		return rest, exitOK

@@ -165,6 +165,10 @@ func TestOutboxCommands(t *testing.T) {
 	if out := check("", exitOK, "outbox", "failed", "--redis", url); !strings.Contains(out, "no failed replies") {
 		t.Errorf("after retry and drop the list says:\n%s", out)
 	}
+	// With nothing failed, --all says it did nothing rather than nothing at all.
+	if out := check("", exitOK, "outbox", "retry", "--redis", url, "--all"); !strings.Contains(out, "0 of 0 queued again") {
+		t.Errorf("retry --all on an empty list said %q", out)
+	}
 	check("", exitUsage, "outbox", "retry", "--redis", url)
 	check("", exitUsage, "outbox", "drop", "--redis", url, "--all")
 	check("", exitUsage, "outbox", "failed")
