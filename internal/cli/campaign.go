@@ -185,8 +185,9 @@ func printReport(s Streams, rep runner.Report, bar bool) {
 		}
 		fmt.Fprintf(w, "  failed by code: %s\n", strings.Join(parts, ", "))
 	}
-	if t.Unknown > 0 {
-		fmt.Fprintf(w, "  unknown attempts %d (resolved by a status %d, sent again %d)\n", t.Unknown, t.UnknownResolved, t.UnknownResent)
+	// Unknown counts only the attempts still waiting; the others stay worth showing.
+	if t.Unknown+t.UnknownResolved+t.UnknownResent > 0 {
+		fmt.Fprintf(w, "  unknown attempts %d waiting (resolved by a status %d, sent again %d)\n", t.Unknown, t.UnknownResolved, t.UnknownResent)
 	}
 	fmt.Fprintf(w, "  cost (estimated from the rate table; Meta changes its rates) %s %s\n", rep.Cost, rep.Currency)
 	nums := make([]string, 0, len(rep.Numbers))

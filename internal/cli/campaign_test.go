@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/alicebob/miniredis/v2"
+
+	"github.com/wasla/wasla/campaigns/runner"
 )
 
 // The commands that act on a deployment find its Redis in $WASLA_REDIS_URL, the variable
@@ -95,5 +97,17 @@ func TestValidateChecksTheCampaignsReplyFlow(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The status counts the attempts of unknown outcome even once they are all resolved:
+// `unknown` is only those still waiting, so a finished campaign reads unknown 0.
+func TestCampaignStatusShowsResolvedUnknownAttempts(t *testing.T) {
+	var out strings.Builder
+	rep := runner.Report{Record: runner.Record{Name: "kill", State: runner.StateDone}, Audience: 400}
+	rep.Total.UnknownResolved, rep.Total.UnknownResent = 2, 1
+	printReport(Streams{Out: &out}, rep, false)
+	if !strings.Contains(out.String(), "unknown attempts 0 waiting (resolved by a status 2, sent again 1)") {
+		t.Errorf("the status reads\n%s", out.String())
 	}
 }
