@@ -111,3 +111,15 @@ func TestCampaignStatusShowsResolvedUnknownAttempts(t *testing.T) {
 		t.Errorf("the status reads\n%s", out.String())
 	}
 }
+
+// Every command that acts on a deployment reads $WASLA_REDIS_URL when --redis is not given.
+func TestDeploymentCommandsReadTheServeVariable(t *testing.T) {
+	url, _ := emptyHistory(t)
+	t.Setenv("WASLA_REDIS", "")
+	t.Setenv("WASLA_REDIS_URL", url)
+	for _, args := range [][]string{{"outbox", "failed"}, {"intake", "dead"}, {"history", "export"}} {
+		if code, out, errOut := runCLI(args...); code != exitOK {
+			t.Errorf("wasla %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errOut)
+		}
+	}
+}

@@ -60,7 +60,7 @@ func runHistory(ctx context.Context, args []string, s Streams) int {
 
 func runHistoryExport(ctx context.Context, args []string, s Streams) int {
 	fs := newFlagSet("history export", "--redis URL [flags]", historyExportAbout, s)
-	redisURL := fs.String("redis", "", "Redis `URL` holding the history (required)")
+	redisURL := fs.String("redis", deploymentRedis(), "Redis `URL` holding the history (default $WASLA_REDIS_URL or $WASLA_REDIS)")
 	prefix := fs.String("prefix", store.DefaultPrefix, "the key `prefix` of the deployment")
 	contact := fs.String("contact", "", "export only this contact `id` (default: every contact)")
 	from := fs.String("from", "", "export events at or after this `time`")

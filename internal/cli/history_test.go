@@ -247,6 +247,8 @@ func (h *heapSampler) Write(p []byte) (int, error) {
 var _ io.Writer = (*heapSampler)(nil)
 
 func TestHistoryExportErrors(t *testing.T) {
+	t.Setenv("WASLA_REDIS", "")
+	t.Setenv("WASLA_REDIS_URL", "")
 	tests := []struct {
 		name string
 		args []string

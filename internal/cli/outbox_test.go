@@ -129,6 +129,8 @@ func seedDeliveries(t *testing.T) string {
 // Export, list and act on failed replies through the command line; the export and the
 // listings match golden files.
 func TestOutboxCommands(t *testing.T) {
+	t.Setenv("WASLA_REDIS", "")
+	t.Setenv("WASLA_REDIS_URL", "")
 	url := seedDeliveries(t)
 	check := func(name string, wantCode int, args ...string) string {
 		t.Helper()
