@@ -16,8 +16,9 @@ import (
 const validateAbout = `
 Loads the flow files under the PATHs (files, or folders searched recursively) as one flow
 set, and parses the conversation tests (*.test.yaml) and the campaign files
-(*.campaign.yaml) beside them. A PATH ending in /... (examples/...) stands for every flow
-set below it, each checked on its own. Every problem
+(*.campaign.yaml) beside them; a campaign's replies.flow must be one of the flows, with
+the campaign's campaign: trigger. A PATH ending in /... (examples/...) stands for every
+flow set below it, each checked on its own. Every problem
 is printed as file:line:col: message, followed by the line with a caret under the place.
 With -json, each problem is instead one JSON object per line (file, line, col, level, code,
 message; docs/diagnostics.md) and no summary is printed: for editors and CI, which filter
