@@ -292,5 +292,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.Int("campaign_numbers", campaign),
 		slog.Int("campaigns", len(c.Campaigns)),
 		slog.String("default_policy", string(c.Routing.DefaultPolicy)),
+		// Without admin.token the admin API's routes answer 404; say so at start.
+		slog.Bool("admin_api", c.Admin.Token.IsSet()),
 	)
 }

@@ -84,6 +84,18 @@ func TestParseExampleFile(t *testing.T) {
 	if c, ok := cfg.Campaign("ramadan_offers"); !ok || c.Policy != PolicyBridge || c.BridgeTemplate.Name != "continue_ramadan" {
 		t.Errorf("campaigns = %+v", cfg.Campaigns)
 	}
+	// The starting log line says whether the admin API is served (it is not without a
+	// token, and its routes then answer 404), never the token.
+	if lv := cfg.LogValue().String(); !strings.Contains(lv, "admin_api=false") {
+		t.Errorf("the log value %s does not say the admin API is off", lv)
+	}
+	// A new user following the README gets the admin API by exporting its token.
+	vars["WASLA_ADMIN_TOKEN"] = "admin-token"
+	if cfg, err := load(t, "../wasla.example.yaml", vars); err != nil || cfg.Admin.Token.Reveal() != "admin-token" {
+		t.Errorf("the example config does not take the admin token from WASLA_ADMIN_TOKEN (err %v)", err)
+	} else if lv := cfg.LogValue().String(); !strings.Contains(lv, "admin_api=true") || strings.Contains(lv, "admin-token") {
+		t.Errorf("the log value %s should say admin_api=true, without the token", lv)
+	}
 	if want := filepath.Join("..", "inbox.example.yaml"); cfg.InboxFile != want {
 		t.Errorf("inbox file = %q, want %q (relative to the config file)", cfg.InboxFile, want)
 	}

@@ -40,6 +40,8 @@ type Campaign struct {
 	ZoneAttr   string
 	// Lease is a claim's lease; Grace the wait of an unknown attempt for a status webhook.
 	Lease, Grace time.Duration
+	// FlowPos is where replies.flow is written, for checks against the flows.
+	FlowPos yamlfile.Pos
 	// given names the pacing keys the file sets ("hours", "zone", "canary.share"...):
 	// Pacing lets the deployment's defaults stand for the others.
 	given map[string]bool
@@ -260,6 +262,9 @@ func (c *checker) build(root *yaml.Node) *Campaign {
 
 	rn, rs := get(root, "replies"), sub(spec, "replies")
 	camp.Policy, camp.Flow = str(rn, rs, "policy"), str(rn, rs, "flow")
+	if fn := get(rn, "flow"); fn != nil {
+		camp.FlowPos = yamlfile.Pos{File: c.file, Line: fn.Line, Col: fn.Column}
+	}
 
 	camp.Hours = str(root, spec, "hours")
 	if _, err := pacing.ParseHours(camp.Hours); err != nil {

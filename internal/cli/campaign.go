@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wasla/wasla/campaigns/audience"
 	"github.com/wasla/wasla/campaigns/campaignfile"
 	"github.com/wasla/wasla/campaigns/outcome"
 	"github.com/wasla/wasla/campaigns/runner"
@@ -45,7 +46,7 @@ func runCampaign(ctx context.Context, args []string, s Streams) int {
 		}
 	}
 	fs := newFlagSet("campaign", "start|pause|resume|cancel|status FILE-or-NAME --redis URL", campaignAbout, s)
-	redisURL := fs.String("redis", os.Getenv("WASLA_REDIS"), "the deployment's Redis `URL` (default $WASLA_REDIS)")
+	redisURL := fs.String("redis", deploymentRedis(), "the deployment's Redis `URL` (default $WASLA_REDIS_URL or $WASLA_REDIS)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	reason := fs.String("reason", "", "why, for pause, resume and cancel (shown in the status)")
 	rest, code, ok := parseArgs(fs, args)
@@ -104,8 +105,14 @@ func runCampaign(ctx context.Context, args []string, s Streams) int {
 		if *asJSON {
 			return printJSON(s, rep)
 		}
-		skipped, _ := json.Marshal(rep)
-		fmt.Fprintf(s.Out, "started: %d contacts in the audience, %d rows left out\n  %s\n", rep.Added, rep.Rows-rep.Added, skipped)
+		fmt.Fprintf(s.Out, "started: %d contacts in the audience, %d rows left out\n", rep.Added, rep.Rows-rep.Added)
+		if rep.Rows > rep.Added {
+			fmt.Fprintf(s.Out, "  left out: %d invalid, %d duplicates, %d outside Meta's marketing countries (US +1), %d opted out\n",
+				rep.SkippedBy(audience.Invalid), rep.SkippedBy(audience.Duplicate), rep.SkippedBy(audience.NoMarketing), rep.SkippedBy(audience.OptedOut))
+		}
+		for _, p := range rep.Problems {
+			fmt.Fprintf(s.Out, "  %s\n", p)
+		}
 		if c := rep.Contacts; c != nil {
 			fmt.Fprintf(s.Out, "  stored contacts: %d scanned, %d chosen by the expression, %d could not be evaluated\n", c.Scanned, c.Matched, c.Failed)
 			for _, e := range c.Errors {
@@ -130,7 +137,10 @@ func runCampaign(ctx context.Context, args []string, s Streams) int {
 			if name != "" {
 				return printJSON(s, reports[0])
 			}
-			return printJSON(s, reports)
+			return printJSON(s, append([]runner.Report{}, reports...))
+		}
+		if len(reports) == 0 {
+			fmt.Fprintln(s.Err, "wasla campaign status: no campaigns (wasla campaign start FILE starts one)")
 		}
 		for _, rep := range reports {
 			printReport(s, rep, writesTerminal(s.Out))
@@ -187,8 +197,9 @@ func printReport(s Streams, rep runner.Report, bar bool) {
 		}
 		fmt.Fprintf(w, "  failed by code: %s\n", strings.Join(parts, ", "))
 	}
-	if t.Unknown > 0 {
-		fmt.Fprintf(w, "  unknown attempts %d (resolved by a status %d, sent again %d)\n", t.Unknown, t.UnknownResolved, t.UnknownResent)
+	// Unknown counts only the attempts still waiting; the others stay worth showing.
+	if t.Unknown+t.UnknownResolved+t.UnknownResent > 0 {
+		fmt.Fprintf(w, "  unknown attempts %d waiting (resolved by a status %d, sent again %d)\n", t.Unknown, t.UnknownResolved, t.UnknownResent)
 	}
 	if rep.Currency != "" {
 		fmt.Fprintf(w, "  cost %s %s (estimated from the configuration's rate table; Meta changes its rates)\n", rep.Cost, rep.Currency)

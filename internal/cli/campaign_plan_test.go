@@ -14,6 +14,8 @@ import (
 )
 
 func TestCampaignPlanAndSimulateCommands(t *testing.T) {
+	t.Setenv("WASLA_REDIS", "") // the usage shows --redis's default
+	t.Setenv("WASLA_REDIS_URL", "")
 	tests := []struct {
 		name string
 		args []string

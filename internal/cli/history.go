@@ -28,7 +28,7 @@ Writes the conversation history kept in Redis: every inbound and outbound messag
 reply and system event (opt-out, hand-off, number change, ...), of one contact (--contact)
 or of all of them, oldest first for each contact.
 
---format jsonl writes one event per line, as stored, with its history entry id ("id") and,
+--format jsonl writes one event per line, as stored (times in UTC), with its history entry id ("id") and,
 for a reply, its delivery state ("delivery": state queued, sent, delivered, read or
 failed, the wamid, and a failure's error_code, error_class and error_title). --format csv
 writes a header row and the columns time, contact, number, kind, direction, text, detail,
@@ -60,7 +60,7 @@ func runHistory(ctx context.Context, args []string, s Streams) int {
 
 func runHistoryExport(ctx context.Context, args []string, s Streams) int {
 	fs := newFlagSet("history export", "--redis URL [flags]", historyExportAbout, s)
-	redisURL := fs.String("redis", "", "Redis `URL` holding the history (required)")
+	redisURL := fs.String("redis", deploymentRedis(), "Redis `URL` holding the history (default $WASLA_REDIS_URL or $WASLA_REDIS)")
 	prefix := fs.String("prefix", store.DefaultPrefix, "the key `prefix` of the deployment")
 	contact := fs.String("contact", "", "export only this contact `id` (default: every contact)")
 	from := fs.String("from", "", "export events at or after this `time`")
@@ -191,8 +191,15 @@ func exportHistory(ctx context.Context, src historySource, w io.Writer, o export
 			n++
 			// A history written before errors were redacted may hold a token.
 			ev.Detail = redact.Text(ev.Detail)
+			// The engine records in the flows' time zone, the webhook in UTC: one zone
+			// keeps the file sortable and comparable, as in the CSV.
+			ev.At = ev.At.UTC()
+			if ev.Inbound != nil {
+				ev.Inbound.At = ev.Inbound.At.UTC()
+			}
 			if ev.Delivery != nil {
 				ev.Delivery.ErrorTitle = redact.Text(ev.Delivery.ErrorTitle)
+				ev.Delivery.At = ev.Delivery.At.UTC()
 			}
 			return write(ev)
 		})

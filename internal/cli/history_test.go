@@ -29,13 +29,7 @@ var histBase = time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
 // minute apart, alternating inbound and outbound, and returns its redis:// URL.
 func seedHistory(t testing.TB, contacts, perContact int, text string) (string, *store.Redis) {
 	t.Helper()
-	m := miniredis.RunT(t)
-	c := redis.NewClient(&redis.Options{Addr: m.Addr()})
-	t.Cleanup(func() { _ = c.Close() })
-	s, err := store.New(c, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	url, s := emptyHistory(t)
 	ctx := context.Background()
 	for ci := range contacts {
 		id := chat.ContactID(fmt.Sprintf("96650%07d", ci))
@@ -58,6 +52,19 @@ func seedHistory(t testing.TB, contacts, perContact int, text string) (string, *
 				t.Fatal(err)
 			}
 		}
+	}
+	return url, s
+}
+
+// emptyHistory returns the redis:// URL and the store of a fresh miniredis.
+func emptyHistory(t testing.TB) (string, *store.Redis) {
+	t.Helper()
+	m := miniredis.RunT(t)
+	c := redis.NewClient(&redis.Options{Addr: m.Addr()})
+	t.Cleanup(func() { _ = c.Close() })
+	s, err := store.New(c, store.Options{})
+	if err != nil {
+		t.Fatal(err)
 	}
 	return "redis://" + m.Addr(), s
 }
@@ -111,13 +118,7 @@ func TestHistoryExport(t *testing.T) {
 }
 
 func TestHistoryExportCSVColumns(t *testing.T) {
-	m := miniredis.RunT(t)
-	c := redis.NewClient(&redis.Options{Addr: m.Addr()})
-	t.Cleanup(func() { _ = c.Close() })
-	s, err := store.New(c, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	url, s := emptyHistory(t)
 	const id = "966501234567"
 	at := histBase
 	evs := []chat.Event{
@@ -137,7 +138,7 @@ func TestHistoryExportCSVColumns(t *testing.T) {
 	if err := s.Commit(t.Context(), &contact.State{Contact: contact.Contact{ID: id}}, evs); err != nil {
 		t.Fatal(err)
 	}
-	code, out, errOut := runCLI("history", "export", "--redis", "redis://"+m.Addr(), "--format", "csv")
+	code, out, errOut := runCLI("history", "export", "--redis", url, "--format", "csv")
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -252,6 +253,8 @@ func (h *heapSampler) Write(p []byte) (int, error) {
 var _ io.Writer = (*heapSampler)(nil)
 
 func TestHistoryExportErrors(t *testing.T) {
+	t.Setenv("WASLA_REDIS", "")
+	t.Setenv("WASLA_REDIS_URL", "")
 	tests := []struct {
 		name string
 		args []string
@@ -274,5 +277,30 @@ func TestHistoryExportErrors(t *testing.T) {
 				t.Fatalf("exit %d, stderr %q; want exit %d and %q", code, errOut, tt.exit, tt.want)
 			}
 		})
+	}
+}
+
+// Every time in the JSONL export is UTC, as in the CSV: the engine records events in the
+// flows' time zone (+03:00) and the webhook's in UTC, and one file mixing both is hard to
+// sort or compare.
+func TestHistoryExportJSONLTimesAreUTC(t *testing.T) {
+	url, s := emptyHistory(t)
+	const id = "966501234567"
+	riyadh := time.FixedZone("+03", 3*60*60)
+	at := histBase.In(riyadh)
+	evs := []chat.Event{
+		{Kind: chat.EventInbound, Number: "111", At: histBase, Inbound: &chat.Inbound{ID: "w1", Contact: id, Kind: chat.KindText, Text: "hi", At: histBase}},
+		{Kind: chat.EventOutbound, Number: "111", At: at, Outbound: &chat.Outbound{To: id, Kind: chat.KindText, Text: "أهلاً"},
+			Delivery: &chat.Delivery{State: chat.StateSent, Wamid: "wamid.1", At: at}},
+	}
+	if err := s.Commit(t.Context(), &contact.State{Contact: contact.Contact{ID: id}}, evs); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI("history", "export", "--redis", url)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if strings.Contains(out, "+03:00") || strings.Count(out, `"2026-03-01T08:00:00Z"`) != 4 {
+		t.Errorf("want every time as 2026-03-01T08:00:00Z:\n%s", out)
 	}
 }

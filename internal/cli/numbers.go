@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -36,7 +35,7 @@ rows as JSON, as the API does.
 func runNumbers(ctx context.Context, args []string, s Streams) int {
 	fs := newFlagSet("numbers", "[--config FILE] [--redis URL] [--json] [reset NUMBER]", numbersAbout, s)
 	configPath := fs.String("config", "wasla.yaml", "the serve configuration `file`")
-	redisURL := fs.String("redis", os.Getenv("WASLA_REDIS"), "the deployment's Redis `URL` (default $WASLA_REDIS, else the configuration's)")
+	redisURL := fs.String("redis", deploymentRedis(), "the deployment's Redis `URL` (default $WASLA_REDIS_URL or $WASLA_REDIS, else the configuration's)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	rest, code, ok := parseArgs(fs, args)
 	if !ok {

@@ -20,6 +20,8 @@ import (
 // TestNumbersListsADeployment seeds a deployment's Redis as wasla serve leaves it (health
 // buckets, standings, Meta's last word, warm-up steps) and lists it as a table and as JSON.
 func TestNumbersListsADeployment(t *testing.T) {
+	t.Setenv("WASLA_REDIS", "")
+	t.Setenv("WASLA_REDIS_URL", "")
 	rs := redistest.Start(t)
 	if rs == nil {
 		t.Skip("no redis-server")
@@ -112,6 +114,7 @@ func TestNumbersNeedsARedis(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("WASLA_REDIS", "")
+	t.Setenv("WASLA_REDIS_URL", "")
 	var out, errOut strings.Builder
 	if code := Run(context.Background(), []string{"numbers", "--config", cfgPath}, nil, &out, &errOut); code != exitUsage ||
 		!strings.Contains(errOut.String(), "has no redis: and no --redis was given") {

@@ -77,7 +77,7 @@ func runGroup(ctx context.Context, group, about string, args []string, s Streams
 	}
 	name := group + " " + args[0]
 	fs := newFlagSet(name, cmd.synopsis, cmd.about, s)
-	redisURL := fs.String("redis", "", "Redis `URL` of the deployment (required)")
+	redisURL := fs.String("redis", deploymentRedis(), "Redis `URL` of the deployment (default $WASLA_REDIS_URL or $WASLA_REDIS)")
 	prefix := fs.String("prefix", store.DefaultPrefix, "the key `prefix` of the deployment")
 	var v flagValues
 	fs.BoolVar(&v.json, "json", false, "write JSON, one object per line")
@@ -170,6 +170,9 @@ func targets(name string, v flagValues, rest []string, allowAll bool, list func(
 		if err != nil {
 			fmt.Fprintf(errOut, "wasla %s: %v\n", name, err)
 			return nil, exitFail
+		}
+		if ids == nil {
+			ids = []string{} // nothing to do is still done: each says "0 of 0"
 		}
 		return ids, exitOK
 	case len(rest) == 1 && !v.all:

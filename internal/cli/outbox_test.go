@@ -129,6 +129,8 @@ func seedDeliveries(t *testing.T) string {
 // Export, list and act on failed replies through the command line; the export and the
 // listings match golden files.
 func TestOutboxCommands(t *testing.T) {
+	t.Setenv("WASLA_REDIS", "")
+	t.Setenv("WASLA_REDIS_URL", "")
 	url := seedDeliveries(t)
 	check := func(name string, wantCode int, args ...string) string {
 		t.Helper()
@@ -164,6 +166,10 @@ func TestOutboxCommands(t *testing.T) {
 	check("", exitOK, "outbox", "drop", "--redis", url, closed)
 	if out := check("", exitOK, "outbox", "failed", "--redis", url); !strings.Contains(out, "no failed replies") {
 		t.Errorf("after retry and drop the list says:\n%s", out)
+	}
+	// With nothing failed, --all says it did nothing rather than nothing at all.
+	if out := check("", exitOK, "outbox", "retry", "--redis", url, "--all"); !strings.Contains(out, "0 of 0 queued again") {
+		t.Errorf("retry --all on an empty list said %q", out)
 	}
 	check("", exitUsage, "outbox", "retry", "--redis", url)
 	check("", exitUsage, "outbox", "drop", "--redis", url, "--all")

@@ -469,11 +469,30 @@ func (sim *simulator) showHistory() {
 			}
 			sim.note(msg + ". The bot is silent: /agent TEXT answers as the agent, /release gives it back")
 		case chat.EventReturn:
-			sim.note("back with the bot (" + ev.Detail + ")")
+			sim.note(returnNote(ev))
 		case chat.EventRefused:
 			sim.note("not sent: " + ev.Detail)
 		}
 	}
+}
+
+// returnNote says in words why a hand-off ended; the event's detail is "why: queue".
+func returnNote(ev chat.Event) string {
+	why := strings.TrimSuffix(ev.Detail, ": "+ev.Queue)
+	switch why {
+	case "agent":
+		why = "the agent released it"
+	case "bot word":
+		why = "the customer asked for the bot"
+	case "no agent reply":
+		why = "no agent replied in time"
+	case "opt-out":
+		why = "the customer opted out"
+	}
+	if ev.Queue == "" {
+		return "back with the bot: " + why
+	}
+	return "back with the bot from queue " + ev.Queue + ": " + why
 }
 
 func (sim *simulator) errorf(format string, args ...any) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/wasla/wasla/clock"
 	"github.com/wasla/wasla/engine"
@@ -42,4 +43,13 @@ func openStore(ctx context.Context, redisURL string, clk clock.Clock, notice io.
 		return nil, nil, err
 	}
 	return st, func() { _ = client.Close() }, nil
+}
+
+// deploymentRedis is the --redis default of the commands that act on a running
+// deployment: $WASLA_REDIS_URL, the variable wasla.example.yaml reads, else $WASLA_REDIS.
+func deploymentRedis() string {
+	if u := os.Getenv("WASLA_REDIS_URL"); u != "" {
+		return u
+	}
+	return os.Getenv("WASLA_REDIS")
 }

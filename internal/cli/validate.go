@@ -4,18 +4,21 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/wasla/wasla/campaigns/campaignfile"
 	"github.com/wasla/wasla/flows"
 	"github.com/wasla/wasla/flowtest"
+	"github.com/wasla/wasla/yamlfile"
 )
 
 const validateAbout = `
 Loads the flow files under the PATHs (files, or folders searched recursively) as one flow
 set, and parses the conversation tests (*.test.yaml) and the campaign files
-(*.campaign.yaml) beside them. A PATH ending in /... (examples/...) stands for every flow
-set below it, each checked on its own. Every problem
+(*.campaign.yaml) beside them; a campaign's replies.flow must be one of the flows, with
+the campaign's campaign: trigger. A PATH ending in /... (examples/...) stands for every
+flow set below it, each checked on its own. Every problem
 is printed as file:line:col: message, followed by the line with a caret under the place.
 With -json, each problem is instead one JSON object per line (file, line, col, level, code,
 message; docs/diagnostics.md) and no summary is printed: for editors and CI, which filter
@@ -94,8 +97,11 @@ func runValidate(_ context.Context, args []string, s Streams) int {
 		return exitFail
 	}
 	for _, f := range campaignFiles {
-		_, cdiags := campaignfile.Load(f)
+		camp, cdiags := campaignfile.Load(f)
 		diags = append(diags, cdiags...)
+		if camp != nil && len(loaded) > 0 {
+			diags = append(diags, replyFlowDiags(camp, loaded)...)
+		}
 	}
 	print := diags.Print
 	if *asJSON {
@@ -106,7 +112,7 @@ func runValidate(_ context.Context, args []string, s Streams) int {
 		return exitFail
 	}
 	if !*asJSON {
-		fmt.Fprintln(s.Out, validateSummary(loaded, len(testFiles), diags))
+		fmt.Fprintln(s.Out, validateSummary(loaded, len(testFiles), len(campaignFiles), diags))
 	}
 	if diags.HasErrors() {
 		return exitFail
@@ -116,7 +122,7 @@ func runValidate(_ context.Context, args []string, s Streams) int {
 
 // validateSummary is the closing line: "ok: 4 flows, 31 steps", with the warnings when
 // there are some, or "2 errors, 1 warning in 3 files".
-func validateSummary(sets []*flows.Set, tests int, diags flows.Diagnostics) string {
+func validateSummary(sets []*flows.Set, tests, campaigns int, diags flows.Diagnostics) string {
 	errs, warns := diags.Count()
 	files := map[string]bool{}
 	for _, d := range diags {
@@ -147,9 +153,44 @@ func validateSummary(sets []*flows.Set, tests int, diags flows.Diagnostics) stri
 	if tests > 0 {
 		parts = append(parts, plural(tests, "test file"))
 	}
+	if campaigns > 0 {
+		parts = append(parts, plural(campaigns, "campaign file"))
+	}
 	ok := "ok: " + strings.Join(parts, ", ")
 	if warns > 0 {
 		ok += "; " + problems
 	}
 	return ok
+}
+
+// replyFlowDiags checks a campaign's replies.flow against the flows validated with it.
+// Replies reach a flow through its `campaign:` trigger, so replies.flow names the flow
+// that should carry it: a name that is no flow is an error, a flow without the trigger a
+// warning (the campaign's replies would fall to the other triggers).
+func replyFlowDiags(camp *campaignfile.Campaign, sets []*flows.Set) flows.Diagnostics {
+	if camp.Flow == "" {
+		return nil
+	}
+	var names []string
+	for _, set := range sets {
+		if _, ok := set.Flows[camp.Flow]; !ok {
+			for name := range set.Flows {
+				names = append(names, name)
+			}
+			continue
+		}
+		for _, t := range set.Triggers {
+			if t.Flow == camp.Flow && t.Kind == flows.TriggerCampaign && t.Campaign == camp.Name {
+				return nil
+			}
+		}
+		return flows.Diagnostics{{Pos: camp.FlowPos, Level: yamlfile.LevelWarning, Code: yamlfile.CodeUndefinedTarget,
+			Message: fmt.Sprintf("flow `%s` has no `campaign: %s` trigger, so replies to this campaign never reach it", camp.Flow, camp.Name)}}
+	}
+	slices.Sort(names)
+	msg := fmt.Sprintf("the reply flow `%s` is not among the flows", camp.Flow)
+	if guess := yamlfile.Suggest(camp.Flow, names); guess != "" {
+		msg += "; did you mean `" + guess + "`?"
+	}
+	return flows.Diagnostics{{Pos: camp.FlowPos, Level: yamlfile.LevelError, Code: yamlfile.CodeUndefinedTarget, Message: msg}}
 }
