@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/wasla/wasla/campaigns/health"
+	"github.com/wasla/wasla/campaigns/pacing"
 	"github.com/wasla/wasla/campaigns/runner"
 	"github.com/wasla/wasla/channels/whatsapp"
 	"github.com/wasla/wasla/chat"
@@ -73,6 +74,9 @@ type NumberHealthOptions struct {
 	Clock   clock.Clock
 	// Registerer receives the metrics (nil: not exported).
 	Registerer prometheus.Registerer
+	// Restart restarts a resumed number's warm-up (nil: the warm-ups are left alone);
+	// buildHealth gives the campaign runner's shared pacing.Warmups.
+	Restart health.Restarter
 }
 
 // NewNumberHealth returns the number health of a server.
@@ -102,7 +106,7 @@ func NewNumberHealth(o NumberHealthOptions) (*NumberHealth, error) {
 		sinks = append(sinks, o.Webhook)
 	}
 	h.Monitor = &health.Monitor{Store: o.Store, Standings: o.Store, Weights: o.Weights, Policy: o.Policy,
-		Phrases: health.NewPhrases(o.Phrases), OptOutWords: o.OptOutWords, Sink: sinks, Zone: o.Zone, Clock: o.Clock}
+		Phrases: health.NewPhrases(o.Phrases), OptOutWords: o.OptOutWords, Sink: sinks, Zone: o.Zone, Clock: o.Clock, Restart: o.Restart}
 	empty := map[chat.NumberID]health.Standing{}
 	h.standings.Store(&empty)
 	return h, nil
@@ -374,6 +378,17 @@ func (n healthNumbers) Number(id chat.NumberID) (runner.NumberInfo, bool) {
 	return info, true
 }
 
+// warmupRestart restarts a resumed number on the campaign runner's shared warm-ups
+// (the runner's pacing.RedisState is on the same client and prefix).
+type warmupRestart struct{ state *pacing.RedisState }
+
+// restartLease is how long the restart holds the day's judge mark: as long as the runner's.
+const restartLease = time.Minute
+
+func (w warmupRestart) Restart(ctx context.Context, number chat.NumberID, step int, day string) error {
+	return w.state.Restart(ctx, number, step, day, restartLease)
+}
+
 // buildHealth wires number health from the configuration: the shared store under the
 // deployment's prefix, the policy's thresholds, the phrases, the flows' opt-out words,
 // the Graph API poll and the operator's webhook.
@@ -393,7 +408,7 @@ func buildHealth(cfg *config.Config, client redis.UniversalClient, prefix string
 	}
 	o := NumberHealthOptions{Store: health.NewRedisStore(client, prefix), Registry: reg, Graph: graph, Weights: health.DefaultWeights(),
 		Policy: policy, Phrases: phrases, OptOutWords: optOutWords, Zone: zone, Interval: h.Interval, Owner: owner,
-		Logger: log, Clock: clk, Registerer: metrics.reg}
+		Logger: log, Clock: clk, Registerer: metrics.reg, Restart: warmupRestart{pacing.NewRedisState(client, prefix)}}
 	if h.WebhookURL != "" {
 		o.Webhook = health.Webhook{URL: h.WebhookURL, Secret: []byte(h.WebhookSecret.Reveal()), Client: &http.Client{Timeout: 10 * time.Second}}
 	}
