@@ -209,7 +209,7 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 	}
 	camps, err := runner.New(runner.Options{Control: ctl, Sender: nh.Sender(sender), OptOuts: optOuts, Pacing: &basePacing, Rates: rates, Intake: webhookHealth, Windows: storeWindows{st},
 		Numbers: nh.Numbers(campaignNumbers{cfg: cfg, reg: reg, clock: clk}), Clock: clk, Logger: log,
-		Metrics: runner.NewMetrics(metrics.reg), Owner: owner})
+		Metrics: runner.NewMetrics(metrics.reg), Owner: owner, StopLoss: nh.StopLoss()})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -2,15 +2,23 @@ package server
 
 import (
 	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/wasla/wasla/campaigns/health"
+	"github.com/wasla/wasla/campaigns/outcome"
 	"github.com/wasla/wasla/campaigns/pacing"
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/clock"
 	"github.com/wasla/wasla/compose"
 	"github.com/wasla/wasla/internal/redistest"
+	"github.com/wasla/wasla/internal/syncbuf"
 	"github.com/wasla/wasla/numbers"
 	"github.com/wasla/wasla/store"
 )
@@ -56,5 +64,63 @@ func TestResumedNumberRestartsItsWarmupInRedis(t *testing.T) {
 	}
 	if w := ws["1002"]; w.Step != 0 || w.Day != "2026-03-07" {
 		t.Fatalf("warm-up %+v; want step 0 (the policy's resume step) with 2026-03-07 judged", w)
+	}
+}
+
+// The live stop-loss is health.StopLoss over the campaign's counters with the campaign
+// file's thresholds; a stop is logged, counted and posted to the operator's webhook.
+func TestCampaignStopLossJudgesAndReports(t *testing.T) {
+	var mu sync.Mutex
+	var got []health.Event
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if r.Header.Get("X-Wasla-Signature-256") != (health.Webhook{Secret: []byte("s")}).Sign(body) {
+			w.WriteHeader(http.StatusForbidden)
+			return
+		}
+		var e health.Event
+		_ = json.Unmarshal(body, &e)
+		mu.Lock()
+		got = append(got, e)
+		mu.Unlock()
+	}))
+	defer hook.Close()
+	logs := &syncbuf.Buffer{}
+	metrics := NewMetrics()
+	nh, err := NewNumberHealth(NumberHealthOptions{Registerer: metrics.reg, Store: health.NewRedisStore(nil, "t"), Policy: health.DefaultPolicy(),
+		Webhook: health.Webhook{URL: hook.URL, Secret: []byte("s")}, Logger: testLogger(logs), Clock: clock.NewManual(time.Unix(1e9, 0))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sl := nh.StopLoss()
+	cfg := pacing.Defaults()
+	cfg.Canary.MaxFailureRate, cfg.Canary.MaxOptOutRate = 0.05, 0.02 // the file's stop_loss
+	tests := []struct {
+		name  string
+		total outcome.Counters
+		want  string
+	}{
+		{"too few sends to judge", outcome.Counters{Sent: 300, Failed: map[int]int64{131048: 100}}, ""},
+		{"131049 is the recipient's cap", outcome.Counters{Sent: 900, Failed: map[int]int64{131049: 100}}, ""},
+		{"quality failures over 5 %", outcome.Counters{Sent: 900, Failed: map[int]int64{131048: 40, 131026: 20}}, "60 of 960 sends failed"},
+		{"marketing stops over 2 %", outcome.Counters{Sent: 900, Failed: map[int]int64{131050: 30}}, "30 of 930 recipients opted out"},
+		{"under both", outcome.Counters{Sent: 1000, OptedOut: 10, Failed: map[int]int64{131026: 40}}, ""},
+	}
+	for _, tt := range tests {
+		if r := sl.Check(cfg, tt.total); (tt.want == "") != (r == "") || !strings.Contains(r, tt.want) {
+			t.Errorf("%s: %q; want %q", tt.name, r, tt.want)
+		}
+	}
+	sl.Stopped(context.Background(), "offer", "stop-loss: 60 of 960 sends failed")
+	if n := metricValue(t, &Server{metrics: metrics}, "wasla_campaign_stop_loss_total", "campaign", "offer"); n != 1 {
+		t.Errorf("wasla_campaign_stop_loss_total{offer} = %v", n)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 1 || got[0].Campaign != "offer" || got[0].To != health.Stopped || !strings.Contains(got[0].Reason, "960") {
+		t.Errorf("operator webhook got %+v", got)
+	}
+	if !strings.Contains(logs.String(), "campaign=offer") {
+		t.Errorf("no log line:\n%s", logs.String())
 	}
 }

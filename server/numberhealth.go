@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/wasla/wasla/campaigns/health"
+	"github.com/wasla/wasla/campaigns/outcome"
 	"github.com/wasla/wasla/campaigns/pacing"
 	"github.com/wasla/wasla/campaigns/runner"
 	"github.com/wasla/wasla/channels/whatsapp"
@@ -54,6 +55,8 @@ type NumberHealth struct {
 	score     *prometheus.GaugeVec
 	changes   *prometheus.CounterVec
 	polls     *prometheus.CounterVec
+	stopLoss  *prometheus.CounterVec
+	sink      health.Sink
 }
 
 // NumberHealthOptions build a NumberHealth.
@@ -98,13 +101,16 @@ func NewNumberHealth(o NumberHealthOptions) (*NumberHealth, error) {
 		Help: "Changes of a number's health state made by the policy, by the state reached."}, []string{"number", "state"})
 	h.polls = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "wasla_number_health_polls_total",
 		Help: "Reads of a number's health from the Graph API, by result (ok, error)."}, []string{"number", "result"})
+	h.stopLoss = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "wasla_campaign_stop_loss_total",
+		Help: "Campaigns the stop-loss stopped because their opt-outs or quality failures passed its thresholds."}, []string{"campaign"})
 	if o.Registerer != nil {
-		o.Registerer.MustRegister(h.score, h.changes, h.polls)
+		o.Registerer.MustRegister(h.score, h.changes, h.polls, h.stopLoss)
 	}
 	sinks := health.Sinks{health.LogSink{Log: o.Logger}, changeCounter{h.changes}}
 	if o.Webhook.URL != "" {
 		sinks = append(sinks, o.Webhook)
 	}
+	h.sink = sinks
 	h.Monitor = &health.Monitor{Store: o.Store, Standings: o.Store, Weights: o.Weights, Policy: o.Policy,
 		Phrases: health.NewPhrases(o.Phrases), OptOutWords: o.OptOutWords, Sink: sinks, Zone: o.Zone, Clock: o.Clock, Restart: o.Restart}
 	empty := map[chat.NumberID]health.Standing{}
@@ -376,6 +382,46 @@ func (n healthNumbers) Number(id chat.NumberID) (runner.NumberInfo, bool) {
 		info.Allowance = s.Allowance
 	}
 	return info, true
+}
+
+// StopLoss is the campaign runner's stop-loss: health.StopLoss (the simulator's) over a
+// live campaign's counters, with the campaign file's stop_loss thresholds, reported like
+// the policy's changes (log, wasla_campaign_stop_loss_total, operator webhook).
+func (h *NumberHealth) StopLoss() runner.StopLoss { return campaignStopLoss{h} }
+
+type campaignStopLoss struct{ h *NumberHealth }
+
+// Check implements runner.StopLoss: opt-outs over the campaign's sends (the file's
+// max_opt_out_rate), quality failures over them (max_failure_rate), once it has sent
+// health.DefaultStopLoss().MinSends.
+func (l campaignStopLoss) Check(cfg pacing.Config, total outcome.Counters) string {
+	sl := health.StopLoss{MaxOptOutRate: cfg.Canary.MaxOptOutRate, MaxFailureRate: cfg.Canary.MaxFailureRate, MinSends: health.DefaultStopLoss().MinSends}
+	return sl.Check(CampaignCounts(total))
+}
+
+// Stopped implements runner.StopLoss.
+func (l campaignStopLoss) Stopped(ctx context.Context, campaign, reason string) {
+	l.h.stopLoss.WithLabelValues(campaign).Inc()
+	ev := health.Event{At: l.h.Clock.Now(), Campaign: campaign, To: health.Stopped, Reason: reason}
+	if err := l.h.sink.Emit(ctx, ev); err != nil {
+		l.h.warn.Warn("reporting a campaign's stop-loss failed", slog.String("campaign", campaign), slog.Any("error", err))
+	}
+}
+
+// CampaignCounts turns a campaign's counters into the signals health.StopLoss reads:
+// every answered attempt is a send; each failure goes to its class (health.FailureSignal:
+// 131050, the recipient's marketing stop, is an opt-out; 131049 is nothing), and the
+// contacts left out because they had opted out count as opt-outs too.
+func CampaignCounts(total outcome.Counters) health.Counts {
+	var c health.Counts
+	c[health.Sent] = int(total.Sent + total.FailedTotal() - total.FailedAfterSent)
+	c[health.OptOut] = int(total.OptedOut)
+	for code, n := range total.Failed {
+		if sig, ok := health.FailureSignal(code); ok {
+			c[sig] += int(n)
+		}
+	}
+	return c
 }
 
 // warmupRestart restarts a resumed number on the campaign runner's shared warm-ups
