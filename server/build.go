@@ -310,12 +310,18 @@ type registry struct {
 }
 
 func (g registry) Apply(ctx context.Context, ev whatsapp.Event) error {
+	_, err := g.ApplyChanged(ctx, ev)
+	return err
+}
+
+// ApplyChanged is Apply returning the numbers whose state changed, for number health to
+// judge them at once.
+func (g registry) ApplyChanged(ctx context.Context, ev whatsapp.Event) ([]chat.NumberID, error) {
 	nev := numberEvent(ev)
 	if nev == nil {
-		return nil
+		return nil, nil
 	}
-	_, err := g.r.Apply(ctx, nev)
-	return err
+	return g.r.Apply(ctx, nev)
 }
 
 // numberEvent translates a quality or account webhook event into the registry's terms;

@@ -3,9 +3,13 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -14,9 +18,11 @@ import (
 	"github.com/wasla/wasla/campaigns/health"
 	"github.com/wasla/wasla/campaigns/outcome"
 	"github.com/wasla/wasla/campaigns/pacing"
+	"github.com/wasla/wasla/channels/whatsapp"
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/clock"
 	"github.com/wasla/wasla/compose"
+	"github.com/wasla/wasla/config"
 	"github.com/wasla/wasla/internal/redistest"
 	"github.com/wasla/wasla/internal/syncbuf"
 	"github.com/wasla/wasla/numbers"
@@ -122,5 +128,88 @@ func TestCampaignStopLossJudgesAndReports(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "campaign=offer") {
 		t.Errorf("no log line:\n%s", logs.String())
+	}
+}
+
+// A quality webhook that flags a number (Meta: RED) stops it at once on the replica that
+// got it: the loop is off here (interval 0), so only the webhook's re-judge can do it; a
+// second, identical webhook changes nothing and judges nothing.
+func TestQualityWebhookRejudgesAtOnce(t *testing.T) {
+	rs := redistest.Start(t)
+	if rs == nil {
+		t.Skip("no redis-server")
+	}
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "flows"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "flows", "hello.yaml"), []byte(goodFlow), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src := `flows: flows
+redis: ` + rs.URL() + `
+whatsapp: {app_secret: a, verify_token: b}
+numbers:
+  - {id: "1", display: "+966 50 000 0001", role: inbox, waba: "10", token: t1}
+  - {id: "2", display: "+1 650 555 1111", role: campaign, waba: "20", token: t2, portfolio: "p1"}
+limits: {refresh_interval: 0, reload_interval: 0}
+metrics: {token: m}
+health: {interval: 0}
+`
+	cfg, err := config.Parse(filepath.Join(dir, "wasla.yaml"), []byte(src), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncbuf.Buffer{}
+	srv, closeFn, err := Build(context.Background(), cfg, BuildOptions{Logger: testLogger(logs)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeFn()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	runErr := make(chan error, 1)
+	go func() { runErr <- srv.Run(ctx, ln) }()
+	defer func() {
+		cancel()
+		if err := <-runErr; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+	body := fmt.Sprintf(`{"object":"whatsapp_business_account","entry":[{"id":"20","time":%d,"changes":[{"field":"phone_number_quality_update","value":{"display_phone_number":"16505551111","event":"FLAGGED","current_limit":"TIER_10K"}}]}]}`, time.Now().Unix())
+	post := func() {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, "http://"+ln.Addr().String()+"/webhook", strings.NewReader(body))
+		req.Header.Set(whatsapp.SignatureHeader, whatsapp.Sign("a", []byte(body)))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("POST /webhook = %d", resp.StatusCode)
+		}
+	}
+	nh := srv.d.Health
+	if s := nh.Standing("2"); s.State != health.Active {
+		t.Fatalf("before the webhook: %+v", s)
+	}
+	post()
+	// No wait: the POST's answer comes after the re-judge.
+	if s := nh.Standing("2"); s.State != health.Stopped || !strings.Contains(s.Reason, "RED or flagged") {
+		t.Fatalf("after the FLAGGED webhook: %+v; want stopped at once", s)
+	}
+	if got := metricValue(t, srv, "wasla_number_health_changes_total", "number", "2", "state", "stopped"); got != 1 {
+		t.Errorf("changes{2,stopped} = %v", got)
+	}
+	if s := nh.Standing("1"); s.State != health.Active {
+		t.Errorf("number 1, not named by the webhook: %+v", s)
+	}
+	post()
+	if got := metricValue(t, srv, "wasla_number_health_changes_total", "number", "2", "state", "stopped"); got != 1 {
+		t.Errorf("after a repeated webhook changes{2,stopped} = %v; want still 1", got)
 	}
 }

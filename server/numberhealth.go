@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -236,15 +237,61 @@ func (h *NumberHealth) Round(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		ids := make([]chat.NumberID, 0)
+		var errs []error
 		for _, n := range h.Registry.Numbers() {
-			ids = append(ids, n.ID)
+			if _, err := h.judge(ctx, n.ID, metas[n.ID]); err != nil {
+				errs = append(errs, err)
+			}
 		}
-		if _, err := h.Monitor.JudgeAll(ctx, metas, ids); err != nil {
+		if err := errors.Join(errs...); err != nil {
 			h.warn.Warn("judging number health", slog.Any("error", err))
 		}
 	}
 	return h.Refresh(ctx)
+}
+
+// judgeLockTTL bounds one number's judgement: a few Redis reads and writes, and the
+// operator's webhook (10 s timeout).
+const judgeLockTTL = 30 * time.Second
+
+// judge judges one number under its judge lock; judged is false when another replica
+// judges it now (with Meta's word as fresh as this replica's).
+func (h *NumberHealth) judge(ctx context.Context, id chat.NumberID, meta health.MetaStatus) (judged bool, err error) {
+	release, ok, err := h.Store.JudgeLock(ctx, id, h.Owner, judgeLockTTL)
+	if err != nil || !ok {
+		return false, err
+	}
+	defer release()
+	_, err = h.Monitor.Judge(ctx, id, meta)
+	return true, err
+}
+
+// Rejudge judges numbers at once, on the replica a quality or account webhook reached,
+// rather than at the loop's next round: a number Meta just rated RED, flagged or banned
+// stops (or retires) before the runner's next pass. This replica's runner follows the
+// new standings at once; the others at their next round. A number another replica is
+// judging right now is left to it.
+func (h *NumberHealth) Rejudge(ctx context.Context, ids []chat.NumberID) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	metas, err := h.metas(ctx)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, id := range ids {
+		if _, ok := metas[id]; !ok {
+			continue // not a number of this deployment
+		}
+		if _, err := h.judge(ctx, id, metas[id]); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := h.Refresh(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
 }
 
 // poll reads Meta's word on every number; a failure is logged and counted, the last

@@ -207,3 +207,34 @@ func TestMonitorRestartsTheWarmupOnResume(t *testing.T) {
 		t.Fatalf("an active number restarted again: calls %v, %v", calls, err)
 	}
 }
+
+// One replica at a time judges a number: the lock is refused to another owner while
+// held, and a release by a replica whose lock expired does not free another's.
+func TestJudgeLock(t *testing.T) {
+	for name, newStore := range liveStores() {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st := newStore(t)
+			release, ok, err := st.JudgeLock(ctx, "n1", "a", time.Minute)
+			if err != nil || !ok {
+				t.Fatalf("a: %v, %v", ok, err)
+			}
+			if _, ok, err := st.JudgeLock(ctx, "n1", "b", time.Minute); err != nil || ok {
+				t.Fatalf("b took a held lock: %v, %v", ok, err)
+			}
+			if _, ok, _ := st.JudgeLock(ctx, "n2", "b", time.Minute); !ok {
+				t.Fatal("another number's lock is refused")
+			}
+			release()
+			releaseB, ok, err := st.JudgeLock(ctx, "n1", "b", time.Minute)
+			if err != nil || !ok {
+				t.Fatalf("b after the release: %v, %v", ok, err)
+			}
+			release() // a again: not its lock any more
+			if _, ok, _ := st.JudgeLock(ctx, "n1", "c", time.Minute); ok {
+				t.Fatal("a released b's lock")
+			}
+			releaseB()
+		})
+	}
+}
