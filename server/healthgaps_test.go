@@ -15,9 +15,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wasla/wasla/campaigns/campaignfile"
 	"github.com/wasla/wasla/campaigns/health"
 	"github.com/wasla/wasla/campaigns/outcome"
 	"github.com/wasla/wasla/campaigns/pacing"
+	"github.com/wasla/wasla/campaigns/runner"
 	"github.com/wasla/wasla/channels/whatsapp"
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/clock"
@@ -211,5 +213,99 @@ health: {interval: 0}
 	post()
 	if got := metricValue(t, srv, "wasla_number_health_changes_total", "number", "2", "state", "stopped"); got != 1 {
 		t.Errorf("after a repeated webhook changes{2,stopped} = %v; want still 1", got)
+	}
+}
+
+// `wasla numbers` (NumberLister) shows the warm-up day of the numbers the live runner
+// sends from: day 1 on the first day (before any day was judged), day 2 once the runner
+// judged the first day clean; a number the campaign does not use shows none.
+func TestNumbersShowTheLiveRunnersWarmupDay(t *testing.T) {
+	rs := redistest.Start(t)
+	if rs == nil {
+		t.Skip("no redis-server")
+	}
+	ctx := context.Background()
+	client := rs.Client(t)
+	cfg := buildConfig(t, `  - {id: "1001", display: "+966 50 000 0001", role: inbox, waba: "10", token: t}
+  - {id: "1002", display: "+966 50 000 0002", role: campaign, waba: "20", portfolio: pf, token: t}
+  - {id: "1003", display: "+966 50 000 0003", role: campaign, waba: "20", portfolio: pf, token: t}
+  - {id: "1004", display: "+966 50 000 0004", role: campaign, waba: "20", portfolio: pf, token: t}
+`)
+	clk := clock.NewManual(time.Date(2026, 3, 1, 0, 30, 0, 0, time.UTC))
+	reg, err := compose.Numbers(cfg, numbers.NewRedisStates(client, store.DefaultPrefix), clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nh, err := buildHealth(cfg, client, store.DefaultPrefix, reg, nil, nil, NewMetrics(), nil, clk, "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const src = `name: offer
+template: {name: offer, language: ar}
+audience: {csv: a.csv, default_country: SA}
+numbers:
+  - {id: "1002", tier: TIER_UNLIMITED, ramp: [10, 20, 40]}
+  - {id: "1003", tier: TIER_UNLIMITED, ramp: [10, 20, 40]}
+hours: ""
+zone: UTC
+canary: {share: 0%}
+`
+	camp, diags := campaignfile.Parse("offer.campaign.yaml", []byte(src))
+	if diags != nil {
+		t.Fatal(diags)
+	}
+	ctl := runner.NewControl(client, store.DefaultPrefix)
+	var csv strings.Builder
+	csv.WriteString("phone\n")
+	for i := range 200 {
+		fmt.Fprintf(&csv, "05%08d\n", i)
+	}
+	if _, err := runner.Import(ctx, ctl, camp, []byte(src), strings.NewReader(csv.String()), nil, clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	snd := &fakeCampaignSender{}
+	run, err := runner.New(runner.Options{Control: ctl, Sender: nh.Sender(snd), Clock: clk,
+		Numbers: nh.Numbers(campaignNumbers{cfg: cfg, reg: reg, clock: clk})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := NewNumberLister(cfg, client, clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	passUntil := func(end time.Time) {
+		t.Helper()
+		for clk.Now().Before(end) {
+			if err := run.Pass(ctx); err != nil {
+				t.Fatal(err)
+			}
+			clk.Advance(10 * time.Minute)
+		}
+	}
+	warmup := func() map[string]int {
+		t.Helper()
+		rows, err := l.List(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]int{}
+		for _, r := range rows {
+			out[r.ID] = r.WarmupDay
+		}
+		return out
+	}
+	passUntil(time.Date(2026, 3, 1, 23, 0, 0, 0, time.UTC))
+	if snd.n != 20 {
+		t.Fatalf("day 1 sent %d; want the two numbers' caps of 10", snd.n)
+	}
+	if got := warmup(); got["1002"] != 1 || got["1003"] != 1 || got["1001"] != 0 || got["1004"] != 0 {
+		t.Fatalf("warm-up days on day 1: %v; want 1002 and 1003 on day 1, the others none", got)
+	}
+	passUntil(time.Date(2026, 3, 2, 23, 0, 0, 0, time.UTC))
+	if snd.n != 60 {
+		t.Fatalf("days 1 and 2 sent %d; want 20 + 40", snd.n)
+	}
+	if got := warmup(); got["1002"] != 2 || got["1003"] != 2 || got["1004"] != 0 {
+		t.Fatalf("warm-up days on day 2: %v; want 1002 and 1003 on day 2", got)
 	}
 }
