@@ -442,8 +442,7 @@ type campaignStopLoss struct{ h *NumberHealth }
 // max_opt_out_rate), quality failures over them (max_failure_rate), once it has sent
 // health.DefaultStopLoss().MinSends.
 func (l campaignStopLoss) Check(cfg pacing.Config, total outcome.Counters) string {
-	sl := health.StopLoss{MaxOptOutRate: cfg.Canary.MaxOptOutRate, MaxFailureRate: cfg.Canary.MaxFailureRate, MinSends: health.DefaultStopLoss().MinSends}
-	return sl.Check(CampaignCounts(total))
+	return health.CampaignStopLoss(cfg.Canary.MaxOptOutRate, cfg.Canary.MaxFailureRate).Check(CampaignCounts(total))
 }
 
 // Stopped implements runner.StopLoss.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wasla/wasla/campaigns/campaignfile"
+	"github.com/wasla/wasla/campaigns/health"
 	"github.com/wasla/wasla/campaigns/outcome"
 	"github.com/wasla/wasla/campaigns/pacing"
 	"github.com/wasla/wasla/campaigns/simulation"
@@ -105,6 +106,7 @@ func campaignScenario(camp *campaignfile.Campaign, cfg *config.Config, approved 
 		return sc, cx, bad("%v", err)
 	}
 	sc.Health = simulation.DefaultHealth()
+	sc.Health.StopLoss = health.CampaignStopLoss(sc.Pacing.Canary.MaxOptOutRate, sc.Pacing.Canary.MaxFailureRate) // as the live runner
 	if cfg != nil {
 		h := cfg.Health
 		p := &sc.Health.Policy
