@@ -213,6 +213,7 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 	if err != nil {
 		return nil, nil, err
 	}
+	nh.OptOuts = camps.OptOut
 	replies.r = camps
 	var campaignAPI, numbersAPI http.Handler
 	if tok := cfg.Admin.Token.Reveal(); tok != "" {

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/wasla/wasla/campaigns/campaignfile"
 	"github.com/wasla/wasla/campaigns/health"
 	"github.com/wasla/wasla/campaigns/outcome"
@@ -35,24 +37,10 @@ import (
 // policy's resume step in the runner's shared warm-ups (Redis), and the day before is
 // marked judged so the runner does not lift the fresh step by a day of the old one.
 func TestResumedNumberRestartsItsWarmupInRedis(t *testing.T) {
-	rs := redistest.Start(t)
-	if rs == nil {
-		t.Skip("no redis-server")
-	}
 	ctx := context.Background()
-	client := rs.Client(t)
-	cfg := buildConfig(t, `  - {id: "1001", display: "+966 50 000 0001", role: inbox, waba: "10", token: t}
-  - {id: "1002", display: "+966 50 000 0002", role: campaign, waba: "20", portfolio: pf, token: t}
-`)
 	clk := clock.NewManual(time.Date(2026, 3, 8, 10, 0, 0, 0, time.UTC))
-	reg, err := compose.Numbers(cfg, numbers.NewRedisStates(client, store.DefaultPrefix), clk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	nh, err := buildHealth(cfg, client, store.DefaultPrefix, reg, nil, nil, NewMetrics(), nil, clk, "a")
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := newHealthRig(t, 1, clk, nil)
+	client, cfg, nh := g.client, g.cfg, g.nh
 	warm := pacing.NewRedisState(client, store.DefaultPrefix)
 	if err := warm.Save(ctx, "1002", pacing.Warmup{Step: 4, Day: "2026-03-06"}); err != nil {
 		t.Fatal(err)
@@ -220,27 +208,11 @@ health: {interval: 0}
 // sends from: day 1 on the first day (before any day was judged), day 2 once the runner
 // judged the first day clean; a number the campaign does not use shows none.
 func TestNumbersShowTheLiveRunnersWarmupDay(t *testing.T) {
-	rs := redistest.Start(t)
-	if rs == nil {
-		t.Skip("no redis-server")
-	}
 	ctx := context.Background()
-	client := rs.Client(t)
-	cfg := buildConfig(t, `  - {id: "1001", display: "+966 50 000 0001", role: inbox, waba: "10", token: t}
-  - {id: "1002", display: "+966 50 000 0002", role: campaign, waba: "20", portfolio: pf, token: t}
-  - {id: "1003", display: "+966 50 000 0003", role: campaign, waba: "20", portfolio: pf, token: t}
-  - {id: "1004", display: "+966 50 000 0004", role: campaign, waba: "20", portfolio: pf, token: t}
-`)
 	clk := clock.NewManual(time.Date(2026, 3, 1, 0, 30, 0, 0, time.UTC))
-	reg, err := compose.Numbers(cfg, numbers.NewRedisStates(client, store.DefaultPrefix), clk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	nh, err := buildHealth(cfg, client, store.DefaultPrefix, reg, nil, nil, NewMetrics(), nil, clk, "t")
-	if err != nil {
-		t.Fatal(err)
-	}
-	const src = `name: offer
+	g := newHealthRig(t, 3, clk, nil)
+	snd := &fakeCampaignSender{}
+	_, run := g.startCampaign(t, `name: offer
 template: {name: offer, language: ar}
 audience: {csv: a.csv, default_country: SA}
 numbers:
@@ -249,27 +221,8 @@ numbers:
 hours: ""
 zone: UTC
 canary: {share: 0%}
-`
-	camp, diags := campaignfile.Parse("offer.campaign.yaml", []byte(src))
-	if diags != nil {
-		t.Fatal(diags)
-	}
-	ctl := runner.NewControl(client, store.DefaultPrefix)
-	var csv strings.Builder
-	csv.WriteString("phone\n")
-	for i := range 200 {
-		fmt.Fprintf(&csv, "05%08d\n", i)
-	}
-	if _, err := runner.Import(ctx, ctl, camp, []byte(src), strings.NewReader(csv.String()), nil, clk.Now()); err != nil {
-		t.Fatal(err)
-	}
-	snd := &fakeCampaignSender{}
-	run, err := runner.New(runner.Options{Control: ctl, Sender: nh.Sender(snd), Clock: clk,
-		Numbers: nh.Numbers(campaignNumbers{cfg: cfg, reg: reg, clock: clk})})
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := NewNumberLister(cfg, client, clk)
+`, 200, clk, runner.Options{Sender: g.nh.Sender(snd)})
+	l, err := NewNumberLister(g.cfg, g.client, clk)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,4 +261,113 @@ canary: {share: 0%}
 	if got := warmup(); got["1002"] != 2 || got["1003"] != 2 || got["1004"] != 0 {
 		t.Fatalf("warm-up days on day 2: %v; want 1002 and 1003 on day 2", got)
 	}
+}
+
+// STOP replies from the recipients of a live campaign count against it, and once they
+// pass the file's stop_loss share, the runner's next pass stops it, saying why, and the
+// stop is reported (metric).
+func TestStopRepliesStopALiveCampaign(t *testing.T) {
+	ctx := context.Background()
+	clk := clock.NewManual(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
+	g := newHealthRig(t, 1, clk, func() []string { return []string{"stop"} })
+	nh, metrics := g.nh, g.metrics
+	ctl, run := g.startCampaign(t, `name: offer
+template: {name: offer, language: ar}
+audience: {csv: a.csv, default_country: SA}
+numbers:
+  - {id: "1002", tier: TIER_UNLIMITED, ramp: [0]}
+hours: ""
+canary: {share: 0%}
+stop_loss: {max_opt_out_rate: 2%}
+`, 1000, clk, runner.Options{Sender: g.nh.Sender(&fakeCampaignSender{}), StopLoss: g.nh.StopLoss(), Page: 100})
+	nh.OptOuts = run.OptOut
+	for range 6 { // 600 sent
+		if err := run.Pass(ctx); err != nil {
+			t.Fatal(err)
+		}
+		clk.Advance(time.Second)
+	}
+	stop := func(from, to int) {
+		var in []chat.Inbound
+		for i := from; i < to; i++ {
+			in = append(in, chat.Inbound{Number: "1002", Contact: chat.ContactID(fmt.Sprintf("9665%08d", i)), Kind: chat.KindText, Text: "STOP", At: clk.Now()})
+		}
+		nh.Inbound(ctx, in)
+	}
+	stop(0, 12) // 2 % of 600: not over
+	if err := run.Pass(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if rec, _ := ctl.Get(ctx, "offer"); rec.State != runner.StateRunning {
+		t.Fatalf("stopped at 2 %%: %s %q", rec.State, rec.Reason)
+	}
+	stop(12, 30)
+	if err := run.Pass(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := ctl.Get(ctx, "offer")
+	if err != nil || rec.State != runner.StateStopped || !strings.Contains(rec.Reason, "stop-loss: 30 of ") || !strings.Contains(rec.Reason, "opted out") {
+		t.Fatalf("campaign %s %q, %v; want stopped by the stop-loss for 30 opt-outs", rec.State, rec.Reason, err)
+	}
+	if n := metricValue(t, &Server{metrics: metrics}, "wasla_campaign_stop_loss_total", "campaign", "offer"); n != 1 {
+		t.Errorf("wasla_campaign_stop_loss_total{offer} = %v", n)
+	}
+}
+
+// healthRig is number health as buildHealth wires it, on a real redis-server; the
+// numbers after the inbox 1001 are campaign numbers 1002... in portfolio pf.
+type healthRig struct {
+	client  redis.UniversalClient
+	cfg     *config.Config
+	reg     *numbers.Registry
+	nh      *NumberHealth
+	metrics *Metrics
+}
+
+func newHealthRig(t *testing.T, campaignNumbers int, clk clock.Clock, optOutWords func() []string) *healthRig {
+	t.Helper()
+	rs := redistest.Start(t)
+	if rs == nil {
+		t.Skip("no redis-server")
+	}
+	list := `  - {id: "1001", display: "+966 50 000 0001", role: inbox, waba: "10", token: t}
+`
+	for i := 2; i < 2+campaignNumbers; i++ {
+		list += fmt.Sprintf("  - {id: \"100%d\", display: \"+966 50 000 000%d\", role: campaign, waba: \"20\", portfolio: pf, token: t}\n", i, i)
+	}
+	g := &healthRig{client: rs.Client(t), cfg: buildConfig(t, list), metrics: NewMetrics()}
+	var err error
+	if g.reg, err = compose.Numbers(g.cfg, numbers.NewRedisStates(g.client, store.DefaultPrefix), clk); err != nil {
+		t.Fatal(err)
+	}
+	if g.nh, err = buildHealth(g.cfg, g.client, store.DefaultPrefix, g.reg, nil, optOutWords, g.metrics, nil, clk, "t"); err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// startCampaign imports src with n contacts (05 00000000 on) and returns a runner of it
+// on the rig's numbers, its health and opts.
+func (g *healthRig) startCampaign(t *testing.T, src string, n int, clk clock.Clock, opts runner.Options) (*runner.Control, *runner.Runner) {
+	t.Helper()
+	camp, diags := campaignfile.Parse("offer.campaign.yaml", []byte(src))
+	if diags != nil {
+		t.Fatal(diags)
+	}
+	ctl := runner.NewControl(g.client, store.DefaultPrefix)
+	var csv strings.Builder
+	csv.WriteString("phone\n")
+	for i := range n {
+		fmt.Fprintf(&csv, "05%08d\n", i)
+	}
+	if _, err := runner.Import(context.Background(), ctl, camp, []byte(src), strings.NewReader(csv.String()), nil, clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	opts.Control, opts.Clock = ctl, clk
+	opts.Numbers = g.nh.Numbers(campaignNumbers{cfg: g.cfg, reg: g.reg, clock: clk})
+	run, err := runner.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ctl, run
 }

@@ -50,6 +50,8 @@ type NumberHealth struct {
 	Owner    string            // this replica, in the lease
 	Logger   *slog.Logger
 	Clock    clock.Clock
+	// OptOuts counts opt-outs against campaigns (nil: not counted).
+	OptOuts CampaignOptOuts
 
 	standings atomic.Pointer[map[chat.NumberID]health.Standing]
 	warn      *throttledLog
@@ -153,7 +155,8 @@ func (h *NumberHealth) Status(ctx context.Context, st *whatsapp.Status) {
 }
 
 // Inbound counts each message a contact sent: a reply, and an opt-out or a negative
-// reply by its words.
+// reply by its words; an opt-out also counts against the campaigns that reached the
+// contact (CampaignOptOuts).
 func (h *NumberHealth) Inbound(ctx context.Context, msgs []chat.Inbound) {
 	for _, in := range msgs {
 		text := ""
@@ -162,14 +165,35 @@ func (h *NumberHealth) Inbound(ctx context.Context, msgs []chat.Inbound) {
 		}
 		for _, sig := range h.Monitor.ReplySignals(text) {
 			h.count(ctx, in.Number, sig, in.At)
+			if sig == health.OptOut {
+				h.campaignOptOut(ctx, in.Contact, in.Number, in.At)
+			}
 		}
 	}
 }
 
-// Preference counts Meta's marketing stop as an opt-out from the number it names.
-func (h *NumberHealth) Preference(ctx context.Context, ev *whatsapp.UserPreference) {
+// Preference counts Meta's marketing stop as an opt-out from the number it names, and
+// against the campaigns that reached contact (the resolved contact).
+func (h *NumberHealth) Preference(ctx context.Context, ev *whatsapp.UserPreference, contact chat.ContactID) {
 	if ev.Value == whatsapp.PreferenceStop {
 		h.count(ctx, ev.Number, health.OptOut, ev.At)
+		h.campaignOptOut(ctx, contact, ev.Number, ev.At)
+	}
+}
+
+// CampaignOptOuts counts an opt-out against the campaigns that reached the contact
+// (runner.Runner.OptOut), for their stop-loss; nil: none. Set once, before serving.
+type CampaignOptOuts func(ctx context.Context, contact chat.ContactID, number chat.NumberID, at time.Time) error
+
+func (h *NumberHealth) campaignOptOut(ctx context.Context, contact chat.ContactID, number chat.NumberID, at time.Time) {
+	if h.OptOuts == nil || contact == "" {
+		return
+	}
+	if at.IsZero() {
+		at = h.Clock.Now()
+	}
+	if err := h.OptOuts(ctx, contact, number, at); err != nil {
+		h.warn.Warn("counting an opt-out against its campaigns failed", slog.String("number", string(number)), slog.Any("error", err))
 	}
 }
 
@@ -456,12 +480,13 @@ func (l campaignStopLoss) Stopped(ctx context.Context, campaign, reason string) 
 
 // CampaignCounts turns a campaign's counters into the signals health.StopLoss reads:
 // every answered attempt is a send; each failure goes to its class (health.FailureSignal:
-// 131050, the recipient's marketing stop, is an opt-out; 131049 is nothing), and the
-// contacts left out because they had opted out count as opt-outs too.
+// 131050, the recipient's marketing stop, is an opt-out; 131049 is nothing); the
+// contacts who opted out after the campaign reached them (a STOP word, Meta's marketing
+// stop) and those left out because they had opted out count as opt-outs too.
 func CampaignCounts(total outcome.Counters) health.Counts {
 	var c health.Counts
 	c[health.Sent] = int(total.Sent + total.FailedTotal() - total.FailedAfterSent)
-	c[health.OptOut] = int(total.OptedOut)
+	c[health.OptOut] = int(total.OptedOut + total.OptedOutAfterSend)
 	for code, n := range total.Failed {
 		if sig, ok := health.FailureSignal(code); ok {
 			c[sig] += int(n)

@@ -330,7 +330,7 @@ func (s *Server) applyPreference(ctx context.Context, ev *whatsapp.UserPreferenc
 		}
 	}
 	if s.d.Health != nil {
-		s.d.Health.Preference(ctx, ev)
+		s.d.Health.Preference(ctx, ev, id)
 	}
 	detail := "whatsapp " + ev.Category + " " + ev.Value
 	if err := s.d.Preferences.SetOptedOut(ctx, id, out, detail); err != nil {

@@ -74,7 +74,7 @@ func (r *Runner) stopLoss(ctx context.Context, c *compiled, rec Record) (stopped
 func subtract(a, b outcome.Counters) outcome.Counters {
 	neg := outcome.Counters{Queued: -b.Queued, Sent: -b.Sent, Delivered: -b.Delivered, Read: -b.Read, Replied: -b.Replied,
 		OptedOut: -b.OptedOut, FailedAfterSent: -b.FailedAfterSent, Unknown: -b.Unknown, UnknownResolved: -b.UnknownResolved,
-		UnknownResent: -b.UnknownResent, Cost: -b.Cost}
+		UnknownResent: -b.UnknownResent, Cost: -b.Cost, OptedOutAfterSend: -b.OptedOutAfterSend}
 	for code, n := range b.Failed {
 		if neg.Failed == nil {
 			neg.Failed = map[int]int64{}
