@@ -209,10 +209,11 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 	}
 	camps, err := runner.New(runner.Options{Control: ctl, Sender: nh.Sender(sender), OptOuts: optOuts, Pacing: &basePacing, Rates: rates, Intake: webhookHealth, Profiles: storeProfiles{st},
 		Numbers: nh.Numbers(campaignNumbers{cfg: cfg, reg: reg, clock: clk}), Clock: clk, Logger: log,
-		Metrics: runner.NewMetrics(metrics.reg), Owner: owner})
+		Metrics: runner.NewMetrics(metrics.reg), Owner: owner, StopLoss: nh.StopLoss()})
 	if err != nil {
 		return nil, nil, err
 	}
+	nh.OptOuts = camps.OptOut
 	replies.r = camps
 	var campaignAPI, numbersAPI http.Handler
 	if tok := cfg.Admin.Token.Reveal(); tok != "" {
@@ -312,12 +313,18 @@ type registry struct {
 }
 
 func (g registry) Apply(ctx context.Context, ev whatsapp.Event) error {
+	_, err := g.ApplyChanged(ctx, ev)
+	return err
+}
+
+// ApplyChanged is Apply returning the numbers whose state changed, for number health to
+// judge them at once.
+func (g registry) ApplyChanged(ctx context.Context, ev whatsapp.Event) ([]chat.NumberID, error) {
 	nev := numberEvent(ev)
 	if nev == nil {
-		return nil
+		return nil, nil
 	}
-	_, err := g.r.Apply(ctx, nev)
-	return err
+	return g.r.Apply(ctx, nev)
 }
 
 // numberEvent translates a quality or account webhook event into the registry's terms;

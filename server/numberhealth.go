@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -12,6 +13,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/wasla/wasla/campaigns/health"
+	"github.com/wasla/wasla/campaigns/outcome"
+	"github.com/wasla/wasla/campaigns/pacing"
 	"github.com/wasla/wasla/campaigns/runner"
 	"github.com/wasla/wasla/channels/whatsapp"
 	"github.com/wasla/wasla/chat"
@@ -47,12 +50,16 @@ type NumberHealth struct {
 	Owner    string            // this replica, in the lease
 	Logger   *slog.Logger
 	Clock    clock.Clock
+	// OptOuts counts opt-outs against campaigns (nil: not counted).
+	OptOuts CampaignOptOuts
 
 	standings atomic.Pointer[map[chat.NumberID]health.Standing]
 	warn      *throttledLog
 	score     *prometheus.GaugeVec
 	changes   *prometheus.CounterVec
 	polls     *prometheus.CounterVec
+	stopLoss  *prometheus.CounterVec
+	sink      health.Sink
 }
 
 // NumberHealthOptions build a NumberHealth.
@@ -73,6 +80,9 @@ type NumberHealthOptions struct {
 	Clock   clock.Clock
 	// Registerer receives the metrics (nil: not exported).
 	Registerer prometheus.Registerer
+	// Restart restarts a resumed number's warm-up (nil: the warm-ups are left alone);
+	// buildHealth gives the campaign runner's shared pacing.Warmups.
+	Restart health.Restarter
 }
 
 // NewNumberHealth returns the number health of a server.
@@ -94,15 +104,18 @@ func NewNumberHealth(o NumberHealthOptions) (*NumberHealth, error) {
 		Help: "Changes of a number's health state made by the policy, by the state reached."}, []string{"number", "state"})
 	h.polls = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "wasla_number_health_polls_total",
 		Help: "Reads of a number's health from the Graph API, by result (ok, error)."}, []string{"number", "result"})
+	h.stopLoss = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "wasla_campaign_stop_loss_total",
+		Help: "Campaigns the stop-loss stopped because their opt-outs or quality failures passed its thresholds."}, []string{"campaign"})
 	if o.Registerer != nil {
-		o.Registerer.MustRegister(h.score, h.changes, h.polls)
+		o.Registerer.MustRegister(h.score, h.changes, h.polls, h.stopLoss)
 	}
 	sinks := health.Sinks{health.LogSink{Log: o.Logger}, changeCounter{h.changes}}
 	if o.Webhook.URL != "" {
 		sinks = append(sinks, o.Webhook)
 	}
+	h.sink = sinks
 	h.Monitor = &health.Monitor{Store: o.Store, Standings: o.Store, Weights: o.Weights, Policy: o.Policy,
-		Phrases: health.NewPhrases(o.Phrases), OptOutWords: o.OptOutWords, Sink: sinks, Zone: o.Zone, Clock: o.Clock}
+		Phrases: health.NewPhrases(o.Phrases), OptOutWords: o.OptOutWords, Sink: sinks, Zone: o.Zone, Clock: o.Clock, Restart: o.Restart}
 	empty := map[chat.NumberID]health.Standing{}
 	h.standings.Store(&empty)
 	return h, nil
@@ -142,7 +155,8 @@ func (h *NumberHealth) Status(ctx context.Context, st *whatsapp.Status) {
 }
 
 // Inbound counts each message a contact sent: a reply, and an opt-out or a negative
-// reply by its words.
+// reply by its words; an opt-out also counts against the campaigns that reached the
+// contact (CampaignOptOuts).
 func (h *NumberHealth) Inbound(ctx context.Context, msgs []chat.Inbound) {
 	for _, in := range msgs {
 		text := ""
@@ -151,14 +165,35 @@ func (h *NumberHealth) Inbound(ctx context.Context, msgs []chat.Inbound) {
 		}
 		for _, sig := range h.Monitor.ReplySignals(text) {
 			h.count(ctx, in.Number, sig, in.At)
+			if sig == health.OptOut {
+				h.campaignOptOut(ctx, in.Contact, in.Number, in.At)
+			}
 		}
 	}
 }
 
-// Preference counts Meta's marketing stop as an opt-out from the number it names.
-func (h *NumberHealth) Preference(ctx context.Context, ev *whatsapp.UserPreference) {
+// Preference counts Meta's marketing stop as an opt-out from the number it names, and
+// against the campaigns that reached contact (the resolved contact).
+func (h *NumberHealth) Preference(ctx context.Context, ev *whatsapp.UserPreference, contact chat.ContactID) {
 	if ev.Value == whatsapp.PreferenceStop {
 		h.count(ctx, ev.Number, health.OptOut, ev.At)
+		h.campaignOptOut(ctx, contact, ev.Number, ev.At)
+	}
+}
+
+// CampaignOptOuts counts an opt-out against the campaigns that reached the contact
+// (runner.Runner.OptOut), for their stop-loss; nil: none. Set once, before serving.
+type CampaignOptOuts func(ctx context.Context, contact chat.ContactID, number chat.NumberID, at time.Time) error
+
+func (h *NumberHealth) campaignOptOut(ctx context.Context, contact chat.ContactID, number chat.NumberID, at time.Time) {
+	if h.OptOuts == nil || contact == "" {
+		return
+	}
+	if at.IsZero() {
+		at = h.Clock.Now()
+	}
+	if err := h.OptOuts(ctx, contact, number, at); err != nil {
+		h.warn.Warn("counting an opt-out against its campaigns failed", slog.String("number", string(number)), slog.Any("error", err))
 	}
 }
 
@@ -226,15 +261,61 @@ func (h *NumberHealth) Round(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		ids := make([]chat.NumberID, 0)
+		var errs []error
 		for _, n := range h.Registry.Numbers() {
-			ids = append(ids, n.ID)
+			if _, err := h.judge(ctx, n.ID, metas[n.ID]); err != nil {
+				errs = append(errs, err)
+			}
 		}
-		if _, err := h.Monitor.JudgeAll(ctx, metas, ids); err != nil {
+		if err := errors.Join(errs...); err != nil {
 			h.warn.Warn("judging number health", slog.Any("error", err))
 		}
 	}
 	return h.Refresh(ctx)
+}
+
+// judgeLockTTL bounds one number's judgement: a few Redis reads and writes, and the
+// operator's webhook (10 s timeout).
+const judgeLockTTL = 30 * time.Second
+
+// judge judges one number under its judge lock; judged is false when another replica
+// judges it now (with Meta's word as fresh as this replica's).
+func (h *NumberHealth) judge(ctx context.Context, id chat.NumberID, meta health.MetaStatus) (judged bool, err error) {
+	release, ok, err := h.Store.JudgeLock(ctx, id, h.Owner, judgeLockTTL)
+	if err != nil || !ok {
+		return false, err
+	}
+	defer release()
+	_, err = h.Monitor.Judge(ctx, id, meta)
+	return true, err
+}
+
+// Rejudge judges numbers at once, on the replica a quality or account webhook reached,
+// rather than at the loop's next round: a number Meta just rated RED, flagged or banned
+// stops (or retires) before the runner's next pass. This replica's runner follows the
+// new standings at once; the others at their next round. A number another replica is
+// judging right now is left to it.
+func (h *NumberHealth) Rejudge(ctx context.Context, ids []chat.NumberID) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	metas, err := h.metas(ctx)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, id := range ids {
+		if _, ok := metas[id]; !ok {
+			continue // not a number of this deployment
+		}
+		if _, err := h.judge(ctx, id, metas[id]); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := h.Refresh(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
 }
 
 // poll reads Meta's word on every number; a failure is logged and counted, the last
@@ -374,6 +455,57 @@ func (n healthNumbers) Number(id chat.NumberID) (runner.NumberInfo, bool) {
 	return info, true
 }
 
+// StopLoss is the campaign runner's stop-loss: health.StopLoss (the simulator's) over a
+// live campaign's counters, with the campaign file's stop_loss thresholds, reported like
+// the policy's changes (log, wasla_campaign_stop_loss_total, operator webhook).
+func (h *NumberHealth) StopLoss() runner.StopLoss { return campaignStopLoss{h} }
+
+type campaignStopLoss struct{ h *NumberHealth }
+
+// Check implements runner.StopLoss: opt-outs over the campaign's sends (the file's
+// max_opt_out_rate), quality failures over them (max_failure_rate), once it has sent
+// health.DefaultStopLoss().MinSends.
+func (l campaignStopLoss) Check(cfg pacing.Config, total outcome.Counters) string {
+	return health.CampaignStopLoss(cfg.Canary.MaxOptOutRate, cfg.Canary.MaxFailureRate).Check(CampaignCounts(total))
+}
+
+// Stopped implements runner.StopLoss.
+func (l campaignStopLoss) Stopped(ctx context.Context, campaign, reason string) {
+	l.h.stopLoss.WithLabelValues(campaign).Inc()
+	ev := health.Event{At: l.h.Clock.Now(), Campaign: campaign, To: health.Stopped, Reason: reason}
+	if err := l.h.sink.Emit(ctx, ev); err != nil {
+		l.h.warn.Warn("reporting a campaign's stop-loss failed", slog.String("campaign", campaign), slog.Any("error", err))
+	}
+}
+
+// CampaignCounts turns a campaign's counters into the signals health.StopLoss reads:
+// every answered attempt is a send; each failure goes to its class (health.FailureSignal:
+// 131050, the recipient's marketing stop, is an opt-out; 131049 is nothing); the
+// contacts who opted out after the campaign reached them (a STOP word, Meta's marketing
+// stop) and those left out because they had opted out count as opt-outs too.
+func CampaignCounts(total outcome.Counters) health.Counts {
+	var c health.Counts
+	c[health.Sent] = int(total.Sent + total.FailedTotal() - total.FailedAfterSent)
+	c[health.OptOut] = int(total.OptedOut + total.OptedOutAfterSend)
+	for code, n := range total.Failed {
+		if sig, ok := health.FailureSignal(code); ok {
+			c[sig] += int(n)
+		}
+	}
+	return c
+}
+
+// warmupRestart restarts a resumed number on the campaign runner's shared warm-ups
+// (the runner's pacing.RedisState is on the same client and prefix).
+type warmupRestart struct{ state *pacing.RedisState }
+
+// restartLease is how long the restart holds the day's judge mark: as long as the runner's.
+const restartLease = time.Minute
+
+func (w warmupRestart) Restart(ctx context.Context, number chat.NumberID, step int, day string) error {
+	return w.state.Restart(ctx, number, step, day, restartLease)
+}
+
 // buildHealth wires number health from the configuration: the shared store under the
 // deployment's prefix, the policy's thresholds, the phrases, the flows' opt-out words,
 // the Graph API poll and the operator's webhook.
@@ -393,7 +525,7 @@ func buildHealth(cfg *config.Config, client redis.UniversalClient, prefix string
 	}
 	o := NumberHealthOptions{Store: health.NewRedisStore(client, prefix), Registry: reg, Graph: graph, Weights: health.DefaultWeights(),
 		Policy: policy, Phrases: phrases, OptOutWords: optOutWords, Zone: zone, Interval: h.Interval, Owner: owner,
-		Logger: log, Clock: clk, Registerer: metrics.reg}
+		Logger: log, Clock: clk, Registerer: metrics.reg, Restart: warmupRestart{pacing.NewRedisState(client, prefix)}}
 	if h.WebhookURL != "" {
 		o.Webhook = health.Webhook{URL: h.WebhookURL, Secret: []byte(h.WebhookSecret.Reveal()), Client: &http.Client{Timeout: 10 * time.Second}}
 	}

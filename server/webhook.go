@@ -280,10 +280,30 @@ func (s *Server) applyNumbers(ctx context.Context, ev whatsapp.Event) error {
 	if s.d.Numbers == nil {
 		return nil
 	}
-	if err := s.d.Numbers.Apply(ctx, ev); err != nil {
+	a, ok := s.d.Numbers.(changedApplier)
+	if !ok {
+		if err := s.d.Numbers.Apply(ctx, ev); err != nil {
+			return fmt.Errorf("applying %s to the number registry: %w", ev.Type(), err)
+		}
+		return nil
+	}
+	ids, err := a.ApplyChanged(ctx, ev)
+	if err != nil {
 		return fmt.Errorf("applying %s to the number registry: %w", ev.Type(), err)
 	}
+	// The registry holds Meta's word: the loop would catch up at its next round, so a
+	// failed re-judge is logged, not answered with a 500.
+	if s.d.Health != nil {
+		if err := s.d.Health.Rejudge(ctx, ids); err != nil {
+			s.log.Warn("judging numbers after a webhook failed; the next round judges them", slog.String("event", string(ev.Type())), slog.Any("error", err))
+		}
+	}
 	return nil
+}
+
+// changedApplier is a Numbers that names the numbers an event changed.
+type changedApplier interface {
+	ApplyChanged(ctx context.Context, ev whatsapp.Event) ([]chat.NumberID, error)
 }
 
 // applyPreference honours a user's marketing stop or resume as the opt-out and opt-in
@@ -310,7 +330,7 @@ func (s *Server) applyPreference(ctx context.Context, ev *whatsapp.UserPreferenc
 		}
 	}
 	if s.d.Health != nil {
-		s.d.Health.Preference(ctx, ev)
+		s.d.Health.Preference(ctx, ev, id)
 	}
 	detail := "whatsapp " + ev.Category + " " + ev.Value
 	if err := s.d.Preferences.SetOptedOut(ctx, id, out, detail); err != nil {

@@ -59,7 +59,9 @@ func (s *Redis) PricingOf(ctx context.Context, contact chat.ContactID) (Pricing,
 // replyScript counts a contact's reply once per campaign: the contact must have been sent
 // to (state s, accepted by Meta) no longer than the window before the reply, and not
 // counted yet. KEYS: send, replied, the counters of the number (resolved in the script
-// from the send state, so the caller passes the counters' key prefix as ARGV[4]).
+// from the send state, so the caller passes the counters' key prefix as ARGV[4]); ARGV[5]
+// is the counter raised (replied; opted_out_after_send for OptOut, which counts an
+// opt-out the same way into its own hash).
 var replyScript = redis.NewScript(`
 local st = redis.call('HGET', KEYS[1], ARGV[1])
 if not st then return '' end
@@ -68,7 +70,7 @@ if k ~= 's' then return '' end
 local at, window = tonumber(ARGV[2]), tonumber(ARGV[3])
 if at < tonumber(ms) or at > tonumber(ms) + window then return '' end
 if redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2]) == 0 then return '' end
-redis.call('HINCRBY', ARGV[4] .. num, 'replied', 1)
+redis.call('HINCRBY', ARGV[4] .. num, ARGV[5], 1)
 return num`)
 
 // Reply counts contact's message at as a reply to the campaign when the campaign's
@@ -77,7 +79,7 @@ return num`)
 // sent, "" when the message did not count.
 func (s *Redis) Reply(ctx context.Context, contact chat.ContactID, at time.Time, window time.Duration) (chat.NumberID, error) {
 	num, err := replyScript.Run(ctx, s.client, []string{s.k.send, s.RepliedKey()},
-		string(contact), at.UnixMilli(), window.Milliseconds(), s.k.base+"n:").Text()
+		string(contact), at.UnixMilli(), window.Milliseconds(), s.k.base+"n:", "replied").Text()
 	if err != nil {
 		return "", fmt.Errorf("counting a reply to campaign %q: %w", s.campaign, err)
 	}

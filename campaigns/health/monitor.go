@@ -39,7 +39,28 @@ type Monitor struct {
 	// Zone is the zone of the daily buckets (the pacing day zone; nil: UTC).
 	Zone  *time.Location
 	Clock clock.Clock
+	// Restart puts a number the policy resumes back on its fresh warm-up step (nil: the
+	// warm-up is not the monitor's to change). It runs before the standing is saved: a
+	// failed restart leaves the number stopped, and the next judgement resumes it again.
+	Restart Restarter
 }
+
+// Restarter puts a resumed number back on warm-up step step, from day (the day judged,
+// YYYY-MM-DD): live, the shared pacing.Warmups; in the simulator, its pool.
+type Restarter interface {
+	Restart(ctx context.Context, number chat.NumberID, step int, day string) error
+}
+
+// RestartFunc is a Restarter of one function.
+type RestartFunc func(ctx context.Context, number chat.NumberID, step int, day string) error
+
+// Restart implements Restarter.
+func (f RestartFunc) Restart(ctx context.Context, number chat.NumberID, step int, day string) error {
+	return f(ctx, number, step, day)
+}
+
+// Resumed reports whether the judgement from before to after resumes a stopped number.
+func Resumed(before, after Standing) bool { return before.State == Stopped && after.State == Active }
 
 // Day returns the bucket day of t.
 func (m *Monitor) Day(t time.Time) string {
@@ -134,6 +155,12 @@ func (m *Monitor) JudgeAt(ctx context.Context, number chat.NumberID, meta MetaSt
 	j.Standing, j.Changed = s, changed
 	if s == before {
 		return j, nil
+	}
+	if Resumed(before, s) && m.Restart != nil {
+		if err := m.Restart.Restart(ctx, number, s.ResumeStep, day); err != nil {
+			j.Standing, j.Changed = before, false
+			return j, fmt.Errorf("number %s resumes, but its warm-up could not restart: %w", number, err)
+		}
 	}
 	if err := m.Standings.SetStanding(ctx, number, s); err != nil {
 		return j, err

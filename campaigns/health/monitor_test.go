@@ -165,3 +165,76 @@ func TestMetaAll(t *testing.T) {
 		t.Errorf("memory %+v", all)
 	}
 }
+
+// A stopped number that resumes restarts its warm-up through the hook, on the policy's
+// resume step, before its standing is saved: when the restart fails, the number stays
+// stopped and the next judgement of the day resumes it again.
+func TestMonitorRestartsTheWarmupOnResume(t *testing.T) {
+	ctx := context.Background()
+	st := NewMemoryStore()
+	clk := clock.NewManual(time.Date(2026, 3, 8, 10, 0, 0, 0, time.UTC))
+	if err := st.SetStanding(ctx, "n1", Standing{State: Stopped, Clean: 1, LastDay: "2026-03-07"}); err != nil {
+		t.Fatal(err)
+	}
+	type call struct {
+		step int
+		day  string
+	}
+	var calls []call
+	fail := true
+	m := &Monitor{Store: st, Standings: st, Weights: DefaultWeights(), Policy: Policy{SlowBelow: 80, StopBelow: 40, MinAllowance: 0.25, ResumeAbove: 70, CleanDays: 2, ResumeStep: 1},
+		Clock: clk, Restart: RestartFunc(func(_ context.Context, n chat.NumberID, step int, day string) error {
+			calls = append(calls, call{step, day})
+			if fail {
+				return context.DeadlineExceeded
+			}
+			return nil
+		})}
+	j, err := m.Judge(ctx, "n1", MetaStatus{Rating: Green})
+	if err == nil || j.Standing.State != Stopped || len(calls) != 1 {
+		t.Fatalf("failed restart: %+v, %v, calls %v; want stopped and an error", j.Standing, err, calls)
+	}
+	all, _ := st.Standings(ctx)
+	if all["n1"].State != Stopped || all["n1"].LastDay != "2026-03-07" {
+		t.Fatalf("a failed restart saved %+v", all["n1"])
+	}
+	fail = false
+	j, err = m.Judge(ctx, "n1", MetaStatus{Rating: Green})
+	if err != nil || j.Standing.State != Active || len(calls) != 2 || calls[1] != (call{1, "2026-03-08"}) {
+		t.Fatalf("restart: %+v, %v, calls %v; want active after Restart(step 1, 2026-03-08)", j.Standing, err, calls)
+	}
+	if _, err := m.Judge(ctx, "n1", MetaStatus{Rating: Green}); err != nil || len(calls) != 2 {
+		t.Fatalf("an active number restarted again: calls %v, %v", calls, err)
+	}
+}
+
+// One replica at a time judges a number: the lock is refused to another owner while
+// held, and a release by a replica whose lock expired does not free another's.
+func TestJudgeLock(t *testing.T) {
+	for name, newStore := range liveStores() {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st := newStore(t)
+			release, ok, err := st.JudgeLock(ctx, "n1", "a", time.Minute)
+			if err != nil || !ok {
+				t.Fatalf("a: %v, %v", ok, err)
+			}
+			if _, ok, err := st.JudgeLock(ctx, "n1", "b", time.Minute); err != nil || ok {
+				t.Fatalf("b took a held lock: %v, %v", ok, err)
+			}
+			if _, ok, _ := st.JudgeLock(ctx, "n2", "b", time.Minute); !ok {
+				t.Fatal("another number's lock is refused")
+			}
+			release()
+			releaseB, ok, err := st.JudgeLock(ctx, "n1", "b", time.Minute)
+			if err != nil || !ok {
+				t.Fatalf("b after the release: %v, %v", ok, err)
+			}
+			release() // a again: not its lock any more
+			if _, ok, _ := st.JudgeLock(ctx, "n1", "c", time.Minute); ok {
+				t.Fatal("a released b's lock")
+			}
+			releaseB()
+		})
+	}
+}

@@ -143,6 +143,13 @@ func DefaultStopLoss() StopLoss {
 	return StopLoss{MaxOptOutRate: 0.03, MaxFailureRate: 0.10, MinSends: 500}
 }
 
+// CampaignStopLoss is the stop-loss of a campaign file's stop_loss thresholds (shares,
+// 0.02 for 2 %), judged after DefaultStopLoss's MinSends: the live runner's, and the one
+// plan and simulate play for a campaign file.
+func CampaignStopLoss(maxOptOutRate, maxFailureRate float64) StopLoss {
+	return StopLoss{MaxOptOutRate: maxOptOutRate, MaxFailureRate: maxFailureRate, MinSends: DefaultStopLoss().MinSends}
+}
+
 // Check returns a reason when the campaign's totals pass a threshold, else "".
 func (l StopLoss) Check(total Counts) string {
 	sent := total[Sent]

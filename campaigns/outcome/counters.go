@@ -23,6 +23,9 @@ const (
 	FieldUnknownResolved = "unknown_resolved"
 	FieldUnknownResent   = "unknown_resent"
 	FieldCost            = "cost"
+	// FieldOptedOutAfterSend counts contacts who opted out after the campaign reached
+	// them (audience.Redis.OptOut), for the stop-loss.
+	FieldOptedOutAfterSend = "opted_out_after_send"
 )
 
 // Counters are one (campaign, number)'s outcomes.
@@ -46,6 +49,8 @@ type Counters struct {
 	UnknownResent   int64 `json:"unknown_resent"`
 	// Cost is in millionths of the rate table's currency.
 	Cost int64 `json:"cost"`
+	// OptedOutAfterSend counts contacts who opted out after the campaign reached them.
+	OptedOutAfterSend int64 `json:"opted_out_after_send,omitempty"`
 }
 
 // FromFields reads counters from their stored fields; unknown fields are ignored, so an
@@ -55,7 +60,7 @@ func FromFields(m map[string]int64) Counters {
 		Queued: m[FieldQueued], Sent: m[FieldSent], Delivered: m[FieldDelivered], Read: m[FieldRead],
 		Replied: m[FieldReplied], OptedOut: m[FieldOptedOut], FailedAfterSent: m[FieldFailedAfterSent],
 		Unknown: m[FieldUnknown], UnknownResolved: m[FieldUnknownResolved], UnknownResent: m[FieldUnknownResent],
-		Cost: m[FieldCost],
+		Cost: m[FieldCost], OptedOutAfterSend: m[FieldOptedOutAfterSend],
 	}
 	for k, v := range m {
 		if rest, ok := strings.CutPrefix(k, FieldFailedPrefix); ok {
@@ -83,6 +88,7 @@ func (c *Counters) Add(o Counters) {
 	c.UnknownResolved += o.UnknownResolved
 	c.UnknownResent += o.UnknownResent
 	c.Cost += o.Cost
+	c.OptedOutAfterSend += o.OptedOutAfterSend
 	for code, n := range o.Failed {
 		if c.Failed == nil {
 			c.Failed = map[int]int64{}

@@ -2,6 +2,7 @@ package outcome
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -156,4 +157,20 @@ func FuzzParseMicro(f *testing.F) {
 			t.Fatalf("ParseMicro(%q) = %d, whose String %q reads back as %d, %v", s, m, m.String(), again, err)
 		}
 	})
+}
+
+func TestParseRates(t *testing.T) {
+	r, err := ParseRates("USD", map[string]map[string]string{"Marketing": {"SA": "0.0455", "*": "0.0625"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, ok := r.Price("marketing", true, "966500000001"); !ok || p != 45_500 {
+		t.Errorf("SA marketing = %v, %v; want 0.0455", p, ok)
+	}
+	if p, ok := r.Price("marketing", true, "971500000001"); !ok || p != 62_500 {
+		t.Errorf("AE marketing = %v, %v; want the rest of the world's 0.0625", p, ok)
+	}
+	if _, err := ParseRates("USD", map[string]map[string]string{"utility": {"SA": "0,01"}}); err == nil || !strings.Contains(err.Error(), "rates.prices.utility.SA") {
+		t.Errorf("a bad price: %v; want its category and market named", err)
+	}
 }

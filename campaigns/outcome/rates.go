@@ -76,3 +76,22 @@ func (r Rates) Price(category string, billable bool, contact string) (Micro, boo
 	p, ok := byMarket["*"]
 	return p, ok
 }
+
+// ParseRates turns a rate table written as decimal text (the configuration's rates:
+// category -> market -> price) into prices, so that the live runner and the forecast
+// price a campaign alike. An error names the category and market.
+func ParseRates(currency string, prices map[string]map[string]string) (Rates, error) {
+	out := Rates{Currency: currency, ByCategory: make(map[string]map[string]Micro, len(prices))}
+	for cat, byMarket := range prices {
+		m := make(map[string]Micro, len(byMarket))
+		for market, text := range byMarket {
+			price, err := ParseMicro(text)
+			if err != nil {
+				return Rates{}, fmt.Errorf("rates.prices.%s.%s: %w", cat, market, err)
+			}
+			m[market] = price
+		}
+		out.ByCategory[strings.ToLower(cat)] = m
+	}
+	return out, nil
+}

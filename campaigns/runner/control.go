@@ -47,7 +47,8 @@ type Record struct {
 //
 //	<prefix>:campaigns            set of campaign names
 //	<prefix>:campaign:<name>      hash: source, file, state, reason, started (unix ms),
-//	                              canary_done (unix ms), currency (the rate table's)
+//	                              canary_done (unix ms), currency (the rate table's),
+//	                              stop_loss_base (the totals of the last stop-loss, JSON)
 //
 // It is safe for concurrent use.
 type Control struct {

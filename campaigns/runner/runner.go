@@ -108,6 +108,9 @@ type Options struct {
 	// ReplyWindow is how long after a send a message on another of the business's
 	// numbers counts as a reply (default DefaultReplyWindow).
 	ReplyWindow time.Duration
+	// StopLoss, when set, judges each running campaign's totals at every pass, at any
+	// point of the campaign (the canary gate judges only its slice); see stoploss.go.
+	StopLoss StopLoss
 }
 
 // Runner is the campaign loop of wasla serve. Several replicas may run one each.
@@ -317,6 +320,9 @@ func (r *Runner) runOne(ctx context.Context, rec Record) (int, error) {
 		if _, err := c.aud.Sweep(ctx, now, grace, r.o.Page); err != nil {
 			return 0, err
 		}
+	}
+	if stopped, err := r.stopLoss(ctx, c, rec); stopped || err != nil {
+		return 0, err
 	}
 	allow, err := r.gate(ctx, c, rec, now)
 	if err != nil || allow == 0 {

@@ -260,9 +260,13 @@ func (r *runner) evaluate(ctx context.Context, endOfDay bool) error {
 		if endOfDay {
 			day = r.day
 		}
+		// A resumed number restarts its warm-up through the monitor's hook, as live.
 		mon := &health.Monitor{Store: r.store, Standings: r.store, Weights: h.Weights, Policy: h.Policy,
-			Sink: eventLog{&r.res.Events}, Zone: r.sc.Pacing.DayZone, Clock: r.clk}
-		before := x.standing
+			Sink: eventLog{&r.res.Events}, Zone: r.sc.Pacing.DayZone, Clock: r.clk,
+			Restart: health.RestartFunc(func(_ context.Context, _ chat.NumberID, step int, _ string) error {
+				x.n.Warmup.Step = step
+				return nil
+			})}
 		j, err := mon.JudgeAt(ctx, x.n.Number, x.meta, noon, day)
 		if err != nil {
 			return err
@@ -272,9 +276,6 @@ func (r *runner) evaluate(ctx context.Context, endOfDay bool) error {
 			continue
 		}
 		changed = true
-		if before.State == health.Stopped && j.Standing.State == health.Active {
-			x.n.Warmup.Step = j.Standing.ResumeStep
-		}
 	}
 	if reason := h.StopLoss.Check(r.total); r.sc.Health != nil && reason != "" && r.res.Stopped == "" {
 		r.res.Stopped = "stop-loss: " + reason

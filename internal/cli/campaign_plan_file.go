@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/wasla/wasla/campaigns/campaignfile"
+	"github.com/wasla/wasla/campaigns/health"
+	"github.com/wasla/wasla/campaigns/outcome"
 	"github.com/wasla/wasla/campaigns/pacing"
 	"github.com/wasla/wasla/campaigns/simulation"
 	"github.com/wasla/wasla/chat"
@@ -104,6 +106,7 @@ func campaignScenario(camp *campaignfile.Campaign, cfg *config.Config, approved 
 		return sc, cx, bad("%v", err)
 	}
 	sc.Health = simulation.DefaultHealth()
+	sc.Health.StopLoss = health.CampaignStopLoss(sc.Pacing.Canary.MaxOptOutRate, sc.Pacing.Canary.MaxFailureRate) // as the live runner
 	if cfg != nil {
 		h := cfg.Health
 		p := &sc.Health.Policy
@@ -113,6 +116,14 @@ func campaignScenario(camp *campaignfile.Campaign, cfg *config.Config, approved 
 	sc.Category = "utility"
 	if camp.Template.Marketing {
 		sc.Category = "marketing"
+	}
+	if cfg != nil && len(cfg.Rates.Prices) > 0 {
+		// The live runner's prices (server campaignRates): the configuration's table.
+		rates, err := outcome.ParseRates(cfg.Rates.Currency, cfg.Rates.Prices)
+		if err != nil {
+			return sc, cx, fmt.Errorf("%s: %w", cfg.File, err)
+		}
+		sc.Rates = rates
 	}
 	if approved != "" {
 		day, err := time.ParseInLocation(time.DateOnly, approved, camp.Zone)
