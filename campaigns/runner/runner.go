@@ -201,11 +201,30 @@ func (r *Runner) Pass(ctx context.Context) error {
 			continue
 		}
 		if _, err := r.runOne(ctx, rec); err != nil {
+			var unfit *unfitError
+			if errors.As(err, &unfit) {
+				// Trying again every pass cannot help and would say so every second in the
+				// log while the status reads running: pause it, saying why, once.
+				reason := fmt.Sprintf("%v; change the campaign file or the serve configuration, then resume it", unfit)
+				if perr := r.o.Control.stopIf(ctx, rec.Name, StatePaused, reason); perr != nil {
+					errs = append(errs, fmt.Errorf("campaign %s: pausing it: %w", rec.Name, perr))
+					continue
+				}
+				r.o.Logger.Warn("campaign paused: it cannot run in this deployment", slog.String("campaign", rec.Name), slog.String("reason", reason))
+				continue
+			}
 			errs = append(errs, fmt.Errorf("campaign %s: %w", rec.Name, err))
 		}
 	}
 	return errors.Join(errs...)
 }
+
+// unfitError says a campaign cannot run in this deployment as it stands (a number the
+// serve configuration lacks, a file that no longer loads): passes cannot fix it, a person
+// must, so the campaign is paused with it as the reason.
+type unfitError struct{ why string }
+
+func (e *unfitError) Error() string { return e.why }
 
 // compile returns the campaign of a record, compiled once per source.
 func (r *Runner) compile(ctx context.Context, rec Record) (*compiled, error) {
@@ -218,7 +237,7 @@ func (r *Runner) compile(ctx context.Context, rec Record) (*compiled, error) {
 	}
 	camp, diags := campaignfile.Parse(rec.File, rec.Source)
 	if diags.HasErrors() {
-		return nil, fmt.Errorf("the stored campaign file no longer loads: %w", diags)
+		return nil, &unfitError{fmt.Sprintf("the stored campaign file no longer loads: %v", diags)}
 	}
 	cfg := camp.Pacing(*r.o.Pacing)
 	pool := make([]pacing.Number, 0, len(camp.Numbers))
@@ -226,7 +245,7 @@ func (r *Runner) compile(ctx context.Context, rec Record) (*compiled, error) {
 	for _, n := range camp.Numbers {
 		info, ok := r.o.Numbers.Number(n.ID)
 		if !ok {
-			return nil, fmt.Errorf("number %s is not in the serve configuration", n.ID)
+			return nil, &unfitError{fmt.Sprintf("number %s is not in the serve configuration's numbers", n.ID)}
 		}
 		infos = append(infos, info)
 		pn := pacing.Number{NumberRef: pacing.NumberRef{Number: n.ID, Portfolio: n.Portfolio}, Tier: n.Tier, Usable: info.Usable, Throughput: n.Throughput, Allowance: info.Allowance}

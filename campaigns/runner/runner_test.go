@@ -248,3 +248,29 @@ func TestCategoryChanged(t *testing.T) {
 		t.Fatalf("record %+v, %v", rec, err)
 	}
 }
+
+// TestCampaignWithUnknownNumberIsPaused: a campaign naming a number the serve
+// configuration lacks cannot run in this deployment; the pass pauses it with the reason
+// (shown by status) instead of failing every second while the status reads running.
+func TestCampaignWithUnknownNumberIsPaused(t *testing.T) {
+	ctx := context.Background()
+	ctl, _ := start(t, 5)
+	snd := &fakeSender{}
+	run, err := New(Options{Control: ctl, Sender: snd, Numbers: numbersOf{"1002": {Portfolio: "pf", Usable: true}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := run.Pass(ctx); err != nil {
+		t.Fatalf("pass: %v", err)
+	}
+	rec, err := ctl.Get(ctx, "offer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.State != StatePaused || !strings.Contains(rec.Reason, "number 1003 is not in the serve configuration's numbers") {
+		t.Fatalf("record %s (%s); want paused, naming number 1003", rec.State, rec.Reason)
+	}
+	if len(snd.sends) != 0 {
+		t.Errorf("%d contacts were sent to", len(snd.sends))
+	}
+}
