@@ -49,7 +49,7 @@ func runNumbers(ctx context.Context, args []string, s Streams) int {
 		fmt.Fprintf(s.Err, "wasla numbers: unexpected argument %q; the only command is reset NUMBER\n", rest[0])
 		return exitUsage
 	}
-	cfg, ok := loadConfig("numbers", *configPath, s.Err)
+	cfg, ok := loadReadingConfig("numbers", *configPath, s.Err)
 	if !ok {
 		return exitFail
 	}

@@ -133,3 +133,24 @@ func TestConfigSecretsHoldTheHealthWebhookSecret(t *testing.T) {
 		t.Error("the log's redaction does not know the health webhook's secret")
 	}
 }
+
+// wasla numbers only reads Redis: the WhatsApp secrets, which only the servers hold, need
+// not be set in the operator's shell.
+func TestNumbersWithoutTheServersSecrets(t *testing.T) {
+	url, _ := emptyHistory(t)
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "flows"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfgPath := filepath.Join(dir, "wasla.yaml")
+	src := "flows: flows\nwhatsapp: {app_secret: \"${T_NO_SUCH_SECRET}\", verify_token: \"${T_NO_SUCH_VERIFY}\"}\nnumbers:\n" +
+		"  - {id: \"1\", display: \"+966 50 000 0001\", role: inbox, waba: \"10\", token: \"${T_NO_SUCH_TOKEN}\"}\n"
+	if err := os.WriteFile(cfgPath, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut strings.Builder
+	if code := Run(context.Background(), []string{"numbers", "--config", cfgPath, "--redis", url}, nil, &out, &errOut); code != exitOK ||
+		!strings.Contains(out.String(), "+966 50 000 0001") {
+		t.Errorf("exit %d\nstdout: %s\nstderr: %s", code, out.String(), errOut.String())
+	}
+}

@@ -119,11 +119,40 @@ func configSecrets(cfg *config.Config) []string {
 func loadConfig(cmd, path string, errOut io.Writer) (*config.Config, bool) {
 	cfg, err := config.Load(path)
 	if err != nil {
-		if _, ok := errors.AsType[config.Diagnostics](err); ok {
-			fmt.Fprintf(errOut, "%v\n", err)
-		} else {
-			fmt.Fprintf(errOut, "wasla %s: %v\n", cmd, err)
+		printConfigError(cmd, err, errOut)
+		return nil, false
+	}
+	return cfg, true
+}
+
+// printConfigError prints a configuration's diagnostics as they are (file:line:col), any
+// other error after the command's name.
+func printConfigError(cmd string, err error, errOut io.Writer) {
+	if _, ok := errors.AsType[config.Diagnostics](err); ok {
+		fmt.Fprintf(errOut, "%v\n", err)
+		return
+	}
+	fmt.Fprintf(errOut, "wasla %s: %v\n", cmd, err)
+}
+
+// loadReadingConfig loads the serve configuration for a command that reads a deployment
+// (its numbers, portfolios, thresholds) and never talks to Meta: a variable the file names
+// that is not set here, such as an access token only the servers have, reads as a
+// placeholder instead of refusing the file.
+func loadReadingConfig(cmd, path string, errOut io.Writer) (*config.Config, bool) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		fmt.Fprintf(errOut, "wasla %s: reading config: %v\n", cmd, err)
+		return nil, false
+	}
+	cfg, err := config.Parse(path, data, func(name string) (string, bool) {
+		if v, ok := os.LookupEnv(name); ok {
+			return v, true
 		}
+		return "unset-" + name, true
+	})
+	if err != nil {
+		printConfigError(cmd, err, errOut)
 		return nil, false
 	}
 	return cfg, true
