@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -57,7 +58,7 @@ func (r *Redis) history(ctx context.Context, id chat.ContactID, from, to time.Ti
 	key := r.keysOf(id).history
 	// visit decodes an entry and hands it to fn when its time is in the range.
 	visit := func(entryID, raw string) error {
-		ev, err := decodeEvent(entryID, raw)
+		ev, err := decodeEvent(id, entryID, raw)
 		if err != nil {
 			return err
 		}
@@ -126,10 +127,63 @@ func (r *Redis) streamHistory(ctx context.Context, key string, from time.Time, v
 	}
 }
 
-func decodeEvent(entryID, raw string) (chat.Event, error) {
+// storedEvent is ev as the history keeps it: without what the key and the event already
+// say — the contact (the key's), the inbound message's contact and number (the event's)
+// and the reply's recipient (the contact). A history entry is the largest part of an idle
+// contact's memory, and these ids were a tenth of it. decodeEvent puts them back.
+func storedEvent(ev chat.Event) chat.Event {
+	id := ev.Contact
+	ev.Contact = ""
+	if in := ev.Inbound; in != nil && (in.Contact == id || in.Contact == "") && (in.Number == ev.Number || in.Number == "") {
+		c := *in
+		c.Contact, c.Number = "", ""
+		ev.Inbound = &c
+	}
+	if out := ev.Outbound; out != nil && out.To == id {
+		c := *out
+		c.To = ""
+		ev.Outbound = &c
+	}
+	return ev
+}
+
+// emptyIDs are the members storedEvent empties, as encoding/json writes them (their tags
+// have no omitempty). Inside a JSON string a quote is escaped, so these bytes only occur
+// as a member whose value is the empty string, which decodes the same when left out.
+var emptyIDs = [][]byte{[]byte(`"contact":"",`), []byte(`"number":"",`), []byte(`"to":"",`)}
+
+// marshalStored encodes ev as the history keeps it.
+func marshalStored(ev chat.Event) ([]byte, error) {
+	b, err := json.Marshal(storedEvent(ev))
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range emptyIDs {
+		b = bytes.ReplaceAll(b, m, nil)
+	}
+	return b, nil
+}
+
+// decodeEvent reads a history entry of contact id, written by storedEvent or, before it,
+// whole.
+func decodeEvent(id chat.ContactID, entryID, raw string) (chat.Event, error) {
 	var ev chat.Event
 	if err := json.Unmarshal([]byte(raw), &ev); err != nil {
 		return ev, fmt.Errorf("store: history entry %s: %w", entryID, err)
+	}
+	if ev.Contact == "" {
+		ev.Contact = id
+	}
+	if in := ev.Inbound; in != nil {
+		if in.Contact == "" {
+			in.Contact = id
+		}
+		if in.Number == "" {
+			in.Number = ev.Number
+		}
+	}
+	if out := ev.Outbound; out != nil && out.To == "" {
+		out.To = id
 	}
 	return ev, nil
 }

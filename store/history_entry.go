@@ -21,13 +21,13 @@ func (r *Redis) historyEntry(ctx context.Context, id chat.ContactID, entry strin
 		entries, err := r.client.LRange(ctx, key, end-historyPage+1, end).Result()
 		if err != nil {
 			if end == -1 && redis.HasErrorPrefix(err, "WRONGTYPE") {
-				return r.streamEntry(ctx, key, entry)
+				return r.streamEntry(ctx, id, key, entry)
 			}
 			return chat.Event{}, false, fmt.Errorf("store: reading history: %w", err)
 		}
 		for i := len(entries) - 1; i >= 0; i-- {
 			if raw, ok := strings.CutPrefix(entries[i], prefix); ok {
-				ev, err := decodeEvent(entry, raw)
+				ev, err := decodeEvent(id, entry, raw)
 				return ev, err == nil, err
 			}
 		}
@@ -37,7 +37,7 @@ func (r *Redis) historyEntry(ctx context.Context, id chat.ContactID, entry strin
 	}
 }
 
-func (r *Redis) streamEntry(ctx context.Context, key, entry string) (chat.Event, bool, error) {
+func (r *Redis) streamEntry(ctx context.Context, id chat.ContactID, key, entry string) (chat.Event, bool, error) {
 	msgs, err := r.client.XRange(ctx, key, entry, entry).Result()
 	if err != nil {
 		return chat.Event{}, false, fmt.Errorf("store: reading history: %w", err)
@@ -49,6 +49,6 @@ func (r *Redis) streamEntry(ctx context.Context, key, entry string) (chat.Event,
 	if !ok {
 		return chat.Event{}, false, fmt.Errorf("store: history entry %s has no event", entry)
 	}
-	ev, err := decodeEvent(entry, raw)
+	ev, err := decodeEvent(id, entry, raw)
 	return ev, err == nil, err
 }

@@ -1,8 +1,10 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -170,6 +172,37 @@ func TestProfileSplitAcrossFields(t *testing.T) {
 		}
 		if want := min((size+63)/64, 4); fields != want {
 			t.Errorf("a %d-byte profile in %d fields, want %d", size, fields, want)
+		}
+	}
+}
+
+// TestHistoryKeepsWhatItLeavesOut: the history stores an event without the ids its key and
+// the event already say (the contact, the inbound message's contact and number, the
+// reply's recipient) and reads it back whole; an entry written whole before reads the same.
+func TestHistoryKeepsWhatItLeavesOut(t *testing.T) {
+	at := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	id := chat.ContactID("966500000001")
+	in := chat.Inbound{ID: "wamid.1", Contact: id, Number: "111", Kind: chat.KindText, Text: `"contact":"", stays`, At: at}
+	out := chat.Outbound{To: id, From: "111", Kind: chat.KindText, Text: "أهلاً"}
+	want := []chat.Event{
+		{Kind: chat.EventInbound, Contact: id, Number: "111", At: at, Inbound: &in},
+		{Kind: chat.EventOutbound, Contact: id, Number: "111", At: at, Outbound: &out},
+	}
+	for _, ev := range want {
+		b, err := marshalStored(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(b, []byte(`"966500000001"`)) || bytes.Contains(b, []byte(`"number":""`)) {
+			t.Errorf("stored %s", b)
+		}
+		got, err := decodeEvent(id, "1-0", string(b))
+		if err != nil || !reflect.DeepEqual(got, ev) {
+			t.Errorf("read back %+v, %v; want %+v", got, err, ev)
+		}
+		whole, _ := json.Marshal(ev)
+		if got, err := decodeEvent(id, "1-0", string(whole)); err != nil || !reflect.DeepEqual(got, ev) {
+			t.Errorf("an entry written whole reads %+v, %v", got, err)
 		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"context"
 	_ "embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -273,7 +272,7 @@ func (r *Redis) commit(ctx context.Context, st *contact.State, history []chat.Ev
 		if ev.At.IsZero() {
 			ev.At = now
 		}
-		b, err := json.Marshal(ev)
+		b, err := marshalStored(ev)
 		if err != nil {
 			return fmt.Errorf("store: commit: encoding history event %d: %w", i, err)
 		}

@@ -1,10 +1,12 @@
 package store
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -188,15 +190,11 @@ func TestMemoryPerIdleContact(t *testing.T) {
 				if err := s.Commit(ctx, st, evs); err != nil {
 					t.Fatal(err)
 				}
-				// The reply was sent: the outbox is empty again.
-				k := s.keysOf(id)
-				if err := client.Del(ctx, k.outbox, k.ostate).Err(); err != nil {
-					t.Fatal(err)
-				}
-				if err := client.ZRem(ctx, k.outq, string(id)).Err(); err != nil {
-					t.Fatal(err)
-				}
 			}
+			// The replies are sent by the real outbox, so each contact also holds its
+			// reply's delivery state (sent, with a wamid as long as Meta's) and the
+			// outbox is empty again, as for a contact between two messages.
+			sendReplies(t, s, contacts)
 			byKind := map[string]int64{}
 			iter := client.Scan(ctx, 0, prefix+":*", 1000).Iterator()
 			for iter.Next(ctx) {
@@ -226,5 +224,43 @@ func TestMemoryPerIdleContact(t *testing.T) {
 				t.Errorf("an idle contact costs %.0f bytes, more than %d", per, idleContactLimit)
 			}
 		})
+	}
+}
+
+// sendReplies runs the outbox until n replies were sent, each answered with a Meta-sized wamid.
+func sendReplies(t *testing.T, s *Redis, n int) {
+	t.Helper()
+	o, err := NewOutbox(s, 10*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sent atomic.Int64
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- o.Run(ctx, 8, func(_ context.Context, d Delivery) Outcome {
+			sent.Add(1)
+			return Outcome{Wamid: "wamid.HBgMOTY2NTAxMjM0NTY3FQIAERgSQjk3NUM3QTg5" + d.Entry}
+		})
+	}()
+	// Done when every reply was handed over and no contact's outbox is left: the last
+	// answers are recorded (send done) before their outbox vanishes.
+	outboxes := func() int {
+		keys, err := s.client.Keys(context.Background(), s.prefix+":*:outbox").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(keys)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for (sent.Load() < int64(n) || outboxes() > 0) && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond) // polling a real server with a deadline
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := sent.Load(); got != int64(n) {
+		t.Fatalf("the outbox sent %d replies of %d", got, n)
 	}
 }
