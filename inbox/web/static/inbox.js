@@ -607,8 +607,10 @@ async function readEvents(reader) {
 
 let listTimer = 0;
 function onEvent(ev) {
-  clearTimeout(listTimer);
-  listTimer = setTimeout(() => loadList().catch(() => {}), 100);
+  if (ev.type !== "delivery") { // ticks change no list row
+    clearTimeout(listTimer);
+    listTimer = setTimeout(() => loadList().catch(() => {}), 100);
+  }
   if (ev.contact !== state.current) return;
   if (ev.type === "delivery") onDelivery(ev);
   if (ev.type === "message" || ev.type === "note") {
