@@ -231,7 +231,7 @@ func TestInboxInBrowser(t *testing.T) {
 	}
 
 	// Meta's status webhooks move the reply's ticks in the open thread, without a reload:
-	// ✓✓ when delivered, blue ✓✓ when read. The bot's hand-off message, which Meta then
+	// ✓ when sent, ✓✓ when delivered, blue ✓✓ when read. The bot's hand-off message, which Meta then
 	// reports failed, shows a red mark with Meta's reason in Arabic, its code in the tooltip.
 	agentTicks := `document.querySelector('#messages .msg.agent .ticks')`
 	browserValue(t, ctx, "the reply shows a delivery mark",
@@ -250,6 +250,10 @@ func TestInboxInBrowser(t *testing.T) {
 		}
 		return false
 	})
+	p.mustPost(replyStatus(t, inboxID, inboxDisplay, customer, got[0].ID, "sent", time.Now()))
+	browserValue(t, ctx, "the reply turns sent",
+		chromedp.Poll[bool](agentTicks+`?.dataset.state === "sent" && `+agentTicks+`.querySelectorAll("path").length === 1`,
+			chromedp.WithPollingTimeout(waitTimeout)))
 	p.mustPost(replyStatus(t, inboxID, inboxDisplay, customer, got[0].ID, "delivered", time.Now()))
 	browserValue(t, ctx, "the reply turns delivered",
 		chromedp.Poll[bool](agentTicks+`?.dataset.state === "delivered" && `+agentTicks+`.querySelectorAll("path").length === 2`,

@@ -149,7 +149,8 @@ type Deps struct {
 	Health     *NumberHealth
 	NumbersAPI http.Handler
 	// DeliveryObserver, when set, hears of each delivery state a status webhook moved
-	// forward (the agents' inbox, whose open threads move their ticks).
+	// forward, and of Meta's sent statuses (the agents' inbox, whose open threads move
+	// their ticks).
 	DeliveryObserver DeliveryObserver
 }
 

@@ -19,8 +19,10 @@ type Deliveries interface {
 	ApplyDelivery(ctx context.Context, id chat.ContactID, d chat.Delivery) (store.StatusResult, string, error)
 }
 
-// DeliveryObserver hears of each delivery state a status webhook moved forward: the
-// contact, the history entry id of the reply and its new state; *inbox.Inbox is one. Its
+// DeliveryObserver hears of each delivery state a status webhook moved forward, and of
+// Meta's sent statuses: the contact, the history entry id of the reply and the state (a
+// sent may come after the reply went further; observers never move a state back);
+// *inbox.Inbox is one. Its
 // error is logged, never returned: the state is recorded whatever an observer does.
 type DeliveryObserver interface {
 	DeliveryChanged(ctx context.Context, id chat.ContactID, entry string, d chat.Delivery) error
@@ -70,7 +72,9 @@ func (s *Server) deliveryStatus(ctx context.Context, st *whatsapp.Status) error 
 	if err != nil {
 		return fmt.Errorf("recording the delivery state: %w", err)
 	}
-	if res == store.StatusApplied && s.d.DeliveryObserver != nil {
+	// The outbox records "sent" itself, so Meta's sent status finds it stale; it is still
+	// the first the observer hears of the send.
+	if (res == store.StatusApplied || (res == store.StatusStale && state == chat.StateSent)) && s.d.DeliveryObserver != nil {
 		if err := s.d.DeliveryObserver.DeliveryChanged(ctx, id, entry, d); err != nil {
 			s.warnStatus.Warn("telling the inbox of a delivery state failed", slog.Any("error", err))
 		}

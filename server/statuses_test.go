@@ -191,4 +191,15 @@ func TestStatusWebhooksMoveDeliveryStates(t *testing.T) {
 	if strings.Contains(metrics, `state="sent"`) {
 		t.Errorf("a campaign's status (with callback data) reached the delivery states:\n%s", grep(metrics, "delivery_states"))
 	}
+
+	// Meta's sent status of a reply finds the outbox's own record, stale, yet the observer
+	// hears of it: it is the first news of the send it gets.
+	body := []byte(strings.Replace(string(sample(t, "status_sent.json")), `"biz_opaque_callback_data": "campaign=spring-sale;run=42",`, "", 1))
+	if code, _ := r.post(t, body, whatsapp.Sign(secret, body)); code != 200 {
+		t.Fatalf("POST a reply's sent status = %d", code)
+	}
+	r.srv.drainStatuses(t.Context())
+	if got := obs.all(); len(got) != 3 || got[2] != "16505551234 "+entries["hello"]+" sent" {
+		t.Errorf("after a reply's sent status the observer heard %q", got)
+	}
 }
