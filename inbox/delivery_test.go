@@ -3,11 +3,14 @@ package inbox_test
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/wasla/wasla/chat"
+	"github.com/wasla/wasla/engine"
 	"github.com/wasla/wasla/inbox"
+	"github.com/wasla/wasla/internal/redistest"
 	"github.com/wasla/wasla/store"
 )
 
@@ -15,11 +18,16 @@ import (
 // by Meta with the wamid "wamid.<its text>", and returns the wamids by history entry id.
 func (h *harness) sendOutbox() map[string]string {
 	h.t.Helper()
-	o, err := store.NewOutbox(h.store, 5*time.Millisecond)
+	return sendOutbox(h.t, h.store)
+}
+
+func sendOutbox(t testing.TB, st *store.Redis) map[string]string {
+	t.Helper()
+	o, err := store.NewOutbox(st, 5*time.Millisecond)
 	if err != nil {
-		h.t.Fatal(err)
+		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(h.t.Context())
+	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() {
 		done <- o.Run(ctx, 1, func(_ context.Context, d store.Delivery) store.Outcome {
@@ -29,13 +37,13 @@ func (h *harness) sendOutbox() map[string]string {
 	defer func() {
 		cancel()
 		if err := <-done; err != nil {
-			h.t.Fatal(err)
+			t.Fatal(err)
 		}
 	}()
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		states, err := h.store.DeliveryStates(h.t.Context(), customer)
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		states, err := st.DeliveryStates(t.Context(), customer)
 		if err != nil {
-			h.t.Fatal(err)
+			t.Fatal(err)
 		}
 		queued := 0
 		out := map[string]string{}
@@ -49,7 +57,7 @@ func (h *harness) sendOutbox() map[string]string {
 			return out
 		}
 		if time.Now().After(deadline) {
-			h.t.Fatalf("the outbox did not send: %+v", states)
+			t.Fatalf("the outbox did not send: %+v", states)
 		}
 		time.Sleep(time.Millisecond) // polling a real outbox with a deadline
 	}
@@ -146,5 +154,78 @@ func TestThreadShowsDeliveryStates(t *testing.T) {
 	}
 	if got := h.readSSE(saraToken, list.After); len(got) != 2 {
 		t.Errorf("after a bot-only contact's status the stream holds %d events, want the 2 of before", len(got))
+	}
+}
+
+// historyOnly reads the history without the delivery states, as the thread did before.
+type historyOnly struct{ st *store.Redis }
+
+func (h historyOnly) HistoryWithDelivery(ctx context.Context, id chat.ContactID, from, to time.Time, fn func(chat.Event) error) error {
+	return h.st.History(ctx, id, from, to, fn)
+}
+
+// BenchmarkThread reads a handed-off thread of a customer message and 100 agent replies,
+// all sent, on a real redis-server: with the delivery states (one more round trip and a
+// hash of 100 states) and without.
+func BenchmarkThread(b *testing.B) {
+	client := redistest.Start(b).Client(b)
+	st, err := store.New(client, store.Options{Outbox: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg, err := inbox.LoadConfig("testdata/inbox.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := b.Context()
+	withStates, err := inbox.New(inbox.Options{Config: cfg, Redis: client, Engine: engineRef{}, History: st})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cs, err := st.Load(ctx, customer)
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := time.Now()
+	cs.Session.Mode, cs.Session.Queue = engine.ModeHuman, "sales"
+	cs.Contact.Windows = map[chat.NumberID]time.Time{inboxNum: now}
+	evs := []chat.Event{
+		{Kind: chat.EventInbound, Contact: customer, Number: inboxNum, At: now,
+			Inbound: &chat.Inbound{ID: "wamid.in", Contact: customer, Number: inboxNum, Kind: chat.KindText, Text: "موظف", At: now}},
+		{Kind: chat.EventHandoff, Contact: customer, Number: inboxNum, At: now, Queue: "sales"},
+	}
+	if err := inbox.Watch(st, withStates).Commit(ctx, cs, evs); err != nil {
+		b.Fatal(err)
+	}
+	// The replies go to the store itself: the inbox's SLA accounting needs an engine.
+	if cs, err = st.Load(ctx, customer); err != nil {
+		b.Fatal(err)
+	}
+	evs = nil
+	for i := range 100 {
+		evs = append(evs, chat.Event{Kind: chat.EventAgent, Contact: customer, Number: inboxNum, At: now, Detail: "sara",
+			Outbound: &chat.Outbound{To: customer, From: inboxNum, Kind: chat.KindText, Text: "رد رقم " + strconv.Itoa(i)}})
+	}
+	if err := st.Commit(ctx, cs, evs); err != nil {
+		b.Fatal(err)
+	}
+	sendOutbox(b, st)
+	without, err := inbox.New(inbox.Options{Config: cfg, Redis: client, Engine: engineRef{}, History: historyOnly{st}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	sara, _ := cfg.Agent("sara")
+	for _, bc := range []struct {
+		name string
+		ib   *inbox.Inbox
+	}{{"with_states", withStates}, {"without_states", without}} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				got, _, err := bc.ib.Thread(ctx, sara, customer)
+				if err != nil || len(got) != 102 {
+					b.Fatalf("thread of %d events: %v", len(got), err)
+				}
+			}
+		})
 	}
 }
