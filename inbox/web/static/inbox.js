@@ -411,10 +411,12 @@ function icon(name) {
 }
 
 // failureText says why a reply failed in the interface's language: Meta's own title in
-// English, else the translation of its code, else of its class.
+// English, else the translation of its code, else of its class; a failure of no known
+// class keeps its own title (wasla's reason), which says more than "error".
 function failureText(d) {
-  const known = T["err_" + d.error_code] || T["cls_" + (d.error_class || "other")];
-  return (LANG === "en" && d.error_title) || known || d.error_title || T.st_failed;
+  if (LANG === "en" && d.error_title) return d.error_title;
+  const cls = d.error_class && d.error_class !== "other" ? T["cls_" + d.error_class] : "";
+  return T["err_" + d.error_code] || cls || d.error_title || T.cls_other;
 }
 
 function ticks(d) {
