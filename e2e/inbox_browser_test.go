@@ -117,6 +117,15 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Logf("screenshot %s in %s", name, strings.Join(dirs, " and "))
 }
 
+// replyStatus is statusWebhook for a reply (Meta's sample carries a campaign's callback
+// data, which marks a campaign message: those never go through the outbox).
+func replyStatus(t *testing.T, number, display, recipient, wamid, status string, at time.Time) []byte {
+	t.Helper()
+	root := decode(t, statusWebhook(t, number, display, recipient, wamid, status, at))
+	delete(value(root)["statuses"].([]any)[0].(map[string]any), "biz_opaque_callback_data")
+	return encode(t, root)
+}
+
 // apiPost calls the inbox API as the agent with token and returns the status and body.
 func apiPost(t *testing.T, p *proc, token, path string) (int, map[string]any) {
 	t.Helper()
@@ -221,6 +230,53 @@ func TestInboxInBrowser(t *testing.T) {
 		t.Errorf("the reply left from %s, want the inbox number %s", got[0].Number, inboxID)
 	}
 
+	// Meta's status webhooks move the reply's ticks in the open thread, without a reload:
+	// ✓ when sent, ✓✓ when delivered, blue ✓✓ when read. The bot's hand-off message, which Meta then
+	// reports failed, shows a red mark with Meta's reason in Arabic, its code in the tooltip.
+	agentTicks := `document.querySelector('#messages .msg.agent .ticks')`
+	browserValue(t, ctx, "the reply shows a delivery mark",
+		chromedp.Poll[bool](agentTicks+` !== null`, chromedp.WithPollingTimeout(waitTimeout)))
+	// Meta's answer is recorded before its statuses come, as in life (a status that
+	// overtakes it is merged by the sender, and shows at the next change or reload).
+	eventually(t, "the reply recorded as sent", func() bool {
+		states, err := st.DeliveryStates(context.Background(), customer)
+		if err != nil {
+			return false
+		}
+		for _, d := range states {
+			if d.Wamid == got[0].ID {
+				return true
+			}
+		}
+		return false
+	})
+	p.mustPost(replyStatus(t, inboxID, inboxDisplay, customer, got[0].ID, "sent", time.Now()))
+	browserValue(t, ctx, "the reply turns sent",
+		chromedp.Poll[bool](agentTicks+`?.dataset.state === "sent" && `+agentTicks+`.querySelectorAll("path").length === 1`,
+			chromedp.WithPollingTimeout(waitTimeout)))
+	p.mustPost(replyStatus(t, inboxID, inboxDisplay, customer, got[0].ID, "delivered", time.Now()))
+	browserValue(t, ctx, "the reply turns delivered",
+		chromedp.Poll[bool](agentTicks+`?.dataset.state === "delivered" && `+agentTicks+`.querySelectorAll("path").length === 2`,
+			chromedp.WithPollingTimeout(waitTimeout)))
+	screenshot(t, ctx, "inbox-ticks-delivered.png")
+	p.mustPost(replyStatus(t, inboxID, inboxDisplay, customer, got[0].ID, "read", time.Now()))
+	browserValue(t, ctx, "the reply turns read, in blue",
+		chromedp.Poll[bool](agentTicks+`?.dataset.state === "read" && getComputedStyle(`+agentTicks+`).color === "rgb(30, 136, 229)"`,
+			chromedp.WithPollingTimeout(waitTimeout)))
+	botReplies := g.Sent(func(s sent) bool { return replies(customer)(s) && s.Text != reply })
+	if len(botReplies) == 0 {
+		t.Fatal("the bot sent the customer nothing before the hand-off")
+	}
+	p.mustPost(replyStatus(t, inboxID, inboxDisplay, customer, botReplies[0].ID, "failed", time.Now()))
+	failed := `document.querySelector('#messages .msg.bot .ticks.failed')`
+	browserValue(t, ctx, "the bot's message turns failed, with the reason in Arabic",
+		chromedp.Poll[bool](failed+`?.textContent.includes("24 ساعة") && `+failed+`.title.includes("131047") && `+failed+`.title.includes("window_closed")`,
+			chromedp.WithPollingTimeout(waitTimeout)))
+	if state := browserValue(t, ctx, "the reply's state after the failure of another", chromedp.Evaluate[string](agentTicks+`.dataset.state`)); state != "read" {
+		t.Errorf("the agent's reply shows %q after the bot's message failed, want read", state)
+	}
+	screenshot(t, ctx, "inbox-ticks-ar.png")
+
 	// The customer answers: the message shows in the open thread without a reload.
 	p.mustPost(textWebhook(t, inbound{number: inboxID, display: inboxDisplay, from: customer, name: "أحمد الحسن", id: "wamid.b2", text: "شكراً! When exactly? متى يصل؟"}))
 	browserValue(t, ctx, "the customer's answer arrives live",
@@ -278,4 +334,22 @@ func TestInboxInBrowser(t *testing.T) {
 	before := len(g.Sent(replies(customer)))
 	p.mustPost(textWebhook(t, inbound{number: inboxID, display: inboxDisplay, from: customer, name: "أحمد الحسن", id: "wamid.b3", text: "hello"}))
 	waitSent(t, g, before+2, replies(customer)) // the hello flow: a greeting and its buttons
+
+	// In English the failed message shows Meta's own title; the closed thread keeps the
+	// states it reached.
+	runBrowser(t, ctx, "the closed thread in English",
+		chromedp.Navigate(p.url("/inbox?lang=en")),
+		chromedp.WaitVisible(chromedp.ID("app")),
+		chromedp.Click(chromedp.CSS(`[data-view="closed"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#conversations:not([aria-busy]) .conv[data-contact="`+customer+`"]`)),
+		chromedp.Click(chromedp.CSS(`#conversations:not([aria-busy]) .conv[data-contact="`+customer+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS(".msg.bot .ticks.failed")),
+	)
+	if text := browserValue(t, ctx, "the failure in English", chromedp.Text(chromedp.CSS(".msg.bot .ticks.failed"))); !strings.Contains(text, "Re-engagement message") {
+		t.Errorf("the failed message reads %q in English, want Meta's title", text)
+	}
+	if state := browserValue(t, ctx, "the reply's state after a reload", chromedp.Evaluate[string](agentTicks+`.dataset.state`)); state != "read" {
+		t.Errorf("the agent's reply shows %q after a reload, want read", state)
+	}
+	screenshot(t, ctx, "inbox-ticks-en.png")
 }

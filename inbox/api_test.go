@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/inbox"
 )
 
@@ -167,4 +169,54 @@ func TestEventsResumeAfterLastEventID(t *testing.T) {
 	if code := h.call(saraToken, "GET", "/events?last_event_id=bogus", nil, nil); code != http.StatusBadRequest {
 		t.Errorf("a malformed last event id answered %d, want 400", code)
 	}
+}
+
+// The OpenAPI schemas of a delivery state and of a live event list exactly the JSON
+// fields the server writes, so a field added to either is documented or this fails.
+func TestOpenAPIMatchesFields(t *testing.T) {
+	raw, err := os.ReadFile("../docs/inbox.openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Components struct {
+			Schemas map[string]struct{ Properties map[string]any }
+		}
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatalf("docs/inbox.openapi.json: %v", err)
+	}
+	for name, v := range map[string]any{"Delivery": chat.Delivery{}, "Event": inbox.Event{}} {
+		schema, ok := doc.Components.Schemas[name]
+		if !ok {
+			t.Errorf("docs/inbox.openapi.json has no %s schema", name)
+			continue
+		}
+		fields := jsonFields(reflect.TypeOf(v))
+		for _, f := range fields {
+			if _, ok := schema.Properties[f]; !ok {
+				t.Errorf("schema %s lacks the field %q", name, f)
+			}
+		}
+		for p := range schema.Properties {
+			if !slices.Contains(fields, p) {
+				t.Errorf("schema %s documents %q, which the server never writes", name, p)
+			}
+		}
+	}
+	if _, ok := doc.Components.Schemas["HistoryEvent"].Properties["delivery"]; !ok {
+		t.Error("the history's events do not document their delivery state")
+	}
+}
+
+// jsonFields returns the JSON names of a struct's fields.
+func jsonFields(t reflect.Type) []string {
+	var out []string
+	for f := range t.Fields() {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			out = append(out, name)
+		}
+	}
+	return out
 }

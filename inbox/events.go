@@ -20,6 +20,7 @@ const (
 	EventConversation EventType = "conversation" // a record changed: Conversation holds it
 	EventMessage      EventType = "message"      // a history entry: Message holds it
 	EventNote         EventType = "note"         // an internal note: Note holds it
+	EventDelivery     EventType = "delivery"     // a reply's delivery state moved: Entry and Delivery hold it
 )
 
 // Event is one entry of the inbox's live stream. Its ID is the Redis Stream entry id, which
@@ -32,6 +33,28 @@ type Event struct {
 	Conversation *Conversation  `json:"conversation,omitempty"`
 	Message      *chat.Event    `json:"message,omitempty"`
 	Note         *Note          `json:"note,omitempty"`
+	// Entry is the history entry id of the reply a delivery event is about (the id the
+	// thread's events carry).
+	Entry    string         `json:"entry,omitempty"`
+	Delivery *chat.Delivery `json:"delivery,omitempty"`
+}
+
+// DeliveryChanged tells the agents following the contact's thread that the reply stored
+// under history entry entry reached state d, so that its ticks move without a reload. The
+// server calls it when a status webhook moved a state forward. Only conversations the
+// inbox holds are followed: for any other contact it costs one read and publishes nothing.
+func (ib *Inbox) DeliveryChanged(ctx context.Context, id chat.ContactID, entry string, d chat.Delivery) error {
+	if entry == "" {
+		return nil
+	}
+	c, err := ib.rec.get(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return ib.rec.publish(ctx, Event{Type: EventDelivery, Contact: c.Contact, Queue: c.Queue, Entry: entry, Delivery: &d})
 }
 
 // streamLength is about how many events the stream keeps (trimmed approximately): far more

@@ -94,13 +94,21 @@ type harness struct {
 	reads *reads
 	api   *httptest.Server
 	logs  *syncbuf.Buffer
+	store *store.Redis
 }
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
+	return newHarnessWith(t, store.Options{})
+}
+
+// newHarnessWith is newHarness over a store with opts (its clock is the harness's).
+func newHarnessWith(t *testing.T, opts store.Options) *harness {
+	t.Helper()
 	client := redistest.Start(t).Client(t)
 	clk := clock.NewManual(start)
-	st, err := store.New(client, store.Options{Clock: clk})
+	opts.Clock = clk
+	st, err := store.New(client, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +120,7 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, clk: clk, sent: &sentBox{}, reads: &reads{}, logs: &syncbuf.Buffer{}}
+	h := &harness{t: t, clk: clk, sent: &sentBox{}, reads: &reads{}, logs: &syncbuf.Buffer{}, store: st}
 	ref := &engineRef{}
 	h.ib, err = inbox.New(inbox.Options{Config: cfg, Redis: client, Engine: ref, History: st, MarkRead: h.reads,
 		Clock: clk, Logger: slog.New(slog.NewTextHandler(h.logs, nil)), Heartbeat: 100 * time.Millisecond})
@@ -188,6 +196,6 @@ func unusedRedis() *redis.Client { return redis.NewClient(&redis.Options{Addr: "
 // noHistory is a history reader for tests that read none.
 type noHistory struct{}
 
-func (noHistory) History(context.Context, chat.ContactID, time.Time, time.Time, func(chat.Event) error) error {
+func (noHistory) HistoryWithDelivery(context.Context, chat.ContactID, time.Time, time.Time, func(chat.Event) error) error {
 	return nil
 }

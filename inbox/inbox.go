@@ -33,9 +33,11 @@ type StepReleaser interface {
 	ReturnToBotAt(ctx context.Context, id chat.ContactID, flow, step string) error
 }
 
-// HistoryReader reads a contact's history across every number; *store.Redis implements it.
+// HistoryReader reads a contact's history across every number, each event with its
+// history entry id and each reply with its delivery state, so that the thread shows how
+// far every reply got; *store.Redis implements it.
 type HistoryReader interface {
-	History(ctx context.Context, id chat.ContactID, from, to time.Time, fn func(chat.Event) error) error
+	HistoryWithDelivery(ctx context.Context, id chat.ContactID, from, to time.Time, fn func(chat.Event) error) error
 }
 
 // MarkReader sends WhatsApp's read receipt (and, with typing, the typing indicator) for
@@ -533,13 +535,15 @@ func (ib *Inbox) Conversation(ctx context.Context, a *Agent, id chat.ContactID) 
 	return c, nil
 }
 
-// Thread returns the customer's whole history, across every number, and the notes.
+// Thread returns the customer's whole history, across every number, and the notes. Each
+// event carries its history entry id, and each bot or agent reply its delivery state when
+// one is known.
 func (ib *Inbox) Thread(ctx context.Context, a *Agent, id chat.ContactID) ([]chat.Event, []Note, error) {
 	if _, err := ib.Conversation(ctx, a, id); err != nil {
 		return nil, nil, err
 	}
 	var evs []chat.Event
-	err := ib.hist.History(ctx, id, time.Time{}, time.Time{}, func(ev chat.Event) error {
+	err := ib.hist.HistoryWithDelivery(ctx, id, time.Time{}, time.Time{}, func(ev chat.Event) error {
 		evs = append(evs, ev)
 		return nil
 	})

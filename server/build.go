@@ -281,6 +281,7 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 	}
 	if ib != nil {
 		d.Inbox, d.InboxWeb = ib, web.Handler()
+		d.DeliveryObserver = ib
 	}
 	srv, err := New(d)
 	if err != nil {

@@ -148,6 +148,10 @@ type Deps struct {
 	// NumbersAPI, when set, is served at /api/numbers (it checks its own token).
 	Health     *NumberHealth
 	NumbersAPI http.Handler
+	// DeliveryObserver, when set, hears of each delivery state a status webhook moved
+	// forward, and of Meta's sent statuses (the agents' inbox, whose open threads move
+	// their ticks).
+	DeliveryObserver DeliveryObserver
 }
 
 // Server is the webhook HTTP server with its workers and loops. Create it with New, run

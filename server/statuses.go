@@ -19,6 +19,15 @@ type Deliveries interface {
 	ApplyDelivery(ctx context.Context, id chat.ContactID, d chat.Delivery) (store.StatusResult, string, error)
 }
 
+// DeliveryObserver hears of each delivery state a status webhook moved forward, and of
+// Meta's sent statuses: the contact, the history entry id of the reply and the state (a
+// sent may come after the reply went further; observers never move a state back);
+// *inbox.Inbox is one. Its
+// error is logged, never returned: the state is recorded whatever an observer does.
+type DeliveryObserver interface {
+	DeliveryChanged(ctx context.Context, id chat.ContactID, entry string, d chat.Delivery) error
+}
+
 // statusStates maps Meta's statuses to delivery states; others (deleted, warning) leave
 // the state alone.
 var statusStates = map[whatsapp.DeliveryStatus]chat.DeliveryState{
@@ -59,9 +68,16 @@ func (s *Server) deliveryStatus(ctx context.Context, st *whatsapp.Status) error 
 		e := st.Errors[0]
 		d.ErrorCode, d.ErrorClass, d.ErrorTitle = e.Code, e.Class().String(), redact.Text(e.Title)
 	}
-	res, _, err := s.d.Deliveries.ApplyDelivery(ctx, id, d)
+	res, entry, err := s.d.Deliveries.ApplyDelivery(ctx, id, d)
 	if err != nil {
 		return fmt.Errorf("recording the delivery state: %w", err)
+	}
+	// The outbox records "sent" itself, so Meta's sent status finds it stale; it is still
+	// the first the observer hears of the send.
+	if (res == store.StatusApplied || (res == store.StatusStale && state == chat.StateSent)) && s.d.DeliveryObserver != nil {
+		if err := s.d.DeliveryObserver.DeliveryChanged(ctx, id, entry, d); err != nil {
+			s.warnStatus.Warn("telling the inbox of a delivery state failed", slog.Any("error", err))
+		}
 	}
 	s.metrics.deliveryStates.WithLabelValues(string(state), statusResults[res]).Inc()
 	if res == store.StatusApplied && state == chat.StateFailed {

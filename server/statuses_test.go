@@ -2,7 +2,10 @@ package server
 
 import (
 	"context"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -107,6 +110,29 @@ func statesByWamid(t *testing.T, st *store.Redis, id chat.ContactID) map[string]
 	return out
 }
 
+// observedDeliveries records what a DeliveryObserver hears, as "contact entry state [code]".
+type observedDeliveries struct {
+	mu   sync.Mutex
+	seen []string
+}
+
+func (o *observedDeliveries) DeliveryChanged(_ context.Context, id chat.ContactID, entry string, d chat.Delivery) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	s := string(id) + " " + entry + " " + string(d.State)
+	if d.ErrorCode != 0 {
+		s += " " + strconv.Itoa(d.ErrorCode)
+	}
+	o.seen = append(o.seen, s)
+	return nil
+}
+
+func (o *observedDeliveries) all() []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return slices.Clone(o.seen)
+}
+
 // Status webhooks move the reply's delivery state forward whatever their order: Meta's
 // sample posts read before delivered, and the reply stays read. A failed status fails the
 // reply, lists it and counts it by number and class, once however often it comes.
@@ -116,7 +142,8 @@ func TestStatusWebhooksMoveDeliveryStates(t *testing.T) {
 		failedWamid = "wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBIyRkQ5Qjc5NkU3RDk2MDNFMzIA"
 	)
 	st := outboxStore(t, "16505551234", map[string]string{"hello": readWamid, "bye": failedWamid}, "hello", "bye")
-	r := newRig(t, func(d *Deps) { d.Deliveries = st })
+	obs := &observedDeliveries{}
+	r := newRig(t, func(d *Deps) { d.Deliveries, d.DeliveryObserver = st, obs })
 	for _, name := range []string{"status_delivered_read.json", "status_failed.json", "status_failed.json", "status_sent.json"} {
 		body := sample(t, name)
 		if code, _ := r.post(t, body, whatsapp.Sign(secret, body)); code != 200 {
@@ -130,6 +157,21 @@ func TestStatusWebhooksMoveDeliveryStates(t *testing.T) {
 	}
 	if d := got[failedWamid]; d.State != chat.StateFailed || d.ErrorCode != 131047 || d.ErrorClass != "window_closed" || d.ErrorTitle == "" {
 		t.Errorf("failed status left %+v, want failed 131047", d)
+	}
+	// The observer hears of the two states that moved, named by the replies' history
+	// entries; the stale delivered, the repeated failure and the other recipient's are not
+	// news.
+	entries := map[string]string{}
+	err := st.HistoryWithDelivery(t.Context(), "16505551234", time.Time{}, time.Time{}, func(ev chat.Event) error {
+		entries[ev.Outbound.Text] = ev.ID
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"16505551234 " + entries["hello"] + " read", "16505551234 " + entries["bye"] + " failed 131047"}
+	if got := obs.all(); !slices.Equal(got, want) {
+		t.Errorf("the observer heard %q, want %q", got, want)
 	}
 	n, err := st.FailedCount(t.Context())
 	if err != nil || n != 1 {
@@ -148,5 +190,16 @@ func TestStatusWebhooksMoveDeliveryStates(t *testing.T) {
 	}
 	if strings.Contains(metrics, `state="sent"`) {
 		t.Errorf("a campaign's status (with callback data) reached the delivery states:\n%s", grep(metrics, "delivery_states"))
+	}
+
+	// Meta's sent status of a reply finds the outbox's own record, stale, yet the observer
+	// hears of it: it is the first news of the send it gets.
+	body := []byte(strings.Replace(string(sample(t, "status_sent.json")), `"biz_opaque_callback_data": "campaign=spring-sale;run=42",`, "", 1))
+	if code, _ := r.post(t, body, whatsapp.Sign(secret, body)); code != 200 {
+		t.Fatalf("POST a reply's sent status = %d", code)
+	}
+	r.srv.drainStatuses(t.Context())
+	if got := obs.all(); len(got) != 3 || got[2] != "16505551234 "+entries["hello"]+" sent" {
+		t.Errorf("after a reply's sent status the observer heard %q", got)
 	}
 }

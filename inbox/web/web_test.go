@@ -6,8 +6,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/wasla/wasla/channels/whatsapp"
+	"github.com/wasla/wasla/chat"
 )
 
 func TestTextsHaveTheSameKeys(t *testing.T) {
@@ -65,5 +69,39 @@ func TestPageHasNoInlineScript(t *testing.T) {
 	body := rec.Body.String()
 	if strings.Count(body, "<script") != 1 || !strings.Contains(body, `<script src="/inbox/static/inbox.js" defer></script>`) {
 		t.Errorf("the page has scripts other than inbox.js")
+	}
+}
+
+// Every delivery state and every failure class the server may send has its words, and a
+// Meta code the page translates is one whose class is known, so a failed reply always
+// says why in the interface's language.
+func TestDeliveryTexts(t *testing.T) {
+	states := []chat.DeliveryState{chat.StateQueued, chat.StateSent, chat.StateDelivered, chat.StateRead, chat.StateFailed}
+	classes := []whatsapp.Class{whatsapp.ClassOther, whatsapp.ClassBackOff, whatsapp.ClassRestricted,
+		whatsapp.ClassUnreachable, whatsapp.ClassWindowClosed, whatsapp.ClassTemplate}
+	for _, lang := range Languages {
+		for _, st := range states {
+			if texts[lang]["st_"+string(st)] == "" {
+				t.Errorf("%s has no text for the state %s", lang, st)
+			}
+		}
+		for _, c := range classes {
+			if texts[lang]["cls_"+c.String()] == "" {
+				t.Errorf("%s has no text for the failure class %s", lang, c)
+			}
+		}
+		for key := range texts[lang] {
+			code, ok := strings.CutPrefix(key, "err_")
+			if !ok {
+				continue
+			}
+			n, err := strconv.Atoi(code)
+			if err != nil || n < 100 {
+				t.Errorf("%s: %s does not name a Meta error code", lang, key)
+			}
+		}
+	}
+	if ar, en := texts["ar"]["err_131047"], texts["en"]["err_131047"]; ar == en || en != "Re-engagement message" {
+		t.Errorf("131047 reads %q in Arabic and %q in English", ar, en)
 	}
 }

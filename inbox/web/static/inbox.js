@@ -354,6 +354,8 @@ function eventItem(e) {
         }
         li.insertBefore(div, li.querySelector("time"));
       }
+      if (e.id) li.dataset.entry = e.id;
+      if (e.delivery) setTicks(li, e.delivery);
       return li;
     }
     case "handoff":
@@ -377,6 +379,92 @@ function eventItem(e) {
       return el("li", "event warn", e.kind + ": " + (e.detail || ""));
   }
   return null; // statuses and number moves are not shown
+}
+
+// ---- delivery ticks ----------------------------------------------------------------
+
+// A reply's delivery state as WhatsApp shows it: a clock while queued, ✓ sent, ✓✓
+// delivered, blue ✓✓ read, and a red mark with the reason when it failed. The marks sit at
+// the end of the time line, so they follow the interface's direction; the marks
+// themselves are not mirrored, as in WhatsApp.
+const RANK = { queued: 0, sent: 1, delivered: 2, read: 3, failed: 4 };
+const SVGNS = "http://www.w3.org/2000/svg";
+const ICONS = {
+  queued: { box: "0 0 12 12", draw: [["circle", { cx: 6, cy: 6, r: 5 }], ["path", { d: "M6 3v3.2l2.2 1.4" }]] },
+  sent: { box: "0 0 16 11", draw: [["path", { d: "M1.5 6l3.5 3.5 9-8.5" }]] },
+  delivered: { box: "0 0 20 11", draw: [["path", { d: "M1.5 6l3.5 3.5 9-8.5" }], ["path", { d: "M9 9.5l9-8.5" }]] },
+  failed: { box: "0 0 12 12", draw: [["circle", { cx: 6, cy: 6, r: 5.5, class: "dot" }], ["path", { d: "M6 2.8v4" }], ["path", { d: "M6 8.7v.6" }]] },
+};
+ICONS.read = ICONS.delivered;
+
+function icon(name) {
+  const def = ICONS[name];
+  const svg = document.createElementNS(SVGNS, "svg");
+  svg.setAttribute("viewBox", def.box);
+  svg.setAttribute("aria-hidden", "true");
+  for (const [tag, attrs] of def.draw) {
+    const n = document.createElementNS(SVGNS, tag);
+    for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, v);
+    svg.append(n);
+  }
+  return svg;
+}
+
+// failureText says why a reply failed in the interface's language: Meta's own title in
+// English, else the translation of its code, else of its class; a failure of no known
+// class keeps its own title (wasla's reason), which says more than "error".
+function failureText(d) {
+  if (LANG === "en" && d.error_title) return d.error_title;
+  const cls = d.error_class && d.error_class !== "other" ? T["cls_" + d.error_class] : "";
+  return T["err_" + d.error_code] || cls || d.error_title || T.cls_other;
+}
+
+function ticks(d) {
+  const s = el("span", "ticks " + d.state);
+  s.dataset.state = d.state;
+  s.setAttribute("role", "img");
+  if (!ICONS[d.state]) return s;
+  s.append(icon(d.state));
+  let label = T["st_" + d.state];
+  if (d.state === "failed") {
+    const why = el("span", "why", failureText(d));
+    why.dir = "auto";
+    s.append(why);
+    label += ": " + failureText(d);
+    const cls = d.error_class || "other";
+    s.title = (d.error_code ? T.error_code + " " + d.error_code + " · " : "") + cls + " — " + T["cls_" + cls];
+  } else {
+    s.title = label;
+  }
+  s.setAttribute("aria-label", label);
+  return s;
+}
+
+// setTicks shows d on the message li, next to its time.
+function setTicks(li, d) {
+  let foot = li.querySelector(".foot");
+  if (!foot) {
+    foot = el("div", "foot");
+    const t = li.querySelector("time");
+    li.insertBefore(foot, t);
+    foot.append(t);
+  }
+  const old = foot.querySelector(".ticks");
+  if (old) old.remove();
+  foot.append(ticks(d));
+}
+
+// onDelivery moves the ticks of the reply a delivery event names, never back. A reply
+// that arrived live carries no entry id yet: the thread is read again to learn it.
+function onDelivery(ev) {
+  const li = [...$("messages").children].find((m) => m.dataset.entry === ev.entry);
+  if (!li) {
+    loadHistory().catch(() => {});
+    return;
+  }
+  const cur = li.querySelector(".ticks");
+  if (cur && RANK[cur.dataset.state] >= RANK[ev.delivery.state]) return;
+  setTicks(li, ev.delivery);
 }
 
 async function act(path, body) {
@@ -521,10 +609,16 @@ async function readEvents(reader) {
 
 let listTimer = 0;
 function onEvent(ev) {
-  clearTimeout(listTimer);
-  listTimer = setTimeout(() => loadList().catch(() => {}), 100);
+  if (ev.type !== "delivery") { // ticks change no list row
+    clearTimeout(listTimer);
+    listTimer = setTimeout(() => loadList().catch(() => {}), 100);
+  }
   if (ev.contact !== state.current) return;
+  if (ev.type === "delivery") onDelivery(ev);
   if (ev.type === "message" || ev.type === "note") {
+    // A reply committed just now waits in the outbox: it is queued until its states come.
+    const m = ev.message;
+    if (m && (m.kind === "outbound" || m.kind === "agent") && !m.delivery) m.delivery = { state: "queued" };
     const li = ev.note ? noteItem(ev.note) : eventItem(ev.message);
     if (li) {
       $("messages").append(li);
