@@ -13,7 +13,7 @@ import (
 	"github.com/wasla/wasla/clock"
 	"github.com/wasla/wasla/flows"
 	"github.com/wasla/wasla/flows/expr"
-	"github.com/wasla/wasla/schedule"
+	"github.com/wasla/wasla/flows/schedule"
 )
 
 // Options configure an Engine. Zero values get sensible defaults.

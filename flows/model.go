@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/wasla/wasla/flows/expr"
-	"github.com/wasla/wasla/schedule"
+	"github.com/wasla/wasla/flows/schedule"
 )
 
 // Set is a loaded, validated, immutable collection of flows with its settings. It is safe

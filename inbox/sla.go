@@ -5,7 +5,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/wasla/wasla/schedule"
+	"github.com/wasla/wasla/flows/schedule"
 )
 
 // Window is how long after a customer's message a business may answer free-form.

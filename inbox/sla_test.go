@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/wasla/wasla/flows/expr"
-	"github.com/wasla/wasla/schedule"
+	"github.com/wasla/wasla/flows/schedule"
 )
 
 // TestDeadlineCountsOpenHours: SLA targets count only the queue's open hours, and the

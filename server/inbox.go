@@ -17,7 +17,7 @@ import (
 	"github.com/wasla/wasla/inbox"
 	"github.com/wasla/wasla/numbers"
 	"github.com/wasla/wasla/routing"
-	"github.com/wasla/wasla/schedule"
+	"github.com/wasla/wasla/flows/schedule"
 	"github.com/wasla/wasla/sending"
 	"github.com/wasla/wasla/store"
 )

@@ -20,7 +20,7 @@ import (
 	"github.com/wasla/wasla/clock"
 	"github.com/wasla/wasla/compose"
 	"github.com/wasla/wasla/config"
-	"github.com/wasla/wasla/internal/adminauth"
+	"github.com/wasla/wasla/adminauth"
 	"github.com/wasla/wasla/numbers"
 	numberspage "github.com/wasla/wasla/numbers/page"
 	"github.com/wasla/wasla/store"

@@ -7,7 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 
-	"github.com/wasla/wasla/internal/adminauth"
+	"github.com/wasla/wasla/adminauth"
 	"github.com/wasla/wasla/store"
 )
 

@@ -12,7 +12,7 @@ import (
 
 	"github.com/wasla/wasla/campaigns/audience"
 	"github.com/wasla/wasla/flows/expr"
-	"github.com/wasla/wasla/internal/adminauth"
+	"github.com/wasla/wasla/adminauth"
 	"github.com/wasla/wasla/yamlfile"
 )
 

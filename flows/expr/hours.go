@@ -246,7 +246,7 @@ func parseClock(s string) (int, error) {
 }
 
 // Spans returns the open intervals of weekday d in minutes since midnight, [from, to),
-// sorted and merged; a schedule walks them to add up open time (package schedule).
+// sorted and merged; a schedule walks them to add up open time (package flows/schedule).
 func (h *Hours) Spans(d time.Weekday) [][2]int {
 	if h == nil {
 		return nil
