@@ -7,8 +7,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/wasla/wasla/flows/expr"
-	"github.com/wasla/wasla/normalize"
 	"github.com/wasla/wasla/flows/schedule"
+	"github.com/wasla/wasla/normalize"
 	"github.com/wasla/wasla/yamlfile"
 )
 

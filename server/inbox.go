@@ -14,10 +14,10 @@ import (
 	"github.com/wasla/wasla/config"
 	"github.com/wasla/wasla/engine"
 	"github.com/wasla/wasla/flows"
+	"github.com/wasla/wasla/flows/schedule"
 	"github.com/wasla/wasla/inbox"
 	"github.com/wasla/wasla/numbers"
 	"github.com/wasla/wasla/routing"
-	"github.com/wasla/wasla/flows/schedule"
 	"github.com/wasla/wasla/sending"
 	"github.com/wasla/wasla/store"
 )

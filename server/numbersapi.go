@@ -13,6 +13,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/wasla/wasla/adminauth"
 	"github.com/wasla/wasla/campaigns/health"
 	"github.com/wasla/wasla/campaigns/pacing"
 	"github.com/wasla/wasla/campaigns/runner"
@@ -20,7 +21,6 @@ import (
 	"github.com/wasla/wasla/clock"
 	"github.com/wasla/wasla/compose"
 	"github.com/wasla/wasla/config"
-	"github.com/wasla/wasla/adminauth"
 	"github.com/wasla/wasla/numbers"
 	numberspage "github.com/wasla/wasla/numbers/page"
 	"github.com/wasla/wasla/store"

@@ -10,9 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wasla/wasla/adminauth"
 	"github.com/wasla/wasla/campaigns/audience"
 	"github.com/wasla/wasla/flows/expr"
-	"github.com/wasla/wasla/adminauth"
 	"github.com/wasla/wasla/yamlfile"
 )
 
