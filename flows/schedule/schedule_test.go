@@ -146,7 +146,7 @@ func TestParseDate(t *testing.T) {
 // TestDocsQuoteTheClosedMessage keeps the default out-of-hours text docs/flows.md quotes
 // the one a hand-off says.
 func TestDocsQuoteTheClosedMessage(t *testing.T) {
-	doc, err := os.ReadFile(filepath.Join("..", "docs", "flows.md"))
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "flows.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
