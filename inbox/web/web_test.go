@@ -1,13 +1,18 @@
 package web
 
 import (
+	"encoding/json"
 	"io"
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/wasla/wasla/routing"
 )
 
 func TestTextsHaveTheSameKeys(t *testing.T) {
@@ -65,5 +70,24 @@ func TestPageHasNoInlineScript(t *testing.T) {
 	body := rec.Body.String()
 	if strings.Count(body, "<script") != 1 || !strings.Contains(body, `<script src="/inbox/static/inbox.js" defer></script>`) {
 		t.Errorf("the page has scripts other than inbox.js")
+	}
+}
+
+// Every refusal reason the engine writes has its words in the thread (inbox.js REFUSALS),
+// so no reason shows in English inside the Arabic interface.
+func TestScriptKnowsEveryRefusal(t *testing.T) {
+	js, err := os.ReadFile(filepath.Join("static", "inbox.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, reason := range []string{"contact opted out", routing.ReasonWaitingInbox, routing.ReasonWaitingBridge, routing.ReasonWindowWaiting,
+		routing.ReasonWindowClosed, routing.ReasonNoBridge, routing.ReasonNoNumber, routing.ReasonNoInitiation} {
+		key, err := json.Marshal(reason)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(js), string(key)+": \"refused_") {
+			t.Errorf("inbox.js has no words for the refusal %s", key)
+		}
 	}
 }
