@@ -46,13 +46,19 @@ func TestNumbersPageInBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := hs.SetStanding(ctx, holdID, health.Standing{State: health.Slowed, Allowance: 0.65, Reason: "score 66 is under 80: 65% of the allowance"}); err != nil {
+	// The standings are the real policy's, with their reason codes.
+	slowed, _ := health.DefaultPolicy().Evaluate(health.NewStanding(), health.Score{Value: 62}, health.MetaStatus{}, today)
+	if slowed.State != health.Slowed || slowed.Allowance != 0.65 || slowed.ReasonCode == "" {
+		t.Fatalf("the policy gives a score of 62 %+v; want slowed to 65%% with a reason code", slowed)
+	}
+	if err := hs.SetStanding(ctx, holdID, slowed); err != nil {
 		t.Fatal(err)
 	}
 	if err := hs.SetMeta(ctx, linkID, health.MetaStatus{Rating: health.Red, Limit: "TIER_10K", Throughput: "STANDARD", Checked: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	if err := hs.SetStanding(ctx, linkID, health.Standing{State: health.Stopped, Reason: "Meta rates the number RED or flagged it"}); err != nil {
+	stopped, _ := health.DefaultPolicy().Evaluate(health.NewStanding(), health.Score{Value: 90}, health.MetaStatus{Rating: health.Red}, today)
+	if err := hs.SetStanding(ctx, linkID, stopped); err != nil {
 		t.Fatal(err)
 	}
 	if err := hs.SetMeta(ctx, inboxID, health.MetaStatus{Rating: health.Green, Limit: "TIER_10K", Throughput: "STANDARD", Checked: time.Now()}); err != nil {
@@ -85,7 +91,7 @@ func TestNumbersPageInBrowser(t *testing.T) {
 	}
 	hold := browserValue(t, bctx, "the slowed number's row", chromedp.Text(chromedp.CSS(`tr[data-number="`+holdID+`"]`)))
 	link := browserValue(t, bctx, "the stopped number's row", chromedp.Text(chromedp.CSS(`tr[data-number="`+linkID+`"]`)))
-	for _, want := range []string{holdDisplay, "مُبطّأ", "يرسل ٦٥٪ من حصته اليومية", "١٬٢٠٠", "أُرسلت", "حملات"} {
+	for _, want := range []string{holdDisplay, "مُبطّأ", "يرسل ٦٥٪ من حصته اليومية: صحته ٦٢ تحت ٨٠", "١٬٢٠٠", "أُرسلت", "حملات"} {
 		if !strings.Contains(hold, want) {
 			t.Errorf("the slowed row reads %q; want %q in it", hold, want)
 		}
@@ -93,6 +99,11 @@ func TestNumbersPageInBrowser(t *testing.T) {
 	for _, want := range []string{"متوقف", "تقييم Meta أحمر", "أحمر", "TIER_10K"} {
 		if !strings.Contains(link, want) {
 			t.Errorf("the stopped row reads %q; want %q in it", link, want)
+		}
+	}
+	for _, english := range []string{"is under", "allowance", "Meta rates"} {
+		if strings.Contains(hold+link, english) {
+			t.Errorf("the Arabic rows read %q and %q: the policy's English reason %q is in them", hold, link, english)
 		}
 	}
 	// The phone number reads left to right inside the Arabic row: its "+" is left of its

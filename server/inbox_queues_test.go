@@ -1,7 +1,9 @@
 package server
 
 import (
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/wasla/wasla/flows"
@@ -28,5 +30,21 @@ func TestInboxQueueWarnings(t *testing.T) {
 	icfg.Queues = append(icfg.Queues, inbox.Queue{Name: "billing"})
 	if got := inboxQueueWarnings(set, icfg); len(got) != 0 {
 		t.Errorf("no warning expected, got %q", got)
+	}
+}
+
+// The documented first run (wasla.example.yaml's flows with inbox.example.yaml) starts
+// without queue warnings.
+func TestExampleInboxQueuesMatchExampleFlows(t *testing.T) {
+	set, diags := flows.Load(filepath.Join("..", "examples", "shop"))
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	icfg, err := inbox.LoadConfig(filepath.Join("..", "inbox.example.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := inboxQueueWarnings(set, icfg); len(got) != 0 {
+		t.Errorf("the example pair warns:\n%s", strings.Join(got, "\n"))
 	}
 }

@@ -52,6 +52,11 @@ type NumberRow struct {
 	State     string  `json:"state"`
 	Allowance float64 `json:"allowance"`
 	Reason    string  `json:"reason,omitempty"`
+	// ReasonCode and ReasonArgs are the policy's reason as a code and its values
+	// (health.Reason*), for a page to say it in its own language; empty when the reason
+	// is Meta's own words.
+	ReasonCode string         `json:"reason_code,omitempty"`
+	ReasonArgs map[string]any `json:"reason_args,omitempty"`
 	// Throughput is the configured messages per second, and ThroughputLevel Meta's
 	// (STANDARD, HIGH).
 	Throughput      int    `json:"throughput"`
@@ -172,6 +177,7 @@ func (l *NumberLister) List(ctx context.Context) ([]NumberRow, error) {
 		row := NumberRow{ID: string(n.ID), Display: n.Display, Role: string(n.Role), Account: n.WABA, Portfolio: n.Portfolio,
 			Tier: meta.Limit, Score: sc.Value, Parts: sc.Parts, Quality: cmp.Or(string(meta.Rating), string(numbers.QualityUnknown)),
 			CanSend: !meta.CannotSend, Status: string(st.Current(now)), State: string(sd.State), Allowance: sd.Allowance, Reason: sd.Reason,
+			ReasonCode: sd.ReasonCode, ReasonArgs: sd.ReasonArgs,
 			Throughput: l.Registry.Throughput(n.ID), ThroughputLevel: meta.Throughput, Checked: meta.Checked,
 			Today: NumberDay{Sent: t[health.Sent], Delivered: t[health.Delivered], Read: t[health.Read], Replied: t[health.Replied],
 				OptedOut: t[health.OptOut], Failed: t[health.Undeliverable] + t[health.SpamLimit] + t[health.Restricted]},

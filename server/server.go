@@ -268,6 +268,7 @@ func (s *Server) routes() chi.Router {
 		r.Handle("/admin/numbers", s.d.NumbersAPI)
 		r.Handle("/admin/numbers/*", s.d.NumbersAPI)
 	}
+	s.adminOff(r)
 	if s.d.Inbox != nil {
 		r.Route("/api", s.d.Inbox.APIRoutes)
 	}

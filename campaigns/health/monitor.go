@@ -153,7 +153,7 @@ func (m *Monitor) JudgeAt(ctx context.Context, number chat.NumberID, meta MetaSt
 	j := Judgement{Number: number, Score: sc, Meta: meta, Today: days[0]}
 	s, changed := m.Policy.Evaluate(before, sc, meta, day)
 	j.Standing, j.Changed = s, changed
-	if s == before {
+	if s.same(before) {
 		return j, nil
 	}
 	if Resumed(before, s) && m.Restart != nil {

@@ -2,6 +2,7 @@ package health
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"time"
 )
@@ -63,6 +64,28 @@ type Standing struct {
 	// ResumeStep is set when the number resumes: the warm-up step to restart it on.
 	ResumeStep int    `json:"resume_step,omitempty"`
 	Reason     string `json:"reason,omitempty"`
+	// ReasonCode and ReasonArgs say the same as Reason (English, for logs) in a form a
+	// page renders in its own language: a Reason* code and its values (numbers, or
+	// Meta's words under "meta").
+	ReasonCode string         `json:"reason_code,omitempty"`
+	ReasonArgs map[string]any `json:"reason_args,omitempty"`
+}
+
+// Reason codes of a Standing.
+const (
+	ReasonCannotSend   = "cannot_send"   // args: meta (Meta's words)
+	ReasonResumed      = "resumed"       // args: clean_days, score, step
+	ReasonMetaRed      = "meta_red"      // no args
+	ReasonStoppedScore = "stopped_score" // args: score, threshold
+	ReasonSlowedScore  = "slowed_score"  // args: score, threshold, allowance (percent)
+	ReasonRecovered    = "recovered"     // args: score
+)
+
+// same reports whether two standings hold the same values (a standing read back from
+// Redis equals the one the policy makes again: its args are float64s and strings).
+func (s Standing) same(o Standing) bool {
+	return s.State == o.State && s.Allowance == o.Allowance && s.Clean == o.Clean && s.LastDay == o.LastDay &&
+		s.ResumeStep == o.ResumeStep && s.Reason == o.Reason && s.ReasonCode == o.ReasonCode && maps.Equal(s.ReasonArgs, o.ReasonArgs)
 }
 
 // NewStanding is a number's standing before anything is known: active, full allowance.
@@ -85,7 +108,8 @@ func (p Policy) Evaluate(s Standing, sc Score, meta MetaStatus, day string) (Sta
 	case s.State == Retired:
 		return s, false // only an operator brings a retired number back
 	case meta.CannotSend:
-		s = Standing{State: Retired, LastDay: s.LastDay, Reason: "Meta: the number cannot send (" + orUnknown(meta.Reason) + ")"}
+		s = Standing{State: Retired, LastDay: s.LastDay, Reason: "Meta: the number cannot send (" + orUnknown(meta.Reason) + ")",
+			ReasonCode: ReasonCannotSend, ReasonArgs: map[string]any{"meta": orUnknown(meta.Reason)}}
 	case s.State == Stopped:
 		if !newDay {
 			return s, false
@@ -99,27 +123,35 @@ func (p Policy) Evaluate(s Standing, sc Score, meta MetaStatus, day string) (Sta
 			return s, s.Clean != old.Clean
 		}
 		s = Standing{State: Active, Allowance: 1, LastDay: s.LastDay, ResumeStep: p.ResumeStep,
-			Reason: fmt.Sprintf("%d clean days at %.0f; resumes on warm-up step %d", p.CleanDays, sc.Value, p.ResumeStep+1)}
+			Reason:     fmt.Sprintf("%d clean days at %.0f; resumes on warm-up step %d", p.CleanDays, sc.Value, p.ResumeStep+1),
+			ReasonCode: ReasonResumed, ReasonArgs: map[string]any{"clean_days": float64(p.CleanDays), "score": round(sc.Value), "step": float64(p.ResumeStep + 1)}}
 	case meta.Rating == Red || meta.Flagged:
-		s = Standing{State: Stopped, LastDay: s.LastDay, Reason: "Meta rates the number RED or flagged it"}
+		s = Standing{State: Stopped, LastDay: s.LastDay, Reason: "Meta rates the number RED or flagged it", ReasonCode: ReasonMetaRed}
 	case sc.Value < p.StopBelow:
-		s = Standing{State: Stopped, LastDay: s.LastDay, Reason: fmt.Sprintf("score %.0f is under %.0f", sc.Value, p.StopBelow)}
+		s = Standing{State: Stopped, LastDay: s.LastDay, Reason: fmt.Sprintf("score %.0f is under %.0f", sc.Value, p.StopBelow),
+			ReasonCode: ReasonStoppedScore, ReasonArgs: map[string]any{"score": round(sc.Value), "threshold": p.StopBelow}}
 	case sc.Value < p.SlowBelow:
 		a := p.MinAllowance + (1-p.MinAllowance)*(sc.Value-p.StopBelow)/(p.SlowBelow-p.StopBelow)
 		a = float64(int(a*20)) / 20                                   // in steps of 5 %
 		if old.State == Slowed && math.Abs(a-old.Allowance) < 0.099 { // under 10 points, floats aside
 			return s, false // a score wobbling by a few points is no event
 		}
-		s = Standing{State: Slowed, Allowance: a, LastDay: s.LastDay, Reason: fmt.Sprintf("score %.0f is under %.0f: %.0f%% of the allowance", sc.Value, p.SlowBelow, 100*a)}
+		s = Standing{State: Slowed, Allowance: a, LastDay: s.LastDay, Reason: fmt.Sprintf("score %.0f is under %.0f: %.0f%% of the allowance", sc.Value, p.SlowBelow, 100*a),
+			ReasonCode: ReasonSlowedScore, ReasonArgs: map[string]any{"score": round(sc.Value), "threshold": p.SlowBelow, "allowance": round(100 * a)}}
 	default:
 		s = Standing{State: Active, Allowance: 1, LastDay: s.LastDay}
 		if old.State != Active {
 			s.Reason = fmt.Sprintf("score %.0f", sc.Value)
+			s.ReasonCode, s.ReasonArgs = ReasonRecovered, map[string]any{"score": round(sc.Value)}
 		}
 	}
 	changed := s.State != old.State || s.Allowance != old.Allowance
 	return s, changed
 }
+
+// round gives a reason's figure as its English text shows it (float64, as JSON reads it
+// back from Redis).
+func round(v float64) float64 { return math.Round(v) }
 
 func orUnknown(s string) string {
 	if s == "" {

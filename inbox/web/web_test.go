@@ -1,10 +1,13 @@
 package web
 
 import (
+	"encoding/json"
 	"io"
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,6 +15,7 @@ import (
 
 	"github.com/wasla/wasla/channels/whatsapp"
 	"github.com/wasla/wasla/chat"
+	"github.com/wasla/wasla/routing"
 )
 
 func TestTextsHaveTheSameKeys(t *testing.T) {
@@ -103,5 +107,24 @@ func TestDeliveryTexts(t *testing.T) {
 	}
 	if ar, en := texts["ar"]["err_131047"], texts["en"]["err_131047"]; ar == en || en != "Re-engagement message" {
 		t.Errorf("131047 reads %q in Arabic and %q in English", ar, en)
+	}
+}
+
+// Every refusal reason the engine writes has its words in the thread (inbox.js REFUSALS),
+// so no reason shows in English inside the Arabic interface.
+func TestScriptKnowsEveryRefusal(t *testing.T) {
+	js, err := os.ReadFile(filepath.Join("static", "inbox.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, reason := range []string{"contact opted out", routing.ReasonWaitingInbox, routing.ReasonWaitingBridge, routing.ReasonWindowWaiting,
+		routing.ReasonWindowClosed, routing.ReasonNoBridge, routing.ReasonNoNumber, routing.ReasonNoInitiation} {
+		key, err := json.Marshal(reason)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(js), string(key)+": \"refused_") {
+			t.Errorf("inbox.js has no words for the refusal %s", key)
+		}
 	}
 }

@@ -362,9 +362,12 @@ function eventItem(e) {
       return el("li", "event", T.handoff + " " + queueTitle(e.queue || e.detail) +
         ((e.detail || "").endsWith("(closed)") ? " (" + T.out_of_hours + ")" : "") + " · " + fmtTime(e.at));
     case "return":
-      return el("li", "event", T.returned + " (" + e.detail + ") · " + fmtTime(e.at));
+      return el("li", "event", T.returned + " (" + returnText(e) + ") · " + fmtTime(e.at));
     case "refused":
-      return el("li", "event warn", T.refused + ": " + (e.outbound ? outboundText(e.outbound) + " — " : "") + e.detail);
+      return el("li", "event warn", T.refused + ": " + (e.outbound ? outboundText(e.outbound) + " — " : "") + refusalText(e));
+    case "number":
+      if (!e.from || !e.to) return null;
+      return el("li", "event", T.number_change + " " + numName(e.to) + " " + T.number_before + " " + numName(e.from) + " · " + fmtTime(e.at));
     case "call": {
       const c = (e.inbound && e.inbound.call) || {};
       const how = c.event === "connect" ? T.call_ringing
@@ -375,10 +378,45 @@ function eventItem(e) {
     }
     case "opt_out":
     case "opt_in":
+      return el("li", "event warn", (e.kind === "opt_out" ? T.opted_out : T.opted_in) + " · " + fmtTime(e.at));
     case "error":
-      return el("li", "event warn", e.kind + ": " + (e.detail || ""));
+      return el("li", "event warn", T.step_error + ": " + (e.detail || ""));
   }
-  return null; // statuses and number moves are not shown
+  return null; // statuses are not shown
+}
+
+// The engine's refusal reasons (package routing's Reason* and the opt-out), by the key of
+// their words in the interface's language; a test keeps the list whole.
+const REFUSALS = {
+  "contact opted out": "refused_opted_out",
+  "waiting for the contact on the inbox number": "refused_waiting_inbox",
+  "waiting for the contact to answer the inbox number's template": "refused_waiting_bridge",
+  "24-hour window closed; a template was sent, waiting for the contact to write": "refused_window_waiting",
+  "24-hour window closed and no fallback template configured": "refused_window_closed",
+  "campaign number restricted or banned, inbox window closed, and no bridge or fallback template configured": "refused_no_bridge",
+  "no usable number: the inbox and the contact's campaign number are restricted or banned": "refused_no_number",
+  "24-hour window closed and the numbers that could send a template may only reply (Meta restricts them from starting conversations)": "refused_no_initiation",
+};
+
+// refusalText says why a reply was not sent, in the interface's language: a reply the
+// router replaced (its typed To: the number the replacement left from) or a known
+// reason; any other detail is shown as the engine wrote it.
+function refusalText(e) {
+  if (e.to) {
+    const template = /^replaced by a template message/.test(e.detail || "");
+    return (template ? T.replaced_template : T.replaced_invite) + " " + numName(e.to);
+  }
+  const key = REFUSALS[e.detail];
+  return key ? T[key] : e.detail || "";
+}
+
+// returnText says why a conversation came back to the bot; the engine writes
+// "<why>: <queue>" with the queue also in the typed Queue.
+function returnText(e) {
+  const d = e.detail || "";
+  const why = e.queue && d.endsWith(": " + e.queue) ? d.slice(0, -(e.queue.length + 2)) : d;
+  const key = "return_" + why.replace(/[- ]/g, "_");
+  return (T[key] || why) + (e.queue ? " · " + queueTitle(e.queue) : "");
 }
 
 // ---- delivery ticks ----------------------------------------------------------------

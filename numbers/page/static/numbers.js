@@ -31,9 +31,19 @@
     return v;
   }
 
-  // explain says in the page's language why a number is in its state; the server's
+  // explain says in the page's language why a number is in its state: from the policy's
+  // reason code and values when the server gives them, else from the state; the server's
   // reason (English, written for logs) is kept for Meta's own words and the tooltip.
   function explain(x) {
+    const coded = x.reason_code && T["reason_" + x.reason_code];
+    if (coded) {
+      const args = x.reason_args || {};
+      return coded.replace(/\{(\w+)\}/g, (m, k) => {
+        const v = args[k];
+        if (typeof v === "number") return n(v) + (k === "allowance" ? (lang === "ar" ? "٪" : "%") : "");
+        return v === undefined ? m : String(v);
+      });
+    }
     const fill = (t) => t.replace("{score}", n(Math.round(x.score)))
       .replace("{allowance}", n(Math.round(x.allowance * 100)) + (lang === "ar" ? "٪" : "%"));
     switch (x.state) {
