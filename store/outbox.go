@@ -18,6 +18,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/wasla/wasla/chat"
+	"github.com/wasla/wasla/clock"
 )
 
 // DefaultSendLease is the outbox lease when Options.SendLease is 0.
@@ -166,6 +167,8 @@ type Outbox struct {
 	lease time.Duration
 	poll  time.Duration
 	log   *slog.Logger
+	// sleep waits between attempts at recording an answer (clock.Sleep; tests replace it).
+	sleep func(context.Context, time.Duration) error
 }
 
 // NewOutbox returns the sender of r's outboxes; r must have been made with Options.Outbox.
@@ -180,7 +183,7 @@ func NewOutbox(r *Redis, poll time.Duration) (*Outbox, error) {
 	if r.out.lease < 3*time.Millisecond {
 		return nil, fmt.Errorf("store: outbox: send lease %v is too short", r.out.lease)
 	}
-	return &Outbox{r: r, link: r.out, lease: r.out.lease, poll: cmp.Or(poll, DefaultPoll), log: r.log}, nil
+	return &Outbox{r: r, link: r.out, lease: r.out.lease, poll: cmp.Or(poll, DefaultPoll), log: r.log, sleep: clock.Sleep}, nil
 }
 
 // Run sends queued messages with deliver, with at most workers contacts at once, until ctx
@@ -353,12 +356,12 @@ func (o *Outbox) work(ctx context.Context, c sendClaim, b *busy, deliver Deliver
 			retryAt = strconv.FormatInt(out.RetryAt.UnixMilli(), 10)
 		}
 		now := o.r.clock.Now()
-		sctx, done := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
-		res, err := sendDoneScript.Run(sctx, o.r.client,
-			[]string{k.olease, k.outbox, k.outq, k.ostate, o.r.deliveryKey(c.contact), o.r.failedKey(bucket(c.contact))},
-			c.token, d.Entry, retryAt, o.lease.Milliseconds(), string(c.contact),
-			out.record(d, now), wamidField(out.Wamid), now.UnixMilli(), o.r.keepArg()).Slice()
-		done()
+		res, err := o.recordDone(ctx, hctx, func(sctx context.Context) ([]any, error) {
+			return sendDoneScript.Run(sctx, o.r.client,
+				[]string{k.olease, k.outbox, k.outq, k.ostate, o.r.deliveryKey(c.contact), o.r.failedKey(bucket(c.contact))},
+				c.token, d.Entry, retryAt, o.lease.Milliseconds(), string(c.contact),
+				out.record(d, now), wamidField(out.Wamid), now.UnixMilli(), o.r.keepArg()).Slice()
+		})
 		if err != nil {
 			// The entry stays first; the lease runs out and a sender tries it again, told
 			// that this attempt's outcome is unknown.
@@ -377,6 +380,29 @@ func (o *Outbox) work(ctx context.Context, c sendClaim, b *busy, deliver Deliver
 		default:
 			return
 		}
+	}
+}
+
+// recordDone runs the script that records an attempt's answer, again and again while Redis
+// does not take it (a restart, a failover, a dropped connection), for as long as the lease
+// could still be ours: Meta has the message, and giving up here would send it a second time
+// once the lease ran out. The script is fenced by the lease token and checks that the entry
+// is still first, so a run whose answer was lost and is run again pops nothing twice. It
+// stops when hctx is done, which the heartbeat does when the lease is lost.
+func (o *Outbox) recordDone(ctx, hctx context.Context, run func(context.Context) ([]any, error)) ([]any, error) {
+	deadline := time.Now().Add(o.lease)
+	wait := 50 * time.Millisecond
+	for {
+		sctx, done := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+		res, err := run(sctx)
+		done()
+		if err == nil || time.Now().Add(wait).After(deadline) {
+			return res, err
+		}
+		if werr := o.sleep(hctx, wait); werr != nil {
+			return nil, err
+		}
+		wait = min(2*wait, 500*time.Millisecond)
 	}
 }
 

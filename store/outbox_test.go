@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -346,5 +347,62 @@ func (h *outqScans) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Pr
 			h.n.Add(1)
 		}
 		return err
+	}
+}
+
+// failScript makes the first n runs of one script fail as a dropped connection would,
+// before they reach Redis.
+type failScript struct {
+	hash string
+	n    atomic.Int32
+}
+
+func (f *failScript) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (f *failScript) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+func (f *failScript) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		args := cmd.Args()
+		if len(args) > 1 && (args[0] == "evalsha" || args[0] == "eval") && (args[1] == f.hash || args[1] == sendDoneSource) && f.n.Add(-1) >= 0 {
+			err := errors.New("read: connection reset by peer")
+			cmd.SetErr(err)
+			return err
+		}
+		return next(ctx, cmd)
+	}
+}
+
+// When Redis does not take the record of a sent message (a restart, a dropped connection),
+// the sender records it again while its lease can still hold, instead of leaving the entry
+// first for the next sender to send a second time.
+func TestOutboxRecordsTheAnswerAgainInsteadOfSendingTwice(t *testing.T) {
+	s, _, _ := miniStore(t, Options{Outbox: true})
+	ctx := t.Context()
+	fail := &failScript{hash: sendDoneScript.Hash()}
+	fail.n.Store(3)
+	s.client.AddHook(fail)
+	if err := s.Commit(ctx, &contact.State{Contact: contact.Contact{ID: "1"}}, []chat.Event{inbound("1", "a", t0), reply("1", "one"), reply("1", "two")}); err != nil {
+		t.Fatal(err)
+	}
+	o, err := NewOutbox(s, 5*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
+	var rec deliveries
+	rec.answer = func(d Delivery) Outcome { return Outcome{Wamid: "wamid." + d.Message.Text} }
+	runOutbox(t, o, 1, rec.deliver)
+	waitFor(t, "both replies sent and recorded", func() bool { return outboxLen(t, s, "1") == 0 && len(rec.texts()) >= 2 })
+	if got, want := rec.texts(), []string{"one", "two"}; !slices.Equal(got, want) {
+		t.Fatalf("sent %q, want %q, each once", got, want)
+	}
+	for _, d := range rec.all() {
+		if d.Unknown != 0 {
+			t.Errorf("delivery %+v counts an attempt of unknown outcome", d)
+		}
+	}
+	if fail.n.Load() >= 0 {
+		t.Fatalf("the record failed only %d of 3 times", 3-fail.n.Load())
 	}
 }
