@@ -30,7 +30,8 @@ type ListedDeadLetter struct {
 	// listed, and free of the customer's phone number.
 	ID string `json:"id"`
 	DeadLetter
-	raw string // the record as the list holds it, for LREM
+	bucket int    // the bucket whose list holds it
+	raw    string // the record as the list holds it, for LREM
 }
 
 func deadID(b int, raw string) string {
@@ -60,7 +61,7 @@ func (q *Intake) deadOf(ctx context.Context, b int, fn func(ListedDeadLetter) er
 			return fmt.Errorf("store: reading dead letters: %w", err)
 		}
 		for _, s := range raw {
-			d := ListedDeadLetter{ID: deadID(b, s), raw: s}
+			d := ListedDeadLetter{ID: deadID(b, s), bucket: b, raw: s}
 			if err := json.Unmarshal([]byte(s), &d.DeadLetter); err != nil {
 				d.DeadLetter = DeadLetter{Raw: s, Error: "the dead letter itself does not decode: " + err.Error()}
 			}
@@ -156,17 +157,16 @@ func (q *Intake) DropDeadLetter(ctx context.Context, id string) (ListedDeadLette
 	if err != nil {
 		return d, err
 	}
-	return d, q.removeDead(ctx, id, d)
+	return d, q.removeDead(ctx, d)
 }
 
-func (q *Intake) removeDead(ctx context.Context, id string, d ListedDeadLetter) error {
-	b, _ := strconv.Atoi(strings.SplitN(id, ".", 2)[0])
-	n, err := q.client.LRem(ctx, q.r.bucketKey(b, "dead"), 1, d.raw).Result()
+func (q *Intake) removeDead(ctx context.Context, d ListedDeadLetter) error {
+	n, err := q.client.LRem(ctx, q.r.bucketKey(d.bucket, "dead"), 1, d.raw).Result()
 	if err != nil {
-		return fmt.Errorf("store: removing dead letter %s: %w", id, err)
+		return fmt.Errorf("store: removing dead letter %s: %w", d.ID, err)
 	}
 	if n == 0 {
-		return fmt.Errorf("%w: %s", ErrNoDeadLetter, id)
+		return fmt.Errorf("%w: %s", ErrNoDeadLetter, d.ID)
 	}
 	return nil
 }
@@ -190,7 +190,7 @@ func (q *Intake) ReplayDeadLetter(ctx context.Context, id string) (ListedDeadLet
 	if err := q.Push(ctx, []chat.Inbound{d.Message}); err != nil {
 		return d, err
 	}
-	return d, q.removeDead(ctx, id, d)
+	return d, q.removeDead(ctx, d)
 }
 
 // Backlog counts what is kept for an operator: the failed replies and the dead letters.

@@ -219,7 +219,7 @@ func FailedID(id chat.ContactID, entry string) string {
 
 // FailedMessages calls fn with every failed message, oldest failure first in each bucket.
 // It reads the failed index of every bucket in one pipeline, then each message's state
-// and history entry in one more; fn's error stops the walk.
+// and history entry as it comes to it; fn's error stops the walk.
 func (r *Redis) FailedMessages(ctx context.Context, fn func(FailedMessage) error) error {
 	cmds := make([]*redis.ZSliceCmd, Buckets)
 	_, err := r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
