@@ -142,7 +142,7 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 	}
 	// The sender records its failures through the engine, which sends through the
 	// sender: history gets its engine once the engine is built, before anything runs.
-	history := &storeHistory{seen: redisMarks{client: client, prefix: store.DefaultPrefix, ttl: cmp.Or(cfg.State.DedupePeriod, config.DefaultDedupePeriod)}}
+	history := &storeHistory{seen: redisMarks{client: client, prefix: st.Prefix(), ttl: cmp.Or(cfg.State.DedupePeriod, config.DefaultDedupePeriod)}}
 	// Each replica reserves 50 ms of a number's sends per round trip (one slot at 80/s, 50
 	// at 1,000/s) rather than one round trip per send.
 	limiter := sending.NewRedisLimiter(client, st.Prefix(), nil)
@@ -171,6 +171,7 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 	// the server's outbox senders deliver through sender. It notes every timer it commits,
 	// so the server fires it at its moment.
 	timerNotes := NewTimerNotes(clk.Now)
+	budget := &expr.Budget{Timeout: cfg.Expressions.Timeout, MaxSize: cfg.Expressions.MaxSize, MaxItems: cfg.Expressions.MaxItems}
 	eng, err := compose.Engine(set, engStore, nil, compose.Options{
 		Engine: engine.Options{Clock: clk, Logger: log, OnTimer: timerNotes.Note,
 			HTTP: engine.NewHTTPClient(engine.HTTPPolicy{
@@ -179,7 +180,7 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 				MaxRedirects:  cfg.HTTPSteps.MaxRedirects,
 			}),
 			HTTPMaxBody: cfg.HTTPSteps.MaxBody,
-			ExprBudget:  &expr.Budget{Timeout: cfg.Expressions.Timeout, MaxSize: cfg.Expressions.MaxSize, MaxItems: cfg.Expressions.MaxItems}},
+			ExprBudget:  budget},
 		Config:      cfg,
 		Numbers:     reg,
 		Observer:    routingObserver{metrics, log},
@@ -215,17 +216,14 @@ func Build(ctx context.Context, cfg *config.Config, opts BuildOptions) (*Server,
 	}
 	nh.OptOuts = camps.OptOut
 	replies.r = camps
-	var campaignAPI, numbersAPI http.Handler
+	var campaignAPI, numbersAPI, outboxAPI http.Handler
 	if tok := cfg.Admin.Token.Reveal(); tok != "" {
 		campaignAPI = (&runner.API{Control: ctl, Token: tok, OptOuts: importOptOuts{optOuts}, Now: clk.Now, Logger: log,
 			Contacts: compose.CampaignContacts{Store: st},
-			Budget:   &expr.Budget{Timeout: cfg.Expressions.Timeout, MaxSize: cfg.Expressions.MaxSize, MaxItems: cfg.Expressions.MaxItems}}).Handler()
+			Budget:   budget}).Handler()
 		if numbersAPI, err = newNumbersAPI(cfg, client, clk, tok, log); err != nil {
 			return nil, nil, err
 		}
-	}
-	var outboxAPI http.Handler
-	if tok := cfg.Admin.Token.Reveal(); tok != "" {
 		outboxAPI = NewOutboxAPI(st, intake, tok, log)
 	}
 

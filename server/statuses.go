@@ -45,17 +45,17 @@ var statusResults = [...]string{store.StatusUnknown: "unknown", store.StatusAppl
 // (with callback data) are the campaign loop's: they never went through the outbox. A
 // reply that fails here is counted in wasla_outbox_failed_total once, however often Meta
 // repeats the status.
-func (s *Server) deliveryStatus(ctx context.Context, st *whatsapp.Status) error {
+func (s *Server) deliveryStatus(ctx context.Context, st *whatsapp.Status, contact func() (chat.ContactID, error)) error {
 	state, ok := statusStates[st.Status]
 	if s.d.Deliveries == nil || !ok || st.CallbackData != "" || st.MessageID == "" {
 		return nil
 	}
-	id := st.Recipient
-	if s.d.Contacts != nil && st.RecipientUserID != "" {
-		var err error
-		if id, err = s.d.Contacts.ResolveContact(ctx, string(st.Recipient), st.RecipientUserID); err != nil {
-			return fmt.Errorf("resolving the contact of a status: %w", err)
-		}
+	if st.Recipient == "" && (s.d.Contacts == nil || st.RecipientUserID == "") {
+		return nil
+	}
+	id, err := contact()
+	if err != nil {
+		return fmt.Errorf("resolving the contact of a status: %w", err)
 	}
 	if id == "" {
 		return nil

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/wasla/wasla/channels/whatsapp"
@@ -224,7 +226,15 @@ func (s *Server) status(ctx context.Context, st *whatsapp.Status) error {
 	if s.d.Health != nil {
 		s.d.Health.Status(ctx, st)
 	}
-	campaignErr := errors.Join(s.campaignStatus(ctx, st), s.deliveryStatus(ctx, st))
+	// The delivery state and a failure's history entry both need the contact, which costs
+	// a round trip when the status names a user id: it is resolved once.
+	contact := sync.OnceValues(func() (chat.ContactID, error) {
+		if s.d.Contacts == nil || st.RecipientUserID == "" {
+			return chat.ContactID(cmp.Or(string(st.Recipient), st.RecipientUserID)), nil
+		}
+		return s.d.Contacts.ResolveContact(ctx, string(st.Recipient), st.RecipientUserID)
+	})
+	campaignErr := errors.Join(s.campaignStatus(ctx, st), s.deliveryStatus(ctx, st, contact))
 	if st.Status != whatsapp.StatusFailed {
 		return campaignErr
 	}
@@ -242,17 +252,10 @@ func (s *Server) status(ctx context.Context, st *whatsapp.Status) error {
 			errs = append(errs, fmt.Errorf("applying a failed status: %w", err))
 		}
 	}
-	contact := st.Recipient
-	if contact == "" {
-		contact = chat.ContactID(st.RecipientUserID)
-	}
-	if s.d.History != nil && contact != "" {
-		if s.d.Contacts != nil {
-			id, err := s.d.Contacts.ResolveContact(ctx, string(st.Recipient), st.RecipientUserID)
-			if err != nil {
-				return fmt.Errorf("resolving contact of a failed status: %w", err)
-			}
-			contact = id
+	if s.d.History != nil && (st.Recipient != "" || st.RecipientUserID != "") {
+		contact, err := contact()
+		if err != nil {
+			return fmt.Errorf("resolving contact of a failed status: %w", err)
 		}
 		at := st.At
 		if at.IsZero() {

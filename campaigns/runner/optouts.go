@@ -2,10 +2,10 @@ package runner
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
+	"github.com/wasla/wasla/campaigns/audience"
 	"github.com/wasla/wasla/chat"
 )
 
@@ -15,26 +15,11 @@ import (
 // within Options.ReplyWindow. Each (campaign, contact) counts once; the stop-loss reads
 // the count.
 func (r *Runner) OptOut(ctx context.Context, contact chat.ContactID, number chat.NumberID, at time.Time) error {
-	r.mu.Lock()
-	windows := make(map[string]time.Duration, len(r.known))
-	for name, k := range r.known {
-		windows[name] = r.o.ReplyWindow
-		if k.pool[number] {
-			windows[name] = 1 << 62 // any time after the send
-		}
-	}
-	r.mu.Unlock()
-	var errs []error
-	for name, window := range windows {
-		aud, err := r.o.Control.Audience(name)
-		if err != nil {
-			continue
-		}
-		if _, err := aud.OptOut(ctx, contact, at, window); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
+	err := r.eachReached(number, func(_ string, aud *audience.Redis, window time.Duration) error {
+		_, err := aud.OptOut(ctx, contact, at, window)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("counting opt-outs: %w", err)
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/wasla/wasla/campaigns/audience"
 	"github.com/wasla/wasla/campaigns/campaignfile"
 	"github.com/wasla/wasla/chat"
 )
@@ -72,6 +73,25 @@ func (r *Runner) Refresh(ctx context.Context) error {
 // counts once ("replied" in the status). Cancelled campaigns count too: the contact did
 // receive their template.
 func (r *Runner) Inbound(ctx context.Context, contact chat.ContactID, number chat.NumberID, at time.Time) error {
+	err := r.eachReached(number, func(name string, aud *audience.Redis, window time.Duration) error {
+		num, err := aud.Reply(ctx, contact, at, window)
+		if err == nil && num != "" {
+			r.o.Metrics.replied(name, num)
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("counting replies: %w", err)
+	}
+	return nil
+}
+
+// eachReached calls fn with the audience of every started campaign and the window in
+// which a message on number still answers it: any time after the send on one of the
+// campaign's own numbers, Options.ReplyWindow on another. It walks every campaign even
+// when fn fails and returns the failures joined; a campaign whose audience cannot be
+// opened is skipped.
+func (r *Runner) eachReached(number chat.NumberID, fn func(name string, aud *audience.Redis, window time.Duration) error) error {
 	type target struct {
 		name   string
 		window time.Duration
@@ -92,19 +112,11 @@ func (r *Runner) Inbound(ctx context.Context, contact chat.ContactID, number cha
 		if err != nil {
 			continue
 		}
-		num, err := aud.Reply(ctx, contact, at, t.window)
-		if err != nil {
+		if err := fn(t.name, aud, t.window); err != nil {
 			errs = append(errs, err)
-			continue
-		}
-		if num != "" {
-			r.o.Metrics.replied(t.name, num)
 		}
 	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("counting replies: %w", err)
-	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // Replies returns the replies section of the started campaign whose pool holds number:
