@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -93,7 +92,7 @@ func TestNumberHealthInServe(t *testing.T) {
 		"3": `{"health_status":{"can_send_message":"BLOCKED","entities":[{"entity_type":"WABA","id":"30","can_send_message":"BLOCKED","errors":[{"error_code":141006,"error_description":"payment method"}]}]},"quality_rating":"YELLOW","throughput":{"level":"STANDARD"},"whatsapp_business_manager_messaging_limit":"TIER_2K"}`,
 	}}
 	gs := httptest.NewServer(graph)
-	defer gs.Close()
+	t.Cleanup(gs.Close) // outlives the built server
 	var hookMu sync.Mutex
 	var events []health.Event
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -109,7 +108,7 @@ func TestNumberHealthInServe(t *testing.T) {
 		events = append(events, e)
 		hookMu.Unlock()
 	}))
-	defer hook.Close()
+	t.Cleanup(hook.Close) // outlives the built server
 
 	dir := t.TempDir()
 	if err := os.Mkdir(filepath.Join(dir, "flows"), 0o755); err != nil {
@@ -141,33 +140,12 @@ health:
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer closeFn()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	runErr := make(chan error, 1)
-	go func() { runErr <- srv.Run(ctx, ln) }()
-	defer func() {
-		cancel()
-		if err := <-runErr; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}()
-	base := "http://" + ln.Addr().String()
+	addr := serveBuilt(t, srv, closeFn)
+	base := "http://" + addr
+	ctx := t.Context()
 	post := func(body string) {
 		t.Helper()
-		req, _ := http.NewRequest(http.MethodPost, base+"/webhook", strings.NewReader(body))
-		req.Header.Set(whatsapp.SignatureHeader, whatsapp.Sign("a", []byte(body)))
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("POST /webhook = %d", resp.StatusCode)
-		}
+		postWebhook(t, addr, body)
 	}
 	now := time.Now().Unix()
 	var sts []string
