@@ -165,7 +165,7 @@ health:
 
 	nh := srv.d.Health
 	window := health.Window(time.Now(), time.UTC)
-	waitFor(t, "the signals in the buckets", func() bool {
+	eventually(t, "the signals in the buckets", func() bool {
 		d2, err2 := nh.Store.Days(ctx, "2", window[:1])
 		d3, err3 := nh.Store.Days(ctx, "3", window[:1])
 		return err2 == nil && err3 == nil && d2[0][health.SpamLimit] == 8 && d2[0][health.Read] == 1 && d2[0][health.OptOut] == 1 &&
@@ -270,17 +270,6 @@ type numbersOfConfig map[chat.NumberID]bool
 
 func (n numbersOfConfig) Number(id chat.NumberID) (runner.NumberInfo, bool) {
 	return runner.NumberInfo{Portfolio: "p1", Usable: n[id]}, n[id]
-}
-
-func waitFor(t *testing.T, what string, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 // metricValue reads one series of the server's registry (name, then label pairs).
@@ -456,12 +445,12 @@ func TestNumberHealthLoopOneReplicaAtATime(t *testing.T) {
 		}
 	}
 	fire(at)
-	waitFor(t, "replica a's poll", func() bool { return gets() == 2 })
-	waitFor(t, "replica a's judgement", func() bool { return a.Standing("1002").State == health.Stopped })
+	eventually(t, "replica a's poll", func() bool { return gets() == 2 })
+	eventually(t, "replica a's judgement", func() bool { return a.Standing("1002").State == health.Stopped })
 	fire(bt)
-	waitFor(t, "replica b to follow the standings", func() bool { return b.Standing("1002").State == health.Stopped })
+	eventually(t, "replica b to follow the standings", func() bool { return b.Standing("1002").State == health.Stopped })
 	fire(at) // a again: its round ends before b's next one starts
-	waitFor(t, "replica a's second poll", func() bool { return gets() == 4 })
+	eventually(t, "replica a's second poll", func() bool { return gets() == 4 })
 	fire(bt)
 	fire(bt) // the second fire returns once b finished the round of the first
 	if n := gets(); n != 4 {
@@ -472,5 +461,5 @@ func TestNumberHealthLoopOneReplicaAtATime(t *testing.T) {
 		t.Fatal(err)
 	}
 	fire(bt)
-	waitFor(t, "replica b to take over", func() bool { return gets() == 6 })
+	eventually(t, "replica b to take over", func() bool { return gets() == 6 })
 }
