@@ -65,8 +65,8 @@ func startBuilt(t *testing.T, src string) *builtServer {
 	return b
 }
 
-// serveBuilt runs srv, as Build returned it with closeFn, on a local port until the test
-// ends (then stops it and calls closeFn), and returns its address.
+// serveBuilt runs srv on a local port until the test ends, then stops it and calls
+// closeFn (what Build returned; a no-op for a rig's server), and returns its address.
 func serveBuilt(t *testing.T, srv *Server, closeFn func()) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
