@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -18,7 +17,6 @@ import (
 
 	"github.com/wasla/wasla/campaigns/campaignfile"
 	"github.com/wasla/wasla/campaigns/runner"
-	"github.com/wasla/wasla/channels/whatsapp"
 	"github.com/wasla/wasla/config"
 	"github.com/wasla/wasla/internal/redistest"
 )
@@ -60,7 +58,7 @@ func TestCampaignFileRoutesReplies(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"messaging_product":"whatsapp","messages":[{"id":"wamid.out1"}]}`)
 	}))
-	defer graph.Close()
+	t.Cleanup(graph.Close) // outlives the built server
 	dir := t.TempDir()
 	if err := os.Mkdir(filepath.Join(dir, "flows"), 0o755); err != nil {
 		t.Fatal(err)
@@ -88,35 +86,13 @@ limits: {refresh_interval: 0, reload_interval: 0}
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer closeFn()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	runErr := make(chan error, 1)
-	go func() { runErr <- srv.Run(ctx, ln) }()
-	defer func() {
-		cancel()
-		if err := <-runErr; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}()
+	addr := serveBuilt(t, srv, closeFn)
 	post := func(id, text string) {
 		t.Helper()
 		body := strings.NewReplacer(`"106540352242922"`, `"2"`, "Does it come in another color?", text,
 			"wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=", id,
 			`"1749416383"`, fmt.Sprintf("%q", strconv.FormatInt(time.Now().Unix(), 10))).Replace(string(sample(t, "text.json")))
-		req, _ := http.NewRequest(http.MethodPost, "http://"+ln.Addr().String()+"/webhook", strings.NewReader(body))
-		req.Header.Set(whatsapp.SignatureHeader, whatsapp.Sign("a", []byte(body)))
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("POST /webhook = %d", resp.StatusCode)
-		}
+		postWebhook(t, addr, body)
 	}
 	waitSends := func(n int) []string {
 		t.Helper()

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -22,7 +21,6 @@ import (
 	"github.com/wasla/wasla/campaigns/outcome"
 	"github.com/wasla/wasla/campaigns/pacing"
 	"github.com/wasla/wasla/campaigns/runner"
-	"github.com/wasla/wasla/channels/whatsapp"
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/clock"
 	"github.com/wasla/wasla/compose"
@@ -155,33 +153,11 @@ health: {interval: 0}
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer closeFn()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	runErr := make(chan error, 1)
-	go func() { runErr <- srv.Run(ctx, ln) }()
-	defer func() {
-		cancel()
-		if err := <-runErr; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}()
+	addr := serveBuilt(t, srv, closeFn)
 	body := fmt.Sprintf(`{"object":"whatsapp_business_account","entry":[{"id":"20","time":%d,"changes":[{"field":"phone_number_quality_update","value":{"display_phone_number":"16505551111","event":"FLAGGED","current_limit":"TIER_10K"}}]}]}`, time.Now().Unix())
 	post := func() {
 		t.Helper()
-		req, _ := http.NewRequest(http.MethodPost, "http://"+ln.Addr().String()+"/webhook", strings.NewReader(body))
-		req.Header.Set(whatsapp.SignatureHeader, whatsapp.Sign("a", []byte(body)))
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("POST /webhook = %d", resp.StatusCode)
-		}
+		postWebhook(t, addr, body)
 	}
 	nh := srv.d.Health
 	if s := nh.Standing("2"); s.State != health.Active {

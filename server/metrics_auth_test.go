@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"io"
-	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -80,19 +79,7 @@ func TestMetricsOnTheirOwnAddressCostNoRedisPerScrape(t *testing.T) {
 		d.Intake = intake
 		d.Tick = ticks.Tick
 	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	runErr := make(chan error, 1)
-	go func() { runErr <- r.srv.Run(ctx, ln) }()
-	defer func() {
-		cancel()
-		if err := <-runErr; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}()
+	mainAddr := serveBuilt(t, r.srv, func() {})
 	addrRE := regexp.MustCompile(`msg="serving metrics" addr=(\S+)`)
 	var addr string
 	deadline := time.Now().Add(10 * time.Second)
@@ -105,7 +92,7 @@ func TestMetricsOnTheirOwnAddressCostNoRedisPerScrape(t *testing.T) {
 			time.Sleep(time.Millisecond) // polling a log, not waiting for time to pass
 		}
 	}
-	if code := getWith(t, "http://"+ln.Addr().String()+"/metrics", ""); code != http.StatusNotFound {
+	if code := getWith(t, "http://"+mainAddr+"/metrics", ""); code != http.StatusNotFound {
 		t.Errorf("main address /metrics = %d, want 404", code)
 	}
 	before := intake.depths.Load()

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -93,7 +92,7 @@ func TestNumberHealthInServe(t *testing.T) {
 		"3": `{"health_status":{"can_send_message":"BLOCKED","entities":[{"entity_type":"WABA","id":"30","can_send_message":"BLOCKED","errors":[{"error_code":141006,"error_description":"payment method"}]}]},"quality_rating":"YELLOW","throughput":{"level":"STANDARD"},"whatsapp_business_manager_messaging_limit":"TIER_2K"}`,
 	}}
 	gs := httptest.NewServer(graph)
-	defer gs.Close()
+	t.Cleanup(gs.Close) // outlives the built server
 	var hookMu sync.Mutex
 	var events []health.Event
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -109,7 +108,7 @@ func TestNumberHealthInServe(t *testing.T) {
 		events = append(events, e)
 		hookMu.Unlock()
 	}))
-	defer hook.Close()
+	t.Cleanup(hook.Close) // outlives the built server
 
 	dir := t.TempDir()
 	if err := os.Mkdir(filepath.Join(dir, "flows"), 0o755); err != nil {
@@ -141,33 +140,12 @@ health:
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer closeFn()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	runErr := make(chan error, 1)
-	go func() { runErr <- srv.Run(ctx, ln) }()
-	defer func() {
-		cancel()
-		if err := <-runErr; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}()
-	base := "http://" + ln.Addr().String()
+	addr := serveBuilt(t, srv, closeFn)
+	base := "http://" + addr
+	ctx := t.Context()
 	post := func(body string) {
 		t.Helper()
-		req, _ := http.NewRequest(http.MethodPost, base+"/webhook", strings.NewReader(body))
-		req.Header.Set(whatsapp.SignatureHeader, whatsapp.Sign("a", []byte(body)))
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("POST /webhook = %d", resp.StatusCode)
-		}
+		postWebhook(t, addr, body)
 	}
 	now := time.Now().Unix()
 	var sts []string
@@ -187,7 +165,7 @@ health:
 
 	nh := srv.d.Health
 	window := health.Window(time.Now(), time.UTC)
-	waitFor(t, "the signals in the buckets", func() bool {
+	eventually(t, "the signals in the buckets", func() bool {
 		d2, err2 := nh.Store.Days(ctx, "2", window[:1])
 		d3, err3 := nh.Store.Days(ctx, "3", window[:1])
 		return err2 == nil && err3 == nil && d2[0][health.SpamLimit] == 8 && d2[0][health.Read] == 1 && d2[0][health.OptOut] == 1 &&
@@ -292,17 +270,6 @@ type numbersOfConfig map[chat.NumberID]bool
 
 func (n numbersOfConfig) Number(id chat.NumberID) (runner.NumberInfo, bool) {
 	return runner.NumberInfo{Portfolio: "p1", Usable: n[id]}, n[id]
-}
-
-func waitFor(t *testing.T, what string, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 // metricValue reads one series of the server's registry (name, then label pairs).
@@ -478,12 +445,12 @@ func TestNumberHealthLoopOneReplicaAtATime(t *testing.T) {
 		}
 	}
 	fire(at)
-	waitFor(t, "replica a's poll", func() bool { return gets() == 2 })
-	waitFor(t, "replica a's judgement", func() bool { return a.Standing("1002").State == health.Stopped })
+	eventually(t, "replica a's poll", func() bool { return gets() == 2 })
+	eventually(t, "replica a's judgement", func() bool { return a.Standing("1002").State == health.Stopped })
 	fire(bt)
-	waitFor(t, "replica b to follow the standings", func() bool { return b.Standing("1002").State == health.Stopped })
+	eventually(t, "replica b to follow the standings", func() bool { return b.Standing("1002").State == health.Stopped })
 	fire(at) // a again: its round ends before b's next one starts
-	waitFor(t, "replica a's second poll", func() bool { return gets() == 4 })
+	eventually(t, "replica a's second poll", func() bool { return gets() == 4 })
 	fire(bt)
 	fire(bt) // the second fire returns once b finished the round of the first
 	if n := gets(); n != 4 {
@@ -494,5 +461,5 @@ func TestNumberHealthLoopOneReplicaAtATime(t *testing.T) {
 		t.Fatal(err)
 	}
 	fire(bt)
-	waitFor(t, "replica b to take over", func() bool { return gets() == 6 })
+	eventually(t, "replica b to take over", func() bool { return gets() == 6 })
 }

@@ -61,11 +61,19 @@ func startBuilt(t *testing.T, src string) *builtServer {
 	if err != nil {
 		t.Fatal(err)
 	}
+	b.addr = serveBuilt(t, srv, closeFn)
+	return b
+}
+
+// serveBuilt runs srv on a local port until the test ends, then stops it and calls
+// closeFn (what Build returned; a no-op for a rig's server), and returns its address.
+func serveBuilt(t *testing.T, srv *Server, closeFn func()) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
+		closeFn()
 		t.Fatal(err)
 	}
-	b.addr = ln.Addr().String()
 	ctx, cancel := context.WithCancel(context.Background())
 	runErr := make(chan error, 1)
 	go func() { runErr <- srv.Run(ctx, ln) }()
@@ -76,13 +84,20 @@ func startBuilt(t *testing.T, src string) *builtServer {
 		}
 		closeFn()
 	})
-	return b
+	return ln.Addr().String()
 }
 
 // post signs body with the app secret "a" and posts it to /webhook.
 func (b *builtServer) post(t *testing.T, body string) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, "http://"+b.addr+"/webhook", strings.NewReader(body))
+	postWebhook(t, b.addr, body)
+}
+
+// postWebhook signs body with the app secret "a", posts it to the /webhook of the server
+// at addr and fails the test unless it answers 200.
+func postWebhook(t *testing.T, addr, body string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/webhook", strings.NewReader(body))
 	req.Header.Set(whatsapp.SignatureHeader, whatsapp.Sign("a", []byte(body)))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

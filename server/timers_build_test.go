@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -15,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wasla/wasla/channels/whatsapp"
 	"github.com/wasla/wasla/clock"
 	"github.com/wasla/wasla/config"
 )
@@ -35,7 +33,7 @@ func TestBuiltServerAnswersABurstWhenItsWindowCloses(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"messaging_product":"whatsapp","messages":[{"id":"wamid.out1"}]}`)
 	}))
-	defer graph.Close()
+	t.Cleanup(graph.Close) // outlives the built server
 	replies := func() []string {
 		mu.Lock()
 		defer mu.Unlock()
@@ -70,35 +68,13 @@ limits: {refresh_interval: 0, reload_interval: 0}
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer closeFn()
 	fa := &fakeAfter{ch: make(chan time.Time)}
 	srv.d.TimerNotes.after = fa.after
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	runErr := make(chan error, 1)
-	go func() { runErr <- srv.Run(ctx, ln) }()
-	defer func() {
-		cancel()
-		if err := <-runErr; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}()
+	addr := serveBuilt(t, srv, closeFn)
 
 	body := strings.NewReplacer("Does it come in another color?", "hello",
 		`"1749416383"`, fmt.Sprintf("%q", strconv.FormatInt(clk.Now().Unix(), 10))).Replace(string(sample(t, "text.json")))
-	req, _ := http.NewRequest(http.MethodPost, "http://"+ln.Addr().String()+"/webhook", strings.NewReader(body))
-	req.Header.Set(whatsapp.SignatureHeader, whatsapp.Sign("a", []byte(body)))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("POST /webhook = %d", resp.StatusCode)
-	}
+	postWebhook(t, addr, body)
 
 	// The message is handled and its burst timer noted; the server sleeps toward it, at
 	// most the poll interval at a time (limits.timer_interval, 1s).
