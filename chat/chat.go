@@ -2,6 +2,11 @@ package chat
 
 import "time"
 
+// ServiceWindow is WhatsApp's customer service window: a business number may send a
+// contact free-form messages for this long after the contact last wrote (or called) to
+// it; after that only an approved template reaches them.
+const ServiceWindow = 24 * time.Hour
+
 // ContactID identifies a customer across every business number. It is the WhatsApp wa_id
 // (the phone number in international form, digits only) or, when Meta withholds the phone
 // number, the business-scoped user id. History and sessions are keyed by it, never by the

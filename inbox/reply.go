@@ -93,8 +93,8 @@ func (ib *Inbox) replyInfo(ctx context.Context, a *Agent, c *Conversation) (*Rep
 		info.TemplatesOnly, info.Reason = true, "the 24-hour window is closed: a free-form message would be replaced by a template"
 	default:
 		info.From, info.FromName = text.msg.From, ib.numberName(text.msg.From)
-		if at, ok := st.Contact.Windows[info.From]; ok && now.Before(at.Add(Window)) {
-			info.WindowOpen, info.WindowCloses = true, at.Add(Window)
+		if at, ok := st.Contact.Windows[info.From]; ok && now.Before(at.Add(chat.ServiceWindow)) {
+			info.WindowOpen, info.WindowCloses = true, at.Add(chat.ServiceWindow)
 		}
 	}
 	if info.TemplatesOnly {
@@ -156,7 +156,7 @@ func (ib *Inbox) preview(now time.Time, st *engine.State, msg chat.Outbound) pre
 		switch at, ok := st.Contact.Windows[msg.From]; {
 		case msg.From == "":
 			return previewed{reason: "the contact has not written to any number", msg: msg}
-		case msg.Kind != chat.KindTemplate && (!ok || !now.Before(at.Add(Window))):
+		case msg.Kind != chat.KindTemplate && (!ok || !now.Before(at.Add(chat.ServiceWindow))):
 			return previewed{reason: ErrWindowClosed.Error(), msg: msg}
 		}
 		return previewed{ok: true, msg: msg}

@@ -5,11 +5,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/flows/schedule"
 )
-
-// Window is how long after a customer's message a business may answer free-form.
-const Window = 24 * time.Hour
 
 // SLA kinds: which clock a deadline comes from.
 const (
@@ -78,7 +76,7 @@ func DeadlineOf(c *Conversation, q *Queue, hours *schedule.Schedule) *Deadline {
 		return nil
 	}
 	if !c.LastInbound.IsZero() {
-		if closes := c.LastInbound.Add(Window); at.IsZero() || closes.Before(at) {
+		if closes := c.LastInbound.Add(chat.ServiceWindow); at.IsZero() || closes.Before(at) {
 			at, kind = closes, SLAWindow
 		}
 	}

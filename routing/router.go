@@ -9,10 +9,6 @@ import (
 	"github.com/wasla/wasla/numbers"
 )
 
-// Window is the customer service window: a number may send free-form messages to a
-// contact for this long after the contact last wrote to it.
-const Window = 24 * time.Hour
-
 // Invitation kinds, kept in contact.Invite.Kind.
 const (
 	InviteLink     = "link"     // a click-to-chat link to the inbox, from the campaign number
@@ -325,7 +321,7 @@ func (r *Router) dropStaleInvite(now time.Time, c *contact.Contact) {
 
 func windowOpen(c *contact.Contact, number chat.NumberID, now time.Time) bool {
 	at, ok := c.Windows[number]
-	return ok && now.Before(at.Add(Window))
+	return ok && now.Before(at.Add(chat.ServiceWindow))
 }
 
 func invite(c *contact.Contact) *contact.Invite {

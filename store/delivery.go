@@ -17,10 +17,6 @@ import (
 	"github.com/wasla/wasla/chat"
 )
 
-// ServiceWindow is WhatsApp's customer service window: free-form messages may reach a
-// customer only this long after the customer's last message to the number.
-const ServiceWindow = 24 * time.Hour
-
 var (
 	// ErrNoFailed means no failed message has the id given (it was retried or dropped
 	// meanwhile, or the id is wrong).
@@ -365,7 +361,7 @@ func (r *Redis) RetryFailed(ctx context.Context, fid string) (FailedMessage, err
 				}
 			}
 		}
-		if !ok || !now.Before(opened.Add(ServiceWindow)) {
+		if !ok || !now.Before(opened.Add(chat.ServiceWindow)) {
 			return f, fmt.Errorf("%w: the customer last wrote %s, so only an approved template can reach them now", ErrWindowClosed, lastWrote(ok, opened))
 		}
 	}

@@ -233,7 +233,7 @@ func TestFailedMessagesRetryAndDrop(t *testing.T) {
 			t.Fatalf("retried message ends %+v, want sent", d)
 		}
 		// The window closes: "three" is free text and stays failed.
-		clk.Set(t0.Add(ServiceWindow + time.Minute))
+		clk.Set(t0.Add(chat.ServiceWindow + time.Minute))
 		if _, err := s.RetryFailed(ctx, three.ID); !errors.Is(err, ErrWindowClosed) || !strings.Contains(err.Error(), "template") {
 			t.Fatalf("retry after the window: %v, want ErrWindowClosed saying a template is needed", err)
 		}

@@ -10,10 +10,6 @@ import (
 	"github.com/wasla/wasla/chat"
 )
 
-// serviceWindow is the customer service window: a number may write to a contact freely
-// for this long after the contact last wrote to it.
-const serviceWindow = 24 * time.Hour
-
 // candidate is a recipient with its opt-out and its open windows on the campaign's pool
 // numbers, as Profiles read them.
 type candidate struct {
@@ -47,8 +43,8 @@ func (r *Runner) candidates(ctx context.Context, c *compiled, work []audience.Re
 		}
 		out[i].optedOut = states[i].OptedOut
 		for _, n := range c.camp.Numbers {
-			if at, ok := states[i].Windows[n.ID]; ok && now.Before(at.Add(serviceWindow)) {
-				out[i].windows = append(out[i].windows, pacing.Window{Number: n.ID, Until: at.Add(serviceWindow)})
+			if at, ok := states[i].Windows[n.ID]; ok && now.Before(at.Add(chat.ServiceWindow)) {
+				out[i].windows = append(out[i].windows, pacing.Window{Number: n.ID, Until: at.Add(chat.ServiceWindow)})
 			}
 		}
 	}
