@@ -13,7 +13,6 @@ import (
 	"github.com/wasla/wasla/adminauth"
 	"github.com/wasla/wasla/campaigns/audience"
 	"github.com/wasla/wasla/flows/expr"
-	"github.com/wasla/wasla/yamlfile"
 )
 
 // API is the admin HTTP API under /api/campaigns (docs/campaigns.openapi.yaml): list,
@@ -153,15 +152,4 @@ func (a *API) start(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, rep)
-}
-
-// Start loads the campaign file at path, imports its audience and records it running.
-// diags holds the file's problems, if any. A campaign that chooses stored contacts needs
-// StartWith.
-func Start(ctx context.Context, c *Control, path string, optOuts audience.OptOuts, now time.Time) (*audience.Report, yamlfile.Diagnostics, error) {
-	res, diags, err := StartWith(ctx, c, path, StartOptions{OptOuts: optOuts}, now)
-	if res == nil {
-		return nil, diags, err
-	}
-	return res.Report, diags, err
 }
