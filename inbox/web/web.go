@@ -12,7 +12,7 @@ import (
 	"embed"
 	"net/http"
 
-	"github.com/wasla/wasla/internal/webpage"
+	"github.com/wasla/wasla/webpage"
 )
 
 //go:embed static templates
