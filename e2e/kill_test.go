@@ -49,47 +49,25 @@ func TestServeSIGKILLLosesNoReply(t *testing.T) {
 
 	g := newFakeGraph(t, graphTokens)
 	cfg := writeConfigWith(t, rs.URL(), g.URL(), "testdata/echo")
-	contacts := []string{"966500000101", "966500000102", "966500000103", "966500000104",
-		"966500000105", "966500000106", "966500000107", "966500000108"}
-	acked := map[string]string{} // message text -> the contact that wrote it, for the 200s
-	client := &http.Client{Timeout: 5 * time.Second}
+	load := newLoad(t, rng, "Kill", "966500000101")
 	var procs []*proc
-	n := 0
 	for cycle := 0; cycle <= kills; cycle++ {
 		p := serve(t, cfg)
 		procs = append(procs, p)
-		// A steady load, one webhook every 4 ms, for a random time before the kill.
-		load := time.Duration(50+rng.IntN(450)) * time.Millisecond
+		// A steady load for a random time before the kill.
+		d := time.Duration(50+rng.IntN(450)) * time.Millisecond
 		if cycle == kills {
-			load = 200 * time.Millisecond // the last process keeps running and drains
+			d = 200 * time.Millisecond // the last process keeps running and drains
 		}
-		tick := time.NewTicker(4 * time.Millisecond)
-		end := time.After(load)
-	posting:
-		for {
-			select {
-			case <-end:
-				break posting
-			case <-tick.C:
-			}
-			n++
-			text := fmt.Sprintf("k%05d", n)
-			from := contacts[rng.IntN(len(contacts))]
-			body := textWebhook(t, inbound{number: inboxID, display: inboxDisplay, from: from,
-				name: "Kill", id: fmt.Sprintf("wamid.KILL%05d", n), text: text})
-			if postQuietly(client, p, body) == http.StatusOK {
-				acked[text] = from
-			}
-		}
-		tick.Stop()
+		load.post(p, d)
 		if cycle < kills {
 			p.signal(syscall.SIGKILL)
 			<-p.done
 		}
 	}
-	checkReplies(t, g, rs, procs, acked, fmt.Sprintf("%d kills, %d messages posted", kills, n))
-	if kills >= 10 && len(acked) < 10*kills {
-		t.Errorf("only %d messages acknowledged over %d kills: the load was not steady", len(acked), kills)
+	checkReplies(t, g, rs, procs, load.acked, fmt.Sprintf("%d kills, %d messages posted", kills, load.n))
+	if kills >= 10 && len(load.acked) < 10*kills {
+		t.Errorf("only %d messages acknowledged over %d kills: the load was not steady", len(load.acked), kills)
 	}
 }
 
@@ -113,43 +91,66 @@ func TestServeSurvivesRedisRestarts(t *testing.T) {
 
 	g := newFakeGraph(t, graphTokens)
 	cfg := writeConfigWith(t, rs.URL(), g.URL(), "testdata/echo")
-	contacts := []string{"966500000201", "966500000202", "966500000203", "966500000204",
-		"966500000205", "966500000206", "966500000207", "966500000208"}
-	acked := map[string]string{}
-	client := &http.Client{Timeout: 5 * time.Second}
+	load := newLoad(t, rng, "Restart", "966500000201")
 	p := serve(t, cfg)
-	n, refused := 0, 0
-	post := func(d time.Duration) {
-		tick := time.NewTicker(4 * time.Millisecond)
-		defer tick.Stop()
-		for end := time.After(d); ; {
-			select {
-			case <-end:
-				return
-			case <-tick.C:
-			}
-			n++
-			text := fmt.Sprintf("r%05d", n)
-			from := contacts[rng.IntN(len(contacts))]
-			body := textWebhook(t, inbound{number: inboxID, display: inboxDisplay, from: from,
-				name: "Restart", id: fmt.Sprintf("wamid.RESTART%05d", n), text: text})
-			if postQuietly(client, p, body) == http.StatusOK {
-				acked[text] = from
-			} else {
-				refused++
-			}
-		}
-	}
 	for range restarts {
-		post(time.Duration(100+rng.IntN(400)) * time.Millisecond)
+		load.post(p, time.Duration(100+rng.IntN(400))*time.Millisecond)
 		rs.Kill(t)
-		post(time.Duration(100+rng.IntN(900)) * time.Millisecond) // the outage
+		load.post(p, time.Duration(100+rng.IntN(900))*time.Millisecond) // the outage
 		rs.Restart(t)
 	}
-	post(300 * time.Millisecond)
-	checkReplies(t, g, rs, []*proc{p}, acked, fmt.Sprintf("%d Redis restarts, %d messages posted, %d refused while Redis was down", restarts, n, refused))
-	if refused == 0 || len(acked) < 10*restarts {
-		t.Errorf("%d acknowledged and %d refused over %d outages: the load did not meet the outages", len(acked), refused, restarts)
+	load.post(p, 300*time.Millisecond)
+	checkReplies(t, g, rs, []*proc{p}, load.acked, fmt.Sprintf("%d Redis restarts, %d messages posted, %d refused while Redis was down", restarts, load.n, load.refused))
+	if load.refused == 0 || len(load.acked) < 10*restarts {
+		t.Errorf("%d acknowledged and %d refused over %d outages: the load did not meet the outages", len(load.acked), load.refused, restarts)
+	}
+}
+
+// steadyLoad posts one text webhook every 4 ms from eight contacts, each text unique, and
+// keeps the texts answered 200 (acked: text -> the contact that wrote it).
+type steadyLoad struct {
+	t          *testing.T
+	rng        *rand.Rand
+	client     *http.Client
+	name       string
+	contacts   []string
+	acked      map[string]string
+	n, refused int
+}
+
+// newLoad makes a load from eight contacts numbered from first, writing as name.
+func newLoad(t *testing.T, rng *rand.Rand, name, first string) *steadyLoad {
+	base, err := strconv.Atoi(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &steadyLoad{t: t, rng: rng, client: &http.Client{Timeout: 5 * time.Second}, name: name, acked: map[string]string{}}
+	for i := range 8 {
+		l.contacts = append(l.contacts, strconv.Itoa(base+i))
+	}
+	return l
+}
+
+// post sends the load to p for d.
+func (l *steadyLoad) post(p *proc, d time.Duration) {
+	tick := time.NewTicker(4 * time.Millisecond)
+	defer tick.Stop()
+	for end := time.After(d); ; {
+		select {
+		case <-end:
+			return
+		case <-tick.C:
+		}
+		l.n++
+		text := fmt.Sprintf("%s%05d", strings.ToLower(l.name[:1]), l.n)
+		from := l.contacts[l.rng.IntN(len(l.contacts))]
+		body := textWebhook(l.t, inbound{number: inboxID, display: inboxDisplay, from: from,
+			name: l.name, id: fmt.Sprintf("wamid.%s%05d", strings.ToUpper(l.name), l.n), text: text})
+		if postQuietly(l.client, p, body) == http.StatusOK {
+			l.acked[text] = from
+		} else {
+			l.refused++
+		}
 	}
 }
 
