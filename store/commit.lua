@@ -271,19 +271,28 @@ if A[12] ~= '' and redis.call('HGET', KEYS[1], 'u') ~= A[12] then
 end
 
 -- The replies wait in the outbox for a sender. When none holds it and it is due (not
--- backing off from a failed attempt), the caller takes it and sends at once.
+-- backing off from a failed attempt), the caller takes it and sends at once — unless the
+-- first entry's last attempt is unanswered: its sender may only be cut off from Redis, and
+-- a scan takes it over after a grace (send_claim.lua).
 local head, started, answered = '', 0, 0
 if queued > 0 then
   redis.call('ZADD', KEYS[8], 'NX', A[8], A[5])
   local due = tonumber(redis.call('ZSCORE', KEYS[8], A[5]))
-  if A[15] ~= '' and due <= tonumber(A[8]) and redis.call('SET', KEYS[9], A[15], 'NX', 'PX', A[16]) then
-    head = redis.call('LINDEX', KEYS[7], 0)
-    local id = string.sub(head, 1, string.find(head, ' ', 1, true) - 1)
+  if A[15] ~= '' and due <= tonumber(A[8]) and redis.call('EXISTS', KEYS[9]) == 0 then
+    local first = redis.call('LINDEX', KEYS[7], 0)
+    local id = string.sub(first, 1, string.find(first, ' ', 1, true) - 1)
     local st = redis.call('HMGET', KEYS[10], 'i', 's', 'a')
     if st[1] == id then
       started, answered = tonumber(st[2] or '0'), tonumber(st[3] or '0')
     end
-    redis.call('HSET', KEYS[10], 'i', id, 's', started + 1, 'a', answered)
+    if started == answered then
+      head = first
+      redis.call('SET', KEYS[9], A[15], 'PX', A[16])
+      redis.call('HSET', KEYS[10], 'i', id, 's', started + 1, 'a', answered)
+      redis.call('HDEL', KEYS[10], 'g', 'l')
+    else
+      started, answered = 0, 0
+    end
   end
 end
 

@@ -27,6 +27,16 @@ const DefaultSendLease = 5 * time.Second
 // outqPerBucket bounds how many contacts one scan takes from each bucket's outbox index.
 const outqPerBucket = 64
 
+// A sender cut off from Redis tries again every recordWaitMax at most: to record an
+// answer (recordDone) and to extend or take back its lease (sendHeartbeat).
+const recordWaitMax = 500 * time.Millisecond
+
+// claimGrace is how long after a claim first finds an entry whose last attempt is
+// unanswered another sender waits before taking it over (send_claim.lua): long enough for
+// a sender that is alive, and was only cut off from Redis, to record its answer or take its
+// lease back once Redis returns, so that it is not sent twice.
+const claimGrace = 3 * time.Second
+
 // sendClaimScript takes a due contact's outbox lease and returns its first entry.
 //
 //go:embed send_claim.lua
@@ -44,6 +54,12 @@ var sendDoneScript = redis.NewScript(sendDoneSource)
 //go:embed send_release.lua
 var sendReleaseSource string
 var sendReleaseScript = redis.NewScript(sendReleaseSource)
+
+// sendExtendScript extends an outbox lease, or takes it back after an outage.
+//
+//go:embed send_extend.lua
+var sendExtendSource string
+var sendExtendScript = redis.NewScript(sendExtendSource)
 
 // Delivery is one message of a contact's outbox, handed to a Deliver function.
 type Delivery struct {
@@ -318,7 +334,8 @@ func (o *Outbox) work(ctx context.Context, c sendClaim, b *busy, deliver Deliver
 		}
 		c.token = newToken()
 		res, err := sendClaimScript.Run(ctx, o.r.client, []string{k.olease, k.outbox, k.outq, k.ostate},
-			c.token, o.lease.Milliseconds(), string(c.contact), o.r.clock.Now().UnixMilli()).Slice()
+			c.token, o.lease.Milliseconds(), string(c.contact), o.r.clock.Now().UnixMilli(),
+			claimGrace.Milliseconds(), max(claimGrace, 3*o.poll).Milliseconds()).Slice()
 		if err != nil {
 			if !errors.Is(err, redis.Nil) && ctx.Err() == nil {
 				o.log.Warn("store: outbox: claiming a contact", slog.String("contact", c.contact.Redacted()), slog.Any("err", err))
@@ -333,7 +350,8 @@ func (o *Outbox) work(ctx context.Context, c sendClaim, b *busy, deliver Deliver
 	// unknown fate); only a lost lease cancels them.
 	hctx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
 	var hb sync.WaitGroup
-	hb.Go(func() { heartbeat(hctx, o.r.client, o.lease, cancel, k.olease, c.token, o.log) })
+	var at attemptAt
+	hb.Go(func() { o.heartbeat(hctx, cancel, k, c.token, &at) })
 	defer func() {
 		cancel(nil)
 		hb.Wait()
@@ -344,6 +362,7 @@ func (o *Outbox) work(ctx context.Context, c sendClaim, b *busy, deliver Deliver
 			return
 		}
 		d, err := parseEntry(c)
+		at.set(d.Entry, d.Attempt)
 		var out Outcome
 		if err != nil {
 			o.log.Error("store: outbox: undecodable entry listed as failed", slog.String("contact", c.contact.Redacted()), slog.Any("err", err))
@@ -356,15 +375,17 @@ func (o *Outbox) work(ctx context.Context, c sendClaim, b *busy, deliver Deliver
 			retryAt = strconv.FormatInt(out.RetryAt.UnixMilli(), 10)
 		}
 		now := o.r.clock.Now()
-		res, err := o.recordDone(ctx, hctx, func(sctx context.Context) ([]any, error) {
+		res, err := o.recordDone(ctx, func(sctx context.Context) ([]any, error) {
 			return sendDoneScript.Run(sctx, o.r.client,
 				[]string{k.olease, k.outbox, k.outq, k.ostate, o.r.deliveryKey(c.contact), o.r.failedKey(bucket(c.contact))},
 				c.token, d.Entry, retryAt, o.lease.Milliseconds(), string(c.contact),
-				out.record(d, now), wamidField(out.Wamid), now.UnixMilli(), o.r.keepArg()).Slice()
+				out.record(d, now), wamidField(out.Wamid), now.UnixMilli(), o.r.keepArg(), d.Attempt).Slice()
 		})
+		at.set("", 0)
 		if err != nil {
-			// The entry stays first; the lease runs out and a sender tries it again, told
-			// that this attempt's outcome is unknown.
+			// Only when stopping with Redis away: the entry stays first, and the next
+			// sender, after its grace, tries it again, told that this attempt's outcome
+			// is unknown.
 			o.log.Warn("store: outbox: recording a delivery", slog.String("contact", c.contact.Redacted()), slog.Any("err", err))
 			return
 		}
@@ -374,8 +395,8 @@ func (o *Outbox) work(ctx context.Context, c sendClaim, b *busy, deliver Deliver
 			c.started, _ = intAt(res, 2)
 			c.answered, _ = intAt(res, 3)
 		case 0:
-			o.log.Warn("store: outbox: lease lost before the delivery was recorded; the message may be sent again",
-				slog.String("contact", c.contact.Redacted()))
+			o.log.Warn("store: outbox: another sender took the message over before its answer was recorded: it may reach the customer twice",
+				slog.String("contact", c.contact.Redacted()), slog.String("entry", d.Entry), slog.Int("attempt", d.Attempt))
 			return
 		default:
 			return
@@ -384,25 +405,90 @@ func (o *Outbox) work(ctx context.Context, c sendClaim, b *busy, deliver Deliver
 }
 
 // recordDone runs the script that records an attempt's answer, again and again while Redis
-// does not take it (a restart, a failover, a dropped connection), for as long as the lease
-// could still be ours: Meta has the message, and giving up here would send it a second time
-// once the lease ran out. The script is fenced by the lease token and checks that the entry
-// is still first, so a run whose answer was lost and is run again pops nothing twice. It
-// stops when hctx is done, which the heartbeat does when the lease is lost.
-func (o *Outbox) recordDone(ctx, hctx context.Context, run func(context.Context) ([]any, error)) ([]any, error) {
-	deadline := time.Now().Add(o.lease)
+// does not take it (a restart, a failover, a dropped connection): Meta may have the
+// message, and giving up here would leave it first for another sender to send a second
+// time. The script is fenced by the attempt, so the answer still lands after the lease ran
+// out as long as nobody took the entry over — which nobody does within claimGrace of
+// finding it unanswered — and a run whose answer was lost and is run again changes
+// nothing twice. Once ctx is done (the sender stopping), it tries for settleTimeout more.
+func (o *Outbox) recordDone(ctx context.Context, run func(context.Context) ([]any, error)) ([]any, error) {
 	wait := 50 * time.Millisecond
+	var stopping time.Time
 	for {
 		sctx, done := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
 		res, err := run(sctx)
 		done()
-		if err == nil || time.Now().Add(wait).After(deadline) {
-			return res, err
+		if err == nil {
+			return res, nil
 		}
-		if werr := o.sleep(hctx, wait); werr != nil {
-			return nil, err
+		if ctx.Err() != nil {
+			if stopping.IsZero() {
+				stopping = time.Now()
+			}
+			if time.Since(stopping)+wait > settleTimeout {
+				return nil, err
+			}
 		}
-		wait = min(2*wait, 500*time.Millisecond)
+		_ = o.sleep(context.WithoutCancel(ctx), wait)
+		wait = min(2*wait, recordWaitMax)
+	}
+}
+
+// attemptAt is the attempt a worker is making, for its heartbeat to take the lease back
+// with after an outage: the entry and the attempt's number, "" and 0 between attempts.
+type attemptAt struct {
+	mu    sync.Mutex
+	entry string
+	n     int
+}
+
+func (a *attemptAt) set(entry string, n int) {
+	a.mu.Lock()
+	a.entry, a.n = entry, n
+	a.mu.Unlock()
+}
+
+func (a *attemptAt) get() (string, string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.n == 0 {
+		return a.entry, ""
+	}
+	return a.entry, strconv.Itoa(a.n)
+}
+
+// heartbeat extends the outbox lease every third of it, and sooner after a failure, until
+// ctx is done; when the lease is lost to another sender it cancels the delivery. A lease
+// that ran out while Redis was away is taken back when the attempt at is still unanswered
+// and nobody took the entry over (send_extend.lua).
+func (o *Outbox) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, k keys, token string, at *attemptAt) {
+	var retry time.Duration
+	for {
+		wait := o.lease / 3
+		if retry > 0 {
+			wait = min(retry, wait)
+		}
+		if clock.Sleep(ctx, wait) != nil {
+			return
+		}
+		entry, attempt := at.get()
+		held, err := sendExtendScript.Run(ctx, o.r.client, []string{k.olease, k.ostate}, token, o.lease.Milliseconds(), entry, attempt).Int64()
+		switch {
+		case err != nil:
+			if ctx.Err() != nil {
+				return
+			}
+			o.log.Warn("store: outbox: extending a lease", slog.Any("err", err))
+			retry = min(max(2*retry, 50*time.Millisecond), recordWaitMax)
+		case held == 0:
+			cancel(errLeaseLost)
+			return
+		case held == 2:
+			o.log.Info("store: outbox: lease taken back after Redis was away longer than it", slog.String("entry", entry))
+			retry = 0
+		default:
+			retry = 0
+		}
 	}
 }
 

@@ -169,10 +169,11 @@ func TestOutboxRetryKeepsOrder(t *testing.T) {
 }
 
 // A sender that dies between taking a reply and recording its answer leaves it to the
-// next sender once its lease runs out, which is told the first attempt's outcome is
-// unknown.
+// next sender once its lease runs out and a grace after that has passed (the dead sender
+// might only have been cut off from Redis); the next sender is told the first attempt's
+// outcome is unknown.
 func TestOutboxSenderDeathIsCountedUnknown(t *testing.T) {
-	s, m, _ := miniStore(t, Options{Outbox: true, SendLease: time.Second})
+	s, m, clk := miniStore(t, Options{Outbox: true, SendLease: time.Second})
 	ctx := t.Context()
 	st := &contact.State{Contact: contact.Contact{ID: "1"}}
 	if err := s.Commit(ctx, st, []chat.Event{reply("1", "one")}); err != nil {
@@ -195,6 +196,13 @@ func TestOutboxSenderDeathIsCountedUnknown(t *testing.T) {
 		t.Fatalf("sent %d replies while another sender held the lease", n)
 	}
 	m.FastForward(time.Second) // the dead sender's lease runs out
+	waitFor(t, "a claim noting the unanswered attempt", func() bool { return m.HGet(k.ostate, "g") != "" })
+	clk.Advance(claimGrace - time.Millisecond)
+	awaitScans(t, s, 3)
+	if n := len(rec.texts()); n != 0 {
+		t.Fatalf("sent %d replies within the grace", n)
+	}
+	clk.Advance(time.Millisecond)
 	waitFor(t, "the reply sent by the next sender", func() bool { return len(rec.texts()) == 1 })
 	if d := rec.all()[0]; d.Attempt != 2 || d.Unknown != 1 {
 		t.Fatalf("delivery %+v: want attempt 2 with 1 unknown", d)
@@ -404,5 +412,55 @@ func TestOutboxRecordsTheAnswerAgainInsteadOfSendingTwice(t *testing.T) {
 	}
 	if fail.n.Load() >= 0 {
 		t.Fatalf("the record failed only %d of 3 times", 3-fail.n.Load())
+	}
+}
+
+// A sender cut off from Redis for longer than its lease records the answer when Redis
+// returns, and takes its lease back, while another replica, which found the reply's
+// attempt unanswered, waits out its grace instead of sending it a second time.
+func TestOutboxRecordsTheAnswerAfterItsLeaseRanOut(t *testing.T) {
+	s, m, _ := miniStore(t, Options{Outbox: true})
+	other, err := New(s.client, Options{Outbox: true, Clock: s.clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	fail := &failScript{hash: sendDoneScript.Hash()}
+	s.client.AddHook(fail)
+	k := s.keysOf("1")
+	var rec deliveries
+	rec.answer = func(d Delivery) Outcome {
+		if d.Message.Text == "one" {
+			// Redis goes away with the answer in hand, for longer than the lease.
+			fail.n.Store(5)
+			m.Del(k.olease)
+		}
+		return Outcome{Wamid: "wamid." + d.Message.Text}
+	}
+	for _, r := range []*Redis{s, other} {
+		o, err := NewOutbox(r, 5*time.Millisecond)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.sleep = func(ctx context.Context, _ time.Duration) error {
+			awaitScans(t, s, 1) // the other replica scans while this one waits
+			return ctx.Err()
+		}
+		runOutbox(t, o, 1, rec.deliver)
+	}
+	if err := s.Commit(ctx, &contact.State{Contact: contact.Contact{ID: "1"}}, []chat.Event{inbound("1", "a", t0), reply("1", "one"), reply("1", "two")}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "both replies sent and recorded", func() bool { return outboxLen(t, s, "1") == 0 && len(rec.texts()) >= 2 })
+	if got, want := rec.texts(), []string{"one", "two"}; !slices.Equal(got, want) {
+		t.Fatalf("sent %q, want %q, each once", got, want)
+	}
+	for _, d := range rec.all() {
+		if d.Unknown != 0 {
+			t.Errorf("delivery %+v counts an attempt of unknown outcome", d)
+		}
+	}
+	if fail.n.Load() >= 0 {
+		t.Fatalf("the record failed only %d of 5 times", 5-fail.n.Load())
 	}
 }
