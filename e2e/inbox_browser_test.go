@@ -203,6 +203,12 @@ func TestInboxInBrowser(t *testing.T) {
 	if !strings.Contains(rowText, "أحمد الحسن") || !strings.Contains(rowText, "المبيعات") {
 		t.Errorf("the row reads %q; want the customer's name and queue", rowText)
 	}
+	// The queue's SLA (15m first response) counts down in Arabic-Indic digits, like every
+	// number of the Arabic page.
+	due := browserValue(t, ctx, "read the deadline", chromedp.Text(chromedp.CSS(row+" .deadline")))
+	if !strings.ContainsAny(due, "٠١٢٣٤٥٦٧٨٩") || strings.ContainsAny(due, "0123456789") {
+		t.Errorf("the deadline reads %q; want Arabic-Indic digits only", due)
+	}
 	screenshot(t, ctx, "inbox-list.png")
 
 	runBrowser(t, ctx, "open and claim",

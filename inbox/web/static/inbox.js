@@ -49,9 +49,13 @@ async function api(method, path, body) {
 
 // ---- formatting --------------------------------------------------------------------
 
-const timeFmt = new Intl.DateTimeFormat(LANG === "ar" ? "ar" : "en-GB", {
+// Arabic pages write Arabic-Indic digits everywhere (times, durations, counts), as the
+// numbers page does; "-u-nu-arab" asks for them whatever the browser's default for "ar".
+const timeFmt = new Intl.DateTimeFormat(LANG === "ar" ? "ar-u-nu-arab" : "en-GB", {
   hour: "2-digit", minute: "2-digit", day: "numeric", month: "short",
 });
+const numFmt = new Intl.NumberFormat(LANG === "ar" ? "ar-u-nu-arab" : "en");
+const num = (n) => numFmt.format(n);
 function fmtTime(s) {
   const d = new Date(s);
   return isNaN(d) ? "" : timeFmt.format(d);
@@ -59,7 +63,7 @@ function fmtTime(s) {
 function fmtLeft(s) {
   const ms = new Date(s) - Date.now();
   const m = Math.round(Math.abs(ms) / 60000);
-  const txt = m >= 60 ? Math.floor(m / 60) + T.h + " " + (m % 60) + T.m : m + T.m;
+  const txt = m >= 60 ? num(Math.floor(m / 60)) + T.h + " " + num(m % 60) + T.m : num(m) + T.m;
   return ms < 0 ? "−" + txt : txt;
 }
 function queueTitle(name) {
@@ -143,7 +147,7 @@ async function loadList() {
   if (!state.after) state.after = data.after;
   for (const b of document.querySelectorAll("[data-count]")) {
     const v = b.dataset.count;
-    b.textContent = data.counts[v] || 0;
+    b.textContent = num(data.counts[v] || 0);
     b.classList.toggle("unread", (data.unread[v] || 0) > 0);
   }
   ul.replaceChildren();
@@ -158,7 +162,7 @@ function row(c) {
   if (c.contact === state.current) li.classList.add("on");
   const top = el("div", "line");
   top.append(el("strong", "name", c.name || c.contact));
-  if (c.unread > 0) top.append(el("span", "badge", String(c.unread)));
+  if (c.unread > 0) top.append(el("span", "badge", num(c.unread)));
   li.append(top);
   const prev = el("div", "preview", previewText(c.preview || ""));
   prev.dir = "auto";
@@ -372,7 +376,7 @@ function eventItem(e) {
       const c = (e.inbound && e.inbound.call) || {};
       const how = c.event === "connect" ? T.call_ringing
         : c.status === "FAILED" ? T.call_missed
-        : c.duration ? c.duration + " " + T.call_seconds : "";
+        : c.duration ? num(c.duration) + " " + T.call_seconds : "";
       const who = c.direction === "BUSINESS_INITIATED" ? T.call_out : T.call_in;
       return el("li", "event", "📞 " + who + (how ? " · " + how : "") + " · " + fmtTime(e.at));
     }
