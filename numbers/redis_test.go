@@ -4,32 +4,14 @@ import (
 	"context"
 	"testing"
 
-	"github.com/alicebob/miniredis/v2"
-	"github.com/redis/go-redis/v9"
-
 	"github.com/wasla/wasla/internal/redistest"
 )
 
 func TestRedisStates(t *testing.T) {
-	servers := map[string]func(t *testing.T) redis.UniversalClient{
-		"miniredis": func(t *testing.T) redis.UniversalClient {
-			mr := miniredis.RunT(t)
-			c := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-			t.Cleanup(func() { _ = c.Close() })
-			return c
-		},
-		"redis-server": func(t *testing.T) redis.UniversalClient {
-			s := redistest.Start(t)
-			if s == nil {
-				t.Skip("no redis-server")
-			}
-			return s.Client(t)
-		},
-	}
-	for name, open := range servers {
-		t.Run(name, func(t *testing.T) {
+	for _, b := range redistest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
 			ctx := context.Background()
-			c := open(t)
+			c := b.Open(t)
 			s := NewRedisStates(c, "wasla")
 			if got := s.Key("2001"); got != "wasla:num:2001" {
 				t.Errorf("Key = %q", got)

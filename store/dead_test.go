@@ -7,8 +7,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/internal/redistest"
 )
@@ -17,12 +15,9 @@ import (
 // one that does not decode cannot be replayed, only dropped. On miniredis and a real
 // redis-server.
 func TestDeadLettersListReplayDrop(t *testing.T) {
-	for name, client := range map[string]func(t *testing.T) redis.UniversalClient{
-		"miniredis":    func(t *testing.T) redis.UniversalClient { return miniStoreClient(t) },
-		"redis-server": func(t *testing.T) redis.UniversalClient { return redistest.Start(t).Client(t) },
-	} {
-		t.Run(name, func(t *testing.T) {
-			c := client(t)
+	for _, b := range redistest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			c := b.Open(t)
 			q := NewIntake(c, fastOpts(Options{MaxAttempts: 1}))
 			ctx := t.Context()
 			var mu sync.Mutex
@@ -90,9 +85,4 @@ func TestDeadLettersListReplayDrop(t *testing.T) {
 			}
 		})
 	}
-}
-
-func miniStoreClient(t *testing.T) redis.UniversalClient {
-	s, _, _ := miniStore(t, Options{})
-	return s.client
 }

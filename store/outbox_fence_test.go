@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/wasla/wasla/chat"
@@ -140,20 +139,6 @@ func (r *fenceRig) outboxLen() int64 {
 // another sender gives it — then the late answer changes nothing. Run on miniredis and on
 // a real redis-server.
 func TestOutboxAttemptOutlivesItsLease(t *testing.T) {
-	clients := map[string]func(t *testing.T) redis.UniversalClient{
-		"miniredis": func(t *testing.T) redis.UniversalClient {
-			c := redis.NewClient(&redis.Options{Addr: miniredis.RunT(t).Addr()})
-			t.Cleanup(func() { _ = c.Close() })
-			return c
-		},
-		"redis-server": func(t *testing.T) redis.UniversalClient {
-			srv := redistest.Start(t)
-			if srv == nil {
-				t.Skip("no redis-server")
-			}
-			return srv.Client(t)
-		},
-	}
 	cases := []struct {
 		name string
 		run  func(t *testing.T, r *fenceRig)
@@ -304,9 +289,9 @@ func TestOutboxAttemptOutlivesItsLease(t *testing.T) {
 			}
 		}},
 	}
-	for name, client := range clients {
-		t.Run(name, func(t *testing.T) {
-			c := client(t)
+	for _, b := range redistest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			c := b.Open(t)
 			for _, tc := range cases {
 				t.Run(tc.name, func(t *testing.T) {
 					if err := c.FlushAll(t.Context()).Err(); err != nil {

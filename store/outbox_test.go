@@ -401,18 +401,7 @@ func TestOutboxRecordsTheAnswerAgainInsteadOfSendingTwice(t *testing.T) {
 	var rec deliveries
 	rec.answer = func(d Delivery) Outcome { return Outcome{Wamid: "wamid." + d.Message.Text} }
 	runOutbox(t, o, 1, rec.deliver)
-	waitFor(t, "both replies sent and recorded", func() bool { return outboxLen(t, s, "1") == 0 && len(rec.texts()) >= 2 })
-	if got, want := rec.texts(), []string{"one", "two"}; !slices.Equal(got, want) {
-		t.Fatalf("sent %q, want %q, each once", got, want)
-	}
-	for _, d := range rec.all() {
-		if d.Unknown != 0 {
-			t.Errorf("delivery %+v counts an attempt of unknown outcome", d)
-		}
-	}
-	if fail.n.Load() >= 0 {
-		t.Fatalf("the record failed only %d of 3 times", 3-fail.n.Load())
-	}
+	sentOnceEach(t, s, &rec, fail, 3)
 }
 
 // A sender cut off from Redis for longer than its lease records the answer when Redis
@@ -451,6 +440,14 @@ func TestOutboxRecordsTheAnswerAfterItsLeaseRanOut(t *testing.T) {
 	if err := s.Commit(ctx, &contact.State{Contact: contact.Contact{ID: "1"}}, []chat.Event{inbound("1", "a", t0), reply("1", "one"), reply("1", "two")}); err != nil {
 		t.Fatal(err)
 	}
+	sentOnceEach(t, s, &rec, fail, 5)
+}
+
+// sentOnceEach waits for contact 1's replies "one" and "two" to be sent and recorded, and
+// fails t unless each went once with no attempt of unknown outcome, and the record failed
+// the failures it was to.
+func sentOnceEach(t *testing.T, s *Redis, rec *deliveries, fail *failScript, failures int32) {
+	t.Helper()
 	waitFor(t, "both replies sent and recorded", func() bool { return outboxLen(t, s, "1") == 0 && len(rec.texts()) >= 2 })
 	if got, want := rec.texts(), []string{"one", "two"}; !slices.Equal(got, want) {
 		t.Fatalf("sent %q, want %q, each once", got, want)
@@ -461,6 +458,6 @@ func TestOutboxRecordsTheAnswerAfterItsLeaseRanOut(t *testing.T) {
 		}
 	}
 	if fail.n.Load() >= 0 {
-		t.Fatalf("the record failed only %d of 5 times", 5-fail.n.Load())
+		t.Fatalf("the record failed only %d of %d times", failures-fail.n.Load(), failures)
 	}
 }
