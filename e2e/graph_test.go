@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -33,6 +34,11 @@ type fakeGraph struct {
 	srv     *httptest.Server
 	version string
 	tokens  map[string]string // phone number id -> token
+
+	// answerDelay is how long a send waits for its answer after the fake accepted it, as
+	// Meta's does: a sender killed meanwhile leaves a message Meta has, whose answer it
+	// never read. Set before the first request.
+	answerDelay time.Duration
 
 	mu   sync.Mutex
 	sent []sent
@@ -116,6 +122,13 @@ func (g *fakeGraph) serve(w http.ResponseWriter, r *http.Request) {
 	rec.ID = id
 	g.sent = append(g.sent, rec)
 	g.mu.Unlock()
+	if g.answerDelay > 0 {
+		select {
+		case <-time.After(g.answerDelay): // Meta's answer on its way
+		case <-r.Context().Done():
+			return
+		}
+	}
 	w.Header().Set("Content-Type", "application/json")
 	if rec.Type == "read" {
 		_, _ = io.WriteString(w, `{"success":true}`)

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -296,6 +297,42 @@ func (p *proc) get(path string) (int, string) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
+}
+
+// metricsText returns the /metrics page, scraped with the metrics token.
+func (p *proc) metricsText() (int, string) {
+	p.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, p.url("/metrics"), nil)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+metricsToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// metric returns the value of the series line that starts with series, or -1.
+func (p *proc) metric(series string) float64 {
+	p.t.Helper()
+	code, body := p.metricsText()
+	if code != http.StatusOK {
+		p.t.Fatalf("/metrics = %d", code)
+	}
+	for line := range strings.Lines(body) {
+		if rest, ok := strings.CutPrefix(strings.TrimSuffix(line, "\n"), series+" "); ok {
+			v, err := strconv.ParseFloat(rest, 64)
+			if err != nil {
+				p.t.Fatalf("metric line %q: %v", line, err)
+			}
+			return v
+		}
+	}
+	return -1
 }
 
 // signal sends sig to the process.

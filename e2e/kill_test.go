@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -49,6 +50,9 @@ func TestServeSIGKILLLosesNoReply(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed, seed>>1))
 
 	g := newFakeGraph(t, graphTokens)
+	// Meta answers a send a moment after accepting it: kills land in that moment too, and
+	// the replies they cut off go twice — which the status webhooks must find.
+	g.answerDelay = 40 * time.Millisecond
 	cfg := writeConfigWith(t, rs.URL(), g.URL(), "testdata/echo")
 	load := newLoad(t, rng, "Kill", "966500000101")
 	var procs []*proc
@@ -276,6 +280,47 @@ func checkReplies(t *testing.T, g *fakeGraph, rs *redistest.Server, procs []*pro
 	t.Logf("delivery states in the history: %v", states)
 	if states["sent"] < len(acked) || states["queued"] > 0 || states["failed"] > 0 || states["none"] > 0 || states["no wamid"] > 0 {
 		t.Errorf("delivery states %v, want every one of %d replies sent with a wamid", states, len(acked))
+	}
+	reconcile(t, g, last, acked, extra)
+}
+
+// reconcile posts to p a delivered status for every reply the fake Graph API accepted, as
+// Meta would, each with the callback data its request carried. The status of a copy whose
+// attempt's answer was lost with its process finds the reply by that callback data: the
+// copies counted in wasla_outbox_duplicates_total must be the extra copies the fake Graph
+// API saw, no more, no fewer.
+func reconcile(t *testing.T, g *fakeGraph, p *proc, acked map[string]string, extra int) {
+	t.Helper()
+	var sts []statusOf
+	for _, s := range g.Sent(func(s sent) bool { return s.Type == "text" }) {
+		text, ok := strings.CutPrefix(s.Text, "echo ")
+		if !ok || acked[text] != strings.TrimPrefix(s.To, "+") {
+			continue
+		}
+		callback, _ := s.Body["biz_opaque_callback_data"].(string)
+		if callback == "" {
+			t.Fatalf("reply %q went without callback data: its status could not find it", s.Text)
+		}
+		sts = append(sts, statusOf{recipient: strings.TrimPrefix(s.To, "+"), wamid: s.ID, status: "delivered", callback: callback})
+	}
+	for batch := range slices.Chunk(sts, 250) {
+		if code := p.post(statusesWebhook(t, inboxID, inboxDisplay, batch, time.Now())); code != http.StatusOK {
+			t.Fatalf("posting %d statuses = %d", len(batch), code)
+		}
+	}
+	series := func(result string) float64 {
+		return max(p.metric(`wasla_delivery_states_total{result="`+result+`",state="delivered"}`), 0)
+	}
+	for deadline := time.Now().Add(30 * time.Second); series("applied")+series("copy")+series("stale") < float64(len(sts)); {
+		if time.Now().After(deadline) {
+			t.Fatalf("%v of %d delivered statuses applied", series("applied")+series("copy")+series("stale"), len(sts))
+		}
+		time.Sleep(50 * time.Millisecond) // polling the metrics
+	}
+	dups := max(p.metric(`wasla_outbox_duplicates_total{number="`+inboxID+`"}`), 0)
+	t.Logf("status webhooks for the %d replies Meta accepted: %v copies found by their callback data (the fake Graph API saw %d extra copies)", len(sts), dups, extra)
+	if int(dups) != extra {
+		t.Errorf("status webhooks found %v copies sent twice; the fake Graph API saw %d", dups, extra)
 	}
 }
 

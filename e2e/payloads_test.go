@@ -108,6 +108,34 @@ func statusWebhook(t *testing.T, number, display, recipient, wamid, status strin
 	return encode(t, root)
 }
 
+// statusOf is one status of a statusesWebhook.
+type statusOf struct {
+	recipient, wamid, status string
+	callback                 string // biz_opaque_callback_data, "" for none
+}
+
+// statusesWebhook is one POST holding every status of sts for messages sent by number,
+// as Meta batches them.
+func statusesWebhook(t *testing.T, number, display string, sts []statusOf, at time.Time) []byte {
+	t.Helper()
+	var root map[string]any
+	var all []any
+	for _, s := range sts {
+		r := decode(t, statusWebhook(t, number, display, s.recipient, s.wamid, s.status, at))
+		st := value(r)["statuses"].([]any)[0].(map[string]any)
+		delete(st, "biz_opaque_callback_data")
+		if s.callback != "" {
+			st["biz_opaque_callback_data"] = s.callback
+		}
+		all = append(all, st)
+		if root == nil {
+			root = r
+		}
+	}
+	value(root)["statuses"] = all
+	return encode(t, root)
+}
+
 // banWebhook is Meta's account_update sample reduced to its DISABLED_UPDATE change, for
 // the WhatsApp Business Account waba: the account is disabled (banned).
 func banWebhook(t *testing.T, waba string, at time.Time) []byte {

@@ -5,13 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -78,37 +76,13 @@ func (e *env) state(t *testing.T, contact string) *contact.State {
 // metricsText returns the /metrics page, scraped with the metrics token.
 func (e *env) metricsText(t *testing.T) (int, string) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, e.p.url("/metrics"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+metricsToken)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return e.p.metricsText()
 }
 
 // metric returns the value of the series line that starts with series, or -1.
 func (e *env) metric(t *testing.T, series string) float64 {
 	t.Helper()
-	code, body := e.metricsText(t)
-	if code != http.StatusOK {
-		t.Fatalf("/metrics = %d", code)
-	}
-	for _, line := range strings.Split(body, "\n") {
-		if rest, ok := strings.CutPrefix(line, series+" "); ok {
-			v, err := strconv.ParseFloat(rest, 64)
-			if err != nil {
-				t.Fatalf("metric line %q: %v", line, err)
-			}
-			return v
-		}
-	}
-	return -1
+	return e.p.metric(series)
 }
 
 // summary lists events as "kind@number" for compact comparisons; an outbound message's

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -51,6 +52,9 @@ func (d *deliverer) deliver(ctx context.Context, del store.Delivery) store.Outco
 			slog.String("contact", del.Contact.Redacted()), slog.String("number", string(msg.From)),
 			slog.String("entry", del.Entry), slog.Int("attempt", del.Attempt))
 	}
+	// The reply's own callback data: a status webhook of this attempt finds the reply even
+	// if its answer is lost with this process (server.deliveryStatus).
+	msg.CallbackData = cmp.Or(msg.CallbackData, store.ReplyCallback(del.Entry, del.Attempt))
 	wamid, err := d.send.Attempt(ctx, msg)
 	if err == nil {
 		d.metrics.Delivery(msg.From, "sent")

@@ -64,6 +64,7 @@ type Metrics struct {
 	replyLag        prometheus.Histogram
 	outboxFailed    *prometheus.CounterVec
 	deliveryStates  *prometheus.CounterVec
+	duplicates      *prometheus.CounterVec
 	refused         *prometheus.CounterVec
 
 	// Cached children of the vectors every message touches (see counters).
@@ -151,9 +152,13 @@ func NewMetrics() *Metrics {
 	}, []string{"number", "class"})
 	m.deliveryStates = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "wasla_delivery_states_total",
-		Help: "Status webhooks applied to the delivery state of a reply sent through the outbox, by state and result: applied (the state moved forward), stale (it was already as far: a late or repeated status), waiting (it overtook the sender's record), unknown (not sent through the outbox).",
+		Help: "Status webhooks applied to the delivery state of a reply sent through the outbox, by state and result: applied (the state moved forward), stale (it was already as far: a late or repeated status), waiting (it overtook the sender's record), copy (the first status of a second copy, see wasla_outbox_duplicates_total), unknown (not sent through the outbox).",
 	}, []string{"state", "result"})
-	m.reg.MustRegister(m.replyLag, m.outboxFailed, m.deliveryStates)
+	m.duplicates = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "wasla_outbox_duplicates_total",
+		Help: "Replies that reached Meta twice, by sending number: a status webhook came for the copy of an attempt whose answer was lost with its process (its callback data names the reply) while another attempt's answer is on record. Counted once per copy. Compare with wasla_outbox_attempts_total{result=\"unknown\"}: the attempts that may have sent twice.",
+	}, []string{"number"})
+	m.reg.MustRegister(m.replyLag, m.outboxFailed, m.deliveryStates, m.duplicates)
 	m.refused = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "wasla_webhook_refused_total",
 		Help: "Webhook POSTs answered 503 with Retry-After, for Meta to deliver again later, by reason: busy (no handler slot within a second), backlog (intake depth or reply lag over its refuse bound).",

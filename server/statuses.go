@@ -14,9 +14,9 @@ import (
 )
 
 // Deliveries records the delivery states of the replies sent through the outbox;
-// *store.Redis has it.
+// *store.Redis has it. entry is the reply the status's callback data names ("" for none).
 type Deliveries interface {
-	ApplyDelivery(ctx context.Context, id chat.ContactID, d chat.Delivery) (store.StatusResult, string, error)
+	ApplyReplyDelivery(ctx context.Context, id chat.ContactID, d chat.Delivery, entry string) (store.StatusResult, string, error)
 }
 
 // DeliveryObserver hears of each delivery state a status webhook moved forward, and of
@@ -38,16 +38,21 @@ var statusStates = map[whatsapp.DeliveryStatus]chat.DeliveryState{
 }
 
 var statusResults = [...]string{store.StatusUnknown: "unknown", store.StatusApplied: "applied",
-	store.StatusWaiting: "waiting", store.StatusStale: "stale"}
+	store.StatusWaiting: "waiting", store.StatusStale: "stale", store.StatusCopy: "copy"}
 
 // deliveryStatus moves the delivery state of the reply a status webhook names forward
 // (one round trip; a user id costs one more to resolve the contact). Campaign messages
-// (with callback data) are the campaign loop's: they never went through the outbox. A
-// reply that fails here is counted in wasla_outbox_failed_total once, however often Meta
-// repeats the status.
+// (with their own callback data) are the campaign loop's: they never went through the
+// outbox. A reply's callback data (store.ReplyCallback) finds a copy sent by an attempt
+// whose answer was lost: counted in wasla_outbox_duplicates_total once. A reply that fails
+// here is counted in wasla_outbox_failed_total once, however often Meta repeats the status.
 func (s *Server) deliveryStatus(ctx context.Context, st *whatsapp.Status, contact func() (chat.ContactID, error)) error {
 	state, ok := statusStates[st.Status]
-	if s.d.Deliveries == nil || !ok || st.CallbackData != "" || st.MessageID == "" {
+	if s.d.Deliveries == nil || !ok || st.MessageID == "" {
+		return nil
+	}
+	entry, attempt, reply := store.ParseReplyCallback(st.CallbackData)
+	if st.CallbackData != "" && !reply {
 		return nil
 	}
 	if st.Recipient == "" && (s.d.Contacts == nil || st.RecipientUserID == "") {
@@ -68,13 +73,20 @@ func (s *Server) deliveryStatus(ctx context.Context, st *whatsapp.Status, contac
 		e := st.Errors[0]
 		d.ErrorCode, d.ErrorClass, d.ErrorTitle = e.Code, e.Class().String(), redact.Text(e.Title)
 	}
-	res, entry, err := s.d.Deliveries.ApplyDelivery(ctx, id, d)
+	res, entry, err := s.d.Deliveries.ApplyReplyDelivery(ctx, id, d, entry)
 	if err != nil {
 		return fmt.Errorf("recording the delivery state: %w", err)
 	}
+	if res == store.StatusCopy {
+		s.metrics.duplicates.WithLabelValues(string(st.Number)).Inc()
+		s.log.Warn("a reply reached Meta twice: an attempt whose answer was lost with its process was accepted after all",
+			slog.String("contact", id.Redacted()), slog.String("entry", entry), slog.Int("attempt", attempt),
+			slog.String("state", string(state)))
+	}
 	// The outbox records "sent" itself, so Meta's sent status finds it stale; it is still
 	// the first the observer hears of the send.
-	if (res == store.StatusApplied || (res == store.StatusStale && state == chat.StateSent)) && s.d.DeliveryObserver != nil {
+	moved := res == store.StatusApplied || (res == store.StatusCopy && state != chat.StateFailed)
+	if (moved || (res == store.StatusStale && state == chat.StateSent)) && s.d.DeliveryObserver != nil {
 		if err := s.d.DeliveryObserver.DeliveryChanged(ctx, id, entry, d); err != nil {
 			s.warnStatus.Warn("telling the inbox of a delivery state failed", slog.Any("error", err))
 		}

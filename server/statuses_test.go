@@ -203,3 +203,52 @@ func TestStatusWebhooksMoveDeliveryStates(t *testing.T) {
 		t.Errorf("after a reply's sent status the observer heard %q", got)
 	}
 }
+
+// A reply sent twice — its first attempt's answer lost with the process, the second
+// recorded — is found by the first copy's status webhooks, whose callback data names the
+// reply: counted once as a duplicate, logged, and its statuses move the reply's state.
+func TestStatusOfALostCopyCountsADuplicate(t *testing.T) {
+	const recorded, lost = "wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBJSRUNPUkRFRAA", "wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBJMT1NUQ09QWQA"
+	st := outboxStore(t, "16505551234", map[string]string{"hello": recorded}, "hello")
+	var entry string
+	err := st.HistoryWithDelivery(t.Context(), "16505551234", time.Time{}, time.Time{}, func(ev chat.Event) error {
+		entry = ev.ID
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	obs := &observedDeliveries{}
+	r := newRig(t, func(d *Deps) { d.Deliveries, d.DeliveryObserver = st, obs })
+	status := func(state string) []byte {
+		s := strings.Replace(string(sample(t, "status_sent.json")), `"campaign=spring-sale;run=42"`, strconv.Quote(store.ReplyCallback(entry, 1)), 1)
+		s = strings.Replace(s, `"status": "sent"`, strconv.Quote("status")+": "+strconv.Quote(state), 1)
+		return []byte(strings.ReplaceAll(s, "wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBI3NzVFRkQwMzlBNEE0MkFBNDQA", lost))
+	}
+	for _, state := range []string{"sent", "delivered", "delivered"} {
+		body := status(state)
+		if !strings.Contains(string(body), lost) || !strings.Contains(string(body), `"status": "`+state+`"`) {
+			t.Fatalf("the sample did not take the lost copy's wamid and state %s:\n%s", state, body)
+		}
+		if code, _ := r.post(t, body, whatsapp.Sign(secret, body)); code != 200 {
+			t.Fatalf("POST %s = %d", state, code)
+		}
+		r.srv.drainStatuses(t.Context())
+	}
+	_, metrics := r.get(t, "/metrics")
+	for _, want := range []string{
+		`wasla_outbox_duplicates_total{number="106540352242922"} 1`,
+		`wasla_delivery_states_total{result="copy",state="sent"} 1`,
+		`wasla_delivery_states_total{result="applied",state="delivered"} 1`,
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("metrics lack %s:\n%s", want, grep(metrics, "wasla_delivery_states\\|wasla_outbox_duplicates"))
+		}
+	}
+	if d := statesByWamid(t, st, "16505551234")[recorded]; d.State != chat.StateDelivered {
+		t.Errorf("the reply is %+v, want delivered (by its copy)", d)
+	}
+	if !strings.Contains(r.logs.String(), "a reply reached Meta twice") || !strings.Contains(r.logs.String(), entry) {
+		t.Errorf("no log line names the reply sent twice:\n%s", r.logs.String())
+	}
+}

@@ -119,23 +119,80 @@ const (
 	StatusWaiting
 	// StatusStale: the message's state was already as far (a late or repeated status).
 	StatusStale
+	// StatusCopy: the status is the first news of a second copy of a reply: an attempt
+	// whose answer was lost with its process reached Meta after all, beside the attempt
+	// recorded. Its wamid now belongs to the reply, whose state its statuses move too.
+	StatusCopy
 )
+
+// replyCallbackPrefix marks the callback data of the outbox's replies (campaign sends
+// have their own, audience.Attempt.CallbackData).
+const replyCallbackPrefix = "wasla.r1|"
+
+// ReplyCallback is the callback data (Meta's biz_opaque_callback_data, echoed in every
+// status webhook of the message) an outbox reply is sent with: the attempt and the history
+// entry, "wasla.r1|<attempt>|<entry id>". An attempt whose answer was lost with its process
+// has no wamid on record; the callback data is how its status webhooks still find the reply
+// (ApplyReplyDelivery), which tells a reply that reached Meta twice from one that did not.
+func ReplyCallback(entry string, attempt int) string {
+	return replyCallbackPrefix + strconv.Itoa(attempt) + "|" + entry
+}
+
+// ParseReplyCallback reads callback data written by ReplyCallback; ok is false for any
+// other text (a campaign's or another system's callback data).
+func ParseReplyCallback(s string) (entry string, attempt int, ok bool) {
+	rest, ok := strings.CutPrefix(s, replyCallbackPrefix)
+	if !ok {
+		return "", 0, false
+	}
+	n, entry, found := strings.Cut(rest, "|")
+	if !found || !validEntryID(entry) {
+		return "", 0, false
+	}
+	attempt, err := strconv.Atoi(n)
+	if err != nil || attempt < 1 || strconv.Itoa(attempt) != n {
+		return "", 0, false
+	}
+	return entry, attempt, true
+}
+
+// validEntryID reports whether s has the shape of a history entry id, "<ms>-<seq>".
+func validEntryID(s string) bool {
+	ms, seq, ok := strings.Cut(s, "-")
+	if !ok || ms == "" || seq == "" || len(s) > 40 {
+		return false
+	}
+	for _, r := range ms + seq {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
 
 // ApplyDelivery records a status webhook's state d (with d.Wamid) for the outbound message
 // of the contact Meta names by that wamid, unless its state is already as far: one round
 // trip. It returns what it did and the message's history entry id when known.
 func (r *Redis) ApplyDelivery(ctx context.Context, id chat.ContactID, d chat.Delivery) (StatusResult, string, error) {
+	return r.ApplyReplyDelivery(ctx, id, d, "")
+}
+
+// ApplyReplyDelivery is ApplyDelivery for a status whose callback data names the reply
+// (ParseReplyCallback): a wamid not on record whose reply is recorded sent (or failed) by
+// another attempt is a second copy; it is adopted (StatusCopy), once, and the reply's
+// state moves with it. entry "" is ApplyDelivery.
+func (r *Redis) ApplyReplyDelivery(ctx context.Context, id chat.ContactID, d chat.Delivery, entry string) (StatusResult, string, error) {
 	if d.Wamid == "" || d.State.Rank() < 0 {
 		return StatusUnknown, "", fmt.Errorf("store: delivery status %q without wamid or with an unknown state", d.State)
 	}
 	k := r.keysOf(id)
 	res, err := deliveryStatusScript.Run(ctx, r.client, []string{r.deliveryKey(id), k.outbox, r.failedKey(bucket(id))},
-		wamidField(d.Wamid), stateRecord(d), string(id), r.clock.Now().UnixMilli(), r.keepArg()).Slice()
+		wamidField(d.Wamid), stateRecord(d), string(id), r.clock.Now().UnixMilli(), r.keepArg(), entry).Slice()
 	if err != nil {
 		return StatusUnknown, "", fmt.Errorf("store: applying a delivery status: %w", err)
 	}
 	code, _ := intAt(res, 0)
-	entry, _ := stringAt(res, 1)
+	entry, _ = stringAt(res, 1)
 	switch code {
 	case 1:
 		return StatusApplied, entry, nil
@@ -143,6 +200,8 @@ func (r *Redis) ApplyDelivery(ctx context.Context, id chat.ContactID, d chat.Del
 		return StatusWaiting, "", nil
 	case 3:
 		return StatusStale, entry, nil
+	case 4:
+		return StatusCopy, entry, nil
 	}
 	return StatusUnknown, "", nil
 }

@@ -35,3 +35,31 @@ func FuzzStateRecord(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseReplyCallback: any callback data parses without panicking, and what
+// ReplyCallback writes reads back; a campaign's callback data is never taken for a reply's.
+func FuzzParseReplyCallback(f *testing.F) {
+	f.Add("wasla.r1|2|1772352001000-0", "1772352001000-0", 2)
+	f.Add("wasla.c1|1|spring|966500000001", "1-0", 1)
+	f.Add("wasla.r1|01|1-0", "x", 0)
+	f.Add("wasla.r1|3|1-0|x", "1772352001000-12", 7)
+	f.Fuzz(func(t *testing.T, data, entry string, attempt int) {
+		if e, n, ok := ParseReplyCallback(data); ok {
+			if got := ReplyCallback(e, n); got != data {
+				t.Fatalf("%q parses as (%q, %d), which writes %q", data, e, n, got)
+			}
+		}
+		if strings.HasPrefix(data, "wasla.c1|") {
+			if _, _, ok := ParseReplyCallback(data); ok {
+				t.Fatalf("campaign callback data %q taken for a reply's", data)
+			}
+		}
+		if attempt < 1 || !validEntryID(entry) {
+			return
+		}
+		e, n, ok := ParseReplyCallback(ReplyCallback(entry, attempt))
+		if !ok || e != entry || n != attempt {
+			t.Fatalf("ReplyCallback(%q, %d) reads back as (%q, %d, %v)", entry, attempt, e, n, ok)
+		}
+	})
+}

@@ -8,15 +8,23 @@
 -- p:<wamid> and the sender merges it. Otherwise the message was not sent through the
 -- outbox (a campaign, another tool) and nothing is recorded.
 --
+-- A status whose callback data names an outbox reply (ARGV[6], store.ReplyCallback) and
+-- whose wamid is not on record, while the reply has a record of its own (another attempt's
+-- answer), is a second copy of the reply: an attempt whose answer was lost with its
+-- process reached Meta after all. Its wamid is adopted (w:<wamid> -> the entry) and the
+-- status applied to the reply like any other; later statuses of the copy find it.
+--
 -- KEYS[1] delivery hash  <entry id> -> "<state>|<chat.Delivery JSON>",
 --                        w:<wamid> -> entry id, p:<wamid> -> a waiting state record
 -- KEYS[2] outbox   list  the contact's outbox (see send_claim.lua)
 -- KEYS[3] ofailed  zset  the bucket's failed messages: "<entry id> <contact id>" -> unix ms
 -- ARGV[1] the wamid as field names hold it (store.wamidField), ARGV[2] the state record, ARGV[3] contact id, ARGV[4] now (unix ms),
--- ARGV[5] how long the delivery hash outlives its last write in ms, '' for ever
+-- ARGV[5] how long the delivery hash outlives its last write in ms, '' for ever,
+-- ARGV[6] the history entry the status's callback data names, '' for none
 --
 -- Returns {1, entry} when the state moved forward, {3, entry} when it was already as far,
--- {2} when the status waits for the sender, {0} for a message the outbox did not send.
+-- {4, entry} when a second copy was adopted, {2} when the status waits for the sender, {0}
+-- for a message the outbox did not send.
 
 local rank = {queued = 0, sent = 1, delivered = 2, read = 3, failed = 4}
 local function rankOf(record)
@@ -29,6 +37,18 @@ end
 
 local new = rankOf(ARGV[2])
 local entry = redis.call('HGET', KEYS[1], 'w:' .. ARGV[1])
+if not entry and ARGV[6] ~= '' and rankOf(redis.call('HGET', KEYS[1], ARGV[6])) >= rank.sent then
+  entry = ARGV[6]
+  redis.call('HSET', KEYS[1], 'w:' .. ARGV[1], entry)
+  -- A copy that failed does not fail the reply: the recorded one may have arrived.
+  if string.sub(ARGV[2], 1, 7) ~= 'failed|' and rankOf(redis.call('HGET', KEYS[1], entry)) < new then
+    redis.call('HSET', KEYS[1], entry, ARGV[2])
+  end
+  if ARGV[5] ~= '' then
+    redis.call('PEXPIRE', KEYS[1], ARGV[5])
+  end
+  return {4, entry}
+end
 if not entry then
   if redis.call('LLEN', KEYS[2]) == 0 then
     return {0}

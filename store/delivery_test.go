@@ -180,6 +180,54 @@ func TestDeliveryStatusBeforeTheAnswerIsMerged(t *testing.T) {
 	})
 }
 
+// A reply sent twice — the first attempt's answer lost with its process, the second
+// recorded — is found by the status webhooks of the first copy, whose callback data names
+// the reply: the copy is adopted once (StatusCopy), its statuses move the reply's state,
+// and its failure does not fail the reply.
+func TestDeliveryStatusOfALostCopyIsAdopted(t *testing.T) {
+	deliveryStores(t, func(t *testing.T, s *Redis, _ *clock.Manual) {
+		ctx := t.Context()
+		var entry string
+		sendAll(t, s, "5", []string{"twice"}, func(d Delivery) Outcome {
+			entry = d.Entry
+			return Outcome{Wamid: "wamid.SECOND"}
+		})
+		first := chat.Delivery{State: chat.StateDelivered, Wamid: "wamid.FIRST", At: t0}
+		if res, _, err := s.ApplyDelivery(ctx, "5", first); err != nil || res != StatusUnknown {
+			t.Fatalf("without callback data: %d, %v; want unknown", res, err)
+		}
+		if res, got, err := s.ApplyReplyDelivery(ctx, "5", first, entry); err != nil || res != StatusCopy || got != entry {
+			t.Fatalf("the first copy's status: %d %q, %v; want a copy of %s", res, got, err, entry)
+		}
+		if res, _, _ := s.ApplyReplyDelivery(ctx, "5", first, entry); res != StatusStale {
+			t.Fatalf("the same status again: %d, want stale (adopted once)", res)
+		}
+		if d := exported(t, s, "5")["twice"].Delivery; d == nil || d.State != chat.StateDelivered || d.Wamid != "wamid.SECOND" {
+			t.Fatalf("delivery %+v, want delivered, with the recorded wamid", d)
+		}
+		if res, _, _ := s.ApplyDelivery(ctx, "5", chat.Delivery{State: chat.StateRead, Wamid: "wamid.FIRST", At: t0}); res != StatusApplied {
+			t.Fatalf("the copy's read status without callback data: %d, want applied (its wamid is known now)", res)
+		}
+		failed := chat.Delivery{State: chat.StateFailed, Wamid: "wamid.THIRD", At: t0, ErrorCode: 131026}
+		if res, _, _ := s.ApplyReplyDelivery(ctx, "5", failed, entry); res != StatusCopy {
+			t.Fatalf("a failed copy: %d, want a copy", res)
+		}
+		if d := exported(t, s, "5")["twice"].Delivery; d == nil || d.State != chat.StateRead {
+			t.Fatalf("delivery %+v, want read: a failed copy does not fail the reply", d)
+		}
+		if n, _ := s.FailedCount(ctx); n != 0 {
+			t.Fatalf("%d failed messages listed, want none", n)
+		}
+		// A reply not yet recorded: its copy's status waits like any early status.
+		sendAll(t, s, "6", []string{"pending"}, func(d Delivery) Outcome {
+			if res, _, _ := s.ApplyReplyDelivery(ctx, "6", first, d.Entry); res != StatusWaiting {
+				t.Errorf("a copy's status before any record: %d, want waiting", res)
+			}
+			return Outcome{Wamid: "wamid.P"}
+		})
+	})
+}
+
 // A message the sender gave up is failed, listed, and can be retried — through the
 // outbox, under the same entry — or dropped; a free-form message is refused once the
 // customer's window has closed, a template is not.
