@@ -21,58 +21,74 @@ import (
 	"github.com/wasla/wasla/internal/redistest"
 )
 
-// killCycles is how often TestServeSIGKILLLosesNoReply kills wasla; WASLA_KILLS overrides.
+// killCycles is how often TestServeSIGKILLLosesNoReply kills wasla; WASLA_KILLS overrides
+// (the timer run kills half as often).
 const killCycles = 50
 
 // wasla serve is killed with SIGKILL at random moments under a steady webhook load, again
 // and again, against a real redis-server and the fake Graph API; a last process drains
 // what is left. Every message the webhook answered 200 gets its reply, exactly once unless
 // a process died in the middle of sending it, which the next sender counts as an attempt
-// of unknown outcome.
+// of unknown outcome. The same holds for replies a timer sends: in the second run every
+// message is from a new contact, answered at once and again a second later by the flow's
+// wait, whose timers fire across the kills.
 func TestServeSIGKILLLosesNoReply(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the kill loop takes a while")
 	}
-	rs := redistest.Start(t)
-	if rs == nil {
-		return
-	}
 	kills := killCycles
 	if v := os.Getenv("WASLA_KILLS"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil {
-			t.Fatalf("WASLA_KILLS=%q: %v", v, err)
+		if err != nil || n < 1 {
+			t.Fatalf("WASLA_KILLS=%q: want a count of at least 1", v)
 		}
 		kills = n
 	}
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d (the kill moments and the load)", seed)
-	rng := rand.New(rand.NewPCG(seed, seed>>1))
+	for _, tc := range []struct {
+		name, flows, prefix string
+		kills               int
+		fresh               bool // a new contact for every message
+	}{
+		{"replies", "testdata/echo", "echo ", kills, false},
+		{"timer replies", "testdata/later", "later ", max(kills/2, 1), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rs := redistest.Start(t)
+			if rs == nil {
+				return
+			}
+			seed := uint64(time.Now().UnixNano())
+			t.Logf("seed %d (the kill moments and the load)", seed)
+			rng := rand.New(rand.NewPCG(seed, seed>>1))
 
-	g := newFakeGraph(t, graphTokens)
-	// Meta answers a send a moment after accepting it: kills land in that moment too, and
-	// the replies they cut off go twice — which the status webhooks must find.
-	g.answerDelay = 40 * time.Millisecond
-	cfg := writeConfigWith(t, rs.URL(), g.URL(), "testdata/echo")
-	load := newLoad(t, rng, "Kill", "966500000101")
-	var procs []*proc
-	for cycle := 0; cycle <= kills; cycle++ {
-		p := serve(t, cfg)
-		procs = append(procs, p)
-		// A steady load for a random time before the kill.
-		d := time.Duration(50+rng.IntN(450)) * time.Millisecond
-		if cycle == kills {
-			d = 200 * time.Millisecond // the last process keeps running and drains
-		}
-		load.post(d, p)
-		if cycle < kills {
-			p.signal(syscall.SIGKILL)
-			<-p.done
-		}
-	}
-	checkReplies(t, g, rs, procs, true, load.acked, fmt.Sprintf("%d kills, %d messages posted", kills, load.n))
-	if kills >= 10 && len(load.acked) < 10*kills {
-		t.Errorf("only %d messages acknowledged over %d kills: the load was not steady", len(load.acked), kills)
+			g := newFakeGraph(t, graphTokens)
+			// Meta answers a send a moment after accepting it: kills land in that moment
+			// too, and the replies they cut off go twice — which the status webhooks must
+			// find.
+			g.answerDelay = 40 * time.Millisecond
+			cfg := writeConfigWith(t, rs.URL(), g.URL(), tc.flows)
+			load := newLoad(t, rng, "Kill", "966500000101")
+			load.fresh = tc.fresh
+			var procs []*proc
+			for cycle := 0; cycle <= tc.kills; cycle++ {
+				p := serve(t, cfg)
+				procs = append(procs, p)
+				// A steady load for a random time before the kill.
+				d := time.Duration(50+rng.IntN(450)) * time.Millisecond
+				if cycle == tc.kills {
+					d = 200 * time.Millisecond // the last process keeps running and drains
+				}
+				load.post(d, p)
+				if cycle < tc.kills {
+					p.signal(syscall.SIGKILL)
+					<-p.done
+				}
+			}
+			checkReplies(t, g, rs, procs, true, tc.prefix, load.acked, fmt.Sprintf("%d kills, %d messages posted", tc.kills, load.n))
+			if tc.kills >= 10 && len(load.acked) < 10*tc.kills {
+				t.Errorf("only %d messages acknowledged over %d kills: the load was not steady", len(load.acked), tc.kills)
+			}
+		})
 	}
 }
 
@@ -142,7 +158,7 @@ func TestServeSurvivesRedisRestarts(t *testing.T) {
 				rs.Restart(t)
 			}
 			load.post(300*time.Millisecond, ps...)
-			checkReplies(t, g, rs, ps, false, load.acked, fmt.Sprintf("%d Redis restarts (one of 6s), replicas: %d, %d messages posted, %d refused while Redis was down",
+			checkReplies(t, g, rs, ps, false, "echo ", load.acked, fmt.Sprintf("%d Redis restarts (one of 6s), replicas: %d, %d messages posted, %d refused while Redis was down",
 				tc.restarts, tc.replicas, load.n, load.refused))
 			if load.refused == 0 || len(load.acked) < 10*tc.restarts {
 				t.Errorf("%d acknowledged and %d refused over %d outages: the load did not meet the outages", len(load.acked), load.refused, tc.restarts)
@@ -162,6 +178,8 @@ type steadyLoad struct {
 	acked      map[string]string
 	n, refused int
 	every      time.Duration // between two posts; 0 is 4 ms
+	fresh      bool          // each message from a new contact, not one of eight
+	base       int           // the first contact's number
 }
 
 // newLoad makes a load from eight contacts numbered from first, writing as name.
@@ -170,7 +188,7 @@ func newLoad(t *testing.T, rng *rand.Rand, name, first string) *steadyLoad {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := &steadyLoad{t: t, rng: rng, client: &http.Client{Timeout: 5 * time.Second}, name: name, acked: map[string]string{}}
+	l := &steadyLoad{t: t, rng: rng, client: &http.Client{Timeout: 5 * time.Second}, name: name, acked: map[string]string{}, base: base}
 	for i := range 8 {
 		l.contacts = append(l.contacts, strconv.Itoa(base+i))
 	}
@@ -190,6 +208,9 @@ func (l *steadyLoad) post(d time.Duration, ps ...*proc) {
 		l.n++
 		text := fmt.Sprintf("%s%05d", strings.ToLower(l.name[:1]), l.n)
 		from := l.contacts[l.rng.IntN(len(l.contacts))]
+		if l.fresh {
+			from = strconv.Itoa(l.base + l.n)
+		}
 		body := textWebhook(l.t, inbound{number: inboxID, display: inboxDisplay, from: from,
 			name: l.name, id: fmt.Sprintf("wamid.%s%05d", strings.ToUpper(l.name), l.n), text: text})
 		if postQuietly(l.client, ps[l.n%len(ps)], body) == http.StatusOK {
@@ -205,7 +226,7 @@ func (l *steadyLoad) post(d time.Duration, ps ...*proc) {
 // twice that no attempt of unknown outcome explains — any copy sent twice when no process
 // crashed — and for a reply whose delivery state in the exported history is not sent with
 // a wamid. what opens the log line of the counts.
-func checkReplies(t *testing.T, g *fakeGraph, rs *redistest.Server, procs []*proc, crashes bool, acked map[string]string, what string) {
+func checkReplies(t *testing.T, g *fakeGraph, rs *redistest.Server, procs []*proc, crashes bool, prefix string, acked map[string]string, what string) {
 	t.Helper()
 	last := procs[len(procs)-1]
 
@@ -213,7 +234,7 @@ func checkReplies(t *testing.T, g *fakeGraph, rs *redistest.Server, procs []*pro
 	replies := func() map[string]int {
 		got := map[string]int{}
 		for _, s := range g.Sent(func(s sent) bool { return s.Type == "text" }) {
-			text, ok := strings.CutPrefix(s.Text, "echo ")
+			text, ok := strings.CutPrefix(s.Text, prefix)
 			if ok && acked[text] == strings.TrimPrefix(s.To, "+") {
 				got[text]++
 			}
@@ -281,7 +302,7 @@ func checkReplies(t *testing.T, g *fakeGraph, rs *redistest.Server, procs []*pro
 	if states["sent"] < len(acked) || states["queued"] > 0 || states["failed"] > 0 || states["none"] > 0 || states["no wamid"] > 0 {
 		t.Errorf("delivery states %v, want every one of %d replies sent with a wamid", states, len(acked))
 	}
-	reconcile(t, g, last, acked, extra)
+	reconcile(t, g, last, prefix, acked, extra)
 }
 
 // reconcile posts to p a delivered status for every reply the fake Graph API accepted, as
@@ -289,11 +310,11 @@ func checkReplies(t *testing.T, g *fakeGraph, rs *redistest.Server, procs []*pro
 // attempt's answer was lost with its process finds the reply by that callback data: the
 // copies counted in wasla_outbox_duplicates_total must be the extra copies the fake Graph
 // API saw, no more, no fewer.
-func reconcile(t *testing.T, g *fakeGraph, p *proc, acked map[string]string, extra int) {
+func reconcile(t *testing.T, g *fakeGraph, p *proc, prefix string, acked map[string]string, extra int) {
 	t.Helper()
 	var sts []statusOf
 	for _, s := range g.Sent(func(s sent) bool { return s.Type == "text" }) {
-		text, ok := strings.CutPrefix(s.Text, "echo ")
+		text, ok := strings.CutPrefix(s.Text, prefix)
 		if !ok || acked[text] != strings.TrimPrefix(s.To, "+") {
 			continue
 		}

@@ -39,7 +39,8 @@ var failedRetrySource string
 var failedRetryScript = redis.NewScript(failedRetrySource)
 
 // deliveryKey is the contact's delivery hash: entry id -> state record, w:<wamid> ->
-// entry id, p:<wamid> -> a status waiting for the sender's record. It is named here, not in
+// entry id, v:<wamid> -> entry id of a second copy, p:<wamid> -> a status waiting for the
+// sender's record. It is named here, not in
 // keysOf, because only the outbox and the status path touch it.
 func (r *Redis) deliveryKey(id chat.ContactID) string {
 	return r.prefix + ":" + bucketTag(bucket(id)) + ":c:" + string(id) + ":delivery"
@@ -227,8 +228,8 @@ func (r *Redis) DeliveryStates(ctx context.Context, id chat.ContactID) (map[stri
 			wamids[v] = wamidOf(f)
 			continue
 		}
-		if strings.HasPrefix(field, "p:") {
-			continue
+		if strings.HasPrefix(field, "p:") || strings.HasPrefix(field, "v:") {
+			continue // a waiting status; a second copy's wamid (the recorded one is shown)
 		}
 		d, err := parseStateRecord(v)
 		if err != nil {

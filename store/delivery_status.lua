@@ -11,11 +11,13 @@
 -- A status whose callback data names an outbox reply (ARGV[6], store.ReplyCallback) and
 -- whose wamid is not on record, while the reply has a record of its own (another attempt's
 -- answer), is a second copy of the reply: an attempt whose answer was lost with its
--- process reached Meta after all. Its wamid is adopted (w:<wamid> -> the entry) and the
--- status applied to the reply like any other; later statuses of the copy find it.
+-- process reached Meta after all. Its wamid is adopted (v:<wamid> -> the entry; w: stays
+-- the recorded copy's, the one exports show) and the status applied to the reply like any
+-- other; later statuses of the copy find it.
 --
 -- KEYS[1] delivery hash  <entry id> -> "<state>|<chat.Delivery JSON>",
---                        w:<wamid> -> entry id, p:<wamid> -> a waiting state record
+--                        w:<wamid> -> entry id, v:<wamid> -> entry id of an adopted copy,
+--                        p:<wamid> -> a waiting state record
 -- KEYS[2] outbox   list  the contact's outbox (see send_claim.lua)
 -- KEYS[3] ofailed  zset  the bucket's failed messages: "<entry id> <contact id>" -> unix ms
 -- ARGV[1] the wamid as field names hold it (store.wamidField), ARGV[2] the state record, ARGV[3] contact id, ARGV[4] now (unix ms),
@@ -36,10 +38,10 @@ local function rankOf(record)
 end
 
 local new = rankOf(ARGV[2])
-local entry = redis.call('HGET', KEYS[1], 'w:' .. ARGV[1])
+local entry = redis.call('HGET', KEYS[1], 'w:' .. ARGV[1]) or redis.call('HGET', KEYS[1], 'v:' .. ARGV[1])
 if not entry and ARGV[6] ~= '' and rankOf(redis.call('HGET', KEYS[1], ARGV[6])) >= rank.sent then
   entry = ARGV[6]
-  redis.call('HSET', KEYS[1], 'w:' .. ARGV[1], entry)
+  redis.call('HSET', KEYS[1], 'v:' .. ARGV[1], entry)
   -- A copy that failed does not fail the reply: the recorded one may have arrived.
   if string.sub(ARGV[2], 1, 7) ~= 'failed|' and rankOf(redis.call('HGET', KEYS[1], entry)) < new then
     redis.call('HSET', KEYS[1], entry, ARGV[2])

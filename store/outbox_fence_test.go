@@ -242,7 +242,8 @@ func TestOutboxAttemptOutlivesItsLease(t *testing.T) {
 		{"a commit does not hand over an unanswered entry", func(t *testing.T, r *fenceRig) {
 			r.claim("A")
 			r.leaseRunsOut()
-			r.s.out.running.Add(1) // as if a sender ran in this process
+			r.s.out.running.Add(1) // as if a sender ran in this process, free
+			r.s.out.free.Add(1)
 			if err := r.s.Commit(t.Context(), r.st, []chat.Event{reply(fenceContact, "three")}); err != nil {
 				t.Fatal(err)
 			}
@@ -250,6 +251,9 @@ func TestOutboxAttemptOutlivesItsLease(t *testing.T) {
 			case c := <-r.s.out.claims:
 				t.Fatalf("the commit took the lease and handed over %q", c.head)
 			default:
+			}
+			if n := r.s.out.free.Load(); n != 1 {
+				t.Fatalf("%d senders free after the commit, want the one it reserved given back", n)
 			}
 			if h := r.holder(); h != "" {
 				t.Fatalf("the lease is held by %q", h)
