@@ -45,17 +45,18 @@ func TestServeSIGKILLLosesNoReply(t *testing.T) {
 		kills = n
 	}
 	for _, tc := range []struct {
-		name, flows, prefix string
-		kills               int
-		fresh               bool          // a new contact for every message
-		every               time.Duration // between two messages
-		perKill             int           // messages acknowledged per kill at the least
+		name, flows string
+		prefixes    []string // of the replies each message gets
+		kills       int
+		fresh       bool          // a new contact for every message
+		every       time.Duration // between two messages
+		perKill     int           // messages acknowledged per kill at the least
 	}{
-		{"replies", "testdata/echo", "echo ", kills, false, 4 * time.Millisecond, 10},
+		{"replies", "testdata/echo", []string{"echo "}, kills, false, 4 * time.Millisecond, 10},
 		// Two replies per message, under the number's 80/s: a backlog behind the
 		// throughput limit would make every kill cut off dozens of attempts waiting for
 		// a send slot, counted unknown though they never reached Meta.
-		{"timer replies", "testdata/later", "later ", max(kills/2, 1), true, 30 * time.Millisecond, 4},
+		{"timer replies", "testdata/later", []string{"got ", "later "}, max(kills/2, 1), true, 30 * time.Millisecond, 4},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rs := redistest.Start(t)
@@ -89,7 +90,7 @@ func TestServeSIGKILLLosesNoReply(t *testing.T) {
 					<-p.done
 				}
 			}
-			checkReplies(t, g, rs, procs, true, tc.prefix, load.acked, fmt.Sprintf("%d kills, %d messages posted", tc.kills, load.n))
+			checkReplies(t, g, rs, procs, true, tc.prefixes, load.acked, fmt.Sprintf("%d kills, %d messages posted", tc.kills, load.n))
 			if tc.kills >= 10 && len(load.acked) < tc.perKill*tc.kills {
 				t.Errorf("only %d messages acknowledged over %d kills: the load was not steady", len(load.acked), tc.kills)
 			}
@@ -163,7 +164,7 @@ func TestServeSurvivesRedisRestarts(t *testing.T) {
 				rs.Restart(t)
 			}
 			load.post(300*time.Millisecond, ps...)
-			checkReplies(t, g, rs, ps, false, "echo ", load.acked, fmt.Sprintf("%d Redis restarts (one of 6s), replicas: %d, %d messages posted, %d refused while Redis was down",
+			checkReplies(t, g, rs, ps, false, []string{"echo "}, load.acked, fmt.Sprintf("%d Redis restarts (one of 6s), replicas: %d, %d messages posted, %d refused while Redis was down",
 				tc.restarts, tc.replicas, load.n, load.refused))
 			if load.refused == 0 || len(load.acked) < 10*tc.restarts {
 				t.Errorf("%d acknowledged and %d refused over %d outages: the load did not meet the outages", len(load.acked), load.refused, tc.restarts)
@@ -226,29 +227,38 @@ func (l *steadyLoad) post(d time.Duration, ps ...*proc) {
 	}
 }
 
-// checkReplies waits for the reply to every acknowledged message (acked: text -> contact)
-// at the fake Graph API, then fails the test for a message never answered, for a copy sent
-// twice that no attempt of unknown outcome explains — any copy sent twice when no process
-// crashed — and for a reply whose delivery state in the exported history is not sent with
-// a wamid. what opens the log line of the counts.
-func checkReplies(t *testing.T, g *fakeGraph, rs *redistest.Server, procs []*proc, crashes bool, prefix string, acked map[string]string, what string) {
+// expectedReply reports whether s is one of the replies every acknowledged message gets
+// (acked: text -> contact; a reply is a prefix and the message's text, to its contact).
+func expectedReply(s sent, prefixes []string, acked map[string]string) bool {
+	for _, prefix := range prefixes {
+		if text, ok := strings.CutPrefix(s.Text, prefix); ok && acked[text] == strings.TrimPrefix(s.To, "+") {
+			return true
+		}
+	}
+	return false
+}
+
+// checkReplies waits for the replies to every acknowledged message (acked: text ->
+// contact; one reply per prefix) at the fake Graph API, then fails the test for a reply
+// never sent, for a copy sent twice that no attempt of unknown outcome explains — any copy
+// sent twice when no process crashed — and for a reply whose delivery state in the
+// exported history is not sent with a wamid. what opens the log line of the counts.
+func checkReplies(t *testing.T, g *fakeGraph, rs *redistest.Server, procs []*proc, crashes bool, prefixes []string, acked map[string]string, what string) {
 	t.Helper()
 	last := procs[len(procs)-1]
+	want := len(acked) * len(prefixes)
 
-	// Every acknowledged message is answered, by one of the processes or the last one.
+	// Every reply is sent, by one of the processes or the last one.
 	replies := func() map[string]int {
 		got := map[string]int{}
-		for _, s := range g.Sent(func(s sent) bool { return s.Type == "text" }) {
-			text, ok := strings.CutPrefix(s.Text, prefix)
-			if ok && acked[text] == strings.TrimPrefix(s.To, "+") {
-				got[text]++
-			}
+		for _, s := range g.Sent(func(s sent) bool { return s.Type == "text" && expectedReply(s, prefixes, acked) }) {
+			got[s.Text]++
 		}
 		return got
 	}
 	deadline := time.Now().Add(90 * time.Second)
 	for {
-		if len(replies()) == len(acked) {
+		if len(replies()) == want {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -264,14 +274,16 @@ func checkReplies(t *testing.T, g *fakeGraph, rs *redistest.Server, procs []*pro
 	var lost []string
 	sentOnce, duplicated, extra := 0, 0, 0
 	for text := range acked {
-		switch c := got[text]; {
-		case c == 0:
-			lost = append(lost, text)
-		case c == 1:
-			sentOnce++
-		default:
-			duplicated++
-			extra += c - 1
+		for _, prefix := range prefixes {
+			switch c := got[prefix+text]; {
+			case c == 0:
+				lost = append(lost, prefix+text)
+			case c == 1:
+				sentOnce++
+			default:
+				duplicated++
+				extra += c - 1
+			}
 		}
 	}
 	unknown := 0
@@ -282,10 +294,10 @@ func checkReplies(t *testing.T, g *fakeGraph, rs *redistest.Server, procs []*pro
 			}
 		}
 	}
-	t.Logf("%s, %d acknowledged: %d replies sent once, %d sent more than once (%d extra copies), %d lost; %d attempts of unknown outcome",
-		what, len(acked), sentOnce, duplicated, extra, len(lost), unknown)
+	t.Logf("%s, %d acknowledged, %d replies due: %d sent once, %d sent more than once (%d extra copies), %d lost; %d attempts of unknown outcome",
+		what, len(acked), want, sentOnce, duplicated, extra, len(lost), unknown)
 	if len(lost) > 0 {
-		t.Errorf("%d acknowledged messages never answered, e.g. %v", len(lost), lost[:min(len(lost), 10)])
+		t.Errorf("%d replies to acknowledged messages never sent, e.g. %v", len(lost), lost[:min(len(lost), 10)])
 	}
 	if !crashes && extra > 0 {
 		t.Errorf("%d extra copies sent though no wasla process crashed", extra)
@@ -298,16 +310,16 @@ func checkReplies(t *testing.T, g *fakeGraph, rs *redistest.Server, procs []*pro
 	var states map[string]int
 	for deadline := time.Now().Add(30 * time.Second); ; {
 		states = replyStates(t, rs.URL())
-		if states["sent"] >= len(acked) || time.Now().After(deadline) {
+		if states["sent"] >= want || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(50 * time.Millisecond) // polling the export
 	}
 	t.Logf("delivery states in the history: %v", states)
-	if states["sent"] < len(acked) || states["queued"] > 0 || states["failed"] > 0 || states["none"] > 0 || states["no wamid"] > 0 {
-		t.Errorf("delivery states %v, want every one of %d replies sent with a wamid", states, len(acked))
+	if states["sent"] < want || states["queued"] > 0 || states["failed"] > 0 || states["none"] > 0 || states["no wamid"] > 0 {
+		t.Errorf("delivery states %v, want every one of %d replies sent with a wamid", states, want)
 	}
-	reconcile(t, g, last, prefix, acked, extra)
+	reconcile(t, g, last, prefixes, acked, extra)
 }
 
 // reconcile posts to p a delivered status for every reply the fake Graph API accepted, as
@@ -315,14 +327,10 @@ func checkReplies(t *testing.T, g *fakeGraph, rs *redistest.Server, procs []*pro
 // attempt's answer was lost with its process finds the reply by that callback data: the
 // copies counted in wasla_outbox_duplicates_total must be the extra copies the fake Graph
 // API saw, no more, no fewer.
-func reconcile(t *testing.T, g *fakeGraph, p *proc, prefix string, acked map[string]string, extra int) {
+func reconcile(t *testing.T, g *fakeGraph, p *proc, prefixes []string, acked map[string]string, extra int) {
 	t.Helper()
 	var sts []statusOf
-	for _, s := range g.Sent(func(s sent) bool { return s.Type == "text" }) {
-		text, ok := strings.CutPrefix(s.Text, prefix)
-		if !ok || acked[text] != strings.TrimPrefix(s.To, "+") {
-			continue
-		}
+	for _, s := range g.Sent(func(s sent) bool { return s.Type == "text" && expectedReply(s, prefixes, acked) }) {
 		callback, _ := s.Body["biz_opaque_callback_data"].(string)
 		if callback == "" {
 			t.Fatalf("reply %q went without callback data: its status could not find it", s.Text)
