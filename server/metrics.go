@@ -152,7 +152,7 @@ func NewMetrics() *Metrics {
 	}, []string{"number", "class"})
 	m.deliveryStates = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "wasla_delivery_states_total",
-		Help: "Status webhooks applied to the delivery state of a reply sent through the outbox, by state and result: applied (the state moved forward), stale (it was already as far: a late or repeated status), waiting (it overtook the sender's record), copy (the first status of a second copy, see wasla_outbox_duplicates_total), unknown (not sent through the outbox).",
+		Help: "Status webhooks applied to the delivery state of a reply sent through the outbox, by state and result: applied (the state moved forward), stale (it was already as far: a late or repeated status), waiting (it overtook the sender's record), copy (the first status of a second copy, see wasla_outbox_duplicates_total), settled (it named a reply's last attempt, cut off with its process: the reply is recorded and not sent again), unknown (not sent through the outbox).",
 	}, []string{"state", "result"})
 	m.duplicates = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "wasla_outbox_duplicates_total",

@@ -16,7 +16,7 @@ import (
 // Deliveries records the delivery states of the replies sent through the outbox;
 // *store.Redis has it. entry is the reply the status's callback data names ("" for none).
 type Deliveries interface {
-	ApplyReplyDelivery(ctx context.Context, id chat.ContactID, d chat.Delivery, entry string) (store.StatusResult, string, error)
+	ApplyReplyDelivery(ctx context.Context, id chat.ContactID, d chat.Delivery, entry string, attempt int) (store.StatusResult, string, error)
 }
 
 // DeliveryObserver hears of each delivery state a status webhook moved forward, and of
@@ -38,7 +38,7 @@ var statusStates = map[whatsapp.DeliveryStatus]chat.DeliveryState{
 }
 
 var statusResults = [...]string{store.StatusUnknown: "unknown", store.StatusApplied: "applied",
-	store.StatusWaiting: "waiting", store.StatusStale: "stale", store.StatusCopy: "copy"}
+	store.StatusWaiting: "waiting", store.StatusStale: "stale", store.StatusCopy: "copy", store.StatusSettled: "settled"}
 
 // deliveryStatus moves the delivery state of the reply a status webhook names forward
 // (one round trip; a user id costs one more to resolve the contact). Campaign messages
@@ -73,9 +73,14 @@ func (s *Server) deliveryStatus(ctx context.Context, st *whatsapp.Status, contac
 		e := st.Errors[0]
 		d.ErrorCode, d.ErrorClass, d.ErrorTitle = e.Code, e.Class().String(), redact.Text(e.Title)
 	}
-	res, entry, err := s.d.Deliveries.ApplyReplyDelivery(ctx, id, d, entry)
+	res, entry, err := s.d.Deliveries.ApplyReplyDelivery(ctx, id, d, entry, attempt)
 	if err != nil {
 		return fmt.Errorf("recording the delivery state: %w", err)
+	}
+	if res == store.StatusSettled {
+		s.log.Info("a reply whose attempt was cut off is settled by Meta's status: it is not sent again",
+			slog.String("contact", id.Redacted()), slog.String("entry", entry), slog.Int("attempt", attempt),
+			slog.String("state", string(state)))
 	}
 	if res == store.StatusCopy {
 		s.metrics.duplicates.WithLabelValues(string(st.Number)).Inc()
@@ -85,7 +90,7 @@ func (s *Server) deliveryStatus(ctx context.Context, st *whatsapp.Status, contac
 	}
 	// The outbox records "sent" itself, so Meta's sent status finds it stale; it is still
 	// the first the observer hears of the send.
-	moved := res == store.StatusApplied || (res == store.StatusCopy && state != chat.StateFailed)
+	moved := res == store.StatusApplied || res == store.StatusSettled || (res == store.StatusCopy && state != chat.StateFailed)
 	if (moved || (res == store.StatusStale && state == chat.StateSent)) && s.d.DeliveryObserver != nil {
 		if err := s.d.DeliveryObserver.DeliveryChanged(ctx, id, entry, d); err != nil {
 			s.warnStatus.Warn("telling the inbox of a delivery state failed", slog.Any("error", err))

@@ -124,6 +124,10 @@ const (
 	// whose answer was lost with its process reached Meta after all, beside the attempt
 	// recorded. Its wamid now belongs to the reply, whose state its statuses move too.
 	StatusCopy
+	// StatusSettled: the status names a reply's last attempt, whose answer was lost with
+	// its process: Meta has the reply, which is recorded with this status and leaves the
+	// outbox, so that nobody sends it again.
+	StatusSettled
 )
 
 // replyCallbackPrefix marks the callback data of the outbox's replies (campaign sends
@@ -175,20 +179,24 @@ func validEntryID(s string) bool {
 // of the contact Meta names by that wamid, unless its state is already as far: one round
 // trip. It returns what it did and the message's history entry id when known.
 func (r *Redis) ApplyDelivery(ctx context.Context, id chat.ContactID, d chat.Delivery) (StatusResult, string, error) {
-	return r.ApplyReplyDelivery(ctx, id, d, "")
+	return r.ApplyReplyDelivery(ctx, id, d, "", 0)
 }
 
-// ApplyReplyDelivery is ApplyDelivery for a status whose callback data names the reply
-// (ParseReplyCallback): a wamid not on record whose reply is recorded sent (or failed) by
-// another attempt is a second copy; it is adopted (StatusCopy), once, and the reply's
-// state moves with it. entry "" is ApplyDelivery.
-func (r *Redis) ApplyReplyDelivery(ctx context.Context, id chat.ContactID, d chat.Delivery, entry string) (StatusResult, string, error) {
+// ApplyReplyDelivery is ApplyDelivery for a status whose callback data names the reply and
+// the attempt (ParseReplyCallback): a wamid not on record whose reply is recorded sent (or
+// failed) by another attempt is a second copy; it is adopted (StatusCopy), once, and the
+// reply's state moves with it. One that names the reply's last attempt, unanswered, settles
+// the reply (StatusSettled), or, while that attempt's lease still holds, notes that Meta
+// accepted it, for the next claim to settle instead of sending again. entry "" is
+// ApplyDelivery.
+func (r *Redis) ApplyReplyDelivery(ctx context.Context, id chat.ContactID, d chat.Delivery, entry string, attempt int) (StatusResult, string, error) {
 	if d.Wamid == "" || d.State.Rank() < 0 {
 		return StatusUnknown, "", fmt.Errorf("store: delivery status %q without wamid or with an unknown state", d.State)
 	}
 	k := r.keysOf(id)
-	res, err := deliveryStatusScript.Run(ctx, r.client, []string{r.deliveryKey(id), k.outbox, r.failedKey(bucket(id))},
-		wamidField(d.Wamid), stateRecord(d), string(id), r.clock.Now().UnixMilli(), r.keepArg(), entry).Slice()
+	res, err := deliveryStatusScript.Run(ctx, r.client,
+		[]string{r.deliveryKey(id), k.outbox, r.failedKey(bucket(id)), k.ostate, k.olease, k.outq},
+		wamidField(d.Wamid), stateRecord(d), string(id), r.clock.Now().UnixMilli(), r.keepArg(), entry, attempt).Slice()
 	if err != nil {
 		return StatusUnknown, "", fmt.Errorf("store: applying a delivery status: %w", err)
 	}
@@ -203,6 +211,8 @@ func (r *Redis) ApplyReplyDelivery(ctx context.Context, id chat.ContactID, d cha
 		return StatusStale, entry, nil
 	case 4:
 		return StatusCopy, entry, nil
+	case 5:
+		return StatusSettled, entry, nil
 	}
 	return StatusUnknown, "", nil
 }
@@ -228,8 +238,8 @@ func (r *Redis) DeliveryStates(ctx context.Context, id chat.ContactID) (map[stri
 			wamids[v] = wamidOf(f)
 			continue
 		}
-		if strings.HasPrefix(field, "p:") || strings.HasPrefix(field, "v:") {
-			continue // a waiting status; a second copy's wamid (the recorded one is shown)
+		if strings.HasPrefix(field, "p:") || strings.HasPrefix(field, "v:") || strings.HasPrefix(field, "c:") {
+			continue // a waiting status; a second copy's wamid (the recorded one is shown); an accepted attempt
 		}
 		d, err := parseStateRecord(v)
 		if err != nil {

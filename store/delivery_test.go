@@ -196,10 +196,10 @@ func TestDeliveryStatusOfALostCopyIsAdopted(t *testing.T) {
 		if res, _, err := s.ApplyDelivery(ctx, "5", first); err != nil || res != StatusUnknown {
 			t.Fatalf("without callback data: %d, %v; want unknown", res, err)
 		}
-		if res, got, err := s.ApplyReplyDelivery(ctx, "5", first, entry); err != nil || res != StatusCopy || got != entry {
+		if res, got, err := s.ApplyReplyDelivery(ctx, "5", first, entry, 1); err != nil || res != StatusCopy || got != entry {
 			t.Fatalf("the first copy's status: %d %q, %v; want a copy of %s", res, got, err, entry)
 		}
-		if res, _, _ := s.ApplyReplyDelivery(ctx, "5", first, entry); res != StatusStale {
+		if res, _, _ := s.ApplyReplyDelivery(ctx, "5", first, entry, 1); res != StatusStale {
 			t.Fatalf("the same status again: %d, want stale (adopted once)", res)
 		}
 		if d := exported(t, s, "5")["twice"].Delivery; d == nil || d.State != chat.StateDelivered || d.Wamid != "wamid.SECOND" {
@@ -209,7 +209,7 @@ func TestDeliveryStatusOfALostCopyIsAdopted(t *testing.T) {
 			t.Fatalf("the copy's read status without callback data: %d, want applied (its wamid is known now)", res)
 		}
 		failed := chat.Delivery{State: chat.StateFailed, Wamid: "wamid.THIRD", At: t0, ErrorCode: 131026}
-		if res, _, _ := s.ApplyReplyDelivery(ctx, "5", failed, entry); res != StatusCopy {
+		if res, _, _ := s.ApplyReplyDelivery(ctx, "5", failed, entry, 1); res != StatusCopy {
 			t.Fatalf("a failed copy: %d, want a copy", res)
 		}
 		if d := exported(t, s, "5")["twice"].Delivery; d == nil || d.State != chat.StateRead {
@@ -220,7 +220,7 @@ func TestDeliveryStatusOfALostCopyIsAdopted(t *testing.T) {
 		}
 		// A reply not yet recorded: its copy's status waits like any early status.
 		sendAll(t, s, "6", []string{"pending"}, func(d Delivery) Outcome {
-			if res, _, _ := s.ApplyReplyDelivery(ctx, "6", first, d.Entry); res != StatusWaiting {
+			if res, _, _ := s.ApplyReplyDelivery(ctx, "6", first, d.Entry, 9); res != StatusWaiting {
 				t.Errorf("a copy's status before any record: %d, want waiting", res)
 			}
 			return Outcome{Wamid: "wamid.P"}

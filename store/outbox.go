@@ -374,7 +374,7 @@ func (o *Outbox) work(ctx context.Context, c sendClaim, b *busy, deliver Deliver
 			return
 		}
 		c.token = newToken()
-		res, err := sendClaimScript.Run(ctx, o.r.client, []string{k.olease, k.outbox, k.outq, k.ostate},
+		res, err := sendClaimScript.Run(ctx, o.r.client, []string{k.olease, k.outbox, k.outq, k.ostate, o.r.deliveryKey(c.contact)},
 			c.token, o.lease.Milliseconds(), string(c.contact), o.r.clock.Now().UnixMilli(),
 			claimGrace.Milliseconds(), max(claimGrace, 3*o.poll).Milliseconds()).Slice()
 		if err != nil {

@@ -47,7 +47,7 @@ func newFenceRig(t *testing.T, client redis.UniversalClient, replies ...string) 
 // claimed) and its attempts before this one.
 func (r *fenceRig) claim(token string) (text string, started, answered int64) {
 	r.t.Helper()
-	res, err := sendClaimScript.Run(context.Background(), r.s.client, []string{r.k.olease, r.k.outbox, r.k.outq, r.k.ostate},
+	res, err := sendClaimScript.Run(context.Background(), r.s.client, []string{r.k.olease, r.k.outbox, r.k.outq, r.k.ostate, r.s.deliveryKey(fenceContact)},
 		token, 5000, string(fenceContact), r.now, r.grace, r.grace).Slice()
 	if err == redis.Nil {
 		return "", 0, 0
@@ -116,6 +116,28 @@ func (r *fenceRig) release(token string) {
 	if err != nil {
 		r.t.Fatal(err)
 	}
+}
+
+// status applies a status webhook of wamid whose callback data names attempt of entry.
+func (r *fenceRig) status(state chat.DeliveryState, wamid, entry string, attempt int) StatusResult {
+	r.t.Helper()
+	res, _, err := r.s.ApplyReplyDelivery(context.Background(), fenceContact,
+		chat.Delivery{State: state, Wamid: wamid, At: time.UnixMilli(r.now)}, entry, attempt)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return res
+}
+
+// recorded returns entry's delivery state and the wamid on record for it.
+func (r *fenceRig) recorded(entry string) (chat.DeliveryState, string) {
+	r.t.Helper()
+	states, err := r.s.DeliveryStates(context.Background(), fenceContact)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	d := states[entry]
+	return d.State, d.Wamid
 }
 
 // leaseRunsOut deletes the lease, as its expiry would.
@@ -237,6 +259,47 @@ func TestOutboxAttemptOutlivesItsLease(t *testing.T) {
 			}
 			if st := r.done("B", e, 2, ""); st != 1 {
 				t.Fatalf("B's answer: status %d, want 1", st)
+			}
+		}},
+		{"Meta's status of a cut-off attempt settles it instead of a second send", func(t *testing.T, r *fenceRig) {
+			r.claim("A")
+			e := r.head()
+			if res := r.status(chat.StateSent, "wamid.ONE", e, 1); res != StatusWaiting {
+				t.Fatalf("a status while A holds the lease: %d, want waiting", res)
+			}
+			r.leaseRunsOut() // A died with the answer in flight
+			if text, _, _ := r.claim("B"); text != "" {
+				t.Fatalf("B claimed %q: want the reply settled by Meta's status, not sent again", text)
+			}
+			if state, wamid := r.recorded(e); state != chat.StateSent || wamid != "wamid.ONE" {
+				t.Fatalf("the reply is %s %q, want sent wamid.ONE", state, wamid)
+			}
+			r.now++
+			if text, started, _ := r.claim("B"); text != "two" || started != 0 {
+				t.Fatalf("B claimed %q (%d started before), want two, fresh", text, started)
+			}
+			if res := r.status(chat.StateDelivered, "wamid.ONE", e, 1); res != StatusApplied {
+				t.Fatalf("a later status of the settled reply: %d, want applied", res)
+			}
+		}},
+		{"a status after the lease ran out settles at once", func(t *testing.T, r *fenceRig) {
+			r.claim("A")
+			e := r.head()
+			r.leaseRunsOut()
+			if res := r.status(chat.StateFailed, "wamid.F", e, 1); res == StatusSettled {
+				t.Fatalf("a failed status settled the reply")
+			}
+			if res := r.status(chat.StateSent, "wamid.OLD", e, 7); res == StatusSettled {
+				t.Fatalf("a status of another attempt settled the reply")
+			}
+			if res := r.status(chat.StateDelivered, "wamid.ONE", e, 1); res != StatusSettled {
+				t.Fatalf("the status of the cut-off attempt: %d, want settled", res)
+			}
+			if state, wamid := r.recorded(e); state != chat.StateDelivered || wamid != "wamid.ONE" {
+				t.Fatalf("the reply is %s %q, want delivered wamid.ONE", state, wamid)
+			}
+			if text, started, _ := r.claim("B"); text != "two" || started != 0 {
+				t.Fatalf("B claimed %q (%d started before), want two, fresh", text, started)
 			}
 		}},
 		{"a commit does not hand over an unanswered entry", func(t *testing.T, r *fenceRig) {

@@ -181,7 +181,7 @@ func TestOutboxSenderDeathIsCountedUnknown(t *testing.T) {
 	}
 	k := s.keysOf("1")
 	// The dead sender: it claimed the reply (and sent it, or not) and was killed.
-	if _, err := sendClaimScript.Run(ctx, s.client, []string{k.olease, k.outbox, k.outq, k.ostate},
+	if _, err := sendClaimScript.Run(ctx, s.client, []string{k.olease, k.outbox, k.outq, k.ostate, s.deliveryKey("1")},
 		"dead-token", 1000, "1", t0.UnixMilli()).Slice(); err != nil {
 		t.Fatal(err)
 	}

@@ -13,12 +13,18 @@
 -- was away) starts the grace again. Meanwhile the contact stays due, so the next scan comes
 -- back to it.
 --
+-- An unanswered attempt Meta accepted after all — its status webhook came while its sender
+-- still held the lease, and noted c:<entry> in the delivery hash (delivery_status.lua) —
+-- is settled instead: the entry is recorded with that status and wamid and leaves the
+-- outbox, nobody sends it again, and the next scan claims what follows.
+--
 -- KEYS[1] olease   string  the outbox lease
 -- KEYS[2] outbox   list    the contact's entries "<history entry id> <queued ms> <message JSON>"
 -- KEYS[3] outq     zset    the bucket's outbox index: contact id -> when to send next (unix ms)
 -- KEYS[4] ostate   hash    the first entry's attempts: i entry id, s started, a answered,
 --                          g when a claim first found its last attempt unanswered, l when
 --                          one last did (unix ms)
+-- KEYS[5] delivery hash   the contact's delivery states (see delivery_status.lua)
 -- ARGV[1] token, ARGV[2] lease ms, ARGV[3] contact id, ARGV[4] now (unix ms),
 -- ARGV[5] the grace in ms, ARGV[6] the longest gap between claims that keeps the grace going
 --
@@ -51,6 +57,22 @@ if holder then
   return {head, started - 1, answered}
 end
 if started > answered then
+  local accepted = redis.call('HGET', KEYS[5], 'c:' .. id)
+  if accepted then
+    local space = string.find(accepted, ' ', 1, true)
+    local wamid = string.sub(accepted, space + 1)
+    local record = redis.call('HGET', KEYS[5], 'p:' .. wamid)
+    if tonumber(string.sub(accepted, 1, space - 1)) == started and record then
+      redis.call('LPOP', KEYS[2])
+      redis.call('DEL', KEYS[4])
+      redis.call('HDEL', KEYS[5], 'p:' .. wamid, 'c:' .. id)
+      redis.call('HSET', KEYS[5], 'w:' .. wamid, id, id, record)
+      if redis.call('LLEN', KEYS[2]) == 0 then
+        redis.call('ZREM', KEYS[3], ARGV[3])
+      end
+      return false
+    end
+  end
   local now = tonumber(ARGV[4])
   if not st[4] or not st[5] or now - tonumber(st[5]) > tonumber(ARGV[6]) then
     redis.call('HSET', KEYS[4], 'g', ARGV[4], 'l', ARGV[4])

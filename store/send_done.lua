@@ -75,6 +75,7 @@ local repeated = not first
 if first then
   redis.call('LPOP', KEYS[2])
   redis.call('DEL', KEYS[4])
+  redis.call('HDEL', KEYS[5], 'c:' .. ARGV[2])
   if ARGV[6] ~= '' then
     local record = ARGV[6]
     if ARGV[7] ~= '' then
