@@ -39,6 +39,10 @@ type fakeGraph struct {
 	// Meta's does: a sender killed meanwhile leaves a message Meta has, whose answer it
 	// never read. Set before the first request.
 	answerDelay time.Duration
+	// accepted, when set, hears of every message the fake accepted (not mark-as-read), as
+	// Meta's status webhooks would tell; it runs on the request's goroutine, before the
+	// answer, and must not block. Set before the first request.
+	accepted func(sent)
 
 	mu   sync.Mutex
 	sent []sent
@@ -122,6 +126,9 @@ func (g *fakeGraph) serve(w http.ResponseWriter, r *http.Request) {
 	rec.ID = id
 	g.sent = append(g.sent, rec)
 	g.mu.Unlock()
+	if g.accepted != nil && rec.Type != "read" {
+		g.accepted(rec)
+	}
 	if g.answerDelay > 0 {
 		select {
 		case <-time.After(g.answerDelay): // Meta's answer on its way

@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -51,12 +53,17 @@ func TestServeSIGKILLLosesNoReply(t *testing.T) {
 		fresh       bool          // a new contact for every message
 		every       time.Duration // between two messages
 		perKill     int           // messages acknowledged per kill at the least
+		statuses    bool          // Meta's sent statuses reach the running process
 	}{
-		{"replies", "testdata/echo", []string{"echo "}, kills, false, 4 * time.Millisecond, 10},
+		{"replies", "testdata/echo", []string{"echo "}, kills, false, 4 * time.Millisecond, 10, false},
 		// Two replies per message, under the number's 80/s: a backlog behind the
 		// throughput limit would make every kill cut off dozens of attempts waiting for
 		// a send slot, counted unknown though they never reached Meta.
-		{"timer replies", "testdata/later", []string{"got ", "later "}, max(kills/2, 1), true, 30 * time.Millisecond, 4},
+		{"timer replies", "testdata/later", []string{"got ", "later "}, max(kills/2, 1), true, 30 * time.Millisecond, 4, false},
+		// Meta's sent status of each accepted reply reaches whichever process runs (posted
+		// again until one answers 200, as Meta does): a reply cut off after Meta accepted
+		// it is settled by its status, not sent again.
+		{"replies, with Meta's statuses", "testdata/echo", []string{"echo "}, max(kills/2, 1), false, 4 * time.Millisecond, 10, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rs := redistest.Start(t)
@@ -75,10 +82,17 @@ func TestServeSIGKILLLosesNoReply(t *testing.T) {
 			cfg := writeConfigWith(t, rs.URL(), g.URL(), tc.flows)
 			load := newLoad(t, rng, "Kill", "966500000101")
 			load.fresh, load.every = tc.fresh, tc.every
+			var running atomic.Pointer[proc]
+			var meta sync.WaitGroup
+			if tc.statuses {
+				status := sentStatusOf(t)
+				g.accepted = func(s sent) { meta.Go(func() { postStatus(t, &running, status(s)) }) }
+			}
 			var procs []*proc
 			for cycle := 0; cycle <= tc.kills; cycle++ {
 				p := serve(t, cfg)
 				procs = append(procs, p)
+				running.Store(p)
 				// A steady load for a random time before the kill.
 				d := time.Duration(50+rng.IntN(450)) * time.Millisecond
 				if cycle == tc.kills {
@@ -90,7 +104,22 @@ func TestServeSIGKILLLosesNoReply(t *testing.T) {
 					<-p.done
 				}
 			}
-			checkReplies(t, g, rs, procs, true, tc.prefixes, load.acked, fmt.Sprintf("%d kills, %d messages posted", tc.kills, load.n))
+			meta.Wait()
+			extra := checkReplies(t, g, rs, procs, true, tc.prefixes, load.acked, fmt.Sprintf("%d kills, %d messages posted", tc.kills, load.n))
+			if tc.statuses {
+				settled := 0
+				for _, p := range procs {
+					for _, m := range p.logLines() {
+						if msg, _ := m["msg"].(string); strings.HasPrefix(msg, "a reply whose attempt was cut off is settled") {
+							settled++
+						}
+					}
+				}
+				t.Logf("%d replies cut off after Meta accepted them were settled by Meta's status instead of sent again; %d sent twice", settled, extra)
+				if extra > 0 {
+					t.Errorf("%d replies sent twice though Meta's status of the first copy reached wasla", extra)
+				}
+			}
 			if tc.kills >= 10 && len(load.acked) < tc.perKill*tc.kills {
 				t.Errorf("only %d messages acknowledged over %d kills: the load was not steady", len(load.acked), tc.kills)
 			}
@@ -243,7 +272,7 @@ func expectedReply(s sent, prefixes []string, acked map[string]string) bool {
 // never sent, for a copy sent twice that no attempt of unknown outcome explains — any copy
 // sent twice when no process crashed — and for a reply whose delivery state in the
 // exported history is not sent with a wamid. what opens the log line of the counts.
-func checkReplies(t *testing.T, g *fakeGraph, rs *redistest.Server, procs []*proc, crashes bool, prefixes []string, acked map[string]string, what string) {
+func checkReplies(t *testing.T, g *fakeGraph, rs *redistest.Server, procs []*proc, crashes bool, prefixes []string, acked map[string]string, what string) (extra int) {
 	t.Helper()
 	last := procs[len(procs)-1]
 	want := len(acked) * len(prefixes)
@@ -272,7 +301,7 @@ func checkReplies(t *testing.T, g *fakeGraph, rs *redistest.Server, procs []*pro
 	}
 	got := replies()
 	var lost []string
-	sentOnce, duplicated, extra := 0, 0, 0
+	sentOnce, duplicated := 0, 0
 	for text := range acked {
 		for _, prefix := range prefixes {
 			switch c := got[prefix+text]; {
@@ -320,6 +349,33 @@ func checkReplies(t *testing.T, g *fakeGraph, rs *redistest.Server, procs []*pro
 		t.Errorf("delivery states %v, want every one of %d replies sent with a wamid", states, want)
 	}
 	reconcile(t, g, last, prefixes, acked, extra)
+	return extra
+}
+
+// sentStatusOf returns the maker of Meta's sent status webhook of a message the fake
+// Graph API accepted, with the callback data it was sent with; the maker is safe to call
+// from any goroutine.
+func sentStatusOf(t *testing.T) func(sent) []byte {
+	t.Helper()
+	pattern := string(statusesWebhook(t, inboxID, inboxDisplay, []statusOf{{recipient: "RECIPIENT0", wamid: "WAMID0", status: "sent", callback: "CALLBACK0"}}, time.Now()))
+	return func(s sent) []byte {
+		callback, _ := s.Body["biz_opaque_callback_data"].(string)
+		return []byte(strings.NewReplacer("RECIPIENT0", strings.TrimPrefix(s.To, "+"), "WAMID0", s.ID, "CALLBACK0", callback).Replace(pattern))
+	}
+}
+
+// postStatus posts a status webhook to the process running, a moment after the fake
+// accepted the message, and again until one answers 200 (the process may have been
+// killed meanwhile), for up to 20 s.
+func postStatus(t *testing.T, running *atomic.Pointer[proc], body []byte) {
+	client := &http.Client{Timeout: 2 * time.Second}
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); {
+		<-time.After(100 * time.Millisecond) // Meta's status comes a moment after it accepted the message
+		if postQuietly(client, running.Load(), body) == http.StatusOK {
+			return
+		}
+	}
+	t.Errorf("a status webhook found no process to take it: %s", body)
 }
 
 // reconcile posts to p a delivered status for every reply the fake Graph API accepted, as

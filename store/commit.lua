@@ -49,9 +49,7 @@
 --        '' for none (only with a fencing token)
 -- A[14]  the lease in ms, renewed by an acknowledgement
 -- A[15]  outbox token: when the commit queues replies, the contact's outbox is due and
---        its lease is free, the caller takes the lease with this token; '' never takes it;
---        '-' takes nothing but answers head '+' then (every sender of the caller is busy:
---        the first free one claims the contact)
+--        its lease is free, the caller takes the lease with this token; '' never takes it
 -- A[16]  the outbox lease in ms
 -- A[17]  '1': an acknowledgement that finds the inbox empty also releases the contact
 --        (deletes the lease, takes the contact out of the ready index); '' keeps the lease
@@ -64,9 +62,8 @@
 --   {1, new version, map, head, started, answered, ack[, next]}
 --                                       committed; map is 1 when the user id mapping must be
 --                                       written; head is the first outbox entry when the
---                                       caller took the outbox lease ('' otherwise, '+' for a
---                                       free lease with A[15] '-'), with its attempts before
---                                       this one (started, answered)
+--                                       caller took the outbox lease ('' otherwise), with its
+--                                       attempts before this one (started, answered)
 --   {0, stored version}                 the stored version is not A[1]
 --   {2, message id, ack[, next]}        the message id was committed within the dedupe period
 --   {3}                                 A[11] is not the lease's token: another worker holds
@@ -281,9 +278,7 @@ local head, started, answered = '', 0, 0
 if queued > 0 then
   redis.call('ZADD', KEYS[8], 'NX', A[8], A[5])
   local due = tonumber(redis.call('ZSCORE', KEYS[8], A[5]))
-  if A[15] == '-' and due <= tonumber(A[8]) and redis.call('EXISTS', KEYS[9]) == 0 then
-    head = '+'
-  elseif A[15] ~= '' and A[15] ~= '-' and due <= tonumber(A[8]) and redis.call('EXISTS', KEYS[9]) == 0 then
+  if A[15] ~= '' and due <= tonumber(A[8]) and redis.call('EXISTS', KEYS[9]) == 0 then
     local first = redis.call('LINDEX', KEYS[7], 0)
     local id = string.sub(first, 1, string.find(first, ' ', 1, true) - 1)
     local st = redis.call('HMGET', KEYS[10], 'i', 's', 'a')

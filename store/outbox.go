@@ -122,14 +122,6 @@ type outboxLink struct {
 	lease   time.Duration
 	running atomic.Int32   // Outbox.Run calls running in this process
 	claims  chan sendClaim // outboxes a commit took the lease of
-	// free counts the send workers waiting for a job, plus one queued claim per worker,
-	// less the claims commits reserved and handed over that no worker took yet. A commit
-	// takes the lease only with a place reserved: a claim counts its attempt as started,
-	// and one left waiting in a long queue behind busy workers would be counted as an
-	// attempt of unknown outcome if the process died (and its lease would run with no
-	// heartbeat). So at most one claim per worker waits, for at most one send; with no
-	// place the commit asks the first free worker to claim the contact (send_claim.lua).
-	free atomic.Int32
 }
 
 func newOutboxLink(lease time.Duration) *outboxLink {
@@ -143,34 +135,16 @@ type sendClaim struct {
 	token             string
 	head              string
 	started, answered int64
-	reserved          bool // a commit's, for which grabToken reserved a free worker
 }
 
-// busySenders is grabToken's answer when senders run here but none is free: the commit
-// takes no lease, and says whether a sender should claim the contact (commit.lua).
-const busySenders = "-"
-
 // grabToken returns the token with which a commit takes the outbox lease of the replies it
-// queues, and the lease in ms, reserving a free send worker for the claim (handOff, or
-// unreserve when none comes of it); "" when no sender runs here, busySenders when every
-// one is busy.
+// queues, and the lease in ms; "" when no sender runs here to send them.
 func (l *outboxLink) grabToken() (string, int64) {
 	if l == nil || l.running.Load() == 0 {
 		return "", 1
 	}
-	for {
-		f := l.free.Load()
-		if f <= 0 {
-			return busySenders, 1
-		}
-		if l.free.CompareAndSwap(f, f-1) {
-			return newToken(), max(l.lease.Milliseconds(), 1)
-		}
-	}
+	return newToken(), max(l.lease.Milliseconds(), 1)
 }
-
-// unreserve gives back a worker grabToken reserved for a claim that did not come.
-func (l *outboxLink) unreserve() { l.free.Add(1) }
 
 // entry returns the message to queue for a history event, as the outbox stores it: the
 // chat.Outbound JSON of an outbound or agent event, "" for anything else or when the
@@ -239,8 +213,6 @@ func (o *Outbox) Run(ctx context.Context, workers int, deliver Deliver) error {
 		return errors.New("store: outbox: nil deliver function")
 	}
 	workers = max(workers, 1)
-	o.link.free.Add(int32(workers)) // a queued claim per worker
-	defer o.link.free.Add(-int32(workers))
 	o.link.running.Add(1)
 	defer o.link.running.Add(-1)
 	jobs := make(chan sendClaim)
@@ -248,19 +220,8 @@ func (o *Outbox) Run(ctx context.Context, workers int, deliver Deliver) error {
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
-			freed := false
-			for {
-				if !freed {
-					o.link.free.Add(1)
-				}
-				c, ok := <-jobs
-				if !ok || !c.reserved {
-					o.link.free.Add(-1) // a reserved claim's commit took the worker already
-				}
-				if !ok {
-					return
-				}
-				freed = o.work(ctx, c, b, deliver)
+			for c := range jobs {
+				o.work(ctx, c, b, deliver)
 			}
 		})
 	}
@@ -348,9 +309,7 @@ func (b *busy) held(id chat.ContactID) bool {
 
 // work sends a contact's outbox, from the claim c (claiming it first when c comes from a
 // scan), until it is empty, a message is to be retried later or the lease is lost.
-//
-// It reports whether it counted the worker free already (Run's loop does otherwise).
-func (o *Outbox) work(ctx context.Context, c sendClaim, b *busy, deliver Deliver) (freed bool) {
+func (o *Outbox) work(ctx context.Context, c sendClaim, b *busy, deliver Deliver) {
 	if !b.add(c.contact) {
 		if c.token != "" {
 			// A worker here still holds the contact: its last acknowledgement released the
@@ -369,7 +328,7 @@ func (o *Outbox) work(ctx context.Context, c sendClaim, b *busy, deliver Deliver
 		}
 	}()
 	k := o.r.keysOf(c.contact)
-	if c.token == "" {
+	for c.token == "" {
 		if ctx.Err() != nil {
 			return
 		}
@@ -384,6 +343,15 @@ func (o *Outbox) work(ctx context.Context, c sendClaim, b *busy, deliver Deliver
 			return
 		}
 		c.head, _ = stringAt(res, 0)
+		if c.head == "" {
+			// Meta's status settled the first entry instead: claim what follows it.
+			entry, _ := stringAt(res, 1)
+			attempt, _ := intAt(res, 2)
+			o.log.Info("a reply whose attempt was cut off is settled by Meta's status: it is not sent again",
+				slog.String("contact", c.contact.Redacted()), slog.String("entry", entry), slog.Int64("attempt", attempt))
+			c.token = ""
+			continue
+		}
 		c.started, _ = intAt(res, 1)
 		c.answered, _ = intAt(res, 2)
 	}
@@ -438,12 +406,9 @@ func (o *Outbox) work(ctx context.Context, c sendClaim, b *busy, deliver Deliver
 		case 0:
 			o.log.Warn("store: outbox: another sender took the message over before its answer was recorded: it may reach the customer twice",
 				slog.String("contact", c.contact.Redacted()), slog.String("entry", d.Entry), slog.Int("attempt", d.Attempt))
-			return false
+			return
 		default:
-			// Done with the contact: free from here on, so that a commit that comes while
-			// this worker lets go hands it its claim instead of asking for a claim.
-			o.link.free.Add(1)
-			return true
+			return
 		}
 	}
 }

@@ -56,6 +56,9 @@ func (r *fenceRig) claim(token string) (text string, started, answered int64) {
 		r.t.Fatal(err)
 	}
 	head, _ := stringAt(res, 0)
+	if head == "" { // settled by Meta's status instead
+		return "", 0, 0
+	}
 	started, _ = intAt(res, 1)
 	answered, _ = intAt(res, 2)
 	d, err := parseEntry(sendClaim{contact: fenceContact, head: head})
@@ -305,8 +308,7 @@ func TestOutboxAttemptOutlivesItsLease(t *testing.T) {
 		{"a commit does not hand over an unanswered entry", func(t *testing.T, r *fenceRig) {
 			r.claim("A")
 			r.leaseRunsOut()
-			r.s.out.running.Add(1) // as if a sender ran in this process, free
-			r.s.out.free.Add(1)
+			r.s.out.running.Add(1) // as if a sender ran in this process
 			if err := r.s.Commit(t.Context(), r.st, []chat.Event{reply(fenceContact, "three")}); err != nil {
 				t.Fatal(err)
 			}
@@ -314,9 +316,6 @@ func TestOutboxAttemptOutlivesItsLease(t *testing.T) {
 			case c := <-r.s.out.claims:
 				t.Fatalf("the commit took the lease and handed over %q", c.head)
 			default:
-			}
-			if n := r.s.out.free.Load(); n != 1 {
-				t.Fatalf("%d senders free after the commit, want the one it reserved given back", n)
 			}
 			if h := r.holder(); h != "" {
 				t.Fatalf("the lease is held by %q", h)

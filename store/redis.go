@@ -234,12 +234,6 @@ func (r *Redis) commit(ctx context.Context, st *contact.State, history []chat.Ev
 	}
 	token, ack, leaseMS := tx.fence(), tx.ackFor(inbound), tx.leaseMillis()
 	sendToken, sendLeaseMS := r.out.grabToken()
-	handedOff := false
-	defer func() {
-		if sendToken != "" && sendToken != busySenders && !handedOff {
-			r.out.unreserve() // no claim came of the worker grabToken reserved
-		}
-	}()
 
 	// With an outbox the replies are queued in the commit, in order, so the commit that
 	// finds the inbox empty may release the contact at once: the next message of the
@@ -348,17 +342,12 @@ func (r *Redis) commit(ctx context.Context, st *contact.State, history []chat.Ev
 		st.Version = version
 		tx.set(version, profile, session)
 		tx.acknowledged(ackAt(res, 6))
-		switch head, _ := stringAt(res, 3); head {
-		case "":
-		case "+":
-			// Every sender of the process is busy and none holds the contact: the first
-			// free one claims it (send_claim.lua), without waiting for a scan.
-			r.out.handOff(sendClaim{contact: id})
-		default:
+		if head, _ := stringAt(res, 3); head != "" {
 			started, _ := intAt(res, 4)
 			answered, _ := intAt(res, 5)
-			handedOff = r.out.handOff(sendClaim{contact: id, token: sendToken, head: head, started: started, answered: answered, reserved: true})
+			r.out.handOff(sendClaim{contact: id, token: sendToken, head: head, started: started, answered: answered})
 		}
+
 		if m, _ := intAt(res, 2); m == 1 {
 			// The commit stands whatever happens here: failing it now would make the
 			// engine drop replies to a message that is stored. The mapping is not marked

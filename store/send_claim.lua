@@ -28,7 +28,8 @@
 -- ARGV[1] token, ARGV[2] lease ms, ARGV[3] contact id, ARGV[4] now (unix ms),
 -- ARGV[5] the grace in ms, ARGV[6] the longest gap between claims that keeps the grace going
 --
--- Returns {entry, started, answered} with the attempts before this one; nil when the outbox
+-- Returns {entry, started, answered} with the attempts before this one; {'', entry id,
+-- attempt} when it settled that attempt instead (nothing claimed); nil when the outbox
 -- is not due, its lease is held, its unanswered attempt is in its grace, or it is empty (the
 -- contact then leaves the index). A claim run again with the same token (the client retried
 -- it after a lost answer) returns the same entry and counts nothing twice.
@@ -70,7 +71,7 @@ if started > answered then
       if redis.call('LLEN', KEYS[2]) == 0 then
         redis.call('ZREM', KEYS[3], ARGV[3])
       end
-      return false
+      return {'', id, started}
     end
   end
   local now = tonumber(ARGV[4])
