@@ -38,14 +38,7 @@ func TestServeSIGKILLLosesNoReply(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the kill loop takes a while")
 	}
-	kills := killCycles
-	if v := os.Getenv("WASLA_KILLS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			t.Fatalf("WASLA_KILLS=%q: want a count of at least 1", v)
-		}
-		kills = n
-	}
+	kills := envCount(t, "WASLA_KILLS", killCycles)
 	for _, tc := range []struct {
 		name, flows string
 		prefixes    []string // of the replies each message gets
@@ -144,14 +137,7 @@ func TestServeSurvivesRedisRestarts(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the restart loop takes a while")
 	}
-	restarts := 8
-	if v := os.Getenv("WASLA_RESTARTS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			t.Fatalf("WASLA_RESTARTS=%q: want a count of at least 1", v)
-		}
-		restarts = n
-	}
+	restarts := envCount(t, "WASLA_RESTARTS", 8)
 	for _, tc := range []struct {
 		name     string
 		replicas int
@@ -200,6 +186,20 @@ func TestServeSurvivesRedisRestarts(t *testing.T) {
 			}
 		})
 	}
+}
+
+// envCount returns the count the environment variable name sets, def when it is unset.
+func envCount(t *testing.T, name string, def int) int {
+	t.Helper()
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		t.Fatalf("%s=%q: want a count of at least 1", name, v)
+	}
+	return n
 }
 
 // steadyLoad posts one text webhook every 4 ms (every) from eight contacts, each text unique, and
