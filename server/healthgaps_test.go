@@ -144,16 +144,8 @@ limits: {refresh_interval: 0, reload_interval: 0}
 metrics: {token: m}
 health: {interval: 0}
 `
-	cfg, err := config.Parse(filepath.Join(dir, "wasla.yaml"), []byte(src), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	logs := &syncbuf.Buffer{}
-	srv, closeFn, err := Build(context.Background(), cfg, BuildOptions{Logger: testLogger(logs)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := serveBuilt(t, srv, closeFn)
+	srv, addr := buildServed(t, dir, src, BuildOptions{Logger: testLogger(logs)})
 	body := fmt.Sprintf(`{"object":"whatsapp_business_account","entry":[{"id":"20","time":%d,"changes":[{"field":"phone_number_quality_update","value":{"display_phone_number":"16505551111","event":"FLAGGED","current_limit":"TIER_10K"}}]}]}`, time.Now().Unix())
 	post := func() {
 		t.Helper()

@@ -23,7 +23,6 @@ import (
 	"github.com/wasla/wasla/chat"
 	"github.com/wasla/wasla/clock"
 	"github.com/wasla/wasla/compose"
-	"github.com/wasla/wasla/config"
 	"github.com/wasla/wasla/internal/redistest"
 	"github.com/wasla/wasla/internal/syncbuf"
 	"github.com/wasla/wasla/numbers"
@@ -131,16 +130,8 @@ health:
   interval: 0
   webhook: {url: ` + hook.URL + `, secret: ` + healthHookSecret + `}
 `
-	cfg, err := config.Parse(filepath.Join(dir, "wasla.yaml"), []byte(src), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	logs := &syncbuf.Buffer{}
-	srv, closeFn, err := Build(context.Background(), cfg, BuildOptions{Logger: testLogger(logs)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := serveBuilt(t, srv, closeFn)
+	srv, addr := buildServed(t, dir, src, BuildOptions{Logger: testLogger(logs)})
 	base := "http://" + addr
 	ctx := t.Context()
 	post := func(body string) {

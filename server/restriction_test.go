@@ -53,16 +53,23 @@ func startBuilt(t *testing.T, src string) *builtServer {
 		t.Fatal(err)
 	}
 	src = strings.Replace(src, "whatsapp: {app_secret: a, verify_token: b}", "whatsapp: {app_secret: a, verify_token: b, graph_url: "+graph.URL+"}", 1)
+	_, b.addr = buildServed(t, dir, src, BuildOptions{})
+	return b
+}
+
+// buildServed parses src as dir/wasla.yaml, builds the server with opts and serves it on
+// a local port until the test ends (serveBuilt); it returns the server and its address.
+func buildServed(t *testing.T, dir, src string, opts BuildOptions) (*Server, string) {
+	t.Helper()
 	cfg, err := config.Parse(filepath.Join(dir, "wasla.yaml"), []byte(src), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, closeFn, err := Build(context.Background(), cfg, BuildOptions{})
+	srv, closeFn, err := Build(context.Background(), cfg, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.addr = serveBuilt(t, srv, closeFn)
-	return b
+	return srv, serveBuilt(t, srv, closeFn)
 }
 
 // serveBuilt runs srv on a local port until the test ends, then stops it and calls
