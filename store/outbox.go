@@ -28,7 +28,7 @@ const DefaultSendLease = 5 * time.Second
 const outqPerBucket = 64
 
 // A sender cut off from Redis tries again every recordWaitMax at most: to record an
-// answer (recordDone) and to extend or take back its lease (sendHeartbeat).
+// answer (recordDone) and to extend or take back its lease (Outbox.heartbeat).
 const recordWaitMax = 500 * time.Millisecond
 
 // claimGrace is how long after a claim first finds an entry whose last attempt is
@@ -212,9 +212,9 @@ func (o *Outbox) Run(ctx context.Context, workers int, deliver Deliver) error {
 	if deliver == nil {
 		return errors.New("store: outbox: nil deliver function")
 	}
-	workers = max(workers, 1)
 	o.link.running.Add(1)
 	defer o.link.running.Add(-1)
+	workers = max(workers, 1)
 	jobs := make(chan sendClaim)
 	b := &busy{m: map[chat.ContactID]bool{}}
 	var wg sync.WaitGroup
